@@ -1,0 +1,1 @@
+"""identity — the person and enterprise registries, user accounts and their links."""

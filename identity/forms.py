@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from identity.country_profiles import country_profile
+from identity.types import EnterpriseRole
+
+
+class LinkPersonForm(forms.Form):
+    national_number = forms.CharField(label=_("National number"), max_length=30)
+    code = forms.CharField(
+        label=_("Activation code"),
+        max_length=20,
+        help_text=_("12 letters and digits, as printed on the letter we sent you, for example ABCD-EFGH-JKMN."),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        scheme = country_profile().person_number
+        self.fields["national_number"].label = scheme.label[:1].upper() + scheme.label[1:]
+        self.fields["national_number"].help_text = _("For example %(example)s.") % {"example": scheme.example}
+        self.fields["national_number"].widget.attrs.update({"autocomplete": "off", "inputmode": "numeric"})
+        self.fields["code"].widget.attrs.update({"autocomplete": "off", "autocapitalize": "characters"})
+
+
+class RepresentativeGrantForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address of the person's account"),
+        help_text=_("The person must already have a Guichet account."),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=EnterpriseRole.choices)

@@ -1,0 +1,223 @@
+"""Registries (persons, enterprises), accounts, and the links between them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from identity.types import EnterpriseRole, Language
+
+
+def _validate_person_number(value: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    from identity.country_profiles import country_profile
+    from identity.types import InvalidIdentifier
+
+    try:
+        country_profile().person_number.validate(value)
+    except InvalidIdentifier as error:
+        raise ValidationError(error.message, code=error.code) from None
+
+
+def _validate_enterprise_number(value: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    from identity.country_profiles import country_profile
+    from identity.types import InvalidIdentifier
+
+    try:
+        country_profile().enterprise_number.validate(value)
+    except InvalidIdentifier as error:
+        raise ValidationError(error.message, code=error.code) from None
+
+
+class Person(models.Model):
+    national_number = models.CharField(
+        _("national number"), max_length=20, unique=True, validators=[_validate_person_number]
+    )
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    birth_date = models.DateField(_("birth date"))
+    death_date = models.DateField(_("death date"), null=True, blank=True)
+    street = models.CharField(_("street and number"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country of residence (ISO code)"), max_length=2, default="BE")
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language.choices, default=Language.FRENCH
+    )
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(death_date__isnull=True) | Q(death_date__gte=models.F("birth_date")),
+                name="person_death_after_birth",
+            )
+        ]
+        indexes = [models.Index(Lower("last_name"), "first_name", name="person_name_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def address(self) -> str:
+        parts = [self.street, f"{self.postal_code} {self.city}".strip(), self.country]
+        return ", ".join(part for part in parts if part)
+
+
+class Enterprise(models.Model):
+    enterprise_number = models.CharField(
+        _("enterprise number"), max_length=20, unique=True, validators=[_validate_enterprise_number]
+    )
+    name = models.CharField(_("name"), max_length=200)
+    street = models.CharField(_("street and number"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country (ISO code)"), max_length=2, default="BE")
+
+    class Meta:
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def address(self) -> str:
+        parts = [self.street, f"{self.postal_code} {self.city}".strip(), self.country]
+        return ", ".join(part for part in parts if part)
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("an e-mail address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("e-mail address"), unique=True)
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    is_staff = models.BooleanField(_("staff member"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language.choices, default=Language.FRENCH
+    )
+    person = models.OneToOneField(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="account",
+        verbose_name=_("linked person"),
+    )
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+
+class Representation(models.Model):
+    """An account acting for an enterprise, with a role. Revoked, never deleted."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="representations")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="representations")
+    role = models.CharField(_("role"), max_length=20, choices=EnterpriseRole.choices)
+    granted_at = models.DateTimeField(_("granted at"))
+    granted_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("granted by")
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("revoked by")
+    )
+
+    class Meta:
+        verbose_name = _("enterprise representative")
+        verbose_name_plural = _("enterprise representatives")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "enterprise"],
+                condition=Q(revoked_at__isnull=True),
+                name="representation_one_active_per_user_enterprise",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["enterprise"], condition=Q(revoked_at__isnull=True), name="repr_active_enterprise_idx"),
+            models.Index(fields=["user"], condition=Q(revoked_at__isnull=True), name="repr_active_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.enterprise} ({self.role})"
+
+
+class ActivationCode(models.Model):
+    """A one-time code, issued by staff (sent by post or handed at the counter), that proves
+    the holder of an account is the person of the registry. Only its digest is stored."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="activation_codes")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("issued at"))
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by"))
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    used_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("used by")
+    )
+    failed_attempts = models.PositiveSmallIntegerField(_("failed attempts"), default=0)
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("activation code")
+        verbose_name_plural = _("activation codes")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["person"],
+                condition=Q(used_at__isnull=True, voided_at__isnull=True),
+                name="activation_open_person_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} — {self.created_at:%Y-%m-%d}"

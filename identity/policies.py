@@ -1,0 +1,23 @@
+"""Pure predicates about identity operations."""
+
+from __future__ import annotations
+
+from portal.core.actor import Actor, LevelOfAssurance
+
+from identity.types import EnterpriseRole
+
+
+def can_view_representatives(*, actor: Actor, enterprise_id: int) -> bool:
+    return actor.is_staff or enterprise_id in actor.enterprise_ids
+
+
+def can_manage_representatives(*, actor: Actor, actor_role: str | None) -> bool:
+    """Enterprise administrators at level "substantial" manage roles; so do staff (in the admin)."""
+    if actor.is_staff and actor.has_level(LevelOfAssurance.SUBSTANTIAL):
+        return True
+    return actor_role == EnterpriseRole.ADMINISTRATOR and actor.has_level(LevelOfAssurance.SUBSTANTIAL)
+
+
+def must_use_mfa(*, is_staff: bool, is_enterprise_administrator: bool) -> bool:
+    """Staff and enterprise administrators may not use the portal without a second factor."""
+    return is_staff or is_enterprise_administrator

@@ -1,0 +1,135 @@
+"""Reads of the identity app: persons, enterprises and who represents them.
+
+Other apps read identity only through these functions; they return frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from allauth.mfa.models import Authenticator
+from django.db.models import Exists, OuterRef
+
+from portal.core.actor import Actor
+
+from identity import policies
+from identity.country_profiles import country_profile
+from identity.models import Enterprise, Person, Representation, User
+from identity.types import EnterpriseRole, EnterpriseSummary, PersonSummary, RepresentationSummary, RepresentativeRow
+
+
+class NotFound(Exception):
+    """The object does not exist, or the actor may not see it (both answer 404)."""
+
+
+def _person_summary(person: Person) -> PersonSummary:
+    return PersonSummary(
+        id=person.pk,
+        national_number=person.national_number,
+        national_number_display=country_profile().person_number.format(person.national_number),
+        first_name=person.first_name,
+        last_name=person.last_name,
+        birth_date=person.birth_date,
+        death_date=person.death_date,
+        address=person.address,
+        country=person.country,
+        preferred_language=person.preferred_language,
+    )
+
+
+def _enterprise_summary(enterprise: Enterprise) -> EnterpriseSummary:
+    return EnterpriseSummary(
+        id=enterprise.pk,
+        enterprise_number=enterprise.enterprise_number,
+        enterprise_number_display=country_profile().enterprise_number.format(enterprise.enterprise_number),
+        name=enterprise.name,
+        address=enterprise.address,
+    )
+
+
+def person_get(*, person_id: int) -> PersonSummary:
+    try:
+        return _person_summary(Person.objects.get(pk=person_id))
+    except Person.DoesNotExist:
+        raise NotFound from None
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    """What the request's actor context needs to know about the logged-in account."""
+
+    person_id: int | None
+    enterprise_roles: dict[int, str]
+    has_mfa: bool
+
+    @property
+    def is_enterprise_administrator(self) -> bool:
+        return EnterpriseRole.ADMINISTRATOR in self.enterprise_roles.values()
+
+
+def account_facts(*, user_id: int) -> AccountFacts:
+    """Two small indexed queries, once per request."""
+    row = (
+        User.objects.filter(pk=user_id)
+        .annotate(has_mfa=Exists(Authenticator.objects.filter(user_id=OuterRef("pk"))))
+        .values_list("person_id", "has_mfa")
+        .first()
+    )
+    if row is None:
+        return AccountFacts(person_id=None, enterprise_roles={}, has_mfa=False)
+    roles = dict(
+        Representation.objects.filter(user_id=user_id, revoked_at__isnull=True).values_list("enterprise_id", "role")
+    )
+    return AccountFacts(person_id=row[0], enterprise_roles=roles, has_mfa=bool(row[1]))
+
+
+def representation_list_for_user(*, user_id: int) -> list[RepresentationSummary]:
+    labels = dict(EnterpriseRole.choices)
+    return [
+        RepresentationSummary(
+            id=representation.pk,
+            enterprise=_enterprise_summary(representation.enterprise),
+            role=representation.role,
+            role_label=str(labels[representation.role]),
+        )
+        for representation in Representation.objects.filter(user_id=user_id, revoked_at__isnull=True)
+        .select_related("enterprise")
+        .order_by("enterprise__name")
+    ]
+
+
+def enterprise_get_for_actor(*, actor: Actor, enterprise_id: int) -> EnterpriseSummary:
+    """Fail closed: an enterprise the actor does not represent is not found."""
+    if not policies.can_view_representatives(actor=actor, enterprise_id=enterprise_id):
+        raise NotFound
+    try:
+        return _enterprise_summary(Enterprise.objects.get(pk=enterprise_id))
+    except Enterprise.DoesNotExist:
+        raise NotFound from None
+
+
+def representative_list(*, actor: Actor, enterprise_id: int) -> list[RepresentativeRow]:
+    if not policies.can_view_representatives(actor=actor, enterprise_id=enterprise_id):
+        raise NotFound
+    labels = dict(EnterpriseRole.choices)
+    rows = (
+        Representation.objects.filter(enterprise_id=enterprise_id, revoked_at__isnull=True)
+        .annotate(has_mfa=Exists(Authenticator.objects.filter(user_id=OuterRef("user_id"))))
+        .values_list(
+            "pk", "user_id", "user__email", "user__first_name", "user__last_name", "role", "granted_at", "has_mfa"
+        )
+        .order_by("user__last_name", "user__email")
+    )
+    return [
+        RepresentativeRow(
+            id=pk,
+            user_id=user_id,
+            email=email,
+            full_name=f"{first} {last}".strip(),
+            role=role,
+            role_label=str(labels[role]),
+            granted_at=granted_at,
+            has_mfa=has_mfa,
+        )
+        for pk, user_id, email, first, last, role, granted_at, has_mfa in rows
+    ]

@@ -1,0 +1,89 @@
+"""What the identity app hands to other apps: frozen dataclasses, enums and exceptions."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+class IdentityError(Exception):
+    """A refused identity operation; ``message`` is for the user, in their language."""
+
+    def __init__(self, code: str, message: str | Promise) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = message
+
+
+class InvalidIdentifier(IdentityError):
+    pass
+
+
+class ActivationRefused(IdentityError):
+    pass
+
+
+class RoleRefused(IdentityError):
+    pass
+
+
+class EnterpriseRole(models.TextChoices):
+    ADMINISTRATOR = "administrator", _("administrator")
+    DECLARANT = "declarant", _("declarant")
+    VIEWER = "viewer", _("viewer")
+
+
+class Language(models.TextChoices):
+    FRENCH = "fr", _("French")
+    ENGLISH = "en", _("English")
+
+
+@dataclass(frozen=True)
+class PersonSummary:
+    id: int
+    national_number: str
+    national_number_display: str
+    first_name: str
+    last_name: str
+    birth_date: datetime.date
+    death_date: datetime.date | None
+    address: str
+    country: str
+    preferred_language: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+@dataclass(frozen=True)
+class EnterpriseSummary:
+    id: int
+    enterprise_number: str
+    enterprise_number_display: str
+    name: str
+    address: str
+
+
+@dataclass(frozen=True)
+class RepresentationSummary:
+    id: int
+    enterprise: EnterpriseSummary
+    role: str
+    role_label: str
+
+
+@dataclass(frozen=True)
+class RepresentativeRow:
+    id: int
+    user_id: int
+    email: str
+    full_name: str
+    role: str
+    role_label: str
+    granted_at: datetime.datetime
+    has_mfa: bool

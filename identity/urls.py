@@ -1,0 +1,15 @@
+from django.urls import path
+
+from identity import views
+
+app_name = "identity"
+
+urlpatterns = [
+    path("my-file/link/", views.link_person, name="link_person"),
+    path("enterprises/<int:enterprise_id>/representatives/", views.representatives, name="representatives"),
+    path(
+        "enterprises/<int:enterprise_id>/representatives/<int:representation_id>/revoke/",
+        views.representative_revoke,
+        name="representative_revoke",
+    ),
+]

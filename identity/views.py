@@ -1,0 +1,103 @@
+"""Pages of the identity app: linking one's account to one's file, enterprise roles."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from identity import policies, selectors, services
+from identity.forms import LinkPersonForm, RepresentativeGrantForm
+from identity.types import IdentityError
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def link_person(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    if actor.person_id is not None:
+        messages.info(request, _("Your account is already linked to your file."))
+        return redirect("portal:dashboard")
+    form = LinkPersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.account_link_person(
+                user_id=actor.user_id,
+                national_number=form.cleaned_data["national_number"],
+                code=form.cleaned_data["code"],
+                now=timezone.now(),
+            )
+        except IdentityError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Welcome, %(name)s: your account is now linked to your file.") % {"name": person.full_name})
+            return redirect("portal:dashboard")
+    return render(request, "identity/link_person.html", {"form": form})
+
+
+def _enterprise_or_404(request: HttpRequest, enterprise_id: int) -> selectors.EnterpriseSummary:
+    try:
+        return selectors.enterprise_get_for_actor(actor=request.actor, enterprise_id=enterprise_id)  # type: ignore[attr-defined]
+    except selectors.NotFound:
+        raise Http404 from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def representatives(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    enterprise = _enterprise_or_404(request, enterprise_id)
+    role = request.enterprise_roles.get(enterprise_id)  # type: ignore[attr-defined]
+    can_manage = policies.can_manage_representatives(actor=actor, actor_role=role)
+    form = RepresentativeGrantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.representation_grant(
+                actor=actor,
+                enterprise_id=enterprise_id,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                now=timezone.now(),
+            )
+        except selectors.NotFound:
+            raise Http404 from None
+        except IdentityError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The role has been granted."))
+            return redirect("identity:representatives", enterprise_id=enterprise_id)
+    return render(
+        request,
+        "identity/representatives.html",
+        {
+            "enterprise": enterprise,
+            "rows": selectors.representative_list(actor=actor, enterprise_id=enterprise_id),
+            "form": form,
+            "can_manage": can_manage,
+            "role": role,
+        },
+    )
+
+
+@login_required
+@require_POST
+def representative_revoke(request: HttpRequest, enterprise_id: int, representation_id: int) -> HttpResponse:
+    _enterprise_or_404(request, enterprise_id)
+    try:
+        services.representation_revoke(
+            actor=request.actor,  # type: ignore[attr-defined]
+            enterprise_id=enterprise_id,
+            representation_id=representation_id,
+            now=timezone.now(),
+        )
+    except selectors.NotFound:
+        raise Http404 from None
+    except IdentityError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The role has been withdrawn."))
+    return redirect("identity:representatives", enterprise_id=enterprise_id)

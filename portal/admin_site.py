@@ -1,0 +1,41 @@
+"""The staff back office: the Django admin, only for staff signed in with a second factor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from portal.core.actor import LevelOfAssurance
+
+
+class GuichetAdminSite(admin.AdminSite):
+    site_header = _("Guichet — back office")
+    site_title = _("Guichet back office")
+    index_title = _("Work queues and registries")
+    enable_nav_sidebar = False
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        actor = getattr(request, "actor", None)
+        return bool(
+            request.user.is_active
+            and request.user.is_staff
+            and actor is not None
+            and actor.has_level(LevelOfAssurance.SUBSTANTIAL)
+        )
+
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        """One login path for everybody (allauth, with axes); staff then prove a second factor."""
+        next_url = request.GET.get("next") or reverse("admin:index")
+        if request.user.is_authenticated and request.user.is_staff:
+            return HttpResponseRedirect(reverse("mfa_reauthenticate") + "?" + urlencode({"next": next_url}))
+        return HttpResponseRedirect(reverse("account_login") + "?" + urlencode({"next": next_url}))
+
+
+class GuichetAdminConfig(AdminConfig):
+    default_site = "portal.admin_site.GuichetAdminSite"

@@ -1,0 +1,232 @@
+"""The one-stop shop's catalogue: every service, grouped by life situation and by persona.
+
+A service either links to a page that works today, or says plainly that it is not yet online
+and how to get it at a counter or by phone. Later issues switch entries on by naming their URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+CITIZEN = "citizen"
+EMPLOYER = "employer"
+PENSIONER = "pensioner"
+THIRD_PARTY = "third-party"
+
+PERSONAS: dict[str, Promise] = {
+    CITIZEN: _("Citizen or employee"),
+    EMPLOYER: _("Employer"),
+    PENSIONER: _("Pensioner"),
+    THIRD_PARTY: _("Relative, trusted person or professional"),
+}
+
+
+@dataclass(frozen=True)
+class Service:
+    key: str
+    title: Promise
+    description: Promise
+    personas: tuple[str, ...]
+    url_name: str | None = None
+
+    @property
+    def url(self) -> str | None:
+        if self.url_name is None:
+            return None
+        try:
+            return reverse(self.url_name)
+        except NoReverseMatch:
+            return None
+
+    @property
+    def is_online(self) -> bool:
+        return self.url is not None
+
+
+@dataclass(frozen=True)
+class LifeSituation:
+    key: str
+    title: Promise
+    services: tuple[Service, ...]
+
+
+CATALOGUE: tuple[LifeSituation, ...] = (
+    LifeSituation(
+        "account",
+        _("My account and my data"),
+        (
+            Service(
+                "sign-up",
+                _("Create my account"),
+                _("An account with your e-mail address, protected by a second factor if you wish."),
+                (CITIZEN, EMPLOYER, PENSIONER, THIRD_PARTY),
+                "account_signup",
+            ),
+            Service(
+                "link-file",
+                _("Link my account to my file"),
+                _("Enter the activation code we sent you by post to see your own file."),
+                (CITIZEN, PENSIONER),
+                "identity:link_person",
+            ),
+            Service(
+                "access-log",
+                _("See who accessed my data"),
+                _("Every consultation of your data by our staff, with its reason and date."),
+                (CITIZEN, PENSIONER),
+                "portal:access_log",
+            ),
+            Service(
+                "security",
+                _("Secure my account"),
+                _("Two-factor authentication, recovery codes and your active sessions."),
+                (CITIZEN, EMPLOYER, PENSIONER, THIRD_PARTY),
+                "mfa_index",
+            ),
+        ),
+    ),
+    LifeSituation(
+        "work",
+        _("I work"),
+        (
+            Service(
+                "contribution-record",
+                _("Check my contribution record"),
+                _("Month by month, what each employer declared and whether they paid."),
+                (CITIZEN,),
+            ),
+            Service(
+                "contribution-statement",
+                _("Download my contribution statement"),
+                _("A verifiable statement of your contributions, for a bank or an administration."),
+                (CITIZEN,),
+            ),
+        ),
+    ),
+    LifeSituation(
+        "family",
+        _("A child is born, I get married"),
+        (
+            Service("birth-grant", _("Birth grant"), _("A lump sum at the birth or adoption of a child."), (CITIZEN,)),
+            Service(
+                "family-allowance",
+                _("Family allowance"),
+                _("A monthly allowance for each child you raise."),
+                (CITIZEN,),
+            ),
+            Service("marriage-grant", _("Marriage grant"), _("A lump sum when you marry."), (CITIZEN,)),
+        ),
+    ),
+    LifeSituation(
+        "health",
+        _("I can no longer work"),
+        (
+            Service(
+                "disability-pension",
+                _("Disability pension"),
+                _("An income when illness or an accident stops you from working."),
+                (CITIZEN,),
+            ),
+        ),
+    ),
+    LifeSituation(
+        "retirement",
+        _("I retire"),
+        (
+            Service(
+                "pension-simulator",
+                _("Estimate my pension"),
+                _("A simulation from your contribution record."),
+                (CITIZEN, PENSIONER),
+            ),
+            Service(
+                "old-age-pension",
+                _("Claim my pension"),
+                _("File your old-age pension claim and follow it."),
+                (CITIZEN, PENSIONER),
+            ),
+            Service(
+                "life-certificate",
+                _("Confirm my life certificate from abroad"),
+                _("Pensioners living abroad confirm once a year that their pension is still due."),
+                (PENSIONER,),
+            ),
+        ),
+    ),
+    LifeSituation(
+        "bereavement",
+        _("A relative has died"),
+        (
+            Service(
+                "survivor-pension",
+                _("Survivor's pension"),
+                _("A pension for the spouse or partner of a deceased insured person."),
+                (CITIZEN, PENSIONER),
+            ),
+            Service("funeral-grant", _("Funeral grant"), _("Help with the cost of a funeral."), (CITIZEN, PENSIONER)),
+        ),
+    ),
+    LifeSituation(
+        "help",
+        _("I help someone"),
+        (
+            Service(
+                "mandate",
+                _("Act for a relative"),
+                _("With their digital mandate, manage the file of a pensioner or a relative."),
+                (THIRD_PARTY, PENSIONER),
+            ),
+        ),
+    ),
+    LifeSituation(
+        "employer",
+        _("I employ staff"),
+        (
+            Service(
+                "representatives",
+                _("Manage who acts for my enterprise"),
+                _("Give your staff or your accountant a role: administrator, declarant or viewer."),
+                (EMPLOYER,),
+                "portal:dashboard",
+            ),
+            Service(
+                "hire",
+                _("Declare a hire or a departure"),
+                _("Before the first day of work, and by the next working day after the last."),
+                (EMPLOYER,),
+            ),
+            Service(
+                "monthly-declaration",
+                _("File the monthly declaration"),
+                _("Wages and days of each employee, by form, file or payroll software."),
+                (EMPLOYER, THIRD_PARTY),
+            ),
+            Service(
+                "payment",
+                _("Pay contributions"),
+                _("Your account balance and online payment."),
+                (EMPLOYER, THIRD_PARTY),
+            ),
+            Service(
+                "compliance-certificate",
+                _("Get a compliance certificate"),
+                _("A verifiable certificate that your contributions are paid."),
+                (EMPLOYER,),
+            ),
+        ),
+    ),
+)
+
+
+def catalogue_for(persona: str | None) -> list[tuple[LifeSituation, list[Service]]]:
+    """The life situations and their services, limited to a persona when one is chosen."""
+    result = []
+    for situation in CATALOGUE:
+        services = [s for s in situation.services if persona is None or persona in s.personas]
+        if services:
+            result.append((situation, services))
+    return result

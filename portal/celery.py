@@ -1,0 +1,48 @@
+"""The Celery app: Redis broker, JSON only, late acknowledgement, one queue per kind of work."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from celery import Celery
+from celery.signals import before_task_publish, task_postrun, task_prerun
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+app = Celery("portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = [
+    Queue(name) for name in ("default", "bulk", "attribution", "documents", "notifications")
+]
+app.autodiscover_tasks()
+
+
+@before_task_publish.connect
+def _carry_request_id(headers: dict[str, Any] | None = None, **_kwargs: Any) -> None:
+    from portal.core.logging import request_id_var
+
+    if headers is not None and "request_id" not in headers:
+        headers["request_id"] = request_id_var.get()
+
+
+_tokens: dict[str, Any] = {}
+
+
+@task_prerun.connect
+def _adopt_request_id(task_id: str | None = None, task: Any = None, **_kwargs: Any) -> None:
+    from portal.core.logging import request_id_var
+
+    request_id = getattr(task.request, "request_id", None) if task is not None else None
+    if task_id is not None:
+        _tokens[task_id] = request_id_var.set(request_id or f"task-{task_id}")
+
+
+@task_postrun.connect
+def _drop_request_id(task_id: str | None = None, **_kwargs: Any) -> None:
+    from portal.core.logging import request_id_var
+
+    token = _tokens.pop(task_id or "", None)
+    if token is not None:
+        request_id_var.reset(token)

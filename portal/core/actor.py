@@ -1,0 +1,66 @@
+"""Who acts in a request, at which level of assurance, and on whose file."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+
+class LevelOfAssurance(enum.IntEnum):
+    """eIDAS-style levels: how sure we are that the session belongs to the account holder."""
+
+    NONE = 0
+    LOW = 1  # password
+    SUBSTANTIAL = 2  # password and a second factor
+    HIGH = 3  # national eID
+
+    @property
+    def label(self) -> str:
+        return str(LEVEL_LABELS[self])
+
+
+LEVEL_LABELS = {
+    LevelOfAssurance.NONE: _("not signed in"),
+    LevelOfAssurance.LOW: _("low (password)"),
+    LevelOfAssurance.SUBSTANTIAL: _("substantial (two-factor)"),
+    LevelOfAssurance.HIGH: _("high (electronic ID)"),
+}
+
+
+class ActingMode(enum.StrEnum):
+    ANONYMOUS = "anonymous"
+    SELF = "self"  # a person on their own file
+    STAFF = "staff"  # agency staff, in the admin or at the counter
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Built once per request (``request.actor``); passed to services, policies and selectors.
+
+    ``user_id`` is who acts; ``subject_person_id`` is whose file they act on. The two are kept
+    apart so that every write and every read can record both.
+    """
+
+    user_id: int | None
+    level_of_assurance: LevelOfAssurance
+    mode: ActingMode
+    person_id: int | None = None
+    subject_person_id: int | None = None
+    is_staff: bool = False
+    enterprise_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def acts_for_someone_else(self) -> bool:
+        return self.subject_person_id is not None and self.subject_person_id != self.person_id
+
+    def has_level(self, level: LevelOfAssurance) -> bool:
+        return self.level_of_assurance >= level
+
+
+ANONYMOUS_ACTOR = Actor(user_id=None, level_of_assurance=LevelOfAssurance.NONE, mode=ActingMode.ANONYMOUS)

@@ -1,0 +1,71 @@
+"""Recording and listing reads of personal data (the citizen's "who accessed my data")."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Concat, NullIf
+
+from portal.core.actor import Actor
+from portal.core.models import AccessPurpose, AccessRecord
+
+
+def access_record(
+    *, actor: Actor, subject_person_id: int, purpose: AccessPurpose, now: datetime.datetime, detail: str = ""
+) -> bool:
+    """Record that ``actor`` read the data of ``subject_person_id``. A person reading their own
+    data is not recorded. Returns whether a record was written."""
+    if actor.user_id is None:
+        raise ValueError("an anonymous actor cannot read personal data")
+    if actor.person_id == subject_person_id:
+        return False
+    AccessRecord.objects.create(
+        at=now,
+        actor_user_id=actor.user_id,
+        subject_person_id=subject_person_id,
+        purpose=purpose,
+        detail=detail[:200],
+    )
+    return True
+
+
+@dataclass(frozen=True)
+class AccessRow:
+    at: datetime.datetime
+    actor_label: str
+    actor_is_staff: bool
+    purpose: str
+    purpose_label: str
+    detail: str
+
+
+def access_record_list(*, subject_person_id: int, limit: int = 200) -> list[AccessRow]:
+    """The most recent accesses to a person's data, newest first, in one query."""
+    rows = (
+        AccessRecord.objects.filter(subject_person_id=subject_person_id)
+        .annotate(
+            actor_name=Coalesce(
+                NullIf(
+                    Concat(F("actor_user__first_name"), Value(" "), F("actor_user__last_name")),
+                    Value(" "),
+                ),
+                F("actor_user__email"),
+            )
+        )
+        .values_list("at", "actor_name", "actor_user__is_staff", "purpose", "detail")
+        .order_by("-at", "-id")[:limit]
+    )
+    labels = dict(AccessPurpose.choices)
+    return [
+        AccessRow(
+            at=at,
+            actor_label=name,
+            actor_is_staff=is_staff,
+            purpose=purpose,
+            purpose_label=str(labels.get(purpose, purpose)),
+            detail=detail,
+        )
+        for at, name, is_staff, purpose, detail in rows
+    ]

@@ -1,0 +1,40 @@
+"""Audit records of personal-data access: who read whose data, why and when."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AccessPurpose(models.TextChoices):
+    STAFF_REGISTRY_VIEW = "staff_registry_view", _("Registry record consulted by staff")
+    STAFF_REGISTRY_CHANGE = "staff_registry_change", _("Registry record corrected by staff")
+    STAFF_ACTIVATION_CODE = "staff_activation_code", _("Activation code issued by staff")
+
+
+class AccessRecord(models.Model):
+    at = models.DateTimeField(_("when"))
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    subject_person = models.ForeignKey(
+        "identity.Person",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("whose data"),
+    )
+    purpose = models.CharField(_("purpose"), max_length=40, choices=AccessPurpose.choices)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("personal-data access")
+        verbose_name_plural = _("personal-data accesses")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["subject_person", "-at"], name="access_subject_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.purpose}"

@@ -1,0 +1,149 @@
+"""Create the demo world (idempotent): citizens, employers and their representatives, staff.
+
+Every account uses the demo password; staff and employer administrators also have the demo
+TOTP secret (MFA is mandatory for them). ``manage.py demo_totp`` prints the current code.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from identity.country_profiles import country_profile
+from identity.models import ActivationCode, Enterprise, Person, Representation, User
+from identity.types import EnterpriseRole
+from portal.signals import staff_groups_sync
+
+DEMO_PASSWORD = "Guichet-demo-2026"  # noqa: S105 — published demo credential
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+DEMO_ACTIVATION_CODE = "DEMO-LINK-2026"
+DOMAIN = "demo.guichet.example"
+
+PERSONS = [
+    # key, first, last, birth, serial, street, postal code, city, country, language
+    ("employee", "Marie", "Dubois", datetime.date(1985, 7, 30), 33, "Rue Haute 12", "1000", "Bruxelles", "BE", "fr"),
+    ("pensioner", "Jean", "Peeters", datetime.date(1954, 3, 12), 17, "Calle Mayor 5", "03001", "Alicante", "ES", "fr"),
+    ("relative", "Sophie", "Peeters", datetime.date(1979, 11, 2), 122, "Avenue Louise 200", "1050", "Ixelles", "BE", "en"),
+    ("newcomer", "Luc", "Janssens", datetime.date(1992, 1, 15), 57, "Kerkstraat 3", "2000", "Antwerpen", "BE", "fr"),
+]
+
+ENTERPRISES = [
+    ("bakery", 1101, "Boulangerie Dupont SRL", "Place du Marché 4", "4000", "Liège"),
+    ("garage", 2202, "Atelier Mécanique Namur SA", "Chaussée de Louvain 88", "5000", "Namur"),
+]
+
+ACCOUNTS: list[dict[str, Any]] = [
+    {"email": "marie", "first": "Marie", "last": "Dubois", "person": "employee", "what": "citizen, employee"},
+    {"email": "jean", "first": "Jean", "last": "Peeters", "person": "pensioner", "what": "pensioner living abroad"},
+    {"email": "sophie", "first": "Sophie", "last": "Peeters", "person": "relative", "what": "relative of the pensioner"},
+    {"email": "luc", "first": "Luc", "last": "Janssens", "person": None,
+     "what": f"citizen, not yet linked: activation code {DEMO_ACTIVATION_CODE}"},
+    {"email": "paul", "first": "Paul", "last": "Dupont", "roles": [("bakery", EnterpriseRole.ADMINISTRATOR)],
+     "mfa": True, "what": "employer administrator (bakery)"},
+    {"email": "claire", "first": "Claire", "last": "Martin", "roles": [("bakery", EnterpriseRole.DECLARANT)],
+     "what": "employer declarant (bakery)"},
+    {"email": "anne", "first": "Anne", "last": "Lambert", "roles": [("garage", EnterpriseRole.ADMINISTRATOR)],
+     "mfa": True, "what": "employer administrator (garage)"},
+    {"email": "caseworker", "first": "Camille", "last": "Leroy", "staff": "Case worker", "mfa": True, "what": "staff: case worker"},
+    {"email": "supervisor", "first": "Hugo", "last": "Simon", "staff": "Supervisor", "mfa": True, "what": "staff: supervisor"},
+    {"email": "finance", "first": "Nora", "last": "Wouters", "staff": "Finance", "mfa": True, "what": "staff: finance"},
+    {"email": "registry", "first": "Yann", "last": "Claes", "staff": "Registry clerk", "mfa": True, "what": "staff: registry clerk"},
+    {"email": "security", "first": "Inès", "last": "Mertens", "staff": "Security officer", "mfa": True, "what": "staff: security officer"},
+    {"email": "admin", "first": "Ada", "last": "Admin", "superuser": True, "mfa": True, "what": "staff: superuser"},
+]
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the demo data and print the demo logins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        now = timezone.now()
+        profile = country_profile()
+        with transaction.atomic():
+            staff_groups_sync()
+            persons = {}
+            for key, first, last, birth, serial, street, postal, city, country, language in PERSONS:
+                persons[key], _created = Person.objects.update_or_create(
+                    national_number=profile.synthetic_person_number(birth, serial),
+                    defaults={
+                        "first_name": first, "last_name": last, "birth_date": birth, "street": street,
+                        "postal_code": postal, "city": city, "country": country, "preferred_language": language,
+                    },
+                )
+            enterprises = {}
+            for key, serial, name, street, postal, city in ENTERPRISES:
+                enterprises[key], _created = Enterprise.objects.update_or_create(
+                    enterprise_number=profile.synthetic_enterprise_number(serial),
+                    defaults={"name": name, "street": street, "postal_code": postal, "city": city},
+                )
+            users = {}
+            for spec in ACCOUNTS:
+                users[spec["email"]] = self._account(spec, persons, enterprises, now)
+            self._activation_code(persons["newcomer"], users["registry"], now)
+        self._print(persons)
+
+    def _account(self, spec: dict[str, Any], persons: dict[str, Person], enterprises: dict[str, Enterprise], now: datetime.datetime) -> User:
+        email = f"{spec['email']}@{DOMAIN}"
+        user = User.objects.filter(email=email).first() or User(email=email)
+        user.first_name, user.last_name = spec["first"], spec["last"]
+        user.is_staff = bool(spec.get("staff") or spec.get("superuser"))
+        user.is_superuser = bool(spec.get("superuser"))
+        user.person = persons[spec["person"]] if spec.get("person") else None
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+        if spec.get("staff"):
+            user.groups.set([Group.objects.get(name=spec["staff"])])
+        for enterprise_key, role in spec.get("roles", []):
+            Representation.objects.get_or_create(
+                user=user, enterprise=enterprises[enterprise_key], revoked_at=None,
+                defaults={"role": role, "granted_at": now},
+            )
+        if spec.get("mfa") and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, DEMO_TOTP_SECRET)
+            RecoveryCodes.activate(user)
+        return user
+
+    def _activation_code(self, person: Person, issuer: User, now: datetime.datetime) -> None:
+        if User.objects.filter(person=person).exists():
+            return
+        normalized = DEMO_ACTIVATION_CODE.replace("-", "").upper()
+        digest = hmac.new(settings.SECRET_KEY.encode(), normalized.encode(), hashlib.sha256).hexdigest()
+        ActivationCode.objects.update_or_create(
+            digest=digest,
+            defaults={
+                "person": person, "created_at": now, "created_by": issuer,
+                "expires_at": now + datetime.timedelta(days=365), "used_at": None, "voided_at": None,
+                "failed_attempts": 0,
+            },
+        )
+
+    def _print(self, persons: dict[str, Person]) -> None:
+        profile = country_profile()
+        out = self.stdout.write
+        out("")
+        out("Demo logins — password for every account: " + DEMO_PASSWORD)
+        out(f"Second factor (staff and employer administrators): TOTP secret {DEMO_TOTP_SECRET}")
+        out("  (add it to an authenticator app, or run: manage.py demo_totp)")
+        out("")
+        for spec in ACCOUNTS:
+            out(f"  {spec['email'] + '@' + DOMAIN:<36} {spec['what']}")
+        newcomer = persons["newcomer"]
+        out("")
+        out(
+            f"To link luc@{DOMAIN}: national number {profile.person_number.format(newcomer.national_number)}, "
+            f"activation code {DEMO_ACTIVATION_CODE}"
+        )
+        out("")

@@ -1,0 +1,80 @@
+"""Per-request context: the actor (who acts, how surely, for whom), and the MFA rule."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from allauth.account.authentication import get_authentication_records
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+
+from identity import policies
+from identity.selectors import account_facts
+from portal.core.actor import ANONYMOUS_ACTOR, ActingMode, Actor, LevelOfAssurance
+
+
+def level_of_assurance(request: HttpRequest) -> LevelOfAssurance:
+    if not request.user.is_authenticated:
+        return LevelOfAssurance.NONE
+    methods = {record.get("method") for record in get_authentication_records(request, request.user)}
+    if "mfa" in methods:
+        return LevelOfAssurance.SUBSTANTIAL
+    return LevelOfAssurance.LOW
+
+
+class ActorMiddleware:
+    """Builds ``request.actor`` once per request; sets ``request.must_enrol_mfa``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.actor = ANONYMOUS_ACTOR  # type: ignore[attr-defined]
+        request.must_enrol_mfa = False  # type: ignore[attr-defined]
+        user = request.user
+        if user.is_authenticated:
+            facts = account_facts(user_id=user.pk)
+            request.actor = Actor(  # type: ignore[attr-defined]
+                user_id=user.pk,
+                level_of_assurance=level_of_assurance(request),
+                mode=ActingMode.STAFF if user.is_staff else ActingMode.SELF,
+                person_id=facts.person_id,
+                subject_person_id=facts.person_id,
+                is_staff=user.is_staff,
+                enterprise_ids=frozenset(facts.enterprise_roles),
+            )
+            request.enterprise_roles = facts.enterprise_roles  # type: ignore[attr-defined]
+            request.must_enrol_mfa = (  # type: ignore[attr-defined]
+                policies.must_use_mfa(
+                    is_staff=user.is_staff, is_enterprise_administrator=facts.is_enterprise_administrator
+                )
+                and not facts.has_mfa
+            )
+        return self.get_response(request)
+
+
+# Pages a person who must enrol a second factor can still reach.
+_MFA_ENROLMENT_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz", "/readyz", "/language/")
+
+
+class MfaRequiredMiddleware:
+    """Staff and enterprise administrators without a second factor are sent to enrol one."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if getattr(request, "must_enrol_mfa", False) and not request.path.startswith(_MFA_ENROLMENT_PREFIXES):
+            return HttpResponseRedirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)
+
+
+class PermissionsPolicyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response

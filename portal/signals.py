@@ -1,0 +1,62 @@
+"""Staff roles as Django groups, kept in step with the permissions after every migration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_noop
+
+# Group name (stored untranslated, shown translated) -> permission codenames "app_label.codename".
+STAFF_GROUPS: dict[str, list[str]] = {
+    gettext_noop("Case worker"): [
+        "identity.view_person",
+        "identity.view_enterprise",
+    ],
+    gettext_noop("Supervisor"): [
+        "identity.view_person",
+        "identity.view_enterprise",
+        "identity.view_representation",
+        "identity.view_activationcode",
+        "core.view_accessrecord",
+    ],
+    gettext_noop("Finance"): [
+        "identity.view_enterprise",
+    ],
+    gettext_noop("Registry clerk"): [
+        "identity.view_person",
+        "identity.add_person",
+        "identity.change_person",
+        "identity.view_enterprise",
+        "identity.add_enterprise",
+        "identity.change_enterprise",
+        "identity.view_representation",
+        "identity.add_representation",
+        "identity.change_representation",
+        "identity.view_activationcode",
+        "identity.add_activationcode",
+    ],
+    gettext_noop("Security officer"): [
+        "core.view_accessrecord",
+        "identity.view_user",
+        "identity.change_user",
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "axes.view_accesslog",
+        "axes.view_accessfailurelog",
+        "usersessions.view_usersession",
+        "usersessions.delete_usersession",
+    ],
+}
+
+
+def staff_groups_sync(**_kwargs: Any) -> None:
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    for name, codenames in STAFF_GROUPS.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        query = Q(pk__in=[])
+        for dotted in codenames:
+            app_label, codename = dotted.split(".")
+            query |= Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.set(Permission.objects.filter(query))

@@ -1,0 +1,111 @@
+"""The one-stop shop's pages: home, dashboard, "who accessed my data", health checks."""
+
+from __future__ import annotations
+
+import redis
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from allauth.mfa.utils import is_mfa_enabled
+from allauth.usersessions.models import UserSession
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language
+
+from identity.selectors import person_get, representation_list_for_user
+from identity.services import user_language_set
+from portal.catalogue import PERSONAS, catalogue_for
+from portal.core.audit import access_record_list
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    persona = request.GET.get("persona")
+    if persona not in PERSONAS:
+        persona = None
+    return render(
+        request,
+        "portal/home.html",
+        {"situations": catalogue_for(persona), "personas": PERSONAS, "persona": persona},
+    )
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    if actor.is_staff:
+        return redirect("admin:index")
+    person = person_get(person_id=actor.person_id) if actor.person_id else None
+    return render(
+        request,
+        "portal/dashboard.html",
+        {
+            "person": person,
+            "representations": representation_list_for_user(user_id=actor.user_id),
+            "has_mfa": is_mfa_enabled(request.user),
+            "session_count": UserSession.objects.filter(user_id=actor.user_id).count(),
+            "level": actor.level_of_assurance,
+        },
+    )
+
+
+@login_required
+@require_GET
+def access_log(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    if actor.person_id is None:
+        return render(request, "portal/access_log.html", {"rows": None})
+    return render(request, "portal/access_log.html", {"rows": access_record_list(subject_person_id=actor.person_id)})
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Django's ``set_language``, remembering the choice on the account of a signed-in person."""
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        user_language_set(user_id=request.user.pk, language=language)
+    return set_language(request)
+
+
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """The process is alive (no dependency is checked)."""
+    return JsonResponse({"status": "ok"})
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _check_redis() -> None:
+    client = redis.Redis.from_url(settings.REDIS_CACHE_URL, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+def _check_broker() -> None:
+    from portal.celery import app
+
+    with app.connection_for_write() as broker:
+        broker.ensure_connection(max_retries=1, timeout=2)
+
+
+@never_cache
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Database, Redis and the Celery broker are reachable; else 503 naming what fails."""
+    checks = {"database": _check_database, "redis": _check_redis, "broker": _check_broker}
+    results: dict[str, str] = {}
+    for name, check in checks.items():
+        try:
+            check()
+            results[name] = "ok"
+        except Exception as error:  # noqa: BLE001 — any failure makes the part unready
+            results[name] = f"unavailable: {type(error).__name__}"
+    ready = all(value == "ok" for value in results.values())
+    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": results}, status=200 if ready else 503)
