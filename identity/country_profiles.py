@@ -35,7 +35,7 @@ def _fr_person_number(birth_date: datetime.date, serial: int) -> str:
 
 
 def _be_enterprise_number(serial: int) -> str:
-    base = f"0{200000000 + serial:09d}"[:8]
+    base = f"0{2000000 + serial:07d}"
     return f"{base}{97 - int(base) % 97:02d}"
 
 

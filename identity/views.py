@@ -66,7 +66,10 @@ def representatives(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         except selectors.NotFound:
             raise Http404 from None
         except IdentityError as error:
-            form.add_error(None, error.message)
+            if can_manage:
+                form.add_error(None, error.message)
+            else:
+                messages.error(request, str(error.message))
         else:
             messages.success(request, _("The role has been granted."))
             return redirect("identity:representatives", enterprise_id=enterprise_id)

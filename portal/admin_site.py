@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -32,7 +33,9 @@ class GuichetAdminSite(admin.AdminSite):
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         """One login path for everybody (allauth, with axes); staff then prove a second factor."""
         next_url = request.GET.get("next") or reverse("admin:index")
-        if request.user.is_authenticated and request.user.is_staff:
+        if request.user.is_authenticated:
+            if not request.user.is_staff:
+                raise PermissionDenied
             return HttpResponseRedirect(reverse("mfa_reauthenticate") + "?" + urlencode({"next": next_url}))
         return HttpResponseRedirect(reverse("account_login") + "?" + urlencode({"next": next_url}))
 

@@ -10,4 +10,6 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from portal.signals import staff_groups_sync
 
-        post_migrate.connect(staff_groups_sync, sender=self)
+        # Not sender=self: post_migrate is only sent for apps with models, and the groups need
+        # the permissions of the other apps; the sync is idempotent and cheap.
+        post_migrate.connect(staff_groups_sync, dispatch_uid="portal-staff-groups")

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -128,7 +129,7 @@ def _redis_url_with_db(url: str, db: int) -> str:
     if parts.scheme in {"unix", "redis+socket"}:
         query = dict(parse_qsl(parts.query))
         query["db"] = str(db)
-        return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+        return f"{parts.scheme}://{parts.netloc}{parts.path}?{urlencode(query)}"
     return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, ""))
 
 
@@ -200,6 +201,9 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
 ACCOUNT_ADAPTER = "identity.adapters.AccountAdapter"
 LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGIN_URL = "account_login"
+# django-axes is the one brute-force guard (clear lockout page, HTTP 429); allauth's own
+# failed-login limit would answer first with a different message.
+ACCOUNT_RATE_LIMITS = {"login_failed": False}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Guichet"
 USERSESSIONS_TRACK_ACTIVITY = True
@@ -282,7 +286,7 @@ PERMISSIONS_POLICY = (
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
+        "script-src": [SELF, NONCE],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],

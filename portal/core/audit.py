@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import F, Value
+from django.db.models import CharField, F, Value
 from django.db.models.functions import Coalesce, Concat, NullIf
 
 from portal.core.actor import Actor
@@ -48,10 +48,13 @@ def access_record_list(*, subject_person_id: int, limit: int = 200) -> list[Acce
         .annotate(
             actor_name=Coalesce(
                 NullIf(
-                    Concat(F("actor_user__first_name"), Value(" "), F("actor_user__last_name")),
+                    Concat(
+                        F("actor_user__first_name"), Value(" "), F("actor_user__last_name"), output_field=CharField()
+                    ),
                     Value(" "),
                 ),
                 F("actor_user__email"),
+                output_field=CharField(),
             )
         )
         .values_list("at", "actor_name", "actor_user__is_staff", "purpose", "detail")

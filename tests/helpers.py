@@ -1,0 +1,48 @@
+"""Test helpers: sign a client in at a given level of assurance, count queries."""
+
+from __future__ import annotations
+
+import time
+
+from django.test import Client
+
+from identity.models import User
+from portal.core.actor import ActingMode, Actor, LevelOfAssurance
+
+# allauth keeps the session's authentication methods under these keys.
+_METHODS_KEY = "account_authentication_methods"
+_METHODS_USER_KEY = "account_authentication_methods_user"
+
+
+def sign_in(client: Client, user: User, *, mfa: bool = False) -> Client:
+    """Sign in as allauth would after a password (and a TOTP code when ``mfa``)."""
+    client.force_login(user, backend="allauth.account.auth_backends.AuthenticationBackend")
+    session = client.session
+    records = [{"method": "password", "at": time.time(), "email": user.email}]
+    if mfa:
+        records.append({"method": "mfa", "at": time.time(), "type": "totp"})
+    session[_METHODS_KEY] = records
+    session[_METHODS_USER_KEY] = str(user.pk)
+    session.save()
+    return client
+
+
+def staff_actor(user: User) -> Actor:
+    return Actor(
+        user_id=user.pk,
+        level_of_assurance=LevelOfAssurance.SUBSTANTIAL,
+        mode=ActingMode.STAFF,
+        person_id=user.person_id,
+        is_staff=True,
+    )
+
+
+def citizen_actor(user: User, *, level: LevelOfAssurance = LevelOfAssurance.LOW, enterprise_ids: frozenset[int] = frozenset()) -> Actor:
+    return Actor(
+        user_id=user.pk,
+        level_of_assurance=level,
+        mode=ActingMode.SELF,
+        person_id=user.person_id,
+        subject_person_id=user.person_id,
+        enterprise_ids=enterprise_ids,
+    )
