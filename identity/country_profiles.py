@@ -9,9 +9,9 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from stdnum.be import nn as be_nn
 from stdnum.be import vat as be_enterprise
@@ -20,6 +20,9 @@ from stdnum.fr import nir as fr_nir
 from stdnum.fr import siren as fr_siren
 
 from identity.types import InvalidIdentifier
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _be_person_number(birth_date: datetime.date, serial: int) -> str:
@@ -49,7 +52,7 @@ def _fr_enterprise_number(serial: int) -> str:
 @dataclass(frozen=True)
 class IdentifierScheme:
     module: ModuleType
-    label: Promise
+    label: StrOrPromise
     example: str
 
     def validate(self, value: str) -> str:
@@ -59,9 +62,7 @@ class IdentifierScheme:
         try:
             return str(self.module.validate(value))
         except InvalidChecksum:
-            raise InvalidIdentifier(
-                "checksum", _("The check digits do not match: please check the number.")
-            ) from None
+            raise InvalidIdentifier("checksum", _("The check digits do not match: please check the number.")) from None
         except InvalidLength:
             raise InvalidIdentifier("length", _("This number does not have the right length.")) from None
         except (InvalidFormat, InvalidComponent):
@@ -79,7 +80,7 @@ class IdentifierScheme:
 @dataclass(frozen=True)
 class CountryProfile:
     code: str
-    name: Promise
+    name: StrOrPromise
     person_number: IdentifierScheme
     enterprise_number: IdentifierScheme
     # Make valid numbers for demo data, tests and benchmarks (never for real registrations).

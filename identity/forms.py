@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from identity.country_profiles import country_profile
@@ -18,7 +19,7 @@ class LinkPersonForm(forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         scheme = country_profile().person_number
-        self.fields["national_number"].label = scheme.label[:1].upper() + scheme.label[1:]
+        self.fields["national_number"].label = capfirst(scheme.label)
         self.fields["national_number"].help_text = _("For example %(example)s.") % {"example": scheme.example}
         self.fields["national_number"].widget.attrs.update({"autocomplete": "off", "inputmode": "numeric"})
         self.fields["code"].widget.attrs.update({"autocomplete": "off", "autocapitalize": "characters"})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -140,7 +140,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         verbose_name = _("account")
@@ -183,7 +183,9 @@ class Representation(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["enterprise"], condition=Q(revoked_at__isnull=True), name="repr_active_enterprise_idx"),
+            models.Index(
+                fields=["enterprise"], condition=Q(revoked_at__isnull=True), name="repr_active_enterprise_idx"
+            ),
             models.Index(fields=["user"], condition=Q(revoked_at__isnull=True), name="repr_active_user_idx"),
         ]
 

@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from allauth.mfa.models import Authenticator
 from django.db.models import Exists, OuterRef
 
-from portal.core.actor import Actor
-
 from identity import policies
 from identity.country_profiles import country_profile
 from identity.models import Enterprise, Person, Representation, User
 from identity.types import EnterpriseRole, EnterpriseSummary, PersonSummary, RepresentationSummary, RepresentativeRow
+from portal.core.actor import Actor
 
 
 class NotFound(Exception):

@@ -16,15 +16,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.actor import Actor
-from portal.core.audit import access_record
-from portal.core.models import AccessPurpose
-
 from identity import policies
 from identity.country_profiles import country_profile
 from identity.models import ActivationCode, Person, Representation, User
 from identity.selectors import NotFound, person_get
 from identity.types import ActivationRefused, EnterpriseRole, InvalidIdentifier, Language, PersonSummary, RoleRefused
+from portal.core.actor import Actor
+from portal.core.audit import access_record
+from portal.core.models import AccessPurpose
 
 # Unambiguous characters: no 0/O, 1/I/L.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -51,9 +50,7 @@ def activation_code_issue(*, actor: Actor, person_id: int, now: datetime.datetim
     code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person_id)
-        ActivationCode.objects.filter(person=person, used_at__isnull=True, voided_at__isnull=True).update(
-            voided_at=now
-        )
+        ActivationCode.objects.filter(person=person, used_at__isnull=True, voided_at__isnull=True).update(voided_at=now)
         ActivationCode.objects.create(
             person=person,
             digest=_digest(code),
@@ -61,9 +58,7 @@ def activation_code_issue(*, actor: Actor, person_id: int, now: datetime.datetim
             created_by_id=actor.user_id,
             expires_at=now + datetime.timedelta(days=settings.ACTIVATION_CODE_VALIDITY_DAYS),
         )
-        access_record(
-            actor=actor, subject_person_id=person.pk, purpose=AccessPurpose.STAFF_ACTIVATION_CODE, now=now
-        )
+        access_record(actor=actor, subject_person_id=person.pk, purpose=AccessPurpose.STAFF_ACTIVATION_CODE, now=now)
     return _format_code(code)
 
 
@@ -79,9 +74,7 @@ def account_link_person(*, user_id: int, national_number: str, code: str, now: d
     """Link the account to the person of the registry, proved by a valid activation code."""
     attempts_key = f"activation-attempts:{user_id}"
     if (cache.get(attempts_key) or 0) >= settings.ACTIVATION_CODE_MAX_ATTEMPTS:
-        raise ActivationRefused(
-            "too_many_attempts", _("Too many incorrect attempts. Please try again in an hour.")
-        )
+        raise ActivationRefused("too_many_attempts", _("Too many incorrect attempts. Please try again in an hour."))
     try:
         compact_number = country_profile().person_number.validate(national_number)
     except InvalidIdentifier:
@@ -159,7 +152,10 @@ def representation_grant(
     if not policies.can_view_representatives(actor=actor, enterprise_id=enterprise_id):
         raise NotFound
     if not policies.can_manage_representatives(actor=actor, actor_role=_actor_role(actor, enterprise_id)):
-        raise RoleRefused("not_administrator", _("Only an administrator of the enterprise, signed in with two-factor authentication, can manage roles."))
+        raise RoleRefused(
+            "not_administrator",
+            _("Only an administrator of the enterprise, signed in with two-factor authentication, can manage roles."),
+        )
     if role not in EnterpriseRole.values:
         raise RoleRefused("unknown_role", _("Choose a role from the list."))
     with transaction.atomic():
@@ -204,7 +200,10 @@ def representation_revoke(*, actor: Actor, enterprise_id: int, representation_id
     if not policies.can_view_representatives(actor=actor, enterprise_id=enterprise_id):
         raise NotFound
     if not policies.can_manage_representatives(actor=actor, actor_role=_actor_role(actor, enterprise_id)):
-        raise RoleRefused("not_administrator", _("Only an administrator of the enterprise, signed in with two-factor authentication, can manage roles."))
+        raise RoleRefused(
+            "not_administrator",
+            _("Only an administrator of the enterprise, signed in with two-factor authentication, can manage roles."),
+        )
     with transaction.atomic():
         representation = (
             Representation.objects.select_for_update()

@@ -6,14 +6,18 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import models
-from django.utils.functional import Promise
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class IdentityError(Exception):
     """A refused identity operation; ``message`` is for the user, in their language."""
 
-    def __init__(self, code: str, message: str | Promise) -> None:
+    def __init__(self, code: str, message: StrOrPromise) -> None:
         super().__init__(code)
         self.code = code
         self.message = message

@@ -34,7 +34,9 @@ def link_person(request: HttpRequest) -> HttpResponse:
         except IdentityError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("Welcome, %(name)s: your account is now linked to your file.") % {"name": person.full_name})
+            messages.success(
+                request, _("Welcome, %(name)s: your account is now linked to your file.") % {"name": person.full_name}
+            )
             return redirect("portal:dashboard")
     return render(request, "identity/link_person.html", {"form": form})
 

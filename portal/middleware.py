@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from allauth.account.authentication import get_authentication_records
 from django.conf import settings

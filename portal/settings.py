@@ -231,9 +231,7 @@ ACTIVATION_CODE_VALIDITY_DAYS = env.int("ACTIVATION_CODE_VALIDITY_DAYS", default
 ACTIVATION_CODE_MAX_ATTEMPTS = env.int("ACTIVATION_CODE_MAX_ATTEMPTS", default=5)
 
 # --- E-mail -----------------------------------------------------------------------------------
-EMAIL_CONFIG = env.email_url(
-    "EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"
-)
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Guichet <no-reply@guichet.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

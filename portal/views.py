@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import redis
+from allauth.mfa.utils import is_mfa_enabled
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from allauth.mfa.utils import is_mfa_enabled
-from allauth.usersessions.models import UserSession
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache

@@ -37,7 +37,9 @@ def staff_actor(user: User) -> Actor:
     )
 
 
-def citizen_actor(user: User, *, level: LevelOfAssurance = LevelOfAssurance.LOW, enterprise_ids: frozenset[int] = frozenset()) -> Actor:
+def citizen_actor(
+    user: User, *, level: LevelOfAssurance = LevelOfAssurance.LOW, enterprise_ids: frozenset[int] = frozenset()
+) -> Actor:
     return Actor(
         user_id=user.pk,
         level_of_assurance=level,

@@ -13,7 +13,7 @@ os.environ.setdefault("EMAIL_URL", "smtp://127.0.0.1:2525")
 os.environ.setdefault("REDIS_CACHE_DB", "14")
 os.environ.setdefault("REDIS_BROKER_DB", "15")
 
-from portal.settings import *  # noqa: E402, F403
+from portal.settings import *  # noqa: F403
 
 # pytest-django's live_server serves unhashed names.
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

@@ -6,7 +6,7 @@ import contextvars
 import logging
 import re
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 

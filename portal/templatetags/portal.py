@@ -27,12 +27,12 @@ def field_widget(field: BoundField) -> SafeString:
     else:
         css = "usa-input"
     described_by = []
-    attrs: dict[str, str] = {}
+    attrs: dict[str, str | bool] = {}
     if field.help_text:
         described_by.append(f"{field.auto_id}_helptext")
     if field.errors:
         described_by.append(f"{field.auto_id}_error")
-        css += " usa-input--error" if css == "usa-input" else ""
+        css += " usa-input--error" if css == "usa-input" else ""  # noqa: RUF100
         attrs["aria-invalid"] = "true"
     attrs["class"] = " ".join(filter(None, [widget.attrs.get("class", ""), css]))
     if described_by:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import pyotp
 import pytest
@@ -23,6 +23,11 @@ from identity.models import Person, User
 from portal.core.actor import ActingMode, Actor, LevelOfAssurance
 from tests.browser.conftest import NewPage, assert_accessible
 from tests.identity import factories
+
+
+def _user(**fields: Any) -> User:
+    return cast(User, factories.UserFactory(**fields))
+
 
 CONFIRMATION_PATH = re.compile(r"/accounts/confirm-email/[^/\s]+/")
 
@@ -61,7 +66,7 @@ def _totp_code(secret: str) -> str:
 
 
 def _staff_actor() -> Actor:
-    staff = factories.UserFactory(is_staff=True)
+    staff = _user(is_staff=True)
     return Actor(
         user_id=staff.pk, level_of_assurance=LevelOfAssurance.SUBSTANTIAL, mode=ActingMode.STAFF, is_staff=True
     )
@@ -71,7 +76,9 @@ def _activation_code(person: Person) -> str:
     return services.activation_code_issue(actor=_staff_actor(), person_id=person.pk, now=timezone.now())
 
 
-def _sign_in(page: Page, email: str, *, totp_secret: str | None = None, check: Callable[[Page], None] = _no_check) -> None:
+def _sign_in(
+    page: Page, email: str, *, totp_secret: str | None = None, check: Callable[[Page], None] = _no_check
+) -> None:
     page.goto("/accounts/login/")
     check(page)
     page.fill("input[name=login]", email)
@@ -81,6 +88,15 @@ def _sign_in(page: Page, email: str, *, totp_secret: str | None = None, check: C
         expect(page).to_have_url(_url("/accounts/2fa/authenticate/"))
         check(page)
         page.fill("input[name=code]", _totp_code(totp_secret))
+        _submit(page)
+
+
+def _reauthenticate_if_asked(page: Page, *, check: Callable[[Page], None] = _no_check) -> None:
+    """allauth asks for the password again before a second factor is added (even right after sign-in)."""
+    page.wait_for_url(re.compile(r"/accounts/(reauthenticate|2fa/totp/activate)/"))
+    if "/accounts/reauthenticate/" in page.url:
+        check(page)
+        page.fill("input[name=password]", factories.PASSWORD)
         _submit(page)
 
 
@@ -94,7 +110,7 @@ def _sign_out(page: Page) -> None:
 def _wait_for_mail(smtp_sink: Any, recipient: str, timeout: float = 10.0) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for message, body in zip(smtp_sink.messages, smtp_sink.bodies()):
+        for message, body in zip(smtp_sink.messages, smtp_sink.bodies(), strict=True):
             if recipient in str(message["To"]):
                 return body
         time.sleep(0.1)
@@ -103,7 +119,7 @@ def _wait_for_mail(smtp_sink: Any, recipient: str, timeout: float = 10.0) -> str
 
 def _sign_up_and_link(page: Page, smtp_sink: Any, *, check: Callable[[Page], None]) -> tuple[str, Person]:
     """Home → sign-up → e-mail confirmation → dashboard → link to the file → dashboard with identity."""
-    person = factories.PersonFactory()
+    person = cast(Person, factories.PersonFactory())
     code = _activation_code(person)
     displayed_number = country_profile().person_number.format(person.national_number)
     email = "nouvelle.personne@example.org"
@@ -163,7 +179,7 @@ def test_sign_up_confirm_email_and_link_file(page: Page, smtp_sink: Any) -> None
 
 
 def test_totp_enrolment_then_sign_in_with_code(page: Page) -> None:
-    user = factories.UserFactory()
+    user = _user()
     _sign_in(page, user.email, check=assert_accessible)
     expect(page).to_have_url(_url("/dashboard/"))
     expect(page.locator("main")).to_contain_text(_level_label("fr", LevelOfAssurance.LOW))
@@ -171,6 +187,7 @@ def test_totp_enrolment_then_sign_in_with_code(page: Page) -> None:
     page.goto("/accounts/2fa/")
     assert_accessible(page)
     page.locator("main a[href='/accounts/2fa/totp/activate/']").click()
+    _reauthenticate_if_asked(page, check=assert_accessible)
     expect(page).to_have_url(_url("/accounts/2fa/totp/activate/"))
     assert_accessible(page)
     secret = page.locator("#authenticator_secret").input_value()
@@ -221,21 +238,41 @@ def test_language_switch(new_page: NewPage, java_script_enabled: bool) -> None:
 
 
 def test_staff_without_totp_is_sent_to_enrol(page: Page) -> None:
-    staff = factories.UserFactory(is_staff=True)
+    staff = _user(is_staff=True)
     _sign_in(page, staff.email)
+    _reauthenticate_if_asked(page)
     expect(page).to_have_url(_url("/accounts/2fa/totp/activate/"))
 
-    page.goto("/admin/")
-    expect(page).to_have_url(_url("/accounts/2fa/totp/activate/"))
-    expect(page.locator("#authenticator_secret")).to_be_visible()
-    page.goto("/dashboard/")
-    expect(page).to_have_url(_url("/accounts/2fa/totp/activate/"))
+    for path in ("/admin/", "/dashboard/", "/my-file/accesses/"):
+        response = page.goto(path)
+        assert response is not None
+        chain = [page.url]
+        request = response.request.redirected_from
+        while request is not None:
+            chain.insert(0, request.url)
+            request = request.redirected_from
+        # The portal's own redirect goes to the enrolment page (allauth may then ask for the password).
+        assert len(chain) > 1 and chain[0].endswith(path), chain
+        assert chain[1].endswith("/accounts/2fa/totp/activate/"), chain
+        expect(page).to_have_url(_url("/accounts/2fa/totp/activate/"))
+        expect(page.locator("#authenticator_secret")).to_be_visible()
 
 
 @pytest.fixture
-def no_js_page(new_page: NewPage) -> Iterator[Page]:
+def no_js_page(new_page: NewPage) -> Page:
     page = new_page(java_script_enabled=False)
-    yield page
+    page.set_content("<title>off</title><script>document.title = 'on'</script>")
+    assert page.title() == "off", "JavaScript is not disabled"
+    return page
+
+
+def test_axe_check_detects_a_violation(page: Page) -> None:
+    """Guards the other tests: axe-core really runs on the live pages and reports what it finds."""
+    page.goto("/")
+    assert_accessible(page)
+    page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/x.png\">')")
+    with pytest.raises(pytest.fail.Exception, match="image-alt"):
+        assert_accessible(page)
 
 
 def test_journey_without_javascript(no_js_page: Page, smtp_sink: Any) -> None:

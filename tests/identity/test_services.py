@@ -179,13 +179,21 @@ def test_declarant_cannot_grant_and_outsider_gets_not_found():
 
     with pytest.raises(RoleRefused):
         services.representation_grant(
-            actor=citizen_actor(declarant, level=LevelOfAssurance.SUBSTANTIAL, enterprise_ids=frozenset({enterprise.pk})),
-            enterprise_id=enterprise.pk, email="colleague@example.org", role="viewer", now=NOW,
+            actor=citizen_actor(
+                declarant, level=LevelOfAssurance.SUBSTANTIAL, enterprise_ids=frozenset({enterprise.pk})
+            ),
+            enterprise_id=enterprise.pk,
+            email="colleague@example.org",
+            role="viewer",
+            now=NOW,
         )
     with pytest.raises(NotFound):
         services.representation_grant(
             actor=citizen_actor(outsider, level=LevelOfAssurance.SUBSTANTIAL),
-            enterprise_id=enterprise.pk, email="colleague@example.org", role="viewer", now=NOW,
+            enterprise_id=enterprise.pk,
+            email="colleague@example.org",
+            role="viewer",
+            now=NOW,
         )
 
     assert Representation.objects.count() == 1

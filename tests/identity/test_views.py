@@ -135,9 +135,7 @@ def test_forged_enterprise_id_answers_404(client, enterprise_world):
 def test_revoke_is_refused_to_non_administrators(client, enterprise_world, who, mfa, expected_status):
     sign_in(client, enterprise_world[who], mfa=mfa)
     role = enterprise_world["declarant_role"]
-    response = client.post(
-        reverse("identity:representative_revoke", args=[enterprise_world["enterprise"].pk, role.pk])
-    )
+    response = client.post(reverse("identity:representative_revoke", args=[enterprise_world["enterprise"].pk, role.pk]))
     assert response.status_code == expected_status
     role.refresh_from_db()
     assert role.revoked_at is None
@@ -146,9 +144,7 @@ def test_revoke_is_refused_to_non_administrators(client, enterprise_world, who, 
 def test_administrator_revokes_a_declarant(client, enterprise_world):
     sign_in(client, enterprise_world["admin"], mfa=True)
     role = enterprise_world["declarant_role"]
-    response = client.post(
-        reverse("identity:representative_revoke", args=[enterprise_world["enterprise"].pk, role.pk])
-    )
+    response = client.post(reverse("identity:representative_revoke", args=[enterprise_world["enterprise"].pk, role.pk]))
     assert response.status_code == 302
     role.refresh_from_db()
     assert role.revoked_at is not None

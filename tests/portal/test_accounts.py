@@ -12,7 +12,11 @@ pytestmark = pytest.mark.django_db
 def test_sign_up_sends_a_verification_email_through_smtp(client, smtp_sink):
     response = client.post(
         reverse("account_signup"),
-        {"email": "new.citizen@example.org", "password1": "Un-mot-de-passe-solide-42", "password2": "Un-mot-de-passe-solide-42"},
+        {
+            "email": "new.citizen@example.org",
+            "password1": "Un-mot-de-passe-solide-42",
+            "password2": "Un-mot-de-passe-solide-42",
+        },
     )
     assert response.status_code == 302
     assert User.objects.filter(email="new.citizen@example.org").exists()

@@ -127,7 +127,10 @@ def test_access_log_shows_only_accesses_to_my_data(client):
     now = timezone.now()
     access_record(actor=staff_actor(staff), subject_person_id=me.pk, purpose=AccessPurpose.STAFF_REGISTRY_VIEW, now=now)
     access_record(
-        actor=staff_actor(staff), subject_person_id=someone_else.pk, purpose=AccessPurpose.STAFF_REGISTRY_CHANGE, now=now
+        actor=staff_actor(staff),
+        subject_person_id=someone_else.pk,
+        purpose=AccessPurpose.STAFF_REGISTRY_CHANGE,
+        now=now,
     )
     sign_in(client, UserFactory(person=me))
 
@@ -152,7 +155,10 @@ def test_reading_ones_own_data_is_not_recorded():
     from tests.helpers import citizen_actor
 
     written = access_record(
-        actor=citizen_actor(user), subject_person_id=person.pk, purpose=AccessPurpose.STAFF_REGISTRY_VIEW, now=timezone.now()
+        actor=citizen_actor(user),
+        subject_person_id=person.pk,
+        purpose=AccessPurpose.STAFF_REGISTRY_VIEW,
+        now=timezone.now(),
     )
     assert written is False
     assert not AccessRecord.objects.exists()

@@ -27,7 +27,7 @@ from identity.types import EnterpriseRole
 from portal.signals import staff_groups_sync
 
 DEMO_PASSWORD = "Guichet-demo-2026"  # noqa: S105 — published demo credential
-DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 — published demo credential
 DEMO_ACTIVATION_CODE = "DEMO-LINK-2026"
 DOMAIN = "demo.guichet.example"
 
@@ -35,7 +35,18 @@ PERSONS = [
     # key, first, last, birth, serial, street, postal code, city, country, language
     ("employee", "Marie", "Dubois", datetime.date(1985, 7, 30), 33, "Rue Haute 12", "1000", "Bruxelles", "BE", "fr"),
     ("pensioner", "Jean", "Peeters", datetime.date(1954, 3, 12), 17, "Calle Mayor 5", "03001", "Alicante", "ES", "fr"),
-    ("relative", "Sophie", "Peeters", datetime.date(1979, 11, 2), 122, "Avenue Louise 200", "1050", "Ixelles", "BE", "en"),
+    (
+        "relative",
+        "Sophie",
+        "Peeters",
+        datetime.date(1979, 11, 2),
+        122,
+        "Avenue Louise 200",
+        "1050",
+        "Ixelles",
+        "BE",
+        "en",
+    ),
     ("newcomer", "Luc", "Janssens", datetime.date(1992, 1, 15), 57, "Kerkstraat 3", "2000", "Antwerpen", "BE", "fr"),
 ]
 
@@ -47,20 +58,76 @@ ENTERPRISES = [
 ACCOUNTS: list[dict[str, Any]] = [
     {"email": "marie", "first": "Marie", "last": "Dubois", "person": "employee", "what": "citizen, employee"},
     {"email": "jean", "first": "Jean", "last": "Peeters", "person": "pensioner", "what": "pensioner living abroad"},
-    {"email": "sophie", "first": "Sophie", "last": "Peeters", "person": "relative", "what": "relative of the pensioner"},
-    {"email": "luc", "first": "Luc", "last": "Janssens", "person": None,
-     "what": f"citizen, not yet linked: activation code {DEMO_ACTIVATION_CODE}"},
-    {"email": "paul", "first": "Paul", "last": "Dupont", "roles": [("bakery", EnterpriseRole.ADMINISTRATOR)],
-     "mfa": True, "what": "employer administrator (bakery)"},
-    {"email": "claire", "first": "Claire", "last": "Martin", "roles": [("bakery", EnterpriseRole.DECLARANT)],
-     "what": "employer declarant (bakery)"},
-    {"email": "anne", "first": "Anne", "last": "Lambert", "roles": [("garage", EnterpriseRole.ADMINISTRATOR)],
-     "mfa": True, "what": "employer administrator (garage)"},
-    {"email": "caseworker", "first": "Camille", "last": "Leroy", "staff": "Case worker", "mfa": True, "what": "staff: case worker"},
-    {"email": "supervisor", "first": "Hugo", "last": "Simon", "staff": "Supervisor", "mfa": True, "what": "staff: supervisor"},
+    {
+        "email": "sophie",
+        "first": "Sophie",
+        "last": "Peeters",
+        "person": "relative",
+        "what": "relative of the pensioner",
+    },
+    {
+        "email": "luc",
+        "first": "Luc",
+        "last": "Janssens",
+        "person": None,
+        "what": f"citizen, not yet linked: activation code {DEMO_ACTIVATION_CODE}",
+    },
+    {
+        "email": "paul",
+        "first": "Paul",
+        "last": "Dupont",
+        "roles": [("bakery", EnterpriseRole.ADMINISTRATOR)],
+        "mfa": True,
+        "what": "employer administrator (bakery)",
+    },
+    {
+        "email": "claire",
+        "first": "Claire",
+        "last": "Martin",
+        "roles": [("bakery", EnterpriseRole.DECLARANT)],
+        "what": "employer declarant (bakery)",
+    },
+    {
+        "email": "anne",
+        "first": "Anne",
+        "last": "Lambert",
+        "roles": [("garage", EnterpriseRole.ADMINISTRATOR)],
+        "mfa": True,
+        "what": "employer administrator (garage)",
+    },
+    {
+        "email": "caseworker",
+        "first": "Camille",
+        "last": "Leroy",
+        "staff": "Case worker",
+        "mfa": True,
+        "what": "staff: case worker",
+    },
+    {
+        "email": "supervisor",
+        "first": "Hugo",
+        "last": "Simon",
+        "staff": "Supervisor",
+        "mfa": True,
+        "what": "staff: supervisor",
+    },
     {"email": "finance", "first": "Nora", "last": "Wouters", "staff": "Finance", "mfa": True, "what": "staff: finance"},
-    {"email": "registry", "first": "Yann", "last": "Claes", "staff": "Registry clerk", "mfa": True, "what": "staff: registry clerk"},
-    {"email": "security", "first": "Inès", "last": "Mertens", "staff": "Security officer", "mfa": True, "what": "staff: security officer"},
+    {
+        "email": "registry",
+        "first": "Yann",
+        "last": "Claes",
+        "staff": "Registry clerk",
+        "mfa": True,
+        "what": "staff: registry clerk",
+    },
+    {
+        "email": "security",
+        "first": "Inès",
+        "last": "Mertens",
+        "staff": "Security officer",
+        "mfa": True,
+        "what": "staff: security officer",
+    },
     {"email": "admin", "first": "Ada", "last": "Admin", "superuser": True, "mfa": True, "what": "staff: superuser"},
 ]
 
@@ -78,8 +145,14 @@ class Command(BaseCommand):
                 persons[key], _created = Person.objects.update_or_create(
                     national_number=profile.synthetic_person_number(birth, serial),
                     defaults={
-                        "first_name": first, "last_name": last, "birth_date": birth, "street": street,
-                        "postal_code": postal, "city": city, "country": country, "preferred_language": language,
+                        "first_name": first,
+                        "last_name": last,
+                        "birth_date": birth,
+                        "street": street,
+                        "postal_code": postal,
+                        "city": city,
+                        "country": country,
+                        "preferred_language": language,
                     },
                 )
             enterprises = {}
@@ -94,7 +167,13 @@ class Command(BaseCommand):
             self._activation_code(persons["newcomer"], users["registry"], now)
         self._print(persons)
 
-    def _account(self, spec: dict[str, Any], persons: dict[str, Person], enterprises: dict[str, Enterprise], now: datetime.datetime) -> User:
+    def _account(
+        self,
+        spec: dict[str, Any],
+        persons: dict[str, Person],
+        enterprises: dict[str, Enterprise],
+        now: datetime.datetime,
+    ) -> User:
         email = f"{spec['email']}@{DOMAIN}"
         user = User.objects.filter(email=email).first() or User(email=email)
         user.first_name, user.last_name = spec["first"], spec["last"]
@@ -108,7 +187,9 @@ class Command(BaseCommand):
             user.groups.set([Group.objects.get(name=spec["staff"])])
         for enterprise_key, role in spec.get("roles", []):
             Representation.objects.get_or_create(
-                user=user, enterprise=enterprises[enterprise_key], revoked_at=None,
+                user=user,
+                enterprise=enterprises[enterprise_key],
+                revoked_at=None,
                 defaults={"role": role, "granted_at": now},
             )
         if spec.get("mfa") and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
@@ -124,8 +205,12 @@ class Command(BaseCommand):
         ActivationCode.objects.update_or_create(
             digest=digest,
             defaults={
-                "person": person, "created_at": now, "created_by": issuer,
-                "expires_at": now + datetime.timedelta(days=365), "used_at": None, "voided_at": None,
+                "person": person,
+                "created_at": now,
+                "created_by": issuer,
+                "expires_at": now + datetime.timedelta(days=365),
+                "used_at": None,
+                "voided_at": None,
                 "failed_attempts": 0,
             },
         )

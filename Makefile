@@ -1,0 +1,56 @@
+# Guichet — the two commands of the README are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export UV_PYTHON_DOWNLOADS := never
+export PYTHONUNBUFFERED := 1
+PY := .venv/bin/python
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+APPS := portal identity notifications mandates contributions benefits
+
+.PHONY: help install run test check lint typecheck migrations-check translations pytest stop messages
+
+help:
+	@echo "make run    install, prepare the demo database and serve the portal on http://127.0.0.1:8000"
+	@echo "make test   the whole gate: lint, import contracts, types, migrations, translations, tests"
+	@echo "make stop   stop the embedded PostgreSQL and Redis of the zero-setup mode"
+
+$(UV):
+	python3 -m pip install --quiet --user uv
+
+install: $(UV)
+	$(UV) sync --locked --quiet
+	scripts/system-packages.sh gettext
+	DEBUG=true $(PY) manage.py compilemessages --ignore=.venv --verbosity 0
+
+run: install
+	DEBUG=true $(PY) manage.py migrate --noinput --verbosity 0
+	DEBUG=true $(PY) manage.py seed_demo
+	DEBUG=true $(PY) manage.py serve
+
+stop:
+	DEBUG=true $(PY) manage.py embedded_services stop
+
+test: install check pytest
+
+check: lint typecheck migrations-check translations
+
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
+
+typecheck:
+	.venv/bin/mypy $(APPS) manage.py
+
+migrations-check:
+	$(PY) manage.py makemigrations --check --dry-run --settings=tests.settings
+
+translations:
+	$(PY) manage.py translations_check --settings=tests.settings
+
+messages:
+	$(PY) manage.py makemessages -l fr -l en --no-obsolete --ignore=.venv --ignore=var --ignore=staticfiles --ignore=tests --ignore=assets
+
+pytest:
+	scripts/system-packages.sh chromium
+	$(PY) -m pytest -q
