@@ -1,7 +1,7 @@
 """End-to-end journeys in a real browser: sign-up, linking one's file, two-factor, languages.
 
-Texts the app translates are compared with what its catalogues say (``_fr``/``_en``), so that
-the tests hold whether or not a French translation has been written yet.
+Texts the app translates are compared with what its catalogues say (``_in``, ``_level_label``), so
+that the tests hold whether or not a French translation has been written yet.
 """
 
 from __future__ import annotations
@@ -24,12 +24,11 @@ from portal.core.actor import ActingMode, Actor, LevelOfAssurance
 from tests.browser.conftest import NewPage, assert_accessible
 from tests.identity import factories
 
+CONFIRMATION_PATH = re.compile(r"/accounts/confirm-email/[^/\s]+/")
+
 
 def _user(**fields: Any) -> User:
     return cast(User, factories.UserFactory(**fields))
-
-
-CONFIRMATION_PATH = re.compile(r"/accounts/confirm-email/[^/\s]+/")
 
 
 def _in(language: str, message: str) -> str:
