@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-
-from django.db import models
 from typing import TYPE_CHECKING
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:

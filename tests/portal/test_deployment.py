@@ -23,7 +23,12 @@ def test_check_deploy_is_clean_in_production_mode(tmp_path):
     secret_file = tmp_path / "secret"
     secret_file.write_text("k" * 20 + "-production-secret-from-a-file-0123456789-abcdefgh")
     result = _manage(
-        "check", "--deploy", "--fail-level", "WARNING", SECRET_KEY_FILE=str(secret_file), ALLOWED_HOSTS="guichet.example"
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY_FILE=str(secret_file),
+        ALLOWED_HOSTS="guichet.example",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

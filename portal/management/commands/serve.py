@@ -21,9 +21,23 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         worker = subprocess.Popen(  # noqa: S603 — fixed arguments
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--beat", "-Q", QUEUES,
-             "--concurrency", "2", "--loglevel", "INFO",
-             "--schedule", "var/celerybeat-schedule"],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--beat",
+                "-Q",
+                QUEUES,
+                "--concurrency",
+                "2",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                "var/celerybeat-schedule",
+            ],
         )
         self.stdout.write(f"Celery worker started (pid {worker.pid}); portal on http://{options['address']}/")
         try:
