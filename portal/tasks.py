@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import shared_task
@@ -10,12 +11,16 @@ from django.utils import timezone
 
 from identity.services import activation_codes_purge as purge_codes
 
+logger = logging.getLogger(__name__)
+
 
 @shared_task(name="portal.tasks.sessions_purge")
 def sessions_purge(**_kwargs: Any) -> None:
-    Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    deleted, _by_model = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    logger.info("expired sessions purged", extra={"count": deleted})
 
 
 @shared_task(name="portal.tasks.activation_codes_purge")
 def activation_codes_purge(**_kwargs: Any) -> None:
-    purge_codes(now=timezone.now())
+    deleted = purge_codes(now=timezone.now())
+    logger.info("dead activation codes purged", extra={"count": deleted})

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     # tests/settings.py relaxes some variables for the test client; production mode must not see them.
-    relaxed = {"DEBUG", "SECRET_KEY", "SECURE_SSL_REDIRECT", "EMAIL_URL"}
+    relaxed = {"DEBUG", "SECRET_KEY", "SECURE_SSL_REDIRECT", "EMAIL_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     environment = {key: value for key, value in os.environ.items() if key not in relaxed}
     environment.update(env)
     environment.pop("DJANGO_SETTINGS_MODULE", None)

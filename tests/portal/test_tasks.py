@@ -1,0 +1,66 @@
+"""The Celery app: its safety settings, and a real worker running a scheduled task."""
+
+import datetime
+import logging
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from portal.celery import app
+from portal.core.logging import RequestIdFilter, request_id_var
+
+
+def test_tasks_are_json_only_acknowledged_late_and_outlive_no_visibility_timeout():
+    assert app.conf.task_serializer == "json"
+    assert app.conf.accept_content == ["json"]
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True
+    assert app.conf.worker_prefetch_multiplier == 1
+    assert app.conf.task_time_limit > app.conf.task_soft_time_limit
+    assert app.conf.broker_transport_options["visibility_timeout"] > app.conf.task_time_limit
+    assert {queue.name for queue in app.conf.task_queues} == {
+        "default",
+        "bulk",
+        "attribution",
+        "documents",
+        "notifications",
+    }
+
+
+def test_every_scheduled_task_exists():
+    app.loader.import_default_modules()
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in app.tasks
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_purges_expired_sessions_and_logs_with_the_request_id():
+    now = timezone.now()
+    Session.objects.create(session_key="expired", session_data="x", expire_date=now - datetime.timedelta(days=1))
+    Session.objects.create(session_key="alive", session_data="x", expire_date=now + datetime.timedelta(days=1))
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(level=logging.INFO)
+    handler.addFilter(RequestIdFilter())
+    handler.emit = records.append  # type: ignore[method-assign]
+    task_logger = logging.getLogger("portal.tasks")
+    task_logger.addHandler(handler)
+
+    with start_worker(app, pool="solo", perform_ping_check=False, queues=["default"], shutdown_timeout=30):
+        token = request_id_var.set("req-from-web-123")
+        try:
+            result = app.send_task("portal.tasks.sessions_purge", kwargs={}, queue="default")
+        finally:
+            request_id_var.reset(token)
+        assert result.id
+        deadline = timezone.now() + datetime.timedelta(seconds=30)
+        while Session.objects.filter(session_key="expired").exists() and timezone.now() < deadline:
+            time.sleep(0.1)
+
+    assert list(Session.objects.values_list("session_key", flat=True)) == ["alive"]
+    task_logger.removeHandler(handler)
+    purged = [record for record in records if record.getMessage() == "expired sessions purged"]
+    assert [(record.request_id, record.count) for record in purged] == [("req-from-web-123", 1)]
