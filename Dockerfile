@@ -19,7 +19,8 @@ RUN uv sync --locked --no-dev --no-install-project
 
 COPY . .
 # Static files and compiled translations are built into the image; settings need a key to load.
-RUN DEBUG=true SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
+# collectstatic without DEBUG, so that the manifest storage of production writes its manifest.
+RUN SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
         python manage.py collectstatic --noinput --verbosity 0 \
     && DEBUG=true SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
         python manage.py compilemessages --ignore=/opt/venv --verbosity 0

@@ -15,7 +15,7 @@ help:
 	@echo "make stop   stop the embedded PostgreSQL and Redis of the zero-setup mode"
 
 $(UV):
-	python3 -m pip install --quiet --user uv
+	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet --user --break-system-packages uv
 
 install: $(UV)
 	$(UV) sync --locked --quiet

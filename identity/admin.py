@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -15,12 +17,50 @@ from django.utils.translation import gettext_lazy as _
 from identity import services
 from identity.country_profiles import country_profile
 from identity.models import ActivationCode, Enterprise, Person, Representation, User
-from portal.core.audit import access_record
-from portal.core.models import AccessPurpose
+from identity.types import IdentityError, InvalidIdentifier
+from portal.core.audit import access_record, access_record_many
+from portal.core.types import AccessPurpose
+
+
+class PersonForm(forms.ModelForm):
+    class Meta:
+        model = Person
+        fields = [
+            "national_number",
+            "first_name",
+            "last_name",
+            "birth_date",
+            "death_date",
+            "street",
+            "postal_code",
+            "city",
+            "country",
+            "preferred_language",
+        ]
+
+    def clean_national_number(self) -> str:
+        # Staff type dots and dashes; the registry keeps (and checks uniqueness of) the compact form.
+        try:
+            return country_profile().person_number.validate(self.cleaned_data["national_number"])
+        except InvalidIdentifier as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
+
+
+class EnterpriseForm(forms.ModelForm):
+    class Meta:
+        model = Enterprise
+        fields = ["enterprise_number", "name", "street", "postal_code", "city", "country"]
+
+    def clean_enterprise_number(self) -> str:
+        try:
+            return country_profile().enterprise_number.validate(self.cleaned_data["enterprise_number"])
+        except InvalidIdentifier as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
 
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
+    form = PersonForm
     list_display = ["national_number_display", "last_name", "first_name", "birth_date", "death_date", "country"]
     search_fields = ["=national_number", "last_name", "first_name"]
     list_filter = ["country", "preferred_language"]
@@ -44,7 +84,7 @@ class PersonAdmin(admin.ModelAdmin):
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200 and object_id.isdigit():
+        if response.status_code == 200 and object_id.isdigit():
             access_record(
                 actor=request.actor,  # type: ignore[attr-defined]
                 subject_person_id=int(object_id),
@@ -53,8 +93,33 @@ class PersonAdmin(admin.ModelAdmin):
             )
         return response
 
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            access_record_many(
+                actor=request.actor,  # type: ignore[attr-defined]
+                subject_person_ids=[person.pk for person in changelist.result_list],
+                purpose=AccessPurpose.STAFF_REGISTRY_SEARCH,
+                now=timezone.now(),
+            )
+        return response
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().history_view(request, object_id, extra_context)
+        if response.status_code == 200 and object_id.isdigit():
+            access_record(
+                actor=request.actor,  # type: ignore[attr-defined]
+                subject_person_id=int(object_id),
+                purpose=AccessPurpose.STAFF_REGISTRY_VIEW,
+                now=timezone.now(),
+                detail="history",
+            )
+        return response
+
     def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
-        obj.national_number = country_profile().person_number.validate(obj.national_number)
         super().save_model(request, obj, form, change)
         if change:
             access_record(
@@ -93,30 +158,60 @@ class PersonAdmin(admin.ModelAdmin):
 
 @admin.register(Enterprise)
 class EnterpriseAdmin(admin.ModelAdmin):
+    form = EnterpriseForm
     list_display = ["enterprise_number", "name", "city", "country"]
     search_fields = ["=enterprise_number", "name"]
 
-    def save_model(self, request: HttpRequest, obj: Enterprise, form: Any, change: bool) -> None:
-        obj.enterprise_number = country_profile().enterprise_number.validate(obj.enterprise_number)
-        super().save_model(request, obj, form, change)
+
+class RepresentationGrantForm(forms.ModelForm):
+    class Meta:
+        model = Representation
+        fields = ["enterprise", "user", "role"]
 
 
 @admin.register(Representation)
 class RepresentationAdmin(admin.ModelAdmin):
-    list_display = ["enterprise", "user", "role", "granted_at", "revoked_at"]
+    """Roles change only through the identity services (same rules as on the portal); the
+    history is never edited nor deleted."""
+
+    form = RepresentationGrantForm
+    list_display = ["enterprise", "user", "role", "granted_at", "granted_by", "revoked_at", "revoked_by"]
     list_filter = ["role"]
     search_fields = ["enterprise__name", "=enterprise__enterprise_number", "user__email"]
-    list_select_related = ["enterprise", "user"]
-    raw_id_fields = ["user", "enterprise", "granted_by", "revoked_by"]
-    readonly_fields = ["granted_by", "revoked_by"]
+    list_select_related = ["enterprise", "user", "granted_by", "revoked_by"]
+    raw_id_fields = ["user", "enterprise"]
+    actions = ["revoke"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def save_model(self, request: HttpRequest, obj: Representation, form: Any, change: bool) -> None:
-        if not change:
-            obj.granted_by = request.user  # type: ignore[assignment]
-            obj.granted_at = obj.granted_at or timezone.now()
-        elif "revoked_at" in form.changed_data and obj.revoked_at:
-            obj.revoked_by = request.user  # type: ignore[assignment]
-        super().save_model(request, obj, form, change)
+        try:
+            obj.pk = services.representation_grant_by_staff(
+                actor=request.actor,  # type: ignore[attr-defined]
+                enterprise_id=obj.enterprise_id,
+                user_id=obj.user_id,
+                role=obj.role,
+                now=timezone.now(),
+            )
+        except IdentityError as error:
+            raise PermissionDenied(str(error.message)) from None
+
+    @admin.action(description=_("Withdraw the selected roles"), permissions=["add"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[Representation]) -> None:
+        for representation in queryset.filter(revoked_at__isnull=True):
+            try:
+                services.representation_revoke_by_staff(
+                    actor=request.actor,  # type: ignore[attr-defined]
+                    enterprise_id=representation.enterprise_id,
+                    representation_id=representation.pk,
+                    now=timezone.now(),
+                )
+            except IdentityError as error:
+                self.message_user(request, f"{representation}: {error.message}", messages.ERROR)
 
 
 @admin.register(ActivationCode)
@@ -149,3 +244,16 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     filter_horizontal = ["groups"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # The link to a person is proved by an activation code, never typed in; privileges are
+        # given by superusers only (a security officer may deactivate an account, not promote one).
+        readonly = ["person", "last_login", "date_joined"]
+        if not request.user.is_superuser:
+            readonly += ["is_staff", "is_superuser", "groups"]
+        return readonly
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)

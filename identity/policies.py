@@ -7,13 +7,12 @@ from portal.core.actor import Actor, LevelOfAssurance
 
 
 def can_view_representatives(*, actor: Actor, enterprise_id: int) -> bool:
-    return actor.is_staff or enterprise_id in actor.enterprise_ids
+    """Representatives of the enterprise. (Staff work in the back office, with its permissions.)"""
+    return enterprise_id in actor.enterprise_ids
 
 
 def can_manage_representatives(*, actor: Actor, actor_role: str | None) -> bool:
-    """Enterprise administrators at level "substantial" manage roles; so do staff (in the admin)."""
-    if actor.is_staff and actor.has_level(LevelOfAssurance.SUBSTANTIAL):
-        return True
+    """Enterprise administrators, signed in at level "substantial", manage roles."""
     return actor_role == EnterpriseRole.ADMINISTRATOR and actor.has_level(LevelOfAssurance.SUBSTANTIAL)
 
 

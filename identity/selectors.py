@@ -82,6 +82,21 @@ def account_facts(*, user_id: int) -> AccountFacts:
     return AccountFacts(person_id=row[0], enterprise_roles=roles, has_mfa=bool(row[1]))
 
 
+@dataclass(frozen=True)
+class AccountSecurity:
+    has_mfa: bool
+    session_count: int
+
+
+def account_security(*, user_id: int) -> AccountSecurity:
+    from allauth.usersessions.models import UserSession
+
+    return AccountSecurity(
+        has_mfa=Authenticator.objects.filter(user_id=user_id, type=Authenticator.Type.TOTP).exists(),
+        session_count=UserSession.objects.filter(user_id=user_id).count(),
+    )
+
+
 def representation_list_for_user(*, user_id: int) -> list[RepresentationSummary]:
     labels = dict(EnterpriseRole.choices)
     return [

@@ -18,12 +18,12 @@ from django.utils.translation import gettext_lazy as _
 
 from identity import policies
 from identity.country_profiles import country_profile
-from identity.models import ActivationCode, Person, Representation, User
+from identity.models import ActivationCode, Enterprise, Person, Representation, User
 from identity.selectors import NotFound, person_get
-from identity.types import ActivationRefused, EnterpriseRole, InvalidIdentifier, Language, PersonSummary, RoleRefused
-from portal.core.actor import Actor
+from identity.types import ActivationRefused, EnterpriseRole, Language, PersonSummary, RoleRefused
+from portal.core.actor import Actor, LevelOfAssurance
 from portal.core.audit import access_record
-from portal.core.models import AccessPurpose
+from portal.core.types import AccessPurpose
 
 # Unambiguous characters: no 0/O, 1/I/L.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -75,10 +75,7 @@ def account_link_person(*, user_id: int, national_number: str, code: str, now: d
     attempts_key = f"activation-attempts:{user_id}"
     if (cache.get(attempts_key) or 0) >= settings.ACTIVATION_CODE_MAX_ATTEMPTS:
         raise ActivationRefused("too_many_attempts", _("Too many incorrect attempts. Please try again in an hour."))
-    try:
-        compact_number = country_profile().person_number.validate(national_number)
-    except InvalidIdentifier:
-        raise
+    compact_number = country_profile().person_number.validate(national_number)
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user_id)
         if user.person_id is not None:
@@ -96,10 +93,11 @@ def account_link_person(*, user_id: int, national_number: str, code: str, now: d
         )
         matches = open_code is not None and hmac.compare_digest(open_code.digest, _digest(code))
         if not matches or open_code is None:
+            # Counted for staff to see, never voided: a stranger who knows a national number must
+            # not be able to cancel that person's letter. Guessing is bounded per account below,
+            # and a 12-character code from 31 symbols (about 10^18 values) cannot be enumerated.
             if open_code is not None:
                 ActivationCode.objects.filter(pk=open_code.pk).update(failed_attempts=F("failed_attempts") + 1)
-                if open_code.failed_attempts + 1 >= settings.ACTIVATION_CODE_MAX_ATTEMPTS:
-                    ActivationCode.objects.filter(pk=open_code.pk).update(voided_at=now)
             failed = None
         else:
             failed = False
@@ -135,60 +133,38 @@ def activation_codes_purge(*, now: datetime.datetime) -> int:
     return deleted
 
 
-def _actor_role(actor: Actor, enterprise_id: int) -> str | None:
-    if actor.user_id is None:
-        return None
-    return (
+_NOT_ADMINISTRATOR = _(
+    "Only an administrator of the enterprise, signed in with two-factor authentication, can manage roles."
+)
+
+
+def _lock_enterprise_as_administrator(*, actor: Actor, enterprise_id: int) -> None:
+    """Inside the caller's transaction: lock the enterprise (serialising every role change of
+    it, so that double submits and crossed demotions cannot race) and check the actor's role."""
+    if actor.user_id is None or not policies.can_view_representatives(actor=actor, enterprise_id=enterprise_id):
+        raise NotFound
+    if Enterprise.objects.select_for_update().filter(pk=enterprise_id).values_list("pk", flat=True).first() is None:
+        raise NotFound
+    role = (
         Representation.objects.filter(user_id=actor.user_id, enterprise_id=enterprise_id, revoked_at__isnull=True)
         .values_list("role", flat=True)
         .first()
     )
+    if not policies.can_manage_representatives(actor=actor, actor_role=role):
+        raise RoleRefused("not_administrator", _NOT_ADMINISTRATOR)
 
 
-def representation_grant(
-    *, actor: Actor, enterprise_id: int, email: str, role: str, now: datetime.datetime
-) -> Representation:
-    """Give an existing account a role for an enterprise (or change its role)."""
-    if not policies.can_view_representatives(actor=actor, enterprise_id=enterprise_id):
+def _lock_enterprise_as_staff(*, actor: Actor, enterprise_id: int) -> None:
+    if not (actor.is_staff and actor.has_level(LevelOfAssurance.SUBSTANTIAL)):
         raise NotFound
-    if not policies.can_manage_representatives(actor=actor, actor_role=_actor_role(actor, enterprise_id)):
-        raise RoleRefused(
-            "not_administrator",
-            _("Only an administrator of the enterprise, signed in with two-factor authentication, can manage roles."),
-        )
-    if role not in EnterpriseRole.values:
-        raise RoleRefused("unknown_role", _("Choose a role from the list."))
-    with transaction.atomic():
-        target = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
-        if target is None:
-            raise RoleRefused(
-                "unknown_account",
-                _("No account uses this e-mail address. Ask the person to create an account first."),
-            )
-        current = (
-            Representation.objects.select_for_update()
-            .filter(user=target, enterprise_id=enterprise_id, revoked_at__isnull=True)
-            .first()
-        )
-        if current is not None:
-            if current.role == role:
-                return current
-            if current.role == EnterpriseRole.ADMINISTRATOR:
-                _ensure_another_administrator(enterprise_id=enterprise_id, excluding_id=current.pk)
-            current.revoked_at = now
-            current.revoked_by_id = actor.user_id
-            current.save(update_fields=["revoked_at", "revoked_by"])
-        return Representation.objects.create(
-            user=target, enterprise_id=enterprise_id, role=role, granted_at=now, granted_by_id=actor.user_id
-        )
+    if Enterprise.objects.select_for_update().filter(pk=enterprise_id).values_list("pk", flat=True).first() is None:
+        raise NotFound
 
 
 def _ensure_another_administrator(*, enterprise_id: int, excluding_id: int) -> None:
-    others = (
-        Representation.objects.select_for_update()
-        .filter(enterprise_id=enterprise_id, role=EnterpriseRole.ADMINISTRATOR, revoked_at__isnull=True)
-        .exclude(pk=excluding_id)
-    )
+    others = Representation.objects.filter(
+        enterprise_id=enterprise_id, role=EnterpriseRole.ADMINISTRATOR, revoked_at__isnull=True
+    ).exclude(pk=excluding_id)
     if not others.exists():
         raise RoleRefused(
             "last_administrator",
@@ -196,27 +172,71 @@ def _ensure_another_administrator(*, enterprise_id: int, excluding_id: int) -> N
         )
 
 
-def representation_revoke(*, actor: Actor, enterprise_id: int, representation_id: int, now: datetime.datetime) -> None:
-    if not policies.can_view_representatives(actor=actor, enterprise_id=enterprise_id):
+def _grant(*, enterprise_id: int, target: User, role: str, granted_by_id: int | None, now: datetime.datetime) -> int:
+    if role not in EnterpriseRole.values:
+        raise RoleRefused("unknown_role", _("Choose a role from the list."))
+    current = Representation.objects.filter(user=target, enterprise_id=enterprise_id, revoked_at__isnull=True).first()
+    if current is not None:
+        if current.role == role:
+            return current.pk
+        if current.role == EnterpriseRole.ADMINISTRATOR:
+            _ensure_another_administrator(enterprise_id=enterprise_id, excluding_id=current.pk)
+        Representation.objects.filter(pk=current.pk).update(revoked_at=now, revoked_by_id=granted_by_id)
+    created = Representation.objects.create(
+        user=target, enterprise_id=enterprise_id, role=role, granted_at=now, granted_by_id=granted_by_id
+    )
+    return created.pk
+
+
+def _revoke(*, enterprise_id: int, representation_id: int, revoked_by_id: int | None, now: datetime.datetime) -> None:
+    representation = Representation.objects.filter(
+        pk=representation_id, enterprise_id=enterprise_id, revoked_at__isnull=True
+    ).first()
+    if representation is None:
         raise NotFound
-    if not policies.can_manage_representatives(actor=actor, actor_role=_actor_role(actor, enterprise_id)):
-        raise RoleRefused(
-            "not_administrator",
-            _("Only an administrator of the enterprise, signed in with two-factor authentication, can manage roles."),
-        )
+    if representation.role == EnterpriseRole.ADMINISTRATOR:
+        _ensure_another_administrator(enterprise_id=enterprise_id, excluding_id=representation.pk)
+    Representation.objects.filter(pk=representation.pk).update(revoked_at=now, revoked_by_id=revoked_by_id)
+
+
+def representation_grant(*, actor: Actor, enterprise_id: int, email: str, role: str, now: datetime.datetime) -> int:
+    """An enterprise administrator gives an existing, verified account a role (or changes it)."""
     with transaction.atomic():
-        representation = (
-            Representation.objects.select_for_update()
-            .filter(pk=representation_id, enterprise_id=enterprise_id, revoked_at__isnull=True)
-            .first()
-        )
-        if representation is None:
+        _lock_enterprise_as_administrator(actor=actor, enterprise_id=enterprise_id)
+        target = User.objects.filter(email__iexact=email.strip(), is_active=True, emailaddress__verified=True).first()
+        if target is None:
+            raise RoleRefused(
+                "unknown_account",
+                _("No verified account uses this e-mail address. Ask the person to create an account first."),
+            )
+        return _grant(enterprise_id=enterprise_id, target=target, role=role, granted_by_id=actor.user_id, now=now)
+
+
+def representation_revoke(*, actor: Actor, enterprise_id: int, representation_id: int, now: datetime.datetime) -> None:
+    with transaction.atomic():
+        _lock_enterprise_as_administrator(actor=actor, enterprise_id=enterprise_id)
+        _revoke(enterprise_id=enterprise_id, representation_id=representation_id, revoked_by_id=actor.user_id, now=now)
+
+
+def representation_grant_by_staff(
+    *, actor: Actor, enterprise_id: int, user_id: int, role: str, now: datetime.datetime
+) -> int:
+    """Staff (in the back office, with a second factor) appoint a representative, e.g. the first
+    administrator of a newly registered enterprise. The same rules hold as for administrators."""
+    with transaction.atomic():
+        _lock_enterprise_as_staff(actor=actor, enterprise_id=enterprise_id)
+        target = User.objects.filter(pk=user_id, is_active=True).first()
+        if target is None:
             raise NotFound
-        if representation.role == EnterpriseRole.ADMINISTRATOR:
-            _ensure_another_administrator(enterprise_id=enterprise_id, excluding_id=representation.pk)
-        representation.revoked_at = now
-        representation.revoked_by_id = actor.user_id
-        representation.save(update_fields=["revoked_at", "revoked_by"])
+        return _grant(enterprise_id=enterprise_id, target=target, role=role, granted_by_id=actor.user_id, now=now)
+
+
+def representation_revoke_by_staff(
+    *, actor: Actor, enterprise_id: int, representation_id: int, now: datetime.datetime
+) -> None:
+    with transaction.atomic():
+        _lock_enterprise_as_staff(actor=actor, enterprise_id=enterprise_id)
+        _revoke(enterprise_id=enterprise_id, representation_id=representation_id, revoked_by_id=actor.user_id, now=now)
 
 
 def user_language_set(*, user_id: int, language: str) -> None:

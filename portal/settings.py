@@ -164,7 +164,6 @@ CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 # Above the longest task, so that the broker never hands a running task to a second worker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 300}
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES_NAMES = ["default", "bulk", "attribution", "documents", "notifications"]
 CELERY_TASK_ROUTES = {"portal.tasks.*": {"queue": "default"}}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "Europe/Brussels"
@@ -201,9 +200,14 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
 ACCOUNT_ADAPTER = "identity.adapters.AccountAdapter"
 LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGIN_URL = "account_login"
-# django-axes is the one brute-force guard (clear lockout page, HTTP 429); allauth's own
-# failed-login limit would answer first with a different message.
-ACCOUNT_RATE_LIMITS = {"login_failed": False}
+# django-axes locks an account after AXES_FAILURE_LIMIT wrong passwords (clear page, HTTP 429).
+# allauth's "login_failed" limit also bounds second-factor guesses (TOTP, recovery codes), which
+# axes does not see; it is set above the axes limit so that axes answers first for passwords.
+ACCOUNT_RATE_LIMITS = {"login_failed": "20/m/ip,10/15m/key"}
+# Number of reverse proxies in front of the portal (their X-Forwarded-For entries are trusted);
+# without it, per-address limits would count every user as the proxy.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Guichet"
 USERSESSIONS_TRACK_ACTIVITY = True
@@ -217,7 +221,8 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_USERNAME_CALLABLE = "identity.adapters.axes_username"
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

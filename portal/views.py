@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
 import redis
-from allauth.mfa.utils import is_mfa_enabled
-from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -14,10 +14,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
-from identity.selectors import person_get, representation_list_for_user
+from identity.selectors import account_security, person_get, representation_list_for_user
 from identity.services import user_language_set
 from portal.catalogue import PERSONAS, catalogue_for
 from portal.core.audit import access_record_list
+
+logger = logging.getLogger(__name__)
 
 
 @require_GET
@@ -39,14 +41,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if actor.is_staff:
         return redirect("admin:index")
     person = person_get(person_id=actor.person_id) if actor.person_id else None
+    security = account_security(user_id=actor.user_id)
     return render(
         request,
         "portal/dashboard.html",
         {
             "person": person,
             "representations": representation_list_for_user(user_id=actor.user_id),
-            "has_mfa": is_mfa_enabled(request.user),
-            "session_count": UserSession.objects.filter(user_id=actor.user_id).count(),
+            "has_mfa": security.has_mfa,
+            "session_count": security.session_count,
             "level": actor.level_of_assurance,
         },
     )
@@ -106,6 +109,7 @@ def readyz(request: HttpRequest) -> HttpResponse:
             check()
             results[name] = "ok"
         except Exception as error:  # noqa: BLE001 — any failure makes the part unready
-            results[name] = f"unavailable: {type(error).__name__}"
+            logger.warning("readiness check failed", extra={"part": name, "error": repr(error)})
+            results[name] = "unavailable"
     ready = all(value == "ok" for value in results.values())
     return JsonResponse({"status": "ok" if ready else "unavailable", "checks": results}, status=200 if ready else 503)

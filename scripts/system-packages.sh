@@ -6,6 +6,7 @@ set -euo pipefail
 missing=()
 for want in "$@"; do
   case "$want" in
+    make) command -v make >/dev/null 2>&1 || missing+=(make) ;;
     gettext) command -v msgfmt >/dev/null 2>&1 || missing+=(gettext) ;;
     chromium) [ -x /usr/bin/chromium ] || missing+=(chromium) ;;
     *) echo "unknown package group: $want" >&2; exit 2 ;;

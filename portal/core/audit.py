@@ -9,7 +9,8 @@ from django.db.models import CharField, F, Value
 from django.db.models.functions import Coalesce, Concat, NullIf
 
 from portal.core.actor import Actor
-from portal.core.models import AccessPurpose, AccessRecord
+from portal.core.models import AccessRecord
+from portal.core.types import AccessPurpose
 
 
 def access_record(
@@ -29,6 +30,21 @@ def access_record(
         detail=detail[:200],
     )
     return True
+
+
+def access_record_many(
+    *, actor: Actor, subject_person_ids: list[int], purpose: AccessPurpose, now: datetime.datetime
+) -> int:
+    """Record that ``actor`` was shown the data of several persons (a list, a search result)."""
+    if actor.user_id is None:
+        raise ValueError("an anonymous actor cannot read personal data")
+    records = [
+        AccessRecord(at=now, actor_user_id=actor.user_id, subject_person_id=person_id, purpose=purpose)
+        for person_id in dict.fromkeys(subject_person_ids)
+        if person_id != actor.person_id
+    ]
+    AccessRecord.objects.bulk_create(records)
+    return len(records)
 
 
 @dataclass(frozen=True)

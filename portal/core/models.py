@@ -6,11 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class AccessPurpose(models.TextChoices):
-    STAFF_REGISTRY_VIEW = "staff_registry_view", _("Registry record consulted by staff")
-    STAFF_REGISTRY_CHANGE = "staff_registry_change", _("Registry record corrected by staff")
-    STAFF_ACTIVATION_CODE = "staff_activation_code", _("Activation code issued by staff")
+from portal.core.types import AccessPurpose
 
 
 class AccessRecord(models.Model):

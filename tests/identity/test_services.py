@@ -8,7 +8,8 @@ from identity.models import ActivationCode, Representation, User
 from identity.selectors import NotFound
 from identity.types import ActivationRefused, EnterpriseRole, RoleRefused
 from portal.core.actor import LevelOfAssurance
-from portal.core.models import AccessPurpose, AccessRecord
+from portal.core.models import AccessRecord
+from portal.core.types import AccessPurpose
 from tests.helpers import citizen_actor, staff_actor
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation
 
@@ -84,25 +85,27 @@ def test_new_code_voids_the_previous_one():
     assert linked.id == person.pk
 
 
-def test_wrong_codes_void_the_code_after_the_attempt_limit(settings):
+def test_wrong_codes_are_counted_but_never_cancel_the_persons_letter(settings):
     settings.ACTIVATION_CODE_MAX_ATTEMPTS = 3
     person = PersonFactory()
     code, _staff = _issue(person)
     attackers = [UserFactory() for _ in range(3)]
 
     for attacker in attackers:
-        with pytest.raises(ActivationRefused):
-            services.account_link_person(
-                user_id=attacker.pk, national_number=person.national_number, code="AAAA-BBBB-CCCC", now=NOW
-            )
+        for _attempt in range(3):
+            with pytest.raises(ActivationRefused):
+                services.account_link_person(
+                    user_id=attacker.pk, national_number=person.national_number, code="AAAA-BBBB-CCCC", now=NOW
+                )
 
     stored = ActivationCode.objects.get()
-    assert stored.failed_attempts == 3
-    assert stored.voided_at == NOW
-    with pytest.raises(ActivationRefused):
-        services.account_link_person(
-            user_id=UserFactory().pk, national_number=person.national_number, code=code, now=NOW
-        )
+    assert stored.failed_attempts == 9
+    assert stored.voided_at is None
+    owner = UserFactory()
+    assert (
+        services.account_link_person(user_id=owner.pk, national_number=person.national_number, code=code, now=NOW).id
+        == person.pk
+    )
 
 
 def test_an_account_is_blocked_after_too_many_wrong_attempts(settings):
@@ -230,6 +233,56 @@ def test_granting_to_an_unknown_email_is_refused():
 
     assert error.value.code == "unknown_account"
     assert User.objects.filter(email="nobody@example.org").count() == 0
+
+
+def test_granting_to_an_unverified_account_is_refused():
+    enterprise = EnterpriseFactory()
+    admin = UserFactory()
+    representation(admin, enterprise)
+    unverified = UserFactory(email="unverified@example.org")
+    unverified.emailaddress_set.update(verified=False)
+    actor = citizen_actor(admin, level=LevelOfAssurance.SUBSTANTIAL, enterprise_ids=frozenset({enterprise.pk}))
+
+    with pytest.raises(RoleRefused) as error:
+        services.representation_grant(
+            actor=actor, enterprise_id=enterprise.pk, email="unverified@example.org", role="viewer", now=NOW
+        )
+
+    assert error.value.code == "unknown_account"
+    assert not Representation.objects.filter(user=unverified).exists()
+
+
+def test_staff_appoint_the_first_administrator_and_keep_the_last_one():
+    enterprise = EnterpriseFactory()
+    staff = UserFactory(is_staff=True)
+    owner = UserFactory()
+
+    representation_id = services.representation_grant_by_staff(
+        actor=staff_actor(staff), enterprise_id=enterprise.pk, user_id=owner.pk, role="administrator", now=NOW
+    )
+    with pytest.raises(RoleRefused):
+        services.representation_revoke_by_staff(
+            actor=staff_actor(staff), enterprise_id=enterprise.pk, representation_id=representation_id, now=NOW
+        )
+
+    assert Representation.objects.get(pk=representation_id).granted_by_id == staff.pk
+    assert Representation.objects.get(pk=representation_id).revoked_at is None
+
+
+def test_citizens_cannot_use_the_staff_path():
+    enterprise = EnterpriseFactory()
+    citizen = UserFactory()
+
+    with pytest.raises(NotFound):
+        services.representation_grant_by_staff(
+            actor=citizen_actor(citizen, level=LevelOfAssurance.SUBSTANTIAL),
+            enterprise_id=enterprise.pk,
+            user_id=citizen.pk,
+            role="administrator",
+            now=NOW,
+        )
+
+    assert not Representation.objects.exists()
 
 
 def test_purge_drops_only_long_expired_unused_codes():

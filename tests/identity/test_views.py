@@ -93,7 +93,9 @@ def enterprise_world():
     other_admin = with_totp(UserFactory())
     representation(other_admin, other_enterprise, EnterpriseRole.ADMINISTRATOR)
     citizen = UserFactory(person=PersonFactory())
+    staff = with_totp(UserFactory(is_staff=True, is_superuser=True))
     return {
+        "staff": staff,
         "enterprise": enterprise,
         "admin": admin,
         "declarant": declarant,
@@ -108,6 +110,7 @@ def enterprise_world():
     [
         ("anonymous", False, 302),
         ("citizen", False, 404),
+        ("staff", True, 404),
         ("other_admin", True, 404),
         ("declarant", False, 200),
         ("admin", True, 200),
@@ -130,7 +133,7 @@ def test_forged_enterprise_id_answers_404(client, enterprise_world):
 
 @pytest.mark.parametrize(
     ("who", "mfa", "expected_status"),
-    [("declarant", False, 302), ("other_admin", True, 404), ("citizen", False, 404)],
+    [("declarant", False, 302), ("other_admin", True, 404), ("citizen", False, 404), ("staff", True, 404)],
 )
 def test_revoke_is_refused_to_non_administrators(client, enterprise_world, who, mfa, expected_status):
     sign_in(client, enterprise_world[who], mfa=mfa)

@@ -70,3 +70,21 @@ def test_login_with_totp_gives_a_substantial_session(client):
     assert response.status_code == 302
     body = client.get(reverse("portal:dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "substantial (two-factor)" in body
+
+
+def test_second_factor_guessing_is_rate_limited(client):
+    import pyotp
+
+    from tests.identity.factories import TOTP_SECRET, with_totp
+
+    user = with_totp(UserFactory())
+    client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    for _attempt in range(10):
+        client.post(reverse("mfa_authenticate"), {"code": "000000"})
+
+    response = client.post(
+        reverse("mfa_authenticate"), {"code": pyotp.TOTP(TOTP_SECRET).now()}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert "Too many failed login attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session

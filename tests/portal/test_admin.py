@@ -1,7 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from portal.core.models import AccessPurpose, AccessRecord
+from portal.core.models import AccessRecord
+from portal.core.types import AccessPurpose
 from tests.helpers import sign_in
 from tests.identity.factories import PersonFactory, UserFactory, with_totp
 
@@ -78,3 +79,58 @@ def test_staff_groups_exist_with_their_permissions():
     clerk = Group.objects.get(name="Registry clerk")
     assert clerk.permissions.filter(codename="change_person").exists()
     assert not Group.objects.get(name="Case worker").permissions.filter(codename="change_person").exists()
+
+
+def test_listing_persons_records_a_search_access_for_each_person_shown(client):
+    staff = with_totp(UserFactory(is_staff=True, is_superuser=True))
+    shown = [PersonFactory(), PersonFactory()]
+    sign_in(client, staff, mfa=True)
+
+    response = client.get(reverse("admin:identity_person_changelist"))
+
+    assert response.status_code == 200
+    recorded = set(
+        AccessRecord.objects.filter(purpose=AccessPurpose.STAFF_REGISTRY_SEARCH).values_list(
+            "subject_person_id", flat=True
+        )
+    )
+    assert recorded == {person.pk for person in shown}
+
+
+def test_a_security_officer_cannot_grant_privileges_or_link_a_person(client):
+    from django.contrib.auth.models import Group
+
+    officer = with_totp(UserFactory(is_staff=True))
+    officer.groups.set([Group.objects.get(name="Security officer")])
+    target = UserFactory()
+    sign_in(client, officer, mfa=True)
+
+    page = client.get(reverse("admin:identity_user_change", args=[officer.pk]))
+    password = client.get(reverse("admin:auth_user_password_change", args=[target.pk]))
+
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'name="is_active"' in body
+    assert 'name="is_superuser"' not in body
+    assert 'name="groups"' not in body
+    assert 'name="person"' not in body
+    assert password.status_code == 403
+
+
+def test_staff_grant_a_role_in_the_back_office_through_the_service(client):
+    from identity.models import Representation
+    from tests.identity.factories import EnterpriseFactory
+
+    staff = with_totp(UserFactory(is_staff=True, is_superuser=True))
+    enterprise = EnterpriseFactory()
+    owner = UserFactory()
+    sign_in(client, staff, mfa=True)
+
+    response = client.post(
+        reverse("admin:identity_representation_add"),
+        {"enterprise": enterprise.pk, "user": owner.pk, "role": "administrator"},
+    )
+
+    assert response.status_code == 302
+    created = Representation.objects.get(enterprise=enterprise)
+    assert (created.user_id, created.role, created.granted_by_id) == (owner.pk, "administrator", staff.pk)

@@ -17,7 +17,7 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -136,6 +136,9 @@ class Command(BaseCommand):
     help = "Create (or refresh) the demo data and print the demo logins."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            # The demo accounts have published passwords and second factors.
+            raise CommandError("seed_demo only runs with DEBUG=true: it creates accounts with published passwords.")
         now = timezone.now()
         profile = country_profile()
         with transaction.atomic():

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-QUEUES = "default,bulk,attribution,documents,notifications"
+from portal.celery import QUEUES
 
 
 class Command(BaseCommand):
@@ -30,7 +30,7 @@ class Command(BaseCommand):
                 "worker",
                 "--beat",
                 "-Q",
-                QUEUES,
+                ",".join(QUEUES),
                 "--concurrency",
                 "2",
                 "--loglevel",
