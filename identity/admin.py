@@ -84,14 +84,19 @@ class PersonAdmin(admin.ModelAdmin):
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         response = super().change_view(request, object_id, form_url, extra_context)
+        self._record_view(request, response, object_id, detail="")
+        return response
+
+    def _record_view(self, request: HttpRequest, response: HttpResponse, object_id: str, *, detail: str) -> None:
+        """A page that showed one person's record (a 200 answer) is a read of their data."""
         if response.status_code == 200 and object_id.isdigit():
             access_record(
                 actor=request.actor,  # type: ignore[attr-defined]
                 subject_person_id=int(object_id),
                 purpose=AccessPurpose.STAFF_REGISTRY_VIEW,
                 now=timezone.now(),
+                detail=detail,
             )
-        return response
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         response = super().changelist_view(request, extra_context)
@@ -109,14 +114,7 @@ class PersonAdmin(admin.ModelAdmin):
         self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         response = super().history_view(request, object_id, extra_context)
-        if response.status_code == 200 and object_id.isdigit():
-            access_record(
-                actor=request.actor,  # type: ignore[attr-defined]
-                subject_person_id=int(object_id),
-                purpose=AccessPurpose.STAFF_REGISTRY_VIEW,
-                now=timezone.now(),
-                detail="history",
-            )
+        self._record_view(request, response, object_id, detail="history")
         return response
 
     def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
