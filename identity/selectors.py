@@ -5,6 +5,7 @@ Other apps read identity only through these functions; they return frozen datacl
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from allauth.mfa.models import Authenticator
@@ -147,3 +148,65 @@ def representative_list(*, actor: Actor, enterprise_id: int) -> list[Representat
         )
         for pk, user_id, email, first, last, role, granted_at, has_mfa in rows
     ]
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How to reach an account: for the notifications app, which never reads identity's models."""
+
+    user_id: int
+    email: str
+    language: str
+    full_name: str
+    is_active: bool
+
+
+def contact_map(*, user_ids: list[int]) -> dict[int, Contact]:
+    """One query for a batch of accounts."""
+    rows = User.objects.filter(pk__in=user_ids).values_list(
+        "pk", "email", "preferred_language", "first_name", "last_name", "is_active"
+    )
+    return {
+        pk: Contact(
+            user_id=pk,
+            email=email,
+            language=language,
+            full_name=f"{first} {last}".strip(),
+            is_active=active,
+        )
+        for pk, email, language, first, last, active in rows
+    }
+
+
+def user_ids_for_person(*, person_id: int) -> list[int]:
+    return list(User.objects.filter(person_id=person_id, is_active=True).values_list("pk", flat=True))
+
+
+def user_ids_for_enterprise(*, enterprise_id: int, roles: tuple[str, ...] | None = None) -> list[int]:
+    query = Representation.objects.filter(enterprise_id=enterprise_id, revoked_at__isnull=True, user__is_active=True)
+    if roles is not None:
+        query = query.filter(role__in=roles)
+    return list(query.values_list("user_id", flat=True).distinct())
+
+
+def user_ids_in_staff_group(*, group_name: str) -> list[int]:
+    return list(
+        User.objects.filter(groups__name=group_name, is_staff=True, is_active=True).values_list("pk", flat=True)
+    )
+
+
+def active_user_id_chunks(*, chunk_size: int = 5000) -> Iterator[list[int]]:
+    """Every active account, by keyset pages: memory stays flat whatever the number of users."""
+    last_id = 0
+    while True:
+        chunk = list(
+            User.objects.filter(is_active=True, pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:chunk_size]
+        )
+        if not chunk:
+            return
+        yield chunk
+        last_id = chunk[-1]
+
+
+def enterprise_name(*, enterprise_id: int) -> str:
+    return Enterprise.objects.filter(pk=enterprise_id).values_list("name", flat=True).first() or ""

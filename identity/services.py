@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
-from identity import policies
+from identity import policies, signals
 from identity.country_profiles import country_profile
 from identity.models import ActivationCode, Enterprise, Person, Representation, User
 from identity.selectors import NotFound, person_get
@@ -111,12 +111,14 @@ def account_link_person(*, user_id: int, national_number: str, code: str, now: d
             open_code.save(update_fields=["used_at", "used_by"])
             user.person_id = open_code.person_id
             try:
-                user.save(update_fields=["person"])
+                with transaction.atomic():
+                    user.save(update_fields=["person"])
             except IntegrityError:
                 raise ActivationRefused(
                     "person_already_linked",
                     _("This person is already linked to another account. Please contact us."),
                 ) from None
+            signals.account_linked.send(sender=User, user_id=user.pk, person_id=open_code.person_id, now=now)
     if failed is None:
         cache.add(attempts_key, 0, _ACCOUNT_ATTEMPT_WINDOW_SECONDS)
         cache.incr(attempts_key)
@@ -185,6 +187,14 @@ def _grant(*, enterprise_id: int, target: User, role: str, granted_by_id: int | 
     created = Representation.objects.create(
         user=target, enterprise_id=enterprise_id, role=role, granted_at=now, granted_by_id=granted_by_id
     )
+    signals.representation_granted.send(
+        sender=Representation,
+        user_id=target.pk,
+        enterprise_id=enterprise_id,
+        role=role,
+        granted_by_id=granted_by_id,
+        now=now,
+    )
     return created.pk
 
 
@@ -197,6 +207,14 @@ def _revoke(*, enterprise_id: int, representation_id: int, revoked_by_id: int | 
     if representation.role == EnterpriseRole.ADMINISTRATOR:
         _ensure_another_administrator(enterprise_id=enterprise_id, excluding_id=representation.pk)
     Representation.objects.filter(pk=representation.pk).update(revoked_at=now, revoked_by_id=revoked_by_id)
+    signals.representation_revoked.send(
+        sender=Representation,
+        user_id=representation.user_id,
+        enterprise_id=enterprise_id,
+        role=representation.role,
+        revoked_by_id=revoked_by_id,
+        now=now,
+    )
 
 
 def representation_grant(*, actor: Actor, enterprise_id: int, email: str, role: str, now: datetime.datetime) -> int:

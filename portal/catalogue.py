@@ -81,6 +81,13 @@ CATALOGUE: tuple[LifeSituation, ...] = (
                 "portal:access_log",
             ),
             Service(
+                "inbox",
+                _("Read my messages"),
+                _("Everything we tell you, in one inbox; choose whether we also e-mail or text you."),
+                (CITIZEN, EMPLOYER, PENSIONER, THIRD_PARTY),
+                "notifications:inbox",
+            ),
+            Service(
                 "security",
                 _("Secure my account"),
                 _("Two-factor authentication, recovery codes and your active sessions."),

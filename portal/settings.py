@@ -164,10 +164,19 @@ CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 # Above the longest task, so that the broker never hands a running task to a second worker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 300}
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"portal.tasks.*": {"queue": "default"}}
+CELERY_TASK_ROUTES = {
+    "portal.tasks.*": {"queue": "default"},
+    "notifications.*": {"queue": "notifications"},
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "Europe/Brussels"
 CELERY_BEAT_SCHEDULE = {
+    # The database, not the broker, is the source of truth for deliveries: every minute, hand
+    # back to the queue what a lost message, a dead worker or a retry delay left waiting.
+    "notifications-reconcile": {
+        "task": "notifications.deliveries_reconcile",
+        "schedule": 60.0,
+    },
     # Expired sessions pile up in the sessions table; purge them nightly.
     "sessions-purge": {
         "task": "portal.tasks.sessions_purge",
@@ -336,3 +345,16 @@ ADMIN_URL = env("ADMIN_URL", default="admin/")
 SUPPORT_PHONE = env("SUPPORT_PHONE", default="+32 2 000 00 00")
 SUPPORT_HOURS = env("SUPPORT_HOURS", default="8:00–17:00")
 FORM_RENDERER = "portal.forms.GuichetFormRenderer"
+
+# --- Notifications ----------------------------------------------------------------------------
+# SMS sender: "console" (log), "file" (JSON lines in SMS_FILE_PATH) or "http" (a JSON gateway).
+SMS_BACKEND = env("SMS_BACKEND", default="console" if DEBUG else "http")
+SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(EMBEDDED_DATA_DIR / "sms.jsonl"))
+SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = secret("SMS_GATEWAY_TOKEN") or ""
+SMS_SENDER_ID = env("SMS_SENDER_ID", default="Guichet")
+# Region used to read phone numbers typed without their international prefix.
+PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default=COUNTRY_PROFILE)
+NOTIFICATIONS_MESSAGE_ID_DOMAIN = env("NOTIFICATIONS_MESSAGE_ID_DOMAIN", default="guichet.example")
+# A delivery failing for a transient reason is retried with exponential backoff, this many times.
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)

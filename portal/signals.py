@@ -13,6 +13,8 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "identity.view_enterprise",
     ],
     gettext_noop("Supervisor"): [
+        "notifications.view_notification",
+        "notifications.view_delivery",
         "identity.view_person",
         "identity.view_enterprise",
         "identity.view_representation",
@@ -36,6 +38,8 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "identity.add_activationcode",
     ],
     gettext_noop("Security officer"): [
+        "notifications.view_notification",
+        "notifications.view_delivery",
         "core.view_accessrecord",
         "identity.view_user",
         "identity.change_user",

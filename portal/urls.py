@@ -17,6 +17,7 @@ portal_patterns = (
 urlpatterns = [
     path("", include(portal_patterns)),
     path("", include("identity.urls")),
+    path("", include("notifications.urls")),
     path("accounts/", include("allauth.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
     path("healthz", views.healthz, name="healthz"),

@@ -1,0 +1,14 @@
+"""Domain events of the identity app, sent inside the transaction that caused them.
+
+Apps above identity (notifications first) subscribe to them; identity itself never imports them.
+Receivers run in the same transaction: what they write commits or rolls back with the event.
+"""
+
+from django.dispatch import Signal
+
+# kwargs: user_id, person_id, now
+account_linked = Signal()
+# kwargs: user_id, enterprise_id, role, granted_by_id, now
+representation_granted = Signal()
+# kwargs: user_id, enterprise_id, role, revoked_by_id, now
+representation_revoked = Signal()

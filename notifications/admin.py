@@ -1,0 +1,78 @@
+"""Staff see every notification and its delivery attempts, filter the failed ones, re-send."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from notifications import services
+from notifications.models import Delivery, DeliveryAttempt, DeliveryStatus, Notification
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class DeliveryInline(admin.TabularInline):
+    model = Delivery
+    fields = readonly_fields = ("channel", "address", "status", "attempts", "next_attempt_at", "sent_at", "last_error")
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "event_type", "category", "importance", "recipient", "read_at"]
+    list_filter = ["event_type", "category", "importance", "deliveries__status"]
+    search_fields = ["recipient__email"]
+    list_select_related = ["recipient"]
+    date_hierarchy = "created_at"
+    inlines = [DeliveryInline]
+    show_full_result_count = False
+
+
+class DeliveryAttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    fields = readonly_fields = ("at", "outcome", "error")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["id", "channel", "address", "status", "attempts", "next_attempt_at", "sent_at", "last_error"]
+    list_filter = ["status", "channel"]
+    search_fields = ["=address", "=notification__id"]
+    inlines = [DeliveryAttemptInline]
+    actions = ["resend"]
+    show_full_result_count = False
+
+    @admin.action(description=_("Re-send the selected failed deliveries"), permissions=["resend"])
+    def resend(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
+        count = services.deliveries_resend(
+            delivery_ids=list(queryset.filter(status=DeliveryStatus.FAILED).values_list("pk", flat=True)),
+            now=timezone.now(),
+        )
+        self.message_user(request, _("%(count)d deliveries queued again.") % {"count": count}, messages.SUCCESS)
+
+    def has_resend_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("notifications.view_delivery")

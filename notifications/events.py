@@ -1,0 +1,48 @@
+"""The event types the portal tells people about, each with its templates and link.
+
+Templates live in ``templates/notifications/events/<event type>/``:
+``subject.txt`` (one line), ``body.html`` (the inbox message), ``email.txt`` and ``email.html``
+(short: what happened, what to do, a link to the inbox — no personal data beyond what is needed),
+``sms.txt`` (one short line). They are rendered in the recipient's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from notifications.types import Category, Importance
+
+
+@dataclass(frozen=True)
+class EventType:
+    key: str
+    category: Category
+    importance: Importance = Importance.NORMAL
+    # Whether the message appears in the inbox (a verification code, for instance, does not).
+    in_inbox: bool = True
+    # Channels used when the person has not chosen (legal notices add e-mail regardless).
+    default_email: bool = True
+    default_sms: bool = False
+
+    @property
+    def template_dir(self) -> str:
+        return f"notifications/events/{self.key}"
+
+
+EVENT_TYPES: dict[str, EventType] = {
+    event.key: event
+    for event in (
+        EventType("account_linked", Category.ACCOUNT, Importance.LEGAL),
+        EventType("phone_verification", Category.ACCOUNT, in_inbox=False, default_email=False, default_sms=True),
+        EventType("role_granted", Category.ENTERPRISE),
+        EventType("role_revoked", Category.ENTERPRISE),
+        EventType("service_notice", Category.INFORMATION, default_email=False),
+    )
+}
+
+
+def event_type(key: str) -> EventType:
+    try:
+        return EVENT_TYPES[key]
+    except KeyError:
+        raise ValueError(f"unknown notification event type {key!r}") from None

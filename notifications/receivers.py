@@ -1,0 +1,43 @@
+"""Identity's domain events, told to the people concerned (in the event's own transaction)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.dispatch import receiver
+from django.urls import reverse
+
+from identity import signals
+from identity.selectors import enterprise_name
+from notifications.services import notify
+from notifications.types import Recipient
+
+
+@receiver(signals.account_linked, dispatch_uid="notifications-account-linked")
+def _account_linked(*, user_id: int, now: datetime.datetime, **_kwargs: Any) -> None:
+    notify(
+        recipients=[Recipient(user_id)], event="account_linked", context={}, now=now, link=reverse("portal:dashboard")
+    )
+
+
+@receiver(signals.representation_granted, dispatch_uid="notifications-role-granted")
+def _role_granted(*, user_id: int, enterprise_id: int, role: str, now: datetime.datetime, **_kwargs: Any) -> None:
+    notify(
+        recipients=[Recipient(user_id)],
+        event="role_granted",
+        context={"enterprise_name": enterprise_name(enterprise_id=enterprise_id), "role": role},
+        now=now,
+        link=reverse("identity:representatives", args=[enterprise_id]),
+    )
+
+
+@receiver(signals.representation_revoked, dispatch_uid="notifications-role-revoked")
+def _role_revoked(*, user_id: int, enterprise_id: int, role: str, now: datetime.datetime, **_kwargs: Any) -> None:
+    notify(
+        recipients=[Recipient(user_id)],
+        event="role_revoked",
+        context={"enterprise_name": enterprise_name(enterprise_id=enterprise_id), "role": role},
+        now=now,
+        link=reverse("portal:dashboard"),
+    )

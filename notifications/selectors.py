@@ -1,0 +1,157 @@
+"""Reads of the notifications app: a person's inbox, their preferences and mobile number.
+
+Every read is limited to the account asking: another person's message is not found.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils import translation
+from django.utils.safestring import mark_safe
+
+from notifications.events import EVENT_TYPES
+from notifications.models import ChannelPreference, Notification, PhoneNumber
+from notifications.services import render_part
+from notifications.types import Category, Importance
+
+
+class NotFound(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    id: int
+    subject: str
+    category: str
+    category_label: str
+    created_at: datetime.datetime
+    is_read: bool
+    is_legal: bool
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    rows: list[InboxRow]
+    total: int
+    page: int
+    page_count: int
+    unread_count: int
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    subject: str
+    body_html: str
+    category_label: str
+    created_at: datetime.datetime
+    read_at: datetime.datetime | None
+    link: str
+    is_legal: bool
+
+
+def unread_count(*, user_id: int) -> int:
+    return Notification.objects.filter(recipient_id=user_id, in_inbox=True, read_at__isnull=True).count()
+
+
+def inbox_page(*, user_id: int, category: str | None, page: int, page_size: int = 20) -> InboxPage:
+    """One page of the inbox, newest first; a constant number of queries whatever its length."""
+    query = Notification.objects.filter(recipient_id=user_id, in_inbox=True)
+    if category in Category.values:
+        query = query.filter(category=category)
+    total = query.count()
+    page_count = max(1, -(-total // page_size))
+    page = min(max(page, 1), page_count)
+    rows = query.order_by("-created_at", "-id").values_list(
+        "id", "event_type", "category", "context", "link", "created_at", "read_at", "importance"
+    )[(page - 1) * page_size : page * page_size]
+    labels = dict(Category.choices)
+    language = translation.get_language() or "fr"
+    return InboxPage(
+        rows=[
+            InboxRow(
+                id=pk,
+                subject=render_part(event=event, part="subject.txt", context=context, language=language, link=link),
+                category=row_category,
+                category_label=str(labels.get(row_category, row_category)),
+                created_at=created_at,
+                is_read=read_at is not None,
+                is_legal=importance == Importance.LEGAL,
+            )
+            for pk, event, row_category, context, link, created_at, read_at, importance in rows
+            if event in EVENT_TYPES
+        ],
+        total=total,
+        page=page,
+        page_count=page_count,
+        unread_count=unread_count(user_id=user_id),
+    )
+
+
+def message_get(*, user_id: int, notification_id: int) -> Message:
+    notification = Notification.objects.filter(pk=notification_id, recipient_id=user_id, in_inbox=True).first()
+    if notification is None or notification.event_type not in EVENT_TYPES:
+        raise NotFound
+    language = translation.get_language() or "fr"
+
+    def render(part: str) -> str:
+        return render_part(
+            event=notification.event_type,
+            part=part,
+            context=notification.context,
+            language=language,
+            link=notification.link,
+        )
+
+    return Message(
+        id=notification.pk,
+        subject=render("subject.txt"),
+        # Our own template's output, escaped when rendered.
+        body_html=mark_safe(render("body.html")),  # noqa: S308
+        category_label=str(dict(Category.choices).get(notification.category, notification.category)),
+        created_at=notification.created_at,
+        read_at=notification.read_at,
+        link=notification.link,
+        is_legal=notification.importance == Importance.LEGAL,
+    )
+
+
+@dataclass(frozen=True)
+class PreferenceRow:
+    category: str
+    label: str
+    email: bool
+    sms: bool
+    email_locked: bool
+
+
+def preferences_get(*, user_id: int) -> list[PreferenceRow]:
+    """Per category: the person's choice, or the defaults of its event types."""
+    chosen = {
+        category: (email, sms)
+        for category, email, sms in ChannelPreference.objects.filter(user_id=user_id).values_list(
+            "category", "email", "sms"
+        )
+    }
+    rows = []
+    for category, label in Category.choices:
+        kinds = [kind for kind in EVENT_TYPES.values() if kind.category == category and kind.in_inbox]
+        default_email = any(kind.default_email for kind in kinds)
+        email_locked = any(kind.importance == Importance.LEGAL for kind in kinds)
+        email, sms = chosen.get(category, (default_email, False))
+        rows.append(PreferenceRow(category, str(label), email or email_locked, sms, email_locked))
+    return rows
+
+
+@dataclass(frozen=True)
+class Phone:
+    number: str
+    is_verified: bool
+
+
+def phone_get(*, user_id: int) -> Phone | None:
+    row = PhoneNumber.objects.filter(user_id=user_id).values_list("number", "verified_at").first()
+    return Phone(number=row[0], is_verified=row[1] is not None) if row else None

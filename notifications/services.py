@@ -1,0 +1,456 @@
+"""The one path from events to people.
+
+Other apps call :func:`notify` inside their own transaction: the notifications and their
+deliveries are stored in that transaction (an outbox) and sent after commit by Celery. A
+rolled-back event sends nothing. A committed one is sent once: a delivery is claimed under a
+row lock before it is sent, so a task run twice finds nothing left to do, and a worker that
+dies while sending leaves a lease that runs out, after which the reconciler (a beat job) hands
+the delivery to another worker. Every attempt is recorded; transient failures are retried with
+exponential backoff; permanent ones are marked failed for staff to see and re-send.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import itertools
+import json
+import secrets
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import phonenumbers
+from django.conf import settings
+from django.core.mail import get_connection
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.template import Context
+from django.template.loader import get_template
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from identity.selectors import contact_map
+from notifications.channels import email_send, sms_sender
+from notifications.events import EventType, event_type
+from notifications.models import (
+    ChannelPreference,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    Notification,
+    PhoneNumber,
+)
+from notifications.types import (
+    Category,
+    Channel,
+    Importance,
+    NotificationError,
+    PermanentDeliveryError,
+    Recipient,
+    TransientDeliveryError,
+)
+
+CHUNK_SIZE = 5000
+DISPATCH_BATCH = 500
+LEASE = datetime.timedelta(minutes=5)
+# A pending delivery is queued at commit; the reconciler only steps in after this grace period.
+PENDING_GRACE = datetime.timedelta(minutes=1)
+PHONE_CODE_VALIDITY = datetime.timedelta(minutes=10)
+PHONE_CODE_MAX_ATTEMPTS = 5
+
+
+def _chunks(items: Iterable[Recipient], size: int) -> Iterator[list[Recipient]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _enqueue_after_commit(delivery_ids: list[int]) -> None:
+    if not delivery_ids:
+        return
+
+    def enqueue() -> None:
+        from notifications.tasks import deliveries_send
+
+        for start in range(0, len(delivery_ids), DISPATCH_BATCH):
+            deliveries_send.delay(delivery_ids=delivery_ids[start : start + DISPATCH_BATCH])
+
+    transaction.on_commit(enqueue)
+
+
+def notify(
+    *,
+    recipients: Iterable[Recipient],
+    event: str,
+    context: dict[str, Any],
+    now: datetime.datetime,
+    link: str = "",
+) -> int:
+    """Tell each recipient about an event. Call it inside the transaction of the event.
+
+    ``recipients`` may be a generator: it is consumed in chunks, so memory stays flat whatever
+    their number. Returns the number of notifications stored.
+    """
+    kind = event_type(event)
+    total = 0
+    with transaction.atomic():
+        for chunk in _chunks(recipients, CHUNK_SIZE):
+            total += _notify_chunk(kind=kind, chunk=chunk, context=context, link=link, now=now)
+    return total
+
+
+def _notify_chunk(
+    *, kind: EventType, chunk: list[Recipient], context: dict[str, Any], link: str, now: datetime.datetime
+) -> int:
+    user_ids = [recipient.user_id for recipient in chunk]
+    chosen = dict(
+        (user_id, (email, sms))
+        for user_id, email, sms in ChannelPreference.objects.filter(
+            user_id__in=user_ids, category=kind.category
+        ).values_list("user_id", "email", "sms")
+    )
+    wants_email: set[int] = set()
+    wants_sms: set[int] = set()
+    for user_id in user_ids:
+        email, sms = chosen.get(user_id, (kind.default_email, kind.default_sms))
+        if email or kind.importance == Importance.LEGAL:
+            wants_email.add(user_id)
+        if sms:
+            wants_sms.add(user_id)
+    emails = (
+        {
+            contact.user_id: contact.email
+            for contact in contact_map(user_ids=list(wants_email)).values()
+            if contact.is_active
+        }
+        if wants_email
+        else {}
+    )
+    phones = (
+        dict(
+            PhoneNumber.objects.filter(user_id__in=wants_sms, verified_at__isnull=False).values_list(
+                "user_id", "number"
+            )
+        )
+        if wants_sms
+        else {}
+    )
+    if not emails and not phones:
+        # Inbox only (the common case of a mass fan-out): no delivery needs the new ids, so the
+        # rows are streamed with COPY, several times faster than INSERT.
+        _copy_notifications(kind=kind, chunk=chunk, context=context, link=link, now=now)
+        return len(chunk)
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=recipient.user_id,
+                on_behalf_of_person_id=recipient.on_behalf_of_person_id,
+                event_type=kind.key,
+                category=kind.category,
+                importance=kind.importance,
+                in_inbox=kind.in_inbox,
+                context=context,
+                link=link,
+                created_at=now,
+            )
+            for recipient in chunk
+        ],
+        batch_size=CHUNK_SIZE,
+    )
+    deliveries = []
+    for notification in notifications:
+        if notification.recipient_id in emails:
+            deliveries.append(
+                Delivery(
+                    notification_id=notification.pk,
+                    channel=Channel.EMAIL,
+                    address=emails[notification.recipient_id],
+                    next_attempt_at=now,
+                )
+            )
+        if notification.recipient_id in phones:
+            deliveries.append(
+                Delivery(
+                    notification_id=notification.pk,
+                    channel=Channel.SMS,
+                    address=phones[notification.recipient_id],
+                    next_attempt_at=now,
+                )
+            )
+    if deliveries:
+        created = Delivery.objects.bulk_create(deliveries, batch_size=CHUNK_SIZE)
+        _enqueue_after_commit([delivery.pk for delivery in created])
+    return len(notifications)
+
+
+def _copy_notifications(
+    *, kind: EventType, chunk: list[Recipient], context: dict[str, Any], link: str, now: datetime.datetime
+) -> None:
+    table = Notification._meta.db_table
+    columns = (
+        "recipient_id, on_behalf_of_person_id, event_type, category, importance, in_inbox, context, link, created_at"
+    )
+    context_json = json.dumps(context, cls=DjangoJSONEncoder)
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for recipient in chunk:
+            copy.write_row(
+                (
+                    recipient.user_id,
+                    recipient.on_behalf_of_person_id,
+                    kind.key,
+                    kind.category.value,
+                    kind.importance.value,
+                    kind.in_inbox,
+                    context_json,
+                    link,
+                    now,
+                )
+            )
+
+
+# --- Sending ------------------------------------------------------------------------------------
+
+
+def render_part(*, event: str, part: str, context: dict[str, Any], language: str, link: str) -> str:
+    """Render one part of an event's message in ``language``. ``.txt`` parts are plain text (not
+    HTML-escaped); ``.html`` parts are escaped HTML."""
+    kind = event_type(event)
+    base = settings.SITE_URL.rstrip("/")
+    values = {**context, "link_url": base + link if link else "", "inbox_url": base + "/inbox/", "site_url": base}
+    with translation.override(language):
+        template = get_template(f"{kind.template_dir}/{part}")
+        if part.endswith(".txt"):
+            return str(template.template.render(Context(values, autoescape=False))).strip()  # type: ignore[attr-defined]
+        return str(template.render(values)).strip()
+
+
+def _backoff(attempts: int) -> datetime.timedelta:
+    return min(datetime.timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), datetime.timedelta(hours=6))
+
+
+def _claim(*, delivery_ids: list[int], now: datetime.datetime) -> list[int]:
+    with transaction.atomic():
+        claimed = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(
+                pk__in=delivery_ids,
+                status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRY],
+                next_attempt_at__lte=now,
+            )
+            .values_list("pk", flat=True)
+        )
+        Delivery.objects.filter(pk__in=claimed).update(
+            status=DeliveryStatus.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1
+        )
+    return claimed
+
+
+def _record(*, delivery: Delivery, outcome: str, now: datetime.datetime, error: str = "", reference: str = "") -> None:
+    with transaction.atomic():
+        fields: dict[str, Any] = {"status": outcome, "lease_until": None, "last_error": error[:500]}
+        if outcome == DeliveryStatus.SENT:
+            fields.update(sent_at=now, provider_reference=reference[:200])
+        elif outcome == DeliveryStatus.RETRY:
+            fields["next_attempt_at"] = now + _backoff(delivery.attempts)
+        # Only the claim holder may settle the delivery (a reconciler may have taken it back).
+        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(**fields)
+        DeliveryAttempt.objects.create(delivery_id=delivery.pk, at=now, outcome=outcome, error=error[:500])
+
+
+def deliveries_send(*, delivery_ids: list[int], clock: Callable[[], datetime.datetime]) -> int:
+    """Send the given deliveries that are due and not claimed by someone else. Safe to run twice.
+    Returns how many were sent."""
+    claimed = _claim(delivery_ids=delivery_ids, now=clock())
+    if not claimed:
+        return 0
+    deliveries = list(Delivery.objects.filter(pk__in=claimed).select_related("notification").order_by("pk"))
+    languages = {
+        contact.user_id: contact.language
+        for contact in contact_map(user_ids=list({d.notification.recipient_id for d in deliveries})).values()
+    }
+    sent = 0
+    email_connection = None
+    sms = None
+    try:
+        for delivery in deliveries:
+            notification = delivery.notification
+            language = languages.get(notification.recipient_id, settings.LANGUAGE_CODE)
+            reference = f"guichet-delivery-{delivery.pk}"
+
+            def render(part: str, notification: Notification = notification, language: str = language) -> str:
+                return render_part(
+                    event=notification.event_type,
+                    part=part,
+                    context=notification.context,
+                    language=language,
+                    link=notification.link,
+                )
+
+            try:
+                if delivery.channel == Channel.EMAIL:
+                    if email_connection is None:
+                        email_connection = get_connection()
+                        email_connection.open()
+                    provider_reference = email_send(
+                        connection=email_connection,
+                        to=delivery.address,
+                        subject=render("subject.txt"),
+                        text=render("email.txt"),
+                        html=render("email.html"),
+                        reference=reference,
+                    )
+                else:
+                    sms = sms or sms_sender()
+                    provider_reference = sms.send(to=delivery.address, text=render("sms.txt"), reference=reference)
+            except PermanentDeliveryError as error:
+                _record(delivery=delivery, outcome=DeliveryStatus.FAILED, now=clock(), error=str(error))
+            except TransientDeliveryError as error:
+                final = delivery.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS
+                _record(
+                    delivery=delivery,
+                    outcome=DeliveryStatus.FAILED if final else DeliveryStatus.RETRY,
+                    now=clock(),
+                    error=str(error),
+                )
+            else:
+                _record(delivery=delivery, outcome=DeliveryStatus.SENT, now=clock(), reference=provider_reference)
+                sent += 1
+    finally:
+        if email_connection is not None:
+            email_connection.close()
+    return sent
+
+
+def deliveries_reconcile(*, now: datetime.datetime) -> int:
+    """Hand back to the queue what the broker or a worker lost: deliveries due for a retry,
+    pending ones never picked up, and claims whose worker died (expired lease)."""
+    with transaction.atomic():
+        Delivery.objects.filter(status=DeliveryStatus.SENDING, lease_until__lt=now).update(
+            status=DeliveryStatus.RETRY, lease_until=None, next_attempt_at=now
+        )
+        due = list(
+            Delivery.objects.filter(
+                Q(status=DeliveryStatus.RETRY, next_attempt_at__lte=now)
+                | Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now - PENDING_GRACE)
+            )
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:50_000]
+        )
+        _enqueue_after_commit(due)
+    return len(due)
+
+
+def deliveries_resend(*, delivery_ids: list[int], now: datetime.datetime) -> int:
+    """Staff re-send failed deliveries (after fixing an address, or once a gateway is back)."""
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.select_for_update()
+            .filter(pk__in=delivery_ids, status=DeliveryStatus.FAILED)
+            .values_list("pk", flat=True)
+        )
+        Delivery.objects.filter(pk__in=ids).update(status=DeliveryStatus.PENDING, next_attempt_at=now, attempts=0)
+        _enqueue_after_commit(ids)
+    return len(ids)
+
+
+# --- The inbox ----------------------------------------------------------------------------------
+
+
+def notification_mark(*, user_id: int, notification_id: int, read: bool, now: datetime.datetime) -> bool:
+    """Mark one of the user's own messages read or unread; False when it is not theirs."""
+    updated = Notification.objects.filter(pk=notification_id, recipient_id=user_id, in_inbox=True).update(
+        read_at=now if read else None
+    )
+    return updated == 1
+
+
+def notification_mark_all_read(*, user_id: int, now: datetime.datetime) -> int:
+    return Notification.objects.filter(recipient_id=user_id, in_inbox=True, read_at__isnull=True).update(read_at=now)
+
+
+# --- Preferences and the mobile number --------------------------------------------------------
+
+
+def preferences_set(*, user_id: int, choices: dict[str, tuple[bool, bool]]) -> None:
+    """``choices`` maps a category to (e-mail, SMS). The inbox is always on."""
+    with transaction.atomic():
+        for category, (email, sms) in choices.items():
+            if category not in Category.values:
+                raise NotificationError("unknown_category", _("Unknown category."))
+            ChannelPreference.objects.update_or_create(
+                user_id=user_id, category=category, defaults={"email": email, "sms": sms}
+            )
+
+
+def _code_digest(user_id: int, code: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), f"phone:{user_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def phone_number_normalize(number: str) -> str:
+    """E.164 form of a mobile number, or NotificationError with a reason for people."""
+    try:
+        parsed = phonenumbers.parse(number, settings.PHONE_DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        raise NotificationError("phone_invalid", _("This is not a valid phone number.")) from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise NotificationError("phone_invalid", _("This is not a valid phone number."))
+    if phonenumbers.number_type(parsed) not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        raise NotificationError("phone_not_mobile", _("Text messages need a mobile number."))
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_number_set(*, user_id: int, number: str, now: datetime.datetime) -> str:
+    """Record a new mobile number (unverified) and send it a verification code by SMS."""
+    normalized = phone_number_normalize(number)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    with transaction.atomic():
+        PhoneNumber.objects.update_or_create(
+            user_id=user_id,
+            defaults={
+                "number": normalized,
+                "verified_at": None,
+                "code_digest": _code_digest(user_id, code),
+                "code_expires_at": now + PHONE_CODE_VALIDITY,
+                "code_attempts": 0,
+            },
+        )
+        kind = event_type("phone_verification")
+        notification = Notification.objects.create(
+            recipient_id=user_id,
+            event_type=kind.key,
+            category=kind.category,
+            importance=kind.importance,
+            in_inbox=False,
+            context={"code": code},
+            created_at=now,
+        )
+        delivery = Delivery.objects.create(
+            notification=notification, channel=Channel.SMS, address=normalized, next_attempt_at=now
+        )
+        _enqueue_after_commit([delivery.pk])
+    return normalized
+
+
+def phone_number_verify(*, user_id: int, code: str, now: datetime.datetime) -> None:
+    with transaction.atomic():
+        phone = PhoneNumber.objects.select_for_update().filter(user_id=user_id).first()
+        if phone is None or phone.verified_at is not None or not phone.code_digest:
+            raise NotificationError("no_code", _("Ask for a new code first."))
+        if phone.code_attempts >= PHONE_CODE_MAX_ATTEMPTS or (phone.code_expires_at and phone.code_expires_at < now):
+            raise NotificationError("code_expired", _("This code has expired. Ask for a new one."))
+        if not hmac.compare_digest(phone.code_digest, _code_digest(user_id, code.strip())):
+            PhoneNumber.objects.filter(pk=phone.pk).update(code_attempts=F("code_attempts") + 1)
+            wrong = NotificationError("code_wrong", _("This code is not correct."))
+        else:
+            PhoneNumber.objects.filter(pk=phone.pk).update(verified_at=now, code_digest="", code_expires_at=None)
+            return
+    raise wrong
+
+
+def phone_number_remove(*, user_id: int) -> None:
+    PhoneNumber.objects.filter(user_id=user_id).delete()
