@@ -7,12 +7,13 @@ PY := .venv/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 APPS := portal identity notifications mandates contributions benefits
 
-.PHONY: help install run test check lint typecheck migrations-check translations pytest stop messages
+.PHONY: help install run test check lint typecheck migrations-check translations pytest stop messages bench bench-notifications
 
 help:
 	@echo "make run    install, prepare the demo database and serve the portal on http://127.0.0.1:8000"
 	@echo "make test   the whole gate: lint, import contracts, types, migrations, translations, tests"
 	@echo "make stop   stop the embedded PostgreSQL and Redis of the zero-setup mode"
+	@echo "make bench  every benchmark (each prints one JSON line)"
 
 $(UV):
 	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet --user --break-system-packages uv
@@ -54,3 +55,10 @@ messages:
 pytest:
 	scripts/system-packages.sh chromium
 	$(PY) -m pytest -q
+
+bench: bench-notifications
+
+# Fan one message out to 100,000 inboxes in one call (target: < 30 s, flat memory).
+bench-notifications: install
+	DEBUG=true $(PY) manage.py migrate --noinput --verbosity 0
+	DEBUG=true $(PY) manage.py bench_notifications --count 100000
