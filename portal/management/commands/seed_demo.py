@@ -24,6 +24,9 @@ from django.utils import timezone
 from identity.country_profiles import country_profile
 from identity.models import ActivationCode, Enterprise, Person, Representation, User
 from identity.types import EnterpriseRole
+from notifications.models import Notification
+from notifications.services import notify
+from notifications.types import Recipient
 from portal.signals import staff_groups_sync
 
 DEMO_PASSWORD = "Guichet-demo-2026"  # noqa: S105 — published demo credential
@@ -168,6 +171,7 @@ class Command(BaseCommand):
             for spec in ACCOUNTS:
                 users[spec["email"]] = self._account(spec, persons, enterprises, now)
             self._activation_code(persons["newcomer"], users["registry"], now)
+            self._welcome(users, now)
         self._print(persons)
 
     def _account(
@@ -216,6 +220,23 @@ class Command(BaseCommand):
                 "voided_at": None,
                 "failed_attempts": 0,
             },
+        )
+
+    def _welcome(self, users: dict[str, User], now: datetime.datetime) -> None:
+        """A first message in every demo inbox (once), so that the inbox is not empty."""
+        if Notification.objects.filter(recipient__in=users.values(), event_type="service_notice").exists():
+            return
+        notify(
+            recipients=[Recipient(user.pk) for user in users.values()],
+            event="service_notice",
+            context={
+                "title_fr": "Bienvenue sur Guichet",
+                "title_en": "Welcome to Guichet",
+                "body_fr": "Ceci est un portail de démonstration. Toutes les données y sont fictives.",
+                "body_en": "This is a demonstration portal. All its data is fictitious.",
+            },
+            now=now,
+            link="/",
         )
 
     def _print(self, persons: dict[str, Person]) -> None:
