@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
@@ -34,7 +34,11 @@ def email_send(*, connection: BaseEmailBackend, to: str, subject: str, text: str
     try:
         message.send()
     except smtplib.SMTPRecipientsRefused as error:
-        raise PermanentDeliveryError(f"recipient refused: {error.recipients}") from error
+        # 4xx (greylisting, mailbox busy) is temporary; only a 5xx for every recipient is final.
+        codes = [code for code, _message in error.recipients.values()]
+        if codes and all(500 <= code < 600 for code in codes):
+            raise PermanentDeliveryError(f"recipient refused: {error.recipients}") from error
+        raise TransientDeliveryError(f"recipient deferred: {error.recipients}") from error
     except smtplib.SMTPResponseException as error:
         if 500 <= error.smtp_code < 600:
             raise PermanentDeliveryError(f"SMTP {error.smtp_code}") from error
@@ -42,6 +46,16 @@ def email_send(*, connection: BaseEmailBackend, to: str, subject: str, text: str
     except (smtplib.SMTPException, OSError) as error:
         raise TransientDeliveryError(f"{type(error).__name__}: {error}") from error
     return reference
+
+
+def email_connection_open() -> BaseEmailBackend:
+    """An open connection to the mail server, or TransientDeliveryError when it is unreachable."""
+    connection = get_connection()
+    try:
+        connection.open()
+    except (smtplib.SMTPException, OSError) as error:
+        raise TransientDeliveryError(f"mail server unreachable: {type(error).__name__}: {error}") from error
+    return connection
 
 
 class SmsSender(Protocol):

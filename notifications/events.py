@@ -1,7 +1,8 @@
 """The event types the portal tells people about, each with its templates and link.
 
 Templates live in ``templates/notifications/events/<event type>/``:
-``subject.txt`` (one line), ``body.html`` (the inbox message), ``email.txt`` and ``email.html``
+``subject.txt`` (the inbox title), ``body.html`` (the inbox message), ``email_subject.txt``,
+``email.txt`` and ``email.html``
 (short: what happened, what to do, a link to the inbox — no personal data beyond what is needed),
 ``sms.txt`` (one short line). They are rendered in the recipient's language.
 """

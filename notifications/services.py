@@ -22,7 +22,6 @@ from typing import Any
 
 import phonenumbers
 from django.conf import settings
-from django.core.mail import get_connection
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -32,7 +31,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from identity.selectors import contact_map
-from notifications.channels import email_send, sms_sender
+from notifications.channels import email_connection_open, email_send, sms_sender
 from notifications.events import EventType, event_type
 from notifications.models import (
     ChannelPreference,
@@ -255,8 +254,9 @@ def _record(*, delivery: Delivery, outcome: str, now: datetime.datetime, error: 
         elif outcome == DeliveryStatus.RETRY:
             fields["next_attempt_at"] = now + _backoff(delivery.attempts)
         # Only the claim holder may settle the delivery (a reconciler may have taken it back).
-        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(**fields)
-        DeliveryAttempt.objects.create(delivery_id=delivery.pk, at=now, outcome=outcome, error=error[:500])
+        settled = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(**fields)
+        if settled:
+            DeliveryAttempt.objects.create(delivery_id=delivery.pk, at=now, outcome=outcome, error=error[:500])
 
 
 def deliveries_send(*, delivery_ids: list[int], clock: Callable[[], datetime.datetime]) -> int:
@@ -291,12 +291,11 @@ def deliveries_send(*, delivery_ids: list[int], clock: Callable[[], datetime.dat
             try:
                 if delivery.channel == Channel.EMAIL:
                     if email_connection is None:
-                        email_connection = get_connection()
-                        email_connection.open()
+                        email_connection = email_connection_open()
                     provider_reference = email_send(
                         connection=email_connection,
                         to=delivery.address,
-                        subject=render("subject.txt"),
+                        subject=render("email_subject.txt"),
                         text=render("email.txt"),
                         html=render("email.html"),
                         reference=reference,
@@ -306,13 +305,20 @@ def deliveries_send(*, delivery_ids: list[int], clock: Callable[[], datetime.dat
                     provider_reference = sms.send(to=delivery.address, text=render("sms.txt"), reference=reference)
             except PermanentDeliveryError as error:
                 _record(delivery=delivery, outcome=DeliveryStatus.FAILED, now=clock(), error=str(error))
-            except TransientDeliveryError as error:
+            except (TransientDeliveryError, Exception) as error:  # noqa: BLE001
+                # Anything unexpected (a template error, a bug) is retried like a transient failure
+                # so that no claim is left hanging, and ends "failed" for staff after the last try.
+                if delivery.channel == Channel.EMAIL and email_connection is not None:
+                    email_connection.close()
+                    email_connection = None
                 final = delivery.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS
                 _record(
                     delivery=delivery,
                     outcome=DeliveryStatus.FAILED if final else DeliveryStatus.RETRY,
                     now=clock(),
-                    error=str(error),
+                    error=str(error)
+                    if isinstance(error, TransientDeliveryError)
+                    else f"{type(error).__name__}: {error}",
                 )
             else:
                 _record(delivery=delivery, outcome=DeliveryStatus.SENT, now=clock(), reference=provider_reference)
@@ -448,6 +454,8 @@ def phone_number_verify(*, user_id: int, code: str, now: datetime.datetime) -> N
             wrong = NotificationError("code_wrong", _("This code is not correct."))
         else:
             PhoneNumber.objects.filter(pk=phone.pk).update(verified_at=now, code_digest="", code_expires_at=None)
+            # The code has served: do not keep it in clear in the message history.
+            Notification.objects.filter(recipient_id=user_id, event_type="phone_verification").update(context={})
             return
     raise wrong
 

@@ -1,0 +1,35 @@
+"""Every event type renders every part it has, in French and in English."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from notifications.events import EVENT_TYPES
+from notifications.services import render_part
+
+TEMPLATES = Path(settings.BASE_DIR) / "notifications" / "templates"
+CONTEXT = {
+    "enterprise_name": "Boulangerie & Fils",
+    "role": "declarant",
+    "code": "123456",
+    "title_fr": "Titre",
+    "title_en": "Title",
+    "body_fr": "Corps",
+    "body_en": "Body",
+}
+
+
+@pytest.mark.parametrize("event", sorted(EVENT_TYPES))
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_every_part_of_every_event_renders(event, language):
+    kind = EVENT_TYPES[event]
+    parts = sorted(path.name for path in (TEMPLATES / kind.template_dir).iterdir())
+    assert "subject.txt" in parts
+    if kind.in_inbox:
+        assert {"body.html", "email_subject.txt", "email.txt", "email.html", "sms.txt"} <= set(parts)
+    for part in parts:
+        text = render_part(event=event, part=part, context=CONTEXT, language=language, link="/inbox/")
+        assert text, (event, part)
+        if part.endswith(".txt"):
+            assert "&amp;" not in text  # plain text is not HTML-escaped
