@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
+from identity.selectors import user_ids_for_enterprise, user_ids_for_person, user_ids_in_staff_group
 from notifications.events import EVENT_TYPES
 from notifications.models import ChannelPreference, Notification, PhoneNumber
 from notifications.services import render_part
-from notifications.types import Category, Importance
+from notifications.types import Category, Importance, Recipient
 
 
 class NotFound(Exception):
@@ -155,3 +156,20 @@ class Phone:
 def phone_get(*, user_id: int) -> Phone | None:
     row = PhoneNumber.objects.filter(user_id=user_id).values_list("number", "verified_at").first()
     return Phone(number=row[0], is_verified=row[1] is not None) if row else None
+
+
+# --- Whom to tell: recipients for the callers of notify() ----------------------------------------
+
+
+def recipients_for_person(*, person_id: int) -> list[Recipient]:
+    """The account of a person (none if they have no account yet)."""
+    return [Recipient(user_id) for user_id in user_ids_for_person(person_id=person_id)]
+
+
+def recipients_for_enterprise(*, enterprise_id: int, roles: tuple[str, ...] | None = None) -> list[Recipient]:
+    """The representatives of an enterprise, optionally only some roles."""
+    return [Recipient(user_id) for user_id in user_ids_for_enterprise(enterprise_id=enterprise_id, roles=roles)]
+
+
+def recipients_for_staff_group(*, group_name: str) -> list[Recipient]:
+    return [Recipient(user_id) for user_id in user_ids_in_staff_group(group_name=group_name)]

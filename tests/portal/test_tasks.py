@@ -48,6 +48,9 @@ def test_a_real_worker_purges_expired_sessions_and_logs_with_the_request_id():
     handler.emit = records.append  # type: ignore[method-assign]
     task_logger = logging.getLogger("portal.tasks")
     task_logger.addHandler(handler)
+    # A test worker configures logging at ERROR for the whole process; this logger says INFO.
+    previous_level = task_logger.level
+    task_logger.setLevel(logging.INFO)
 
     with start_worker(app, pool="solo", perform_ping_check=False, queues=["default"], shutdown_timeout=30):
         token = request_id_var.set("req-from-web-123")
@@ -62,5 +65,6 @@ def test_a_real_worker_purges_expired_sessions_and_logs_with_the_request_id():
 
     assert list(Session.objects.values_list("session_key", flat=True)) == ["alive"]
     task_logger.removeHandler(handler)
+    task_logger.setLevel(previous_level)
     purged = [record for record in records if record.getMessage() == "expired sessions purged"]
     assert [(record.request_id, record.count) for record in purged] == [("req-from-web-123", 1)]
