@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from identity.selectors import user_ids_for_enterprise, user_ids_for_person, user_ids_in_staff_group
 from notifications.events import EVENT_TYPES
 from notifications.models import ChannelPreference, Notification, PhoneNumber
-from notifications.services import render_part
+from notifications.services import notification_render, render_part
 from notifications.types import Category, Importance, Recipient
 
 
@@ -99,13 +99,7 @@ def message_get(*, user_id: int, notification_id: int) -> Message:
     language = translation.get_language() or "fr"
 
     def render(part: str) -> str:
-        return render_part(
-            event=notification.event_type,
-            part=part,
-            context=notification.context,
-            language=language,
-            link=notification.link,
-        )
+        return notification_render(notification=notification, part=part, language=language)
 
     return Message(
         id=notification.pk,

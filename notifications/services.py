@@ -158,26 +158,17 @@ def _notify_chunk(
         ],
         batch_size=CHUNK_SIZE,
     )
-    deliveries = []
-    for notification in notifications:
-        if notification.recipient_id in emails:
-            deliveries.append(
-                Delivery(
-                    notification_id=notification.pk,
-                    channel=Channel.EMAIL,
-                    address=emails[notification.recipient_id],
-                    next_attempt_at=now,
-                )
-            )
-        if notification.recipient_id in phones:
-            deliveries.append(
-                Delivery(
-                    notification_id=notification.pk,
-                    channel=Channel.SMS,
-                    address=phones[notification.recipient_id],
-                    next_attempt_at=now,
-                )
-            )
+    deliveries = [
+        Delivery(
+            notification_id=notification.pk,
+            channel=channel,
+            address=addresses[notification.recipient_id],
+            next_attempt_at=now,
+        )
+        for notification in notifications
+        for channel, addresses in ((Channel.EMAIL, emails), (Channel.SMS, phones))
+        if notification.recipient_id in addresses
+    ]
     if deliveries:
         created = Delivery.objects.bulk_create(deliveries, batch_size=CHUNK_SIZE)
         _enqueue_after_commit([delivery.pk for delivery in created])
@@ -223,6 +214,16 @@ def render_part(*, event: str, part: str, context: dict[str, Any], language: str
         if part.endswith(".txt"):
             return str(template.template.render(Context(values, autoescape=False))).strip()  # type: ignore[attr-defined]
         return str(template.render(values)).strip()
+
+
+def notification_render(*, notification: Notification, part: str, language: str) -> str:
+    return render_part(
+        event=notification.event_type,
+        part=part,
+        context=notification.context,
+        language=language,
+        link=notification.link,
+    )
 
 
 def _backoff(attempts: int) -> datetime.timedelta:
@@ -280,13 +281,7 @@ def deliveries_send(*, delivery_ids: list[int], clock: Callable[[], datetime.dat
             reference = f"guichet-delivery-{delivery.pk}"
 
             def render(part: str, notification: Notification = notification, language: str = language) -> str:
-                return render_part(
-                    event=notification.event_type,
-                    part=part,
-                    context=notification.context,
-                    language=language,
-                    link=notification.link,
-                )
+                return notification_render(notification=notification, part=part, language=language)
 
             try:
                 if delivery.channel == Channel.EMAIL:
