@@ -210,3 +210,54 @@ def active_user_id_chunks(*, chunk_size: int = 5000) -> Iterator[list[int]]:
 
 def enterprise_name(*, enterprise_id: int) -> str:
     return Enterprise.objects.filter(pk=enterprise_id).values_list("name", flat=True).first() or ""
+
+
+def _name_key(value: str) -> str:
+    """Names compared as people type them: case, accents, spaces and hyphens ignored."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    return "".join(ch for ch in decomposed if ch.isalnum())
+
+
+def person_match(*, national_number: str, last_name: str) -> PersonSummary:
+    """The person with this national number, if the last name matches the registry's; else
+    NotFound (the same answer whichever part is wrong, so numbers cannot be probed)."""
+    from identity.types import InvalidIdentifier
+
+    try:
+        compact = country_profile().person_number.validate(national_number)
+    except InvalidIdentifier:
+        raise NotFound from None
+    person = Person.objects.filter(national_number=compact).first()
+    if person is None or _name_key(person.last_name) != _name_key(last_name):
+        raise NotFound
+    return _person_summary(person)
+
+
+def person_names(*, person_ids: list[int]) -> dict[int, str]:
+    return {
+        pk: f"{first} {last}"
+        for pk, first, last in Person.objects.filter(pk__in=person_ids).values_list("pk", "first_name", "last_name")
+    }
+
+
+def enterprise_by_number(*, enterprise_number: str) -> EnterpriseSummary:
+    from identity.types import InvalidIdentifier
+
+    try:
+        compact = country_profile().enterprise_number.validate(enterprise_number)
+    except InvalidIdentifier:
+        raise NotFound from None
+    enterprise = Enterprise.objects.filter(enterprise_number=compact).first()
+    if enterprise is None:
+        raise NotFound
+    return _enterprise_summary(enterprise)
+
+
+def enterprise_role(*, user_id: int, enterprise_id: int) -> str | None:
+    return (
+        Representation.objects.filter(user_id=user_id, enterprise_id=enterprise_id, revoked_at__isnull=True)
+        .values_list("role", flat=True)
+        .first()
+    )

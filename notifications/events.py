@@ -38,6 +38,13 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("role_granted", Category.ENTERPRISE),
         EventType("role_revoked", Category.ENTERPRISE),
         EventType("service_notice", Category.INFORMATION, default_email=False),
+        EventType("mandate_offered", Category.MANDATES),
+        EventType("mandate_requested", Category.MANDATES),
+        EventType("mandate_accepted", Category.MANDATES),
+        EventType("mandate_declined", Category.MANDATES),
+        EventType("mandate_revoked", Category.MANDATES, Importance.LEGAL),
+        EventType("mandate_ending", Category.MANDATES),
+        EventType("mandate_ended", Category.MANDATES, Importance.LEGAL),
     )
 }
 

@@ -13,6 +13,7 @@ class Category(models.TextChoices):
 
     ACCOUNT = "account", _("My account and its security")
     ENTERPRISE = "enterprise", _("Enterprises I represent")
+    MANDATES = "mandates", _("Mandates: acting for someone, or someone acting for me")
     INFORMATION = "information", _("Information from the institution")
 
 

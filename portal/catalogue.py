@@ -186,6 +186,7 @@ CATALOGUE: tuple[LifeSituation, ...] = (
                 _("Act for a relative"),
                 _("With their digital mandate, manage the file of a pensioner or a relative."),
                 (THIRD_PARTY, PENSIONER),
+                "mandates:list",
             ),
         ),
     ),

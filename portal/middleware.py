@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from allauth.account.authentication import get_authentication_records
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 
 from identity import policies
 from identity.selectors import account_facts
-from portal.core.actor import ANONYMOUS_ACTOR, ActingMode, Actor, LevelOfAssurance
+from mandates.selectors import mandate_for_acting
+from portal.core.actor import ACTING_FOR_SESSION_KEY, ANONYMOUS_ACTOR, ActingMode, Actor, LevelOfAssurance
 
 
 def level_of_assurance(request: HttpRequest) -> LevelOfAssurance:
@@ -35,7 +38,7 @@ class ActorMiddleware:
         user = request.user
         if user.is_authenticated:
             facts = account_facts(user_id=user.pk)
-            request.actor = Actor(  # type: ignore[attr-defined]
+            actor = Actor(
                 user_id=user.pk,
                 level_of_assurance=level_of_assurance(request),
                 mode=ActingMode.STAFF if user.is_staff else ActingMode.SELF,
@@ -44,6 +47,7 @@ class ActorMiddleware:
                 is_staff=user.is_staff,
                 enterprise_ids=frozenset(facts.enterprise_roles),
             )
+            request.actor = self._acting_for(request, actor)  # type: ignore[attr-defined]
             request.enterprise_roles = facts.enterprise_roles  # type: ignore[attr-defined]
             request.must_enrol_mfa = (  # type: ignore[attr-defined]
                 policies.must_use_mfa(
@@ -52,6 +56,28 @@ class ActorMiddleware:
                 and not facts.has_mfa
             )
         return self.get_response(request)
+
+    @staticmethod
+    def _acting_for(request: HttpRequest, actor: Actor) -> Actor:
+        """Under a mandate the proxy chose to act under, if it is still in force today; the
+        mandates app is asked on every request, so a revoked mandate stops at once."""
+        mandate_id = request.session.get(ACTING_FOR_SESSION_KEY)
+        if mandate_id is None or actor.person_id is None:
+            return actor
+        mandate = mandate_for_acting(
+            proxy_person_id=actor.person_id, mandate_id=int(mandate_id), on=timezone.localdate()
+        )
+        if mandate is None:
+            del request.session[ACTING_FOR_SESSION_KEY]
+            return actor
+        return replace(
+            actor,
+            mode=ActingMode.PROXY,
+            subject_person_id=mandate.principal_person_id,
+            mandate_id=mandate.id,
+            scopes=frozenset(mandate.scopes),
+            subject_name=mandate.principal_name,
+        )
 
 
 # Pages a person who must enrol a second factor can still reach.

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "django.forms",
     "allauth",
     "allauth.account",
@@ -176,6 +177,12 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-reconcile": {
         "task": "notifications.deliveries_reconcile",
         "schedule": 60.0,
+    },
+    # Mandates end at their end date or at the principal's death; both parties are reminded
+    # 30 and 7 days before the end.
+    "mandates-maintain": {
+        "task": "mandates.mandates_maintain",
+        "schedule": crontab(hour=2, minute=0),
     },
     # Expired sessions pile up in the sessions table; purge them nightly.
     "sessions-purge": {
@@ -358,3 +365,7 @@ PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default=COUNTRY_PROFILE)
 NOTIFICATIONS_MESSAGE_ID_DOMAIN = env("NOTIFICATIONS_MESSAGE_ID_DOMAIN", default="guichet.example")
 # A delivery failing for a transient reason is retried with exponential backoff, this many times.
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)
+
+# --- Mandates ---------------------------------------------------------------------------------
+# The longest a citizen's mandate may last, in years.
+MANDATE_MAX_YEARS = env.int("MANDATE_MAX_YEARS", default=5)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include(portal_patterns)),
     path("", include("identity.urls")),
     path("", include("notifications.urls")),
+    path("", include("mandates.urls")),
     path("accounts/", include("allauth.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
     path("healthz", views.healthz, name="healthz"),

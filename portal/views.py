@@ -10,14 +10,18 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
 from identity.selectors import account_security, person_get, representation_list_for_user
 from identity.services import user_language_set
+from mandates.types import Scope
 from portal.catalogue import PERSONAS, catalogue_for
-from portal.core.audit import access_record_list
+from portal.core.actor import Actor
+from portal.core.audit import access_record, access_record_list
+from portal.core.types import AccessPurpose
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +44,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     if actor.is_staff:
         return redirect("admin:index")
+    if actor.acts_for_someone_else:
+        return _dashboard_for(request, actor)
     person = person_get(person_id=actor.person_id) if actor.person_id else None
     security = account_security(user_id=actor.user_id)
     return render(
@@ -52,6 +58,28 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "session_count": security.session_count,
             "level": actor.level_of_assurance,
         },
+    )
+
+
+def _dashboard_for(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """The principal's file as a proxy sees it: only what the mandate's scopes allow, and each
+    consultation is written in the principal's trail."""
+    person = None
+    assert actor.subject_person_id is not None
+    if actor.may(Scope.VIEW_FILE):
+        person = person_get(person_id=actor.subject_person_id)
+        access_record(
+            actor=actor,
+            subject_person_id=actor.subject_person_id,
+            purpose=AccessPurpose.PROXY_FILE_VIEW,
+            now=timezone.now(),
+            detail="dashboard",
+        )
+    scope_labels = dict(Scope.choices)
+    return render(
+        request,
+        "portal/dashboard_for.html",
+        {"person": person, "scope_labels": [scope_labels[scope] for scope in Scope.values if scope in actor.scopes]},
     )
 
 

@@ -29,9 +29,14 @@ LEVEL_LABELS = {
 }
 
 
+# The session remembers which mandate a proxy chose to act under (re-checked on every request).
+ACTING_FOR_SESSION_KEY = "acting_for_mandate_id"
+
+
 class ActingMode(enum.StrEnum):
     ANONYMOUS = "anonymous"
     SELF = "self"  # a person on their own file
+    PROXY = "proxy"  # a person acting in someone else's file under a mandate
     STAFF = "staff"  # agency staff, in the admin or at the counter
 
 
@@ -50,6 +55,10 @@ class Actor:
     subject_person_id: int | None = None
     is_staff: bool = False
     enterprise_ids: frozenset[int] = field(default_factory=frozenset)
+    # Acting for someone else: the mandate, what it allows, and whose name to show.
+    mandate_id: int | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    subject_name: str = ""
 
     @property
     def is_authenticated(self) -> bool:
@@ -61,6 +70,14 @@ class Actor:
 
     def has_level(self, level: LevelOfAssurance) -> bool:
         return self.level_of_assurance >= level
+
+    def may(self, scope: str) -> bool:
+        """Whether the open file may be used for ``scope``: always in one's own file; through a
+        mandate, only for the scopes it grants (checked against the mandates app when the
+        request began)."""
+        if not self.acts_for_someone_else:
+            return self.person_id is not None
+        return scope in self.scopes
 
 
 ANONYMOUS_ACTOR = Actor(user_id=None, level_of_assurance=LevelOfAssurance.NONE, mode=ActingMode.ANONYMOUS)

@@ -28,6 +28,7 @@ def access_record(
         subject_person_id=subject_person_id,
         purpose=purpose,
         detail=detail[:200],
+        mandate_id=actor.mandate_id if actor.subject_person_id == subject_person_id else None,
     )
     return True
 
@@ -57,11 +58,14 @@ class AccessRow:
     detail: str
 
 
-def access_record_list(*, subject_person_id: int, limit: int = 200) -> list[AccessRow]:
-    """The most recent accesses to a person's data, newest first, in one query."""
+def access_record_list(*, subject_person_id: int, mandate_id: int | None = None, limit: int = 200) -> list[AccessRow]:
+    """The most recent accesses to a person's data (optionally those made under one mandate),
+    newest first, in one query."""
+    query = AccessRecord.objects.filter(subject_person_id=subject_person_id)
+    if mandate_id is not None:
+        query = query.filter(mandate_id=mandate_id)
     rows = (
-        AccessRecord.objects.filter(subject_person_id=subject_person_id)
-        .annotate(
+        query.annotate(
             actor_name=Coalesce(
                 NullIf(
                     Concat(

@@ -25,12 +25,19 @@ class AccessRecord(models.Model):
     )
     purpose = models.CharField(_("purpose"), max_length=40, choices=AccessPurpose.choices)
     detail = models.CharField(_("detail"), max_length=200, blank=True)
+    # Set when the reader acted under a mandate: the principal's trail lists them per mandate.
+    mandate_id = models.BigIntegerField(_("mandate"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("personal-data access")
         verbose_name_plural = _("personal-data accesses")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["subject_person", "-at"], name="access_subject_at_idx")]
+        indexes = [
+            models.Index(fields=["subject_person", "-at"], name="access_subject_at_idx"),
+            models.Index(
+                fields=["mandate_id", "-at"], condition=models.Q(mandate_id__isnull=False), name="access_mandate_at_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.purpose}"

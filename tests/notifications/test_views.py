@@ -553,7 +553,7 @@ def test_mark_all_read_with_nothing_unread_says_nothing(client: Client, owner: U
 # --- Preferences ------------------------------------------------------------------------------
 
 
-def test_preferences_show_the_three_categories_with_their_defaults(client: Client, owner: User) -> None:
+def test_preferences_show_every_category_with_its_defaults(client: Client, owner: User) -> None:
     sign_in(client, owner)
 
     response = client.get(PREFERENCES, HTTP_ACCEPT_LANGUAGE="en")
@@ -562,6 +562,7 @@ def test_preferences_show_the_three_categories_with_their_defaults(client: Clien
     assert [(row.category, row.label, row.email, row.sms, row.email_locked) for row in form.rows] == [
         ("account", "My account and its security", True, False, True),
         ("enterprise", "Enterprises I represent", True, False, False),
+        ("mandates", "Mandates: acting for someone, or someone acting for me", True, False, True),
         ("information", "Information from the institution", False, False, False),
     ]
     page = response.content.decode()
@@ -586,11 +587,13 @@ def test_saving_preferences_keeps_email_on_for_legal_notices(client: Client, own
     assert _preferences() == {
         "account": (True, True),
         "enterprise": (False, True),
+        "mandates": (True, False),
         "information": (True, False),
     }
     assert [(row.email, row.sms) for row in response.context["form"].rows] == [
         (True, True),
         (False, True),
+        (True, False),
         (True, False),
     ]
 
@@ -601,10 +604,11 @@ def test_saving_preferences_again_updates_the_same_rows(client: Client, owner: U
 
     client.post(PREFERENCES, {"enterprise_email": "on", "information_sms": "on"})
 
-    assert ChannelPreference.objects.filter(user=owner).count() == 3
+    assert ChannelPreference.objects.filter(user=owner).count() == 4
     assert _preferences() == {
         "account": (True, False),
         "enterprise": (True, False),
+        "mandates": (True, False),
         "information": (False, True),
     }
 

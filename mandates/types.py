@@ -1,0 +1,66 @@
+"""What the mandates app hands to other apps: scopes, states, summaries and errors."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+class Scope(models.TextChoices):
+    """What a proxy may do in the principal's file. Each page and API names the scope it needs."""
+
+    VIEW_FILE = "view_file", _("view my file")
+    MANAGE_CLAIMS = "manage_claims", _("manage my benefit claims")
+    MANAGE_PAYMENT_DETAILS = "manage_payment_details", _("manage my payment details (bank account)")
+
+
+class MandateStatus(models.TextChoices):
+    REQUESTED = "requested", _("requested by the proxy, awaiting your approval")
+    PENDING = "pending", _("awaiting the proxy's acceptance")
+    ACTIVE = "active", _("active")
+    DECLINED = "declined", _("declined")
+    REVOKED = "revoked", _("revoked")
+    EXPIRED = "expired", _("expired")
+    ENDED_BY_DEATH = "ended_by_death", _("ended (principal deceased)")
+    SUPERSEDED = "superseded", _("replaced by a new version")
+
+
+OPEN_STATUSES = (MandateStatus.REQUESTED, MandateStatus.PENDING, MandateStatus.ACTIVE)
+
+
+class EnterpriseScope(models.TextChoices):
+    DECLARE = "declare", _("file declarations")
+    PAY = "pay", _("pay contributions")
+
+
+class MandateError(Exception):
+    def __init__(self, code: str, message: StrOrPromise) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class MandateSummary:
+    id: int
+    principal_person_id: int
+    principal_name: str
+    proxy_person_id: int
+    proxy_name: str
+    professional_label: str
+    scopes: tuple[str, ...]
+    scope_labels: tuple[str, ...]
+    starts_on: datetime.date
+    ends_on: datetime.date
+    status: str
+    status_label: str
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes
