@@ -11,7 +11,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from identity import services
@@ -62,10 +64,21 @@ class EnterpriseForm(forms.ModelForm):
 class PersonAdmin(admin.ModelAdmin):
     form = PersonForm
     list_display = ["national_number_display", "last_name", "first_name", "birth_date", "death_date", "country"]
+    readonly_fields = ["counter_link"]
     search_fields = ["=national_number", "last_name", "first_name"]
     list_filter = ["country", "preferred_language"]
     actions = ["issue_activation_code"]
     show_full_result_count = False
+
+    @admin.display(description=_("at the counter"))
+    def counter_link(self, person: Person) -> str:
+        if person.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("portal:assisted_start", args=[person.pk]),
+            _("Open this file with the person"),
+        )
 
     @admin.display(description=_("national number"), ordering="national_number")
     def national_number_display(self, person: Person) -> str:

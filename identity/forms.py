@@ -31,3 +31,14 @@ class RepresentativeGrantForm(forms.Form):
         help_text=_("The person must already have a Guichet account."),
     )
     role = forms.ChoiceField(label=_("Role"), choices=EnterpriseRole.choices)
+
+
+class BankAccountForm(forms.Form):
+    iban = forms.CharField(
+        label=_("IBAN"), max_length=42, help_text=_("As on your bank statement, for example BE71 0961 2345 6769.")
+    )
+    holder_name = forms.CharField(label=_("Account holder"), max_length=140)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["iban"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})

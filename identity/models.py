@@ -223,3 +223,28 @@ class ActivationCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} — {self.created_at:%Y-%m-%d}"
+
+
+class BankAccount(models.Model):
+    """Where the institution pays a person. A change ends the current account and starts a new
+    one: the history stays, with who made each change and, for a proxy, under which mandate."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="bank_accounts")
+    iban = models.CharField(_("IBAN"), max_length=34)
+    holder_name = models.CharField(_("account holder"), max_length=140)
+    created_at = models.DateTimeField(_("since"))
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("changed by"))
+    mandate_id = models.BigIntegerField(_("under mandate"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bank account")
+        verbose_name_plural = _("bank accounts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(ended_at__isnull=True), name="bank_account_one_current_per_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.iban[:4]}…{self.iban[-4:]}"

@@ -5,6 +5,7 @@ Other apps read identity only through these functions; they return frozen datacl
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -13,8 +14,15 @@ from django.db.models import Exists, OuterRef
 
 from identity import policies
 from identity.country_profiles import country_profile
-from identity.models import Enterprise, Person, Representation, User
-from identity.types import EnterpriseRole, EnterpriseSummary, PersonSummary, RepresentationSummary, RepresentativeRow
+from identity.models import BankAccount, Enterprise, Person, Representation, User
+from identity.types import (
+    BankAccountSummary,
+    EnterpriseRole,
+    EnterpriseSummary,
+    PersonSummary,
+    RepresentationSummary,
+    RepresentativeRow,
+)
 from portal.core.actor import Actor
 
 
@@ -261,3 +269,24 @@ def enterprise_role(*, user_id: int, enterprise_id: int) -> str | None:
         .values_list("role", flat=True)
         .first()
     )
+
+
+def bank_account_get(*, actor: Actor, person_id: int, now: datetime.datetime) -> BankAccountSummary | None:
+    """The current bank account of the open file (the person, or a proxy with "view my file").
+    A read by anyone but the person is written in their trail."""
+    from stdnum import iban as iban_module
+
+    from portal.core.audit import access_record
+    from portal.core.types import AccessPurpose, Scope
+
+    if actor.subject_person_id != person_id or not actor.may(Scope.VIEW_FILE):
+        raise NotFound
+    row = (
+        BankAccount.objects.filter(person_id=person_id, ended_at__isnull=True)
+        .values_list("iban", "holder_name", "created_at")
+        .first()
+    )
+    access_record(actor=actor, subject_person_id=person_id, purpose=AccessPurpose.BANK_ACCOUNT_VIEW, now=now)
+    if row is None:
+        return None
+    return BankAccountSummary(iban_display=iban_module.format(row[0]), holder_name=row[1], since=row[2])

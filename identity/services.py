@@ -15,15 +15,24 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
+from stdnum import iban as iban_module
+from stdnum.exceptions import ValidationError
 
 from identity import policies, signals
 from identity.country_profiles import country_profile
-from identity.models import ActivationCode, Enterprise, Person, Representation, User
+from identity.models import ActivationCode, BankAccount, Enterprise, Person, Representation, User
 from identity.selectors import NotFound, person_get
-from identity.types import ActivationRefused, EnterpriseRole, Language, PersonSummary, RoleRefused
+from identity.types import (
+    ActivationRefused,
+    BankAccountRefused,
+    EnterpriseRole,
+    Language,
+    PersonSummary,
+    RoleRefused,
+)
 from portal.core.actor import Actor, LevelOfAssurance
 from portal.core.audit import access_record
-from portal.core.types import AccessPurpose
+from portal.core.types import AccessPurpose, Scope
 
 # Unambiguous characters: no 0/O, 1/I/L.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -260,3 +269,38 @@ def representation_revoke_by_staff(
 def user_language_set(*, user_id: int, language: str) -> None:
     if language in Language.values:
         User.objects.filter(pk=user_id).exclude(preferred_language=language).update(preferred_language=language)
+
+
+def bank_account_set(*, actor: Actor, person_id: int, iban: str, holder_name: str, now: datetime.datetime) -> None:
+    """Change where a person is paid: the person themself, or a proxy whose mandate allows it,
+    always with a second factor. The person is told (a legal notice), whoever made the change."""
+    if actor.user_id is None or actor.subject_person_id != person_id or not actor.may(Scope.MANAGE_PAYMENT_DETAILS):
+        raise NotFound
+    if not actor.has_level(LevelOfAssurance.SUBSTANTIAL):
+        raise BankAccountRefused(
+            "level_too_low", _("Sign in with your second factor (two-factor authentication) to change a bank account.")
+        )
+    try:
+        compact = iban_module.validate(iban)
+    except ValidationError:
+        raise BankAccountRefused(
+            "iban_invalid", _("This IBAN is not valid: check it on your bank statement.")
+        ) from None
+    holder = " ".join(holder_name.split())
+    if not holder:
+        raise BankAccountRefused("holder_required", _("Enter the name of the account holder."))
+    with transaction.atomic():
+        Person.objects.select_for_update().get(pk=person_id)
+        BankAccount.objects.filter(person_id=person_id, ended_at__isnull=True).update(ended_at=now)
+        BankAccount.objects.create(
+            person_id=person_id,
+            iban=compact,
+            holder_name=holder,
+            created_at=now,
+            created_by_id=actor.user_id,
+            mandate_id=actor.mandate_id if actor.acts_for_someone_else else None,
+        )
+        access_record(actor=actor, subject_person_id=person_id, purpose=AccessPurpose.BANK_ACCOUNT_CHANGE, now=now)
+        signals.bank_account_changed.send(
+            sender=BankAccount, person_id=person_id, actor_user_id=actor.user_id, mandate_id=actor.mandate_id, now=now
+        )

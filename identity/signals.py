@@ -12,3 +12,5 @@ account_linked = Signal()
 representation_granted = Signal()
 # kwargs: user_id, enterprise_id, role, revoked_by_id, now
 representation_revoked = Signal()
+# kwargs: person_id, actor_user_id, mandate_id, now
+bank_account_changed = Signal()

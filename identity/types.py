@@ -90,3 +90,14 @@ class RepresentativeRow:
     role_label: str
     granted_at: datetime.datetime
     has_mfa: bool
+
+
+class BankAccountRefused(IdentityError):
+    pass
+
+
+@dataclass(frozen=True)
+class BankAccountSummary:
+    iban_display: str
+    holder_name: str
+    since: datetime.datetime

@@ -6,6 +6,7 @@ app_name = "identity"
 
 urlpatterns = [
     path("my-file/link/", views.link_person, name="link_person"),
+    path("my-file/bank-account/", views.bank_account, name="bank_account"),
     path("enterprises/<int:enterprise_id>/representatives/", views.representatives, name="representatives"),
     path(
         "enterprises/<int:enterprise_id>/representatives/<int:representation_id>/revoke/",

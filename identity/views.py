@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from identity import policies, selectors, services
-from identity.forms import LinkPersonForm, RepresentativeGrantForm
+from identity.forms import BankAccountForm, LinkPersonForm, RepresentativeGrantForm
 from identity.types import IdentityError
+from portal.core.actor import LevelOfAssurance
+from portal.core.types import Scope
 
 
 @login_required
@@ -106,3 +108,47 @@ def representative_revoke(request: HttpRequest, enterprise_id: int, representati
     else:
         messages.success(request, _("The role has been withdrawn."))
     return redirect("identity:representatives", enterprise_id=enterprise_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bank_account(request: HttpRequest) -> HttpResponse:
+    """The bank account of the open file: one's own, or the principal's under a mandate."""
+    actor = request.actor  # type: ignore[attr-defined]
+    if actor.subject_person_id is None:
+        return redirect("identity:link_person")
+    can_change = actor.may(Scope.MANAGE_PAYMENT_DETAILS)
+    form = BankAccountForm(request.POST or None)
+    if request.method == "POST":
+        if not can_change:
+            raise Http404
+        if form.is_valid():
+            try:
+                services.bank_account_set(
+                    actor=actor,
+                    person_id=actor.subject_person_id,
+                    iban=form.cleaned_data["iban"],
+                    holder_name=form.cleaned_data["holder_name"],
+                    now=timezone.now(),
+                )
+            except selectors.NotFound:
+                raise Http404 from None
+            except IdentityError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("The bank account is changed. Payments will go to it from now on."))
+                return redirect("identity:bank_account")
+    try:
+        current = selectors.bank_account_get(actor=actor, person_id=actor.subject_person_id, now=timezone.now())
+    except selectors.NotFound:
+        raise Http404 from None
+    return render(
+        request,
+        "identity/bank_account.html",
+        {
+            "current": current,
+            "form": form,
+            "can_change": can_change,
+            "needs_mfa": not actor.has_level(LevelOfAssurance.SUBSTANTIAL),
+        },
+    )

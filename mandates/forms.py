@@ -4,19 +4,20 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from mandates.types import Scope
+from mandates.types import EnterpriseScope, Scope
 
 
 class _TermsForm(forms.Form):
     scopes = forms.MultipleChoiceField(
         label=_("What the person may do"), choices=Scope.choices, widget=forms.CheckboxSelectMultiple
     )
-    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     ends_on = forms.DateField(
         label=_("Until"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("At most 5 years. You can end the mandate at any time before."),
     )
 
@@ -51,4 +52,22 @@ class ChangeForm(forms.Form):
     scopes = forms.MultipleChoiceField(
         label=_("What the person may do"), choices=Scope.choices, widget=forms.CheckboxSelectMultiple
     )
-    ends_on = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+
+class BureauMandateForm(forms.Form):
+    bureau_enterprise_number = forms.CharField(
+        label=gettext_lazy("Enterprise number of the bureau"),
+        max_length=30,
+        help_text=gettext_lazy("The payroll bureau or accounting firm gives it to you."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=gettext_lazy("What the bureau may do"),
+        choices=EnterpriseScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    starts_on = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, today: datetime.date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["starts_on"].initial = today

@@ -9,16 +9,12 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.types import Scope
+
+__all__ = ["Scope"]
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
-
-
-class Scope(models.TextChoices):
-    """What a proxy may do in the principal's file. Each page and API names the scope it needs."""
-
-    VIEW_FILE = "view_file", _("view my file")
-    MANAGE_CLAIMS = "manage_claims", _("manage my benefit claims")
-    MANAGE_PAYMENT_DETAILS = "manage_payment_details", _("manage my payment details (bank account)")
 
 
 class MandateStatus(models.TextChoices):
@@ -64,3 +60,26 @@ class MandateSummary:
 
     def allows(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+@dataclass(frozen=True)
+class BureauMandateRow:
+    id: int
+    bureau_name: str
+    bureau_number_display: str
+    scope_labels: tuple[str, ...]
+    starts_on: datetime.date
+    ends_on: datetime.date | None
+    revoked_at: datetime.datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.revoked_at is None
+
+
+@dataclass(frozen=True)
+class ClientRow:
+    enterprise_id: int
+    name: str
+    number_display: str
+    scope_labels: tuple[str, ...]

@@ -9,7 +9,8 @@ from django.dispatch import receiver
 from django.urls import reverse
 
 from identity import signals
-from identity.selectors import enterprise_name
+from identity.selectors import contact_map, enterprise_name
+from notifications.selectors import recipients_for_person
 from notifications.services import notify
 from notifications.types import Recipient
 
@@ -40,4 +41,17 @@ def _role_revoked(*, user_id: int, enterprise_id: int, role: str, now: datetime.
         context={"enterprise_name": enterprise_name(enterprise_id=enterprise_id), "role": role},
         now=now,
         link=reverse("portal:dashboard"),
+    )
+
+
+@receiver(signals.bank_account_changed, dispatch_uid="notifications-bank-account-changed")
+def _bank_account_changed(*, person_id: int, actor_user_id: int, now: datetime.datetime, **_kwargs: Any) -> None:
+    # Told to the person whoever made the change (themself or a proxy): a legal notice.
+    actor = contact_map(user_ids=[actor_user_id]).get(actor_user_id)
+    notify(
+        recipients=recipients_for_person(person_id=person_id),
+        event="payment_details_changed",
+        context={"actor_name": actor.full_name or actor.email if actor else ""},
+        now=now,
+        link=reverse("identity:bank_account"),
     )

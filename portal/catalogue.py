@@ -81,6 +81,13 @@ CATALOGUE: tuple[LifeSituation, ...] = (
                 "portal:access_log",
             ),
             Service(
+                "bank-account",
+                _("Give or change my bank account"),
+                _("The account where we pay your benefits; a change is always confirmed to you."),
+                (CITIZEN, PENSIONER),
+                "identity:bank_account",
+            ),
+            Service(
                 "inbox",
                 _("Read my messages"),
                 _("Everything we tell you, in one inbox; choose whether we also e-mail or text you."),

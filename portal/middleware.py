@@ -12,9 +12,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from identity import policies
-from identity.selectors import account_facts
+from identity.selectors import account_facts, person_names
 from mandates.selectors import mandate_for_acting
-from portal.core.actor import ACTING_FOR_SESSION_KEY, ANONYMOUS_ACTOR, ActingMode, Actor, LevelOfAssurance
+from portal.core.actor import (
+    ACTING_FOR_SESSION_KEY,
+    ANONYMOUS_ACTOR,
+    ASSISTED_SESSION_KEY,
+    ActingMode,
+    Actor,
+    LevelOfAssurance,
+)
+from portal.core.types import Scope
 
 
 def level_of_assurance(request: HttpRequest) -> LevelOfAssurance:
@@ -58,9 +66,31 @@ class ActorMiddleware:
         return self.get_response(request)
 
     @staticmethod
+    def _assisted(request: HttpRequest, actor: Actor) -> Actor:
+        """Staff serving a citizen at the counter ("assisted digital"), with a stated reason."""
+        opened = request.session.get(ASSISTED_SESSION_KEY)
+        if not opened or not actor.is_staff or not actor.has_level(LevelOfAssurance.SUBSTANTIAL):
+            return actor
+        person_id = int(opened["person_id"])
+        name = person_names(person_ids=[person_id]).get(person_id)
+        if name is None:
+            del request.session[ASSISTED_SESSION_KEY]
+            return actor
+        return replace(
+            actor,
+            mode=ActingMode.ASSISTED,
+            subject_person_id=person_id,
+            scopes=frozenset(Scope.values),
+            subject_name=name,
+            assisted_reason=str(opened.get("reason", "")),
+        )
+
+    @staticmethod
     def _acting_for(request: HttpRequest, actor: Actor) -> Actor:
         """Under a mandate the proxy chose to act under, if it is still in force today; the
         mandates app is asked on every request, so a revoked mandate stops at once."""
+        if actor.is_staff:
+            return ActorMiddleware._assisted(request, actor)
         mandate_id = request.session.get(ACTING_FOR_SESSION_KEY)
         if mandate_id is None or actor.person_id is None:
             return actor

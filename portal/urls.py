@@ -10,6 +10,8 @@ portal_patterns = (
         path("dashboard/", views.dashboard, name="dashboard"),
         path("my-file/accesses/", views.access_log, name="access_log"),
         path("language/", views.language_set, name="language_set"),
+        path("counter/open/<int:person_id>/", views.assisted_start, name="assisted_start"),
+        path("counter/close/", views.assisted_stop, name="assisted_stop"),
     ],
     "portal",
 )

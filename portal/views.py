@@ -8,20 +8,20 @@ import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
 
-from identity.selectors import account_security, person_get, representation_list_for_user
+from identity.selectors import account_security, person_get, person_names, representation_list_for_user
 from identity.services import user_language_set
-from mandates.types import Scope
 from portal.catalogue import PERSONAS, catalogue_for
-from portal.core.actor import Actor
+from portal.core.actor import ACTING_FOR_SESSION_KEY, ASSISTED_SESSION_KEY, ActingMode, Actor, LevelOfAssurance
 from portal.core.audit import access_record, access_record_list
-from portal.core.types import AccessPurpose
+from portal.core.types import AccessPurpose, Scope
+from portal.forms import AssistedForm
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +42,10 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
-    if actor.is_staff:
-        return redirect("admin:index")
     if actor.acts_for_someone_else:
         return _dashboard_for(request, actor)
+    if actor.is_staff:
+        return redirect("admin:index")
     person = person_get(person_id=actor.person_id) if actor.person_id else None
     security = account_security(user_id=actor.user_id)
     return render(
@@ -68,12 +68,13 @@ def _dashboard_for(request: HttpRequest, actor: Actor) -> HttpResponse:
     assert actor.subject_person_id is not None
     if actor.may(Scope.VIEW_FILE):
         person = person_get(person_id=actor.subject_person_id)
+        assisted = actor.mode == ActingMode.ASSISTED
         access_record(
             actor=actor,
             subject_person_id=actor.subject_person_id,
-            purpose=AccessPurpose.PROXY_FILE_VIEW,
+            purpose=AccessPurpose.ASSISTED_VIEW if assisted else AccessPurpose.PROXY_FILE_VIEW,
             now=timezone.now(),
-            detail="dashboard",
+            detail=actor.assisted_reason if assisted else "dashboard",
         )
     scope_labels = dict(Scope.choices)
     return render(
@@ -81,6 +82,31 @@ def _dashboard_for(request: HttpRequest, actor: Actor) -> HttpResponse:
         "portal/dashboard_for.html",
         {"person": person, "scope_labels": [scope_labels[scope] for scope in Scope.values if scope in actor.scopes]},
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assisted_start(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Staff at a counter open a citizen's file with a stated reason; the citizen sees it."""
+    actor = request.actor  # type: ignore[attr-defined]
+    if not actor.is_staff or not actor.has_level(LevelOfAssurance.SUBSTANTIAL):
+        raise Http404
+    names = person_names(person_ids=[person_id])
+    if person_id not in names:
+        raise Http404
+    form = AssistedForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        request.session.pop(ACTING_FOR_SESSION_KEY, None)
+        request.session[ASSISTED_SESSION_KEY] = {"person_id": person_id, "reason": form.cleaned_data["reason"]}
+        return redirect("portal:dashboard")
+    return render(request, "portal/assisted_start.html", {"form": form, "name": names[person_id]})
+
+
+@login_required
+@require_POST
+def assisted_stop(request: HttpRequest) -> HttpResponse:
+    request.session.pop(ASSISTED_SESSION_KEY, None)
+    return redirect("admin:index")
 
 
 @login_required

@@ -29,14 +29,17 @@ LEVEL_LABELS = {
 }
 
 
-# The session remembers which mandate a proxy chose to act under (re-checked on every request).
+# The session remembers which mandate a proxy chose to act under (re-checked on every request),
+# and which citizen a staff member serves at the counter, with the stated reason.
 ACTING_FOR_SESSION_KEY = "acting_for_mandate_id"
+ASSISTED_SESSION_KEY = "assisted_file"
 
 
 class ActingMode(enum.StrEnum):
     ANONYMOUS = "anonymous"
     SELF = "self"  # a person on their own file
     PROXY = "proxy"  # a person acting in someone else's file under a mandate
+    ASSISTED = "assisted"  # staff serving a citizen at the counter, in the citizen's file
     STAFF = "staff"  # agency staff, in the admin or at the counter
 
 
@@ -59,6 +62,7 @@ class Actor:
     mandate_id: int | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
     subject_name: str = ""
+    assisted_reason: str = ""
 
     @property
     def is_authenticated(self) -> bool:

@@ -6,9 +6,21 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class Scope(models.TextChoices):
+    """What someone acting in another person's file may do there (granted by a mandate). Each
+    page and API names the scope it needs; in one's own file every scope is allowed."""
+
+    VIEW_FILE = "view_file", _("view my file")
+    MANAGE_CLAIMS = "manage_claims", _("manage my benefit claims")
+    MANAGE_PAYMENT_DETAILS = "manage_payment_details", _("manage my payment details (bank account)")
+
+
 class AccessPurpose(models.TextChoices):
     STAFF_REGISTRY_VIEW = "staff_registry_view", _("Registry record consulted by staff")
     STAFF_REGISTRY_SEARCH = "staff_registry_search", _("Shown in a registry search by staff")
     STAFF_REGISTRY_CHANGE = "staff_registry_change", _("Registry record corrected by staff")
     STAFF_ACTIVATION_CODE = "staff_activation_code", _("Activation code issued by staff")
     PROXY_FILE_VIEW = "proxy_file_view", _("File consulted by a person you mandated")
+    BANK_ACCOUNT_VIEW = "bank_account_view", _("Bank account consulted")
+    BANK_ACCOUNT_CHANGE = "bank_account_change", _("Bank account changed")
+    ASSISTED_VIEW = "assisted_view", _("File opened by staff at the counter, with you")

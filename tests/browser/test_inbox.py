@@ -102,7 +102,7 @@ def test_read_a_message_then_choose_how_to_be_notified(page: Page, settings: Any
 
     page.locator("main a[href='/inbox/preferences/']").click()
     expect(page).to_have_url(_url("/inbox/preferences/"))
-    expect(page.locator("main legend")).to_have_count(3)
+    expect(page.locator("main legend")).to_have_count(4)
     assert_accessible(page)
 
     information_email = page.locator("#id_information_email")
@@ -119,6 +119,7 @@ def test_read_a_message_then_choose_how_to_be_notified(page: Page, settings: Any
         "account": True,
         "enterprise": False,
         "information": True,
+        "mandates": True,
     }
 
     # The mobile number: its form, the code form and the confirmed state must be as accessible.

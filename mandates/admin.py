@@ -1,0 +1,144 @@
+"""Staff back office for mandates: staff keep the register of accredited professionals; they see
+mandates but never change them here (only the services give, change and end a mandate)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from mandates.models import AccreditedProfessional, EnterpriseMandate, Mandate
+from portal.core.audit import access_record_many
+from portal.core.types import AccessPurpose
+
+
+def _compact(search_term: str) -> str:
+    """A number typed with dots, dashes or spaces, as the registries keep it; words unchanged."""
+    compact = "".join(ch for ch in search_term if ch.isalnum())
+    return compact if compact.isdigit() else search_term
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class AccreditedProfessionalForm(forms.ModelForm):
+    class Meta:
+        model = AccreditedProfessional
+        fields = ["person", "kind", "accreditation_number", "organisation", "valid_from", "valid_until"]
+
+    def clean_accreditation_number(self) -> str:
+        # Citizens type the number as they read it; the services look it up in capitals.
+        return str(self.cleaned_data["accreditation_number"]).strip().upper()
+
+
+@admin.register(AccreditedProfessional)
+class AccreditedProfessionalAdmin(admin.ModelAdmin):
+    """An accreditation ends by its end date, never by deletion: mandates given under it keep
+    pointing to it."""
+
+    form = AccreditedProfessionalForm
+    list_display = [
+        "accreditation_number",
+        "kind",
+        "organisation",
+        "person",
+        "valid_from",
+        "valid_until",
+        "is_valid_today",
+    ]
+    list_filter = ["kind"]
+    search_fields = ["=accreditation_number"]
+    list_select_related = ["person"]
+    raw_id_fields = ["person"]
+    show_full_result_count = False
+
+    @admin.display(description=_("valid today"), boolean=True)
+    def is_valid_today(self, professional: AccreditedProfessional) -> bool:
+        return professional.valid_from <= timezone.localdate() <= professional.valid_until
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # Mandates already given name this person as proxy: the number and the person stay.
+        return ["person", "accreditation_number"] if obj is not None else []
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[AccreditedProfessional], search_term: str
+    ) -> tuple[QuerySet[AccreditedProfessional], bool]:
+        return super().get_search_results(request, queryset, search_term.strip().upper())
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Mandate)
+class MandateAdmin(ReadOnlyAdmin):
+    list_display = ["id", "principal", "proxy", "professional", "status", "starts_on", "ends_on", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["=principal__national_number", "=proxy__national_number"]
+    list_select_related = ["principal", "proxy", "professional"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Mandate], search_term: str
+    ) -> tuple[QuerySet[Mandate], bool]:
+        # Staff type national numbers with dots and dashes; the registry keeps the compact form.
+        return super().get_search_results(request, queryset, _compact(search_term))
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        # Who holds a mandate for whom is personal data: the list is a read of both parties.
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            access_record_many(
+                actor=request.actor,  # type: ignore[attr-defined]
+                subject_person_ids=[
+                    person_id
+                    for mandate in changelist.result_list
+                    for person_id in (mandate.principal_id, mandate.proxy_id)
+                ],
+                purpose=AccessPurpose.STAFF_REGISTRY_SEARCH,
+                now=timezone.now(),
+            )
+        return response
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        original = getattr(response, "context_data", {}).get("original")
+        if response.status_code == 200 and original is not None:
+            access_record_many(
+                actor=request.actor,  # type: ignore[attr-defined]
+                subject_person_ids=[original.principal_id, original.proxy_id],
+                purpose=AccessPurpose.STAFF_REGISTRY_VIEW,
+                now=timezone.now(),
+            )
+        return response
+
+
+@admin.register(EnterpriseMandate)
+class EnterpriseMandateAdmin(ReadOnlyAdmin):
+    list_display = ["id", "principal", "bureau", "scopes", "starts_on", "ends_on", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=principal__enterprise_number", "=bureau__enterprise_number", "principal__name", "bureau__name"]
+    list_select_related = ["principal", "bureau"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[EnterpriseMandate], search_term: str
+    ) -> tuple[QuerySet[EnterpriseMandate], bool]:
+        return super().get_search_results(request, queryset, _compact(search_term))

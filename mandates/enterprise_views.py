@@ -1,0 +1,116 @@
+"""Enterprise side of the mandates: which payroll bureaus or accounting firms act for an
+enterprise (its administrators give and end those mandates), and, for a bureau, the enterprises
+that mandated it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from identity import selectors as identity_selectors
+from identity.types import EnterpriseRole, EnterpriseSummary
+from mandates import selectors, services
+from mandates.forms import BureauMandateForm
+from mandates.types import MandateError
+from portal.core.actor import Actor, LevelOfAssurance
+
+# --- Pages -----------------------------------------------------------------------------------
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return request.actor  # type: ignore[attr-defined]
+
+
+def _enterprise_or_404(request: HttpRequest, enterprise_id: int) -> EnterpriseSummary:
+    try:
+        return identity_selectors.enterprise_get_for_actor(actor=_actor(request), enterprise_id=enterprise_id)
+    except identity_selectors.NotFound:
+        raise Http404 from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bureaus(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    """The bureaus that act for the enterprise; its administrators give a new mandate here."""
+    actor = _actor(request)
+    enterprise = _enterprise_or_404(request, enterprise_id)
+    role = getattr(request, "enterprise_roles", {}).get(enterprise_id)
+    is_administrator = role == EnterpriseRole.ADMINISTRATOR
+    form = BureauMandateForm(request.POST or None, today=timezone.localdate())
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.enterprise_mandate_grant(
+                    actor=actor,
+                    enterprise_id=enterprise_id,
+                    bureau_enterprise_number=form.cleaned_data["bureau_enterprise_number"],
+                    scopes=form.cleaned_data["scopes"],
+                    starts_on=form.cleaned_data["starts_on"],
+                    now=timezone.now(),
+                )
+            except selectors.NotFound:
+                raise Http404 from None
+            except MandateError as error:
+                if is_administrator:
+                    form.add_error(None, error.message)
+                else:
+                    messages.error(request, str(error.message))
+            else:
+                messages.success(request, _("The bureau may now act for the enterprise."))
+                return redirect("mandates:enterprise_bureaus", enterprise_id=enterprise_id)
+    return render(
+        request,
+        "mandates/enterprise_bureaus.html",
+        {
+            "enterprise": enterprise,
+            "rows": selectors.enterprise_mandate_list_for_principal(enterprise_id=enterprise_id),
+            "form": form,
+            "is_administrator": is_administrator,
+            "has_second_factor": actor.has_level(LevelOfAssurance.SUBSTANTIAL),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def bureau_revoke(request: HttpRequest, enterprise_id: int, mandate_id: int) -> HttpResponse:
+    _enterprise_or_404(request, enterprise_id)
+    # The service also lets the bureau's side end a mandate; this page speaks for the enterprise,
+    # so only a mandate the enterprise gave is found here.
+    if not any(
+        row.id == mandate_id and row.is_open
+        for row in selectors.enterprise_mandate_list_for_principal(enterprise_id=enterprise_id)
+    ):
+        raise Http404
+    try:
+        services.enterprise_mandate_revoke(actor=_actor(request), enterprise_mandate_id=mandate_id, now=timezone.now())
+    except selectors.NotFound:
+        raise Http404 from None
+    except MandateError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The mandate has ended: the bureau can no longer act for the enterprise."))
+    return redirect("mandates:enterprise_bureaus", enterprise_id=enterprise_id)
+
+
+@login_required
+@require_GET
+def clients(request: HttpRequest) -> HttpResponse:
+    """For a payroll bureau or accounting firm: the enterprises it may act for today."""
+    actor = _actor(request)
+    return render(
+        request,
+        "mandates/enterprise_clients.html",
+        {
+            "represents_enterprise": bool(actor.enterprise_ids),
+            "rows": selectors.clients_for_bureau(bureau_enterprise_ids=actor.enterprise_ids, on=timezone.localdate()),
+        },
+    )

@@ -1,0 +1,88 @@
+"""Assisted digital: staff serve a citizen at the counter in the citizen's file, with a reason."""
+
+import pytest
+from django.urls import reverse
+
+from identity.models import BankAccount
+from portal.core.models import AccessRecord
+from portal.core.types import AccessPurpose
+from tests.helpers import sign_in
+from tests.identity.factories import PersonFactory, UserFactory, with_totp
+
+pytestmark = pytest.mark.django_db
+
+
+def _open(client, person, reason="came to change the bank account"):
+    return client.post(reverse("portal:assisted_start", args=[person.pk]), {"reason": reason})
+
+
+def test_staff_open_a_file_with_a_reason_and_the_citizen_sees_it(client):
+    staff = with_totp(UserFactory(is_staff=True, first_name="Camille", last_name="Leroy"))
+    citizen = UserFactory(person=PersonFactory(first_name="Jean", last_name="Peeters"))
+    sign_in(client, staff, mfa=True)
+
+    assert _open(client, citizen.person)["Location"] == reverse("portal:dashboard")
+    page = client.get(reverse("portal:dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Counter: you are serving Jean Peeters (came to change the bank account)." in page
+    record = AccessRecord.objects.get(purpose=AccessPurpose.ASSISTED_VIEW)
+    assert (record.actor_user_id, record.subject_person_id, record.detail) == (
+        staff.pk,
+        citizen.person_id,
+        "came to change the bank account",
+    )
+    client.logout()
+    sign_in(client, citizen)
+    trail = client.get(reverse("portal:access_log"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "File opened by staff at the counter, with you" in trail
+    assert "Camille Leroy" in trail
+
+
+def test_staff_change_the_bank_account_at_the_counter_and_the_citizen_is_told(client):
+    staff = with_totp(UserFactory(is_staff=True))
+    citizen = UserFactory(person=PersonFactory())
+    sign_in(client, staff, mfa=True)
+    _open(client, citizen.person)
+
+    response = client.post(reverse("identity:bank_account"), {"iban": "BE71 0961 2345 6769", "holder_name": "J P"})
+
+    assert response.status_code == 302
+    account = BankAccount.objects.get()
+    assert (account.person_id, account.created_by_id) == (citizen.person_id, staff.pk)
+    from notifications.models import Notification
+
+    assert Notification.objects.filter(recipient=citizen, event_type="payment_details_changed").count() == 1
+
+
+def test_closing_the_file_returns_to_the_back_office(client):
+    staff = with_totp(UserFactory(is_staff=True))
+    citizen = UserFactory(person=PersonFactory())
+    sign_in(client, staff, mfa=True)
+    _open(client, citizen.person)
+
+    response = client.post(reverse("portal:assisted_stop"))
+
+    assert response["Location"] == reverse("admin:index")
+    assert client.get(reverse("portal:dashboard"))["Location"] == reverse("admin:index")
+
+
+@pytest.mark.parametrize("who", ["anonymous", "citizen", "staff_without_mfa_session"])
+def test_only_staff_with_a_second_factor_open_a_file(client, who):
+    person = PersonFactory()
+    if who == "citizen":
+        sign_in(client, UserFactory(person=PersonFactory()), mfa=True)
+    elif who == "staff_without_mfa_session":
+        sign_in(client, with_totp(UserFactory(is_staff=True)), mfa=False)
+
+    response = _open(client, person)
+
+    assert response.status_code in (302, 404)
+    if response.status_code == 302:
+        assert not response["Location"].startswith(reverse("portal:dashboard"))
+    assert not AccessRecord.objects.exists()
+    assert "assisted_file" not in client.session
+
+
+def test_a_forged_person_id_answers_404(client):
+    sign_in(client, with_totp(UserFactory(is_staff=True)), mfa=True)
+    assert client.get(reverse("portal:assisted_start", args=[999_999])).status_code == 404
