@@ -97,6 +97,40 @@ def _create(
         ) from None
 
 
+def _offer(
+    *,
+    actor: Actor,
+    principal_id: int,
+    proxy_id: int,
+    professional_id: int | None,
+    scopes: list[str],
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    now: datetime.datetime,
+) -> int:
+    """Store a mandate offered by the principal and ask the proxy to accept it."""
+    with transaction.atomic():
+        mandate = _create(
+            principal_id=principal_id,
+            proxy_id=proxy_id,
+            professional_id=professional_id,
+            scopes=scopes,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            status=MandateStatus.PENDING,
+            actor=actor,
+            now=now,
+        )
+        principal_name = identity_selectors.person_names(person_ids=[principal_id])[principal_id]
+        _tell(
+            proxy_id,
+            "mandate_offered",
+            {"principal_name": principal_name, "scopes": scopes, "ends_on": ends_on.isoformat()},
+            now,
+        )
+    return mandate.pk
+
+
 def mandate_grant(
     *,
     actor: Actor,
@@ -120,26 +154,16 @@ def mandate_grant(
         raise MandateError(
             "proxy_unknown", _("We find nobody with this national number and this last name. Check both.")
         )
-    with transaction.atomic():
-        mandate = _create(
-            principal_id=principal_id,
-            proxy_id=proxy.id,
-            professional_id=None,
-            scopes=chosen,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            status=MandateStatus.PENDING,
-            actor=actor,
-            now=now,
-        )
-        principal_name = identity_selectors.person_names(person_ids=[principal_id])[principal_id]
-        _tell(
-            proxy.id,
-            "mandate_offered",
-            {"principal_name": principal_name, "scopes": chosen, "ends_on": ends_on.isoformat()},
-            now,
-        )
-    return mandate.pk
+    return _offer(
+        actor=actor,
+        principal_id=principal_id,
+        proxy_id=proxy.id,
+        professional_id=None,
+        scopes=chosen,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        now=now,
+    )
 
 
 def mandate_grant_professional(
@@ -167,26 +191,16 @@ def mandate_grant_professional(
             _("The professional's accreditation ends on %(date)s: the mandate cannot last longer.")
             % {"date": professional.valid_until.isoformat()},
         )
-    with transaction.atomic():
-        mandate = _create(
-            principal_id=principal_id,
-            proxy_id=professional.person_id,
-            professional_id=professional.pk,
-            scopes=chosen,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            status=MandateStatus.PENDING,
-            actor=actor,
-            now=now,
-        )
-        principal_name = identity_selectors.person_names(person_ids=[principal_id])[principal_id]
-        _tell(
-            professional.person_id,
-            "mandate_offered",
-            {"principal_name": principal_name, "scopes": chosen, "ends_on": ends_on.isoformat()},
-            now,
-        )
-    return mandate.pk
+    return _offer(
+        actor=actor,
+        principal_id=principal_id,
+        proxy_id=professional.person_id,
+        professional_id=professional.pk,
+        scopes=chosen,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        now=now,
+    )
 
 
 def mandate_request(

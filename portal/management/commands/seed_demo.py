@@ -24,6 +24,8 @@ from django.utils import timezone
 from identity.country_profiles import country_profile
 from identity.models import ActivationCode, Enterprise, Person, Representation, User
 from identity.types import EnterpriseRole
+from mandates.models import EnterpriseMandate, Mandate
+from mandates.types import MandateStatus, Scope
 from notifications.models import Notification
 from notifications.services import notify
 from notifications.types import Recipient
@@ -56,6 +58,7 @@ PERSONS = [
 ENTERPRISES = [
     ("bakery", 1101, "Boulangerie Dupont SRL", "Place du Marché 4", "4000", "Liège"),
     ("garage", 2202, "Atelier Mécanique Namur SA", "Chaussée de Louvain 88", "5000", "Namur"),
+    ("bureau", 3303, "Secrétariat Social Horizon ASBL", "Boulevard du Roi Albert II 30", "1000", "Bruxelles"),
 ]
 
 ACCOUNTS: list[dict[str, Any]] = [
@@ -97,6 +100,14 @@ ACCOUNTS: list[dict[str, Any]] = [
         "roles": [("garage", EnterpriseRole.ADMINISTRATOR)],
         "mfa": True,
         "what": "employer administrator (garage)",
+    },
+    {
+        "email": "bureau",
+        "first": "Hélène",
+        "last": "Lejeune",
+        "roles": [("bureau", EnterpriseRole.ADMINISTRATOR)],
+        "mfa": True,
+        "what": "payroll bureau administrator (files for the bakery)",
     },
     {
         "email": "caseworker",
@@ -172,6 +183,7 @@ class Command(BaseCommand):
                 users[spec["email"]] = self._account(spec, persons, enterprises, now)
             self._activation_code(persons["newcomer"], users["registry"], now)
             self._welcome(users, now)
+            self._mandates(persons, enterprises, users, now)
         self._print(persons)
 
     def _account(
@@ -221,6 +233,37 @@ class Command(BaseCommand):
                 "failed_attempts": 0,
             },
         )
+
+    def _mandates(
+        self,
+        persons: dict[str, Person],
+        enterprises: dict[str, Enterprise],
+        users: dict[str, User],
+        now: datetime.datetime,
+    ) -> None:
+        """The pensioner abroad has mandated his daughter; the bakery has mandated a bureau."""
+        today = now.date()
+        if not Mandate.objects.filter(principal=persons["pensioner"], proxy=persons["relative"]).exists():
+            Mandate.objects.create(
+                principal=persons["pensioner"],
+                proxy=persons["relative"],
+                status=MandateStatus.ACTIVE,
+                scopes=[Scope.VIEW_FILE, Scope.MANAGE_CLAIMS, Scope.MANAGE_PAYMENT_DETAILS],
+                starts_on=today,
+                ends_on=today.replace(year=today.year + 2),
+                created_at=now,
+                created_by=users["jean"],
+                accepted_at=now,
+            )
+        if not EnterpriseMandate.objects.filter(principal=enterprises["bakery"], bureau=enterprises["bureau"]).exists():
+            EnterpriseMandate.objects.create(
+                principal=enterprises["bakery"],
+                bureau=enterprises["bureau"],
+                scopes=["declare", "pay"],
+                starts_on=today,
+                created_at=now,
+                created_by=users["paul"],
+            )
 
     def _welcome(self, users: dict[str, User], now: datetime.datetime) -> None:
         """A first message in every demo inbox (once), so that the inbox is not empty."""
