@@ -58,6 +58,7 @@ class Person(models.Model):
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("persons")
+        permissions = [("serve_at_counter", _("Can open a person's file at the counter (assisted mode)"))]
         ordering = ["last_name", "first_name", "id"]
         constraints = [
             models.CheckConstraint(

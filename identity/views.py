@@ -138,10 +138,11 @@ def bank_account(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("The bank account is changed. Payments will go to it from now on."))
                 return redirect("identity:bank_account")
-    try:
+    current = None
+    if actor.may(Scope.VIEW_FILE):
         current = selectors.bank_account_get(actor=actor, person_id=actor.subject_person_id, now=timezone.now())
-    except selectors.NotFound:
-        raise Http404 from None
+    elif not can_change:
+        raise Http404
     return render(
         request,
         "identity/bank_account.html",

@@ -112,11 +112,11 @@ class Mandate(ConcurrentTransitionMixin, models.Model):
     def decline(self) -> None:
         pass
 
-    @transition(field=status, source=[MandateStatus.PENDING, MandateStatus.ACTIVE], target=MandateStatus.REVOKED)
+    @transition(field=status, source=OPEN, target=MandateStatus.REVOKED)
     def revoke(self) -> None:
         pass
 
-    @transition(field=status, source=MandateStatus.ACTIVE, target=MandateStatus.EXPIRED)
+    @transition(field=status, source=OPEN, target=MandateStatus.EXPIRED)
     def expire(self) -> None:
         pass
 

@@ -10,13 +10,14 @@ import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from identity import selectors as identity_selectors
 from identity.types import EnterpriseRole
 from mandates.models import AccreditedProfessional, EnterpriseMandate, Mandate
 from mandates.selectors import NotFound
-from mandates.types import EnterpriseScope, MandateError, MandateStatus, Scope
+from mandates.types import OPEN_STATUSES, EnterpriseScope, MandateError, MandateStatus, Scope
 from notifications.selectors import recipients_for_person
 from notifications.services import notify
 from portal.core.actor import Actor, LevelOfAssurance
@@ -143,7 +144,7 @@ def mandate_grant(
 ) -> int:
     """The principal offers a mandate to a relative or trusted person; it waits for acceptance."""
     principal_id = _require_person(actor, substantial=True)
-    chosen = _check_terms(scopes=scopes, starts_on=starts_on, ends_on=ends_on, today=now.date())
+    chosen = _check_terms(scopes=scopes, starts_on=starts_on, ends_on=ends_on, today=timezone.localdate(now))
     try:
         proxy = identity_selectors.person_match(national_number=proxy_national_number, last_name=proxy_last_name)
     except identity_selectors.NotFound:
@@ -177,11 +178,11 @@ def mandate_grant_professional(
 ) -> int:
     """The principal mandates an accredited professional (register kept by staff)."""
     principal_id = _require_person(actor, substantial=True)
-    chosen = _check_terms(scopes=scopes, starts_on=starts_on, ends_on=ends_on, today=now.date())
+    chosen = _check_terms(scopes=scopes, starts_on=starts_on, ends_on=ends_on, today=timezone.localdate(now))
     professional = AccreditedProfessional.objects.filter(
         accreditation_number=accreditation_number.strip().upper(),
         valid_from__lte=starts_on,
-        valid_until__gte=now.date(),
+        valid_until__gte=timezone.localdate(now),
     ).first()
     if professional is None:
         raise MandateError("professional_unknown", _("No accredited professional has this number today."))
@@ -213,9 +214,10 @@ def mandate_request(
     ends_on: datetime.date,
     now: datetime.datetime,
 ) -> int:
-    """A would-be proxy asks a person for a mandate; the person approves or declines."""
-    proxy_id = _require_person(actor, substantial=False)
-    chosen = _check_terms(scopes=scopes, starts_on=starts_on, ends_on=ends_on, today=now.date())
+    """A would-be proxy asks a person for a mandate; the person approves or declines. A second
+    factor is required: an answer confirms that a national number and a name go together."""
+    proxy_id = _require_person(actor, substantial=True)
+    chosen = _check_terms(scopes=scopes, starts_on=starts_on, ends_on=ends_on, today=timezone.localdate(now))
     try:
         principal = identity_selectors.person_match(
             national_number=principal_national_number, last_name=principal_last_name
@@ -272,6 +274,8 @@ def mandate_accept(*, actor: Actor, mandate_id: int, now: datetime.datetime) -> 
         mandate = _locked(mandate_id, person_id=person_id)
         if person_id != mandate.proxy_id or mandate.status != MandateStatus.PENDING:
             raise _refused()
+        if mandate.ends_on < timezone.localdate(now):
+            raise _refused()
         mandate.accept()
         mandate.accepted_at = now
         mandate.save()
@@ -285,6 +289,8 @@ def mandate_approve(*, actor: Actor, mandate_id: int, now: datetime.datetime) ->
     with transaction.atomic():
         mandate = _locked(mandate_id, person_id=person_id)
         if person_id != mandate.principal_id or mandate.status != MandateStatus.REQUESTED:
+            raise _refused()
+        if mandate.ends_on < timezone.localdate(now):
             raise _refused()
         mandate.approve()
         mandate.accepted_at = now
@@ -315,8 +321,10 @@ def mandate_revoke(*, actor: Actor, mandate_id: int, now: datetime.datetime) -> 
     person_id = _require_person(actor, substantial=False)
     with transaction.atomic():
         mandate = _locked(mandate_id, person_id=person_id)
-        if mandate.status not in (MandateStatus.PENDING, MandateStatus.ACTIVE):
+        if mandate.status not in OPEN_STATUSES:
             raise _refused()
+        if mandate.status == MandateStatus.REQUESTED and person_id != mandate.proxy_id:
+            raise _refused()  # the principal declines a request; the proxy withdraws it
         mandate.revoke()
         mandate.ended_at = now
         mandate.ended_by_id = actor.user_id
@@ -336,8 +344,18 @@ def mandate_change(
         mandate = _locked(mandate_id, person_id=person_id)
         if person_id != mandate.principal_id or mandate.status != MandateStatus.ACTIVE:
             raise _refused()
-        starts_on = max(mandate.starts_on, now.date())
-        chosen = _check_terms(scopes=scopes, starts_on=starts_on, ends_on=ends_on, today=now.date())
+        starts_on = max(mandate.starts_on, timezone.localdate(now))
+        chosen = _check_terms(scopes=scopes, starts_on=starts_on, ends_on=ends_on, today=timezone.localdate(now))
+        if mandate.professional_id is not None:
+            valid_until = AccreditedProfessional.objects.values_list("valid_until", flat=True).get(
+                pk=mandate.professional_id
+            )
+            if ends_on > valid_until:
+                raise MandateError(
+                    "beyond_accreditation",
+                    _("The professional's accreditation ends on %(date)s: the mandate cannot last longer.")
+                    % {"date": valid_until.isoformat()},
+                )
         mandate.supersede()
         mandate.ended_at = now
         mandate.ended_by_id = actor.user_id
@@ -357,7 +375,7 @@ def mandate_change(
         names = identity_selectors.person_names(person_ids=[person_id])
         _tell(
             mandate.proxy_id,
-            "mandate_offered",
+            "mandate_changed",
             {"principal_name": names[person_id], "scopes": chosen, "ends_on": ends_on.isoformat()},
             now,
         )
@@ -367,11 +385,11 @@ def mandate_change(
 def mandates_maintain(*, now: datetime.datetime) -> dict[str, int]:
     """Nightly: end mandates whose principal died or whose end date passed, and remind both
     parties 30 and 7 days before the end. Safe to run twice (state checks, reminder stamps)."""
-    today = now.date()
+    today = timezone.localdate(now)
     counts = {"ended_by_death": 0, "expired": 0, "reminded": 0}
     with transaction.atomic():
         # A join on the registry's death date: one query for the whole population.
-        for mandate in Mandate.objects.select_for_update(skip_locked=True).filter(
+        for mandate in Mandate.objects.select_for_update(skip_locked=True, of=("self",)).filter(
             status__in=[MandateStatus.REQUESTED, MandateStatus.PENDING, MandateStatus.ACTIVE],
             principal__death_date__lte=today,
         ):
@@ -388,13 +406,17 @@ def mandates_maintain(*, now: datetime.datetime) -> dict[str, int]:
                     {"other_name": names[mandate.principal_id], "reason": "death"},
                     now,
                 )
-        for mandate in Mandate.objects.select_for_update(skip_locked=True).filter(
-            status=MandateStatus.ACTIVE, ends_on__lt=today
+        # Offers and requests left unanswered past their end date end too, freeing the pair.
+        for mandate in Mandate.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+            status__in=OPEN_STATUSES, ends_on__lt=today
         ):
+            was_active = mandate.status == MandateStatus.ACTIVE
             mandate.expire()
             mandate.ended_at = now
             mandate.save()
             counts["expired"] += 1
+            if not was_active:
+                continue
             names = identity_selectors.person_names(person_ids=[mandate.principal_id, mandate.proxy_id])
             _tell(
                 mandate.proxy_id, "mandate_ended", {"other_name": names[mandate.principal_id], "reason": "expired"}, now
@@ -402,12 +424,16 @@ def mandates_maintain(*, now: datetime.datetime) -> dict[str, int]:
             _tell(
                 mandate.principal_id, "mandate_ended", {"other_name": names[mandate.proxy_id], "reason": "expired"}, now
             )
-        for days, stamp in ((30, "reminded_30_days_at"), (7, "reminded_7_days_at")):
-            due = Mandate.objects.select_for_update(skip_locked=True).filter(
+        # The 7-day reminder first, stamping both: a mandate never gets two reminders in a night.
+        for days, earliest, stamps in (
+            (7, 0, ("reminded_7_days_at", "reminded_30_days_at")),
+            (30, 8, ("reminded_30_days_at",)),
+        ):
+            due = Mandate.objects.select_for_update(skip_locked=True, of=("self",)).filter(
                 status=MandateStatus.ACTIVE,
-                ends_on__gte=today,
+                ends_on__gte=today + datetime.timedelta(days=earliest),
                 ends_on__lte=today + datetime.timedelta(days=days),
-                **{f"{stamp}__isnull": True},
+                **{f"{stamps[0]}__isnull": True},
             )
             for mandate in due:
                 names = identity_selectors.person_names(person_ids=[mandate.principal_id, mandate.proxy_id])
@@ -425,7 +451,7 @@ def mandates_maintain(*, now: datetime.datetime) -> dict[str, int]:
                         },
                         now,
                     )
-                Mandate.objects.filter(pk=mandate.pk).update(**{stamp: now})
+                Mandate.objects.filter(pk=mandate.pk).update(**dict.fromkeys(stamps, now))
                 counts["reminded"] += 1
     return counts
 
@@ -455,7 +481,7 @@ def enterprise_mandate_grant(
     chosen = [scope for scope in EnterpriseScope.values if scope in set(scopes)]
     if not chosen or len(chosen) != len(set(scopes)):
         raise MandateError("scopes", _("Choose at least one thing the bureau may do."))
-    if starts_on < now.date():
+    if starts_on < timezone.localdate(now):
         raise MandateError("starts_in_past", _("The mandate cannot start in the past."))
     try:
         bureau = identity_selectors.enterprise_by_number(enterprise_number=bureau_enterprise_number)

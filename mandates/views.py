@@ -202,8 +202,8 @@ def trail(request: HttpRequest, mandate_id: int) -> HttpResponse:
 def act(request: HttpRequest, mandate_id: int) -> HttpResponse:
     """The proxy opens the principal's file: a banner will say so on every page."""
     actor = _actor(request)
-    if actor.person_id is None:
-        raise Http404
+    if actor.person_id is None or actor.is_staff:
+        raise Http404  # staff act in citizens' files only at the counter (assisted mode)
     mandate = selectors.mandate_for_acting(
         proxy_person_id=actor.person_id, mandate_id=mandate_id, on=timezone.localdate()
     )

@@ -43,6 +43,7 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("mandate_accepted", Category.MANDATES),
         EventType("mandate_declined", Category.MANDATES),
         EventType("mandate_revoked", Category.MANDATES, Importance.LEGAL),
+        EventType("mandate_changed", Category.MANDATES),
         EventType("mandate_ending", Category.MANDATES),
         EventType("mandate_ended", Category.MANDATES, Importance.LEGAL),
         EventType("payment_details_changed", Category.ACCOUNT, Importance.LEGAL),

@@ -34,6 +34,16 @@ def level_of_assurance(request: HttpRequest) -> LevelOfAssurance:
     return LevelOfAssurance.LOW
 
 
+def can_serve_at_counter(request: HttpRequest, actor: Actor) -> bool:
+    """Counter staff (a permission of their group), signed in with a second factor."""
+    return bool(
+        request.user.is_authenticated
+        and request.user.is_staff
+        and request.user.has_perm("identity.serve_at_counter")
+        and actor.has_level(LevelOfAssurance.SUBSTANTIAL)
+    )
+
+
 class ActorMiddleware:
     """Builds ``request.actor`` once per request; sets ``request.must_enrol_mfa``."""
 
@@ -69,7 +79,10 @@ class ActorMiddleware:
     def _assisted(request: HttpRequest, actor: Actor) -> Actor:
         """Staff serving a citizen at the counter ("assisted digital"), with a stated reason."""
         opened = request.session.get(ASSISTED_SESSION_KEY)
-        if not opened or not actor.is_staff or not actor.has_level(LevelOfAssurance.SUBSTANTIAL):
+        if not opened:
+            return actor
+        if not can_serve_at_counter(request, actor) or opened.get("user_id") != actor.user_id:
+            del request.session[ASSISTED_SESSION_KEY]
             return actor
         person_id = int(opened["person_id"])
         name = person_names(person_ids=[person_id]).get(person_id)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_noop
 STAFF_GROUPS: dict[str, list[str]] = {
     gettext_noop("Case worker"): [
         "identity.view_person",
+        "identity.serve_at_counter",
         "identity.view_enterprise",
     ],
     gettext_noop("Supervisor"): [
@@ -26,6 +27,7 @@ STAFF_GROUPS: dict[str, list[str]] = {
     ],
     gettext_noop("Registry clerk"): [
         "identity.view_person",
+        "identity.serve_at_counter",
         "identity.add_person",
         "identity.change_person",
         "identity.view_enterprise",

@@ -18,10 +18,11 @@ from django.views.i18n import set_language
 from identity.selectors import account_security, person_get, person_names, representation_list_for_user
 from identity.services import user_language_set
 from portal.catalogue import PERSONAS, catalogue_for
-from portal.core.actor import ACTING_FOR_SESSION_KEY, ASSISTED_SESSION_KEY, ActingMode, Actor, LevelOfAssurance
+from portal.core.actor import ACTING_FOR_SESSION_KEY, ASSISTED_SESSION_KEY, ActingMode, Actor
 from portal.core.audit import access_record, access_record_list
 from portal.core.types import AccessPurpose, Scope
 from portal.forms import AssistedForm
+from portal.middleware import can_serve_at_counter
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ def _dashboard_for(request: HttpRequest, actor: Actor) -> HttpResponse:
 def assisted_start(request: HttpRequest, person_id: int) -> HttpResponse:
     """Staff at a counter open a citizen's file with a stated reason; the citizen sees it."""
     actor = request.actor  # type: ignore[attr-defined]
-    if not actor.is_staff or not actor.has_level(LevelOfAssurance.SUBSTANTIAL):
+    if not can_serve_at_counter(request, actor):
         raise Http404
     names = person_names(person_ids=[person_id])
     if person_id not in names:
@@ -97,7 +98,15 @@ def assisted_start(request: HttpRequest, person_id: int) -> HttpResponse:
     form = AssistedForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         request.session.pop(ACTING_FOR_SESSION_KEY, None)
-        request.session[ASSISTED_SESSION_KEY] = {"person_id": person_id, "reason": form.cleaned_data["reason"]}
+        reason = form.cleaned_data["reason"]
+        request.session[ASSISTED_SESSION_KEY] = {"person_id": person_id, "reason": reason, "user_id": actor.user_id}
+        access_record(
+            actor=actor,
+            subject_person_id=person_id,
+            purpose=AccessPurpose.ASSISTED_VIEW,
+            now=timezone.now(),
+            detail=reason,
+        )
         return redirect("portal:dashboard")
     return render(request, "portal/assisted_start.html", {"form": form, "name": names[person_id]})
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Coalesce, Concat, NullIf
 
-from portal.core.actor import Actor
+from portal.core.actor import ActingMode, Actor
 from portal.core.models import AccessRecord
 from portal.core.types import AccessPurpose
 
@@ -22,6 +22,8 @@ def access_record(
         raise ValueError("an anonymous actor cannot read personal data")
     if actor.person_id == subject_person_id:
         return False
+    if actor.mode == ActingMode.ASSISTED and not detail:
+        detail = actor.assisted_reason
     AccessRecord.objects.create(
         at=now,
         actor_user_id=actor.user_id,

@@ -146,8 +146,9 @@ def test_the_principal_cannot_accept_in_the_proxys_place(family):
 
 
 def test_a_proxy_requests_and_the_principal_approves_or_declines(family):
+    asker = citizen_actor(family["proxy"], level=LevelOfAssurance.SUBSTANTIAL)
     request_id = services.mandate_request(
-        actor=family["proxy_actor"],
+        actor=asker,
         principal_national_number=family["principal"].person.national_number,
         principal_last_name="PEETERS",
         scopes=[Scope.VIEW_FILE, Scope.MANAGE_CLAIMS],
@@ -164,7 +165,7 @@ def test_a_proxy_requests_and_the_principal_approves_or_declines(family):
     assert _in_force(family, scope=Scope.MANAGE_CLAIMS).id == request_id
     services.mandate_revoke(actor=family["principal_actor"], mandate_id=request_id, now=NOW)
     declined = services.mandate_request(
-        actor=family["proxy_actor"],
+        actor=asker,
         principal_national_number=family["principal"].person.national_number,
         principal_last_name="Peeters",
         scopes=[Scope.VIEW_FILE],
@@ -327,3 +328,80 @@ def test_only_an_administrator_of_the_enterprise_gives_a_bureau_mandate():
             now=NOW,
         )
     assert not EnterpriseMandate.objects.exists()
+
+
+def test_a_proxy_withdraws_a_request_the_principal_cannot_revoke_it(family):
+    asker = citizen_actor(family["proxy"], level=LevelOfAssurance.SUBSTANTIAL)
+    request_id = services.mandate_request(
+        actor=asker,
+        principal_national_number=family["principal"].person.national_number,
+        principal_last_name="Peeters",
+        scopes=[Scope.VIEW_FILE],
+        starts_on=TODAY,
+        ends_on=IN_A_YEAR,
+        now=NOW,
+    )
+    with pytest.raises(MandateError):
+        services.mandate_revoke(actor=family["principal_actor"], mandate_id=request_id, now=NOW)
+    services.mandate_revoke(actor=asker, mandate_id=request_id, now=NOW)
+    assert Mandate.objects.get().status == MandateStatus.REVOKED
+
+
+def test_an_offer_left_unanswered_past_its_end_expires_and_cannot_be_accepted(family):
+    mandate_id = _grant(family, ends_on=TODAY + datetime.timedelta(days=3))
+    later = NOW + datetime.timedelta(days=5)
+    with pytest.raises(MandateError):
+        services.mandate_accept(actor=family["proxy_actor"], mandate_id=mandate_id, now=later)
+
+    assert services.mandates_maintain(now=later)["expired"] == 1
+    assert Mandate.objects.get().status == MandateStatus.EXPIRED
+    assert not Notification.objects.filter(event_type="mandate_ended").exists()
+    _grant(family)  # the pair is free again
+
+
+def test_a_mandate_ending_within_a_week_gets_one_reminder_not_two(family):
+    mandate_id = _grant(family, ends_on=TODAY + datetime.timedelta(days=5))
+    services.mandate_accept(actor=family["proxy_actor"], mandate_id=mandate_id, now=NOW)
+
+    assert services.mandates_maintain(now=NOW)["reminded"] == 1
+    assert services.mandates_maintain(now=NOW + datetime.timedelta(days=1))["reminded"] == 0
+    assert Notification.objects.filter(event_type="mandate_ending").count() == 2
+
+
+def test_a_change_is_told_to_the_proxy_and_stays_within_the_accreditation(family):
+    social_worker = UserFactory(person=PersonFactory())
+    AccreditedProfessional.objects.create(
+        person=social_worker.person,
+        kind="social_worker",
+        accreditation_number="SW-7",
+        valid_from=TODAY - datetime.timedelta(days=1),
+        valid_until=TODAY + datetime.timedelta(days=60),
+    )
+    mandate_id = services.mandate_grant_professional(
+        actor=family["principal_actor"],
+        accreditation_number="SW-7",
+        scopes=[Scope.VIEW_FILE],
+        starts_on=TODAY,
+        ends_on=TODAY + datetime.timedelta(days=30),
+        now=NOW,
+    )
+    services.mandate_accept(actor=citizen_actor(social_worker), mandate_id=mandate_id, now=NOW)
+
+    with pytest.raises(MandateError) as error:
+        services.mandate_change(
+            actor=family["principal_actor"],
+            mandate_id=mandate_id,
+            scopes=[Scope.VIEW_FILE],
+            ends_on=TODAY + datetime.timedelta(days=90),
+            now=NOW,
+        )
+    assert error.value.code == "beyond_accreditation"
+    services.mandate_change(
+        actor=family["principal_actor"],
+        mandate_id=mandate_id,
+        scopes=[Scope.VIEW_FILE, Scope.MANAGE_CLAIMS],
+        ends_on=TODAY + datetime.timedelta(days=45),
+        now=NOW,
+    )
+    changed = Notification.objects.get(recipient=social_worker, event_type="mandate_changed")
+    assert changed.context["scopes"] == ["view_file", "manage_claims"]

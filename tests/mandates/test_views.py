@@ -76,7 +76,7 @@ def _active(principal: User, proxy: User, *, scopes: tuple[str, ...] = (Scope.VI
 
 def _requested(principal: User, proxy: User) -> int:
     return services.mandate_request(
-        actor=citizen_actor(proxy),
+        actor=citizen_actor(proxy, level=LevelOfAssurance.SUBSTANTIAL),
         principal_national_number=principal.person.national_number,
         principal_last_name=principal.person.last_name,
         scopes=[Scope.VIEW_FILE],
@@ -498,11 +498,16 @@ def test_a_refused_grant_keeps_the_other_forms_blank(family):
     assert not response.context["request_form"].is_bound
 
 
-def test_asking_for_a_mandate_needs_no_second_factor(family):
+def test_asking_for_a_mandate_needs_a_second_factor(family):
     principal = family["principal"].person
     data = {"ask-national_number": principal.national_number, "ask-last_name": principal.last_name, **_terms("ask")}
 
-    response = _client(family["proxy"], mfa=False).post(reverse("mandates:request"), data, follow=True)
+    refused = _client(family["proxy"], mfa=False).post(reverse("mandates:request"), data)
+    assert refused.status_code == 400
+    assert "Sign in with your second factor" in _text(refused)
+    assert not Mandate.objects.exists()
+
+    response = _client(family["proxy"], mfa=True).post(reverse("mandates:request"), data, follow=True)
 
     assert response.redirect_chain == [(LIST, 302)]
     assert "Your request is sent. The person will approve or decline it." in _text(response)

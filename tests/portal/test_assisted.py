@@ -12,12 +12,20 @@ from tests.identity.factories import PersonFactory, UserFactory, with_totp
 pytestmark = pytest.mark.django_db
 
 
+def _counter_staff(**fields):
+    from django.contrib.auth.models import Group
+
+    staff = with_totp(UserFactory(is_staff=True, **fields))
+    staff.groups.set([Group.objects.get(name="Case worker")])
+    return staff
+
+
 def _open(client, person, reason="came to change the bank account"):
     return client.post(reverse("portal:assisted_start", args=[person.pk]), {"reason": reason})
 
 
 def test_staff_open_a_file_with_a_reason_and_the_citizen_sees_it(client):
-    staff = with_totp(UserFactory(is_staff=True, first_name="Camille", last_name="Leroy"))
+    staff = _counter_staff(first_name="Camille", last_name="Leroy")
     citizen = UserFactory(person=PersonFactory(first_name="Jean", last_name="Peeters"))
     sign_in(client, staff, mfa=True)
 
@@ -25,11 +33,14 @@ def test_staff_open_a_file_with_a_reason_and_the_citizen_sees_it(client):
     page = client.get(reverse("portal:dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert "Counter: you are serving Jean Peeters (came to change the bank account)." in page
-    record = AccessRecord.objects.get(purpose=AccessPurpose.ASSISTED_VIEW)
-    assert (record.actor_user_id, record.subject_person_id, record.detail) == (
-        staff.pk,
-        citizen.person_id,
-        "came to change the bank account",
+    # One record when the file is opened, one for the page shown: both with the reason.
+    assert (
+        list(
+            AccessRecord.objects.filter(purpose=AccessPurpose.ASSISTED_VIEW).values_list(
+                "actor_user_id", "subject_person_id", "detail"
+            )
+        )
+        == [(staff.pk, citizen.person_id, "came to change the bank account")] * 2
     )
     client.logout()
     sign_in(client, citizen)
@@ -39,7 +50,7 @@ def test_staff_open_a_file_with_a_reason_and_the_citizen_sees_it(client):
 
 
 def test_staff_change_the_bank_account_at_the_counter_and_the_citizen_is_told(client):
-    staff = with_totp(UserFactory(is_staff=True))
+    staff = _counter_staff()
     citizen = UserFactory(person=PersonFactory())
     sign_in(client, staff, mfa=True)
     _open(client, citizen.person)
@@ -55,7 +66,7 @@ def test_staff_change_the_bank_account_at_the_counter_and_the_citizen_is_told(cl
 
 
 def test_closing_the_file_returns_to_the_back_office(client):
-    staff = with_totp(UserFactory(is_staff=True))
+    staff = _counter_staff()
     citizen = UserFactory(person=PersonFactory())
     sign_in(client, staff, mfa=True)
     _open(client, citizen.person)
@@ -66,13 +77,15 @@ def test_closing_the_file_returns_to_the_back_office(client):
     assert client.get(reverse("portal:dashboard"))["Location"] == reverse("admin:index")
 
 
-@pytest.mark.parametrize("who", ["anonymous", "citizen", "staff_without_mfa_session"])
+@pytest.mark.parametrize("who", ["anonymous", "citizen", "staff_without_mfa_session", "staff_not_at_the_counter"])
 def test_only_staff_with_a_second_factor_open_a_file(client, who):
     person = PersonFactory()
     if who == "citizen":
         sign_in(client, UserFactory(person=PersonFactory()), mfa=True)
     elif who == "staff_without_mfa_session":
-        sign_in(client, with_totp(UserFactory(is_staff=True)), mfa=False)
+        sign_in(client, _counter_staff(), mfa=False)
+    elif who == "staff_not_at_the_counter":
+        sign_in(client, with_totp(UserFactory(is_staff=True)), mfa=True)  # e.g. finance: no counter permission
 
     response = _open(client, person)
 
@@ -84,5 +97,32 @@ def test_only_staff_with_a_second_factor_open_a_file(client, who):
 
 
 def test_a_forged_person_id_answers_404(client):
-    sign_in(client, with_totp(UserFactory(is_staff=True)), mfa=True)
+    sign_in(client, _counter_staff(), mfa=True)
     assert client.get(reverse("portal:assisted_start", args=[999_999])).status_code == 404
+
+
+def test_every_record_made_at_the_counter_carries_the_reason(client):
+    staff = _counter_staff()
+    citizen = UserFactory(person=PersonFactory())
+    sign_in(client, staff, mfa=True)
+    _open(client, citizen.person, reason="pension question")
+
+    client.get(reverse("identity:bank_account"))
+
+    assert set(AccessRecord.objects.values_list("purpose", "detail")) == {
+        (AccessPurpose.ASSISTED_VIEW, "pension question"),
+        (AccessPurpose.BANK_ACCOUNT_VIEW, "pension question"),
+    }
+
+
+def test_an_assisted_session_does_not_survive_a_loss_of_the_permission(client):
+    staff = _counter_staff()
+    citizen = UserFactory(person=PersonFactory())
+    sign_in(client, staff, mfa=True)
+    _open(client, citizen.person)
+    staff.groups.clear()
+
+    response = client.get(reverse("portal:dashboard"))
+
+    assert response["Location"] == reverse("admin:index")
+    assert "assisted_file" not in client.session
