@@ -209,6 +209,13 @@ CATALOGUE: tuple[LifeSituation, ...] = (
                 "portal:dashboard",
             ),
             Service(
+                "rates",
+                _("Contribution rates"),
+                _("The public table of rates per branch and worker category, for any month."),
+                (EMPLOYER, THIRD_PARTY, CITIZEN),
+                "contributions:rates",
+            ),
+            Service(
                 "hire",
                 _("Declare a hire or a departure"),
                 _("Before the first day of work, and by the next working day after the last."),

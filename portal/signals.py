@@ -14,6 +14,7 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "identity.view_enterprise",
     ],
     gettext_noop("Supervisor"): [
+        "contributions.view_contributionrate",
         "notifications.view_notification",
         "notifications.view_delivery",
         "identity.view_person",
@@ -24,6 +25,9 @@ STAFF_GROUPS: dict[str, list[str]] = {
     ],
     gettext_noop("Finance"): [
         "identity.view_enterprise",
+        "contributions.view_contributionrate",
+        "contributions.add_contributionrate",
+        "contributions.change_contributionrate",
     ],
     gettext_noop("Registry clerk"): [
         "identity.view_person",

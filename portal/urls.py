@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("identity.urls")),
     path("", include("notifications.urls")),
     path("", include("mandates.urls")),
+    path("", include("contributions.urls")),
     path("accounts/", include("allauth.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
     path("healthz", views.healthz, name="healthz"),

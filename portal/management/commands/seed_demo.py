@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from contributions.demo import demo_rates_seed
 from identity.country_profiles import country_profile
 from identity.models import ActivationCode, Enterprise, Person, Representation, User
 from identity.types import EnterpriseRole
@@ -184,6 +185,7 @@ class Command(BaseCommand):
             self._activation_code(persons["newcomer"], users["registry"], now)
             self._welcome(users, now)
             self._mandates(persons, enterprises, users, now)
+            demo_rates_seed()
         self._print(persons)
 
     def _account(

@@ -1,0 +1,52 @@
+"""Declaration periods: a month, written ``YYYY-MM``."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import re
+from dataclasses import dataclass
+
+_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    year: int
+    month: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.month <= 12 or not 1900 <= self.year <= 9999:
+            raise ValueError(f"not a period: {self.year}-{self.month}")
+
+    @classmethod
+    def parse(cls, value: str) -> Period:
+        match = _PATTERN.match(value.strip())
+        if match is None:
+            raise ValueError(f"not a period (YYYY-MM): {value!r}")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @classmethod
+    def of(cls, day: datetime.date) -> Period:
+        return cls(day.year, day.month)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def first_day(self) -> datetime.date:
+        return datetime.date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> datetime.date:
+        return datetime.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    @property
+    def days(self) -> int:
+        return calendar.monthrange(self.year, self.month)[1]
+
+    def next(self) -> Period:
+        return Period(self.year + self.month // 12, self.month % 12 + 1)
+
+    def previous(self) -> Period:
+        return Period(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
