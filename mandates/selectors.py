@@ -11,6 +11,7 @@ from identity.country_profiles import country_profile
 from identity.selectors import person_names
 from mandates.models import EnterpriseMandate, Mandate
 from mandates.types import BureauMandateRow, ClientRow, EnterpriseScope, MandateStatus, MandateSummary, Scope
+from portal.core.types import SCOPE_LABELS_FOR_PROXY
 
 
 class NotFound(Exception):
@@ -31,6 +32,7 @@ def _summaries(mandates: list[Mandate]) -> list[MandateSummary]:
             professional_label=str(m.professional) if m.professional_id else "",
             scopes=tuple(m.scopes),
             scope_labels=tuple(str(scope_labels.get(scope, scope)) for scope in m.scopes),
+            scope_labels_for_proxy=tuple(str(SCOPE_LABELS_FOR_PROXY.get(scope, scope)) for scope in m.scopes),
             starts_on=m.starts_on,
             ends_on=m.ends_on,
             status=m.status,

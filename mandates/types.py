@@ -53,6 +53,7 @@ class MandateSummary:
     professional_label: str
     scopes: tuple[str, ...]
     scope_labels: tuple[str, ...]
+    scope_labels_for_proxy: tuple[str, ...]
     starts_on: datetime.date
     ends_on: datetime.date
     status: str

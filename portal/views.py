@@ -20,7 +20,7 @@ from identity.services import user_language_set
 from portal.catalogue import PERSONAS, catalogue_for
 from portal.core.actor import ACTING_FOR_SESSION_KEY, ASSISTED_SESSION_KEY, ActingMode, Actor
 from portal.core.audit import access_record, access_record_list
-from portal.core.types import AccessPurpose, Scope
+from portal.core.types import SCOPE_LABELS_FOR_PROXY, AccessPurpose, Scope
 from portal.forms import AssistedForm
 from portal.middleware import can_serve_at_counter
 
@@ -77,11 +77,13 @@ def _dashboard_for(request: HttpRequest, actor: Actor) -> HttpResponse:
             now=timezone.now(),
             detail=actor.assisted_reason if assisted else "dashboard",
         )
-    scope_labels = dict(Scope.choices)
     return render(
         request,
         "portal/dashboard_for.html",
-        {"person": person, "scope_labels": [scope_labels[scope] for scope in Scope.values if scope in actor.scopes]},
+        {
+            "person": person,
+            "scope_labels": [SCOPE_LABELS_FOR_PROXY[scope] for scope in Scope.values if scope in actor.scopes],
+        },
     )
 
 

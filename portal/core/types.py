@@ -15,6 +15,14 @@ class Scope(models.TextChoices):
     MANAGE_PAYMENT_DETAILS = "manage_payment_details", _("manage my payment details (bank account)")
 
 
+# The same scopes, worded for the proxy who reads what they may do in someone else's file.
+SCOPE_LABELS_FOR_PROXY = {
+    Scope.VIEW_FILE: _("view their file"),
+    Scope.MANAGE_CLAIMS: _("manage their benefit claims"),
+    Scope.MANAGE_PAYMENT_DETAILS: _("manage their payment details (bank account)"),
+}
+
+
 class AccessPurpose(models.TextChoices):
     STAFF_REGISTRY_VIEW = "staff_registry_view", _("Registry record consulted by staff")
     STAFF_REGISTRY_SEARCH = "staff_registry_search", _("Shown in a registry search by staff")
