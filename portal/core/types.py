@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Scope(models.TextChoices):
@@ -16,7 +21,7 @@ class Scope(models.TextChoices):
 
 
 # The same scopes, worded for the proxy who reads what they may do in someone else's file.
-SCOPE_LABELS_FOR_PROXY = {
+SCOPE_LABELS_FOR_PROXY: dict[str, StrOrPromise] = {
     Scope.VIEW_FILE: _("view their file"),
     Scope.MANAGE_CLAIMS: _("manage their benefit claims"),
     Scope.MANAGE_PAYMENT_DETAILS: _("manage their payment details (bank account)"),
