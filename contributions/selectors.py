@@ -6,8 +6,9 @@ import datetime
 
 from django.db.models import Q
 
-from contributions.models import ContributionRate
-from contributions.types import Rate
+from contributions.models import ContributionRate, Employment
+from contributions.types import EmploymentRow, Rate, WorkerCategory
+from identity.selectors import enterprise_names, person_names
 from portal.core.periods import Period
 
 
@@ -34,3 +35,36 @@ def rates_for_period(*, period: Period) -> list[Rate]:
     """The rates of a declaration period: those in force on its first day (rates change on the
     first of a month)."""
     return rates_in_force(on=period.first_day)
+
+
+def _rows(employments: list[Employment]) -> list[EmploymentRow]:
+    names = person_names(person_ids=list({e.person_id for e in employments}))
+    enterprises = enterprise_names(enterprise_ids=list({e.enterprise_id for e in employments}))
+    labels = dict(WorkerCategory.choices)
+    return [
+        EmploymentRow(
+            id=e.pk,
+            enterprise_id=e.enterprise_id,
+            enterprise_name=enterprises.get(e.enterprise_id, ""),
+            person_id=e.person_id,
+            person_name=names.get(e.person_id, ""),
+            worker_category=e.worker_category,
+            worker_category_label=str(labels.get(e.worker_category, e.worker_category)),
+            start_date=e.start_date,
+            end_date=e.end_date,
+            cancelled=e.cancelled_at is not None,
+        )
+        for e in employments
+    ]
+
+
+def employment_list_for_enterprise(*, enterprise_id: int) -> list[EmploymentRow]:
+    """The enterprise's register, newest first (the caller has checked who may see it)."""
+    return _rows(list(Employment.objects.filter(enterprise_id=enterprise_id).order_by("-start_date", "-pk")))
+
+
+def employment_list_for_person(*, person_id: int) -> list[EmploymentRow]:
+    """A person's current and past employers, not counting cancelled hires."""
+    return _rows(
+        list(Employment.objects.filter(person_id=person_id, cancelled_at__isnull=True).order_by("-start_date", "-pk"))
+    )

@@ -5,9 +5,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Branch(models.TextChoices):
@@ -41,3 +45,29 @@ class BranchAmount:
     base: Decimal
     employee: Decimal
     employer: Decimal
+
+
+class EmploymentError(Exception):
+    """A refused hire, termination or correction; ``message`` is for people, in their language."""
+
+    def __init__(self, code: str, message: StrOrPromise) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class EmploymentRow:
+    id: int
+    enterprise_id: int
+    enterprise_name: str
+    person_id: int
+    person_name: str
+    worker_category: str
+    worker_category_label: str
+    start_date: datetime.date
+    end_date: datetime.date | None
+    cancelled: bool
+
+    def is_current(self, on: datetime.date) -> bool:
+        return not self.cancelled and self.start_date <= on and (self.end_date is None or self.end_date >= on)

@@ -6,4 +6,10 @@ app_name = "contributions"
 
 urlpatterns = [
     path("contributions/rates/", views.rates, name="rates"),
+    path("enterprises/<int:enterprise_id>/employees/", views.employees, name="employees"),
+    path(
+        "enterprises/<int:enterprise_id>/employees/<int:employment_id>/<slug:action>/",
+        views.employee_action,
+        name="employee_action",
+    ),
 ]

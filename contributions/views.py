@@ -1,17 +1,23 @@
-"""The public table of contribution rates, for any period (no sign-in needed)."""
+"""Contributions pages: the public table of rates (no sign-in needed), the employment register."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import formats, timezone
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from contributions import services
 from contributions.computation import RateTable
-from contributions.selectors import rates_for_period
-from contributions.types import Branch, WorkerCategory
+from contributions.forms import HireForm, TerminationForm
+from contributions.selectors import employment_list_for_enterprise, rates_for_period
+from contributions.types import Branch, EmploymentError, WorkerCategory
+from identity.selectors import enterprise_names
 from portal.core.periods import Period
 
 
@@ -56,3 +62,80 @@ def rates(request: HttpRequest) -> HttpResponse:
         {"period": period, "categories": categories, "period_error": error},
         status=400 if error else 200,
     )
+
+
+def _capacity(request: HttpRequest, enterprise_id: int) -> int | None:
+    actor = request.actor  # type: ignore[attr-defined]
+    allowed, bureau_id = services.declaring_capacity(actor=actor, enterprise_id=enterprise_id, on=timezone.localdate())
+    if not allowed:
+        raise Http404
+    return bureau_id
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def employees(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    """The enterprise's employment register: declare hires and terminations, cancel a mistake."""
+    _capacity(request, enterprise_id)
+    actor = request.actor  # type: ignore[attr-defined]
+    form = HireForm(request.POST or None, today=timezone.localdate())
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.employment_hire(
+                actor=actor,
+                enterprise_id=enterprise_id,
+                national_number=form.cleaned_data["national_number"],
+                worker_category=form.cleaned_data["worker_category"],
+                start_date=form.cleaned_data["start_date"],
+                now=timezone.now(),
+            )
+        except services.NotFound:
+            raise Http404 from None
+        except EmploymentError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The hire is declared."))
+            return redirect("contributions:employees", enterprise_id=enterprise_id)
+    return render(
+        request,
+        "contributions/employees.html",
+        {
+            "enterprise_name": enterprise_names(enterprise_ids=[enterprise_id]).get(enterprise_id, ""),
+            "enterprise_id": enterprise_id,
+            "rows": employment_list_for_enterprise(enterprise_id=enterprise_id),
+            "form": form,
+            "termination_form": TerminationForm(),
+            "today": timezone.localdate(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def employee_action(request: HttpRequest, enterprise_id: int, employment_id: int, action: str) -> HttpResponse:
+    _capacity(request, enterprise_id)
+    actor = request.actor  # type: ignore[attr-defined]
+    if employment_id not in {row.id for row in employment_list_for_enterprise(enterprise_id=enterprise_id)}:
+        raise Http404
+    try:
+        if action == "terminate":
+            form = TerminationForm(request.POST)
+            if not form.is_valid():
+                raise EmploymentError("end_date", _("Enter the last day of work."))
+            late = services.employment_terminate(
+                actor=actor, employment_id=employment_id, end_date=form.cleaned_data["end_date"], now=timezone.now()
+            )
+            messages.success(request, _("The end of the employment is declared."))
+            if late:
+                messages.warning(request, _("This termination is late: it must be declared by the next working day."))
+        elif action == "cancel":
+            services.employment_cancel(actor=actor, employment_id=employment_id, now=timezone.now())
+            messages.success(request, _("The hire is cancelled."))
+        else:
+            raise Http404
+    except services.NotFound:
+        raise Http404 from None
+    except EmploymentError as error:
+        messages.error(request, str(error.message))
+    return redirect("contributions:employees", enterprise_id=enterprise_id)

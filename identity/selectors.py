@@ -290,3 +290,17 @@ def bank_account_get(*, actor: Actor, person_id: int, now: datetime.datetime) ->
     if row is None:
         return None
     return BankAccountSummary(iban_display=iban_module.format(row[0]), holder_name=row[1], since=row[2])
+
+
+def person_by_national_number(*, national_number: str) -> PersonSummary:
+    """The registry's person (InvalidIdentifier when the number is malformed, NotFound when
+    no one has it)."""
+    compact = country_profile().person_number.validate(national_number)
+    person = Person.objects.filter(national_number=compact).first()
+    if person is None:
+        raise NotFound
+    return _person_summary(person)
+
+
+def enterprise_names(*, enterprise_ids: list[int]) -> dict[int, str]:
+    return dict(Enterprise.objects.filter(pk__in=enterprise_ids).values_list("pk", "name"))

@@ -220,6 +220,7 @@ CATALOGUE: tuple[LifeSituation, ...] = (
                 _("Declare a hire or a departure"),
                 _("Before the first day of work, and by the next working day after the last."),
                 (EMPLOYER,),
+                "portal:dashboard",
             ),
             Service(
                 "monthly-declaration",

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
 
+from contributions.selectors import employment_list_for_person
 from identity.selectors import account_security, person_get, person_names, representation_list_for_user
 from identity.services import user_language_set
 from portal.catalogue import PERSONAS, catalogue_for
@@ -55,6 +56,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "person": person,
             "representations": representation_list_for_user(user_id=actor.user_id),
+            "employments": employment_list_for_person(person_id=actor.person_id) if actor.person_id else [],
             "has_mfa": security.has_mfa,
             "session_count": security.session_count,
             "level": actor.level_of_assurance,

@@ -1,0 +1,192 @@
+"""Writes of the contributions app: the employment register (hires, terminations, corrections,
+cancellations), declared by an enterprise's representatives or by a bureau it mandated.
+
+Every function owns its transaction, takes ``now`` from the caller and records an event with
+who declared, when, and through which bureau.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contributions.models import Employment, EmploymentEvent, EmploymentEventKind
+from contributions.types import EmploymentError, WorkerCategory
+from identity import selectors as identity_selectors
+from identity.types import EnterpriseRole, InvalidIdentifier
+from mandates.selectors import enterprises_for_bureau
+from mandates.types import EnterpriseScope
+from portal.core.actor import Actor
+
+DECLARING_ROLES = (EnterpriseRole.ADMINISTRATOR, EnterpriseRole.DECLARANT)
+
+
+class NotFound(Exception):
+    pass
+
+
+def declaring_capacity(*, actor: Actor, enterprise_id: int, on: datetime.date) -> tuple[bool, int | None]:
+    """(may declare, through which bureau): a representative with a declaring role, or a
+    representative of a bureau the enterprise mandated to declare. Fail closed."""
+    if actor.user_id is None:
+        return False, None
+    if enterprise_id in actor.enterprise_ids:
+        role = identity_selectors.enterprise_role(user_id=actor.user_id, enterprise_id=enterprise_id)
+        return role in DECLARING_ROLES, None
+    bureaus = frozenset(
+        bureau_id
+        for bureau_id in actor.enterprise_ids
+        if identity_selectors.enterprise_role(user_id=actor.user_id, enterprise_id=bureau_id) in DECLARING_ROLES
+    )
+    for bureau_id in sorted(bureaus):
+        if enterprise_id in enterprises_for_bureau(
+            bureau_enterprise_ids=frozenset({bureau_id}), scope=EnterpriseScope.DECLARE, on=on
+        ):
+            return True, bureau_id
+    return False, None
+
+
+def _require_capacity(actor: Actor, enterprise_id: int, now: datetime.datetime) -> int | None:
+    allowed, bureau_id = declaring_capacity(actor=actor, enterprise_id=enterprise_id, on=timezone.localdate(now))
+    if not allowed:
+        raise NotFound
+    return bureau_id
+
+
+def _event(
+    employment: Employment, kind: str, actor: Actor, bureau_id: int | None, now: datetime.datetime, **details: object
+) -> None:
+    assert actor.user_id is not None  # _require_capacity refused anonymous actors
+    EmploymentEvent.objects.create(
+        employment=employment, kind=kind, at=now, by_user_id=actor.user_id, via_bureau_id=bureau_id, details=details
+    )
+
+
+def employment_hire(
+    *,
+    actor: Actor,
+    enterprise_id: int,
+    national_number: str,
+    worker_category: str,
+    start_date: datetime.date,
+    now: datetime.datetime,
+) -> int:
+    """Declare a hire, before the first day of work."""
+    bureau_id = _require_capacity(actor, enterprise_id, now)
+    if worker_category not in WorkerCategory.values:
+        raise EmploymentError("worker_category", _("Choose a worker category from the list."))
+    if start_date < timezone.localdate(now):
+        raise EmploymentError("start_in_past", _("A hire is declared before the first day of work, not after."))
+    try:
+        person = identity_selectors.person_by_national_number(national_number=national_number)
+    except InvalidIdentifier as error:
+        raise EmploymentError(f"national_number_{error.code}", error.message) from None
+    except identity_selectors.NotFound:
+        raise EmploymentError("person_unknown", _("No one in the national register has this number.")) from None
+    if person.death_date is not None and person.death_date <= start_date:
+        raise EmploymentError("person_deceased", _("The national register records this person as deceased."))
+    try:
+        with transaction.atomic():
+            employment = Employment.objects.create(
+                enterprise_id=enterprise_id,
+                person_id=person.id,
+                worker_category=worker_category,
+                start_date=start_date,
+                declared_at=now,
+            )
+            _event(
+                employment,
+                EmploymentEventKind.HIRE,
+                actor,
+                bureau_id,
+                now,
+                worker_category=worker_category,
+                start_date=start_date.isoformat(),
+            )
+    except IntegrityError:
+        raise EmploymentError("overlap", _("This person already works for the enterprise over that period.")) from None
+    return employment.pk
+
+
+def _locked(actor: Actor, employment_id: int, now: datetime.datetime) -> tuple[Employment, int | None]:
+    employment = Employment.objects.select_for_update().filter(pk=employment_id, cancelled_at__isnull=True).first()
+    if employment is None:
+        raise NotFound
+    return employment, _require_capacity(actor, employment.enterprise_id, now)
+
+
+def employment_terminate(*, actor: Actor, employment_id: int, end_date: datetime.date, now: datetime.datetime) -> bool:
+    """Declare the last day of work. Returns whether the declaration is late (after the next
+    working day following the last day): it is recorded all the same, and flagged."""
+    with transaction.atomic():
+        employment, bureau_id = _locked(actor, employment_id, now)
+        if employment.end_date is not None:
+            raise EmploymentError("already_ended", _("The end of this employment is already declared."))
+        if end_date < employment.start_date:
+            raise EmploymentError("end_before_start", _("The last day cannot come before the first day of work."))
+        late = timezone.localdate(now) > _next_working_day(end_date)
+        employment.end_date = end_date
+        try:
+            with transaction.atomic():
+                employment.save(update_fields=["end_date"])
+        except IntegrityError:
+            raise EmploymentError(
+                "overlap", _("This person already works for the enterprise over that period.")
+            ) from None
+        _event(
+            employment, EmploymentEventKind.TERMINATION, actor, bureau_id, now, end_date=end_date.isoformat(), late=late
+        )
+    return late
+
+
+def employment_correct(
+    *, actor: Actor, employment_id: int, worker_category: str, start_date: datetime.date, now: datetime.datetime
+) -> None:
+    """Correct the category or the first day of a hire; the previous values stay in the history."""
+    if worker_category not in WorkerCategory.values:
+        raise EmploymentError("worker_category", _("Choose a worker category from the list."))
+    with transaction.atomic():
+        employment, bureau_id = _locked(actor, employment_id, now)
+        if employment.end_date is not None and start_date > employment.end_date:
+            raise EmploymentError("end_before_start", _("The last day cannot come before the first day of work."))
+        before = {"worker_category": employment.worker_category, "start_date": employment.start_date.isoformat()}
+        employment.worker_category, employment.start_date = worker_category, start_date
+        try:
+            with transaction.atomic():
+                employment.save(update_fields=["worker_category", "start_date"])
+        except IntegrityError:
+            raise EmploymentError(
+                "overlap", _("This person already works for the enterprise over that period.")
+            ) from None
+        _event(
+            employment,
+            EmploymentEventKind.CORRECTION,
+            actor,
+            bureau_id,
+            now,
+            before=before,
+            after={"worker_category": worker_category, "start_date": start_date.isoformat()},
+        )
+
+
+def employment_cancel(*, actor: Actor, employment_id: int, now: datetime.datetime) -> None:
+    """Cancel a hire declared by mistake, before its first day of work."""
+    with transaction.atomic():
+        employment, bureau_id = _locked(actor, employment_id, now)
+        if employment.start_date <= timezone.localdate(now):
+            raise EmploymentError(
+                "already_started", _("Work has started: declare the last day of work instead of cancelling.")
+            )
+        employment.cancelled_at = now
+        employment.save(update_fields=["cancelled_at"])
+        _event(employment, EmploymentEventKind.CANCELLATION, actor, bureau_id, now)
+
+
+def _next_working_day(day: datetime.date) -> datetime.date:
+    following = day + datetime.timedelta(days=1)
+    while following.weekday() >= 5:  # Saturday, Sunday
+        following += datetime.timedelta(days=1)
+    return following
