@@ -11,6 +11,8 @@ from identity.country_profiles import country_profile
 from identity.selectors import person_names
 from mandates.models import EnterpriseMandate, Mandate
 from mandates.types import BureauMandateRow, ClientRow, EnterpriseScope, MandateStatus, MandateSummary, Scope
+from notifications.selectors import recipients_for_person
+from notifications.types import Recipient
 from portal.core.types import SCOPE_LABELS_FOR_PROXY
 
 
@@ -179,3 +181,17 @@ def clients_for_bureau(*, bureau_enterprise_ids: frozenset[int], on: datetime.da
         for enterprise_id, scopes in allowed.items()
     ]
     return sorted(rows, key=lambda row: (row.name.casefold(), row.enterprise_id))
+
+
+def recipients_with_proxies(*, person_id: int, scope: str, on: datetime.date) -> list[Recipient]:
+    """The person's own account, and the accounts of the proxies whose mandate in force covers
+    ``scope`` — each copy marked as being about the person's file. For callers of notify()."""
+    proxies = Mandate.objects.filter(_in_force(on), principal_id=person_id, scopes__contains=[scope]).values_list(
+        "proxy_id", flat=True
+    )
+    copies = [
+        Recipient(recipient.user_id, on_behalf_of_person_id=person_id)
+        for proxy_id in proxies
+        for recipient in recipients_for_person(person_id=proxy_id)
+    ]
+    return recipients_for_person(person_id=person_id) + copies

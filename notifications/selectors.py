@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
-from identity.selectors import user_ids_for_enterprise, user_ids_for_person, user_ids_in_staff_group
+from identity.selectors import person_names, user_ids_for_enterprise, user_ids_for_person, user_ids_in_staff_group
 from notifications.events import EVENT_TYPES
 from notifications.models import ChannelPreference, Notification, PhoneNumber
 from notifications.services import notification_render, render_part
@@ -52,6 +52,7 @@ class Message:
     read_at: datetime.datetime | None
     link: str
     is_legal: bool
+    about_person_name: str = ""
 
 
 def unread_count(*, user_id: int) -> int:
@@ -111,6 +112,11 @@ def message_get(*, user_id: int, notification_id: int) -> Message:
         read_at=notification.read_at,
         link=notification.link,
         is_legal=notification.importance == Importance.LEGAL,
+        about_person_name=(
+            person_names(person_ids=[notification.on_behalf_of_person_id]).get(notification.on_behalf_of_person_id, "")
+            if notification.on_behalf_of_person_id
+            else ""
+        ),
     )
 
 

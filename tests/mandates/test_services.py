@@ -405,3 +405,41 @@ def test_a_change_is_told_to_the_proxy_and_stays_within_the_accreditation(family
     )
     changed = Notification.objects.get(recipient=social_worker, event_type="mandate_changed")
     assert changed.context["scopes"] == ["view_file", "manage_claims"]
+
+
+def test_a_notice_reaches_the_person_and_the_proxies_whose_scope_covers_it(family):
+    from django.urls import reverse
+
+    from notifications.services import notify
+    from tests.helpers import sign_in
+
+    mandate_id = _grant(family, scopes=[Scope.VIEW_FILE, Scope.MANAGE_CLAIMS])
+    services.mandate_accept(actor=family["proxy_actor"], mandate_id=mandate_id, now=NOW)
+    payment_only = UserFactory(person=PersonFactory(last_name="Payer"))
+    other = services.mandate_grant(
+        actor=family["principal_actor"],
+        proxy_national_number=payment_only.person.national_number,
+        proxy_last_name="Payer",
+        scopes=[Scope.MANAGE_PAYMENT_DETAILS],
+        starts_on=TODAY,
+        ends_on=IN_A_YEAR,
+        now=NOW,
+    )
+    services.mandate_accept(actor=citizen_actor(payment_only), mandate_id=other, now=NOW)
+
+    recipients = selectors.recipients_with_proxies(
+        person_id=family["principal"].person_id, scope=Scope.MANAGE_CLAIMS, on=TODAY
+    )
+
+    assert [(r.user_id, r.on_behalf_of_person_id) for r in recipients] == [
+        (family["principal"].pk, None),
+        (family["proxy"].pk, family["principal"].person_id),
+    ]
+    notify(recipients=recipients, event="service_notice", context={"title_en": "T", "body_en": "B"}, now=NOW)
+    copy = Notification.objects.get(recipient=family["proxy"], event_type="service_notice")
+    from django.test import Client
+
+    client = sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), family["proxy"])
+    page = client.get(reverse("notifications:message", args=[copy.pk])).content.decode()
+    full_name = family["principal"].person.first_name + " " + family["principal"].person.last_name
+    assert f"This message concerns the file of {full_name}, for whom you hold a mandate." in page
