@@ -6,9 +6,9 @@ import datetime
 
 from django.db.models import Q
 
-from contributions.models import ContributionRate, Employment
+from contributions.models import ContributionRate, Declaration, DeclarationLine, DeclarationWarning, Employment
 from contributions.types import EmploymentRow, Rate, WorkerCategory
-from identity.selectors import enterprise_names, person_names
+from identity.selectors import enterprise_names, person_names, person_national_numbers
 from portal.core.periods import Period
 
 
@@ -68,3 +68,38 @@ def employment_list_for_person(*, person_id: int) -> list[EmploymentRow]:
     return _rows(
         list(Employment.objects.filter(person_id=person_id, cancelled_at__isnull=True).order_by("-start_date", "-pk"))
     )
+
+
+def active_employees(*, enterprise_id: int, period: Period) -> list[EmploymentRow]:
+    """Who worked for the enterprise during the period (to prefill the declaration form)."""
+    return _rows(
+        list(
+            Employment.objects.filter(
+                Q(end_date__isnull=True) | Q(end_date__gte=period.first_day),
+                enterprise_id=enterprise_id,
+                cancelled_at__isnull=True,
+                start_date__lte=period.last_day,
+            ).order_by("pk")
+        )
+    )
+
+
+def declaration_list(*, enterprise_id: int) -> list[Declaration]:
+    return list(Declaration.objects.filter(enterprise_id=enterprise_id).order_by("-period", "-version")[:120])
+
+
+def declaration_get(
+    *, enterprise_id: int, declaration_id: int
+) -> tuple[Declaration, list[DeclarationLine], list[DeclarationWarning]]:
+    declaration = Declaration.objects.filter(pk=declaration_id, enterprise_id=enterprise_id).first()
+    if declaration is None:
+        raise LookupError(declaration_id)
+    return (
+        declaration,
+        list(declaration.lines.order_by("line_number")),
+        list(declaration.warnings.order_by("line_number", "pk")),
+    )
+
+
+def person_numbers(*, person_ids: list[int]) -> dict[int, str]:
+    return person_national_numbers(person_ids=person_ids)

@@ -71,3 +71,72 @@ class EmploymentRow:
 
     def is_current(self, on: datetime.date) -> bool:
         return not self.cancelled and self.start_date <= on and (self.end_date is None or self.end_date >= on)
+
+
+class Severity(models.TextChoices):
+    ERROR = "error", _("blocking error")
+    WARNING = "warning", _("warning")
+
+
+# Every anomaly has a stable code (for payroll software) and a message in French and English.
+ANOMALY_MESSAGES = {
+    "period_format": _("The period must be written YYYY-MM."),
+    "period_future": _("This period has not ended yet: it cannot be declared."),
+    "period_declared": _("This period is already declared: send a replacing declaration instead."),
+    "nothing_to_replace": _("There is no declaration of this period to replace."),
+    "no_lines": _("A declaration needs at least one employee line."),
+    "national_number_checksum": _("The check digits of the national number do not match."),
+    "national_number_length": _("The national number does not have the right length."),
+    "national_number_format": _("The national number is not valid."),
+    "national_number_invalid": _("The national number is not valid."),
+    "national_number_required": _("The national number is missing."),
+    "person_unknown": _("No one in the national register has this number."),
+    "person_deceased": _("The national register records this person as deceased before the period."),
+    "line_duplicate": _("This employee already has a line in the declaration."),
+    "category_unknown": _("Unknown worker category."),
+    "wage_invalid": _("The gross wage must be an amount with at most two decimals."),
+    "wage_negative": _("The gross wage cannot be negative."),
+    "days_invalid": _("The days worked must be a whole number."),
+    "days_outside_month": _("The days worked must be between 0 and the number of days of the month."),
+    "rates_missing": _("No contribution rate is in force for this category and period."),
+    "not_hired": _("This employee is not registered as hired by the enterprise during the period."),
+    "wage_deviation": _("This wage is far from the employee's wages of the previous months."),
+}
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    code: str
+    severity: str
+    line_number: int | None = None
+    field: str = ""
+
+    @property
+    def message(self) -> str:
+        return str(ANOMALY_MESSAGES[self.code])
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """One employee line as received from any channel (strings from forms, files and APIs)."""
+
+    national_number: str
+    worker_category: str
+    gross_wage: str
+    days_worked: str
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    accepted: bool
+    anomalies: tuple[Anomaly, ...]
+    declaration_id: int | None = None
+    reference: str = ""
+
+    @property
+    def errors(self) -> tuple[Anomaly, ...]:
+        return tuple(a for a in self.anomalies if a.severity == Severity.ERROR)
+
+    @property
+    def warnings(self) -> tuple[Anomaly, ...]:
+        return tuple(a for a in self.anomalies if a.severity == Severity.WARNING)

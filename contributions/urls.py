@@ -7,6 +7,12 @@ app_name = "contributions"
 urlpatterns = [
     path("contributions/rates/", views.rates, name="rates"),
     path("enterprises/<int:enterprise_id>/employees/", views.employees, name="employees"),
+    path("enterprises/<int:enterprise_id>/declarations/", views.declarations, name="declarations"),
+    path(
+        "enterprises/<int:enterprise_id>/declarations/<int:declaration_id>/",
+        views.declaration,
+        name="declaration",
+    ),
     path(
         "enterprises/<int:enterprise_id>/employees/<int:employment_id>/<slug:action>/",
         views.employee_action,

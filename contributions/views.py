@@ -14,10 +14,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from contributions import services
 from contributions.computation import RateTable
+from contributions.declarations import declaration_submit
 from contributions.forms import HireForm, TerminationForm
-from contributions.selectors import employment_list_for_enterprise, rates_for_period
-from contributions.types import Branch, EmploymentError, WorkerCategory
-from identity.selectors import enterprise_names
+from contributions.selectors import (
+    active_employees,
+    declaration_get,
+    declaration_list,
+    employment_list_for_enterprise,
+    person_numbers,
+    rates_for_period,
+)
+from contributions.types import ANOMALY_MESSAGES, Branch, EmploymentError, LineInput, WorkerCategory
+from identity.selectors import enterprise_names, person_names
 from portal.core.periods import Period
 
 
@@ -139,3 +147,123 @@ def employee_action(request: HttpRequest, enterprise_id: int, employment_id: int
     except EmploymentError as error:
         messages.error(request, str(error.message))
     return redirect("contributions:employees", enterprise_id=enterprise_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def declarations(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    """File the monthly declaration by form: the lines are prefilled with the employees of the
+    period; the answer lists every anomaly by line, or leads to the receipt."""
+    _capacity(request, enterprise_id)
+    actor = request.actor  # type: ignore[attr-defined]
+    today = timezone.localdate()
+    default_period = Period.of(today).previous()
+    raw_period = request.POST.get("period") or request.GET.get("period") or str(default_period)
+    try:
+        period = Period.parse(raw_period)
+    except ValueError:
+        period = default_period
+    result = None
+    posted_lines: list[LineInput] = []
+    if request.method == "POST":
+        numbers = request.POST.getlist("national_number")
+        categories = request.POST.getlist("worker_category")
+        wages = request.POST.getlist("gross_wage")
+        days = request.POST.getlist("days_worked")
+        posted_lines = [
+            LineInput(national_number=n, worker_category=c, gross_wage=w, days_worked=d)
+            for n, c, w, d in zip(numbers, categories, wages, days, strict=False)
+        ]
+        try:
+            result = declaration_submit(
+                actor=actor,
+                enterprise_id=enterprise_id,
+                period=raw_period,
+                lines=posted_lines,
+                replace=request.POST.get("replace") == "1",
+                channel="form",
+                now=timezone.now(),
+            )
+        except services.NotFound:
+            raise Http404 from None
+        if result.accepted:
+            messages.success(
+                request, _("The declaration is accepted. Reference: %(reference)s") % {"reference": result.reference}
+            )
+            return redirect(
+                "contributions:declaration", enterprise_id=enterprise_id, declaration_id=result.declaration_id
+            )
+    employees = active_employees(enterprise_id=enterprise_id, period=period)
+    numbers_by_person = person_numbers(person_ids=[row.person_id for row in employees])
+    rows = (
+        [
+            {
+                "national_number": line.national_number,
+                "worker_category": line.worker_category,
+                "gross_wage": line.gross_wage,
+                "days_worked": line.days_worked,
+                "name": "",
+            }
+            for line in posted_lines
+        ]
+        if posted_lines
+        else [
+            {
+                "national_number": numbers_by_person.get(row.person_id, ""),
+                "worker_category": row.worker_category,
+                "gross_wage": "",
+                "days_worked": "",
+                "name": row.person_name,
+            }
+            for row in employees
+        ]
+    )
+    errors_by_line: dict[int | None, list[str]] = {}
+    if result is not None:
+        for anomaly in result.errors:
+            errors_by_line.setdefault(anomaly.line_number, []).append(anomaly.message)
+    return render(
+        request,
+        "contributions/declarations.html",
+        {
+            "enterprise_id": enterprise_id,
+            "enterprise_name": enterprise_names(enterprise_ids=[enterprise_id]).get(enterprise_id, ""),
+            "period": period,
+            "rows": [
+                {**row, "number": index, "errors": errors_by_line.get(index, [])}
+                for index, row in enumerate(rows, start=1)
+            ],
+            "general_errors": errors_by_line.get(None, []),
+            "result": result,
+            "categories": WorkerCategory.choices,
+            "history": declaration_list(enterprise_id=enterprise_id),
+        },
+        status=400 if result is not None else 200,
+    )
+
+
+@login_required
+@require_GET
+def declaration(request: HttpRequest, enterprise_id: int, declaration_id: int) -> HttpResponse:
+    """The receipt: reference, totals per branch, and the warnings kept with the declaration."""
+    _capacity(request, enterprise_id)
+    try:
+        found, lines, warnings = declaration_get(enterprise_id=enterprise_id, declaration_id=declaration_id)
+    except LookupError:
+        raise Http404 from None
+    branch_labels = dict(Branch.choices)
+    names = person_names(person_ids=[line.person_id for line in lines])
+    return render(
+        request,
+        "contributions/receipt.html",
+        {
+            "declaration": found,
+            "enterprise_name": enterprise_names(enterprise_ids=[enterprise_id]).get(enterprise_id, ""),
+            "totals": [
+                (branch_labels.get(branch, branch), Decimal(amounts[0]), Decimal(amounts[1]))
+                for branch, amounts in found.totals.items()
+            ],
+            "lines": [(line, names.get(line.person_id, "")) for line in lines],
+            "warnings": [(w.line_number, str(ANOMALY_MESSAGES.get(w.code, w.code)), w.code) for w in warnings],
+        },
+    )

@@ -304,3 +304,23 @@ def person_by_national_number(*, national_number: str) -> PersonSummary:
 
 def enterprise_names(*, enterprise_ids: list[int]) -> dict[int, str]:
     return dict(Enterprise.objects.filter(pk__in=enterprise_ids).values_list("pk", "name"))
+
+
+@dataclass(frozen=True)
+class RegistryEntry:
+    person_id: int
+    death_date: datetime.date | None
+
+
+def persons_by_national_numbers(*, compact_numbers: list[str]) -> dict[str, RegistryEntry]:
+    """The registry's entries for many (already validated, compact) numbers, in one query."""
+    return {
+        number: RegistryEntry(person_id=pk, death_date=death_date)
+        for number, pk, death_date in Person.objects.filter(national_number__in=compact_numbers).values_list(
+            "national_number", "pk", "death_date"
+        )
+    }
+
+
+def person_national_numbers(*, person_ids: list[int]) -> dict[int, str]:
+    return dict(Person.objects.filter(pk__in=person_ids).values_list("pk", "national_number"))

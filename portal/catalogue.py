@@ -227,6 +227,7 @@ CATALOGUE: tuple[LifeSituation, ...] = (
                 _("File the monthly declaration"),
                 _("Wages and days of each employee, by form, file or payroll software."),
                 (EMPLOYER, THIRD_PARTY),
+                "portal:dashboard",
             ),
             Service(
                 "payment",

@@ -1,0 +1,249 @@
+"""Monthly declarations: one validation and one computation for every channel (form, API, file).
+
+``declaration_submit`` checks every line (it never stops at the first error), and either rejects
+the whole declaration — storing nothing — when there is a blocking error, or stores it with its
+warnings. A replacing declaration becomes the version in force and the previous one is marked
+replaced in the same transaction: there is no moment with both or neither in force.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.db.models import Avg, Max, Q
+from django.utils import timezone
+
+from contributions.computation import RateTable, totals
+from contributions.models import Declaration, DeclarationLine, DeclarationStatus, DeclarationWarning, Employment
+from contributions.selectors import rates_for_period
+from contributions.services import NotFound, declaring_capacity
+from contributions.types import Anomaly, LineInput, Severity, SubmissionResult, WorkerCategory
+from identity.country_profiles import country_profile
+from identity.selectors import persons_by_national_numbers
+from identity.types import InvalidIdentifier
+from portal.core.actor import Actor
+from portal.core.periods import Period
+
+# A wage more than this far (relative) from the average of the previous three months is flagged.
+WAGE_DEVIATION = Decimal("0.5")
+
+
+def _error(code: str, line: int | None = None, field: str = "") -> Anomaly:
+    return Anomaly(code=code, severity=Severity.ERROR, line_number=line, field=field)
+
+
+def _warning(code: str, line: int | None = None, field: str = "") -> Anomaly:
+    return Anomaly(code=code, severity=Severity.WARNING, line_number=line, field=field)
+
+
+def declaration_submit(
+    *,
+    actor: Actor,
+    enterprise_id: int,
+    period: str,
+    lines: list[LineInput],
+    replace: bool,
+    channel: str,
+    now: datetime.datetime,
+) -> SubmissionResult:
+    allowed, bureau_id = declaring_capacity(actor=actor, enterprise_id=enterprise_id, on=timezone.localdate(now))
+    if not allowed or actor.user_id is None:
+        raise NotFound
+    anomalies: list[Anomaly] = []
+    try:
+        declared = Period.parse(period)
+    except ValueError:
+        return SubmissionResult(accepted=False, anomalies=(_error("period_format", field="period"),))
+    if declared >= Period.of(timezone.localdate(now)):
+        anomalies.append(_error("period_future", field="period"))
+    if not lines:
+        anomalies.append(_error("no_lines"))
+
+    scheme = country_profile().person_number
+    compact: dict[int, str] = {}
+    for number, line in enumerate(lines, start=1):
+        try:
+            compact[number] = scheme.validate(line.national_number)
+        except InvalidIdentifier as error:
+            anomalies.append(_error(f"national_number_{error.code}", number, "national_number"))
+    registry = persons_by_national_numbers(compact_numbers=list(set(compact.values())))
+    table = RateTable(rates_for_period(period=declared))
+    parsed: list[tuple[int, int, str, Decimal, int]] = []
+    seen: set[int] = set()
+    for number, line in enumerate(lines, start=1):
+        entry = registry.get(compact.get(number, ""))
+        if number in compact and entry is None:
+            anomalies.append(_error("person_unknown", number, "national_number"))
+        if entry is not None and entry.death_date is not None and entry.death_date < declared.first_day:
+            anomalies.append(_error("person_deceased", number, "national_number"))
+        if entry is not None:
+            if entry.person_id in seen:
+                anomalies.append(_error("line_duplicate", number, "national_number"))
+            seen.add(entry.person_id)
+        if line.worker_category not in WorkerCategory.values:
+            anomalies.append(_error("category_unknown", number, "worker_category"))
+        elif not table.has_category(line.worker_category):
+            anomalies.append(_error("rates_missing", number, "worker_category"))
+        wage = _decimal(line.gross_wage)
+        if wage is None:
+            anomalies.append(_error("wage_invalid", number, "gross_wage"))
+        elif wage < 0:
+            anomalies.append(_error("wage_negative", number, "gross_wage"))
+        days = _integer(line.days_worked)
+        if days is None:
+            anomalies.append(_error("days_invalid", number, "days_worked"))
+        elif not 0 <= days <= declared.days:
+            anomalies.append(_error("days_outside_month", number, "days_worked"))
+        if entry is not None and wage is not None and days is not None:
+            parsed.append((number, entry.person_id, line.worker_category, wage, days))
+
+    with transaction.atomic():
+        current = (
+            Declaration.objects.select_for_update()
+            .filter(enterprise_id=enterprise_id, period=str(declared), status=DeclarationStatus.IN_FORCE)
+            .first()
+        )
+        if current is not None and not replace:
+            anomalies.append(_error("period_declared", field="period"))
+        if current is None and replace:
+            anomalies.append(_error("nothing_to_replace", field="period"))
+        if any(a.severity == Severity.ERROR for a in anomalies):
+            return SubmissionResult(accepted=False, anomalies=tuple(anomalies))
+        anomalies.extend(_warnings(enterprise_id=enterprise_id, period=declared, parsed=parsed))
+        return _store(
+            actor=actor,
+            enterprise_id=enterprise_id,
+            period=declared,
+            parsed=parsed,
+            table=table,
+            current=current,
+            bureau_id=bureau_id,
+            channel=channel,
+            anomalies=anomalies,
+            now=now,
+        )
+
+
+def _decimal(value: str) -> Decimal | None:
+    try:
+        amount = Decimal(value.strip().replace(",", "."))
+    except (InvalidOperation, AttributeError):
+        return None
+    if not amount.is_finite() or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        return None
+    return amount
+
+
+def _integer(value: str) -> int | None:
+    try:
+        return int(value.strip())
+    except (ValueError, AttributeError):
+        return None
+
+
+def _warnings(*, enterprise_id: int, period: Period, parsed: list[tuple[int, int, str, Decimal, int]]) -> list[Anomaly]:
+    person_ids = [person_id for _number, person_id, *_rest in parsed]
+    hired = set(
+        Employment.objects.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=period.first_day),
+            enterprise_id=enterprise_id,
+            person_id__in=person_ids,
+            cancelled_at__isnull=True,
+            start_date__lte=period.last_day,
+        ).values_list("person_id", flat=True)
+    )
+    earlier = [str(period.previous()), str(period.previous().previous()), str(period.previous().previous().previous())]
+    averages = dict(
+        DeclarationLine.objects.filter(
+            declaration__enterprise_id=enterprise_id,
+            declaration__period__in=earlier,
+            declaration__status=DeclarationStatus.IN_FORCE,
+            person_id__in=person_ids,
+        )
+        .values_list("person_id")
+        .annotate(average=Avg("gross_wage"))
+        .values_list("person_id", "average")
+    )
+    warnings = []
+    for number, person_id, _category, wage, _days in parsed:
+        if person_id not in hired:
+            warnings.append(_warning("not_hired", number, "national_number"))
+        average = averages.get(person_id)
+        if average and abs(wage - average) > average * WAGE_DEVIATION:
+            warnings.append(_warning("wage_deviation", number, "gross_wage"))
+    return warnings
+
+
+def _store(
+    *,
+    actor: Actor,
+    enterprise_id: int,
+    period: Period,
+    parsed: list[tuple[int, int, str, Decimal, int]],
+    table: RateTable,
+    current: Declaration | None,
+    bureau_id: int | None,
+    channel: str,
+    anomalies: list[Anomaly],
+    now: datetime.datetime,
+) -> SubmissionResult:
+    assert actor.user_id is not None  # declaration_submit refused anonymous actors
+    computed = [table.line(worker_category=category, gross_wage=wage) for _n, _p, category, wage, _d in parsed]
+    summed = totals(computed)
+    version = (
+        Declaration.objects.filter(enterprise_id=enterprise_id, period=str(period)).aggregate(Max("version"))[
+            "version__max"
+        ]
+        or 0
+    ) + 1
+    if current is not None:
+        Declaration.objects.filter(pk=current.pk).update(status=DeclarationStatus.REPLACED)
+    try:
+        with transaction.atomic():
+            declaration = Declaration.objects.create(
+                enterprise_id=enterprise_id,
+                period=str(period),
+                version=version,
+                status=DeclarationStatus.IN_FORCE,
+                reference=f"D{period.year}{period.month:02d}-{secrets.token_hex(5).upper()}",
+                channel=channel,
+                submitted_at=now,
+                submitted_by_id=actor.user_id,
+                via_bureau_id=bureau_id,
+                line_count=len(parsed),
+                total_wages=sum((wage for *_x, wage, _d in parsed), Decimal("0.00")),
+                totals={branch: [str(employee), str(employer)] for branch, (employee, employer) in summed.items()},
+            )
+    except IntegrityError:
+        # A concurrent submission for the same period won: undo everything (the previous version
+        # stays in force) and report the period as already declared.
+        transaction.set_rollback(True)
+        return SubmissionResult(accepted=False, anomalies=(_error("period_declared", field="period"),))
+    DeclarationLine.objects.bulk_create(
+        [
+            DeclarationLine(
+                declaration=declaration,
+                line_number=number,
+                person_id=person_id,
+                worker_category=category,
+                gross_wage=wage,
+                days_worked=days,
+                employee_amount=sum((a.employee for a in amounts), Decimal("0.00")),
+                employer_amount=sum((a.employer for a in amounts), Decimal("0.00")),
+                amounts={a.branch: [str(a.employee), str(a.employer)] for a in amounts},
+            )
+            for (number, person_id, category, wage, days), amounts in zip(parsed, computed, strict=True)
+        ]
+    )
+    DeclarationWarning.objects.bulk_create(
+        [
+            DeclarationWarning(declaration=declaration, line_number=a.line_number, field=a.field, code=a.code)
+            for a in anomalies
+        ]
+    )
+    return SubmissionResult(
+        accepted=True, anomalies=tuple(anomalies), declaration_id=declaration.pk, reference=declaration.reference
+    )

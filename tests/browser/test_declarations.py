@@ -1,0 +1,55 @@
+"""An employer files a monthly declaration by form, without JavaScript, and reads the receipt."""
+
+import datetime
+
+from playwright.sync_api import expect
+
+from contributions import services
+from contributions.demo import demo_rates_seed
+from portal.core.periods import Period
+from tests.browser.conftest import assert_accessible
+from tests.browser.test_journeys import _sign_in
+from tests.helpers import citizen_actor
+from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation
+
+
+def test_file_a_declaration_by_form_and_read_the_receipt(new_page):
+    demo_rates_seed()
+    last_month = Period.of(datetime.date.today()).previous()
+    enterprise = EnterpriseFactory(name="Boulangerie Dupont")
+    declarant = UserFactory()
+    representation(declarant, enterprise, "declarant")
+    employee = PersonFactory(first_name="Marie", last_name="Dubois")
+    hired_on = datetime.datetime.combine(last_month.first_day, datetime.time(8), tzinfo=datetime.UTC)
+    services.employment_hire(
+        actor=citizen_actor(declarant, enterprise_ids=frozenset({enterprise.pk})),
+        enterprise_id=enterprise.pk,
+        national_number=employee.national_number,
+        worker_category="employee",
+        start_date=last_month.first_day,
+        now=hired_on,
+    )
+    form_url = f"/enterprises/{enterprise.pk}/declarations/?period={last_month}"
+
+    page = new_page(java_script_enabled=False)
+    _sign_in(page, declarant.email)
+    page.goto(form_url)
+    expect(page.locator("#nn-1")).to_have_value(employee.national_number)
+    page.fill("#wage-1", "-10")
+    page.fill("#days-1", "20")
+    page.locator("main form[method=post] button[type=submit]").click()
+    expect(page.locator("#err-1")).to_be_visible()
+    rejected_html = page.content()
+    page.fill("#wage-1", "2500.00")
+    page.locator("main form[method=post] button[type=submit]").click()
+    expect(page.locator("h1")).to_contain_text("D" + f"{last_month.year}{last_month.month:02d}-")
+    receipt_url = page.url
+
+    # axe needs JavaScript: the same pages, in a JavaScript-enabled context of the same user.
+    checker = new_page()
+    _sign_in(checker, declarant.email)
+    for url in (form_url, receipt_url):
+        checker.goto(url)
+        assert_accessible(checker)
+    checker.set_content(rejected_html)
+    assert_accessible(checker)
