@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from contributions.demo import demo_rates_seed
+from contributions.models import Employment, EmploymentEvent
 from identity.country_profiles import country_profile
 from identity.models import ActivationCode, Enterprise, Person, Representation, User
 from identity.types import EnterpriseRole
@@ -186,6 +187,7 @@ class Command(BaseCommand):
             self._welcome(users, now)
             self._mandates(persons, enterprises, users, now)
             demo_rates_seed()
+            self._employment(persons, enterprises, users, now)
         self._print(persons)
 
     def _account(
@@ -266,6 +268,31 @@ class Command(BaseCommand):
                 created_at=now,
                 created_by=users["paul"],
             )
+
+    def _employment(
+        self,
+        persons: dict[str, Person],
+        enterprises: dict[str, Enterprise],
+        users: dict[str, User],
+        now: datetime.datetime,
+    ) -> None:
+        """Marie works at the bakery since January 2025 (a past hire, recorded as history)."""
+        if Employment.objects.filter(person=persons["employee"], enterprise=enterprises["bakery"]).exists():
+            return
+        employment = Employment.objects.create(
+            enterprise=enterprises["bakery"],
+            person=persons["employee"],
+            worker_category="employee",
+            start_date=datetime.date(2025, 1, 1),
+            declared_at=datetime.datetime(2024, 12, 20, tzinfo=datetime.UTC),
+        )
+        EmploymentEvent.objects.create(
+            employment=employment,
+            kind="hire",
+            at=employment.declared_at,
+            by_user=users["claire"],
+            details={"worker_category": "employee", "start_date": "2025-01-01"},
+        )
 
     def _welcome(self, users: dict[str, User], now: datetime.datetime) -> None:
         """A first message in every demo inbox (once), so that the inbox is not empty."""
