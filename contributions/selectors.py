@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from contributions.models import ContributionRate, Declaration, DeclarationLine, DeclarationWarning, Employment
 from contributions.types import EmploymentRow, Rate, WorkerCategory
-from identity.selectors import enterprise_names, person_names, person_national_numbers
+from identity.selectors import enterprise_names, person_names
 from portal.core.periods import Period
 
 
@@ -99,7 +99,3 @@ def declaration_get(
         list(declaration.lines.order_by("line_number")),
         list(declaration.warnings.order_by("line_number", "pk")),
     )
-
-
-def person_numbers(*, person_ids: list[int]) -> dict[int, str]:
-    return person_national_numbers(person_ids=person_ids)

@@ -111,18 +111,27 @@ def employment_hire(
     return employment.pk
 
 
-def _locked(actor: Actor, employment_id: int, now: datetime.datetime) -> tuple[Employment, int | None]:
+def _locked(
+    actor: Actor, employment_id: int, now: datetime.datetime, enterprise_id: int | None = None
+) -> tuple[Employment, int | None]:
     employment = Employment.objects.select_for_update().filter(pk=employment_id, cancelled_at__isnull=True).first()
-    if employment is None:
+    if employment is None or (enterprise_id is not None and employment.enterprise_id != enterprise_id):
         raise NotFound
     return employment, _require_capacity(actor, employment.enterprise_id, now)
 
 
-def employment_terminate(*, actor: Actor, employment_id: int, end_date: datetime.date, now: datetime.datetime) -> bool:
+def employment_terminate(
+    *,
+    actor: Actor,
+    employment_id: int,
+    end_date: datetime.date,
+    now: datetime.datetime,
+    enterprise_id: int | None = None,
+) -> bool:
     """Declare the last day of work. Returns whether the declaration is late (after the next
     working day following the last day): it is recorded all the same, and flagged."""
     with transaction.atomic():
-        employment, bureau_id = _locked(actor, employment_id, now)
+        employment, bureau_id = _locked(actor, employment_id, now, enterprise_id)
         if employment.end_date is not None:
             raise EmploymentError("already_ended", _("The end of this employment is already declared."))
         if end_date < employment.start_date:
@@ -172,10 +181,13 @@ def employment_correct(
         )
 
 
-def employment_cancel(*, actor: Actor, employment_id: int, now: datetime.datetime) -> None:
-    """Cancel a hire declared by mistake, before its first day of work."""
+def employment_cancel(
+    *, actor: Actor, employment_id: int, now: datetime.datetime, enterprise_id: int | None = None
+) -> None:
+    """Cancel a hire declared by mistake, before its first day of work. A page speaking for one
+    enterprise names it: another enterprise's employment is not found."""
     with transaction.atomic():
-        employment, bureau_id = _locked(actor, employment_id, now)
+        employment, bureau_id = _locked(actor, employment_id, now, enterprise_id)
         if employment.start_date <= timezone.localdate(now):
             raise EmploymentError(
                 "already_started", _("Work has started: declare the last day of work instead of cancelling.")

@@ -21,11 +21,10 @@ from contributions.selectors import (
     declaration_get,
     declaration_list,
     employment_list_for_enterprise,
-    person_numbers,
     rates_for_period,
 )
 from contributions.types import ANOMALY_MESSAGES, Branch, EmploymentError, LineInput, WorkerCategory
-from identity.selectors import enterprise_names, person_names
+from identity.selectors import enterprise_names, person_names, person_national_numbers
 from portal.core.periods import Period
 
 
@@ -124,21 +123,25 @@ def employees(request: HttpRequest, enterprise_id: int) -> HttpResponse:
 def employee_action(request: HttpRequest, enterprise_id: int, employment_id: int, action: str) -> HttpResponse:
     _capacity(request, enterprise_id)
     actor = request.actor  # type: ignore[attr-defined]
-    if employment_id not in {row.id for row in employment_list_for_enterprise(enterprise_id=enterprise_id)}:
-        raise Http404
     try:
         if action == "terminate":
             form = TerminationForm(request.POST)
             if not form.is_valid():
                 raise EmploymentError("end_date", _("Enter the last day of work."))
             late = services.employment_terminate(
-                actor=actor, employment_id=employment_id, end_date=form.cleaned_data["end_date"], now=timezone.now()
+                actor=actor,
+                employment_id=employment_id,
+                end_date=form.cleaned_data["end_date"],
+                now=timezone.now(),
+                enterprise_id=enterprise_id,
             )
             messages.success(request, _("The end of the employment is declared."))
             if late:
                 messages.warning(request, _("This termination is late: it must be declared by the next working day."))
         elif action == "cancel":
-            services.employment_cancel(actor=actor, employment_id=employment_id, now=timezone.now())
+            services.employment_cancel(
+                actor=actor, employment_id=employment_id, now=timezone.now(), enterprise_id=enterprise_id
+            )
             messages.success(request, _("The hire is cancelled."))
         else:
             raise Http404
@@ -194,7 +197,7 @@ def declarations(request: HttpRequest, enterprise_id: int) -> HttpResponse:
                 "contributions:declaration", enterprise_id=enterprise_id, declaration_id=result.declaration_id
             )
     employees = active_employees(enterprise_id=enterprise_id, period=period)
-    numbers_by_person = person_numbers(person_ids=[row.person_id for row in employees])
+    numbers_by_person = person_national_numbers(person_ids=[row.person_id for row in employees])
     rows = (
         [
             {

@@ -83,15 +83,13 @@ def bureaus(request: HttpRequest, enterprise_id: int) -> HttpResponse:
 @require_POST
 def bureau_revoke(request: HttpRequest, enterprise_id: int, mandate_id: int) -> HttpResponse:
     _enterprise_or_404(request, enterprise_id)
-    # The service also lets the bureau's side end a mandate; this page speaks for the enterprise,
-    # so only a mandate the enterprise gave is found here.
-    if not any(
-        row.id == mandate_id and row.is_open
-        for row in selectors.enterprise_mandate_list_for_principal(enterprise_id=enterprise_id)
-    ):
-        raise Http404
     try:
-        services.enterprise_mandate_revoke(actor=_actor(request), enterprise_mandate_id=mandate_id, now=timezone.now())
+        services.enterprise_mandate_revoke(
+            actor=_actor(request),
+            enterprise_mandate_id=mandate_id,
+            now=timezone.now(),
+            principal_enterprise_id=enterprise_id,
+        )
     except selectors.NotFound:
         raise Http404 from None
     except MandateError as error:

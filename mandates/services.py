@@ -267,36 +267,44 @@ def _refused() -> MandateError:
     return MandateError("not_allowed", _("This mandate cannot be changed that way in its current state."))
 
 
-def mandate_accept(*, actor: Actor, mandate_id: int, now: datetime.datetime) -> None:
-    """The proxy accepts a mandate offered to them."""
-    person_id = _require_person(actor, substantial=False)
+def _activate(*, actor: Actor, mandate_id: int, now: datetime.datetime, by_proxy: bool) -> None:
+    """The party asked to answer makes the mandate active: the proxy accepts an offer, or the
+    principal (with a second factor) approves a request. The other party is told."""
+    person_id = _require_person(actor, substantial=not by_proxy)
     with transaction.atomic():
         mandate = _locked(mandate_id, person_id=person_id)
-        if person_id != mandate.proxy_id or mandate.status != MandateStatus.PENDING:
+        answering, waiting = (
+            (mandate.proxy_id, MandateStatus.PENDING) if by_proxy else (mandate.principal_id, MandateStatus.REQUESTED)
+        )
+        if person_id != answering or mandate.status != waiting or mandate.ends_on < timezone.localdate(now):
             raise _refused()
-        if mandate.ends_on < timezone.localdate(now):
-            raise _refused()
-        mandate.accept()
+        if by_proxy:
+            mandate.accept()
+        else:
+            mandate.approve()
         mandate.accepted_at = now
         mandate.save()
-        names = identity_selectors.person_names(person_ids=[mandate.proxy_id])
-        _tell(mandate.principal_id, "mandate_accepted", {"other_name": names[mandate.proxy_id]}, now)
+        names = identity_selectors.person_names(person_ids=[person_id])
+        _tell(_other_party(mandate, person_id), "mandate_accepted", {"other_name": names[person_id]}, now)
+
+
+def mandate_accept(*, actor: Actor, mandate_id: int, now: datetime.datetime) -> None:
+    """The proxy accepts a mandate offered to them."""
+    _activate(actor=actor, mandate_id=mandate_id, now=now, by_proxy=True)
 
 
 def mandate_approve(*, actor: Actor, mandate_id: int, now: datetime.datetime) -> None:
     """The principal approves a mandate requested by the proxy (a second factor is required)."""
-    person_id = _require_person(actor, substantial=True)
-    with transaction.atomic():
-        mandate = _locked(mandate_id, person_id=person_id)
-        if person_id != mandate.principal_id or mandate.status != MandateStatus.REQUESTED:
-            raise _refused()
-        if mandate.ends_on < timezone.localdate(now):
-            raise _refused()
-        mandate.approve()
-        mandate.accepted_at = now
-        mandate.save()
-        names = identity_selectors.person_names(person_ids=[mandate.principal_id])
-        _tell(mandate.proxy_id, "mandate_accepted", {"other_name": names[mandate.principal_id]}, now)
+    _activate(actor=actor, mandate_id=mandate_id, now=now, by_proxy=False)
+
+
+def _end(*, mandate: Mandate, actor: Actor, person_id: int, event: str, now: datetime.datetime) -> None:
+    """Record who ended the mandate (the transition already applied) and tell the other party."""
+    mandate.ended_at = now
+    mandate.ended_by_id = actor.user_id
+    mandate.save()
+    names = identity_selectors.person_names(person_ids=[person_id])
+    _tell(_other_party(mandate, person_id), event, {"other_name": names[person_id]}, now)
 
 
 def mandate_decline(*, actor: Actor, mandate_id: int, now: datetime.datetime) -> None:
@@ -308,12 +316,7 @@ def mandate_decline(*, actor: Actor, mandate_id: int, now: datetime.datetime) ->
         if mandate.status not in (MandateStatus.PENDING, MandateStatus.REQUESTED) or person_id != answering:
             raise _refused()
         mandate.decline()
-        mandate.ended_at = now
-        mandate.ended_by_id = actor.user_id
-        mandate.save()
-        other = _other_party(mandate, person_id)
-        names = identity_selectors.person_names(person_ids=[person_id])
-        _tell(other, "mandate_declined", {"other_name": names[person_id]}, now)
+        _end(mandate=mandate, actor=actor, person_id=person_id, event="mandate_declined", now=now)
 
 
 def mandate_revoke(*, actor: Actor, mandate_id: int, now: datetime.datetime) -> None:
@@ -326,12 +329,7 @@ def mandate_revoke(*, actor: Actor, mandate_id: int, now: datetime.datetime) -> 
         if mandate.status == MandateStatus.REQUESTED and person_id != mandate.proxy_id:
             raise _refused()  # the principal declines a request; the proxy withdraws it
         mandate.revoke()
-        mandate.ended_at = now
-        mandate.ended_by_id = actor.user_id
-        mandate.save()
-        other = _other_party(mandate, person_id)
-        names = identity_selectors.person_names(person_ids=[person_id])
-        _tell(other, "mandate_revoked", {"other_name": names[person_id]}, now)
+        _end(mandate=mandate, actor=actor, person_id=person_id, event="mandate_revoked", now=now)
 
 
 def mandate_change(
@@ -504,8 +502,11 @@ def enterprise_mandate_grant(
     return mandate.pk
 
 
-def enterprise_mandate_revoke(*, actor: Actor, enterprise_mandate_id: int, now: datetime.datetime) -> None:
-    """An administrator of the enterprise, or of the bureau, ends the mandate at once."""
+def enterprise_mandate_revoke(
+    *, actor: Actor, enterprise_mandate_id: int, now: datetime.datetime, principal_enterprise_id: int | None = None
+) -> None:
+    """An administrator of the enterprise, or of the bureau, ends the mandate at once. A page
+    speaking for one enterprise names it: a mandate that enterprise did not give is not found."""
     if actor.user_id is None:
         raise NotFound
     with transaction.atomic():
@@ -515,6 +516,8 @@ def enterprise_mandate_revoke(*, actor: Actor, enterprise_mandate_id: int, now: 
             .first()
         )
         if mandate is None or not ({mandate.principal_id, mandate.bureau_id} & actor.enterprise_ids):
+            raise NotFound
+        if principal_enterprise_id is not None and mandate.principal_id != principal_enterprise_id:
             raise NotFound
         side = mandate.principal_id if mandate.principal_id in actor.enterprise_ids else mandate.bureau_id
         if (

@@ -16,10 +16,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.i18n import set_language
 
 from contributions.selectors import employment_list_for_person
-from identity.selectors import account_security, person_get, person_names, representation_list_for_user
+from identity.selectors import (
+    account_security,
+    person_file_get,
+    person_get,
+    person_names,
+    representation_list_for_user,
+)
 from identity.services import user_language_set
 from portal.catalogue import PERSONAS, catalogue_for
-from portal.core.actor import ACTING_FOR_SESSION_KEY, ASSISTED_SESSION_KEY, ActingMode, Actor
+from portal.core.actor import ACTING_FOR_SESSION_KEY, ASSISTED_SESSION_KEY, Actor
 from portal.core.audit import access_record, access_record_list
 from portal.core.types import SCOPE_LABELS_FOR_PROXY, AccessPurpose, Scope
 from portal.forms import AssistedForm
@@ -67,18 +73,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def _dashboard_for(request: HttpRequest, actor: Actor) -> HttpResponse:
     """The principal's file as a proxy sees it: only what the mandate's scopes allow, and each
     consultation is written in the principal's trail."""
-    person = None
     assert actor.subject_person_id is not None
-    if actor.may(Scope.VIEW_FILE):
-        person = person_get(person_id=actor.subject_person_id)
-        assisted = actor.mode == ActingMode.ASSISTED
-        access_record(
-            actor=actor,
-            subject_person_id=actor.subject_person_id,
-            purpose=AccessPurpose.ASSISTED_VIEW if assisted else AccessPurpose.PROXY_FILE_VIEW,
-            now=timezone.now(),
-            detail=actor.assisted_reason if assisted else "dashboard",
-        )
+    person = person_file_get(actor=actor, person_id=actor.subject_person_id, now=timezone.now())
     return render(
         request,
         "portal/dashboard_for.html",
