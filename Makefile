@@ -20,7 +20,7 @@ $(UV):
 
 install: $(UV)
 	$(UV) sync --locked --quiet
-	scripts/system-packages.sh gettext
+	scripts/system-packages.sh gettext pango
 	DEBUG=true $(PY) manage.py compilemessages --ignore=.venv --verbosity 0
 
 run: install

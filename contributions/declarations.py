@@ -12,7 +12,7 @@ import datetime
 import secrets
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Avg, Max, Q
 from django.utils import timezone
 
@@ -50,7 +50,7 @@ def declaration_submit(
     now: datetime.datetime,
 ) -> SubmissionResult:
     allowed, bureau_id = declaring_capacity(actor=actor, enterprise_id=enterprise_id, on=timezone.localdate(now))
-    if not allowed or actor.user_id is None:
+    if not allowed:
         raise NotFound
     anomalies: list[Anomaly] = []
     try:
@@ -101,6 +101,14 @@ def declaration_submit(
             parsed.append((number, entry.person_id, line.worker_category, wage, days))
 
     with transaction.atomic():
+        # Submissions for one enterprise and period queue behind each other: a replacement sent
+        # while another is being stored replaces that one, and two first declarations cannot
+        # both be accepted.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s::bigint)",
+                [enterprise_id * 1_000_000 + declared.year * 100 + declared.month],
+            )
         current = (
             Declaration.objects.select_for_update()
             .filter(enterprise_id=enterprise_id, period=str(declared), status=DeclarationStatus.IN_FORCE)
@@ -190,7 +198,6 @@ def _store(
     anomalies: list[Anomaly],
     now: datetime.datetime,
 ) -> SubmissionResult:
-    assert actor.user_id is not None  # declaration_submit refused anonymous actors
     computed = [table.line(worker_category=category, gross_wage=wage) for _n, _p, category, wage, _d in parsed]
     summed = totals(computed)
     version = (
@@ -212,6 +219,7 @@ def _store(
                 channel=channel,
                 submitted_at=now,
                 submitted_by_id=actor.user_id,
+                submitted_with_key_id=actor.api_key_id,
                 via_bureau_id=bureau_id,
                 line_count=len(parsed),
                 total_wages=sum((wage for *_x, wage, _d in parsed), Decimal("0.00")),

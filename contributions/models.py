@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pghistory
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
@@ -17,6 +18,14 @@ class _DateRange(Func):
     output_field = DateRangeField()
 
 
+# Every insert, change and deletion of a rate is kept, with who made it (database triggers: a
+# change made by a bulk update or in SQL is recorded too).
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    meta={"verbose_name": _("rate change"), "verbose_name_plural": _("rate changes")},
+)
 class ContributionRate(models.Model):
     """Rates in force from ``valid_from`` to ``valid_until`` included (open-ended when empty).
     A change of rate is a new row: the past stays as it was, so old periods compute as then."""
@@ -122,7 +131,20 @@ class EmploymentEvent(models.Model):
     kind = models.CharField(_("event"), max_length=20, choices=EmploymentEventKind.choices)
     at = models.DateTimeField(_("at"))
     by_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    by_api_key = models.ForeignKey(
+        "identity.ApiKey",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("with the API key"),
     )
     via_bureau = models.ForeignKey(
         "identity.Enterprise",
@@ -138,6 +160,12 @@ class EmploymentEvent(models.Model):
         verbose_name = _("employment event")
         verbose_name_plural = _("employment events")
         ordering = ["at", "id"]
+        constraints = [
+            # Every event names who declared it: a person, or an enterprise's software.
+            models.CheckConstraint(
+                condition=Q(by_user__isnull=False) | Q(by_api_key__isnull=False), name="employment_event_has_author"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%Y-%m-%d}"
@@ -165,7 +193,12 @@ class Declaration(models.Model):
     reference = models.CharField(_("reference"), max_length=40, unique=True)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     submitted_at = models.DateTimeField(_("submitted at"))
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_with_key = models.ForeignKey(
+        "identity.ApiKey", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     via_bureau = models.ForeignKey(
         "identity.Enterprise", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -181,6 +214,10 @@ class Declaration(models.Model):
                 fields=["enterprise", "period"], condition=Q(status="in_force"), name="declaration_one_in_force"
             ),
             models.UniqueConstraint(fields=["enterprise", "period", "version"], name="declaration_version_unique"),
+            models.CheckConstraint(
+                condition=Q(submitted_by__isnull=False) | Q(submitted_with_key__isnull=False),
+                name="declaration_has_author",
+            ),
         ]
         indexes = [models.Index(fields=["enterprise", "-period"], name="declaration_enterprise_idx")]
 
@@ -220,3 +257,22 @@ class DeclarationWarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} line {self.line_number}"
+
+
+class DeclarationReminder(models.Model):
+    """An enterprise was reminded that its declaration of a period is missing. The unique pair
+    makes the reminder job safe to run twice: a second run inserts nothing, so tells no one."""
+
+    enterprise = models.ForeignKey("identity.Enterprise", on_delete=models.PROTECT, related_name="+")
+    period = models.CharField(_("period"), max_length=7)
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        verbose_name = _("declaration reminder")
+        verbose_name_plural = _("declaration reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "period"], name="declaration_reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.period}"

@@ -11,12 +11,11 @@ import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from contributions.models import Employment, EmploymentEvent, EmploymentEventKind
 from contributions.types import EmploymentError, WorkerCategory
 from identity import selectors as identity_selectors
-from identity.types import EnterpriseRole, InvalidIdentifier
+from identity.types import ApiKeyScope, EnterpriseRole, InvalidIdentifier
 from mandates.selectors import enterprises_for_bureau
 from mandates.types import EnterpriseScope
 from portal.core.actor import Actor
@@ -28,25 +27,52 @@ class NotFound(Exception):
     pass
 
 
-def declaring_capacity(*, actor: Actor, enterprise_id: int, on: datetime.date) -> tuple[bool, int | None]:
-    """(may declare, through which bureau): a representative with a declaring role, or a
-    representative of a bureau the enterprise mandated to declare. Fail closed."""
+def _declaring_bureaus(actor: Actor) -> frozenset[int]:
+    """The enterprises through which the actor may declare as a bureau: an API key's own
+    enterprise, or those where the person holds a declaring role."""
+    if actor.is_machine:
+        return actor.enterprise_ids
     if actor.user_id is None:
-        return False, None
-    if enterprise_id in actor.enterprise_ids:
-        role = identity_selectors.enterprise_role(user_id=actor.user_id, enterprise_id=enterprise_id)
-        return role in DECLARING_ROLES, None
-    bureaus = frozenset(
+        return frozenset()
+    user_id = actor.user_id
+    return frozenset(
         bureau_id
         for bureau_id in actor.enterprise_ids
-        if identity_selectors.enterprise_role(user_id=actor.user_id, enterprise_id=bureau_id) in DECLARING_ROLES
+        if identity_selectors.enterprise_role(user_id=user_id, enterprise_id=bureau_id) in DECLARING_ROLES
     )
-    for bureau_id in sorted(bureaus):
+
+
+def declaring_capacity(
+    *, actor: Actor, enterprise_id: int, on: datetime.date, access: str = ApiKeyScope.DECLARE
+) -> tuple[bool, int | None]:
+    """(may declare, through which bureau): a representative with a declaring role, or a
+    representative of a bureau the enterprise mandated to declare. An API key acts for its
+    enterprise, or as a bureau for the enterprises that mandated it, within its scopes:
+    ``access`` says whether the call declares or only reads. Fail closed."""
+    if actor.is_machine and access not in actor.scopes:
+        return False, None
+    if enterprise_id in actor.enterprise_ids:
+        if actor.is_machine:
+            return True, None
+        if actor.user_id is None:
+            return False, None
+        return identity_selectors.enterprise_role(
+            user_id=actor.user_id, enterprise_id=enterprise_id
+        ) in DECLARING_ROLES, None
+    for bureau_id in sorted(_declaring_bureaus(actor)):
         if enterprise_id in enterprises_for_bureau(
             bureau_enterprise_ids=frozenset({bureau_id}), scope=EnterpriseScope.DECLARE, on=on
         ):
             return True, bureau_id
     return False, None
+
+
+def enterprises_mandating(*, actor: Actor, on: datetime.date) -> list[int]:
+    """The enterprises whose mandate to declare, in force on ``on``, the actor's bureaus hold."""
+    bureaus = _declaring_bureaus(actor)
+    if not bureaus:
+        return []
+    return enterprises_for_bureau(bureau_enterprise_ids=bureaus, scope=EnterpriseScope.DECLARE, on=on)
 
 
 def _require_capacity(actor: Actor, enterprise_id: int, now: datetime.datetime) -> int | None:
@@ -59,9 +85,14 @@ def _require_capacity(actor: Actor, enterprise_id: int, now: datetime.datetime) 
 def _event(
     employment: Employment, kind: str, actor: Actor, bureau_id: int | None, now: datetime.datetime, **details: object
 ) -> None:
-    assert actor.user_id is not None  # _require_capacity refused anonymous actors
     EmploymentEvent.objects.create(
-        employment=employment, kind=kind, at=now, by_user_id=actor.user_id, via_bureau_id=bureau_id, details=details
+        employment=employment,
+        kind=kind,
+        at=now,
+        by_user_id=actor.user_id,
+        by_api_key_id=actor.api_key_id,
+        via_bureau_id=bureau_id,
+        details=details,
     )
 
 
@@ -77,17 +108,17 @@ def employment_hire(
     """Declare a hire, before the first day of work."""
     bureau_id = _require_capacity(actor, enterprise_id, now)
     if worker_category not in WorkerCategory.values:
-        raise EmploymentError("worker_category", _("Choose a worker category from the list."))
+        raise EmploymentError("worker_category")
     if start_date < timezone.localdate(now):
-        raise EmploymentError("start_in_past", _("A hire is declared before the first day of work, not after."))
+        raise EmploymentError("start_in_past")
     try:
         person = identity_selectors.person_by_national_number(national_number=national_number)
     except InvalidIdentifier as error:
         raise EmploymentError(f"national_number_{error.code}", error.message) from None
     except identity_selectors.NotFound:
-        raise EmploymentError("person_unknown", _("No one in the national register has this number.")) from None
+        raise EmploymentError("person_unknown") from None
     if person.death_date is not None and person.death_date <= start_date:
-        raise EmploymentError("person_deceased", _("The national register records this person as deceased."))
+        raise EmploymentError("person_deceased")
     try:
         with transaction.atomic():
             employment = Employment.objects.create(
@@ -107,7 +138,7 @@ def employment_hire(
                 start_date=start_date.isoformat(),
             )
     except IntegrityError:
-        raise EmploymentError("overlap", _("This person already works for the enterprise over that period.")) from None
+        raise EmploymentError("overlap") from None
     return employment.pk
 
 
@@ -133,18 +164,16 @@ def employment_terminate(
     with transaction.atomic():
         employment, bureau_id = _locked(actor, employment_id, now, enterprise_id)
         if employment.end_date is not None:
-            raise EmploymentError("already_ended", _("The end of this employment is already declared."))
+            raise EmploymentError("already_ended")
         if end_date < employment.start_date:
-            raise EmploymentError("end_before_start", _("The last day cannot come before the first day of work."))
+            raise EmploymentError("end_before_start")
         late = timezone.localdate(now) > _next_working_day(end_date)
         employment.end_date = end_date
         try:
             with transaction.atomic():
                 employment.save(update_fields=["end_date"])
         except IntegrityError:
-            raise EmploymentError(
-                "overlap", _("This person already works for the enterprise over that period.")
-            ) from None
+            raise EmploymentError("overlap") from None
         _event(
             employment, EmploymentEventKind.TERMINATION, actor, bureau_id, now, end_date=end_date.isoformat(), late=late
         )
@@ -156,20 +185,18 @@ def employment_correct(
 ) -> None:
     """Correct the category or the first day of a hire; the previous values stay in the history."""
     if worker_category not in WorkerCategory.values:
-        raise EmploymentError("worker_category", _("Choose a worker category from the list."))
+        raise EmploymentError("worker_category")
     with transaction.atomic():
         employment, bureau_id = _locked(actor, employment_id, now)
         if employment.end_date is not None and start_date > employment.end_date:
-            raise EmploymentError("end_before_start", _("The last day cannot come before the first day of work."))
+            raise EmploymentError("end_before_start")
         before = {"worker_category": employment.worker_category, "start_date": employment.start_date.isoformat()}
         employment.worker_category, employment.start_date = worker_category, start_date
         try:
             with transaction.atomic():
                 employment.save(update_fields=["worker_category", "start_date"])
         except IntegrityError:
-            raise EmploymentError(
-                "overlap", _("This person already works for the enterprise over that period.")
-            ) from None
+            raise EmploymentError("overlap") from None
         _event(
             employment,
             EmploymentEventKind.CORRECTION,
@@ -189,9 +216,7 @@ def employment_cancel(
     with transaction.atomic():
         employment, bureau_id = _locked(actor, employment_id, now, enterprise_id)
         if employment.start_date <= timezone.localdate(now):
-            raise EmploymentError(
-                "already_started", _("Work has started: declare the last day of work instead of cancelling.")
-            )
+            raise EmploymentError("already_started")
         employment.cancelled_at = now
         employment.save(update_fields=["cancelled_at"])
         _event(employment, EmploymentEventKind.CANCELLATION, actor, bureau_id, now)

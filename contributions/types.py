@@ -47,13 +47,28 @@ class BranchAmount:
     employer: Decimal
 
 
+# Why a hire, termination, correction or cancellation is refused: stable codes, FR/EN messages.
+# (A malformed national number is refused with the ``national_number_*`` codes of declarations.)
+EMPLOYMENT_ERROR_MESSAGES = {
+    "worker_category": _("Choose a worker category from the list."),
+    "start_in_past": _("A hire is declared before the first day of work, not after."),
+    "person_unknown": _("No one in the national register has this number."),
+    "person_deceased": _("The national register records this person as deceased."),
+    "overlap": _("This person already works for the enterprise over that period."),
+    "already_ended": _("The end of this employment is already declared."),
+    "end_before_start": _("The last day cannot come before the first day of work."),
+    "already_started": _("Work has started: declare the last day of work instead of cancelling."),
+    "end_date": _("Enter the last day of work."),
+}
+
+
 class EmploymentError(Exception):
     """A refused hire, termination or correction; ``message`` is for people, in their language."""
 
-    def __init__(self, code: str, message: StrOrPromise) -> None:
+    def __init__(self, code: str, message: StrOrPromise | None = None) -> None:
         super().__init__(code)
         self.code = code
-        self.message = message
+        self.message = message if message is not None else EMPLOYMENT_ERROR_MESSAGES[code]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,11 @@ urlpatterns = [
         name="declaration",
     ),
     path(
+        "enterprises/<int:enterprise_id>/declarations/<int:declaration_id>/receipt.pdf",
+        views.declaration_receipt_pdf,
+        name="declaration_pdf",
+    ),
+    path(
         "enterprises/<int:enterprise_id>/employees/<int:employment_id>/<slug:action>/",
         views.employee_action,
         name="employee_action",

@@ -8,11 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from contributions import services
+from contributions import documents, services
 from contributions.computation import RateTable
 from contributions.declarations import declaration_submit
 from contributions.forms import HireForm, TerminationForm
@@ -127,7 +128,7 @@ def employee_action(request: HttpRequest, enterprise_id: int, employment_id: int
         if action == "terminate":
             form = TerminationForm(request.POST)
             if not form.is_valid():
-                raise EmploymentError("end_date", _("Enter the last day of work."))
+                raise EmploymentError("end_date")
             late = services.employment_terminate(
                 actor=actor,
                 employment_id=employment_id,
@@ -269,4 +270,23 @@ def declaration(request: HttpRequest, enterprise_id: int, declaration_id: int) -
             "lines": [(line, names.get(line.person_id, "")) for line in lines],
             "warnings": [(w.line_number, str(ANOMALY_MESSAGES.get(w.code, w.code)), w.code) for w in warnings],
         },
+    )
+
+
+@login_required
+@require_GET
+@never_cache
+def declaration_receipt_pdf(request: HttpRequest, enterprise_id: int, declaration_id: int) -> HttpResponse:
+    """The receipt as a PDF to keep, in the language of the page."""
+    _capacity(request, enterprise_id)
+    try:
+        document = documents.declaration_receipt_pdf(
+            enterprise_id=enterprise_id, declaration_id=declaration_id, language=translation.get_language()
+        )
+    except LookupError:
+        raise Http404 from None
+    return HttpResponse(
+        document.content,
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{document.filename}"'},
     )

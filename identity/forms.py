@@ -5,7 +5,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from identity.country_profiles import country_profile
-from identity.types import EnterpriseRole
+from identity.types import ApiKeyScope, EnterpriseRole
 
 
 class LinkPersonForm(forms.Form):
@@ -42,3 +42,17 @@ class BankAccountForm(forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["iban"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name of the key"),
+        max_length=100,
+        help_text=_("For you to recognise it, for example the payroll software that uses it."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("What the key may do"),
+        choices=ApiKeyScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[ApiKeyScope.DECLARE, ApiKeyScope.READ],
+    )

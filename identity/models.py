@@ -6,13 +6,14 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from identity.types import EnterpriseRole, Language
+from identity.types import ApiKeyScope, EnterpriseRole, Language
 
 
 def _validate_person_number(value: str) -> None:
@@ -249,3 +250,33 @@ class BankAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}: {self.iban[:4]}…{self.iban[-4:]}"
+
+
+class ApiKey(models.Model):
+    """A credential for an enterprise's payroll software. The key is shown once, when it is
+    created; only its SHA-256 digest is kept (a 256-bit random secret needs no slow hash). The
+    prefix identifies the key in lists and logs without revealing it."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="api_keys")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("key prefix"), max_length=16, unique=True)
+    digest = models.CharField(max_length=64)
+    scopes = ArrayField(models.CharField(max_length=10, choices=ApiKeyScope.choices), verbose_name=_("scopes"))
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"))
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("revoked by")
+    )
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        constraints = [
+            models.CheckConstraint(condition=Q(scopes__len__gt=0), name="api_key_has_scope"),
+        ]
+        indexes = [models.Index(fields=["enterprise", "-created_at"], name="api_key_enterprise_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"

@@ -1,4 +1,4 @@
-"""Writes of the identity app: activation codes, linking accounts, enterprise roles.
+"""Writes of the identity app: activation codes, linking accounts, enterprise roles, API keys.
 
 Each function owns its transaction, checks its policy and takes ``now`` from the caller.
 """
@@ -9,6 +9,7 @@ import datetime
 import hashlib
 import hmac
 import secrets
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
@@ -20,10 +21,12 @@ from stdnum.exceptions import ValidationError
 
 from identity import policies, signals
 from identity.country_profiles import country_profile
-from identity.models import ActivationCode, BankAccount, Enterprise, Person, Representation, User
+from identity.models import ActivationCode, ApiKey, BankAccount, Enterprise, Person, Representation, User
 from identity.selectors import NotFound, person_get
 from identity.types import (
     ActivationRefused,
+    ApiCredential,
+    ApiKeyScope,
     BankAccountRefused,
     EnterpriseRole,
     Language,
@@ -33,6 +36,9 @@ from identity.types import (
 from portal.core.actor import Actor, LevelOfAssurance
 from portal.core.audit import access_record
 from portal.core.types import AccessPurpose, Scope
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Unambiguous characters: no 0/O, 1/I/L.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -149,7 +155,9 @@ _NOT_ADMINISTRATOR = _(
 )
 
 
-def _lock_enterprise_as_administrator(*, actor: Actor, enterprise_id: int) -> None:
+def _lock_enterprise_as_administrator(
+    *, actor: Actor, enterprise_id: int, refusal: StrOrPromise = _NOT_ADMINISTRATOR
+) -> None:
     """Inside the caller's transaction: lock the enterprise (serialising every role change of
     it, so that double submits and crossed demotions cannot race) and check the actor's role."""
     if actor.user_id is None or not policies.can_view_representatives(actor=actor, enterprise_id=enterprise_id):
@@ -162,7 +170,7 @@ def _lock_enterprise_as_administrator(*, actor: Actor, enterprise_id: int) -> No
         .first()
     )
     if not policies.can_manage_representatives(actor=actor, actor_role=role):
-        raise RoleRefused("not_administrator", _NOT_ADMINISTRATOR)
+        raise RoleRefused("not_administrator", refusal)
 
 
 def _lock_enterprise_as_staff(*, actor: Actor, enterprise_id: int) -> None:
@@ -304,3 +312,84 @@ def bank_account_set(*, actor: Actor, person_id: int, iban: str, holder_name: st
         signals.bank_account_changed.send(
             sender=BankAccount, person_id=person_id, actor_user_id=actor.user_id, mandate_id=actor.mandate_id, now=now
         )
+
+
+# API keys: "gch_" and 12 hexadecimal characters (the prefix, public), a dot, 43 URL-safe
+# characters of secret (256 bits).
+API_KEY_PREFIX = "gch_"
+_API_KEY_USE_RECORDED_EVERY = datetime.timedelta(minutes=1)
+
+
+def _api_key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_key_create(
+    *, actor: Actor, enterprise_id: int, name: str, scopes: list[str], now: datetime.datetime
+) -> tuple[int, str]:
+    """An enterprise administrator (with a second factor) creates a key for payroll software.
+    Returns (id, key): the key is not stored and cannot be shown again."""
+    chosen = sorted(set(scopes))
+    if not chosen or any(scope not in ApiKeyScope.values for scope in chosen):
+        raise RoleRefused("api_key_scopes", _("Choose what the key may do."))
+    if not name.strip():
+        raise RoleRefused("api_key_name", _("Give the key a name, for example the payroll software it is for."))
+    with transaction.atomic():
+        _lock_enterprise_as_administrator(
+            actor=actor,
+            enterprise_id=enterprise_id,
+            refusal=_(
+                "Only an administrator of the enterprise, signed in with two-factor authentication, can manage API keys."
+            ),
+        )
+        assert actor.user_id is not None  # the lock above refused anonymous actors
+        prefix = API_KEY_PREFIX + secrets.token_hex(6)
+        key = f"{prefix}.{secrets.token_urlsafe(32)}"
+        created = ApiKey.objects.create(
+            enterprise_id=enterprise_id,
+            name=name.strip()[:100],
+            prefix=prefix,
+            digest=_api_key_digest(key),
+            scopes=chosen,
+            created_at=now,
+            created_by_id=actor.user_id,
+        )
+    return created.pk, key
+
+
+def api_key_revoke(*, actor: Actor, enterprise_id: int, api_key_id: int, now: datetime.datetime) -> None:
+    """Revoking takes effect on the next request; revoking twice changes nothing."""
+    with transaction.atomic():
+        _lock_enterprise_as_administrator(
+            actor=actor,
+            enterprise_id=enterprise_id,
+            refusal=_(
+                "Only an administrator of the enterprise, signed in with two-factor authentication, can manage API keys."
+            ),
+        )
+        if not ApiKey.objects.filter(pk=api_key_id, enterprise_id=enterprise_id).exists():
+            raise NotFound
+        ApiKey.objects.filter(pk=api_key_id, revoked_at__isnull=True).update(
+            revoked_at=now, revoked_by_id=actor.user_id
+        )
+
+
+def api_key_authenticate(*, key: str, now: datetime.datetime) -> ApiCredential | None:
+    """The credential of a presented key, or None (unknown, malformed or revoked). Records when
+    the key was last used, at most once a minute."""
+    prefix, dot, _secret = key.partition(".")
+    if not dot or not prefix.startswith(API_KEY_PREFIX) or len(key) > 100:
+        return None
+    row = (
+        ApiKey.objects.filter(prefix=prefix, revoked_at__isnull=True)
+        .values_list("pk", "enterprise_id", "scopes", "digest", "last_used_at")
+        .first()
+    )
+    if row is None:
+        return None
+    pk, enterprise_id, scopes, digest, last_used_at = row
+    if not hmac.compare_digest(digest, _api_key_digest(key)):
+        return None
+    if last_used_at is None or now - last_used_at > _API_KEY_USE_RECORDED_EVERY:
+        ApiKey.objects.filter(pk=pk).update(last_used_at=now)
+    return ApiCredential(api_key_id=pk, enterprise_id=enterprise_id, scopes=frozenset(scopes))

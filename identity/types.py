@@ -34,6 +34,32 @@ class RoleRefused(IdentityError):
     pass
 
 
+class ApiKeyScope(models.TextChoices):
+    DECLARE = "declare", _("file declarations and declare hires")
+    READ = "read", _("read the enterprise's account")
+
+
+@dataclass(frozen=True)
+class ApiCredential:
+    """An enterprise's API key, once authenticated: what it is and what it may do."""
+
+    api_key_id: int
+    enterprise_id: int
+    scopes: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ApiKeyRow:
+    id: int
+    name: str
+    prefix: str
+    scopes: tuple[str, ...]
+    created_at: datetime.datetime
+    created_by: str
+    last_used_at: datetime.datetime | None
+    revoked_at: datetime.datetime | None
+
+
 class EnterpriseRole(models.TextChoices):
     ADMINISTRATOR = "administrator", _("administrator")
     DECLARANT = "declarant", _("declarant")

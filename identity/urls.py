@@ -13,4 +13,10 @@ urlpatterns = [
         views.representative_revoke,
         name="representative_revoke",
     ),
+    path("enterprises/<int:enterprise_id>/api-keys/", views.api_keys, name="api_keys"),
+    path(
+        "enterprises/<int:enterprise_id>/api-keys/<int:api_key_id>/revoke/",
+        views.api_key_revoke,
+        name="api_key_revoke",
+    ),
 ]

@@ -1,4 +1,4 @@
-"""Pages of the identity app: linking one's account to one's file, enterprise roles."""
+"""Pages of the identity app: linking one's account to one's file, enterprise roles, API keys."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from identity import policies, selectors, services
-from identity.forms import BankAccountForm, LinkPersonForm, RepresentativeGrantForm
-from identity.types import IdentityError
+from identity.forms import ApiKeyForm, BankAccountForm, LinkPersonForm, RepresentativeGrantForm
+from identity.types import ApiKeyScope, EnterpriseRole, IdentityError
 from portal.core.actor import LevelOfAssurance
 from portal.core.types import Scope
 
@@ -153,3 +153,73 @@ def bank_account(request: HttpRequest) -> HttpResponse:
             "needs_mfa": not actor.has_level(LevelOfAssurance.SUBSTANTIAL),
         },
     )
+
+
+def _administered_enterprise_or_404(request: HttpRequest, enterprise_id: int) -> selectors.EnterpriseSummary:
+    """API keys are the administrators' business: to anyone else the page does not exist."""
+    enterprise = _enterprise_or_404(request, enterprise_id)
+    if request.enterprise_roles.get(enterprise_id) != EnterpriseRole.ADMINISTRATOR:  # type: ignore[attr-defined]
+        raise Http404
+    return enterprise
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_keys(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    """Create and revoke the enterprise's API keys; a new key is shown once, on this answer."""
+    actor = request.actor  # type: ignore[attr-defined]
+    enterprise = _administered_enterprise_or_404(request, enterprise_id)
+    can_manage = policies.can_manage_representatives(actor=actor, actor_role=EnterpriseRole.ADMINISTRATOR)
+    form = ApiKeyForm(request.POST or None)
+    new_key = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            _key_id, new_key = services.api_key_create(
+                actor=actor,
+                enterprise_id=enterprise_id,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                now=timezone.now(),
+            )
+        except selectors.NotFound:
+            raise Http404 from None
+        except IdentityError as error:
+            form.add_error(None, error.message)
+        else:
+            form = ApiKeyForm()
+    response = render(
+        request,
+        "identity/api_keys.html",
+        {
+            "enterprise": enterprise,
+            "rows": selectors.api_key_list(actor=actor, enterprise_id=enterprise_id),
+            "scope_labels": dict(ApiKeyScope.choices),
+            "form": form,
+            "can_manage": can_manage,
+            "new_key": new_key,
+        },
+        status=400 if request.method == "POST" and not new_key else 200,
+    )
+    # The key is on this page only: keep it out of every cache and the browser's history store.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def api_key_revoke(request: HttpRequest, enterprise_id: int, api_key_id: int) -> HttpResponse:
+    _administered_enterprise_or_404(request, enterprise_id)
+    try:
+        services.api_key_revoke(
+            actor=request.actor,  # type: ignore[attr-defined]
+            enterprise_id=enterprise_id,
+            api_key_id=api_key_id,
+            now=timezone.now(),
+        )
+    except selectors.NotFound:
+        raise Http404 from None
+    except IdentityError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The key is revoked: software using it is refused from now on."))
+    return redirect("identity:api_keys", enterprise_id=enterprise_id)

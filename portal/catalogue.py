@@ -230,6 +230,13 @@ CATALOGUE: tuple[LifeSituation, ...] = (
                 "portal:dashboard",
             ),
             Service(
+                "api",
+                _("Connect payroll software"),
+                _("The API for declarations and hires: API keys, documentation and error codes."),
+                (EMPLOYER, THIRD_PARTY),
+                "portal:api_docs",
+            ),
+            Service(
                 "payment",
                 _("Pay contributions"),
                 _("Your account balance and online payment."),

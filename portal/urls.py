@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 from portal import views
 
@@ -10,6 +11,7 @@ portal_patterns = (
         path("dashboard/", views.dashboard, name="dashboard"),
         path("my-file/accesses/", views.access_log, name="access_log"),
         path("language/", views.language_set, name="language_set"),
+        path("api/", views.api_docs, name="api_docs"),
         path("counter/open/<int:person_id>/", views.assisted_start, name="assisted_start"),
         path("counter/close/", views.assisted_stop, name="assisted_stop"),
     ],
@@ -22,6 +24,8 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("mandates.urls")),
     path("", include("contributions.urls")),
+    path("api/v1/", include("contributions.api.urls")),
+    path("api/v1/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api_schema"),
     path("accounts/", include("allauth.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
     path("healthz", views.healthz, name="healthz"),

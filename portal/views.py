@@ -1,4 +1,5 @@
-"""The one-stop shop's pages: home, dashboard, "who accessed my data", health checks."""
+"""The one-stop shop's pages: home, dashboard, "who accessed my data", the API documentation,
+health checks."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
@@ -24,6 +25,7 @@ from identity.selectors import (
     representation_list_for_user,
 )
 from identity.services import user_language_set
+from portal.api_schema import ERROR_MESSAGES, api_operations
 from portal.catalogue import PERSONAS, catalogue_for
 from portal.core.actor import ACTING_FOR_SESSION_KEY, ASSISTED_SESSION_KEY, Actor
 from portal.core.audit import access_record, access_record_list
@@ -125,6 +127,24 @@ def access_log(request: HttpRequest) -> HttpResponse:
     if actor.person_id is None:
         return render(request, "portal/access_log.html", {"rows": None})
     return render(request, "portal/access_log.html", {"rows": access_record_list(subject_person_id=actor.person_id)})
+
+
+@require_GET
+def api_docs(request: HttpRequest) -> HttpResponse:
+    """The API's documentation, rendered on the server from the OpenAPI schema (no JavaScript),
+    in the reader's language, with every error code and its message."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return render(
+        request,
+        "portal/api_docs.html",
+        {
+            "operations": api_operations(language),
+            "error_codes": sorted((code, str(message)) for code, message in ERROR_MESSAGES.items()),
+            "idempotency_days": settings.IDEMPOTENCY_KEY_DAYS,
+            "max_lines": settings.API_DECLARATION_MAX_LINES,
+            "rate_per_key": settings.API_THROTTLE_RATES["key"],
+        },
+    )
 
 
 @require_POST

@@ -41,6 +41,7 @@ class ActingMode(enum.StrEnum):
     PROXY = "proxy"  # a person acting in someone else's file under a mandate
     ASSISTED = "assisted"  # staff serving a citizen at the counter, in the citizen's file
     STAFF = "staff"  # agency staff, in the admin or at the counter
+    MACHINE = "machine"  # an enterprise's software, with an API key (``scopes`` are the key's)
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,16 @@ class Actor:
     scopes: frozenset[str] = field(default_factory=frozenset)
     subject_name: str = ""
     assisted_reason: str = ""
+    # An enterprise's software: the API key it presented (``enterprise_ids`` is its enterprise).
+    api_key_id: int | None = None
 
     @property
     def is_authenticated(self) -> bool:
-        return self.user_id is not None
+        return self.user_id is not None or self.api_key_id is not None
+
+    @property
+    def is_machine(self) -> bool:
+        return self.mode == ActingMode.MACHINE and self.api_key_id is not None
 
     @property
     def acts_for_someone_else(self) -> bool:

@@ -41,3 +41,23 @@ class AccessRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.purpose}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a POST made with an ``Idempotency-Key``: a repeat of the same request
+    with the same key gets this answer again instead of acting twice. ``owner`` namespaces keys
+    per credential, so two clients cannot collide or read each other's answers."""
+
+    owner = models.CharField(max_length=40)
+    key = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    body = models.JSONField(null=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "key"], name="idempotency_owner_key_unique")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.owner}:{self.key}"

@@ -23,7 +23,9 @@ class PersonFactory(factory.django.DjangoModelFactory):
 
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
-    birth_date = factory.Sequence(lambda n: datetime.date(1960, 1, 1) + datetime.timedelta(days=37 * n))
+    # Born between 1945 and 2005, whatever the number of persons a test run creates (a birth date
+    # in the future would not make a valid national number).
+    birth_date = factory.Sequence(lambda n: datetime.date(1945, 1, 1) + datetime.timedelta(days=(37 * n) % (365 * 60)))
     national_number = factory.LazyAttributeSequence(
         lambda person, n: country_profile().synthetic_person_number(person.birth_date, 1 + n % 997)
     )

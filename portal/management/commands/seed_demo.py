@@ -24,7 +24,7 @@ from django.utils import timezone
 from contributions.demo import demo_rates_seed
 from contributions.models import Employment, EmploymentEvent
 from identity.country_profiles import country_profile
-from identity.models import ActivationCode, Enterprise, Person, Representation, User
+from identity.models import ActivationCode, ApiKey, Enterprise, Person, Representation, User
 from identity.types import EnterpriseRole
 from mandates.models import EnterpriseMandate, Mandate
 from mandates.types import MandateStatus, Scope
@@ -36,6 +36,8 @@ from portal.signals import staff_groups_sync
 DEMO_PASSWORD = "Guichet-demo-2026"  # noqa: S105 — published demo credential
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 — published demo credential
 DEMO_ACTIVATION_CODE = "DEMO-LINK-2026"
+# The payroll bureau's API key (it declares for the bakery, which mandated the bureau).
+DEMO_API_KEY = "gch_0000000de0b0.Guichet-demo-payroll-software-key-2026"  # a published demo credential
 DOMAIN = "demo.guichet.example"
 
 PERSONS = [
@@ -188,6 +190,7 @@ class Command(BaseCommand):
             self._mandates(persons, enterprises, users, now)
             demo_rates_seed()
             self._employment(persons, enterprises, users, now)
+            self._api_key(enterprises["bureau"], users["bureau"], now)
         self._print(persons)
 
     def _account(
@@ -294,6 +297,21 @@ class Command(BaseCommand):
             details={"worker_category": "employee", "start_date": "2025-01-01"},
         )
 
+    def _api_key(self, bureau: Enterprise, administrator: User, now: datetime.datetime) -> None:
+        prefix = DEMO_API_KEY.split(".", 1)[0]
+        ApiKey.objects.update_or_create(
+            prefix=prefix,
+            defaults={
+                "enterprise": bureau,
+                "name": "Demo payroll software",
+                "digest": hashlib.sha256(DEMO_API_KEY.encode()).hexdigest(),
+                "scopes": ["declare", "read"],
+                "created_at": now,
+                "created_by": administrator,
+                "revoked_at": None,
+            },
+        )
+
     def _welcome(self, users: dict[str, User], now: datetime.datetime) -> None:
         """A first message in every demo inbox (once), so that the inbox is not empty."""
         if Notification.objects.filter(recipient__in=users.values(), event_type="service_notice").exists():
@@ -327,4 +345,8 @@ class Command(BaseCommand):
             f"To link luc@{DOMAIN}: national number {profile.person_number.format(newcomer.national_number)}, "
             f"activation code {DEMO_ACTIVATION_CODE}"
         )
+        out("")
+        out(f"API key of the payroll bureau (declares for the bakery): {DEMO_API_KEY}")
+        out(f"  try: curl -H 'Authorization: Bearer {DEMO_API_KEY}' {settings.SITE_URL}/api/v1/employers/")
+        out(f"  documentation: {settings.SITE_URL}/api/")
         out("")

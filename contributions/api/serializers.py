@@ -1,0 +1,150 @@
+"""Input and output shapes of the contributions API (thin: every rule is in the services)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from contributions.types import ANOMALY_MESSAGES, EMPLOYMENT_ERROR_MESSAGES, Branch, Severity, WorkerCategory
+from portal.core.api import API_ERROR_MESSAGES
+
+ERROR_CODES = sorted({*API_ERROR_MESSAGES, *ANOMALY_MESSAGES, *EMPLOYMENT_ERROR_MESSAGES})
+
+
+class ErrorItemSerializer(serializers.Serializer):
+    line = serializers.IntegerField(allow_null=True, help_text=_("Line number in the request (1 for the first)."))
+    field = serializers.CharField(help_text=_("The field concerned, e.g. gross_wage or lines.3.days_worked."))
+    code = serializers.CharField(help_text=_("A stable anomaly code (see the list of codes)."))
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    message = serializers.CharField(help_text=_("In the request's language (Accept-Language: fr or en)."))
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=[(code, code) for code in ERROR_CODES])
+    message = serializers.CharField()
+    errors = ErrorItemSerializer(many=True)  # type: ignore[assignment]  # the JSON key, not Serializer.errors
+
+
+class RateSerializer(serializers.Serializer):
+    branch = serializers.ChoiceField(choices=Branch.choices)
+    worker_category = serializers.ChoiceField(choices=WorkerCategory.choices)
+    employee_rate = serializers.DecimalField(max_digits=7, decimal_places=5)
+    employer_rate = serializers.DecimalField(max_digits=7, decimal_places=5)
+    monthly_ceiling = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField(allow_null=True)
+
+
+class RatesSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    rates = RateSerializer(many=True)
+
+
+class PeriodQuerySerializer(serializers.Serializer):
+    period = serializers.RegexField(
+        r"^\d{4}-(0[1-9]|1[0-2])$", required=False, help_text=_("YYYY-MM; this month if absent.")
+    )
+
+
+class EmployerSerializer(serializers.Serializer):
+    enterprise_number = serializers.CharField()
+    name = serializers.CharField()
+    through_mandate = serializers.BooleanField(help_text=_("True when the key's enterprise acts as a mandated bureau."))
+
+
+class LineInputSerializer(serializers.Serializer):
+    # Strings on purpose: every value reaches the one validation of every channel, which answers
+    # with the anomaly codes (a number is accepted and read as its decimal text).
+    national_number = serializers.CharField(max_length=40, allow_blank=True)
+    worker_category = serializers.CharField(max_length=40, allow_blank=True)
+    gross_wage = serializers.CharField(max_length=40, allow_blank=True, help_text=_('Decimal text, e.g. "2950.00".'))
+    days_worked = serializers.CharField(max_length=10, allow_blank=True)
+
+
+class DeclarationInputSerializer(serializers.Serializer):
+    period = serializers.CharField(max_length=20, help_text=_("YYYY-MM, a month that has ended."))
+    replace = serializers.BooleanField(
+        default=False, help_text=_("True to replace the declaration in force for the period (a new version).")
+    )
+    lines = LineInputSerializer(many=True, allow_empty=True, max_length=settings.API_DECLARATION_MAX_LINES)  # type: ignore[call-arg]
+
+
+class BranchTotalSerializer(serializers.Serializer):
+    branch = serializers.ChoiceField(choices=Branch.choices)
+    employee = serializers.DecimalField(max_digits=14, decimal_places=2)
+    employer = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class WarningSerializer(serializers.Serializer):
+    line = serializers.IntegerField(allow_null=True)
+    field = serializers.CharField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class DeclarationSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    period = serializers.CharField()
+    version = serializers.IntegerField()
+    status = serializers.CharField(help_text=_("in_force, or replaced by a later version."))
+    channel = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    line_count = serializers.IntegerField()
+    total_wages = serializers.DecimalField(max_digits=16, decimal_places=2)
+    totals = BranchTotalSerializer(many=True)
+
+
+class DeclarationLineSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    national_number = serializers.CharField()
+    worker_category = serializers.CharField()
+    gross_wage = serializers.DecimalField(max_digits=12, decimal_places=2)
+    days_worked = serializers.IntegerField()
+    employee_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    employer_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class DeclarationDetailSerializer(DeclarationSerializer):
+    warnings = WarningSerializer(many=True)
+    lines = DeclarationLineSerializer(many=True)
+
+
+class DeclarationAcceptedSerializer(DeclarationSerializer):
+    warnings = WarningSerializer(many=True)
+
+
+class DeclarationFilterSerializer(serializers.Serializer):
+    period_from = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False, help_text=_("YYYY-MM, included."))
+    period_to = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False, help_text=_("YYYY-MM, included."))
+    status = serializers.ChoiceField(choices=["in_force", "replaced"], required=False)
+
+
+class EmploymentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    national_number = serializers.CharField()
+    name = serializers.CharField()
+    worker_category = serializers.CharField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(allow_null=True)
+    cancelled = serializers.BooleanField()
+
+
+class EmploymentFilterSerializer(serializers.Serializer):
+    active_on = serializers.DateField(required=False, help_text=_("Only the employments running on this day."))
+
+
+class HireInputSerializer(serializers.Serializer):
+    national_number = serializers.CharField(max_length=40)
+    worker_category = serializers.CharField(max_length=40)
+    start_date = serializers.DateField(help_text=_("The first day of work (today or later)."))
+
+
+class TerminationInputSerializer(serializers.Serializer):
+    end_date = serializers.DateField(help_text=_("The last day of work."))
+
+
+class TerminationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    end_date = serializers.DateField()
+    late = serializers.BooleanField(help_text=_("Declared after the next working day following the last day."))

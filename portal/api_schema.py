@@ -1,0 +1,126 @@
+"""The OpenAPI schema's list of error codes, and the API documentation page's data.
+
+Every code an API answer can carry is documented in the schema (the ``Error`` component's
+``code`` enum, with its message in French and English under ``x-messages``) and on the page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import translation
+from drf_spectacular.generators import SchemaGenerator
+
+from contributions.types import ANOMALY_MESSAGES, EMPLOYMENT_ERROR_MESSAGES
+from portal.core.api import API_ERROR_MESSAGES
+
+ERROR_MESSAGES = {**API_ERROR_MESSAGES, **ANOMALY_MESSAGES, **EMPLOYMENT_ERROR_MESSAGES}
+HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def document_error_codes(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """A drf-spectacular post-processing hook."""
+    messages = {}
+    for code, message in sorted(ERROR_MESSAGES.items()):
+        entry = {}
+        for language in ("fr", "en"):
+            with translation.override(language):
+                entry[language] = str(message)
+        messages[code] = entry
+    enum = result.get("components", {}).get("schemas", {}).get("ErrorCodeEnum")
+    if enum is not None:
+        enum["description"] = (
+            "Stable error codes (their messages in French and English are under x-messages):\n\n"
+            + "\n".join(f"* `{code}` — {entry['en']}" for code, entry in messages.items())
+        )
+        enum["x-messages"] = messages
+    return result
+
+
+_schemas: dict[str, dict[str, Any]] = {}
+
+
+def api_schema(language: str) -> dict[str, Any]:
+    """The schema in a language (summaries and descriptions are translated), built once per
+    process and language."""
+    if language not in _schemas:
+        with translation.override(language):
+            _schemas[language] = SchemaGenerator(api_version="v1").get_schema(request=None, public=True)
+    return _schemas[language]
+
+
+def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+def _fields(schema: dict[str, Any], node: dict[str, Any] | None, prefix: str = "") -> list[dict[str, Any]]:
+    """A request body as flat rows: name (``lines[].gross_wage``), type, required, description."""
+    if not node:
+        return []
+    node = _resolve(schema, node)
+    rows = []
+    required = set(node.get("required", []))
+    for name, field in node.get("properties", {}).items():
+        resolved = _resolve(schema, field)
+        kind = resolved.get("type", "object")
+        if kind == "array":
+            item = _resolve(schema, resolved.get("items", {}))
+            rows.append(
+                {
+                    "name": prefix + name,
+                    "type": "array",
+                    "required": name in required,
+                    "description": field.get("description", ""),
+                }
+            )
+            rows.extend(_fields(schema, item, f"{prefix}{name}[]."))
+            continue
+        if "enum" in resolved:
+            kind = " | ".join(str(value) for value in resolved["enum"] if value)
+        rows.append(
+            {
+                "name": prefix + name,
+                "type": resolved.get("format", kind) if kind == "string" else kind,
+                "required": name in required,
+                "description": field.get("description", resolved.get("description", "")),
+            }
+        )
+    return rows
+
+
+def api_operations(language: str) -> list[dict[str, Any]]:
+    """Every operation of the schema, in path order, ready for a template."""
+    schema = api_schema(language)
+    operations = []
+    for path, item in schema["paths"].items():
+        for method in HTTP_METHODS:
+            operation = item.get(method)
+            if operation is None:
+                continue
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            operations.append(
+                {
+                    "id": operation["operationId"],
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": operation.get("summary", ""),
+                    "description": operation.get("description", ""),
+                    "public": {} in operation.get("security", []) or not operation.get("security"),
+                    "parameters": [
+                        {
+                            "name": parameter["name"],
+                            "in": parameter["in"],
+                            "required": parameter.get("required", False),
+                            "description": parameter.get("description", ""),
+                        }
+                        for parameter in operation.get("parameters", [])
+                    ],
+                    "body": _fields(schema, body),
+                    "responses": [
+                        (status, response.get("description", "")) for status, response in operation["responses"].items()
+                    ],
+                }
+            )
+    return operations

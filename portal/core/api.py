@@ -1,0 +1,194 @@
+"""What every machine API of the portal shares: one error shape, idempotent POSTs, throttling
+and pagination.
+
+Every error answers ``{"code", "message", "errors": [{"line", "field", "code", "severity",
+"message"}]}``: ``code`` is stable (payroll software branches on it), ``message`` is in the
+request's language (``Accept-Language``), ``errors`` details the anomalies when there are any.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+
+from portal.core.models import IdempotencyRecord
+
+# The errors of the API itself (each domain adds the codes of its anomalies).
+API_ERROR_MESSAGES = {
+    "unauthenticated": _("Send a valid API key: Authorization: Bearer <key>."),
+    "scope_missing": _("This API key may not do this: its scopes do not allow it."),
+    "not_found": _("Not found, or not accessible with this API key."),
+    "method_not_allowed": _("This method is not allowed here."),
+    "malformed_request": _("The request body is not valid JSON."),
+    "unsupported_media_type": _("Send the request body as application/json."),
+    "payload_too_large": _("The request body is too large."),
+    "invalid_request": _("The request does not follow the documented schema."),
+    "throttled": _("Too many requests: wait before trying again."),
+    "idempotency_key_missing": _("Every POST needs an Idempotency-Key header (1 to 100 visible ASCII characters)."),
+    "idempotency_key_reused": _("This Idempotency-Key was already used for a different request."),
+    "declaration_rejected": _(
+        "The declaration is rejected: nothing was stored. Correct every error and send it again."
+    ),
+    "employment_refused": _("The employment declaration is refused: nothing was stored."),
+    "server_error": _("Something went wrong on our side. Try again later."),
+}
+
+logger = logging.getLogger(__name__)
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
+
+
+class ApiError(exceptions.APIException):
+    """An error in the documented shape, raised by API views."""
+
+    def __init__(self, code: str, status_code: int, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(detail=str(API_ERROR_MESSAGES[code]), code=code)
+        self.status_code = status_code
+        self.error_code = code
+        self.errors = errors or []
+
+
+def error_body(code: str, errors: list[dict[str, Any]] | None = None, message: str | None = None) -> dict[str, Any]:
+    return {"code": code, "message": message or str(API_ERROR_MESSAGES[code]), "errors": errors or []}
+
+
+def _flatten(detail: Any, path: str = "") -> list[dict[str, Any]]:
+    """A serializer's nested errors as a flat list of {field, code, message}: ``lines.3.gross_wage``."""
+    if isinstance(detail, dict):
+        return [
+            item for key, value in detail.items() for item in _flatten(value, f"{path}.{key}" if path else str(key))
+        ]
+    if isinstance(detail, list):
+        if all(isinstance(item, exceptions.ErrorDetail) for item in detail):
+            return [
+                {"line": None, "field": path, "code": item.code or "invalid", "severity": "error", "message": str(item)}
+                for item in detail
+            ]
+        return [item for index, value in enumerate(detail) for item in _flatten(value, f"{path}.{index}")]
+    return [
+        {
+            "line": None,
+            "field": path,
+            "code": getattr(detail, "code", "invalid"),
+            "severity": "error",
+            "message": str(detail),
+        }
+    ]
+
+
+_STATUS_CODES = {
+    exceptions.NotAuthenticated: "unauthenticated",
+    exceptions.AuthenticationFailed: "unauthenticated",
+    exceptions.PermissionDenied: "scope_missing",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.ParseError: "malformed_request",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+    exceptions.ValidationError: "invalid_request",
+}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's ``EXCEPTION_HANDLER``: every error in the one documented shape."""
+    # Imported here: rest_framework.views reads the settings that name this module's classes.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    if isinstance(exc, RequestDataTooBig):
+        return Response(error_body("payload_too_large"), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    if isinstance(exc, ApiError):
+        return Response(error_body(exc.error_code, exc.errors), status=exc.status_code)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        # An unexpected error: logged with its traceback and the request id; the client gets
+        # the documented shape, not an HTML page.
+        logger.error("API request failed", exc_info=exc)
+        return Response(error_body("server_error"), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    code = next((code for kind, code in _STATUS_CODES.items() if isinstance(exc, kind)), "invalid_request")
+    errors = _flatten(exc.detail) if isinstance(exc, exceptions.ValidationError) else []
+    response.data = error_body(code, errors)
+    return response
+
+
+class ApiThrottle(SimpleRateThrottle):
+    """Requests per API key (per client address without a key), at the rates of
+    ``API_THROTTLE_RATES`` read on every request, so they can be changed without a restart of
+    the code that defines them."""
+
+    def get_rate(self) -> str | None:
+        return None  # decided per request in allow_request
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        credential = getattr(request, "auth", None)
+        api_key_id = getattr(credential, "api_key_id", None)
+        self.scope = "key" if api_key_id is not None else "anonymous"
+        self.rate = settings.API_THROTTLE_RATES[self.scope]
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request: Request, view: Any) -> str:
+        credential = getattr(request, "auth", None)
+        api_key_id = getattr(credential, "api_key_id", None)
+        ident = f"key-{api_key_id}" if api_key_id is not None else self.get_ident(request)
+        return f"throttle_api_{self.scope}_{ident}"
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def _fingerprint(request: Request) -> str:
+    canonical = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
+
+
+def idempotent(request: Request, *, owner: str, handler: Callable[[], tuple[int, dict[str, Any]]]) -> Response:
+    """Run ``handler`` once per (owner, Idempotency-Key) and answer its first result to every
+    repeat. The record is inserted in the handler's transaction: a concurrent repeat waits on
+    the unique index until the first commits, then reads its answer; if the first fails, its
+    record disappears with it and the repeat runs afresh. Errors raised by the handler are not
+    recorded (nothing was done)."""
+    key = request.headers.get(IDEMPOTENCY_HEADER, "")
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise ApiError("idempotency_key_missing", status.HTTP_400_BAD_REQUEST)
+    fingerprint = _fingerprint(request)
+    with transaction.atomic():
+        record, created = IdempotencyRecord.objects.get_or_create(
+            owner=owner, key=key, defaults={"fingerprint": fingerprint, "created_at": timezone.now()}
+        )
+        if not created:
+            if record.fingerprint != fingerprint or record.status_code is None:
+                raise ApiError("idempotency_key_reused", status.HTTP_422_UNPROCESSABLE_ENTITY)
+            return Response(record.body, status=record.status_code, headers={"Idempotent-Replayed": "true"})
+        status_code, body = handler()
+        IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=status_code, body=body)
+    return Response(body, status=status_code)
+
+
+def idempotency_records_purge(*, now: datetime.datetime) -> int:
+    """Keys are honoured for ``IDEMPOTENCY_KEY_DAYS`` days, then forgotten."""
+    horizon = now - datetime.timedelta(days=settings.IDEMPOTENCY_KEY_DAYS)
+    deleted, _unused = IdempotencyRecord.objects.filter(created_at__lt=horizon).delete()
+    return deleted

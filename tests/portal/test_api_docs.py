@@ -1,0 +1,87 @@
+"""The OpenAPI schema validates, documents every error code, and the documentation page renders
+it in French and English without JavaScript."""
+
+import re
+
+import pytest
+import yaml
+from django.test import Client
+from drf_spectacular.validation import validate_schema
+
+from contributions.types import ANOMALY_MESSAGES, EMPLOYMENT_ERROR_MESSAGES
+from portal.core.api import API_ERROR_MESSAGES
+
+pytestmark = pytest.mark.django_db
+
+OPERATIONS = {
+    "rates_in_force",
+    "employers_list",
+    "declarations_list",
+    "declarations_submit",
+    "declarations_get",
+    "employments_list",
+    "employments_hire",
+    "employments_terminate",
+    "employments_cancel",
+}
+ALL_CODES = {*API_ERROR_MESSAGES, *ANOMALY_MESSAGES, *EMPLOYMENT_ERROR_MESSAGES}
+
+
+def _schema(language="en", fmt=None):
+    response = Client().get("/api/v1/schema/", {"format": fmt} if fmt else {}, headers={"Accept-Language": language})
+    assert response.status_code == 200
+    return response.json() if fmt == "json" else yaml.safe_load(response.content)
+
+
+def test_the_schema_is_valid_openapi_and_documents_every_operation():
+    schema = _schema()
+    validate_schema(schema)
+    operation_ids = {op["operationId"] for item in schema["paths"].values() for op in item.values()}
+    assert operation_ids == OPERATIONS
+    assert schema["components"]["securitySchemes"]["apiKey"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": schema["components"]["securitySchemes"]["apiKey"]["description"],
+    }
+
+
+def test_the_schema_lists_every_error_code_with_its_messages():
+    enum = _schema(fmt="json")["components"]["schemas"]["ErrorCodeEnum"]
+    assert set(enum["enum"]) == ALL_CODES
+    assert set(enum["x-messages"]) == ALL_CODES
+    assert enum["x-messages"]["wage_negative"] == {
+        "fr": "Le salaire brut ne peut pas être négatif.",
+        "en": "The gross wage cannot be negative.",
+    }
+    # Every national-number code the registry can raise is among them.
+    assert {f"national_number_{code}" for code in ("required", "checksum", "length", "format", "invalid")} <= ALL_CODES
+
+
+def test_every_post_documents_the_idempotency_key_and_the_error_answers():
+    schema = _schema()
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            errors = {status for status in operation["responses"] if status.startswith(("4", "5"))}
+            assert {"401", "404", "429"} <= errors or operation["operationId"] in {"rates_in_force", "employers_list"}
+            if method == "post":
+                headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+                assert "Idempotency-Key" in headers, path
+                assert {"400", "403", "413", "422"} <= errors, path
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "summary"),
+    [
+        ("en", "API for payroll software", "File a monthly declaration"),
+        ("fr", "API pour les logiciels de paie", "Déposer une déclaration mensuelle"),
+    ],
+)
+def test_the_documentation_page_renders_every_operation_and_code_in_the_readers_language(language, title, summary):
+    response = Client().get("/api/", headers={"Accept-Language": language})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"<h1>{title}</h1>" in html
+    assert set(re.findall(r'id="op-([a-z_]+)"', html)) == OPERATIONS
+    assert summary in html
+    assert set(re.findall(r"<th scope=\"row\"><code>([a-z_]+)</code></th><td>", html)) >= ALL_CODES
+    assert "<script" not in html.split("<main", 1)[1].split("</main>", 1)[0]
