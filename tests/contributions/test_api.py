@@ -663,3 +663,87 @@ def test_the_rates_are_public_for_any_period(db):
     assert Decimal(pension["employee_rate"]) == Decimal("0.069")
     bad = Client().get("/api/v1/rates/", {"period": "2026-13"})
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid_request")
+
+
+# --- The matrix: every endpoint, every kind of caller ----------------------------------------
+
+
+def _endpoints(world):
+    employer = world["enterprise"].enterprise_number
+    employment = Employment.objects.filter(enterprise=world["enterprise"]).first().pk
+    upcoming = services.employment_hire(
+        actor=_admin_actor(world["admin"], world["enterprise"]),
+        enterprise_id=world["enterprise"].pk,
+        national_number=PersonFactory().national_number,
+        worker_category="worker",
+        start_date=timezone.localdate() + datetime.timedelta(days=10),
+        now=timezone.now(),
+    )
+    base = f"/api/v1/employers/{employer}"
+    return [
+        ("get", f"{base}/declarations/", None, "read"),
+        ("post", f"{base}/declarations/", {"period": PERIOD, "lines": _lines(world)}, "declare"),
+        ("get", f"{base}/declarations/{world['reference']}/", None, "read"),
+        ("get", f"{base}/employments/", None, "read"),
+        (
+            "post",
+            f"{base}/employments/",
+            {
+                "national_number": PersonFactory().national_number,
+                "worker_category": "worker",
+                "start_date": timezone.localdate().isoformat(),
+            },
+            "declare",
+        ),
+        (
+            "post",
+            f"{base}/employments/{employment}/termination/",
+            {"end_date": timezone.localdate().isoformat()},
+            "declare",
+        ),
+        ("post", f"{base}/employments/{upcoming}/cancellation/", None, "declare"),
+    ]
+
+
+@pytest.mark.parametrize("index", range(7))
+@pytest.mark.parametrize("caller", ["anonymous", "revoked", "other_employer", "unmandated_bureau", "wrong_scope"])
+def test_every_endpoint_refuses_who_may_not_and_changes_nothing(world, index, caller):
+    world["reference"] = _declare(world, idempotency_key="setup", period="2026-09").json()["reference"]
+    method, path, body, scope = _endpoints(world)[index]
+    key = {
+        "anonymous": None,
+        "other_employer": _world()["key"],
+        "unmandated_bureau": _bureau(world, mandated=False)[1],
+        "wrong_scope": _key(
+            world["admin"], world["enterprise"], scopes=("read",) if scope == "declare" else ("declare",)
+        ),
+    }.get(caller)
+    if caller == "revoked":
+        key = _key(world["admin"], world["enterprise"], name="old")
+        ApiKey.objects.filter(name="old").update(revoked_at=timezone.now())
+    before = (
+        Declaration.objects.count(),
+        list(Employment.objects.order_by("pk").values_list("pk", "end_date", "cancelled_at")),
+    )
+
+    response = _call(method, path, key, body, "matrix")
+
+    expected = {"anonymous": 401, "revoked": 401, "wrong_scope": 403}.get(caller, 404)
+    assert response.status_code == expected
+    assert response.json()["code"] == {401: "unauthenticated", 403: "scope_missing", 404: "not_found"}[expected]
+    after = (
+        Declaration.objects.count(),
+        list(Employment.objects.order_by("pk").values_list("pk", "end_date", "cancelled_at")),
+    )
+    assert after == before
+
+
+@pytest.mark.parametrize("index", range(7))
+def test_every_endpoint_answers_the_employer_and_its_mandated_bureau(world, index):
+    world["reference"] = _declare(world, idempotency_key="setup", period="2026-09").json()["reference"]
+    _bureau_enterprise, bureau_key = _bureau(world, mandated=True)
+    method, path, body, _scope = _endpoints(world)[index]
+
+    response = _call(method, path, bureau_key, body, "bureau")
+
+    assert response.status_code in {"get": {200}, "post": {200, 201}}[method], response.json()
