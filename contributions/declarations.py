@@ -16,13 +16,14 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Avg, Max, Q
 from django.utils import timezone
 
+from contributions import ledger
 from contributions.computation import RateTable, totals
 from contributions.models import Declaration, DeclarationLine, DeclarationStatus, DeclarationWarning, Employment
 from contributions.selectors import rates_for_period
 from contributions.services import NotFound, declaring_capacity
 from contributions.types import Anomaly, LineInput, Severity, SubmissionResult, WorkerCategory
 from identity.country_profiles import country_profile
-from identity.selectors import persons_by_national_numbers
+from identity.selectors import enterprise_summaries, persons_by_national_numbers
 from identity.types import InvalidIdentifier
 from portal.core.actor import Actor
 from portal.core.periods import Period
@@ -245,6 +246,12 @@ def _store(
             )
             for (number, person_id, category, wage, days), amounts in zip(parsed, computed, strict=True)
         ]
+    )
+    ledger.declaration_post(
+        declaration=declaration,
+        replaced=current,
+        enterprise_number=enterprise_summaries(enterprise_ids=[enterprise_id])[0].enterprise_number,
+        now=now,
     )
     DeclarationWarning.objects.bulk_create(
         [

@@ -42,13 +42,9 @@ def _declaring_bureaus(actor: Actor) -> frozenset[int]:
     )
 
 
-def declaring_capacity(
-    *, actor: Actor, enterprise_id: int, on: datetime.date, access: str = ApiKeyScope.DECLARE
+def _capacity(
+    *, actor: Actor, enterprise_id: int, on: datetime.date, mandate_scope: str, access: str
 ) -> tuple[bool, int | None]:
-    """(may declare, through which bureau): a representative with a declaring role, or a
-    representative of a bureau the enterprise mandated to declare. An API key acts for its
-    enterprise, or as a bureau for the enterprises that mandated it, within its scopes:
-    ``access`` says whether the call declares or only reads. Fail closed."""
     if actor.is_machine and access not in actor.scopes:
         return False, None
     if enterprise_id in actor.enterprise_ids:
@@ -61,10 +57,32 @@ def declaring_capacity(
         ) in DECLARING_ROLES, None
     for bureau_id in sorted(_declaring_bureaus(actor)):
         if enterprise_id in enterprises_for_bureau(
-            bureau_enterprise_ids=frozenset({bureau_id}), scope=EnterpriseScope.DECLARE, on=on
+            bureau_enterprise_ids=frozenset({bureau_id}), scope=mandate_scope, on=on
         ):
             return True, bureau_id
     return False, None
+
+
+def declaring_capacity(
+    *, actor: Actor, enterprise_id: int, on: datetime.date, access: str = ApiKeyScope.DECLARE
+) -> tuple[bool, int | None]:
+    """(may declare, through which bureau): a representative with a declaring role, or a
+    representative of a bureau the enterprise mandated to declare. An API key acts for its
+    enterprise, or as a bureau for the enterprises that mandated it, within its scopes:
+    ``access`` says whether the call declares or only reads. Fail closed."""
+    return _capacity(
+        actor=actor, enterprise_id=enterprise_id, on=on, mandate_scope=EnterpriseScope.DECLARE, access=access
+    )
+
+
+def paying_capacity(*, actor: Actor, enterprise_id: int, on: datetime.date) -> tuple[bool, int | None]:
+    """(may see the account and pay, through which bureau): a representative with a declaring
+    role, or one of a bureau the enterprise mandated to pay. Fail closed."""
+    if actor.is_machine:
+        return False, None
+    return _capacity(
+        actor=actor, enterprise_id=enterprise_id, on=on, mandate_scope=EnterpriseScope.PAY, access=ApiKeyScope.READ
+    )
 
 
 def enterprises_mandating(*, actor: Actor, on: datetime.date) -> list[int]:

@@ -8,7 +8,7 @@ from typing import Any
 from celery import shared_task
 from django.utils import timezone
 
-from contributions import reminders
+from contributions import payments, reminders
 
 logger = logging.getLogger(__name__)
 
@@ -17,3 +17,9 @@ logger = logging.getLogger(__name__)
 def declarations_remind_missing(**_kwargs: Any) -> None:
     reminded = reminders.declarations_remind_missing(now=timezone.now())
     logger.info("missing declarations reminded", extra={"count": reminded})
+
+
+@shared_task(name="contributions.payments_reconcile")
+def payments_reconcile(**_kwargs: Any) -> None:
+    settled = payments.payments_reconcile(now=timezone.now())
+    logger.info("pending payments reconciled", extra={"count": settled})

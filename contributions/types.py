@@ -155,3 +155,24 @@ class SubmissionResult:
     @property
     def warnings(self) -> tuple[Anomaly, ...]:
         return tuple(a for a in self.anomalies if a.severity == Severity.WARNING)
+
+
+PAYMENT_ERROR_MESSAGES = {
+    "amount_invalid": _("Enter an amount in euros, greater than zero, with at most two decimals."),
+    "provider_unavailable": _(
+        "The payment service cannot be reached just now. Nothing was charged: try again in a few minutes."
+    ),
+}
+
+
+class PaymentError(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = PAYMENT_ERROR_MESSAGES[code]
+
+
+class PeriodPaymentStatus(models.TextChoices):
+    PAID = "paid", _("paid")
+    NOT_YET_DUE = "not_yet_due", _("not yet due")
+    OVERDUE = "overdue", _("overdue")

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from contributions import views
+from contributions.views import account
+from contributions.views import declarations as views
 
 app_name = "contributions"
 
@@ -23,4 +24,9 @@ urlpatterns = [
         views.employee_action,
         name="employee_action",
     ),
+    path("enterprises/<int:enterprise_id>/account/", account.account, name="account"),
+    path("enterprises/<int:enterprise_id>/account/pay/", account.pay, name="pay"),
+    path("enterprises/<int:enterprise_id>/account/statement.csv", account.statement_csv, name="statement_csv"),
+    path("enterprises/<int:enterprise_id>/payments/<int:payment_id>/", account.payment, name="payment"),
+    path("payments/callback/<slug:provider>/", account.payment_callback, name="payment_callback"),
 ]

@@ -6,6 +6,8 @@ Every variable has a production-safe default or fails loudly. A secret may be gi
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -70,6 +72,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "pgtrigger",
     "pghistory",
+    "payment_sandbox",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +209,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contributions.declarations_remind_missing",
         "schedule": crontab(hour=6, minute=15),
     },
+    # A payment whose callback was lost is settled by asking its provider (every 5 minutes).
+    "payments-reconcile": {
+        "task": "contributions.payments_reconcile",
+        "schedule": 300.0,
+    },
     # API idempotency keys are remembered IDEMPOTENCY_KEY_DAYS days; forget older ones nightly.
     "idempotency-records-purge": {
         "task": "portal.tasks.idempotency_records_purge",
@@ -333,6 +341,18 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+
+# --- Online payment ---------------------------------------------------------------------------
+# The provider the portal sends employers to; "sandbox" is the built-in test provider, served
+# on /sandbox-pay/ when PAYMENT_SANDBOX_ENABLED (by default only in development).
+PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", default="sandbox")
+PAYMENT_SANDBOX_ENABLED = env.bool("PAYMENT_SANDBOX_ENABLED", default=DEBUG)
+PAYMENT_SANDBOX_URL = env("PAYMENT_SANDBOX_URL", default=SITE_URL.rstrip("/") + "/sandbox-pay/")
+PAYMENT_SANDBOX_SECRET = (
+    secret("PAYMENT_SANDBOX_SECRET") or hmac.new(SECRET_KEY.encode(), b"payment-sandbox", hashlib.sha256).hexdigest()
+)
+# A payment still pending this long is asked about to its provider (a lost callback).
+PAYMENT_POLL_AFTER_MINUTES = env.int("PAYMENT_POLL_AFTER_MINUTES", default=5)
 
 # --- Machine API (/api/v1/): Django REST framework, OpenAPI by drf-spectacular -------------
 REST_FRAMEWORK = {

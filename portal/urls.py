@@ -31,3 +31,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
 ]
+
+if settings.PAYMENT_SANDBOX_ENABLED:
+    urlpatterns.append(path("sandbox-pay/", include("payment_sandbox.urls")))

@@ -12,6 +12,8 @@ os.environ.setdefault("EMAIL_URL", "smtp://127.0.0.1:2525")
 # Tests share the Redis server with the machine: keep their keys in their own databases.
 os.environ.setdefault("REDIS_CACHE_DB", "14")
 os.environ.setdefault("REDIS_BROKER_DB", "15")
+# The built-in payment provider serves its pages in the tests.
+os.environ.setdefault("PAYMENT_SANDBOX_ENABLED", "true")
 
 from portal.settings import *  # noqa: F403
 

@@ -1,0 +1,150 @@
+"""Writes of the employer's account: debits posted by declarations (and later penalties and
+interest), credits posted by payments, and their allocation.
+
+Every posting names its source under a unique constraint: posting the same thing twice (a task
+run twice, a repeated callback) posts once. Allocation runs under a per-enterprise lock, in the
+transaction of the posting: a credit settles first the debits that carry its payment reference,
+then the oldest ones; a debit posted while credit is left over is settled at once.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Sum
+from stdnum.iso7064 import mod_97_10
+
+from contributions.models import Allocation, Declaration, EntryKind, LedgerEntry
+from portal.core.periods import Period
+
+# Lock namespace of the ledger (pg_advisory_xact_lock's two-key form).
+_LEDGER_LOCK = 1
+_ZERO = Decimal("0.00")
+
+
+def structured_reference(*, enterprise_number: str, letter: str, period: Period) -> str:
+    """An ISO 11649 creditor reference (RF, two check digits, then the enterprise number, a
+    letter for the kind of debt and the period), the same for every debit of one period, so that
+    a bank transfer carrying it settles that period first."""
+    body = f"{enterprise_number}{letter}{period.year:04d}{period.month:02d}".upper()
+    return f"RF{mod_97_10.calc_check_digits(body + 'RF')}{body}"
+
+
+def payment_due_date(period: Period) -> datetime.date:
+    """Contributions of a period are due with its declaration: DECLARATION_DUE_DAY of the next month."""
+    return period.next().first_day.replace(day=settings.DECLARATION_DUE_DAY)
+
+
+def declaration_total(totals: dict[str, list[str]]) -> Decimal:
+    """What the employer owes for a declaration: both shares of every branch."""
+    return sum((Decimal(employee) + Decimal(employer) for employee, employer in totals.values()), _ZERO)
+
+
+def _lock(enterprise_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s::int4, %s::int4)", [_LEDGER_LOCK, enterprise_id])
+
+
+def declaration_post(
+    *, declaration: Declaration, replaced: Declaration | None, enterprise_number: str, now: datetime.datetime
+) -> None:
+    """Inside the declaration's transaction: its debit, or for a replacement the difference
+    with the version it replaces (a negative correction is a credit)."""
+    period = Period.parse(declaration.period)
+    amount = declaration_total(declaration.totals) - (declaration_total(replaced.totals) if replaced else _ZERO)
+    if amount == 0:
+        return
+    with transaction.atomic():
+        _lock(declaration.enterprise_id)
+        LedgerEntry.objects.create(
+            enterprise_id=declaration.enterprise_id,
+            kind=EntryKind.CORRECTION if replaced is not None else EntryKind.DECLARATION,
+            amount=amount,
+            booked_on=now.date(),
+            due_on=payment_due_date(period),
+            period=str(period),
+            payment_reference=structured_reference(enterprise_number=enterprise_number, letter="D", period=period),
+            declaration=declaration,
+            source=f"declaration:{declaration.pk}",
+            created_at=now,
+        )
+        _allocate(enterprise_id=declaration.enterprise_id, now=now)
+
+
+def credit_post(
+    *,
+    enterprise_id: int,
+    amount: Decimal,
+    payment_reference: str,
+    source: str,
+    booked_on: datetime.date,
+    now: datetime.datetime,
+) -> bool:
+    """Credit the account with a payment (``amount`` > 0); False when ``source`` was already
+    posted (the account is credited once)."""
+    if amount <= 0:
+        raise ValueError("a payment credits a positive amount")
+    with transaction.atomic():
+        _lock(enterprise_id)
+        _entry, created = LedgerEntry.objects.get_or_create(
+            source=source,
+            defaults={
+                "enterprise_id": enterprise_id,
+                "kind": EntryKind.PAYMENT,
+                "amount": -amount,
+                "booked_on": booked_on,
+                "payment_reference": payment_reference,
+                "created_at": now,
+            },
+        )
+        if created:
+            _allocate(enterprise_id=enterprise_id, now=now)
+    return created
+
+
+def _open_items(enterprise_id: int) -> tuple[list[tuple[int, str, Decimal]], list[tuple[int, str, Decimal]]]:
+    """(debits, credits) with what is left of each: (id, payment reference, amount left),
+    oldest first; two queries."""
+    debits = (
+        LedgerEntry.objects.filter(enterprise_id=enterprise_id, amount__gt=0)
+        .annotate(settled=Sum("allocations_received__amount", default=_ZERO))
+        .filter(settled__lt=F("amount"))
+        .order_by("due_on", "booked_on", "pk")
+        .values_list("pk", "payment_reference", "amount", "settled")
+    )
+    credits = (
+        LedgerEntry.objects.filter(enterprise_id=enterprise_id, amount__lt=0)
+        .annotate(given=Sum("allocations_given__amount", default=_ZERO))
+        .order_by("booked_on", "pk")
+        .values_list("pk", "payment_reference", "amount", "given")
+    )
+    return (
+        [(pk, reference, amount - settled) for pk, reference, amount, settled in debits],
+        [(pk, reference, -amount - given) for pk, reference, amount, given in credits if -amount - given > 0],
+    )
+
+
+def _allocate(*, enterprise_id: int, now: datetime.datetime) -> None:
+    debits, credits = _open_items(enterprise_id)
+    if not debits or not credits:
+        return
+    left = {pk: amount for pk, _reference, amount in debits}
+    allocations = []
+    for credit_id, reference, available in credits:
+        # The debits this credit names by its reference first, then the oldest.
+        ordered = [d for d in debits if reference and d[1] == reference] + [
+            d for d in debits if not (reference and d[1] == reference)
+        ]
+        for debit_id, _debit_reference, _amount in ordered:
+            if available <= 0:
+                break
+            share = min(available, left[debit_id])
+            if share <= 0:
+                continue
+            allocations.append(Allocation(credit_id=credit_id, debit_id=debit_id, amount=share, created_at=now))
+            left[debit_id] -= share
+            available -= share
+    Allocation.objects.bulk_create(allocations)

@@ -1,0 +1,34 @@
+"""The contributions app's data and invariants, one module per part of the domain."""
+
+from contributions.models.account import Allocation, EntryKind, LedgerEntry, Payment, PaymentStatus
+from contributions.models.declarations import (
+    Channel,
+    Declaration,
+    DeclarationLine,
+    DeclarationReminder,
+    DeclarationStatus,
+    DeclarationWarning,
+)
+from contributions.models.employment import Employment, EmploymentEvent, EmploymentEventKind
+
+# _DateRange is named by the migrations of the exclusion constraints.
+from contributions.models.rates import ContributionRate, _DateRange
+
+__all__ = [
+    "Allocation",
+    "Channel",
+    "ContributionRate",
+    "Declaration",
+    "DeclarationLine",
+    "DeclarationReminder",
+    "DeclarationStatus",
+    "DeclarationWarning",
+    "Employment",
+    "EmploymentEvent",
+    "EmploymentEventKind",
+    "EntryKind",
+    "LedgerEntry",
+    "Payment",
+    "PaymentStatus",
+    "_DateRange",
+]

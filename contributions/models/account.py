@@ -1,0 +1,113 @@
+"""The employer's account: a ledger of debits (declarations, corrections, penalties, interest)
+and credits (payments), and the allocations that say which credit paid which debit."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class EntryKind(models.TextChoices):
+    DECLARATION = "declaration", _("declaration")
+    CORRECTION = "correction", _("correction by a replacing declaration")
+    PENALTY = "penalty", _("late-filing penalty")
+    INTEREST = "interest", _("late-payment interest")
+    PAYMENT = "payment", _("payment")
+
+
+class LedgerEntry(models.Model):
+    """One line of an enterprise's account. ``amount`` is positive for what the enterprise owes
+    (a debit) and negative for what it paid or was relieved of (a credit). Entries are never
+    changed: a correction is a new entry. ``source`` names what posted the entry (a declaration,
+    a payment, a bank line…) under a unique constraint, so that posting twice posts once."""
+
+    enterprise = models.ForeignKey("identity.Enterprise", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=12, choices=EntryKind.choices)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    booked_on = models.DateField(_("date"))
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    period = models.CharField(_("period"), max_length=7, blank=True)
+    payment_reference = models.CharField(_("payment reference"), max_length=35, blank=True)
+    declaration = models.ForeignKey(
+        "contributions.Declaration", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(max_length=80, unique=True)
+    created_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("account entry")
+        verbose_name_plural = _("account entries")
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="ledger_entry_not_zero")]
+        indexes = [
+            models.Index(fields=["enterprise", "booked_on", "id"], name="ledger_enterprise_idx"),
+            models.Index(fields=["enterprise", "payment_reference"], name="ledger_reference_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} ({self.booked_on})"
+
+
+class Allocation(models.Model):
+    """``amount`` of a credit entry settles part of a debit entry."""
+
+    credit = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="allocations_given")
+    debit = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="allocations_received")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_positive")]
+        indexes = [
+            models.Index(fields=["debit"], name="allocation_debit_idx"),
+            models.Index(fields=["credit"], name="allocation_credit_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credit_id} → {self.debit_id}: {self.amount}"
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for the payment provider")
+    SUCCEEDED = "succeeded", _("paid")
+    FAILED = "failed", _("failed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Payment(models.Model):
+    """An online payment, from its creation to its settlement by the provider. The account is
+    credited when the payment succeeds (once: the ledger entry's source is the payment)."""
+
+    enterprise = models.ForeignKey("identity.Enterprise", on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    payment_reference = models.CharField(_("payment reference"), max_length=35, blank=True)
+    provider = models.CharField(_("payment provider"), max_length=20)
+    provider_payment_id = models.CharField(max_length=100, blank=True)
+    redirect_url = models.URLField(max_length=500, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    # The form's one-time token: a double click creates one payment.
+    intent = models.UUIDField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"))
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("online payment")
+        verbose_name_plural = _("online payments")
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "intent"], name="payment_intent_unique"),
+            models.UniqueConstraint(
+                fields=["provider", "provider_payment_id"],
+                condition=~Q(provider_payment_id=""),
+                name="payment_provider_id_unique",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"], condition=Q(status="pending"), name="payment_pending_idx"),
+            models.Index(fields=["enterprise", "-created_at"], name="payment_enterprise_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.provider_payment_id or self.pk} {self.amount} {self.status}"

@@ -1,0 +1,117 @@
+"""Monthly declarations: versions, lines, warnings, and reminders of missing ones."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from contributions.types import WorkerCategory
+
+
+class DeclarationStatus(models.TextChoices):
+    IN_FORCE = "in_force", _("in force")
+    REPLACED = "replaced", _("replaced by a later version")
+
+
+class Channel(models.TextChoices):
+    FORM = "form", _("web form")
+    API = "api", _("API")
+    FILE = "file", _("bulk file")
+
+
+class Declaration(models.Model):
+    """An employer's monthly declaration (one version). A replacement is a new version; exactly
+    one version of an (enterprise, period) is in force at any time (a database constraint)."""
+
+    enterprise = models.ForeignKey("identity.Enterprise", on_delete=models.PROTECT, related_name="+")
+    period = models.CharField(_("period"), max_length=7)
+    version = models.PositiveSmallIntegerField(_("version"))
+    status = models.CharField(_("status"), max_length=10, choices=DeclarationStatus.choices)
+    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_with_key = models.ForeignKey(
+        "identity.ApiKey", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    via_bureau = models.ForeignKey(
+        "identity.Enterprise", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    line_count = models.PositiveIntegerField(_("lines"))
+    total_wages = models.DecimalField(_("total gross wages"), max_digits=16, decimal_places=2)
+    totals = models.JSONField(_("totals per branch"), default=dict)
+
+    class Meta:
+        verbose_name = _("declaration")
+        verbose_name_plural = _("declarations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "period"], condition=Q(status="in_force"), name="declaration_one_in_force"
+            ),
+            models.UniqueConstraint(fields=["enterprise", "period", "version"], name="declaration_version_unique"),
+            models.CheckConstraint(
+                condition=Q(submitted_by__isnull=False) | Q(submitted_with_key__isnull=False),
+                name="declaration_has_author",
+            ),
+        ]
+        indexes = [models.Index(fields=["enterprise", "-period"], name="declaration_enterprise_idx")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class DeclarationLine(models.Model):
+    declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="lines")
+    line_number = models.PositiveIntegerField()
+    person = models.ForeignKey("identity.Person", on_delete=models.PROTECT, related_name="+")
+    worker_category = models.CharField(max_length=20, choices=WorkerCategory.choices)
+    gross_wage = models.DecimalField(max_digits=12, decimal_places=2)
+    days_worked = models.PositiveSmallIntegerField()
+    employee_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    employer_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    amounts = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["declaration", "person"], name="declaration_line_one_per_person"),
+            models.CheckConstraint(condition=Q(gross_wage__gte=0), name="declaration_line_wage_not_negative"),
+        ]
+        indexes = [models.Index(fields=["person"], name="declaration_line_person_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.declaration_id}#{self.line_number}"
+
+
+class DeclarationWarning(models.Model):
+    """A warning kept with an accepted declaration (errors reject it and store nothing)."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="warnings")
+    line_number = models.PositiveIntegerField(null=True, blank=True)
+    field = models.CharField(max_length=30, blank=True)
+    code = models.CharField(max_length=40)
+
+    def __str__(self) -> str:
+        return f"{self.code} line {self.line_number}"
+
+
+class DeclarationReminder(models.Model):
+    """An enterprise was reminded that its declaration of a period is missing. The unique pair
+    makes the reminder job safe to run twice: a second run inserts nothing, so tells no one."""
+
+    enterprise = models.ForeignKey("identity.Enterprise", on_delete=models.PROTECT, related_name="+")
+    period = models.CharField(_("period"), max_length=7)
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        verbose_name = _("declaration reminder")
+        verbose_name_plural = _("declaration reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "period"], name="declaration_reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.period}"

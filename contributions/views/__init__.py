@@ -1,0 +1,2 @@
+"""Pages of the contributions app: rates, the employment register and declarations
+(``declarations``), the employer's account and online payment (``account``)."""

@@ -1,0 +1,185 @@
+"""The employer's account: balance, what each period owes and whether it is paid, the entries
+with their running balance (a statement, also as CSV), and online payment."""
+
+from __future__ import annotations
+
+import csv
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from contributions import account as account_selectors
+from contributions import payments, services
+from contributions.models import EntryKind, PaymentStatus
+from contributions.types import PaymentError, PeriodPaymentStatus
+from identity.selectors import enterprise_names
+
+
+def _paying(request: HttpRequest, enterprise_id: int) -> None:
+    allowed, _bureau = services.paying_capacity(
+        actor=request.actor,  # type: ignore[attr-defined]
+        enterprise_id=enterprise_id,
+        on=timezone.localdate(),
+    )
+    if not allowed:
+        raise Http404
+
+
+@login_required
+@require_GET
+def account(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    _paying(request, enterprise_id)
+    today = timezone.localdate()
+    years = account_selectors.account_years(enterprise_id=enterprise_id)
+    try:
+        year = int(request.GET.get("year", "")) if request.GET.get("year") else (years[0] if years else today.year)
+    except ValueError:
+        raise Http404 from None
+    periods = sorted(
+        account_selectors.periods_payment(enterprise_ids=[enterprise_id], today=today).values(),
+        key=lambda row: row.period,
+        reverse=True,
+    )
+    summary = account_selectors.account_summary(enterprise_id=enterprise_id, today=today)
+    open_periods = [row for row in periods if row.status != PeriodPaymentStatus.PAID]
+    return render(
+        request,
+        "contributions/account.html",
+        {
+            "enterprise_id": enterprise_id,
+            "enterprise_name": enterprise_names(enterprise_ids=[enterprise_id]).get(enterprise_id, ""),
+            "summary": summary,
+            "open_periods": open_periods,
+            "recent_periods": [row for row in periods if row.status == PeriodPaymentStatus.PAID][:12],
+            "status_labels": dict(PeriodPaymentStatus.choices),
+            "kind_labels": dict(EntryKind.choices),
+            "entries": account_selectors.account_entries(enterprise_id=enterprise_id, year=year),
+            "year": year,
+            "years": years,
+            "payments": account_selectors.payment_list(enterprise_id=enterprise_id),
+            "intent": uuid.uuid4(),
+            "suggested_amount": summary.balance if summary.balance > 0 else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def pay(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    """Create the payment (once per form, whatever the number of clicks) and send the payer to
+    the provider's page."""
+    _paying(request, enterprise_id)
+    try:
+        intent = uuid.UUID(request.POST.get("intent", ""))
+    except ValueError:
+        messages.error(request, _("The form has expired: try again."))
+        return redirect("contributions:account", enterprise_id=enterprise_id)
+    try:
+        payment = payments.payment_start(
+            actor=request.actor,  # type: ignore[attr-defined]
+            enterprise_id=enterprise_id,
+            amount=request.POST.get("amount", ""),
+            payment_reference=request.POST.get("payment_reference", ""),
+            intent=intent,
+            now=timezone.now(),
+        )
+    except services.NotFound:
+        raise Http404 from None
+    except PaymentError as error:
+        messages.error(request, str(error.message))
+        return redirect("contributions:account", enterprise_id=enterprise_id)
+    if payment.status != PaymentStatus.PENDING or not payment.redirect_url:
+        return redirect("contributions:payment", enterprise_id=enterprise_id, payment_id=payment.pk)
+    return HttpResponseRedirect(payment.redirect_url)
+
+
+@login_required
+@require_GET
+def payment(request: HttpRequest, enterprise_id: int, payment_id: int) -> HttpResponse:
+    """Where the provider sends the payer back: the status, asked to the provider if the
+    callback has not arrived yet."""
+    _paying(request, enterprise_id)
+    try:
+        found = account_selectors.payment_get(enterprise_id=enterprise_id, payment_id=payment_id)
+    except LookupError:
+        raise Http404 from None
+    found = payments.payment_refresh(payment=found, now=timezone.now())
+    return render(
+        request,
+        "contributions/payment.html",
+        {"enterprise_id": enterprise_id, "payment": found},
+    )
+
+
+@csrf_exempt
+@require_POST
+def payment_callback(request: HttpRequest, provider: str) -> HttpResponse:
+    """The provider's signed server-to-server notice. Answers 200 once recorded (the provider
+    stops retrying), 400 when the signature or content does not check out."""
+    if provider != payments.payment_provider().name:
+        raise Http404
+    try:
+        payments.payment_callback(
+            provider_name=provider, body=request.body, headers=request.headers, now=timezone.now()
+        )
+    except payments.InvalidCallback:
+        return HttpResponse("invalid callback", status=400, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _neutralised(value: Any) -> str:
+    """A cell a spreadsheet would run as a formula is prefixed with an apostrophe."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text) else text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@login_required
+@require_GET
+def statement_csv(request: HttpRequest, enterprise_id: int) -> StreamingHttpResponse:
+    """The whole account as CSV (date, kind, period, reference, amount, balance)."""
+    _paying(request, enterprise_id)
+    kinds = dict(EntryKind.choices)
+    rows = account_selectors.account_entries(enterprise_id=enterprise_id)
+    writer = csv.writer(_Echo())
+
+    def lines() -> Iterator[str]:
+        yield "\ufeff" + writer.writerow(
+            [_("Date"), _("Entry"), _("Period"), _("Payment reference"), _("Amount (€)"), _("Balance (€)")]
+        )
+        for row in rows:
+            yield writer.writerow(
+                [
+                    row.booked_on.isoformat(),
+                    _neutralised(kinds.get(row.kind, row.kind)),
+                    row.period,
+                    _neutralised(row.payment_reference),
+                    f"{row.amount:.2f}",
+                    f"{row.balance:.2f}",
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="account-{enterprise_id}.csv"'
+    return response

@@ -1,0 +1,57 @@
+"""The sandbox's server-to-server callback: POSTed to the merchant, signed, retried with backoff
+until the merchant answers 2xx."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+
+from payment_sandbox.models import SandboxPayment
+from portal.core.signatures import SIGNATURE_HEADER, sign
+
+
+class CallbackNotDelivered(Exception):
+    pass
+
+
+def callback_deliver(*, payment_id: str) -> bool:
+    """POST the payment's status to the merchant's callback URL; True when it answered 2xx."""
+    payment = SandboxPayment.objects.filter(pk=payment_id).first()
+    if payment is None or payment.status == SandboxPayment.Status.PENDING or payment.callback_delivered_at:
+        return True
+    body = json.dumps(
+        {"id": str(payment.pk), "status": payment.status, "amount": str(payment.amount), "reference": payment.reference}
+    ).encode()
+    request = urllib.request.Request(  # noqa: S310 — the merchant's own callback URL, http(s) only
+        payment.callback_url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: sign(body=body, secret=settings.PAYMENT_SANDBOX_SECRET),
+        },
+    )
+    SandboxPayment.objects.filter(pk=payment.pk).update(callback_attempts=F("callback_attempts") + 1)
+    if not payment.callback_url.startswith(("http://", "https://")):
+        return False
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            delivered = 200 <= response.status < 300
+    except (urllib.error.URLError, TimeoutError, ConnectionError):
+        delivered = False
+    if delivered:
+        SandboxPayment.objects.filter(pk=payment.pk).update(callback_delivered_at=timezone.now())
+    return delivered
+
+
+@shared_task(name="payment_sandbox.callback_send", bind=True, max_retries=8, acks_late=True)
+def callback_send(self: Any, *, payment_id: str, **_kwargs: Any) -> None:
+    if not callback_deliver(payment_id=payment_id):
+        raise self.retry(countdown=min(30 * 2**self.request.retries, 3600), exc=CallbackNotDelivered(payment_id))

@@ -1,0 +1,138 @@
+"""The employer's account: a declaration posts its debit, a replacement the difference; credits
+settle the debit named by their reference first, then the oldest; posting twice posts once."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from stdnum import iso11649
+
+from contributions import ledger, services
+from contributions.declarations import declaration_submit
+from contributions.demo import demo_rates_seed
+from contributions.models import Allocation, Declaration, LedgerEntry
+from contributions.types import LineInput
+from tests.helpers import citizen_actor
+from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2026, 11, 10, 10, 0, tzinfo=datetime.UTC)
+# One employee line of 3,000.00 in 2026 (hand-worked with the demo rates):
+#   pension 207.00 + 256.50, health 106.50 + 114.00, unemployment 26.10 + 43.80,
+#   family 0 + 210.00, work injury 0 + 9.00 → 339.60 + 633.30 = 972.90
+# and of 2,000.00: 138.00 + 171.00, 71.00 + 76.00, 17.40 + 29.20, 0 + 140.00, 0 + 6.00 → 648.60
+LINE_3000 = Decimal("972.90")
+LINE_2000 = Decimal("648.60")
+
+
+@pytest.fixture
+def employer(settings):
+    settings.DECLARATION_DUE_DAY = 15
+    demo_rates_seed()
+    enterprise = EnterpriseFactory()
+    declarant = UserFactory()
+    representation(declarant, enterprise, "declarant")
+    actor = citizen_actor(declarant, enterprise_ids=frozenset({enterprise.pk}))
+    staff = [PersonFactory(), PersonFactory()]
+    for person in staff:
+        services.employment_hire(
+            actor=actor,
+            enterprise_id=enterprise.pk,
+            national_number=person.national_number,
+            worker_category="employee",
+            start_date=datetime.date(2026, 8, 1),
+            now=datetime.datetime(2026, 7, 20, tzinfo=datetime.UTC),
+        )
+    return {"enterprise": enterprise, "actor": actor, "staff": staff}
+
+
+def _declare(employer, period, wages, replace=False):
+    result = declaration_submit(
+        actor=employer["actor"],
+        enterprise_id=employer["enterprise"].pk,
+        period=period,
+        lines=[
+            LineInput(national_number=p.national_number, worker_category="employee", gross_wage=w, days_worked="20")
+            for p, w in zip(employer["staff"], wages, strict=False)
+        ],
+        replace=replace,
+        channel="form",
+        now=NOW,
+    )
+    assert result.accepted, result.anomalies
+    return Declaration.objects.get(pk=result.declaration_id)
+
+
+def _pay(employer, amount, reference="", source="bank:1"):
+    return ledger.credit_post(
+        enterprise_id=employer["enterprise"].pk,
+        amount=Decimal(amount),
+        payment_reference=reference,
+        source=source,
+        booked_on=NOW.date(),
+        now=NOW,
+    )
+
+
+def _settled(entry):
+    return sum((a.amount for a in Allocation.objects.filter(debit=entry)), Decimal("0.00"))
+
+
+def test_a_declaration_posts_its_debit_with_a_structured_reference_and_due_date(employer):
+    declaration = _declare(employer, "2026-10", ["3000.00", "3000.00"])
+
+    entry = LedgerEntry.objects.get()
+    assert (entry.kind, entry.amount, entry.period, entry.due_on) == (
+        "declaration",
+        2 * LINE_3000,
+        "2026-10",
+        datetime.date(2026, 11, 15),
+    )
+    assert entry.declaration_id == declaration.pk
+    assert iso11649.is_valid(entry.payment_reference)
+    assert entry.payment_reference.endswith(employer["enterprise"].enterprise_number + "D202610")
+
+
+def test_a_replacement_posts_the_difference_both_ways(employer):
+    _declare(employer, "2026-10", ["3000.00", "3000.00"])
+    _declare(employer, "2026-10", ["3000.00", "2000.00"], replace=True)
+    _declare(employer, "2026-10", ["3000.00", "3000.00"], replace=True)
+
+    assert list(LedgerEntry.objects.order_by("pk").values_list("kind", "amount")) == [
+        ("declaration", Decimal("1945.80")),
+        ("correction", Decimal("-324.30")),
+        ("correction", Decimal("324.30")),
+    ]
+    references = set(LedgerEntry.objects.values_list("payment_reference", flat=True))
+    assert len(references) == 1
+
+
+def test_a_credit_settles_the_debit_it_names_then_the_oldest(employer):
+    september = LedgerEntry.objects.get(declaration=_declare(employer, "2026-09", ["3000.00"]))
+    october = LedgerEntry.objects.get(declaration=_declare(employer, "2026-10", ["2000.00"]))
+
+    _pay(employer, "700.00", reference=october.payment_reference, source="bank:1")
+    assert (_settled(september), _settled(october)) == (Decimal("51.40"), LINE_2000)
+
+    _pay(employer, "100.00", source="bank:2")  # no reference: the oldest first
+    assert _settled(september) == Decimal("151.40")
+
+
+def test_credit_left_over_settles_the_next_debit_when_it_is_posted(employer):
+    _pay(employer, "1000.00", source="bank:early")
+    debit = LedgerEntry.objects.get(declaration=_declare(employer, "2026-10", ["3000.00"]))
+    assert _settled(debit) == LINE_3000
+
+
+def test_the_same_source_is_credited_once(employer):
+    debit = LedgerEntry.objects.get(declaration=_declare(employer, "2026-10", ["3000.00"]))
+    assert _pay(employer, "500.00", source="payment:7") is True
+    assert _pay(employer, "500.00", source="payment:7") is False
+    assert LedgerEntry.objects.filter(kind="payment").count() == 1
+    assert _settled(debit) == Decimal("500.00")
+
+
+def test_a_zero_declaration_posts_nothing(employer):
+    _declare(employer, "2026-10", ["0.00"])
+    assert not LedgerEntry.objects.exists()
