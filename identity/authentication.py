@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
+from rest_framework.throttling import SimpleRateThrottle
 
 from identity import services
 from identity.types import ApiCredential
@@ -31,16 +33,32 @@ def machine_actor(credential: ApiCredential) -> Actor:
     )
 
 
+class _FailedAuthenticationThrottle(SimpleRateThrottle):
+    """Wrong keys, per client address: authentication runs before the views' throttles, so
+    key guessing is limited here."""
+
+    scope = "failed_authentication"
+
+    def get_rate(self) -> str:
+        return str(settings.API_THROTTLE_RATES["failed_authentication"])
+
+    def get_cache_key(self, request: Request, view: Any) -> str:
+        return f"throttle_api_failed_authentication_{self.get_ident(request)}"
+
+
 class ApiKeyAuthentication(BaseAuthentication):
     def authenticate(self, request: Request) -> tuple[Actor, ApiCredential] | None:
         header = get_authorization_header(request).decode("latin-1")
         if not header:
             return None
         scheme, _space, key = header.partition(" ")
-        if scheme.lower() != "bearer" or not key.strip():
-            raise exceptions.AuthenticationFailed
-        credential = services.api_key_authenticate(key=key.strip(), now=timezone.now())
+        credential = (
+            services.api_key_authenticate(key=key.strip(), now=timezone.now()) if scheme.lower() == "bearer" else None
+        )
         if credential is None:
+            throttle = _FailedAuthenticationThrottle()
+            if not throttle.allow_request(request, None):  # type: ignore[arg-type]  # the view is not used
+                raise exceptions.Throttled(wait=throttle.wait())
             raise exceptions.AuthenticationFailed
         return machine_actor(credential), credential
 

@@ -7,8 +7,9 @@ from portal.core.actor import Actor, LevelOfAssurance
 
 
 def can_view_representatives(*, actor: Actor, enterprise_id: int) -> bool:
-    """Representatives of the enterprise. (Staff work in the back office, with its permissions.)"""
-    return enterprise_id in actor.enterprise_ids
+    """Representatives of the enterprise (people: an API key is not one). Staff work in the back
+    office, with its permissions."""
+    return not actor.is_machine and enterprise_id in actor.enterprise_ids
 
 
 def can_manage_representatives(*, actor: Actor, actor_role: str | None) -> bool:

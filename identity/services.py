@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
+import re
 import secrets
 from typing import TYPE_CHECKING
 
@@ -318,6 +319,7 @@ def bank_account_set(*, actor: Actor, person_id: int, iban: str, holder_name: st
 # characters of secret (256 bits).
 API_KEY_PREFIX = "gch_"
 _API_KEY_USE_RECORDED_EVERY = datetime.timedelta(minutes=1)
+_API_KEY_FORMAT = re.compile(r"^gch_[0-9a-f]{12}\.[A-Za-z0-9_-]{20,64}$")
 
 
 def _api_key_digest(key: str) -> str:
@@ -377,9 +379,9 @@ def api_key_revoke(*, actor: Actor, enterprise_id: int, api_key_id: int, now: da
 def api_key_authenticate(*, key: str, now: datetime.datetime) -> ApiCredential | None:
     """The credential of a presented key, or None (unknown, malformed or revoked). Records when
     the key was last used, at most once a minute."""
-    prefix, dot, _secret = key.partition(".")
-    if not dot or not prefix.startswith(API_KEY_PREFIX) or len(key) > 100:
+    if not _API_KEY_FORMAT.match(key):
         return None
+    prefix = key.split(".", 1)[0]
     row = (
         ApiKey.objects.filter(prefix=prefix, revoked_at__isnull=True)
         .values_list("pk", "enterprise_id", "scopes", "digest", "last_used_at")

@@ -155,6 +155,9 @@ def bank_account(request: HttpRequest) -> HttpResponse:
     )
 
 
+_NEW_API_KEY_SESSION_KEY = "new_api_key"
+
+
 def _administered_enterprise_or_404(request: HttpRequest, enterprise_id: int) -> selectors.EnterpriseSummary:
     """API keys are the administrators' business: to anyone else the page does not exist."""
     enterprise = _enterprise_or_404(request, enterprise_id)
@@ -171,7 +174,9 @@ def api_keys(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     enterprise = _administered_enterprise_or_404(request, enterprise_id)
     can_manage = policies.can_manage_representatives(actor=actor, actor_role=EnterpriseRole.ADMINISTRATOR)
     form = ApiKeyForm(request.POST or None)
-    new_key = ""
+    # A new key is put in the session once and shown on the page the creation redirects to: a
+    # reload neither creates a second key nor shows this one again.
+    new_key = request.session.pop(_NEW_API_KEY_SESSION_KEY, "") if request.method == "GET" else ""
     if request.method == "POST" and form.is_valid():
         try:
             _key_id, new_key = services.api_key_create(
@@ -186,7 +191,8 @@ def api_keys(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         except IdentityError as error:
             form.add_error(None, error.message)
         else:
-            form = ApiKeyForm()
+            request.session[_NEW_API_KEY_SESSION_KEY] = new_key
+            return redirect("identity:api_keys", enterprise_id=enterprise_id)
     response = render(
         request,
         "identity/api_keys.html",
@@ -198,7 +204,7 @@ def api_keys(request: HttpRequest, enterprise_id: int) -> HttpResponse:
             "can_manage": can_manage,
             "new_key": new_key,
         },
-        status=400 if request.method == "POST" and not new_key else 200,
+        status=400 if request.method == "POST" else 200,
     )
     # The key is on this page only: keep it out of every cache and the browser's history store.
     response["Cache-Control"] = "no-store"

@@ -1,7 +1,8 @@
 """The OpenAPI schema's list of error codes, and the API documentation page's data.
 
-Every code an API answer can carry is documented in the schema (the ``Error`` component's
-``code`` enum, with its message in French and English under ``x-messages``) and on the page.
+Every code an API answer can carry is documented in the schema — the ``Error`` component's
+``code`` (what happened to the request) and ``errors[].code`` (each anomaly, by line and field),
+each enum with its messages in French and English under ``x-messages`` — and on the page.
 """
 
 from __future__ import annotations
@@ -12,28 +13,33 @@ from django.utils import translation
 from drf_spectacular.generators import SchemaGenerator
 
 from contributions.types import ANOMALY_MESSAGES, EMPLOYMENT_ERROR_MESSAGES
-from portal.core.api import API_ERROR_MESSAGES
+from portal.core.api import API_ERROR_MESSAGES, VALIDATION_CODES
 
-ERROR_MESSAGES = {**API_ERROR_MESSAGES, **ANOMALY_MESSAGES, **EMPLOYMENT_ERROR_MESSAGES}
+ITEM_MESSAGES = {**ANOMALY_MESSAGES, **EMPLOYMENT_ERROR_MESSAGES, **VALIDATION_CODES}
+ERROR_MESSAGES = {**API_ERROR_MESSAGES, **ITEM_MESSAGES}
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
 
 def document_error_codes(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     """A drf-spectacular post-processing hook."""
-    messages = {}
-    for code, message in sorted(ERROR_MESSAGES.items()):
-        entry = {}
-        for language in ("fr", "en"):
-            with translation.override(language):
-                entry[language] = str(message)
-        messages[code] = entry
-    enum = result.get("components", {}).get("schemas", {}).get("ErrorCodeEnum")
-    if enum is not None:
-        enum["description"] = (
-            "Stable error codes (their messages in French and English are under x-messages):\n\n"
-            + "\n".join(f"* `{code}` — {entry['en']}" for code, entry in messages.items())
-        )
-        enum["x-messages"] = messages
+    for name, catalogue, what in (
+        ("ErrorCodeEnum", API_ERROR_MESSAGES, "What happened to the request"),
+        ("ErrorItemCodeEnum", ITEM_MESSAGES, "Each anomaly, by line and field"),
+    ):
+        messages = {}
+        for code, message in sorted(catalogue.items()):
+            entry = {}
+            for language in ("fr", "en"):
+                with translation.override(language):
+                    entry[language] = str(message)
+            messages[code] = entry
+        enum = result.get("components", {}).get("schemas", {}).get(name)
+        if enum is not None:
+            enum["description"] = (
+                f"{what}: stable codes (their messages in French and English are under x-messages):\n\n"
+                + "\n".join(f"* `{code}` — {entry['en']}" for code, entry in messages.items())
+            )
+            enum["x-messages"] = messages
     return result
 
 

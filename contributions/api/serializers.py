@@ -7,15 +7,19 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from contributions.types import ANOMALY_MESSAGES, EMPLOYMENT_ERROR_MESSAGES, Branch, Severity, WorkerCategory
-from portal.core.api import API_ERROR_MESSAGES
+from portal.core.api import API_ERROR_MESSAGES, VALIDATION_CODES
 
-ERROR_CODES = sorted({*API_ERROR_MESSAGES, *ANOMALY_MESSAGES, *EMPLOYMENT_ERROR_MESSAGES})
+ERROR_CODES = sorted(API_ERROR_MESSAGES)
+ERROR_ITEM_CODES = sorted({*ANOMALY_MESSAGES, *EMPLOYMENT_ERROR_MESSAGES, *VALIDATION_CODES})
 
 
 class ErrorItemSerializer(serializers.Serializer):
     line = serializers.IntegerField(allow_null=True, help_text=_("Line number in the request (1 for the first)."))
     field = serializers.CharField(help_text=_("The field concerned, e.g. gross_wage or lines.3.days_worked."))
-    code = serializers.CharField(help_text=_("A stable anomaly code (see the list of codes)."))
+    code = serializers.ChoiceField(
+        choices=[(code, code) for code in ERROR_ITEM_CODES],
+        help_text=_("A stable anomaly code (see the list of codes)."),
+    )
     severity = serializers.ChoiceField(choices=Severity.choices)
     message = serializers.CharField(help_text=_("In the request's language (Accept-Language: fr or en)."))
 

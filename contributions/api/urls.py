@@ -1,33 +1,36 @@
-from django.urls import path
+from django.urls import re_path
 
 from contributions.api import views
+from portal.core.api import not_found
 
 urlpatterns = [
-    path("rates/", views.RatesApi.as_view(), name="api_rates"),
-    path("employers/", views.EmployerListApi.as_view(), name="api_employers"),
-    path(
-        "employers/<str:employer_number>/declarations/",
+    re_path(r"^rates/?$", views.RatesApi.as_view(), name="api_rates"),
+    re_path(r"^employers/?$", views.EmployerListApi.as_view(), name="api_employers"),
+    re_path(
+        r"^employers/(?P<employer_number>[^/]+)/declarations/?$",
         views.DeclarationListApi.as_view(),
         name="api_declarations",
     ),
-    path(
-        "employers/<str:employer_number>/declarations/<str:reference>/",
+    re_path(
+        r"^employers/(?P<employer_number>[^/]+)/declarations/(?P<reference>[^/]+)/?$",
         views.DeclarationDetailApi.as_view(),
         name="api_declaration",
     ),
-    path(
-        "employers/<str:employer_number>/employments/",
+    re_path(
+        r"^employers/(?P<employer_number>[^/]+)/employments/?$",
         views.EmploymentListApi.as_view(),
         name="api_employments",
     ),
-    path(
-        "employers/<str:employer_number>/employments/<int:employment_id>/termination/",
+    re_path(
+        r"^employers/(?P<employer_number>[^/]+)/employments/(?P<employment_id>[0-9]{1,18})/termination/?$",
         views.EmploymentTerminationApi.as_view(),
         name="api_employment_termination",
     ),
-    path(
-        "employers/<str:employer_number>/employments/<int:employment_id>/cancellation/",
+    re_path(
+        r"^employers/(?P<employer_number>[^/]+)/employments/(?P<employment_id>[0-9]{1,18})/cancellation/?$",
         views.EmploymentCancellationApi.as_view(),
         name="api_employment_cancellation",
     ),
+    # Anything else under the API answers a 404 in the API's error shape.
+    re_path(r"^.*$", not_found),
 ]

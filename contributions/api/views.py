@@ -55,7 +55,7 @@ _IDEMPOTENCY = OpenApiParameter(
     required=True,
     description=_(
         "A unique value per operation (e.g. a UUID). Sending the same key again answers the first "
-        "result without acting twice. Remembered for 7 days."
+        "result without acting twice. Remembered for IDEMPOTENCY_KEY_DAYS days (7 by default)."
     ),
 )
 _EMPLOYER = OpenApiParameter("employer_number", str, OpenApiParameter.PATH, description=_("The enterprise number."))
@@ -382,8 +382,9 @@ class EmploymentTerminationApi(APIView):
         responses={200: s.TerminationSerializer, **_POST_ERRORS},
         tags=["employments"],
     )
-    def post(self, request: Request, employer_number: str, employment_id: int) -> Response:
+    def post(self, request: Request, employer_number: str, employment_id: str) -> Response:
         enterprise_id = _employer(request, employer_number, ApiKeyScope.DECLARE)
+        employment = int(employment_id)
         data = s.TerminationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
 
@@ -391,7 +392,7 @@ class EmploymentTerminationApi(APIView):
             try:
                 late = services.employment_terminate(
                     actor=_actor(request),
-                    employment_id=employment_id,
+                    employment_id=employment,
                     end_date=data.validated_data["end_date"],
                     now=timezone.now(),
                     enterprise_id=enterprise_id,
@@ -400,7 +401,7 @@ class EmploymentTerminationApi(APIView):
                 raise ApiError("not_found", status.HTTP_404_NOT_FOUND) from None
             except EmploymentError as error:
                 return _refused(error)
-            body = {"id": employment_id, "end_date": data.validated_data["end_date"], "late": late}
+            body = {"id": employment, "end_date": data.validated_data["end_date"], "late": late}
             return 200, dict(s.TerminationSerializer(body).data)
 
         return idempotent(request, owner=_owner(request), handler=terminate)
@@ -419,18 +420,19 @@ class EmploymentCancellationApi(APIView):
         responses={200: s.EmploymentSerializer, **_POST_ERRORS},
         tags=["employments"],
     )
-    def post(self, request: Request, employer_number: str, employment_id: int) -> Response:
+    def post(self, request: Request, employer_number: str, employment_id: str) -> Response:
         enterprise_id = _employer(request, employer_number, ApiKeyScope.DECLARE)
+        employment = int(employment_id)
 
         def cancel() -> tuple[int, dict[str, Any]]:
             try:
                 services.employment_cancel(
-                    actor=_actor(request), employment_id=employment_id, now=timezone.now(), enterprise_id=enterprise_id
+                    actor=_actor(request), employment_id=employment, now=timezone.now(), enterprise_id=enterprise_id
                 )
             except services.NotFound:
                 raise ApiError("not_found", status.HTTP_404_NOT_FOUND) from None
             except EmploymentError as error:
                 return _refused(error)
-            return 200, _employment_body(enterprise_id, employment_id)
+            return 200, _employment_body(enterprise_id, employment)
 
         return idempotent(request, owner=_owner(request), handler=cancel)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import Http404
@@ -36,6 +37,7 @@ API_ERROR_MESSAGES = {
     "scope_missing": _("This API key may not do this: its scopes do not allow it."),
     "not_found": _("Not found, or not accessible with this API key."),
     "method_not_allowed": _("This method is not allowed here."),
+    "not_acceptable": _("This API answers in JSON only (Accept: application/json)."),
     "malformed_request": _("The request body is not valid JSON."),
     "unsupported_media_type": _("Send the request body as application/json."),
     "payload_too_large": _("The request body is too large."),
@@ -70,28 +72,44 @@ def error_body(code: str, errors: list[dict[str, Any]] | None = None, message: s
     return {"code": code, "message": message or str(API_ERROR_MESSAGES[code]), "errors": errors or []}
 
 
+def _item(path: str, code: str, message: str) -> dict[str, Any]:
+    """One validation error; an error inside ``lines`` names its line (1 for the first) and the
+    field within it, like the anomalies of the declaration checks."""
+    line = None
+    parts = path.split(".")
+    if len(parts) >= 3 and parts[0] == "lines" and parts[1].isdigit():
+        line, path = int(parts[1]) + 1, ".".join(parts[2:])
+    return {"line": line, "field": path, "code": code or "invalid", "severity": "error", "message": message}
+
+
 def _flatten(detail: Any, path: str = "") -> list[dict[str, Any]]:
-    """A serializer's nested errors as a flat list of {field, code, message}: ``lines.3.gross_wage``."""
+    """A serializer's nested errors as a flat list of documented items."""
     if isinstance(detail, dict):
         return [
             item for key, value in detail.items() for item in _flatten(value, f"{path}.{key}" if path else str(key))
         ]
     if isinstance(detail, list):
         if all(isinstance(item, exceptions.ErrorDetail) for item in detail):
-            return [
-                {"line": None, "field": path, "code": item.code or "invalid", "severity": "error", "message": str(item)}
-                for item in detail
-            ]
+            return [_item(path, str(item.code), str(item)) for item in detail]
         return [item for index, value in enumerate(detail) for item in _flatten(value, f"{path}.{index}")]
-    return [
-        {
-            "line": None,
-            "field": path,
-            "code": getattr(detail, "code", "invalid"),
-            "severity": "error",
-            "message": str(detail),
-        }
-    ]
+    return [_item(path, str(getattr(detail, "code", "invalid")), str(detail))]
+
+
+# The codes of ``errors[].code`` in a technical rejection (400): the checks of the request schema.
+VALIDATION_CODES = {
+    "required": _("This field is required."),
+    "null": _("This field may not be null."),
+    "blank": _("This field may not be blank."),
+    "invalid": _("This value is not valid."),
+    "invalid_choice": _("This value is not one of the allowed choices."),
+    "max_length": _("This value is too long."),
+    "min_length": _("This value is too short."),
+    "max_value": _("This value is too large."),
+    "min_value": _("This value is too small."),
+    "not_a_list": _("A list is expected."),
+    "empty": _("This list may not be empty."),
+    "not_a_dict": _("An object is expected."),
+}
 
 
 _STATUS_CODES = {
@@ -100,6 +118,7 @@ _STATUS_CODES = {
     exceptions.PermissionDenied: "scope_missing",
     exceptions.NotFound: "not_found",
     exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
     exceptions.ParseError: "malformed_request",
     exceptions.UnsupportedMediaType: "unsupported_media_type",
     exceptions.Throttled: "throttled",
@@ -116,6 +135,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(error_body("payload_too_large"), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
     if isinstance(exc, ApiError):
         return Response(error_body(exc.error_code, exc.errors), status=exc.status_code)
     response = drf_exception_handler(exc, context)
@@ -179,7 +200,7 @@ def idempotent(request: Request, *, owner: str, handler: Callable[[], tuple[int,
             owner=owner, key=key, defaults={"fingerprint": fingerprint, "created_at": timezone.now()}
         )
         if not created:
-            if record.fingerprint != fingerprint or record.status_code is None:
+            if record.fingerprint != fingerprint:
                 raise ApiError("idempotency_key_reused", status.HTTP_422_UNPROCESSABLE_ENTITY)
             return Response(record.body, status=record.status_code, headers={"Idempotent-Replayed": "true"})
         status_code, body = handler()
@@ -192,3 +213,10 @@ def idempotency_records_purge(*, now: datetime.datetime) -> int:
     horizon = now - datetime.timedelta(days=settings.IDEMPOTENCY_KEY_DAYS)
     deleted, _unused = IdempotencyRecord.objects.filter(created_at__lt=horizon).delete()
     return deleted
+
+
+def not_found(request: Any, *args: Any, **kwargs: Any) -> Any:
+    """Any other path under the API: a 404 in the documented shape, not an HTML page."""
+    from django.http import JsonResponse
+
+    return JsonResponse(error_body("not_found"), status=404)

@@ -331,10 +331,10 @@ def test_technical_rejections_answer_in_the_one_error_shape(world, body, content
 def test_schema_errors_name_the_field_path(world):
     response = _declare(world, lines=[{"national_number": "x"}])
     assert response.status_code == 400
-    assert {(e["field"], e["code"]) for e in response.json()["errors"]} == {
-        ("lines.0.worker_category", "required"),
-        ("lines.0.gross_wage", "required"),
-        ("lines.0.days_worked", "required"),
+    assert {(e["line"], e["field"], e["code"]) for e in response.json()["errors"]} == {
+        (1, "worker_category", "required"),
+        (1, "gross_wage", "required"),
+        (1, "days_worked", "required"),
     }
 
 
@@ -747,3 +747,74 @@ def test_every_endpoint_answers_the_employer_and_its_mandated_bureau(world, inde
     response = _call(method, path, bureau_key, body, "bureau")
 
     assert response.status_code in {"get": {200}, "post": {200, 201}}[method], response.json()
+
+
+# --- Every answer in the documented shape -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/api/v1/nothing/", 404), ("/api/v1/employers/x/employments/abc/termination/", 404), ("/api/v1/", 404)],
+)
+def test_unknown_paths_under_the_api_answer_json(world, path, status):
+    response = _call("get", path, world["key"])
+    assert response.status_code == status
+    assert response.json()["code"] == "not_found"
+
+
+def test_a_path_without_its_trailing_slash_is_served_not_redirected(world):
+    response = Client().post(
+        _declarations_url(world["enterprise"]).rstrip("/"),
+        json.dumps({"period": PERIOD, "lines": _lines(world)}),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {world['key']}", "Idempotency-Key": "slash"},
+    )
+    assert response.status_code == 201
+
+
+def test_asking_for_html_answers_406_in_json(world):
+    response = Client().get(
+        _declarations_url(world["enterprise"]),
+        headers={"Authorization": f"Bearer {world['key']}", "Accept": "text/html"},
+    )
+    assert response.status_code == 406
+    assert response.json()["code"] == "not_acceptable"
+
+
+def test_a_wage_beyond_what_can_be_stored_is_an_anomaly_not_a_server_error(world):
+    lines = _lines(world)
+    lines[0]["gross_wage"] = "1e20"
+    response = _declare(world, lines=lines)
+    assert response.status_code == 422
+    assert [(e["line"], e["code"]) for e in response.json()["errors"]] == [(1, "wage_too_large")]
+
+
+@pytest.mark.parametrize(
+    "key", ["gch_\x00.abc", "gch_000000000000." + "a" * 43 + "\x00", "gch_ZZZZZZZZZZZZ." + "a" * 43]
+)
+def test_a_malformed_key_is_refused_without_reaching_the_database(world, key, django_assert_max_num_queries):
+    with django_assert_max_num_queries(0):
+        response = Client().get(_declarations_url(world["enterprise"]), headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 401
+
+
+def test_wrong_keys_are_throttled_per_address_and_a_forged_forwarded_for_does_not_help(world, settings):
+    settings.API_THROTTLE_RATES = {
+        **settings.API_THROTTLE_RATES,
+        "failed_authentication": "3/min",
+        "anonymous": "2/min",
+    }
+    answers = [
+        Client()
+        .get(
+            _declarations_url(world["enterprise"]),
+            headers={"Authorization": "Bearer gch_000000000000." + "a" * 43, "X-Forwarded-For": f"10.0.0.{index}"},
+        )
+        .status_code
+        for index in range(5)
+    ]
+    assert answers == [401, 401, 401, 429, 429]
+    rates = [
+        Client().get("/api/v1/rates/", headers={"X-Forwarded-For": f"10.0.1.{index}"}).status_code for index in range(3)
+    ]
+    assert rates == [200, 200, 429]

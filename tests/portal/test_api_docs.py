@@ -9,7 +9,7 @@ from django.test import Client
 from drf_spectacular.validation import validate_schema
 
 from contributions.types import ANOMALY_MESSAGES, EMPLOYMENT_ERROR_MESSAGES
-from portal.core.api import API_ERROR_MESSAGES
+from portal.core.api import API_ERROR_MESSAGES, VALIDATION_CODES
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,8 @@ OPERATIONS = {
     "employments_terminate",
     "employments_cancel",
 }
-ALL_CODES = {*API_ERROR_MESSAGES, *ANOMALY_MESSAGES, *EMPLOYMENT_ERROR_MESSAGES}
+ITEM_CODES = {*ANOMALY_MESSAGES, *EMPLOYMENT_ERROR_MESSAGES, *VALIDATION_CODES}
+ALL_CODES = {*API_ERROR_MESSAGES, *ITEM_CODES}
 
 
 def _schema(language="en", fmt=None):
@@ -46,10 +47,11 @@ def test_the_schema_is_valid_openapi_and_documents_every_operation():
 
 
 def test_the_schema_lists_every_error_code_with_its_messages():
-    enum = _schema(fmt="json")["components"]["schemas"]["ErrorCodeEnum"]
-    assert set(enum["enum"]) == ALL_CODES
-    assert set(enum["x-messages"]) == ALL_CODES
-    assert enum["x-messages"]["wage_negative"] == {
+    schemas = _schema(fmt="json")["components"]["schemas"]
+    enum, items = schemas["ErrorCodeEnum"], schemas["ErrorItemCodeEnum"]
+    assert set(enum["enum"]) == set(enum["x-messages"]) == set(API_ERROR_MESSAGES)
+    assert set(items["enum"]) == set(items["x-messages"]) == ITEM_CODES
+    assert items["x-messages"]["wage_negative"] == {
         "fr": "Le salaire brut ne peut pas être négatif.",
         "en": "The gross wage cannot be negative.",
     }
