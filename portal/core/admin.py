@@ -3,9 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from portal.core.models import AccessRecord
+from portal.core.documents import document_revoke
+from portal.core.models import AccessRecord, VerifiableDocument
 
 
 @admin.register(AccessRecord)
@@ -26,3 +30,32 @@ class AccessRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(VerifiableDocument)
+class VerifiableDocumentAdmin(admin.ModelAdmin):
+    """Issued documents, read-only; staff may only withdraw one (its code stops verifying)."""
+
+    list_display = ["issued_at", "kind", "code_prefix", "holder_name_masked", "valid_until", "revoked_at"]
+    list_filter = ["kind", "subject_type"]
+    search_fields = ["=code_prefix", "=subject_id"]
+    date_hierarchy = "issued_at"
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("core.change_verifiabledocument")
+
+    @admin.action(description=_("Revoke the selected documents"), permissions=["revoke"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[VerifiableDocument]) -> None:
+        now = timezone.now()
+        revoked = sum(document_revoke(document_id=pk, now=now) for pk in queryset.values_list("pk", flat=True))
+        self.message_user(request, _("Documents revoked: %(count)d.") % {"count": revoked})

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.types import AccessPurpose
+from portal.core.types import AccessPurpose, DocumentKind, DocumentSubject
 
 
 class AccessRecord(models.Model):
@@ -61,3 +61,50 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner}:{self.key}"
+
+
+class VerifiableDocument(models.Model):
+    """A document the portal issued, that anyone holding its verification code can check on the
+    public verification page. Neither the code nor the holder's full name is stored: only the
+    SHA-256 of the normalised code (a leak gives no valid code), its first characters to help
+    staff find a document, and the masked name the verification page shows."""
+
+    kind = models.CharField(_("kind"), max_length=40, choices=DocumentKind.choices)
+    code_digest = models.CharField(_("digest of the verification code"), max_length=64, unique=True)
+    code_prefix = models.CharField(_("start of the verification code"), max_length=4)
+    issued_at = models.DateTimeField(_("issued at"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    holder_name_masked = models.CharField(_("holder (masked)"), max_length=200)
+    # Whom the document is about, as plain values: the shared kernel holds no key to a domain app.
+    subject_type = models.CharField(_("subject type"), max_length=40, choices=DocumentSubject.choices)
+    subject_id = models.BigIntegerField(_("subject id"))
+    content_sha256 = models.CharField(_("SHA-256 of the document"), max_length=64, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("verifiable document")
+        verbose_name_plural = _("verifiable documents")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(code_digest__regex=r"^[0-9a-f]{64}$"), name="document_code_digest_sha256"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(content_sha256="") | models.Q(content_sha256__regex=r"^[0-9a-f]{64}$"),
+                name="document_content_sha256",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id", "-issued_at"], name="document_subject_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.code_prefix}…"

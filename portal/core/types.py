@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -37,3 +39,34 @@ class AccessPurpose(models.TextChoices):
     BANK_ACCOUNT_VIEW = "bank_account_view", _("Bank account consulted")
     BANK_ACCOUNT_CHANGE = "bank_account_change", _("Bank account changed")
     ASSISTED_VIEW = "assisted_view", _("File opened by staff at the counter, with you")
+
+
+class DocumentKind(models.TextChoices):
+    """The documents the portal issues with a verification code (portal.core.documents)."""
+
+    COMPLIANCE_CERTIFICATE = "compliance_certificate", _("Compliance certificate (contributions)")
+    CONTRIBUTION_STATEMENT = "contribution_statement", _("Contribution statement")
+
+
+class DocumentSubject(models.TextChoices):
+    """Whom an issued document is about: the holder's name is masked accordingly."""
+
+    PERSON = "person", _("person")
+    ENTERPRISE = "enterprise", _("enterprise")
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    """All that the public verification of a code ever tells: what the document is, when it was
+    issued, until when it is valid, and the holder's masked name."""
+
+    kind: str
+    issued_at: datetime.datetime
+    valid_until: datetime.date | None
+    is_valid_now: bool
+    revoked: bool
+    holder_name_masked: str
+
+    @property
+    def kind_label(self) -> str:
+        return str(DocumentKind(self.kind).label) if self.kind in DocumentKind.values else self.kind

@@ -1,0 +1,175 @@
+"""Verifiable documents: the registry of what the portal issued, and the check of a code.
+
+Each issued document (a compliance certificate, a contribution statement…) gets a random
+verification code, printed on it in text and as a QR code. Anyone holding the code can check on
+the public verification page that the document is authentic and still valid; they learn its
+kind, its issue date, its validity and the holder's masked name — nothing more.
+
+The code is 24 symbols from an alphabet without look-alikes (no 0/O, 1/I/L), about 119 bits
+drawn by ``secrets``. Only its SHA-256 is stored, with the first group for staff to find a
+document: the 20 symbols left (about 99 bits) cannot be searched from a leaked digest, so a
+plain hash is enough and, unlike an HMAC keyed with ``SECRET_KEY``, the codes already printed
+survive a rotation of the key.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+import secrets
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from portal.core.models import VerifiableDocument
+from portal.core.types import DocumentKind, DocumentSubject, VerificationResult
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 24
+CODE_GROUP = 4
+# What a person may type between the symbols: spaces, hyphens and dashes of any kind.
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
+
+# Legal forms stay legible in a masked enterprise name: they say nothing about who it is.
+LEGAL_FORMS = frozenset(
+    {"ASBL", "BV", "CV", "COMMV", "EURL", "GIE", "NV", "SA", "SARL", "SAS", "SASU", "SC", "SCA", "SCI", "SCOMM"}
+    | {"SCRL", "SCS", "SE", "SNC", "SPRL", "SRL", "VOF", "VZW"}
+)
+_MASK = "***"
+
+
+def code_normalise(code: str) -> str | None:
+    """The code as stored (upper case, without separators), or None when it cannot be one."""
+    compact = _SEPARATORS.sub("", code).upper()
+    if len(compact) != CODE_LENGTH or any(symbol not in CODE_ALPHABET for symbol in compact):
+        return None
+    return compact
+
+
+def code_format(compact: str) -> str:
+    """``XXXX-XXXX-XXXX-XXXX-XXXX-XXXX``: groups of four, as printed and typed."""
+    return "-".join(compact[index : index + CODE_GROUP] for index in range(0, len(compact), CODE_GROUP))
+
+
+def code_digest(compact: str) -> str:
+    return hashlib.sha256(compact.encode("ascii")).hexdigest()
+
+
+def verification_page_url() -> str:
+    """The absolute address of the public verification page (printed on documents)."""
+    return f"{settings.SITE_URL.rstrip('/')}{reverse('portal:verify')}"
+
+
+def verification_url(code: str) -> str:
+    """The address that verifies ``code`` at once (what the QR code on a document holds)."""
+    return f"{verification_page_url()}?{urlencode({'code': code})}"
+
+
+def _word_mask(word: str, *, keep: int) -> str:
+    letters = [index for index, symbol in enumerate(word) if symbol.isalnum()]
+    if not letters:
+        return word  # "&", "-": nothing to hide
+    return word[: letters[min(keep, len(letters)) - 1] + 1] + _MASK
+
+
+def holder_name_mask(name: str, *, subject_type: str) -> str:
+    """The name as the verification page shows it: enough for someone who knows the holder to
+    recognise it, too little to learn it. A person keeps the initial of each name ("Marie
+    Dupont" → "M*** D***"); an enterprise the first half of each word, at most four letters,
+    and its legal form ("Boulangerie Dupont SRL" → "Boul*** Dup*** SRL"). Every masked word
+    ends with the same mark, whatever its length."""
+    masked = []
+    for word in name.split():
+        if subject_type != DocumentSubject.PERSON and word.strip(".,").replace(".", "").upper() in LEGAL_FORMS:
+            masked.append(word)
+            continue
+        parts: list[str] = []
+        for part in word.split("-"):
+            if not part:
+                parts.append(part)
+                continue
+            letters = sum(symbol.isalnum() for symbol in part)
+            keep = 1 if subject_type == DocumentSubject.PERSON else max(1, min(4, letters // 2))
+            parts.append(_word_mask(part, keep=keep))
+        masked.append("-".join(parts))
+    return " ".join(masked)
+
+
+def document_register(
+    *,
+    kind: str,
+    holder_name: str,
+    subject_type: str,
+    subject_id: int,
+    valid_until: datetime.date | None,
+    issued_by_id: int | None,
+    now: datetime.datetime,
+) -> tuple[int, str]:
+    """Register a document about to be issued; returns its id and its verification code,
+    formatted, in clear — the only time the code exists outside the document itself. The
+    caller renders the document with the code, then records its hash with
+    ``document_set_content_hash`` (in the same transaction, so that a failed rendering leaves
+    no document behind)."""
+    if kind not in DocumentKind.values:
+        raise ValueError(f"unknown document kind: {kind!r}")
+    if subject_type not in DocumentSubject.values:
+        raise ValueError(f"unknown document subject: {subject_type!r}")
+    if valid_until is not None and valid_until < timezone.localdate(now):
+        raise ValueError("a document cannot expire before it is issued")
+    compact = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    document = VerifiableDocument.objects.create(
+        kind=kind,
+        code_digest=code_digest(compact),
+        code_prefix=compact[:CODE_GROUP],
+        issued_at=now,
+        valid_until=valid_until,
+        holder_name_masked=holder_name_mask(holder_name, subject_type=subject_type)[:200],
+        subject_type=subject_type,
+        subject_id=subject_id,
+        issued_by_id=issued_by_id,
+    )
+    return document.pk, code_format(compact)
+
+
+def document_set_content_hash(*, document_id: int, content: bytes) -> str:
+    """Record the SHA-256 of the issued file (a verifier may compare it with the file they were
+    given); returns it. Set once: a document's content never changes afterwards."""
+    digest = hashlib.sha256(content).hexdigest()
+    updated = VerifiableDocument.objects.filter(pk=document_id, content_sha256="").update(content_sha256=digest)
+    if not updated:
+        raise LookupError(f"no document {document_id} waiting for its content")
+    return digest
+
+
+def document_revoke(*, document_id: int, now: datetime.datetime) -> bool:
+    """Withdraw a document: its code no longer verifies. Returns whether this call revoked it."""
+    return bool(VerifiableDocument.objects.filter(pk=document_id, revoked_at__isnull=True).update(revoked_at=now))
+
+
+def document_verify(*, code: str, now: datetime.datetime) -> VerificationResult | None:
+    """What the document of ``code`` may tell anyone, or None when no document has this code.
+    A revoked or expired document is found, marked not valid: the page decides what to show."""
+    compact = code_normalise(code)
+    if compact is None:
+        return None
+    document = (
+        VerifiableDocument.objects.filter(code_digest=code_digest(compact))
+        .only("kind", "issued_at", "valid_until", "revoked_at", "holder_name_masked", "content_sha256")
+        .first()
+    )
+    # A document whose rendering has not completed was never handed to anyone.
+    if document is None or not document.content_sha256:
+        return None
+    revoked = document.revoked_at is not None and document.revoked_at <= now
+    expired = document.valid_until is not None and timezone.localdate(now) > document.valid_until
+    return VerificationResult(
+        kind=document.kind,
+        issued_at=document.issued_at,
+        valid_until=document.valid_until,
+        is_valid_now=not revoked and not expired and document.issued_at <= now,
+        revoked=revoked,
+        holder_name_masked=document.holder_name_masked,
+    )
