@@ -30,6 +30,8 @@ from portal.core.periods import Period
 
 # A wage more than this far (relative) from the average of the previous three months is flagged.
 WAGE_DEVIATION = Decimal("0.5")
+# The largest monthly wage a line may declare (what the amounts' columns hold, with room to sum).
+WAGE_MAX = Decimal("9999999.99")
 
 
 def _error(code: str, line: int | None = None, field: str = "") -> Anomaly:
@@ -93,6 +95,8 @@ def declaration_submit(
             anomalies.append(_error("wage_invalid", number, "gross_wage"))
         elif wage < 0:
             anomalies.append(_error("wage_negative", number, "gross_wage"))
+        elif wage > WAGE_MAX:
+            anomalies.append(_error("wage_too_large", number, "gross_wage"))
         days = _integer(line.days_worked)
         if days is None:
             anomalies.append(_error("days_invalid", number, "days_worked"))

@@ -15,9 +15,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Sum
+from django.utils import timezone
 from stdnum.iso7064 import mod_97_10
 
 from contributions.models import Allocation, Declaration, EntryKind, LedgerEntry
+from identity.selectors import enterprise_summaries
+from portal.core.money import round_half_up
 from portal.core.periods import Period
 
 # Lock namespace of the ledger (pg_advisory_xact_lock's two-key form).
@@ -148,3 +151,122 @@ def _allocate(*, enterprise_id: int, now: datetime.datetime) -> None:
             left[debit_id] -= share
             available -= share
     Allocation.objects.bulk_create(allocations)
+
+
+def _insert_new(entries: list[LedgerEntry]) -> int:
+    """Insert the entries whose source is not posted yet (a concurrent run's are skipped by the
+    unique constraint); returns how many this call posted."""
+    posted = set(LedgerEntry.objects.filter(source__in=[e.source for e in entries]).values_list("source", flat=True))
+    fresh = [entry for entry in entries if entry.source not in posted]
+    LedgerEntry.objects.bulk_create(fresh, ignore_conflicts=True)
+    return len(fresh)
+
+
+def _allocate_where_credit_is_left(enterprise_ids: list[int], now: datetime.datetime) -> None:
+    """After debits were posted in bulk: settle them from credit left over, for the few
+    enterprises that have some (one query to find them)."""
+    with_credit = (
+        LedgerEntry.objects.filter(enterprise_id__in=enterprise_ids, amount__lt=0)
+        .annotate(given=Sum("allocations_given__amount", default=_ZERO))
+        .filter(given__lt=-F("amount"))
+        .values_list("enterprise_id", flat=True)
+        .distinct()
+    )
+    for enterprise_id in sorted(set(with_credit)):
+        with transaction.atomic():
+            _lock(enterprise_id)
+            _allocate(enterprise_id=enterprise_id, now=now)
+
+
+def penalties_post(*, enterprises: dict[int, str], period: Period, amount: Decimal, now: datetime.datetime) -> int:
+    """The late-filing penalty of ``period`` for each enterprise (id → enterprise number), once
+    per enterprise and period, in one insert. Returns how many were posted."""
+    if amount <= 0 or not enterprises:
+        return 0
+    booked_on = timezone.localdate(now)
+    created = _insert_new(
+        [
+            LedgerEntry(
+                enterprise_id=enterprise_id,
+                kind=EntryKind.PENALTY,
+                amount=amount,
+                booked_on=booked_on,
+                due_on=booked_on + datetime.timedelta(days=settings.PENALTY_PAYMENT_DAYS),
+                period=str(period),
+                payment_reference=structured_reference(enterprise_number=number, letter="L", period=period),
+                source=f"penalty:{enterprise_id}:{period}",
+                created_at=now,
+            )
+            for enterprise_id, number in enterprises.items()
+        ]
+    )
+    _allocate_where_credit_is_left(list(enterprises), now)
+    return created
+
+
+_DAILY_OVERDUE_SQL = """
+WITH days AS (
+    SELECT day::date AS day FROM generate_series(%(first)s::date, %(last)s::date, interval '1 day') AS day
+),
+open_debits AS (
+    SELECT e.id, e.enterprise_id, e.amount, e.due_on
+    FROM contributions_ledgerentry e
+    WHERE e.amount > 0
+      AND e.kind IN ('declaration', 'correction', 'penalty')
+      AND e.due_on < %(last)s
+      AND e.amount > COALESCE((
+          SELECT SUM(a.amount) FROM contributions_allocation a
+          JOIN contributions_ledgerentry c ON c.id = a.credit_id
+          WHERE a.debit_id = e.id AND c.booked_on < %(first)s
+      ), 0)
+)
+SELECT b.enterprise_id, SUM(GREATEST(b.amount - COALESCE(paid.total, 0), 0))
+FROM open_debits b
+JOIN days ON days.day > b.due_on
+LEFT JOIN LATERAL (
+    SELECT SUM(a.amount) AS total FROM contributions_allocation a
+    JOIN contributions_ledgerentry c ON c.id = a.credit_id
+    WHERE a.debit_id = b.id AND c.booked_on < days.day
+) AS paid ON TRUE
+GROUP BY b.enterprise_id
+"""
+
+
+def interest_post(*, month: Period, now: datetime.datetime) -> int:
+    """Late-payment interest of one month, for every enterprise at once: per day, the overdue
+    part of each debit (what its payments booked before that day left) × the yearly rate / 365,
+    summed over the month and rounded once; posted once per enterprise and month. Returns how
+    many entries were posted."""
+    rate = Decimal(str(settings.LATE_INTEREST_YEARLY_RATE))
+    with connection.cursor() as cursor:
+        cursor.execute(_DAILY_OVERDUE_SQL, {"first": month.first_day, "last": month.last_day})
+        daily = {enterprise_id: Decimal(total) for enterprise_id, total in cursor.fetchall() if total}
+    amounts = {
+        enterprise_id: amount
+        for enterprise_id, total in daily.items()
+        if (amount := round_half_up(total * rate / Decimal(365))) >= Decimal(str(settings.LATE_INTEREST_MINIMUM))
+    }
+    if not amounts:
+        return 0
+    numbers = {e.id: e.enterprise_number for e in enterprise_summaries(enterprise_ids=list(amounts))}
+    booked_on = timezone.localdate(now)
+    created = _insert_new(
+        [
+            LedgerEntry(
+                enterprise_id=enterprise_id,
+                kind=EntryKind.INTEREST,
+                amount=amount,
+                booked_on=booked_on,
+                due_on=booked_on + datetime.timedelta(days=settings.PENALTY_PAYMENT_DAYS),
+                period=str(month),
+                payment_reference=structured_reference(
+                    enterprise_number=numbers[enterprise_id], letter="I", period=month
+                ),
+                source=f"interest:{enterprise_id}:{month}",
+                created_at=now,
+            )
+            for enterprise_id, amount in amounts.items()
+        ]
+    )
+    _allocate_where_credit_is_left(list(amounts), now)
+    return created

@@ -4,23 +4,26 @@ The declaration of a period is due on ``DECLARATION_DUE_DAY`` of the following m
 day has passed, every enterprise that employed someone during the period and has no declaration
 in force for it is reminded, once: a ``DeclarationReminder`` row per enterprise and period, under
 a unique constraint, is written in the same transaction as the notifications, and only the rows
-this run inserted are told. A second run, or two runs at once, tell no one twice.
+this run inserted are told and charged the late-filing penalty (``LATE_FILING_PENALTY``). A
+second run, or two runs at once, tell and charge no one twice.
 """
 
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from contributions import ledger
 from contributions.models import DeclarationReminder
 from contributions.selectors import enterprises_without_declaration
-from identity.selectors import enterprise_names
+from identity.selectors import enterprise_summaries
 from identity.types import EnterpriseRole
-from notifications.selectors import recipients_for_enterprise
+from notifications.selectors import recipients_for_enterprises
 from notifications.services import notify
 from portal.core.periods import Period
 
@@ -49,10 +52,19 @@ def declarations_remind_missing(*, now: datetime.datetime) -> int:
         reminded = _reminders_insert(
             enterprise_ids=enterprises_without_declaration(period=period), period=period, now=now
         )
-        names = enterprise_names(enterprise_ids=reminded)
+        summaries = enterprise_summaries(enterprise_ids=reminded)
+        names = {summary.id: summary.name for summary in summaries}
+        # The late-filing penalty, once per enterprise and period, with the reminder.
+        ledger.penalties_post(
+            enterprises={summary.id: summary.enterprise_number for summary in summaries},
+            period=period,
+            amount=Decimal(settings.LATE_FILING_PENALTY),
+            now=now,
+        )
+        recipients = recipients_for_enterprises(enterprise_ids=reminded, roles=REMINDED_ROLES)
         for enterprise_id in reminded:
             notify(
-                recipients=recipients_for_enterprise(enterprise_id=enterprise_id, roles=REMINDED_ROLES),
+                recipients=recipients.get(enterprise_id, []),
                 event="declaration_missing",
                 context={
                     "enterprise_name": names.get(enterprise_id, ""),

@@ -8,7 +8,8 @@ from typing import Any
 from celery import shared_task
 from django.utils import timezone
 
-from contributions import payments, reminders
+from contributions import ledger, payments, reminders
+from portal.core.periods import Period
 
 logger = logging.getLogger(__name__)
 
@@ -23,3 +24,11 @@ def declarations_remind_missing(**_kwargs: Any) -> None:
 def payments_reconcile(**_kwargs: Any) -> None:
     settled = payments.payments_reconcile(now=timezone.now())
     logger.info("pending payments reconciled", extra={"count": settled})
+
+
+@shared_task(name="contributions.interest_post")
+def interest_post(**_kwargs: Any) -> None:
+    """The interest of the month that ended (safe to run twice: one entry per enterprise and month)."""
+    now = timezone.now()
+    posted = ledger.interest_post(month=Period.of(timezone.localdate(now)).previous(), now=now)
+    logger.info("late-payment interest posted", extra={"count": posted})

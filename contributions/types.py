@@ -111,6 +111,7 @@ ANOMALY_MESSAGES = {
     "category_unknown": _("Unknown worker category."),
     "wage_invalid": _("The gross wage must be an amount with at most two decimals."),
     "wage_negative": _("The gross wage cannot be negative."),
+    "wage_too_large": _("The gross wage is too large: at most 9,999,999.99 a month."),
     "days_invalid": _("The days worked must be a whole number."),
     "days_outside_month": _("The days worked must be between 0 and the number of days of the month."),
     "rates_missing": _("No contribution rate is in force for this category and period."),
@@ -176,3 +177,56 @@ class PeriodPaymentStatus(models.TextChoices):
     PAID = "paid", _("paid")
     NOT_YET_DUE = "not_yet_due", _("not yet due")
     OVERDUE = "overdue", _("overdue")
+
+
+class RecordStatus(models.TextChoices):
+    """A month of a person's contribution record, for one employer."""
+
+    PAID = "paid", _("declared and paid")
+    NOT_YET_DUE = "not_yet_due", _("not yet due")
+    DECLARED_NOT_PAID = "declared_not_paid", _("declared, not paid by the employer")
+    NOT_DECLARED = "not_declared", _("worked, not declared by the employer")
+
+
+# Why a bank statement is refused, or a staff decision on a bank transfer: stable codes, FR/EN messages.
+BANK_STATEMENT_ERROR_MESSAGES = {
+    "too_large": _("The file is too large for a bank statement."),
+    "not_xml": _("The file is not an XML document."),
+    "unsafe_xml": _("The file contains XML declarations (DTD or entities) that a bank statement never has."),
+    "not_camt053": _("The file is not a camt.053 bank statement (ISO 20022 BankToCustomerStatement)."),
+    "no_statement": _("The file contains no statement."),
+    "no_account": _("A statement does not name its account."),
+    "several_accounts": _("The file holds statements of several accounts: import one account per file."),
+    "amount_invalid": _("An amount in the statement is missing or malformed."),
+    "date_invalid": _("A date in the statement is missing or malformed."),
+    "already_imported": _("This file has already been imported: nothing was changed."),
+    "not_open": _("This transfer has already been handled."),
+    "enterprise_unknown": _("No enterprise has this number."),
+    "reference_invalid": _("This is not a valid structured reference (RF followed by two check digits)."),
+    "reference_other_enterprise": _("This structured reference is not one of this enterprise's."),
+    "currency": _("A transfer in another currency than the euro cannot be credited: mark it for refund."),
+    "note_required": _("Say why the transfer is to be refunded."),
+}
+
+
+class BankStatementError(Exception):
+    """A refused statement or staff decision; ``detail`` says where (an entry, a value)."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(code)
+        self.code = code
+        self.detail = detail
+        self.message = BANK_STATEMENT_ERROR_MESSAGES[code]
+
+
+DISCREPANCY_ERROR_MESSAGES = {
+    "message_required": _("Say what is wrong with this month."),
+    "message_too_long": _("Keep the message under 2,000 characters."),
+}
+
+
+class DiscrepancyError(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = DISCREPANCY_ERROR_MESSAGES[code]

@@ -1,12 +1,15 @@
 from django.urls import path
 
-from contributions.views import account
+from contributions.views import account, record
 from contributions.views import declarations as views
+from contributions.views import documents as document_views
 
 app_name = "contributions"
 
 urlpatterns = [
     path("contributions/rates/", views.rates, name="rates"),
+    path("my-file/contributions/", record.record, name="record"),
+    path("my-file/contributions/report/", record.report, name="record_report"),
     path("enterprises/<int:enterprise_id>/employees/", views.employees, name="employees"),
     path("enterprises/<int:enterprise_id>/declarations/", views.declarations, name="declarations"),
     path(
@@ -25,6 +28,7 @@ urlpatterns = [
         name="employee_action",
     ),
     path("enterprises/<int:enterprise_id>/account/", account.account, name="account"),
+    path("enterprises/<int:enterprise_id>/certificate/", document_views.certificate, name="certificate"),
     path("enterprises/<int:enterprise_id>/account/pay/", account.pay, name="pay"),
     path("enterprises/<int:enterprise_id>/account/statement.csv", account.statement_csv, name="statement_csv"),
     path("enterprises/<int:enterprise_id>/payments/<int:payment_id>/", account.payment, name="payment"),

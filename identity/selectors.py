@@ -198,6 +198,23 @@ def user_ids_for_enterprise(*, enterprise_id: int, roles: tuple[str, ...] | None
     return list(query.values_list("user_id", flat=True).distinct())
 
 
+def user_ids_for_enterprises(
+    *, enterprise_ids: list[int], roles: tuple[str, ...] | None = None
+) -> dict[int, list[int]]:
+    """The active representatives of several enterprises (optionally only some roles), in one query."""
+    query = Representation.objects.filter(
+        enterprise_id__in=enterprise_ids, revoked_at__isnull=True, user__is_active=True
+    )
+    if roles is not None:
+        query = query.filter(role__in=roles)
+    result: dict[int, list[int]] = {}
+    for enterprise_id, user_id in (
+        query.values_list("enterprise_id", "user_id").distinct().order_by("enterprise_id", "user_id")
+    ):
+        result.setdefault(enterprise_id, []).append(user_id)
+    return result
+
+
 def user_ids_in_staff_group(*, group_name: str) -> list[int]:
     return list(
         User.objects.filter(groups__name=group_name, is_staff=True, is_active=True).values_list("pk", flat=True)
@@ -375,3 +392,18 @@ def api_key_list(*, actor: Actor, enterprise_id: int) -> list[ApiKeyRow]:
 def enterprise_summaries(*, enterprise_ids: list[int]) -> list[EnterpriseSummary]:
     """Enterprises by id, ordered by name, in one query."""
     return [_enterprise_summary(e) for e in Enterprise.objects.filter(pk__in=enterprise_ids).order_by("name", "pk")]
+
+
+def enterprise_ids_by_numbers(*, enterprise_numbers: list[str]) -> dict[str, int]:
+    """The ids of the enterprises with these (compact) numbers, in one query; unknown numbers
+    are left out."""
+    return dict(
+        Enterprise.objects.filter(enterprise_number__in=enterprise_numbers).values_list("enterprise_number", "pk")
+    )
+
+
+def staff_has_permission(*, user_id: int, permission: str) -> bool:
+    """Whether an active staff account holds a Django permission ("app_label.codename"),
+    through its groups or as a superuser."""
+    user = User.objects.filter(pk=user_id, is_active=True, is_staff=True).first()
+    return user is not None and user.has_perm(permission)

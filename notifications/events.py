@@ -48,6 +48,7 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("mandate_ended", Category.MANDATES, Importance.LEGAL),
         EventType("payment_details_changed", Category.ACCOUNT, Importance.LEGAL),
         EventType("declaration_missing", Category.ENTERPRISE),
+        EventType("discrepancy_reported", Category.ENTERPRISE),
     )
 }
 

@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
-from identity.selectors import person_names, user_ids_for_enterprise, user_ids_for_person, user_ids_in_staff_group
+from identity.selectors import (
+    person_names,
+    user_ids_for_enterprise,
+    user_ids_for_enterprises,
+    user_ids_for_person,
+    user_ids_in_staff_group,
+)
 from notifications.events import EVENT_TYPES
 from notifications.models import ChannelPreference, Notification, PhoneNumber
 from notifications.services import notification_render, render_part
@@ -169,6 +175,16 @@ def recipients_for_person(*, person_id: int) -> list[Recipient]:
 def recipients_for_enterprise(*, enterprise_id: int, roles: tuple[str, ...] | None = None) -> list[Recipient]:
     """The representatives of an enterprise, optionally only some roles."""
     return [Recipient(user_id) for user_id in user_ids_for_enterprise(enterprise_id=enterprise_id, roles=roles)]
+
+
+def recipients_for_enterprises(
+    *, enterprise_ids: list[int], roles: tuple[str, ...] | None = None
+) -> dict[int, list[Recipient]]:
+    """The representatives of several enterprises, in one query."""
+    return {
+        enterprise_id: [Recipient(user_id) for user_id in user_ids]
+        for enterprise_id, user_ids in user_ids_for_enterprises(enterprise_ids=enterprise_ids, roles=roles).items()
+    }
 
 
 def recipients_for_staff_group(*, group_name: str) -> list[Recipient]:

@@ -86,7 +86,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Writes made by a request carry who made them into the change history (django-pghistory).
-    "pghistory.middleware.HistoryMiddleware",
+    "pghistory.middleware.HistoryMiddleware",  # on writing methods only: PGHISTORY_MIDDLEWARE_METHODS
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -214,6 +214,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contributions.payments_reconcile",
         "schedule": 300.0,
     },
+    # On the 1st, the late-payment interest of the month that ended is posted to every account.
+    "ledger-interest": {
+        "task": "contributions.interest_post",
+        "schedule": crontab(day_of_month=1, hour=4, minute=0),
+    },
     # API idempotency keys are remembered IDEMPOTENCY_KEY_DAYS days; forget older ones nightly.
     "idempotency-records-purge": {
         "task": "portal.tasks.idempotency_records_purge",
@@ -251,7 +256,9 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Guichet"
-USERSESSIONS_TRACK_ACTIVITY = True
+# Sessions are listed from their sign-in; tracking each request's activity would write to the
+# database on every page view (measured: a fifth of a page's cost).
+USERSESSIONS_TRACK_ACTIVITY = env.bool("USERSESSIONS_TRACK_ACTIVITY", default=False)
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
@@ -275,6 +282,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # Activation codes that link an account to a person of the registry.
 ACTIVATION_CODE_VALIDITY_DAYS = env.int("ACTIVATION_CODE_VALIDITY_DAYS", default=30)
 ACTIVATION_CODE_MAX_ATTEMPTS = env.int("ACTIVATION_CODE_MAX_ATTEMPTS", default=5)
+# Public verification of issued documents (/verify/): the codes that verify nothing allowed per
+# client address (an IPv6 client per /64) in a window; beyond, HTTP 429 until the window ends.
+DOCUMENT_VERIFICATION_MAX_FAILURES = env.int("DOCUMENT_VERIFICATION_MAX_FAILURES", default=10)
+DOCUMENT_VERIFICATION_WINDOW_SECONDS = env.int("DOCUMENT_VERIFICATION_WINDOW_SECONDS", default=600)
 
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
@@ -354,6 +365,9 @@ PAYMENT_SANDBOX_SECRET = (
 # A payment still pending this long is asked about to its provider (a lost callback).
 PAYMENT_POLL_AFTER_MINUTES = env.int("PAYMENT_POLL_AFTER_MINUTES", default=5)
 
+# Change history records who made a change; reads (GET) write nothing to annotate.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
 # --- Machine API (/api/v1/): Django REST framework, OpenAPI by drf-spectacular -------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["identity.authentication.ApiKeyAuthentication"],
@@ -365,11 +379,15 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "portal.core.api.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "COERCE_DECIMAL_TO_STRING": True,
+    # Client addresses for per-address limits: X-Forwarded-For only behind trusted proxies.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 # Requests per API key, and per client address for the public endpoints.
 API_THROTTLE_RATES = {
     "key": env("API_THROTTLE_PER_KEY", default="1200/min"),
     "anonymous": env("API_THROTTLE_ANONYMOUS", default="120/min"),
+    # Requests with a wrong API key, per client address (key guessing).
+    "failed_authentication": env("API_THROTTLE_FAILED_AUTHENTICATION", default="30/min"),
 }
 # How long a POST's Idempotency-Key is remembered (its repeats answer the first result).
 IDEMPOTENCY_KEY_DAYS = env.int("IDEMPOTENCY_KEY_DAYS", default=7)
@@ -390,7 +408,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ErrorCodeEnum": "contributions.api.serializers.ERROR_CODES"},
+    "ENUM_NAME_OVERRIDES": {
+        "ErrorCodeEnum": "contributions.api.serializers.ERROR_CODES",
+        "ErrorItemCodeEnum": "contributions.api.serializers.ERROR_ITEM_CODES",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "portal.api_schema.document_error_codes",
@@ -459,3 +480,13 @@ MANDATE_MAX_YEARS = env.int("MANDATE_MAX_YEARS", default=5)
 DECLARATION_DUE_DAY = env.int("DECLARATION_DUE_DAY", default=15)
 if not 1 <= DECLARATION_DUE_DAY <= 28:
     raise ImproperlyConfigured(f"DECLARATION_DUE_DAY must be between 1 and 28, not {DECLARATION_DUE_DAY}.")
+# An enterprise that has not declared a month by its due day is charged this penalty (euros; 0:
+# none), with the reminder; penalties and interest are due PENALTY_PAYMENT_DAYS after posting.
+LATE_FILING_PENALTY = env.str("LATE_FILING_PENALTY", default="100.00")
+PENALTY_PAYMENT_DAYS = env.int("PENALTY_PAYMENT_DAYS", default=30)
+# Late-payment interest: a yearly rate, computed per day on what is overdue, posted monthly
+# (amounts under the minimum are not posted).
+LATE_INTEREST_YEARLY_RATE = env.str("LATE_INTEREST_YEARLY_RATE", default="0.07")
+LATE_INTEREST_MINIMUM = env.str("LATE_INTEREST_MINIMUM", default="1.00")
+# Largest camt.053 bank statement staff may import (bytes).
+BANK_STATEMENT_MAX_BYTES = env.int("BANK_STATEMENT_MAX_BYTES", default=20 * 1024 * 1024)

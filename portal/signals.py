@@ -12,6 +12,9 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "identity.view_person",
         "identity.serve_at_counter",
         "identity.view_enterprise",
+        # Records reported wrong by the persons: the case worker handles them.
+        "contributions.view_discrepancyreport",
+        "contributions.change_discrepancyreport",
     ],
     gettext_noop("Supervisor"): [
         "contributions.view_contributionrate",
@@ -28,6 +31,11 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "contributions.view_contributionrate",
         "contributions.add_contributionrate",
         "contributions.change_contributionrate",
+        # Bank statements: import them, and handle the transfers left in the work queue.
+        "contributions.view_bankstatementimport",
+        "contributions.add_bankstatementimport",
+        "contributions.view_banktransaction",
+        "contributions.change_banktransaction",
     ],
     gettext_noop("Registry clerk"): [
         "identity.view_person",

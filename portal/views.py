@@ -3,15 +3,20 @@ health checks."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import math
 
 import redis
+from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
@@ -29,8 +34,9 @@ from portal.api_schema import ERROR_MESSAGES, api_operations
 from portal.catalogue import PERSONAS, catalogue_for
 from portal.core.actor import ACTING_FOR_SESSION_KEY, ASSISTED_SESSION_KEY, Actor
 from portal.core.audit import access_record, access_record_list
+from portal.core.documents import document_verify
 from portal.core.types import SCOPE_LABELS_FOR_PROXY, AccessPurpose, Scope
-from portal.forms import AssistedForm
+from portal.forms import AssistedForm, VerificationForm
 from portal.middleware import can_serve_at_counter
 
 logger = logging.getLogger(__name__)
@@ -145,6 +151,73 @@ def api_docs(request: HttpRequest) -> HttpResponse:
             "rate_per_key": settings.API_THROTTLE_RATES["key"],
         },
     )
+
+
+def _verification_client(request: HttpRequest) -> str:
+    """Whose wrong codes are counted together: the client address (behind the trusted proxies,
+    as allauth reads it), an IPv6 client by its /64 since one subscriber holds the whole block."""
+    address = ipaddress.ip_address(get_adapter(request).get_client_ip(request))
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def _verification_failures_key(client: str) -> str:
+    return f"document-verification-failures:{client}"
+
+
+def _verification_failure_count(client: str) -> None:
+    key = _verification_failures_key(client)
+    # A fixed window opened by the first wrong code: add() does nothing when it is open already.
+    cache.add(key, 0, settings.DOCUMENT_VERIFICATION_WINDOW_SECONDS)
+    try:
+        cache.incr(key)
+    except ValueError:  # the window closed between the two calls
+        cache.set(key, 1, settings.DOCUMENT_VERIFICATION_WINDOW_SECONDS)
+
+
+@require_GET
+@never_cache
+def verify(request: HttpRequest) -> HttpResponse:
+    """The public check of a document's verification code, typed in the form or read from the
+    document's QR code (``?code=``). It answers "authentic and valid", with what the registry may
+    tell, or one same answer for a code unknown, expired or revoked. Wrong codes are limited per
+    client address; beyond the limit every code is refused with 429, unchecked."""
+    if "code" not in request.GET:
+        return render(request, "portal/verify.html", {"form": VerificationForm()})
+    client = _verification_client(request)
+    if (cache.get(_verification_failures_key(client)) or 0) >= settings.DOCUMENT_VERIFICATION_MAX_FAILURES:
+        response = render(
+            request,
+            "portal/verify.html",
+            {"limited": True, "window_minutes": max(1, math.ceil(settings.DOCUMENT_VERIFICATION_WINDOW_SECONDS / 60))},
+            status=429,
+        )
+        response["Retry-After"] = str(settings.DOCUMENT_VERIFICATION_WINDOW_SECONDS)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+    form = VerificationForm(request.GET)
+    result = None
+    status = 200
+    if not form.is_valid():
+        status = 400  # not a code at all: nothing was looked up, nothing is counted
+    else:
+        found = document_verify(code=form.cleaned_data["code"], now=timezone.now())
+        if found is not None and found.is_valid_now:
+            result = found
+        else:
+            _verification_failure_count(client)
+            form.add_error(
+                "code",
+                _(
+                    "No valid document has this code. Check the code; a document that has expired "
+                    "or was withdrawn is no longer valid."
+                ),
+            )
+    response = render(request, "portal/verify.html", {"form": form, "result": result}, status=status)
+    # A code in the address must not land in a search engine.
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 @require_POST

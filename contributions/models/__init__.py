@@ -1,6 +1,7 @@
 """The contributions app's data and invariants, one module per part of the domain."""
 
 from contributions.models.account import Allocation, EntryKind, LedgerEntry, Payment, PaymentStatus
+from contributions.models.bank import BankStatementImport, BankTransaction, BankTransactionStatus
 from contributions.models.declarations import (
     Channel,
     Declaration,
@@ -9,6 +10,7 @@ from contributions.models.declarations import (
     DeclarationStatus,
     DeclarationWarning,
 )
+from contributions.models.discrepancies import DiscrepancyReport, DiscrepancyStatus
 from contributions.models.employment import Employment, EmploymentEvent, EmploymentEventKind
 
 # _DateRange is named by the migrations of the exclusion constraints.
@@ -16,6 +18,9 @@ from contributions.models.rates import ContributionRate, _DateRange
 
 __all__ = [
     "Allocation",
+    "BankStatementImport",
+    "BankTransaction",
+    "BankTransactionStatus",
     "Channel",
     "ContributionRate",
     "Declaration",
@@ -23,6 +28,8 @@ __all__ = [
     "DeclarationReminder",
     "DeclarationStatus",
     "DeclarationWarning",
+    "DiscrepancyReport",
+    "DiscrepancyStatus",
     "Employment",
     "EmploymentEvent",
     "EmploymentEventKind",

@@ -79,6 +79,8 @@ def test_an_accepted_declaration_stores_lines_and_totals_per_branch(employer):
         ({"number": "85.07.30-033.29"}, "national_number_checksum", "national_number"),
         ({"number": "1234"}, "national_number_length", "national_number"),
         ({"wage": "-1.00"}, "wage_negative", "gross_wage"),
+        ({"wage": "10000000.00"}, "wage_too_large", "gross_wage"),
+        ({"wage": "1e20"}, "wage_too_large", "gross_wage"),
         ({"wage": "12.345"}, "wage_invalid", "gross_wage"),
         ({"wage": "abc"}, "wage_invalid", "gross_wage"),
         ({"days": "32"}, "days_outside_month", "days_worked"),

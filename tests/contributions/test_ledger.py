@@ -136,3 +136,73 @@ def test_the_same_source_is_credited_once(employer):
 def test_a_zero_declaration_posts_nothing(employer):
     _declare(employer, "2026-10", ["0.00"])
     assert not LedgerEntry.objects.exists()
+
+
+# --- Late-payment interest and late-filing penalties -------------------------------------------
+
+
+def test_interest_is_computed_per_day_on_what_is_overdue_and_posted_once(employer, settings):
+    settings.LATE_INTEREST_YEARLY_RATE = "0.07"
+    settings.LATE_INTEREST_MINIMUM = "1.00"
+    debit = LedgerEntry.objects.get(declaration=_declare(employer, "2026-09", ["3000.00"]))  # due 15 October
+    from portal.core.periods import Period
+
+    # 16 to 31 October overdue: 16 days × 972.90 × 7 % / 365 = 2.985… → 2.99
+    assert ledger.interest_post(month=Period(2026, 10), now=NOW) == 1
+    assert ledger.interest_post(month=Period(2026, 10), now=NOW) == 0
+    interest = LedgerEntry.objects.get(kind="interest")
+    assert (interest.amount, interest.period) == (Decimal("2.99"), "2026-10")
+    assert iso11649.is_valid(interest.payment_reference) and "I202610" in interest.payment_reference
+    assert debit.due_on == datetime.date(2026, 10, 15)
+
+
+def test_a_payment_reduces_interest_from_the_day_after_it_is_booked(employer, settings):
+    settings.LATE_INTEREST_YEARLY_RATE = "0.07"
+    settings.LATE_INTEREST_MINIMUM = "1.00"
+    debit = LedgerEntry.objects.get(declaration=_declare(employer, "2026-09", ["3000.00"]))
+    ledger.credit_post(
+        enterprise_id=employer["enterprise"].pk,
+        amount=Decimal("472.90"),
+        payment_reference=debit.payment_reference,
+        source="bank:partial",
+        booked_on=datetime.date(2026, 10, 20),
+        now=NOW,
+    )
+    from portal.core.periods import Period
+
+    ledger.interest_post(month=Period(2026, 10), now=NOW)
+    # 16–20 October: 5 × 972.90; 21–31 October: 11 × 500.00 → 10,364.50 × 7 % / 365 = 1.987… → 1.99
+    assert LedgerEntry.objects.get(kind="interest").amount == Decimal("1.99")
+
+
+def test_no_interest_when_paid_on_time_or_under_the_minimum(employer, settings):
+    settings.LATE_INTEREST_YEARLY_RATE = "0.07"
+    settings.LATE_INTEREST_MINIMUM = "5.00"
+    debit = LedgerEntry.objects.get(declaration=_declare(employer, "2026-09", ["3000.00"]))
+    from portal.core.periods import Period
+
+    assert ledger.interest_post(month=Period(2026, 10), now=NOW) == 0  # 2.99 is under 5.00
+    ledger.credit_post(
+        enterprise_id=employer["enterprise"].pk,
+        amount=LINE_3000,
+        payment_reference=debit.payment_reference,
+        source="bank:full",
+        booked_on=datetime.date(2026, 10, 31),
+        now=NOW,
+    )
+    settings.LATE_INTEREST_MINIMUM = "0.01"
+    assert ledger.interest_post(month=Period(2026, 11), now=NOW) == 0
+
+
+def test_a_penalty_is_posted_once_per_enterprise_and_period_and_settled_by_credit_left_over(employer):
+    from portal.core.periods import Period
+
+    enterprise = employer["enterprise"]
+    _pay(employer, "30.00", source="bank:ahead")
+    numbers = {enterprise.pk: enterprise.enterprise_number}
+    assert ledger.penalties_post(enterprises=numbers, period=Period(2026, 9), amount=Decimal("100.00"), now=NOW) == 1
+    ledger.penalties_post(enterprises=numbers, period=Period(2026, 9), amount=Decimal("100.00"), now=NOW)
+    penalty = LedgerEntry.objects.get(kind="penalty")
+    assert (penalty.amount, penalty.period) == (Decimal("100.00"), "2026-09")
+    assert penalty.payment_reference.endswith(enterprise.enterprise_number + "L202609")
+    assert _settled(penalty) == Decimal("30.00")

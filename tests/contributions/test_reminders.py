@@ -223,14 +223,16 @@ def test_finding_and_recording_takes_the_same_queries_for_1_or_20_enterprises():
         return [sql for sql in queries if "contributions_" in sql or '"identity_enterprise"' in sql]
 
     # Who employed someone and did not declare (one query), the reminders (one INSERT), the
-    # enterprises' names (one query): the same three for 1 or 20 enterprises.
-    assert len(own(one)) == len(own(twenty)) == 3
-    # Then each reminded enterprise costs the same few queries: its administrators and
-    # declarants, and notify()'s writes (one call each: the message names the enterprise and
-    # links to its form). Fixed: those three and the transaction's savepoint and release.
-    per_enterprise = len(one) - 5
-    assert per_enterprise <= 7
-    assert len(twenty) == 5 + 20 * per_enterprise
+    # enterprises' names and numbers (one query), the penalties (which are new, then one INSERT,
+    # then who has credit left to settle them): the same six for 1 or 20 enterprises.
+    assert len(own(one)) == len(own(twenty)) == 6
+    # The administrators and declarants of all of them: one query.
+    assert len([sql for sql in twenty if "identity_representation" in sql]) == 1
+    # Then each reminded enterprise costs notify()'s writes only (one call each: the message
+    # names the enterprise and links to its form).
+    per_enterprise = (len(twenty) - len(one)) // 19
+    assert len(twenty) - 20 * per_enterprise == len(one) - per_enterprise
+    assert per_enterprise <= 6
 
 
 def test_the_task_reminds_for_the_period_overdue_today():
@@ -266,3 +268,19 @@ def test_a_due_day_outside_1_to_28_stops_the_portal(value):
     )
     assert result.returncode != 0
     assert f"DECLARATION_DUE_DAY must be between 1 and 28, not {value}." in result.stderr
+
+
+def test_the_reminded_enterprise_is_charged_the_late_filing_penalty_once(settings):
+    from contributions.models import LedgerEntry
+
+    settings.LATE_FILING_PENALTY = "150.00"
+    employer = _employer()
+    declared = _employer()
+    _declare(declared)
+
+    declarations_remind_missing(now=AFTER_DUE_DAY)
+    declarations_remind_missing(now=AFTER_DUE_DAY + datetime.timedelta(days=1))
+
+    assert list(LedgerEntry.objects.values_list("enterprise_id", "kind", "amount", "period")) == [
+        (employer["enterprise"].pk, "penalty", Decimal("150.00"), PERIOD)
+    ]

@@ -1,0 +1,150 @@
+"""Reads of a person's contribution record: month by month and per employer, the declared wage
+and days, the employee's contributions, and whether the employer paid the period — with the
+months the register says the person worked but no declaration names them. A fixed number of
+queries whatever the length of the history (forty years, several employers)."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q
+from django.utils import timezone
+
+from contributions.account import periods_payment
+from contributions.ledger import payment_due_date
+from contributions.models import DeclarationLine, DeclarationStatus, Employment
+from contributions.types import RecordStatus
+from identity.selectors import enterprise_names
+from portal.core.actor import ActingMode, Actor
+from portal.core.audit import access_record
+from portal.core.periods import Period
+from portal.core.types import AccessPurpose, Scope
+
+
+@dataclass(frozen=True)
+class RecordMonth:
+    period: str
+    enterprise_id: int
+    enterprise_name: str
+    gross_wage: Decimal | None
+    days_worked: int | None
+    employee_contributions: Decimal | None
+    status: str  # a RecordStatus
+
+    @property
+    def is_gap(self) -> bool:
+        return self.status == RecordStatus.NOT_DECLARED
+
+
+@dataclass(frozen=True)
+class RecordYear:
+    year: int
+    months_declared: int
+    months_paid: int
+    gaps: int
+    total_wages: Decimal
+    employee_contributions: Decimal
+
+
+@dataclass
+class ContributionRecord:
+    months: list[RecordMonth] = field(default_factory=list)
+    years: list[RecordYear] = field(default_factory=list)
+
+    def of_year(self, year: int) -> list[RecordMonth]:
+        prefix = f"{year:04d}-"
+        return [month for month in self.months if month.period.startswith(prefix)]
+
+
+def _months_between(start: datetime.date, end: datetime.date) -> list[str]:
+    """The periods (YYYY-MM) from the month of ``start`` to that of ``end``, included."""
+    first, last = start.year * 12 + start.month - 1, end.year * 12 + end.month - 1
+    return [f"{index // 12:04d}-{index % 12 + 1:02d}" for index in range(first, last + 1)]
+
+
+def contribution_record(*, person_id: int, today: datetime.date) -> ContributionRecord:
+    """The person's record, newest month first (the caller has checked who may read it and
+    recorded the access)."""
+    lines = list(
+        DeclarationLine.objects.filter(person_id=person_id, declaration__status=DeclarationStatus.IN_FORCE).values_list(
+            "declaration__enterprise_id", "declaration__period", "gross_wage", "days_worked", "employee_amount"
+        )
+    )
+    employments = list(
+        Employment.objects.filter(person_id=person_id, cancelled_at__isnull=True)
+        .filter(Q(start_date__lte=today))
+        .values_list("enterprise_id", "start_date", "end_date")
+    )
+    declared = {(enterprise_id, period): (wage, days, amount) for enterprise_id, period, wage, days, amount in lines}
+    # Months the register says the person worked, up to the last month that has ended.
+    last_ended = Period.of(today).previous().last_day
+    worked = {
+        (enterprise_id, period)
+        for enterprise_id, start, end in employments
+        for period in _months_between(start, min(end or last_ended, last_ended))
+    }
+    enterprise_ids = sorted({key[0] for key in declared} | {key[0] for key in worked})
+    payment = periods_payment(enterprise_ids=enterprise_ids, today=today)
+    names = enterprise_names(enterprise_ids=enterprise_ids)
+    months = []
+    for key in declared.keys() | worked:
+        enterprise_id, period = key
+        if key in declared:
+            wage, days, amount = declared[key]
+            account = payment.get(key)
+            if account is None:  # nothing owed for the period (e.g. zero contributions)
+                status = RecordStatus.PAID
+            else:
+                status = {
+                    "paid": RecordStatus.PAID,
+                    "not_yet_due": RecordStatus.NOT_YET_DUE,
+                    "overdue": RecordStatus.DECLARED_NOT_PAID,
+                }[account.status]
+            months.append(RecordMonth(period, enterprise_id, names.get(enterprise_id, ""), wage, days, amount, status))
+        else:
+            due = payment_due_date(Period.parse(period))
+            status = RecordStatus.NOT_DECLARED if due < today else RecordStatus.NOT_YET_DUE
+            months.append(RecordMonth(period, enterprise_id, names.get(enterprise_id, ""), None, None, None, status))
+    months.sort(key=lambda month: (month.period, month.enterprise_name), reverse=True)
+    return ContributionRecord(months=months, years=_years(months))
+
+
+def _years(months: list[RecordMonth]) -> list[RecordYear]:
+    by_year: dict[int, list[RecordMonth]] = defaultdict(list)
+    for month in months:
+        by_year[int(month.period[:4])].append(month)
+    years = []
+    for year, rows in sorted(by_year.items(), reverse=True):
+        declared = {row.period for row in rows if row.gross_wage is not None}
+        paid = {row.period for row in rows if row.status == RecordStatus.PAID and row.gross_wage is not None}
+        years.append(
+            RecordYear(
+                year=year,
+                months_declared=len(declared),
+                months_paid=len(paid),
+                gaps=sum(1 for row in rows if row.is_gap),
+                total_wages=sum((row.gross_wage or Decimal(0) for row in rows), Decimal("0.00")),
+                employee_contributions=sum((row.employee_contributions or Decimal(0) for row in rows), Decimal("0.00")),
+            )
+        )
+    return years
+
+
+def contribution_record_get(*, actor: Actor, person_id: int, now: datetime.datetime) -> ContributionRecord | None:
+    """The record of the open file, if the actor may view it (the person, a proxy whose mandate
+    allows viewing the file, staff at the counter); None otherwise. A read by anyone but the
+    person is written in their trail."""
+    if actor.subject_person_id != person_id or not actor.may(Scope.VIEW_FILE):
+        return None
+    assisted = actor.mode == ActingMode.ASSISTED
+    access_record(
+        actor=actor,
+        subject_person_id=person_id,
+        purpose=AccessPurpose.ASSISTED_VIEW if assisted else AccessPurpose.PROXY_FILE_VIEW,
+        now=now,
+        detail="" if assisted else "contribution record",
+    )
+    return contribution_record(person_id=person_id, today=timezone.localdate(now))

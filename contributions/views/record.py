@@ -1,0 +1,98 @@
+"""The person's contribution record: month by month, per employer, whether it was declared and
+paid."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from contributions.discrepancies import discrepancy_report, open_reports
+from contributions.record import contribution_record_get
+from contributions.services import NotFound
+from contributions.types import DiscrepancyError, RecordStatus
+
+
+@login_required
+@require_GET
+def record(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    if actor.subject_person_id is None:
+        return redirect("identity:link_person")
+    found = contribution_record_get(actor=actor, person_id=actor.subject_person_id, now=timezone.now())
+    if found is None:
+        raise Http404
+    years = [row.year for row in found.years]
+    reported = open_reports(person_id=actor.subject_person_id)
+    try:
+        year = (
+            int(request.GET["year"]) if request.GET.get("year") else (years[0] if years else timezone.localdate().year)
+        )
+    except ValueError:
+        raise Http404 from None
+    return render(
+        request,
+        "contributions/record.html",
+        {
+            "record": found,
+            "year": year,
+            "months": [(month, (month.enterprise_id, month.period) in reported) for month in found.of_year(year)],
+            "status_labels": dict(RecordStatus.choices),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest) -> HttpResponse:
+    """Report that a month of the record is wrong: staff open a case and the employer is told."""
+    actor = request.actor  # type: ignore[attr-defined]
+    if actor.subject_person_id is None:
+        return redirect("identity:link_person")
+    found = contribution_record_get(actor=actor, person_id=actor.subject_person_id, now=timezone.now())
+    if found is None:
+        raise Http404
+    source = request.POST if request.method == "POST" else request.GET
+    period, enterprise = source.get("period", ""), source.get("enterprise", "")
+    month = next((m for m in found.months if m.period == period and str(m.enterprise_id) == enterprise), None)
+    if month is None:
+        raise Http404
+    error = ""
+    if request.method == "POST":
+        try:
+            discrepancy_report(
+                actor=actor,
+                person_id=actor.subject_person_id,
+                enterprise_id=month.enterprise_id,
+                period=month.period,
+                message=request.POST.get("message", ""),
+                now=timezone.now(),
+            )
+        except NotFound:
+            raise Http404 from None
+        except DiscrepancyError as refused:
+            error = str(refused.message)
+        else:
+            messages.success(
+                request,
+                _("Thank you: your report is recorded. The institution's staff follow it up and the employer is told."),
+            )
+            return redirect(f"{reverse('contributions:record')}?{urlencode({'year': month.period[:4]})}")
+    return render(
+        request,
+        "contributions/report.html",
+        {
+            "month": month,
+            "status_labels": dict(RecordStatus.choices),
+            "error": error,
+            "message": source.get("message", ""),
+        },
+        status=400 if error else 200,
+    )
