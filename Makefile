@@ -7,7 +7,7 @@ PY := .venv/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 APPS := portal identity notifications mandates contributions benefits payment_sandbox
 
-.PHONY: help install run test check lint typecheck migrations-check translations pytest stop messages bench bench-notifications
+.PHONY: help install run test check lint typecheck migrations-check translations pytest stop messages bench bench-notifications bench-pages
 
 help:
 	@echo "make run    install, prepare the demo database and serve the portal on http://127.0.0.1:8000"
@@ -56,9 +56,16 @@ pytest:
 	scripts/system-packages.sh chromium
 	$(PY) -m pytest -q
 
-bench: bench-notifications
+bench: bench-notifications bench-pages
 
 # Fan one message out to 100,000 inboxes in one call (target: < 30 s, flat memory).
 bench-notifications: install
 	DEBUG=true $(PY) manage.py migrate --noinput --verbosity 0
 	DEBUG=true $(PY) manage.py bench_notifications --count 100000
+
+# The record and account pages under gunicorn with 16 connections (targets: p99 <= 100 ms, each
+# page >= 15 % of a bare view's throughput).
+bench-pages: install
+	scripts/system-packages.sh wrk
+	DEBUG=true $(PY) manage.py migrate --noinput --verbosity 0
+	DEBUG=true $(PY) manage.py bench_pages

@@ -8,13 +8,14 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, Max, Min, Sum, Window
+from django.db import connection
+from django.db.models import F, Sum, Window
 
-from contributions.models import Allocation, EntryKind, LedgerEntry, Payment
+from contributions.models import LedgerEntry, Payment
 from contributions.types import PeriodPaymentStatus
+from portal.core.caching import computed
 
 _ZERO = Decimal("0.00")
-_PERIOD_DEBITS = (EntryKind.DECLARATION, EntryKind.CORRECTION)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,14 @@ class EntryRow:
     amount: Decimal
     balance: Decimal
 
+    @property
+    def debit(self) -> Decimal | None:
+        return self.amount if self.amount > 0 else None
+
+    @property
+    def credit(self) -> Decimal | None:
+        return -self.amount if self.amount < 0 else None
+
 
 @dataclass(frozen=True)
 class AccountSummary:
@@ -58,28 +67,29 @@ def period_status(*, owed: Decimal, settled: Decimal, due_on: datetime.date | No
     return PeriodPaymentStatus.NOT_YET_DUE
 
 
+_PERIODS_SQL = """
+SELECT d.enterprise_id, d.period, SUM(d.amount), MIN(d.due_on), MAX(d.payment_reference),
+       COALESCE(SUM(settled.total), 0)
+FROM contributions_ledgerentry d
+LEFT JOIN LATERAL (
+    SELECT SUM(a.amount) AS total FROM contributions_allocation a WHERE a.debit_id = d.id
+) AS settled ON TRUE
+WHERE d.enterprise_id = ANY(%s) AND d.kind IN ('declaration', 'correction') AND d.amount > 0
+GROUP BY d.enterprise_id, d.period
+"""
+
+
 def periods_payment(*, enterprise_ids: list[int], today: datetime.date) -> dict[tuple[int, str], PeriodAccount]:
     """For every (enterprise, period) with declared contributions: what is owed, what is
-    settled, the due date and the status (paid, not yet due, overdue) — two queries for any
+    settled, the due date and the status (paid, not yet due, overdue) — one query for any
     number of enterprises and periods."""
-    owed = (
-        LedgerEntry.objects.filter(enterprise_id__in=enterprise_ids, kind__in=_PERIOD_DEBITS, amount__gt=0)
-        .values("enterprise_id", "period")
-        .annotate(owed=Sum("amount"), due_on=Min("due_on"), reference=Max("payment_reference"))
-        .values_list("enterprise_id", "period", "owed", "due_on", "reference")
-    )
-    settled = dict(
-        ((enterprise_id, period), total)
-        for enterprise_id, period, total in Allocation.objects.filter(
-            debit__enterprise_id__in=enterprise_ids, debit__kind__in=_PERIOD_DEBITS
-        )
-        .values("debit__enterprise_id", "debit__period")
-        .annotate(total=Sum("amount"))
-        .values_list("debit__enterprise_id", "debit__period", "total")
-    )
+    if not enterprise_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(_PERIODS_SQL, [list(enterprise_ids)])
+        rows = cursor.fetchall()
     result = {}
-    for enterprise_id, period, total, due_on, reference in owed:
-        paid = settled.get((enterprise_id, period), _ZERO)
+    for enterprise_id, period, total, due_on, reference, paid in rows:
         result[(enterprise_id, period)] = PeriodAccount(
             enterprise_id=enterprise_id,
             period=period,
@@ -148,3 +158,51 @@ def payment_get(*, enterprise_id: int, payment_id: int) -> Payment:
 
 def payment_list(*, enterprise_id: int, limit: int = 20) -> list[Payment]:
     return list(Payment.objects.filter(enterprise_id=enterprise_id).order_by("-created_at")[:limit])
+
+
+@dataclass(frozen=True)
+class AccountOverview:
+    summary: AccountSummary
+    periods: list[PeriodAccount]  # newest first
+    entries: list[EntryRow]
+    years: list[int]
+
+
+_ACCOUNT_VERSION_SQL = """
+SELECT
+    (SELECT COALESCE(MAX(g.id), 0) FROM contributions_ledgerentry g WHERE g.enterprise_id = %(enterprise)s),
+    (SELECT COALESCE(MAX(a.id), 0) FROM contributions_allocation a
+        JOIN contributions_ledgerentry g ON g.id = a.debit_id WHERE g.enterprise_id = %(enterprise)s)
+"""
+_ACCOUNT_CACHE_SECONDS = 3600
+
+
+def account_overview(*, enterprise_id: int, today: datetime.date, year: int | None) -> AccountOverview:
+    """What the account page shows. Every change of an account is a new entry or allocation:
+    the overview is cached under their last ids (and the day), so it is never stale and
+    checking it costs one query instead of five."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ACCOUNT_VERSION_SQL, {"enterprise": enterprise_id})
+        entry_id, allocation_id = cursor.fetchone()
+    return computed(
+        f"contributions:account:{enterprise_id}:{today.isoformat()}:{year}:{entry_id}:{allocation_id}",
+        lambda: _overview_compute(enterprise_id=enterprise_id, today=today, year=year),
+        kind=AccountOverview,
+        seconds=_ACCOUNT_CACHE_SECONDS,
+    )
+
+
+def _overview_compute(*, enterprise_id: int, today: datetime.date, year: int | None) -> AccountOverview:
+    years = account_years(enterprise_id=enterprise_id)
+    return AccountOverview(
+        summary=account_summary(enterprise_id=enterprise_id, today=today),
+        periods=sorted(
+            periods_payment(enterprise_ids=[enterprise_id], today=today).values(),
+            key=lambda row: row.period,
+            reverse=True,
+        ),
+        entries=account_entries(
+            enterprise_id=enterprise_id, year=year if year is not None else (years[0] if years else today.year)
+        ),
+        years=years,
+    )

@@ -9,7 +9,9 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -20,12 +22,12 @@ from contributions.types import RecordStatus
 from identity.selectors import enterprise_names
 from portal.core.actor import ActingMode, Actor
 from portal.core.audit import access_record
+from portal.core.caching import computed
 from portal.core.periods import Period
 from portal.core.types import AccessPurpose, Scope
 
 
-@dataclass(frozen=True)
-class RecordMonth:
+class RecordMonth(NamedTuple):  # a tuple: forty years of them are cached and read back fast
     period: str
     enterprise_id: int
     enterprise_name: str
@@ -39,8 +41,7 @@ class RecordMonth:
         return self.status == RecordStatus.NOT_DECLARED
 
 
-@dataclass(frozen=True)
-class RecordYear:
+class RecordYear(NamedTuple):
     year: int
     months_declared: int
     months_paid: int
@@ -65,9 +66,43 @@ def _months_between(start: datetime.date, end: datetime.date) -> list[str]:
     return [f"{index // 12:04d}-{index % 12 + 1:02d}" for index in range(first, last + 1)]
 
 
+# Everything a record is computed from leaves a trace with a new id: a declaration (a
+# replacement too), a line, an employment event, a ledger entry, an allocation. The record is
+# cached under those ids (and the day: statuses change with due dates), so a cached record is
+# never stale, and checking it costs one query instead of five.
+_RECORD_VERSION_SQL = """
+WITH employers AS (
+    SELECT d.enterprise_id FROM contributions_declarationline l
+    JOIN contributions_declaration d ON d.id = l.declaration_id WHERE l.person_id = %(person)s
+    UNION
+    SELECT e.enterprise_id FROM contributions_employment e WHERE e.person_id = %(person)s
+)
+SELECT
+    (SELECT COALESCE(MAX(d.id), 0) FROM contributions_declaration d WHERE d.enterprise_id IN (SELECT enterprise_id FROM employers)),
+    (SELECT COALESCE(MAX(v.id), 0) FROM contributions_employmentevent v
+        JOIN contributions_employment e ON e.id = v.employment_id WHERE e.person_id = %(person)s),
+    (SELECT COALESCE(MAX(g.id), 0) FROM contributions_ledgerentry g WHERE g.enterprise_id IN (SELECT enterprise_id FROM employers)),
+    (SELECT COALESCE(MAX(a.id), 0) FROM contributions_allocation a
+        JOIN contributions_ledgerentry g ON g.id = a.debit_id WHERE g.enterprise_id IN (SELECT enterprise_id FROM employers))
+"""
+_RECORD_CACHE_SECONDS = 3600
+
+
 def contribution_record(*, person_id: int, today: datetime.date) -> ContributionRecord:
     """The person's record, newest month first (the caller has checked who may read it and
     recorded the access)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_RECORD_VERSION_SQL, {"person": person_id})
+        version = cursor.fetchone()
+    return computed(
+        "contributions:record:{}:{}:{}".format(person_id, today.isoformat(), ":".join(str(v) for v in version)),
+        lambda: _record_compute(person_id=person_id, today=today),
+        kind=ContributionRecord,
+        seconds=_RECORD_CACHE_SECONDS,
+    )
+
+
+def _record_compute(*, person_id: int, today: datetime.date) -> ContributionRecord:
     lines = list(
         DeclarationLine.objects.filter(person_id=person_id, declaration__status=DeclarationStatus.IN_FORCE).values_list(
             "declaration__enterprise_id", "declaration__period", "gross_wage", "days_worked", "employee_amount"

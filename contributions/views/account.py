@@ -39,18 +39,14 @@ def _paying(request: HttpRequest, enterprise_id: int) -> None:
 def account(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     _paying(request, enterprise_id)
     today = timezone.localdate()
-    years = account_selectors.account_years(enterprise_id=enterprise_id)
     try:
-        year = int(request.GET.get("year", "")) if request.GET.get("year") else (years[0] if years else today.year)
+        chosen = int(request.GET["year"]) if request.GET.get("year") else None
     except ValueError:
         raise Http404 from None
-    periods = sorted(
-        account_selectors.periods_payment(enterprise_ids=[enterprise_id], today=today).values(),
-        key=lambda row: row.period,
-        reverse=True,
-    )
-    summary = account_selectors.account_summary(enterprise_id=enterprise_id, today=today)
-    open_periods = [row for row in periods if row.status != PeriodPaymentStatus.PAID]
+    overview = account_selectors.account_overview(enterprise_id=enterprise_id, today=today, year=chosen)
+    summary = overview.summary
+    open_periods = [row for row in overview.periods if row.status != PeriodPaymentStatus.PAID]
+    status_labels, kind_labels = dict(PeriodPaymentStatus.choices), dict(EntryKind.choices)
     return render(
         request,
         "contributions/account.html",
@@ -59,12 +55,10 @@ def account(request: HttpRequest, enterprise_id: int) -> HttpResponse:
             "enterprise_name": enterprise_names(enterprise_ids=[enterprise_id]).get(enterprise_id, ""),
             "summary": summary,
             "open_periods": open_periods,
-            "recent_periods": [row for row in periods if row.status == PeriodPaymentStatus.PAID][:12],
-            "status_labels": dict(PeriodPaymentStatus.choices),
-            "kind_labels": dict(EntryKind.choices),
-            "entries": account_selectors.account_entries(enterprise_id=enterprise_id, year=year),
-            "year": year,
-            "years": years,
+            "open_periods_labelled": [(row, status_labels[row.status]) for row in open_periods],
+            "entries": [(entry, kind_labels[entry.kind]) for entry in overview.entries],
+            "year": chosen if chosen is not None else (overview.years[0] if overview.years else today.year),
+            "years": overview.years,
             "payments": account_selectors.payment_list(enterprise_id=enterprise_id),
             "intent": uuid.uuid4(),
             "suggested_amount": summary.balance if summary.balance > 0 else None,

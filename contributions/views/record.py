@@ -31,6 +31,7 @@ def record(request: HttpRequest) -> HttpResponse:
         raise Http404
     years = [row.year for row in found.years]
     reported = open_reports(person_id=actor.subject_person_id)
+    labels = dict(RecordStatus.choices)
     try:
         year = (
             int(request.GET["year"]) if request.GET.get("year") else (years[0] if years else timezone.localdate().year)
@@ -43,8 +44,10 @@ def record(request: HttpRequest) -> HttpResponse:
         {
             "record": found,
             "year": year,
-            "months": [(month, (month.enterprise_id, month.period) in reported) for month in found.of_year(year)],
-            "status_labels": dict(RecordStatus.choices),
+            "months": [
+                (month, labels[month.status], (month.enterprise_id, month.period) in reported)
+                for month in found.of_year(year)
+            ],
         },
     )
 

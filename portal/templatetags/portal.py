@@ -1,10 +1,14 @@
-"""Template helpers for the USWDS-styled forms."""
+"""Template helpers: the USWDS-styled forms, amounts of money."""
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django import forms, template
 from django.forms import BoundField
+from django.utils import formats
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -38,3 +42,24 @@ def field_widget(field: BoundField) -> SafeString:
     if described_by:
         attrs["aria-describedby"] = " ".join(described_by)
     return field.as_widget(attrs=attrs)
+
+
+_SEPARATORS: dict[str, tuple[str, str]] = {}
+
+
+@register.filter
+def money(value: Decimal | int | float | str | None) -> str:
+    """An amount with two decimals, grouped, with the language's separators: "1 234,50" in
+    French, "1,234.50" in English. Formatted in Python: pages listing hundreds of amounts stay
+    fast (``floatformat`` costs a tenth of a millisecond a number)."""
+    if value is None or value == "":
+        return ""
+    language = get_language() or "fr"
+    if language not in _SEPARATORS:
+        _SEPARATORS[language] = (
+            str(formats.get_format("THOUSAND_SEPARATOR", language)),
+            str(formats.get_format("DECIMAL_SEPARATOR", language)),
+        )
+    thousands, decimal = _SEPARATORS[language]
+    text = f"{Decimal(str(value)).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
+    return text.replace(",", "\x00").replace(".", decimal).replace("\x00", thousands)

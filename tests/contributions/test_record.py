@@ -128,7 +128,9 @@ def test_after_the_due_day_unpaid_becomes_overdue_and_missing_becomes_a_gap(hist
 
 def test_the_record_runs_a_constant_number_of_queries_whatever_the_history(history):
     with CaptureQueriesContext(connection) as short:
-        contribution_record(person_id=history["person"].pk, today=TODAY)
+        first = contribution_record(person_id=history["person"].pk, today=TODAY)
+    with CaptureQueriesContext(connection) as cached:
+        again = contribution_record(person_id=history["person"].pk, today=TODAY)
     other, other_actor = _employer("Atelier")
     _hire(other, other_actor, history["person"], datetime.date(2026, 1, 1))
     for month in range(1, 6):
@@ -136,7 +138,25 @@ def test_the_record_runs_a_constant_number_of_queries_whatever_the_history(histo
     with CaptureQueriesContext(connection) as long:
         record = contribution_record(person_id=history["person"].pk, today=TODAY)
     assert len(record.months) > 8
+    # Computing: the version, the lines, the employments, what the employers paid, their names.
     assert len(long) == len(short) == 5
+    # Read again with nothing changed: the version only, and the same record.
+    assert len(cached) == 1
+    assert again.months == first.months
+
+
+def test_a_cached_record_changes_as_soon_as_a_payment_or_declaration_changes_it(history):
+    before = {
+        (m.period, m.enterprise_name): m.status
+        for m in contribution_record(person_id=history["person"].pk, today=TODAY).months
+    }
+    garage_august = LedgerEntry.objects.get(enterprise=history["garage"], period="2026-08")
+    _pay(history["garage"], garage_august, "324.30")
+    after = {
+        (m.period, m.enterprise_name): m.status
+        for m in contribution_record(person_id=history["person"].pk, today=TODAY).months
+    }
+    assert (before[("2026-08", "Garage")], after[("2026-08", "Garage")]) == ("declared_not_paid", "paid")
 
 
 def test_the_page_for_the_person_and_for_a_proxy_with_and_without_the_view_scope(history, client):

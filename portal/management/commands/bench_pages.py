@@ -1,0 +1,352 @@
+"""Benchmark: the citizen's contribution record and the employer's account page, served by
+gunicorn as in production, under 16 concurrent connections (wrk), against a bare Django view on
+the same server.
+
+Data (created once, kept for the next runs; marked by the enterprise numbers of serials
+990001–990014): a citizen with 40 years of monthly history across four employers, each month
+declared and paid; an employer with 5,000 employees and 10 years of monthly declarations
+(600,000 lines), every period debited and all but the last two paid. It prints one JSON line:
+{"record": {"rps", "p50_ms", "p99_ms", "fraction_of_bare"}, "account": {…}, "bare": {…}}
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from importlib import import_module
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from contributions.demo import demo_rates_seed
+from contributions.ledger import payment_due_date, structured_reference
+from identity.country_profiles import country_profile
+from identity.models import Enterprise, Person, Representation, User
+from portal.core.periods import Period
+
+DOMAIN = "bench.guichet.example"
+EMPLOYER_SERIAL = 990001
+CITIZEN_EMPLOYER_SERIALS = (990011, 990012, 990013, 990014)
+EMPLOYEES = 5000
+YEARS = 10
+# One employee line of 3,000.00 (employee category, 2026 demo rates): 339.60 + 633.30.
+LINE_EMPLOYEE, LINE_TOTAL = Decimal("339.60"), Decimal("972.90")
+_DURATION = re.compile(r"^([\d.]+)(us|ms|s)$")
+
+
+def _periods(first: Period, count: int) -> list[Period]:
+    periods = [first]
+    while len(periods) < count:
+        periods.append(periods[-1].next())
+    return periods
+
+
+def _ms(value: str) -> float:
+    match = _DURATION.match(value)
+    if match is None:
+        raise CommandError(f"unreadable wrk duration: {value}")
+    number, unit = float(match.group(1)), match.group(2)
+    return number / 1000 if unit == "us" else number * 1000 if unit == "s" else number
+
+
+class Command(BaseCommand):
+    help = "Requests per second and latency of the record and account pages under gunicorn (wrk, 16 connections)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--duration", type=int, default=10, help="seconds of load per page")
+        parser.add_argument("--connections", type=int, default=16)
+        parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (as in the Dockerfile)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if shutil.which("wrk") is None:
+            raise CommandError("wrk is missing: scripts/system-packages.sh wrk")
+        started = time.monotonic()
+        citizen, declarant, employer = self._data()
+        self.stderr.write(f"data ready in {time.monotonic() - started:.1f} s")
+        cookies = {name: self._session(user) for name, user in (("citizen", citizen), ("employer", declarant))}
+        self.stderr.write("collecting static files for the production storage…")
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+            env=self._production_environment(),
+            check=True,
+        )
+        port = self._free_port()
+        server = self._gunicorn(port, options["workers"])
+        try:
+            base = f"http://127.0.0.1:{port}"
+            self._wait(base)
+            pages = {
+                "bare": (f"{base}/healthz", None),
+                "record": (f"{base}/my-file/contributions/", cookies["citizen"]),
+                "account": (f"{base}/enterprises/{employer.pk}/account/", cookies["employer"]),
+            }
+            for url, cookie in pages.values():
+                for _ in range(5):  # every worker imports, connects and fills its caches
+                    self._check(url, cookie)
+            for url, cookie in pages.values():
+                self._wrk(url, cookie, 3, options["connections"], warm_up=True)
+            results = {
+                name: self._wrk(url, cookie, options["duration"], options["connections"])
+                for name, (url, cookie) in pages.items()
+            }
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        bare = results["bare"]["rps"]
+        for name in ("record", "account"):
+            results[name]["fraction_of_bare"] = round(results[name]["rps"] / bare, 3) if bare else 0.0
+        self.stdout.write(json.dumps(results))
+
+    # --- data ------------------------------------------------------------------------------
+
+    def _data(self) -> tuple[User, User, Enterprise]:
+        profile = country_profile()
+        demo_rates_seed()
+        employer_number = profile.synthetic_enterprise_number(EMPLOYER_SERIAL)
+        employer = Enterprise.objects.filter(enterprise_number=employer_number).first()
+        citizen = User.objects.filter(email=f"citizen@{DOMAIN}").first()
+        declarant = User.objects.filter(email=f"employer@{DOMAIN}").first()
+        if employer is not None and citizen is not None and declarant is not None:
+            return citizen, declarant, employer
+        self.stderr.write("creating the benchmark data (once)…")
+        now = timezone.now()
+        this_month = Period.of(timezone.localdate())
+        with transaction.atomic():
+            employer = Enterprise.objects.create(enterprise_number=employer_number, name="Bench Industries SA")
+            declarant = User.objects.create(email=f"employer@{DOMAIN}", password=make_password(None))
+            Representation.objects.create(user=declarant, enterprise=employer, role="declarant", granted_at=now)
+            staff = Person.objects.bulk_create(
+                [
+                    Person(
+                        national_number=profile.synthetic_person_number(
+                            datetime.date(1950, 1, 1) + datetime.timedelta(days=index), 991
+                        ),
+                        first_name=f"Employee{index}",
+                        last_name="Bench",
+                        birth_date=datetime.date(1950, 1, 1) + datetime.timedelta(days=index),
+                    )
+                    for index in range(EMPLOYEES)
+                ]
+            )
+            first = this_month
+            for _ in range(YEARS * 12):
+                first = first.previous()
+            self._history(employer, [p.pk for p in staff], _periods(first, YEARS * 12), declarant, now, unpaid=2)
+
+            person = Person.objects.create(
+                national_number=profile.synthetic_person_number(datetime.date(1964, 5, 17), 992),
+                first_name="Carla",
+                last_name="Bench",
+                birth_date=datetime.date(1964, 5, 17),
+            )
+            citizen = User.objects.create(email=f"citizen@{DOMAIN}", password=make_password(None), person=person)
+            start = this_month
+            for _ in range(40 * 12):
+                start = start.previous()
+            months = _periods(start, 40 * 12)
+            for index, serial in enumerate(CITIZEN_EMPLOYER_SERIALS):
+                other = Enterprise.objects.create(
+                    enterprise_number=profile.synthetic_enterprise_number(serial), name=f"Bench employer {index + 1}"
+                )
+                self._history(other, [person.pk], months[index * 120 : (index + 1) * 120], declarant, now, unpaid=0)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # as autovacuum would after such a load
+        return citizen, declarant, employer
+
+    def _history(
+        self,
+        enterprise: Enterprise,
+        person_ids: list[int],
+        periods: list[Period],
+        author: User,
+        now: datetime.datetime,
+        *,
+        unpaid: int,
+    ) -> None:
+        """Employments, one declaration per period with one line per person, the debits, and
+        credits with their allocations for all but the last ``unpaid`` periods — in SQL."""
+        first_day, last_day = periods[0].first_day, periods[-1].last_day
+        lines = len(person_ids)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO contributions_employment (enterprise_id, person_id, worker_category, start_date,"
+                " end_date, declared_at) SELECT %s, p, 'employee', %s, %s, %s FROM unnest(%s::bigint[]) AS p",
+                [enterprise.pk, first_day, last_day if lines == 1 else None, now, person_ids],
+            )
+            totals = json.dumps(
+                {
+                    "pension": [str(Decimal("207.00") * lines), str(Decimal("256.50") * lines)],
+                    "health": [str(Decimal("106.50") * lines), str(Decimal("114.00") * lines)],
+                    "unemployment": [str(Decimal("26.10") * lines), str(Decimal("43.80") * lines)],
+                    "family": ["0.00", str(Decimal("210.00") * lines)],
+                    "work_injury": ["0.00", str(Decimal("9.00") * lines)],
+                }
+            )
+            for period in periods:
+                cursor.execute(
+                    "INSERT INTO contributions_declaration (enterprise_id, period, version, status, reference,"
+                    " channel, submitted_at, submitted_by_id, line_count, total_wages, totals)"
+                    " VALUES (%s, %s, 1, 'in_force', %s, 'file', %s, %s, %s, %s, %s) RETURNING id",
+                    [
+                        enterprise.pk,
+                        str(period),
+                        f"B{enterprise.pk}-{period}",
+                        now,
+                        author.pk,
+                        lines,
+                        Decimal("3000.00") * lines,
+                        totals,
+                    ],
+                )
+                (declaration_id,) = cursor.fetchone()
+                cursor.execute(
+                    "INSERT INTO contributions_declarationline (declaration_id, line_number, person_id,"
+                    " worker_category, gross_wage, days_worked, employee_amount, employer_amount, amounts)"
+                    " SELECT %s, n, p, 'employee', 3000.00, 20, %s, %s, '{}'::jsonb"
+                    " FROM unnest(%s::bigint[]) WITH ORDINALITY AS t(p, n)",
+                    [declaration_id, LINE_EMPLOYEE, LINE_TOTAL - LINE_EMPLOYEE, person_ids],
+                )
+                reference = structured_reference(
+                    enterprise_number=enterprise.enterprise_number, letter="D", period=period
+                )
+                amount = LINE_TOTAL * lines
+                cursor.execute(
+                    "INSERT INTO contributions_ledgerentry (enterprise_id, kind, amount, booked_on, due_on, period,"
+                    " payment_reference, declaration_id, source, created_at)"
+                    " VALUES (%s, 'declaration', %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                    [
+                        enterprise.pk,
+                        amount,
+                        period.next().first_day,
+                        payment_due_date(period),
+                        str(period),
+                        reference,
+                        declaration_id,
+                        f"declaration:{declaration_id}",
+                        now,
+                    ],
+                )
+                (debit_id,) = cursor.fetchone()
+                if period in periods[len(periods) - unpaid :]:
+                    continue
+                cursor.execute(
+                    "INSERT INTO contributions_ledgerentry (enterprise_id, kind, amount, booked_on, period,"
+                    " payment_reference, source, created_at)"
+                    " VALUES (%s, 'payment', %s, %s, '', %s, %s, %s) RETURNING id",
+                    [enterprise.pk, -amount, payment_due_date(period), reference, f"bench:{debit_id}", now],
+                )
+                (credit_id,) = cursor.fetchone()
+                cursor.execute(
+                    "INSERT INTO contributions_allocation (credit_id, debit_id, amount, created_at)"
+                    " VALUES (%s, %s, %s, %s)",
+                    [credit_id, debit_id, amount, now],
+                )
+
+    # --- the server and the load ---------------------------------------------------------------
+
+    def _session(self, user: User) -> str:
+        """A signed-in session, as allauth leaves it after a password sign-in."""
+        store = import_module(settings.SESSION_ENGINE).SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "allauth.account.auth_backends.AuthenticationBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store["account_authentication_methods"] = [{"method": "password", "at": time.time(), "email": user.email}]
+        store.create()
+        return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+    @staticmethod
+    def _free_port() -> int:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            return int(probe.getsockname()[1])
+
+    @staticmethod
+    def _production_environment() -> dict[str, str]:
+        """The portal as in production (DEBUG off, manifest static files), on the same database."""
+        return {
+            **os.environ,
+            "DEBUG": "false",
+            "SECRET_KEY": settings.SECRET_KEY,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "false",
+            "LOG_LEVEL": "WARNING",
+        }
+
+    def _gunicorn(self, port: int, workers: int) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(  # noqa: S603 — fixed arguments
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "portal.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--access-logfile",
+                "/dev/null",
+                "--log-level",
+                "warning",
+            ],
+            env=self._production_environment(),
+            start_new_session=True,
+        )
+
+    @staticmethod
+    def _wait(base: str) -> None:
+        import urllib.request
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2):  # noqa: S310 — our own server
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise CommandError("gunicorn did not start")
+
+    @staticmethod
+    def _check(url: str, cookie: str | None) -> None:
+        import urllib.request
+
+        request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})  # noqa: S310
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 — our own server
+            if response.status != 200 or response.url != url:
+                raise CommandError(f"{url} answered {response.status} at {response.url}")
+
+    @staticmethod
+    def _wrk(url: str, cookie: str | None, seconds: int, connections: int, warm_up: bool = False) -> dict[str, float]:
+        command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+        if cookie:
+            command += ["-H", f"Cookie: {cookie}"]
+        output = subprocess.run(  # noqa: S603 — fixed arguments
+            [*command, url], capture_output=True, text=True, check=True
+        ).stdout
+        if warm_up:
+            return {}
+        if "Non-2xx or 3xx responses" in output or re.search(r"^\s+0 requests", output, re.MULTILINE):
+            raise CommandError(f"errors while loading {url}:\n{output}")
+        rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+        p50 = re.search(r"^\s+50%\s+(\S+)\s*$", output, re.MULTILINE)
+        p99 = re.search(r"^\s+99%\s+(\S+)\s*$", output, re.MULTILINE)
+        if rps is None or p50 is None or p99 is None:
+            raise CommandError(f"unreadable wrk output for {url}:\n{output}")
+        return {
+            "rps": round(float(rps.group(1)), 1),
+            "p50_ms": round(_ms(p50.group(1)), 2),
+            "p99_ms": round(_ms(p99.group(1)), 2),
+        }
