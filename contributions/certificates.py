@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,7 +27,7 @@ from contributions.reminders import overdue_period
 from contributions.services import NotFound, paying_capacity
 from identity.selectors import enterprise_summaries
 from portal.core.actor import Actor
-from portal.core.documents import document_register, document_set_content_hash, verification_page_url, verification_url
+from portal.core.documents import document_issue, verification_page_url, verification_url
 from portal.core.periods import Period
 from portal.core.types import DocumentKind, DocumentSubject
 
@@ -149,28 +148,27 @@ def compliance_certificate_issue(
         raise NotFound
     enterprise = summaries[0]
     valid_until = months_later(today, CERTIFICATE_VALIDITY_MONTHS)
-    with transaction.atomic():
-        document_id, code = document_register(
-            kind=DocumentKind.COMPLIANCE_CERTIFICATE,
-            holder_name=enterprise.name,
-            subject_type=DocumentSubject.ENTERPRISE,
-            subject_id=enterprise_id,
-            valid_until=valid_until,
-            issued_by_id=actor.user_id,
-            now=now,
-        )
-        pdf = compliance_certificate_pdf(
-            certificate=CertificateContent(
-                enterprise_name=enterprise.name,
-                enterprise_number_display=enterprise.enterprise_number_display,
-                as_of=today,
-                issued_at=now,
-                valid_until=valid_until,
-                code=code,
-                verification_page=verification_page_url(),
-                verification_url=verification_url(code),
-            ),
-            language=language,
-        )
-        document_set_content_hash(document_id=document_id, content=pdf.content)
-    return code, pdf.content
+    return document_issue(
+        kind=DocumentKind.COMPLIANCE_CERTIFICATE,
+        holder_name=enterprise.name,
+        subject_type=DocumentSubject.ENTERPRISE,
+        subject_id=enterprise_id,
+        valid_until=valid_until,
+        issued_by_id=actor.user_id,
+        now=now,
+        render=lambda code: (
+            compliance_certificate_pdf(
+                certificate=CertificateContent(
+                    enterprise_name=enterprise.name,
+                    enterprise_number_display=enterprise.enterprise_number_display,
+                    as_of=today,
+                    issued_at=now,
+                    valid_until=valid_until,
+                    code=code,
+                    verification_page=verification_page_url(),
+                    verification_url=verification_url(code),
+                ),
+                language=language,
+            ).content
+        ),
+    )

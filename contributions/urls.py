@@ -10,6 +10,7 @@ urlpatterns = [
     path("contributions/rates/", views.rates, name="rates"),
     path("my-file/contributions/", record.record, name="record"),
     path("my-file/contributions/report/", record.report, name="record_report"),
+    path("my-file/contributions/statement/", document_views.statement, name="statement"),
     path("enterprises/<int:enterprise_id>/employees/", views.employees, name="employees"),
     path("enterprises/<int:enterprise_id>/declarations/", views.declarations, name="declarations"),
     path(

@@ -1,16 +1,18 @@
-"""The employer's verifiable documents: the compliance certificate."""
+"""Verifiable documents: the employer's compliance certificate, the citizen's contribution
+statement."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from contributions import certificates, services
+from contributions import certificates, services, statements
+from contributions.record import contribution_record_get
 from identity.selectors import enterprise_names
 
 
@@ -51,4 +53,63 @@ def certificate(request: HttpRequest, enterprise_id: int) -> HttpResponse:
             "validity_months": certificates.CERTIFICATE_VALIDITY_MONTHS,
         },
         status=409 if request.method == "POST" else 200,
+    )
+
+
+def _year(value: str) -> int | None:
+    """A year chosen in the form: None when left empty (ValueError when not a number)."""
+    return int(value) if value.strip() else None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def statement(request: HttpRequest) -> HttpResponse:
+    """The contribution statement of the open file: choose the years, get a verifiable PDF. For
+    those who may read the contribution record (the person, a proxy with the view scope, staff
+    at the counter); 404 for anyone else."""
+    actor = request.actor  # type: ignore[attr-defined]
+    if actor.subject_person_id is None:
+        return redirect("identity:link_person")
+    error = ""
+    chosen: tuple[int | None, int | None] = (None, None)
+    if request.method == "POST":
+        try:
+            chosen = (_year(request.POST.get("year_from", "")), _year(request.POST.get("year_to", "")))
+        except ValueError:
+            error = statements.StatementRefused("range_invalid").message
+        else:
+            try:
+                code, content = statements.contribution_statement_issue(
+                    actor=actor,
+                    person_id=actor.subject_person_id,
+                    year_from=chosen[0],
+                    year_to=chosen[1],
+                    language=translation.get_language(),
+                    now=timezone.now(),
+                )
+            except services.NotFound:
+                raise Http404 from None
+            except statements.StatementRefused as refused:
+                error = refused.message
+            else:
+                return HttpResponse(
+                    content,
+                    content_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="statement-{code[:4]}.pdf"'},
+                )
+    found = contribution_record_get(actor=actor, person_id=actor.subject_person_id, now=timezone.now())
+    if found is None:
+        raise Http404
+    years = sorted(row.year for row in found.years)
+    return render(
+        request,
+        "contributions/statement.html",
+        {
+            "years": years,
+            "year_from": chosen[0] if chosen[0] is not None else (years[0] if years else None),
+            "year_to": chosen[1] if chosen[1] is not None else (years[-1] if years else None),
+            "error": error,
+        },
+        status=400 if error else 200,
     )

@@ -18,8 +18,10 @@ import datetime
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 
 from django.conf import settings
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -142,6 +144,35 @@ def document_set_content_hash(*, document_id: int, content: bytes) -> str:
     if not updated:
         raise LookupError(f"no document {document_id} waiting for its content")
     return digest
+
+
+def document_issue(
+    *,
+    kind: str,
+    holder_name: str,
+    subject_type: str,
+    subject_id: int,
+    valid_until: datetime.date | None,
+    issued_by_id: int | None,
+    now: datetime.datetime,
+    render: Callable[[str], bytes],
+) -> tuple[str, bytes]:
+    """Register a document, render it with its code (``render(code)`` returns the file) and
+    record the file's SHA-256, in one transaction: a failed rendering leaves no code that
+    verifies. Returns (code, file)."""
+    with transaction.atomic():
+        document_id, code = document_register(
+            kind=kind,
+            holder_name=holder_name,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            valid_until=valid_until,
+            issued_by_id=issued_by_id,
+            now=now,
+        )
+        content = render(code)
+        document_set_content_hash(document_id=document_id, content=content)
+    return code, content
 
 
 def document_revoke(*, document_id: int, now: datetime.datetime) -> bool:
