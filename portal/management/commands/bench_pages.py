@@ -70,6 +70,7 @@ class Command(BaseCommand):
         parser.add_argument("--duration", type=int, default=10, help="seconds of load per page")
         parser.add_argument("--connections", type=int, default=16)
         parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (as in the Dockerfile)")
+        parser.add_argument("--threads", type=int, default=1, help="threads per worker (>1: gthread, keep-alive)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if shutil.which("wrk") is None:
@@ -85,7 +86,7 @@ class Command(BaseCommand):
             check=True,
         )
         port = self._free_port()
-        server = self._gunicorn(port, options["workers"])
+        server = self._gunicorn(port, options["workers"], options["threads"])
         try:
             base = f"http://127.0.0.1:{port}"
             self._wait(base)
@@ -286,7 +287,7 @@ class Command(BaseCommand):
             "LOG_LEVEL": "WARNING",
         }
 
-    def _gunicorn(self, port: int, workers: int) -> subprocess.Popen[bytes]:
+    def _gunicorn(self, port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
         return subprocess.Popen(  # noqa: S603 — fixed arguments
             [
                 sys.executable,
@@ -297,6 +298,8 @@ class Command(BaseCommand):
                 f"127.0.0.1:{port}",
                 "--workers",
                 str(workers),
+                "--threads",
+                str(threads),
                 "--access-logfile",
                 "/dev/null",
                 "--log-level",
