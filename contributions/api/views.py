@@ -4,6 +4,7 @@ and bulk files share them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -291,6 +292,22 @@ def _refused(error: EmploymentError) -> tuple[int, dict[str, Any]]:
     return 422, error_body("employment_refused", [item])
 
 
+def _register_answer(action: Callable[[], tuple[int, dict[str, Any]]]) -> Callable[[], tuple[int, dict[str, Any]]]:
+    """An action on the employment register, answering its refusals in the API's terms: an
+    employment out of reach is not found (nothing recorded), a refusal is a 422 (recorded, so a
+    repeat of the same request answers it again)."""
+
+    def answer() -> tuple[int, dict[str, Any]]:
+        try:
+            return action()
+        except services.NotFound:
+            raise ApiError("not_found", status.HTTP_404_NOT_FOUND) from None
+        except EmploymentError as error:
+            return _refused(error)
+
+    return answer
+
+
 def _employment(row: Any, national_number: str) -> dict[str, Any]:
     return {
         "id": row.id,
@@ -348,17 +365,12 @@ class EmploymentListApi(GenericAPIView):
         data.is_valid(raise_exception=True)
 
         def hire() -> tuple[int, dict[str, Any]]:
-            try:
-                employment_id = services.employment_hire(
-                    actor=_actor(request), enterprise_id=enterprise_id, now=timezone.now(), **data.validated_data
-                )
-            except services.NotFound:
-                raise ApiError("not_found", status.HTTP_404_NOT_FOUND) from None
-            except EmploymentError as error:
-                return _refused(error)
+            employment_id = services.employment_hire(
+                actor=_actor(request), enterprise_id=enterprise_id, now=timezone.now(), **data.validated_data
+            )
             return 201, _employment_body(enterprise_id, employment_id)
 
-        return idempotent(request, owner=_owner(request), handler=hire)
+        return idempotent(request, owner=_owner(request), handler=_register_answer(hire))
 
 
 def _employment_body(enterprise_id: int, employment_id: int) -> dict[str, Any]:
@@ -389,22 +401,17 @@ class EmploymentTerminationApi(APIView):
         data.is_valid(raise_exception=True)
 
         def terminate() -> tuple[int, dict[str, Any]]:
-            try:
-                late = services.employment_terminate(
-                    actor=_actor(request),
-                    employment_id=employment,
-                    end_date=data.validated_data["end_date"],
-                    now=timezone.now(),
-                    enterprise_id=enterprise_id,
-                )
-            except services.NotFound:
-                raise ApiError("not_found", status.HTTP_404_NOT_FOUND) from None
-            except EmploymentError as error:
-                return _refused(error)
+            late = services.employment_terminate(
+                actor=_actor(request),
+                employment_id=employment,
+                end_date=data.validated_data["end_date"],
+                now=timezone.now(),
+                enterprise_id=enterprise_id,
+            )
             body = {"id": employment, "end_date": data.validated_data["end_date"], "late": late}
             return 200, dict(s.TerminationSerializer(body).data)
 
-        return idempotent(request, owner=_owner(request), handler=terminate)
+        return idempotent(request, owner=_owner(request), handler=_register_answer(terminate))
 
 
 class EmploymentCancellationApi(APIView):
@@ -425,14 +432,9 @@ class EmploymentCancellationApi(APIView):
         employment = int(employment_id)
 
         def cancel() -> tuple[int, dict[str, Any]]:
-            try:
-                services.employment_cancel(
-                    actor=_actor(request), employment_id=employment, now=timezone.now(), enterprise_id=enterprise_id
-                )
-            except services.NotFound:
-                raise ApiError("not_found", status.HTTP_404_NOT_FOUND) from None
-            except EmploymentError as error:
-                return _refused(error)
+            services.employment_cancel(
+                actor=_actor(request), employment_id=employment, now=timezone.now(), enterprise_id=enterprise_id
+            )
             return 200, _employment_body(enterprise_id, employment)
 
-        return idempotent(request, owner=_owner(request), handler=cancel)
+        return idempotent(request, owner=_owner(request), handler=_register_answer(cancel))
