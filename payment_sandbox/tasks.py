@@ -26,6 +26,8 @@ def callback_deliver(*, payment_id: str) -> bool:
     payment = SandboxPayment.objects.filter(pk=payment_id).first()
     if payment is None or payment.status == SandboxPayment.Status.PENDING or payment.callback_delivered_at:
         return True
+    if not payment.callback_url.startswith(("http://", "https://")):
+        return False
     body = json.dumps(
         {"id": str(payment.pk), "status": payment.status, "amount": str(payment.amount), "reference": payment.reference}
     ).encode()
@@ -39,8 +41,6 @@ def callback_deliver(*, payment_id: str) -> bool:
         },
     )
     SandboxPayment.objects.filter(pk=payment.pk).update(callback_attempts=F("callback_attempts") + 1)
-    if not payment.callback_url.startswith(("http://", "https://")):
-        return False
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             delivered = 200 <= response.status < 300
