@@ -2,6 +2,7 @@
 idempotency key, and its hosted page decides a payment once and tells the merchant."""
 
 import json
+
 import pytest
 from django.test import Client
 
