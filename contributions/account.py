@@ -170,17 +170,19 @@ class AccountOverview:
 
 _ACCOUNT_VERSION_SQL = """
 SELECT
-    (SELECT COALESCE(MAX(g.id), 0) FROM contributions_ledgerentry g WHERE g.enterprise_id = %(enterprise)s),
-    (SELECT COALESCE(MAX(a.id), 0) FROM contributions_allocation a
+    (SELECT COALESCE(MAX(g.id), 0) || '.' || COUNT(*) FROM contributions_ledgerentry g
+        WHERE g.enterprise_id = %(enterprise)s),
+    (SELECT COALESCE(MAX(a.id), 0) || '.' || COUNT(*) FROM contributions_allocation a
         JOIN contributions_ledgerentry g ON g.id = a.debit_id WHERE g.enterprise_id = %(enterprise)s)
 """
 _ACCOUNT_CACHE_SECONDS = 3600
 
 
 def account_overview(*, enterprise_id: int, today: datetime.date, year: int | None) -> AccountOverview:
-    """What the account page shows. Every change of an account is a new entry or allocation:
-    the overview is cached under their last ids (and the day), so it is never stale and
-    checking it costs one query instead of five."""
+    """What the account page shows. Every change of an account is a new entry or allocation
+    (rows only ever inserted): the overview is cached under their last ids and counts (and the
+    day), so it is never stale — a row committed after one with a higher id still changes the
+    count — and checking it costs one query instead of five."""
     with connection.cursor() as cursor:
         cursor.execute(_ACCOUNT_VERSION_SQL, {"enterprise": enterprise_id})
         entry_id, allocation_id = cursor.fetchone()

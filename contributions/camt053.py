@@ -173,7 +173,11 @@ def statement_parse(content: bytes) -> ParsedStatement:
             if booking_date is None:
                 raise BankStatementError("date_invalid", where)
             value_date = _date(_find(entry, "ValDt"), where)
-            entry_reference = _text(entry, "AcctSvcrRef") or _text(entry, "NtryRef")
+            # Only the bank's own reference (AcctSvcrRef) identifies an entry across statements:
+            # NtryRef is often a number within the statement, and "NOTPROVIDED" is no reference.
+            entry_reference = _text(entry, "AcctSvcrRef")
+            if entry_reference.upper() in _NO_REFERENCE:
+                entry_reference = ""
             transactions = [tx for details in _children(entry, "NtryDtls") for tx in _children(details, "TxDtls")]
             for index, transaction in enumerate(transactions or [None]):
                 indicator = _text(transaction, "CdtDbtInd").upper()
@@ -200,21 +204,23 @@ def statement_parse(content: bytes) -> ParsedStatement:
                     if structured:
                         break
                 unstructured = " ".join(_text(line) for line in _children(remittance, "Ustrd")).strip()
-                reference = entry_reference or next(
-                    (
-                        value
-                        for value in (
-                            _text(transaction, "Refs", "AcctSvcrRef"),
-                            _text(transaction, "Refs", "TxId"),
-                            _text(transaction, "Refs", "EndToEndId"),
-                        )
-                        if value.upper() not in _NO_REFERENCE
-                    ),
-                    "",
-                )
+                reference = entry_reference or _text(transaction, "Refs", "AcctSvcrRef")
+                if reference.upper() in _NO_REFERENCE:
+                    reference = ""
                 if not reference:
+                    # No bank reference: the transfer's content (with the payer's own references,
+                    # which alone may repeat) identifies it, numbered when it repeats in a file.
                     base = _fingerprint(
-                        account, booking_date, amount, currency, debtor_iban, debtor_name, structured, unstructured
+                        account,
+                        booking_date,
+                        amount,
+                        currency,
+                        debtor_iban,
+                        debtor_name,
+                        structured,
+                        unstructured,
+                        _text(transaction, "Refs", "TxId"),
+                        _text(transaction, "Refs", "EndToEndId"),
                     )
                     seen[base] += 1
                     reference = _fingerprint(base, seen[base])

@@ -178,6 +178,13 @@ def _allocate_where_credit_is_left(enterprise_ids: list[int], now: datetime.date
             _allocate(enterprise_id=enterprise_id, now=now)
 
 
+def _allocate_after_commit(enterprise_ids: list[int], now: datetime.datetime) -> None:
+    """Debits posted in bulk are not under each enterprise's lock (thousands of locks in one
+    transaction): once they are committed, settle them from credit left over — a credit
+    committed meanwhile is seen then."""
+    transaction.on_commit(lambda: _allocate_where_credit_is_left(enterprise_ids, now))
+
+
 def penalties_post(*, enterprises: dict[int, str], period: Period, amount: Decimal, now: datetime.datetime) -> int:
     """The late-filing penalty of ``period`` for each enterprise (id → enterprise number), once
     per enterprise and period, in one insert. Returns how many were posted."""
@@ -200,7 +207,7 @@ def penalties_post(*, enterprises: dict[int, str], period: Period, amount: Decim
             for enterprise_id, number in enterprises.items()
         ]
     )
-    _allocate_where_credit_is_left(list(enterprises), now)
+    _allocate_after_commit(list(enterprises), now)
     return created
 
 
@@ -268,5 +275,5 @@ def interest_post(*, month: Period, now: datetime.datetime) -> int:
             for enterprise_id, amount in amounts.items()
         ]
     )
-    _allocate_where_credit_is_left(list(amounts), now)
+    _allocate_after_commit(list(amounts), now)
     return created

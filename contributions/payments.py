@@ -203,7 +203,7 @@ def payment_start(
             description=f"Guichet — {payment.payment_reference or payment.pk}",
             return_url=_absolute(reverse("contributions:payment", args=[enterprise_id, payment.pk])),
             callback_url=_absolute(reverse("contributions:payment_callback", args=[chosen.name])),
-            idempotency_key=f"guichet-payment-{payment.pk}",
+            idempotency_key=f"guichet-payment-{payment.intent}",
         )
     except ProviderUnavailable:
         raise PaymentError("provider_unavailable") from None

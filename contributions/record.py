@@ -66,10 +66,11 @@ def _months_between(start: datetime.date, end: datetime.date) -> list[str]:
     return [f"{index // 12:04d}-{index % 12 + 1:02d}" for index in range(first, last + 1)]
 
 
-# Everything a record is computed from leaves a trace with a new id: a declaration (a
-# replacement too), a line, an employment event, a ledger entry, an allocation. The record is
-# cached under those ids (and the day: statuses change with due dates), so a cached record is
-# never stale, and checking it costs one query instead of five.
+# Everything a record is computed from leaves a new row: a declaration (a replacement too), an
+# employment event, a ledger entry, an allocation — tables that are only inserted into. The
+# record is cached under their last ids and counts (and the day: statuses change with due
+# dates): a row committed after one with a higher id still changes the count, so a cached
+# record is never stale, and checking it costs one query instead of five.
 _RECORD_VERSION_SQL = """
 WITH employers AS (
     SELECT d.enterprise_id FROM contributions_declarationline l
@@ -78,11 +79,13 @@ WITH employers AS (
     SELECT e.enterprise_id FROM contributions_employment e WHERE e.person_id = %(person)s
 )
 SELECT
-    (SELECT COALESCE(MAX(d.id), 0) FROM contributions_declaration d WHERE d.enterprise_id IN (SELECT enterprise_id FROM employers)),
-    (SELECT COALESCE(MAX(v.id), 0) FROM contributions_employmentevent v
+    (SELECT COALESCE(MAX(d.id), 0) || '.' || COUNT(*) FROM contributions_declaration d
+        WHERE d.enterprise_id IN (SELECT enterprise_id FROM employers)),
+    (SELECT COALESCE(MAX(v.id), 0) || '.' || COUNT(*) FROM contributions_employmentevent v
         JOIN contributions_employment e ON e.id = v.employment_id WHERE e.person_id = %(person)s),
-    (SELECT COALESCE(MAX(g.id), 0) FROM contributions_ledgerentry g WHERE g.enterprise_id IN (SELECT enterprise_id FROM employers)),
-    (SELECT COALESCE(MAX(a.id), 0) FROM contributions_allocation a
+    (SELECT COALESCE(MAX(g.id), 0) || '.' || COUNT(*) FROM contributions_ledgerentry g
+        WHERE g.enterprise_id IN (SELECT enterprise_id FROM employers)),
+    (SELECT COALESCE(MAX(a.id), 0) || '.' || COUNT(*) FROM contributions_allocation a
         JOIN contributions_ledgerentry g ON g.id = a.debit_id WHERE g.enterprise_id IN (SELECT enterprise_id FROM employers))
 """
 _RECORD_CACHE_SECONDS = 3600

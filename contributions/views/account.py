@@ -43,6 +43,8 @@ def account(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         chosen = int(request.GET["year"]) if request.GET.get("year") else None
     except ValueError:
         raise Http404 from None
+    if chosen is not None and not 1900 <= chosen <= today.year + 1:
+        raise Http404
     overview = account_selectors.account_overview(enterprise_id=enterprise_id, today=today, year=chosen)
     summary = overview.summary
     open_periods = [row for row in overview.periods if row.status != PeriodPaymentStatus.PAID]

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ def computed(key: str, compute: Callable[[], T], *, kind: type[T], seconds: int)
     full_key = f"v{FORMAT}:{key}"
     try:
         found = cache.get(full_key)
-    except (pickle.UnpicklingError, TypeError, ValueError, AttributeError, EOFError, ConnectionError) as error:
+    except (pickle.UnpicklingError, TypeError, ValueError, AttributeError, EOFError, ImportError, RedisError) as error:
         logger.warning("cached value unreadable, computed again", extra={"key": full_key, "error": str(error)})
         found = None
     if isinstance(found, kind):
@@ -32,6 +33,6 @@ def computed(key: str, compute: Callable[[], T], *, kind: type[T], seconds: int)
     value = compute()
     try:
         cache.set(full_key, value, seconds)
-    except ConnectionError as error:
+    except RedisError as error:
         logger.warning("cache unavailable", extra={"key": full_key, "error": str(error)})
     return value

@@ -879,3 +879,35 @@ def test_staff_who_may_only_look_see_no_queue_actions(client, employer, finance)
     queued.refresh_from_db()
     assert queued.status == "unmatched"
     assert len(_payments()) == 1
+
+
+def test_transfers_whose_bank_reference_says_not_provided_are_all_kept(employer, finance):
+    """ "NOTPROVIDED" and entry numbers restarting in each statement are no reference: three
+    different transfers are three rows; the same three in a later statement, renumbered, are
+    not brought twice."""
+    reference = employer["october"].payment_reference
+
+    def file(statement_id, numbers):
+        content = camt(
+            "08",
+            [
+                ntry(ref=f"N{number}", amount=amount, txs=[tx(debtor="Dupont", strd=reference)])
+                for number, amount in zip(numbers, ("100.00", "250.00", "999.00"), strict=True)
+            ],
+            statement_id=statement_id,
+        )
+        for number in numbers:
+            content = content.replace(
+                f"<AcctSvcrRef>N{number}</AcctSvcrRef>".encode(), b"<AcctSvcrRef>NOTPROVIDED</AcctSvcrRef>"
+            )
+        return content
+
+    first = _import(finance, file("S1", (1, 2, 3)))
+    second = _import(finance, file("S2", (7, 8, 9)))
+
+    assert (first.matched_count, second.matched_count, second.already_imported_count) == (3, 0, 3)
+    assert sorted(BankTransaction.objects.values_list("amount", flat=True)) == [
+        Decimal("100.00"),
+        Decimal("250.00"),
+        Decimal("999.00"),
+    ]

@@ -194,14 +194,19 @@ def test_no_interest_when_paid_on_time_or_under_the_minimum(employer, settings):
     assert ledger.interest_post(month=Period(2026, 11), now=NOW) == 0
 
 
-def test_a_penalty_is_posted_once_per_enterprise_and_period_and_settled_by_credit_left_over(employer):
+def test_a_penalty_is_posted_once_per_enterprise_and_period_and_settled_by_credit_left_over(
+    employer, django_capture_on_commit_callbacks
+):
     from portal.core.periods import Period
 
     enterprise = employer["enterprise"]
     _pay(employer, "30.00", source="bank:ahead")
     numbers = {enterprise.pk: enterprise.enterprise_number}
-    assert ledger.penalties_post(enterprises=numbers, period=Period(2026, 9), amount=Decimal("100.00"), now=NOW) == 1
-    ledger.penalties_post(enterprises=numbers, period=Period(2026, 9), amount=Decimal("100.00"), now=NOW)
+    with django_capture_on_commit_callbacks(execute=True):  # settled once the penalty is committed
+        assert (
+            ledger.penalties_post(enterprises=numbers, period=Period(2026, 9), amount=Decimal("100.00"), now=NOW) == 1
+        )
+        ledger.penalties_post(enterprises=numbers, period=Period(2026, 9), amount=Decimal("100.00"), now=NOW)
     penalty = LedgerEntry.objects.get(kind="penalty")
     assert (penalty.amount, penalty.period) == (Decimal("100.00"), "2026-09")
     assert penalty.payment_reference.endswith(enterprise.enterprise_number + "L202609")

@@ -72,3 +72,34 @@ def test_the_account_page_runs_a_constant_number_of_queries(client, settings):
     short = _queries(short_client, reverse("contributions:account", args=[short_enterprise.pk]))
     assert _queries(long_client, reverse("contributions:account", args=[long_enterprise.pk])) == short
     assert short[1] < short[0]
+
+
+def test_a_row_committed_after_one_with_a_higher_id_still_refreshes_the_account(settings):
+    """Ids are handed out at insert, rows appear at commit: the cached overview follows counts
+    too, so a late row with a lower id is not missed."""
+    from contributions.account import account_overview
+    from contributions.models import LedgerEntry
+
+    settings.DECLARATION_DUE_DAY = 15
+    _person, enterprise, _actor = _history(1)
+    top = LedgerEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
+    today = datetime.date(2026, 11, 10)
+
+    def penalty(pk):
+        LedgerEntry.objects.create(
+            pk=pk,
+            enterprise=enterprise,
+            kind="penalty",
+            amount=Decimal("100.00"),
+            booked_on=today,
+            due_on=today,
+            period="2026-01",
+            source=f"penalty:test:{pk}",
+            created_at=datetime.datetime(2026, 11, 10, tzinfo=datetime.UTC),
+        )
+
+    penalty(top + 100)
+    before = account_overview(enterprise_id=enterprise.pk, today=today, year=None).summary.balance
+    penalty(top + 50)  # a lower id, appearing later
+    after = account_overview(enterprise_id=enterprise.pk, today=today, year=None).summary.balance
+    assert after - before == Decimal("100.00")

@@ -109,7 +109,7 @@ def test_a_double_click_creates_one_payment_here_and_at_the_provider(world):
     second = _start(world, intent=intent, provider=provider)
     assert first.pk == second.pk
     assert Payment.objects.count() == 1
-    assert provider.created == [f"guichet-payment-{first.pk}"]
+    assert provider.created == [f"guichet-payment-{intent}"]
     assert (first.status, first.redirect_url) == ("pending", "https://pay.example/x")
 
 
