@@ -38,6 +38,7 @@ from contributions.models import (
     BankTransactionStatus,
     ContributionRate,
     DiscrepancyReport,
+    Payment,
 )
 from contributions.services import NotFound
 from contributions.types import BANK_STATEMENT_ERROR_MESSAGES, BankStatementError
@@ -461,6 +462,26 @@ class BankTransactionAdmin(admin.ModelAdmin):
             self._handled(request, done)
             return None
         return self._action_page(request, queryset, action="mark_for_refund", title=_("Mark for refund"), form=form)
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    """Online payments, read-only: those to be checked (the provider took another amount) first."""
+
+    list_display = ["created_at", "enterprise", "amount", "payment_reference", "status", "settled_at"]
+    list_filter = ["status", "provider"]
+    search_fields = ["payment_reference", "provider_payment_id", "enterprise__name", "enterprise__enterprise_number"]
+    list_select_related = ["enterprise"]
+    ordering = ["-created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(DiscrepancyReport)

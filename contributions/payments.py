@@ -51,6 +51,7 @@ class ProviderStatus:
     provider_payment_id: str
     status: str  # pending, succeeded, failed, cancelled
     amount: Decimal
+    currency: str = "EUR"
 
 
 class ProviderUnavailable(Exception):
@@ -107,7 +108,10 @@ class SandboxProvider:
     def _status(answer: Mapping[str, str]) -> ProviderStatus:
         try:
             return ProviderStatus(
-                provider_payment_id=str(answer["id"]), status=str(answer["status"]), amount=Decimal(answer["amount"])
+                provider_payment_id=str(answer["id"]),
+                status=str(answer["status"]),
+                amount=Decimal(answer["amount"]),
+                currency=str(answer.get("currency", "EUR")),
             )
         except (KeyError, InvalidOperation, TypeError) as error:
             raise InvalidCallback(str(error)) from error
@@ -228,10 +232,16 @@ def payment_settle(*, provider_name: str, reported: ProviderStatus, now: datetim
         if payment.status != PaymentStatus.PENDING or reported.status == PaymentStatus.PENDING:
             return payment
         status = reported.status
-        if status == PaymentStatus.SUCCEEDED and reported.amount != payment.amount:
-            logger.error("payment amount differs at the provider", extra={"payment_id": payment.pk})
-            status = PaymentStatus.FAILED
-        if status not in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CANCELLED):
+        if status == PaymentStatus.SUCCEEDED and (reported.amount != payment.amount or reported.currency != "EUR"):
+            # Money was taken but not what we asked: never credit a guess; staff check it.
+            logger.error("payment differs at the provider", extra={"payment_id": payment.pk})
+            status = PaymentStatus.NEEDS_REVIEW
+        if status not in (
+            PaymentStatus.SUCCEEDED,
+            PaymentStatus.FAILED,
+            PaymentStatus.CANCELLED,
+            PaymentStatus.NEEDS_REVIEW,
+        ):
             return payment
         Payment.objects.filter(pk=payment.pk).update(status=status, settled_at=now)
         if status == PaymentStatus.SUCCEEDED:

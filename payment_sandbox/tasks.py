@@ -29,7 +29,13 @@ def callback_deliver(*, payment_id: str) -> bool:
     if not payment.callback_url.startswith(("http://", "https://")):
         return False
     body = json.dumps(
-        {"id": str(payment.pk), "status": payment.status, "amount": str(payment.amount), "reference": payment.reference}
+        {
+            "id": str(payment.pk),
+            "status": payment.status,
+            "amount": str(payment.amount),
+            "currency": payment.currency,
+            "reference": payment.reference,
+        }
     ).encode()
     request = urllib.request.Request(  # noqa: S310 — the merchant's own callback URL, http(s) only
         payment.callback_url,

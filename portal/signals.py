@@ -36,6 +36,7 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "contributions.add_bankstatementimport",
         "contributions.view_banktransaction",
         "contributions.change_banktransaction",
+        "contributions.view_payment",
     ],
     gettext_noop("Registry clerk"): [
         "identity.view_person",

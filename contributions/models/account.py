@@ -73,6 +73,9 @@ class PaymentStatus(models.TextChoices):
     SUCCEEDED = "succeeded", _("paid")
     FAILED = "failed", _("failed")
     CANCELLED = "cancelled", _("cancelled")
+    # The provider took a payment that does not match ours (another amount or currency): the
+    # account is not credited and staff look into it.
+    NEEDS_REVIEW = "review", _("to be checked by staff")
 
 
 class Payment(models.Model):

@@ -187,11 +187,12 @@ def test_a_forged_or_stale_callback_is_refused_and_changes_nothing(world, settin
     assert _credits(world) == []
 
 
-def test_a_success_for_another_amount_is_not_credited(world):
+def test_a_success_for_another_amount_is_not_credited_but_left_to_staff(world):
     payment = _start(world)
     _callback(payment, amount="1.00")
+    _callback(payment)
     payment.refresh_from_db()
-    assert payment.status == "failed"
+    assert payment.status == "review"
     assert _credits(world) == []
 
 
@@ -335,3 +336,20 @@ def test_a_payment_of_another_enterprise_is_not_found_under_ones_own(world, clie
     theirs = _start(other)
     sign_in(client, world["declarant"])
     assert client.get(reverse("contributions:payment", args=[world["enterprise"].pk, theirs.pk])).status_code == 404
+
+
+def test_staff_find_the_payments_to_check_in_the_back_office(world, client):
+    payment = _start(world)
+    _callback(payment, amount="1.00")
+    staff = with_totp(UserFactory(is_staff=True, is_superuser=True))
+    sign_in(client, staff, mfa=True)
+    listing = client.get(reverse("admin:contributions_payment_changelist"), {"status__exact": "review"})
+    assert listing.status_code == 200
+    assert [row.pk for row in listing.context["cl"].result_list] == [payment.pk]
+    assert (
+        client.get(reverse("admin:contributions_payment_changelist"), {"status__exact": "failed"})
+        .context["cl"]
+        .result_count
+        == 0
+    )
+    assert client.get(reverse("admin:contributions_payment_add")).status_code == 403
