@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from contributions import certificates, services, statements
 from contributions.record import contribution_record_get
 from identity.selectors import enterprise_names
+from portal.core.documents import DocumentLimitReached
 
 
 @login_required
@@ -33,7 +34,7 @@ def certificate(request: HttpRequest, enterprise_id: int) -> HttpResponse:
             )
         except services.NotFound:
             raise Http404 from None
-        except certificates.CertificateRefused as error:
+        except (certificates.CertificateRefused, DocumentLimitReached) as error:
             messages.error(request, str(error.message))
         else:
             filename = f"compliance-certificate-{enterprise_id}-{timezone.localdate().isoformat()}.pdf"
@@ -73,6 +74,7 @@ def statement(request: HttpRequest) -> HttpResponse:
         return redirect("identity:link_person")
     error = ""
     chosen: tuple[int | None, int | None] = (None, None)
+    limited = False
     if request.method == "POST":
         try:
             chosen = (_year(request.POST.get("year_from", "")), _year(request.POST.get("year_to", "")))
@@ -92,6 +94,8 @@ def statement(request: HttpRequest) -> HttpResponse:
                 raise Http404 from None
             except statements.StatementRefused as refused:
                 error = refused.message
+            except DocumentLimitReached as refused:
+                error, limited = str(refused.message), True
             else:
                 return HttpResponse(
                     content,
@@ -111,5 +115,5 @@ def statement(request: HttpRequest) -> HttpResponse:
             "year_to": chosen[1] if chosen[1] is not None else (years[-1] if years else None),
             "error": error,
         },
-        status=400 if error else 200,
+        status=429 if limited else 400 if error else 200,
     )

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
 from portal.core.models import VerifiableDocument
 from portal.core.types import DocumentKind, DocumentSubject, VerificationResult
@@ -146,6 +147,16 @@ def document_set_content_hash(*, document_id: int, content: bytes) -> str:
     return digest
 
 
+class DocumentLimitReached(Exception):
+    """Too many documents of a kind issued for one holder today (each is a PDF rendered in the
+    request and a row kept for verification)."""
+
+    message = _(
+        "The limit of documents of this kind issued today is reached. Use one already issued (it stays "
+        "valid), or try again tomorrow."
+    )
+
+
 def document_issue(
     *,
     kind: str,
@@ -159,7 +170,14 @@ def document_issue(
 ) -> tuple[str, bytes]:
     """Register a document, render it with its code (``render(code)`` returns the file) and
     record the file's SHA-256, in one transaction: a failed rendering leaves no code that
-    verifies. Returns (code, file)."""
+    verifies. Returns (code, file). At most ``DOCUMENTS_PER_HOLDER_PER_DAY`` of a kind for one
+    holder a day (DocumentLimitReached)."""
+    day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    issued_today = VerifiableDocument.objects.filter(
+        kind=kind, subject_type=subject_type, subject_id=subject_id, issued_at__gte=day_start
+    ).count()
+    if issued_today >= settings.DOCUMENTS_PER_HOLDER_PER_DAY:
+        raise DocumentLimitReached
     with transaction.atomic():
         document_id, code = document_register(
             kind=kind,

@@ -453,3 +453,14 @@ def test_another_citizen_only_ever_reaches_their_own_empty_record(career, client
 def test_an_account_not_linked_to_a_file_is_sent_to_link_it(client):
     sign_in(client, UserFactory())
     assert client.get(URL)["Location"] == reverse("identity:link_person")
+
+
+def test_a_holder_gets_a_limited_number_of_statements_a_day(career, settings):
+    from portal.core.documents import DocumentLimitReached
+
+    settings.DOCUMENTS_PER_HOLDER_PER_DAY = 2
+    _issue(career, None, None)
+    _issue(career, None, None)
+    with pytest.raises(DocumentLimitReached):
+        _issue(career, None, None)
+    assert VerifiableDocument.objects.count() == 2
