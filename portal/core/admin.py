@@ -12,8 +12,22 @@ from portal.core.documents import document_revoke
 from portal.core.models import AccessRecord, VerifiableDocument
 
 
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """A back-office list nobody adds to, edits or deletes from (records, trails, histories);
+    actions of its own may still act through services."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(AccessRecord)
-class AccessRecordAdmin(admin.ModelAdmin):
+class AccessRecordAdmin(ReadOnlyModelAdmin):
     """Read-only: the security officer audits; nobody edits the trail."""
 
     list_display = ["at", "actor_user", "subject_person", "purpose", "detail"]
@@ -22,18 +36,9 @@ class AccessRecordAdmin(admin.ModelAdmin):
     list_select_related = ["actor_user", "subject_person"]
     date_hierarchy = "at"
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(VerifiableDocument)
-class VerifiableDocumentAdmin(admin.ModelAdmin):
+class VerifiableDocumentAdmin(ReadOnlyModelAdmin):
     """Issued documents, read-only; staff may only withdraw one (its code stops verifying)."""
 
     list_display = ["issued_at", "kind", "code_prefix", "holder_name_masked", "valid_until", "revoked_at"]
@@ -41,15 +46,6 @@ class VerifiableDocumentAdmin(admin.ModelAdmin):
     search_fields = ["=code_prefix", "=subject_id"]
     date_hierarchy = "issued_at"
     actions = ["revoke"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("core.change_verifiabledocument")
