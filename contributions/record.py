@@ -20,11 +20,11 @@ from contributions.ledger import payment_due_date
 from contributions.models import DeclarationLine, DeclarationStatus, Employment
 from contributions.types import RecordStatus
 from identity.selectors import enterprise_names
-from portal.core.actor import ActingMode, Actor
-from portal.core.audit import access_record
+from portal.core.actor import Actor
+from portal.core.audit import file_view_record
 from portal.core.caching import computed
 from portal.core.periods import Period
-from portal.core.types import AccessPurpose, Scope
+from portal.core.types import Scope
 
 
 class RecordMonth(NamedTuple):  # a tuple: forty years of them are cached and read back fast
@@ -177,12 +177,5 @@ def contribution_record_get(*, actor: Actor, person_id: int, now: datetime.datet
     person is written in their trail."""
     if actor.subject_person_id != person_id or not actor.may(Scope.VIEW_FILE):
         return None
-    assisted = actor.mode == ActingMode.ASSISTED
-    access_record(
-        actor=actor,
-        subject_person_id=person_id,
-        purpose=AccessPurpose.ASSISTED_VIEW if assisted else AccessPurpose.PROXY_FILE_VIEW,
-        now=now,
-        detail="" if assisted else "contribution record",
-    )
+    file_view_record(actor=actor, subject_person_id=person_id, what="contribution record", now=now)
     return contribution_record(person_id=person_id, today=timezone.localdate(now))

@@ -292,21 +292,13 @@ def enterprise_role(*, user_id: int, enterprise_id: int) -> str | None:
 def person_file_get(*, actor: Actor, person_id: int, now: datetime.datetime) -> PersonSummary | None:
     """The identity part of the open file, if the actor may view it (None otherwise). A read
     by anyone but the person is written in their trail, with the mandate or counter reason."""
-    from portal.core.actor import ActingMode
-    from portal.core.audit import access_record
-    from portal.core.types import AccessPurpose, Scope
+    from portal.core.audit import file_view_record
+    from portal.core.types import Scope
 
     if actor.subject_person_id != person_id or not actor.may(Scope.VIEW_FILE):
         return None
     summary = person_get(person_id=person_id)
-    assisted = actor.mode == ActingMode.ASSISTED
-    access_record(
-        actor=actor,
-        subject_person_id=person_id,
-        purpose=AccessPurpose.ASSISTED_VIEW if assisted else AccessPurpose.PROXY_FILE_VIEW,
-        now=now,
-        detail="" if assisted else "dashboard",
-    )
+    file_view_record(actor=actor, subject_person_id=person_id, what="dashboard", now=now)
     return summary
 
 

@@ -35,6 +35,19 @@ def access_record(
     return True
 
 
+def file_view_record(*, actor: Actor, subject_person_id: int, what: str, now: datetime.datetime) -> bool:
+    """Record a view of a part of the open file (``what``: "dashboard", "contribution record"…)
+    by whoever may view it: at the counter with the stated reason, else under the mandate."""
+    assisted = actor.mode == ActingMode.ASSISTED
+    return access_record(
+        actor=actor,
+        subject_person_id=subject_person_id,
+        purpose=AccessPurpose.ASSISTED_VIEW if assisted else AccessPurpose.PROXY_FILE_VIEW,
+        now=now,
+        detail="" if assisted else what,
+    )
+
+
 def access_record_many(
     *, actor: Actor, subject_person_ids: list[int], purpose: AccessPurpose, now: datetime.datetime
 ) -> int:
