@@ -36,9 +36,14 @@ def structured_reference(*, enterprise_number: str, letter: str, period: Period)
     return f"RF{mod_97_10.calc_check_digits(body + 'RF')}{body}"
 
 
+def declaration_due_date(*, period: Period, due_day: int) -> datetime.date:
+    """A period is declared by ``due_day`` of the next month."""
+    return period.next().first_day.replace(day=due_day)
+
+
 def payment_due_date(period: Period) -> datetime.date:
     """Contributions of a period are due with its declaration: DECLARATION_DUE_DAY of the next month."""
-    return period.next().first_day.replace(day=settings.DECLARATION_DUE_DAY)
+    return declaration_due_date(period=period, due_day=settings.DECLARATION_DUE_DAY)
 
 
 def declaration_total(totals: dict[str, list[str]]) -> Decimal:

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contributions import ledger
+from contributions.ledger import declaration_due_date
 from contributions.models import DeclarationReminder
 from contributions.selectors import enterprises_without_declaration
 from identity.selectors import enterprise_summaries
@@ -29,10 +30,6 @@ from portal.core.periods import Period
 
 # Who files the declarations: viewers only consult the enterprise's file.
 REMINDED_ROLES = (EnterpriseRole.ADMINISTRATOR.value, EnterpriseRole.DECLARANT.value)
-
-
-def declaration_due_date(*, period: Period, due_day: int) -> datetime.date:
-    return period.next().first_day.replace(day=due_day)
 
 
 def overdue_period(*, today: datetime.date, due_day: int) -> Period:
