@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +24,7 @@ from contributions.account import account_summary
 from contributions.documents import CertificateContent, compliance_certificate_pdf
 from contributions.models import Declaration, DeclarationStatus, Employment
 from contributions.reminders import overdue_period
+from contributions.selectors import employed_during
 from contributions.services import NotFound, paying_capacity
 from identity.selectors import enterprise_summaries
 from portal.core.actor import Actor
@@ -97,13 +98,7 @@ def missing_declarations(*, enterprise_id: int, today: datetime.date) -> list[st
     period, one reading the declared periods."""
     periods = _periods_due(today)
     employed = Employment.objects.filter(enterprise_id=enterprise_id, cancelled_at__isnull=True).aggregate(
-        **{
-            str(period): Count(
-                "pk",
-                filter=Q(Q(end_date__isnull=True) | Q(end_date__gte=period.first_day), start_date__lte=period.last_day),
-            )
-            for period in periods
-        }
+        **{str(period): Count("pk", filter=employed_during(period)) for period in periods}
     )
     declared = set(
         Declaration.objects.filter(

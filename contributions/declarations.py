@@ -13,13 +13,13 @@ import secrets
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Avg, Max, Q
+from django.db.models import Avg, Max
 from django.utils import timezone
 
 from contributions import ledger
 from contributions.computation import RateTable, totals
 from contributions.models import Declaration, DeclarationLine, DeclarationStatus, DeclarationWarning, Employment
-from contributions.selectors import rates_for_period
+from contributions.selectors import employed_during, rates_for_period
 from contributions.services import NotFound, declaring_capacity
 from contributions.types import Anomaly, LineInput, Severity, SubmissionResult, WorkerCategory
 from identity.country_profiles import country_profile
@@ -161,11 +161,7 @@ def _warnings(*, enterprise_id: int, period: Period, parsed: list[tuple[int, int
     person_ids = [person_id for _number, person_id, *_rest in parsed]
     hired = set(
         Employment.objects.filter(
-            Q(end_date__isnull=True) | Q(end_date__gte=period.first_day),
-            enterprise_id=enterprise_id,
-            person_id__in=person_ids,
-            cancelled_at__isnull=True,
-            start_date__lte=period.last_day,
+            employed_during(period), enterprise_id=enterprise_id, person_id__in=person_ids
         ).values_list("person_id", flat=True)
     )
     earlier = [str(period.previous()), str(period.previous().previous()), str(period.previous().previous().previous())]

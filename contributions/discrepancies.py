@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 
 from contributions.models import DeclarationLine, DeclarationStatus, DiscrepancyReport, DiscrepancyStatus, Employment
 from contributions.reminders import REMINDED_ROLES
+from contributions.selectors import employed_during
 from contributions.services import NotFound
 from contributions.types import DiscrepancyError
 from identity.selectors import enterprise_names, person_names
@@ -33,13 +33,7 @@ def _in_record(*, person_id: int, enterprise_id: int, period: Period) -> bool:
     ).exists()
     return (
         declared
-        or Employment.objects.filter(
-            Q(end_date__isnull=True) | Q(end_date__gte=period.first_day),
-            person_id=person_id,
-            enterprise_id=enterprise_id,
-            cancelled_at__isnull=True,
-            start_date__lte=period.last_day,
-        ).exists()
+        or Employment.objects.filter(employed_during(period), person_id=person_id, enterprise_id=enterprise_id).exists()
     )
 
 

@@ -81,7 +81,7 @@ def employment_list_for_person(*, person_id: int) -> list[EmploymentRow]:
     )
 
 
-def _employed_during(period: Period) -> Q:
+def employed_during(period: Period) -> Q:
     """A hire not cancelled that overlaps the period (started by its last day, not ended before
     its first)."""
     return Q(
@@ -93,7 +93,7 @@ def _employed_during(period: Period) -> Q:
 
 def active_employees(*, enterprise_id: int, period: Period) -> list[EmploymentRow]:
     """Who worked for the enterprise during the period (to prefill the declaration form)."""
-    return _rows(list(Employment.objects.filter(_employed_during(period), enterprise_id=enterprise_id).order_by("pk")))
+    return _rows(list(Employment.objects.filter(employed_during(period), enterprise_id=enterprise_id).order_by("pk")))
 
 
 def declaration_list(*, enterprise_id: int) -> list[Declaration]:
@@ -278,7 +278,7 @@ def enterprises_without_declaration(*, period: Period) -> list[int]:
     )
     reminded = DeclarationReminder.objects.filter(enterprise_id=OuterRef("enterprise_id"), period=str(period))
     return list(
-        Employment.objects.filter(_employed_during(period))
+        Employment.objects.filter(employed_during(period))
         .exclude(Exists(in_force))
         .exclude(Exists(reminded))
         .values_list("enterprise_id", flat=True)
