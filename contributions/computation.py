@@ -40,11 +40,12 @@ class RateTable:
         return amounts
 
 
-def totals(lines: Iterable[list[BranchAmount]]) -> dict[str, tuple[Decimal, Decimal]]:
-    """Per branch, the sums of the lines' (employee, employer) amounts."""
-    result: dict[str, tuple[Decimal, Decimal]] = {}
+def branch_totals(lines: Iterable[dict[str, list[str]]]) -> dict[str, list[str]]:
+    """Per branch, the sums of the lines' stored amounts ``{branch: [employee, employer]}`` —
+    sums of rounded line amounts, never a rounded sum — in the same form."""
+    sums: dict[str, tuple[Decimal, Decimal]] = {}
     for line in lines:
-        for amount in line:
-            employee, employer = result.get(amount.branch, (Decimal("0.00"), Decimal("0.00")))
-            result[amount.branch] = (employee + amount.employee, employer + amount.employer)
-    return result
+        for branch, (employee, employer) in line.items():
+            total_employee, total_employer = sums.get(branch, (Decimal("0.00"), Decimal("0.00")))
+            sums[branch] = (total_employee + Decimal(employee), total_employer + Decimal(employer))
+    return {branch: [str(employee), str(employer)] for branch, (employee, employer) in sums.items()}

@@ -17,13 +17,13 @@ from django.db.models import Avg, Max
 from django.utils import timezone
 
 from contributions import ledger
-from contributions.computation import RateTable, totals
+from contributions.computation import RateTable, branch_totals
 from contributions.models import Declaration, DeclarationLine, DeclarationStatus, DeclarationWarning, Employment
 from contributions.selectors import employed_during, rates_for_period
 from contributions.services import NotFound, declaring_capacity
 from contributions.types import Anomaly, LineInput, Severity, SubmissionResult, WorkerCategory
-from identity.country_profiles import country_profile
-from identity.selectors import enterprise_summaries, persons_by_national_numbers
+from identity.country_profiles import IdentifierScheme, country_profile
+from identity.selectors import RegistryEntry, enterprise_summaries, persons_by_national_numbers
 from identity.types import InvalidIdentifier
 from portal.core.actor import Actor
 from portal.core.periods import Period
@@ -55,55 +55,35 @@ def declaration_submit(
     allowed, bureau_id = declaring_capacity(actor=actor, enterprise_id=enterprise_id, on=timezone.localdate(now))
     if not allowed:
         raise NotFound
-    anomalies: list[Anomaly] = []
-    try:
-        declared = Period.parse(period)
-    except ValueError:
-        return SubmissionResult(accepted=False, anomalies=(_error("period_format", field="period"),))
-    if declared >= Period.of(timezone.localdate(now)):
-        anomalies.append(_error("period_future", field="period"))
+    declared, anomalies = period_check(period, today=timezone.localdate(now))
+    if declared is None:
+        return SubmissionResult(accepted=False, anomalies=tuple(anomalies))
     if not lines:
         anomalies.append(_error("no_lines"))
 
     scheme = country_profile().person_number
     compact: dict[int, str] = {}
     for number, line in enumerate(lines, start=1):
-        try:
-            compact[number] = scheme.validate(line.national_number)
-        except InvalidIdentifier as error:
-            anomalies.append(_error(f"national_number_{error.code}", number, "national_number"))
+        if (valid := national_number_check(number, line.national_number, scheme, anomalies)) is not None:
+            compact[number] = valid
     registry = persons_by_national_numbers(compact_numbers=list(set(compact.values())))
     table = RateTable(rates_for_period(period=declared))
-    parsed: list[tuple[int, int, str, Decimal, int]] = []
+    parsed: list[ParsedLine] = []
     seen: set[int] = set()
     for number, line in enumerate(lines, start=1):
-        entry = registry.get(compact.get(number, ""))
-        if number in compact and entry is None:
-            anomalies.append(_error("person_unknown", number, "national_number"))
-        if entry is not None and entry.death_date is not None and entry.death_date < declared.first_day:
-            anomalies.append(_error("person_deceased", number, "national_number"))
-        if entry is not None:
-            if entry.person_id in seen:
-                anomalies.append(_error("line_duplicate", number, "national_number"))
-            seen.add(entry.person_id)
-        if line.worker_category not in WorkerCategory.values:
-            anomalies.append(_error("category_unknown", number, "worker_category"))
-        elif not table.has_category(line.worker_category):
-            anomalies.append(_error("rates_missing", number, "worker_category"))
-        wage = _decimal(line.gross_wage)
-        if wage is None:
-            anomalies.append(_error("wage_invalid", number, "gross_wage"))
-        elif wage < 0:
-            anomalies.append(_error("wage_negative", number, "gross_wage"))
-        elif wage > WAGE_MAX:
-            anomalies.append(_error("wage_too_large", number, "gross_wage"))
-        days = _integer(line.days_worked)
-        if days is None:
-            anomalies.append(_error("days_invalid", number, "days_worked"))
-        elif not 0 <= days <= declared.days:
-            anomalies.append(_error("days_outside_month", number, "days_worked"))
-        if entry is not None and wage is not None and days is not None:
-            parsed.append((number, entry.person_id, line.worker_category, wage, days))
+        found = compact.get(number)
+        checked = line_check(
+            number,
+            line,
+            compact=found,
+            entry=registry.get(found) if found is not None else None,
+            declared=declared,
+            table=table,
+            seen=seen,
+            anomalies=anomalies,
+        )
+        if checked is not None:
+            parsed.append(checked)
 
     with transaction.atomic():
         # Submissions for one enterprise and period queue behind each other: a replacement sent
@@ -125,7 +105,12 @@ def declaration_submit(
             anomalies.append(_error("nothing_to_replace", field="period"))
         if any(a.severity == Severity.ERROR for a in anomalies):
             return SubmissionResult(accepted=False, anomalies=tuple(anomalies))
-        anomalies.extend(_warnings(enterprise_id=enterprise_id, period=declared, parsed=parsed))
+        anomalies.extend(
+            line_warnings(
+                period=declared,
+                lines=[(number, enterprise_id, person_id, wage) for number, person_id, _c, wage, _d in parsed],
+            )
+        )
         return _store(
             actor=actor,
             enterprise_id=enterprise_id,
@@ -138,6 +123,85 @@ def declaration_submit(
             anomalies=anomalies,
             now=now,
         )
+
+
+ParsedLine = tuple[int, int, str, Decimal, int]  # (line number, person id, category, wage, days)
+
+
+def period_check(period: str, *, today: datetime.date) -> tuple[Period | None, list[Anomaly]]:
+    """The declared period, if it is written YYYY-MM; a period that has not ended is an error."""
+    try:
+        declared = Period.parse(period)
+    except ValueError:
+        return None, [_error("period_format", field="period")]
+    if declared >= Period.of(today):
+        return declared, [_error("period_future", field="period")]
+    return declared, []
+
+
+def national_number_check(number: int, value: str, scheme: IdentifierScheme, anomalies: list[Anomaly]) -> str | None:
+    """The compact national number of a line, or None (and its anomaly) when it is malformed."""
+    try:
+        return scheme.validate(value)
+    except InvalidIdentifier as error:
+        anomalies.append(_error(f"national_number_{error.code}", number, "national_number"))
+        return None
+
+
+def line_check(
+    number: int,
+    line: LineInput,
+    *,
+    compact: str | None,
+    entry: RegistryEntry | None,
+    declared: Period,
+    table: RateTable,
+    seen: set[int],
+    anomalies: list[Anomaly],
+) -> ParsedLine | None:
+    """Every rule of one line, whatever the channel (form, API, bulk file): its anomalies are
+    appended (all of them, not the first), and the parsed line is returned when it can be
+    computed. ``compact`` is the line's valid national number (None when malformed), ``entry``
+    what the register holds for it, ``seen`` the persons already on the declaration."""
+    if compact is not None and entry is None:
+        anomalies.append(_error("person_unknown", number, "national_number"))
+    if entry is not None and entry.death_date is not None and entry.death_date < declared.first_day:
+        anomalies.append(_error("person_deceased", number, "national_number"))
+    if entry is not None:
+        if entry.person_id in seen:
+            anomalies.append(_error("line_duplicate", number, "national_number"))
+        seen.add(entry.person_id)
+    if line.worker_category not in WorkerCategory.values:
+        anomalies.append(_error("category_unknown", number, "worker_category"))
+    elif not table.has_category(line.worker_category):
+        anomalies.append(_error("rates_missing", number, "worker_category"))
+    wage = _decimal(line.gross_wage)
+    if wage is None:
+        anomalies.append(_error("wage_invalid", number, "gross_wage"))
+    elif wage < 0:
+        anomalies.append(_error("wage_negative", number, "gross_wage"))
+    elif wage > WAGE_MAX:
+        anomalies.append(_error("wage_too_large", number, "gross_wage"))
+    days = _integer(line.days_worked)
+    if days is None:
+        anomalies.append(_error("days_invalid", number, "days_worked"))
+    elif not 0 <= days <= declared.days:
+        anomalies.append(_error("days_outside_month", number, "days_worked"))
+    if entry is not None and wage is not None and days is not None:
+        return (number, entry.person_id, line.worker_category, wage, days)
+    return None
+
+
+def line_amounts(
+    table: RateTable, worker_category: str, gross_wage: Decimal
+) -> tuple[Decimal, Decimal, dict[str, list[str]]]:
+    """A line's employee and employer contributions and their split per branch, as stored."""
+    amounts = table.line(worker_category=worker_category, gross_wage=gross_wage)
+    return (
+        sum((a.employee for a in amounts), Decimal("0.00")),
+        sum((a.employer for a in amounts), Decimal("0.00")),
+        {a.branch: [str(a.employee), str(a.employer)] for a in amounts},
+    )
 
 
 def _decimal(value: str) -> Decimal | None:
@@ -157,30 +221,35 @@ def _integer(value: str) -> int | None:
         return None
 
 
-def _warnings(*, enterprise_id: int, period: Period, parsed: list[tuple[int, int, str, Decimal, int]]) -> list[Anomaly]:
-    person_ids = [person_id for _number, person_id, *_rest in parsed]
+def line_warnings(*, period: Period, lines: list[tuple[int, int, int, Decimal]]) -> list[Anomaly]:
+    """The warnings of a period's valid lines — (line number, enterprise id, person id, wage),
+    for one enterprise or many: not in the hire register for the period, or a wage far from the
+    average of the previous three months. Two queries, whatever the number of lines."""
+    enterprise_ids = list({enterprise_id for _n, enterprise_id, _p, _w in lines})
+    person_ids = list({person_id for _n, _e, person_id, _w in lines})
     hired = set(
         Employment.objects.filter(
-            employed_during(period), enterprise_id=enterprise_id, person_id__in=person_ids
-        ).values_list("person_id", flat=True)
+            employed_during(period), enterprise_id__in=enterprise_ids, person_id__in=person_ids
+        ).values_list("enterprise_id", "person_id")
     )
     earlier = [str(period.previous()), str(period.previous().previous()), str(period.previous().previous().previous())]
-    averages = dict(
-        DeclarationLine.objects.filter(
-            declaration__enterprise_id=enterprise_id,
+    averages = {
+        (enterprise_id, person_id): average
+        for enterprise_id, person_id, average in DeclarationLine.objects.filter(
+            declaration__enterprise_id__in=enterprise_ids,
             declaration__period__in=earlier,
             declaration__status=DeclarationStatus.IN_FORCE,
             person_id__in=person_ids,
         )
-        .values_list("person_id")
+        .values_list("declaration__enterprise_id", "person_id")
         .annotate(average=Avg("gross_wage"))
-        .values_list("person_id", "average")
-    )
+        .values_list("declaration__enterprise_id", "person_id", "average")
+    }
     warnings = []
-    for number, person_id, _category, wage, _days in parsed:
-        if person_id not in hired:
+    for number, enterprise_id, person_id, wage in lines:
+        if (enterprise_id, person_id) not in hired:
             warnings.append(_warning("not_hired", number, "national_number"))
-        average = averages.get(person_id)
+        average = averages.get((enterprise_id, person_id))
         if average and abs(wage - average) > average * WAGE_DEVIATION:
             warnings.append(_warning("wage_deviation", number, "gross_wage"))
     return warnings
@@ -191,7 +260,7 @@ def _store(
     actor: Actor,
     enterprise_id: int,
     period: Period,
-    parsed: list[tuple[int, int, str, Decimal, int]],
+    parsed: list[ParsedLine],
     table: RateTable,
     current: Declaration | None,
     bureau_id: int | None,
@@ -199,8 +268,8 @@ def _store(
     anomalies: list[Anomaly],
     now: datetime.datetime,
 ) -> SubmissionResult:
-    computed = [table.line(worker_category=category, gross_wage=wage) for _n, _p, category, wage, _d in parsed]
-    summed = totals(computed)
+    computed = [line_amounts(table, category, wage) for _n, _p, category, wage, _d in parsed]
+    summed = branch_totals(amounts for _employee, _employer, amounts in computed)
     version = (
         Declaration.objects.filter(enterprise_id=enterprise_id, period=str(period)).aggregate(Max("version"))[
             "version__max"
@@ -224,7 +293,7 @@ def _store(
                 via_bureau_id=bureau_id,
                 line_count=len(parsed),
                 total_wages=sum((wage for *_x, wage, _d in parsed), Decimal("0.00")),
-                totals={branch: [str(employee), str(employer)] for branch, (employee, employer) in summed.items()},
+                totals=summed,
             )
     except IntegrityError:
         # A concurrent submission for the same period won: undo everything (the previous version
@@ -240,11 +309,13 @@ def _store(
                 worker_category=category,
                 gross_wage=wage,
                 days_worked=days,
-                employee_amount=sum((a.employee for a in amounts), Decimal("0.00")),
-                employer_amount=sum((a.employer for a in amounts), Decimal("0.00")),
-                amounts={a.branch: [str(a.employee), str(a.employer)] for a in amounts},
+                employee_amount=employee,
+                employer_amount=employer,
+                amounts=amounts,
             )
-            for (number, person_id, category, wage, days), amounts in zip(parsed, computed, strict=True)
+            for (number, person_id, category, wage, days), (employee, employer, amounts) in zip(
+                parsed, computed, strict=True
+            )
         ]
     )
     ledger.declaration_post(

@@ -96,14 +96,20 @@ def active_employees(*, enterprise_id: int, period: Period) -> list[EmploymentRo
     return _rows(list(Employment.objects.filter(employed_during(period), enterprise_id=enterprise_id).order_by("pk")))
 
 
+def _declarations(enterprise_id: int) -> QuerySet[Declaration]:
+    """The enterprise's declarations that exist for people: not those of a bulk file still being
+    processed (they come into force all at once, or are deleted)."""
+    return Declaration.objects.filter(enterprise_id=enterprise_id).exclude(status=DeclarationStatus.PENDING)
+
+
 def declaration_list(*, enterprise_id: int) -> list[Declaration]:
-    return list(Declaration.objects.filter(enterprise_id=enterprise_id).order_by("-period", "-version")[:120])
+    return list(_declarations(enterprise_id).order_by("-period", "-version")[:120])
 
 
 def declaration_get(
     *, enterprise_id: int, declaration_id: int
 ) -> tuple[Declaration, list[DeclarationLine], list[DeclarationWarning]]:
-    declaration = Declaration.objects.filter(pk=declaration_id, enterprise_id=enterprise_id).first()
+    declaration = _declarations(enterprise_id).filter(pk=declaration_id).first()
     if declaration is None:
         raise LookupError(declaration_id)
     return (
@@ -118,7 +124,7 @@ def declaration_queryset(
 ) -> QuerySet[Declaration]:
     """The enterprise's declarations (every version), newest period first, for paginated lists
     (the caller has checked who may see them). Periods are YYYY-MM, so they compare as text."""
-    rows = Declaration.objects.filter(enterprise_id=enterprise_id)
+    rows = _declarations(enterprise_id)
     if period_from:
         rows = rows.filter(period__gte=period_from)
     if period_to:
@@ -131,11 +137,7 @@ def declaration_queryset(
 def declaration_by_reference(
     *, enterprise_id: int, reference: str
 ) -> tuple[Declaration, list[DeclarationLine], list[DeclarationWarning]]:
-    found = (
-        Declaration.objects.filter(reference=reference, enterprise_id=enterprise_id)
-        .values_list("pk", flat=True)
-        .first()
-    )
+    found = _declarations(enterprise_id).filter(reference=reference).values_list("pk", flat=True).first()
     if found is None:
         raise LookupError(reference)
     return declaration_get(enterprise_id=enterprise_id, declaration_id=found)

@@ -2,6 +2,7 @@
 
 from contributions.models.account import Allocation, EntryKind, LedgerEntry, Payment, PaymentStatus
 from contributions.models.bank import BankStatementImport, BankTransaction, BankTransactionStatus
+from contributions.models.bulk import BulkAnomaly, BulkChunk, BulkTotal, BulkUpload, ChunkStatus, UploadStatus
 from contributions.models.declarations import (
     Channel,
     Declaration,
@@ -21,7 +22,12 @@ __all__ = [
     "BankStatementImport",
     "BankTransaction",
     "BankTransactionStatus",
+    "BulkAnomaly",
+    "BulkChunk",
+    "BulkTotal",
+    "BulkUpload",
     "Channel",
+    "ChunkStatus",
     "ContributionRate",
     "Declaration",
     "DeclarationLine",
@@ -37,5 +43,6 @@ __all__ = [
     "LedgerEntry",
     "Payment",
     "PaymentStatus",
+    "UploadStatus",
     "_DateRange",
 ]

@@ -13,6 +13,9 @@ from contributions.types import WorkerCategory
 class DeclarationStatus(models.TextChoices):
     IN_FORCE = "in_force", _("in force")
     REPLACED = "replaced", _("replaced by a later version")
+    # Lines of a bulk file being written: seen by nothing but the file's processing, which makes
+    # the declarations of the whole file in force at once, or deletes them (all or nothing).
+    PENDING = "pending", _("bulk file being processed")
 
 
 class Channel(models.TextChoices):
@@ -41,6 +44,9 @@ class Declaration(models.Model):
     via_bureau = models.ForeignKey(
         "identity.Enterprise", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    bulk_upload = models.ForeignKey(
+        "contributions.BulkUpload", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     line_count = models.PositiveIntegerField(_("lines"))
     total_wages = models.DecimalField(_("total gross wages"), max_digits=16, decimal_places=2)
     totals = models.JSONField(_("totals per branch"), default=dict)
@@ -52,7 +58,17 @@ class Declaration(models.Model):
             models.UniqueConstraint(
                 fields=["enterprise", "period"], condition=Q(status="in_force"), name="declaration_one_in_force"
             ),
-            models.UniqueConstraint(fields=["enterprise", "period", "version"], name="declaration_version_unique"),
+            # A bulk file's declarations get their version when the file is accepted.
+            models.UniqueConstraint(
+                fields=["enterprise", "period", "version"],
+                condition=~Q(status="pending"),
+                name="declaration_version_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["bulk_upload", "enterprise", "period"],
+                condition=Q(bulk_upload__isnull=False),
+                name="declaration_one_per_file_group",
+            ),
             models.CheckConstraint(
                 condition=Q(submitted_by__isnull=False) | Q(submitted_with_key__isnull=False),
                 name="declaration_has_author",
