@@ -282,3 +282,40 @@ def interest_post(*, month: Period, now: datetime.datetime) -> int:
     )
     _allocate_after_commit(list(amounts), now)
     return created
+
+
+def declarations_post_bulk(*, declarations: list[Declaration], now: datetime.datetime) -> int:
+    """The debits of first declarations that came into force together (a bulk file): one insert
+    for all of them, then settled from credit left over once committed. Posting twice posts
+    once (each entry's source is its declaration). Returns how many were posted."""
+    numbers = {
+        summary.id: summary.enterprise_number
+        for summary in enterprise_summaries(enterprise_ids=list({d.enterprise_id for d in declarations}))
+    }
+    entries = []
+    for declaration in declarations:
+        amount = declaration_total(declaration.totals)
+        if amount == 0:
+            continue
+        period = Period.parse(declaration.period)
+        entries.append(
+            LedgerEntry(
+                enterprise_id=declaration.enterprise_id,
+                kind=EntryKind.DECLARATION,
+                amount=amount,
+                booked_on=now.date(),
+                due_on=payment_due_date(period),
+                period=str(period),
+                payment_reference=structured_reference(
+                    enterprise_number=numbers[declaration.enterprise_id], letter="D", period=period
+                ),
+                declaration=declaration,
+                source=f"declaration:{declaration.pk}",
+                created_at=now,
+            )
+        )
+    if not entries:
+        return 0
+    created = _insert_new(entries)
+    _allocate_after_commit(sorted({entry.enterprise_id for entry in entries}), now)
+    return created

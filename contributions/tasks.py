@@ -8,7 +8,7 @@ from typing import Any
 from celery import shared_task
 from django.utils import timezone
 
-from contributions import ledger, payments, reminders
+from contributions import bulk, ledger, payments, reminders
 from portal.core.periods import Period
 
 logger = logging.getLogger(__name__)
@@ -32,3 +32,26 @@ def interest_post(**_kwargs: Any) -> None:
     now = timezone.now()
     posted = ledger.interest_post(month=Period.of(timezone.localdate(now)).previous(), now=now)
     logger.info("late-payment interest posted", extra={"count": posted})
+
+
+# Bulk files (queue "bulk"). Each task is safe to run twice or at the same time as another copy:
+# it takes its row with SKIP LOCKED and does nothing when the work is done or being done. A
+# failure (the database restarting, say) leaves the work pending for the reconciler.
+@shared_task(name="contributions.bulk_plan")
+def bulk_plan(*, upload_id: int, **_kwargs: Any) -> None:
+    bulk.upload_plan(upload_id=upload_id, now=timezone.now())
+
+
+@shared_task(name="contributions.bulk_chunk")
+def bulk_chunk(*, chunk_id: int, **_kwargs: Any) -> None:
+    bulk.chunk_process(chunk_id=chunk_id, now=timezone.now())
+
+
+@shared_task(name="contributions.bulk_finalize")
+def bulk_finalize(*, upload_id: int, **_kwargs: Any) -> None:
+    bulk.upload_finalize(upload_id=upload_id, now=timezone.now())
+
+
+@shared_task(name="contributions.bulk_reconcile")
+def bulk_reconcile(**_kwargs: Any) -> None:
+    bulk.uploads_reconcile(now=timezone.now())

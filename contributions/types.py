@@ -117,6 +117,27 @@ ANOMALY_MESSAGES = {
     "rates_missing": _("No contribution rate is in force for this category and period."),
     "not_hired": _("This employee is not registered as hired by the enterprise during the period."),
     "wage_deviation": _("This wage is far from the employee's wages of the previous months."),
+    # Lines of bulk files (each line names its employer and period).
+    "columns_count": _("This line does not have the eight columns of the header."),
+    "line_encoding": _("This line is not UTF-8 text."),
+    "employer_number_invalid": _("This employer number is not valid (format or check digits)."),
+    "employer_unknown": _("No enterprise is registered under this employer number."),
+    "employer_not_allowed": _(
+        "You may not declare for this employer: you hold no declaring role for it and no mandate in force to declare for it."
+    ),
+}
+
+# Why a bulk file is refused as soon as it arrives (nothing is kept of it).
+UPLOAD_ERROR_MESSAGES = {
+    "no_file": _("Choose the file to send."),
+    "too_large": _("The file is larger than the limit of %(limit)s."),
+    "not_csv": _("This is not a CSV text file encoded in UTF-8."),
+    "header": _("The first row must be the header, with these columns in this order: %(columns)s."),
+    "empty": _("The file has a header but no line to declare."),
+    "too_many_lines": _("The file has more than %(limit)s lines: split it into several files."),
+    "too_many_uploads": _(
+        "%(limit)s of your files are still being processed: send this one when one of them is finished."
+    ),
 }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contributions.views import account, record
+from contributions.views import account, bulk, record
 from contributions.views import declarations as views
 from contributions.views import documents as document_views
 
@@ -34,4 +34,10 @@ urlpatterns = [
     path("enterprises/<int:enterprise_id>/account/statement.csv", account.statement_csv, name="statement_csv"),
     path("enterprises/<int:enterprise_id>/payments/<int:payment_id>/", account.payment, name="payment"),
     path("payments/callback/<slug:provider>/", account.payment_callback, name="payment_callback"),
+    path("declarations/files/", bulk.uploads, name="bulk_uploads"),
+    path("declarations/files/format/", bulk.file_format, name="bulk_format"),
+    path("declarations/files/format/<slug:kind>.csv", bulk.file_template, name="bulk_file"),
+    path("declarations/files/<int:upload_id>/", bulk.upload, name="bulk_upload"),
+    path("declarations/files/<int:upload_id>/progress/", bulk.upload_progress, name="bulk_upload_progress"),
+    path("declarations/files/<int:upload_id>/anomalies.csv", bulk.upload_anomalies_csv, name="bulk_upload_anomalies"),
 ]

@@ -394,6 +394,11 @@ def enterprise_ids_by_numbers(*, enterprise_numbers: list[str]) -> dict[str, int
     )
 
 
+def api_key_creator(*, api_key_id: int) -> int | None:
+    """The user who created an API key (told of what the software sent with it)."""
+    return ApiKey.objects.filter(pk=api_key_id).values_list("created_by_id", flat=True).first()
+
+
 def staff_has_permission(*, user_id: int, permission: str) -> bool:
     """Whether an active staff account holds a Django permission ("app_label.codename"),
     through its groups or as a superuser."""

@@ -49,6 +49,7 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("payment_details_changed", Category.ACCOUNT, Importance.LEGAL),
         EventType("declaration_missing", Category.ENTERPRISE),
         EventType("discrepancy_reported", Category.ENTERPRISE),
+        EventType("bulk_upload_processed", Category.ENTERPRISE),
     )
 }
 

@@ -177,6 +177,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "portal.tasks.*": {"queue": "default"},
     "notifications.*": {"queue": "notifications"},
+    "contributions.bulk_reconcile": {"queue": "default"},  # never behind the chunks it re-queues
+    "contributions.bulk_*": {"queue": "bulk"},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "Europe/Brussels"
@@ -218,6 +220,12 @@ CELERY_BEAT_SCHEDULE = {
     "ledger-interest": {
         "task": "contributions.interest_post",
         "schedule": crontab(day_of_month=1, hour=4, minute=0),
+    },
+    # Bulk files: the database says what work is unfinished; every 30 seconds, queue again what a
+    # lost message, a dead worker or a restarted broker left (a chunk being processed is locked).
+    "bulk-reconcile": {
+        "task": "contributions.bulk_reconcile",
+        "schedule": 30.0,
     },
     # API idempotency keys are remembered IDEMPOTENCY_KEY_DAYS days; forget older ones nightly.
     "idempotency-records-purge": {
@@ -494,3 +502,14 @@ LATE_INTEREST_MINIMUM = env.str("LATE_INTEREST_MINIMUM", default="1.00")
 DOCUMENTS_PER_HOLDER_PER_DAY = env.int("DOCUMENTS_PER_HOLDER_PER_DAY", default=10)
 # Largest camt.053 bank statement staff may import (bytes).
 BANK_STATEMENT_MAX_BYTES = env.int("BANK_STATEMENT_MAX_BYTES", default=20 * 1024 * 1024)
+
+# --- Bulk declaration files --------------------------------------------------------------------
+# Where received files are kept (the web and the workers must share it: a volume in production).
+BULK_UPLOAD_DIR = Path(env("BULK_UPLOAD_DIR", default=str(BASE_DIR / "var" / "uploads")))
+BULK_MAX_BYTES = env.int("BULK_MAX_BYTES", default=200 * 1024 * 1024)
+BULK_MAX_LINES = env.int("BULK_MAX_LINES", default=2_000_000)
+BULK_MAX_IN_PROGRESS = env.int("BULK_MAX_IN_PROGRESS", default=3)
+# Lines validated and written per unit of work (one transaction; what a crash makes redo).
+BULK_CHUNK_LINES = env.int("BULK_CHUNK_LINES", default=20_000)
+# Work queued this long ago and still not done nor running is queued again by the reconciler.
+BULK_REQUEUE_AFTER_SECONDS = env.int("BULK_REQUEUE_AFTER_SECONDS", default=60)

@@ -128,6 +128,8 @@ class BulkAnomaly(models.Model):
     severity = models.CharField(max_length=10)
     employer_number = models.CharField(max_length=40, blank=True)
     period = models.CharField(max_length=20, blank=True)
+    # The declaration a warning travels with, once the file is accepted.
+    declaration_pk = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["upload", "line_number"], name="bulk_anomaly_line_idx")]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +21,7 @@ from contributions import payments, services
 from contributions.models import EntryKind, PaymentStatus
 from contributions.types import PaymentError, PeriodPaymentStatus
 from identity.selectors import enterprise_names
+from portal.core.spreadsheet import Echo, neutralised
 
 
 def _paying(request: HttpRequest, enterprise_id: int) -> None:
@@ -132,25 +132,6 @@ def payment_callback(request: HttpRequest, provider: str) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _neutralised(value: Any) -> str:
-    """A cell a spreadsheet would run as a formula is prefixed with an apostrophe."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text) else text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 @login_required
 @require_GET
 def statement_csv(request: HttpRequest, enterprise_id: int) -> StreamingHttpResponse:
@@ -158,7 +139,7 @@ def statement_csv(request: HttpRequest, enterprise_id: int) -> StreamingHttpResp
     _paying(request, enterprise_id)
     kinds = dict(EntryKind.choices)
     rows = account_selectors.account_entries(enterprise_id=enterprise_id)
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
 
     def lines() -> Iterator[str]:
         yield "\ufeff" + writer.writerow(
@@ -168,9 +149,9 @@ def statement_csv(request: HttpRequest, enterprise_id: int) -> StreamingHttpResp
             yield writer.writerow(
                 [
                     row.booked_on.isoformat(),
-                    _neutralised(kinds.get(row.kind, row.kind)),
+                    neutralised(kinds.get(row.kind, row.kind)),
                     row.period,
-                    _neutralised(row.payment_reference),
+                    neutralised(row.payment_reference),
                     f"{row.amount:.2f}",
                     f"{row.balance:.2f}",
                 ]

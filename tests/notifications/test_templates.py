@@ -17,6 +17,12 @@ CONTEXT = {
     "title_en": "Title",
     "body_fr": "Corps",
     "body_en": "Body",
+    "file_name": "paie-novembre.csv",
+    "accepted": True,
+    "lines": 3,
+    "errors": 0,
+    "warnings": 2,
+    "declarations": 1,
 }
 
 

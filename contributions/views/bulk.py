@@ -1,0 +1,187 @@
+"""Bulk declaration files on the web: the format and its template, sending a file, following
+its processing (a page that works without JavaScript, refreshed by a script when it runs), its
+anomalies and their CSV export. Representatives of an enterprise only; each reads their own."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from contributions import bulk
+from contributions.models import BulkUpload, Channel, UploadStatus
+from contributions.services import NotFound
+from contributions.types import ANOMALY_MESSAGES, WorkerCategory
+from identity.country_profiles import country_profile
+from portal.core.spreadsheet import Echo
+
+ANOMALIES_PER_PAGE = 100
+# Room for the multipart envelope around the file itself.
+_ENVELOPE_BYTES = 64 * 1024
+
+
+def _representative(request: HttpRequest) -> None:
+    if not request.actor.enterprise_ids:  # type: ignore[attr-defined]
+        raise Http404
+
+
+def _own(request: HttpRequest, upload_id: int) -> BulkUpload:
+    try:
+        return bulk.upload_get(actor=request.actor, upload_id=upload_id)  # type: ignore[attr-defined]
+    except NotFound:
+        raise Http404 from None
+
+
+@require_GET
+def file_format(request: HttpRequest) -> HttpResponse:
+    """The documented format (public: payroll software vendors read it without an account)."""
+    profile = country_profile()
+    return render(
+        request,
+        "contributions/bulk_format.html",
+        {
+            "columns": bulk.COLUMNS,
+            "categories": WorkerCategory.choices,
+            "max_bytes": filesizeformat(settings.BULK_MAX_BYTES),
+            "max_lines": settings.BULK_MAX_LINES,
+            "max_in_progress": settings.BULK_MAX_IN_PROGRESS,
+            "enterprise_example": profile.enterprise_number.example,
+            "person_example": profile.person_number.example,
+        },
+    )
+
+
+@require_GET
+def file_template(request: HttpRequest, kind: str) -> HttpResponse:
+    """The empty template (the header row) or a sample of three lines."""
+    if kind not in ("template", "sample"):
+        raise Http404
+    writer = csv.writer(Echo(), lineterminator="\n")
+    rows = [writer.writerow(bulk.COLUMNS)]
+    if kind == "sample":
+        profile = country_profile()
+        employer = profile.enterprise_number.example
+        for serial, (born, last, first, category, wage, days) in enumerate(
+            [
+                (datetime.date(1985, 7, 30), "Dupont", "Marie", "employee", "3250.00", "22"),
+                (datetime.date(1979, 2, 14), "Janssens", "Pieter", "worker", "2710.45", "20"),
+                (datetime.date(2007, 5, 3), "Lambert", "Inès", "apprentice", "1120.00", "18"),
+            ],
+            start=11,
+        ):
+            number = profile.person_number.format(profile.synthetic_person_number(born, serial))
+            rows.append(writer.writerow([employer, "2026-10", number, last, first, category, wage, days]))
+    response = HttpResponse("".join(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="guichet-declarations-{kind}.csv"'
+    return response
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def uploads(request: HttpRequest) -> HttpResponse:
+    """Send a file (one or several employers) and see the files sent."""
+    _representative(request)
+    actor = request.actor  # type: ignore[attr-defined]
+    error = ""
+    status = 200
+    if request.method == "POST":
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        try:
+            if length > settings.BULK_MAX_BYTES + _ENVELOPE_BYTES:
+                # Refused before reading the body: nothing of it is stored.
+                raise bulk.rejection("too_large")
+            received = request.FILES.get("file")
+            if received is None:
+                raise bulk.UploadRejected("no_file")
+            receipt = bulk.upload_receive(
+                actor=actor,
+                name=received.name or "",
+                chunks=received.chunks(),
+                size=received.size,
+                channel=Channel.FORM,
+                now=timezone.now(),
+            )
+        except bulk.UploadRejected as rejected:
+            error, status = rejected.message, 413 if rejected.code == "too_large" else 400
+        except NotFound:
+            raise Http404 from None
+        else:
+            if receipt.duplicate:
+                messages.info(request, _("This file was already sent: here is what became of it."))
+            else:
+                messages.success(request, _("File received. It is being checked, line by line."))
+            return redirect("contributions:bulk_upload", receipt.upload.pk)
+    return render(
+        request,
+        "contributions/bulk_uploads.html",
+        {
+            "uploads": bulk.upload_list(actor=actor),
+            "error": error,
+            "max_bytes": filesizeformat(settings.BULK_MAX_BYTES),
+        },
+        status=status,
+    )
+
+
+@login_required
+@never_cache
+@require_GET
+def upload(request: HttpRequest, upload_id: int) -> HttpResponse:
+    found = _own(request, upload_id)
+    progress = bulk.upload_progress(upload=found)
+    finished = found.status in (UploadStatus.ACCEPTED, UploadStatus.REJECTED)
+    page = Paginator(bulk.upload_anomalies(upload=found), ANOMALIES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "contributions/bulk_upload.html",
+        {
+            "upload": found,
+            "progress": progress,
+            "finished": finished,
+            "totals": bulk.upload_totals(upload=found),
+            "anomalies": [(anomaly, ANOMALY_MESSAGES[anomaly.code]) for anomaly in page.object_list],
+            "page": page,
+        },
+    )
+
+
+@login_required
+@never_cache
+@require_GET
+def upload_progress(request: HttpRequest, upload_id: int) -> JsonResponse:
+    """What the page's script reads to move the progress bar."""
+    found = _own(request, upload_id)
+    progress = bulk.upload_progress(upload=found)
+    return JsonResponse(
+        {
+            "status": found.status,
+            "status_label": found.get_status_display(),
+            "lines_total": progress.lines_total,
+            "lines_done": progress.lines_done,
+            "percent": progress.percent,
+            "errors": progress.errors,
+            "warnings": progress.warnings,
+            "finished": found.status in (UploadStatus.ACCEPTED, UploadStatus.REJECTED),
+        }
+    )
+
+
+@login_required
+@require_GET
+def upload_anomalies_csv(request: HttpRequest, upload_id: int) -> StreamingHttpResponse:
+    found = _own(request, upload_id)
+    response = StreamingHttpResponse(bulk.anomalies_csv(upload=found), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="guichet-anomalies-{found.pk}.csv"'
+    return response
