@@ -1,0 +1,396 @@
+"""Benchmark: a bulk declaration file through the real upload and processing path, with a real
+Celery worker (prefork, 2 processes) on PostgreSQL, against a bare ``COPY`` of the same rows.
+
+Data (created once, kept for the next runs; marked by the enterprise numbers of serials
+980001–981000): 1,000 employers, each with 1,000 employees hired (but one in 200, whose lines
+get the "not hired" warning), and a payroll bureau they all mandated to declare. Each run
+writes a file of ``--employers`` × ``--employees`` lines for a month that has ended (valid
+national numbers, wages between 1,600 and 9,000 €, three worker categories), uploads it as the
+bureau's declarant, and times from the acknowledgement to the report. ``--invalid-percent 5``
+makes one line in twenty invalid: the file is rejected with its complete error report.
+
+It prints one JSON line: {"lines", "seconds", "lines_per_second", "copy_lines_per_second",
+"ratio", "peak_rss_mb", "status", "errors", "warnings"}. Everything a run wrote is deleted at
+the start of the next run and at its end.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from contributions import bulk
+from contributions.demo import demo_rates_seed
+from contributions.models import BulkUpload, Declaration, UploadStatus
+from identity.country_profiles import country_profile
+from identity.models import Enterprise, Person, Representation, User
+from mandates.models import EnterpriseMandate
+from portal.core.actor import ActingMode, Actor, LevelOfAssurance
+from portal.core.periods import Period
+
+DOMAIN = "bulk-bench.guichet.example"
+FIRST_SERIAL = 980001
+EMPLOYERS = 1000
+EMPLOYEES = 1000
+NOT_HIRED_EVERY = 200
+CATEGORIES = ("employee", "worker", "apprentice")
+
+
+class Command(BaseCommand):
+    help = "Time a million-line declaration file from upload to report, with a real worker, against a bare COPY."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--employers", type=int, default=EMPLOYERS)
+        parser.add_argument("--employees", type=int, default=EMPLOYEES, help="lines per employer")
+        parser.add_argument("--invalid-percent", type=float, default=0.0)
+        parser.add_argument("--concurrency", type=int, default=2, help="worker processes")
+        parser.add_argument("--timeout", type=int, default=600, help="seconds to wait for the report")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        employers, employees = options["employers"], options["employees"]
+        if not (0 < employers <= EMPLOYERS and 0 < employees <= EMPLOYEES):
+            raise CommandError(f"at most {EMPLOYERS} employers × {EMPLOYEES} employees")
+        started = time.monotonic()
+        bureau_user, enterprises, people = self._data()
+        self.stderr.write(f"data ready in {time.monotonic() - started:.1f} s")
+        self._clean(bureau_user)
+        period = Period.of(timezone.localdate()).previous()
+        directory = Path(tempfile.mkdtemp(prefix="guichet-bench-bulk-"))
+        try:
+            path = directory / "declarations.csv"
+            lines = self._file(path, enterprises[:employers], people, employees, period, options["invalid_percent"])
+            self.stderr.write(f"file of {lines} lines, {path.stat().st_size / 1e6:.1f} MB")
+            os.environ["BULK_UPLOAD_DIR"] = str(directory / "uploads")
+            settings.BULK_UPLOAD_DIR = directory / "uploads"
+            worker = self._worker(options["concurrency"])
+            try:
+                upload, seconds = self._run(bureau_user, path, options["timeout"])
+                peak_rss_mb = self._peak_rss_mb(worker.pid)
+            finally:
+                self._stop(worker)
+            self.stderr.write(f"{upload.status}: {upload.errors} errors, {upload.warnings} warnings")
+            copy_seconds = self._bare_copy(upload, lines) if upload.status == UploadStatus.ACCEPTED else None
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+            self._clean(bureau_user)
+        result = {
+            "lines": lines,
+            "seconds": round(seconds, 2),
+            "lines_per_second": round(lines / seconds),
+            "copy_lines_per_second": round(lines / copy_seconds) if copy_seconds else None,
+            "ratio": round(copy_seconds / seconds, 3) if copy_seconds else None,
+            "peak_rss_mb": round(peak_rss_mb, 1),
+            "status": upload.status,
+            "errors": upload.errors,
+            "warnings": upload.warnings,
+        }
+        self.stdout.write(json.dumps(result))
+
+    # --- data ----------------------------------------------------------------------------------
+
+    def _data(self) -> tuple[User, list[Enterprise], list[list[tuple[int, str]]]]:
+        """The employers (in serial order), the bureau's declarant, and per employer its
+        employees as (person id, national number)."""
+        profile = country_profile()
+        numbers = [profile.synthetic_enterprise_number(FIRST_SERIAL + index) for index in range(EMPLOYERS)]
+        user = User.objects.filter(email=f"bureau@{DOMAIN}").first()
+        if user is None or Enterprise.objects.filter(enterprise_number__in=numbers).count() != EMPLOYERS:
+            self.stderr.write("creating the benchmark data (once)…")
+            user = self._create(numbers)
+        by_number = {e.enterprise_number: e for e in Enterprise.objects.filter(enterprise_number__in=numbers)}
+        enterprises = [by_number[number] for number in numbers]
+        rows = list(
+            Person.objects.filter(last_name="Bulkbench").order_by("pk").values_list("pk", "national_number")
+        )
+        people = [rows[index * EMPLOYEES : (index + 1) * EMPLOYEES] for index in range(EMPLOYERS)]
+        return user, enterprises, people
+
+    def _create(self, numbers: list[str]) -> User:
+        profile = country_profile()
+        demo_rates_seed()
+        now = timezone.now()
+        start = datetime.date(2000, 1, 1)
+        with transaction.atomic():
+            bureau = Enterprise.objects.create(
+                enterprise_number=profile.synthetic_enterprise_number(FIRST_SERIAL + EMPLOYERS),
+                name="Bench Payroll Bureau",
+            )
+            user = User.objects.create(email=f"bureau@{DOMAIN}", password=make_password(None))
+            Representation.objects.create(user=user, enterprise=bureau, role="declarant", granted_at=now)
+            enterprises = Enterprise.objects.bulk_create(
+                [Enterprise(enterprise_number=number, name=f"Bench employer {index + 1:04d}") for index, number in
+                 enumerate(numbers)]
+            )
+            EnterpriseMandate.objects.bulk_create(
+                [
+                    EnterpriseMandate(
+                        principal=enterprise,
+                        bureau=bureau,
+                        scopes=["declare"],
+                        starts_on=start,
+                        created_at=now,
+                        created_by=user,
+                    )
+                    for enterprise in enterprises
+                ]
+            )
+            buffer = io.StringIO()
+            for index in range(EMPLOYERS * EMPLOYEES):
+                born = datetime.date(1970, 1, 1) + datetime.timedelta(days=index // 800)
+                number = profile.synthetic_person_number(born, 1 + index % 800)
+                buffer.write(f"{number}\tWorker{index}\tBulkbench\t{born.isoformat()}\t\t\t\tBE\tfr\n")
+            with connection.cursor() as cursor:
+                with cursor.cursor.copy(
+                    "COPY identity_person (national_number, first_name, last_name, birth_date, street,"
+                    " postal_code, city, country, preferred_language) FROM STDIN"
+                ) as copy:
+                    copy.write(buffer.getvalue())
+                person_ids = list(
+                    Person.objects.filter(last_name="Bulkbench").order_by("pk").values_list("pk", flat=True)
+                )
+                hired = io.StringIO()
+                for index, person_id in enumerate(person_ids):
+                    if index % NOT_HIRED_EVERY == NOT_HIRED_EVERY - 1:
+                        continue
+                    enterprise_id = enterprises[index // EMPLOYEES].pk
+                    hired.write(f"{enterprise_id}\t{person_id}\temployee\t{start.isoformat()}\t\\N\t{now.isoformat()}\n")
+                with cursor.cursor.copy(
+                    "COPY contributions_employment (enterprise_id, person_id, worker_category, start_date,"
+                    " end_date, declared_at) FROM STDIN"
+                ) as copy:
+                    copy.write(hired.getvalue())
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        return user
+
+    def _file(
+        self,
+        path: Path,
+        enterprises: list[Enterprise],
+        people: list[list[tuple[int, str]]],
+        employees: int,
+        period: Period,
+        invalid_percent: float,
+    ) -> int:
+        profile = country_profile()
+        chooser = random.Random(20261122)  # noqa: S311 — synthetic wages, not secrets
+        every = round(100 / invalid_percent) if invalid_percent else 0
+        count = 0
+        with path.open("w", encoding="utf-8", newline="") as file:
+            file.write(",".join(bulk.COLUMNS) + "\n")
+            for enterprise, staff in zip(enterprises, people, strict=False):
+                employer = profile.enterprise_number.format(enterprise.enterprise_number)
+                block = []
+                for index, (_person_id, national_number) in enumerate(staff[:employees]):
+                    count += 1
+                    category = CATEGORIES[index % 3] if index % 10 == 0 else "employee"
+                    wage = f"{chooser.randint(160000, 900000) / 100:.2f}"
+                    days = "20"
+                    if every and count % every == 0:
+                        category = "pilot"  # not a worker category: a blocking error
+                    block.append(f"{employer},{period},{national_number},Bulkbench,Worker,{category},{wage},{days}\n")
+                file.write("".join(block))
+        return count
+
+    # --- the run -------------------------------------------------------------------------------
+
+    def _worker(self, concurrency: int) -> subprocess.Popen[bytes]:
+        environment = {
+            **os.environ,
+            "DEBUG": "false",
+            "SECRET_KEY": settings.SECRET_KEY,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "LOG_LEVEL": "WARNING",
+        }
+        worker = subprocess.Popen(  # noqa: S603 — fixed arguments
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "-Q",
+                "bulk,default",
+                "--pool",
+                "prefork",
+                "--concurrency",
+                str(concurrency),
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel",
+                "WARNING",
+                "-n",
+                f"bench-bulk-{os.getpid()}@%h",
+            ],
+            env=environment,
+            start_new_session=True,
+        )
+        from portal.celery import app
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # until the worker answers: its pool is up, it consumes
+            if worker.poll() is not None:
+                raise CommandError("the Celery worker did not start")
+            if app.control.ping(timeout=0.5):
+                return worker
+        raise CommandError("the Celery worker did not answer within a minute")
+
+    def _run(self, user: User, path: Path, timeout: int) -> tuple[BulkUpload, float]:
+        bureau_id = Representation.objects.filter(user=user).values_list("enterprise_id", flat=True).get()
+        actor = Actor(
+            user_id=user.pk,
+            level_of_assurance=LevelOfAssurance.LOW,
+            mode=ActingMode.SELF,
+            enterprise_ids=frozenset({bureau_id}),
+        )
+
+        def blocks() -> Any:
+            with path.open("rb") as file:
+                while block := file.read(1 << 20):
+                    yield block
+
+        receiving = time.monotonic()
+        receipt = bulk.upload_receive(
+            actor=actor, name=path.name, chunks=blocks(), size=path.stat().st_size, channel="form", now=timezone.now()
+        )
+        accepted = time.monotonic()
+        self.stderr.write(f"received and acknowledged in {accepted - receiving:.2f} s (upload {receipt.upload.pk})")
+        upload = receipt.upload
+        seen = ""
+        while time.monotonic() - accepted < timeout:
+            upload.refresh_from_db()
+            if upload.status != seen:
+                seen = upload.status
+                self.stderr.write(f"{time.monotonic() - accepted:6.2f} s  {seen}")
+            if upload.status in (UploadStatus.ACCEPTED, UploadStatus.REJECTED):
+                return upload, time.monotonic() - accepted
+            time.sleep(0.05)
+        raise CommandError(f"no report after {timeout} s (upload {upload.pk} is {upload.status})")
+
+    @staticmethod
+    def _peak_rss_mb(pid: int) -> float:
+        """The largest peak resident memory (VmHWM) of the worker's processes."""
+        pids = [pid]
+        children = Path(f"/proc/{pid}/task/{pid}/children")
+        if children.exists():
+            pids += [int(child) for child in children.read_text().split()]
+        peak = 0
+        for process in pids:
+            status = Path(f"/proc/{process}/status")
+            if not status.exists():
+                continue
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+        return peak / 1024
+
+    @staticmethod
+    def _stop(worker: subprocess.Popen[bytes]) -> None:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+
+    def _bare_copy(self, upload: BulkUpload, lines: int) -> float:
+        """The same rows (read back from the accepted declarations) copied again by one bare
+        ``COPY`` into the same table, under declarations of their own; returns its seconds."""
+        accepted = list(Declaration.objects.filter(bulk_upload=upload).values_list("pk", "enterprise_id", "period"))
+        with connection.cursor() as cursor:
+            buffer = io.BytesIO()
+            with cursor.cursor.copy(
+                "COPY (SELECT declaration_id, line_number, person_id, worker_category, gross_wage, days_worked,"
+                " employee_amount, employer_amount, amounts FROM contributions_declarationline"
+                f" WHERE declaration_id = ANY(ARRAY[{','.join(str(pk) for pk, _e, _p in accepted)}]::bigint[]))"
+                " TO STDOUT"
+            ) as copy:
+                for data in copy:
+                    buffer.write(data)
+        with transaction.atomic():
+            twins = {}
+            for pk, enterprise_id, period in accepted:
+                twin = Declaration.objects.create(
+                    enterprise_id=enterprise_id,
+                    period=period,
+                    version=0,
+                    status="pending",
+                    reference=f"BENCH-COPY-{pk}",
+                    channel="file",
+                    submitted_at=timezone.now(),
+                    submitted_by_id=upload.uploaded_by_id,
+                    line_count=0,
+                    total_wages=Decimal("0.00"),
+                )
+                twins[str(pk)] = str(twin.pk)
+            rows = buffer.getvalue().decode().splitlines(keepends=True)
+            text = "".join(twins[row[: row.index("\t")]] + row[row.index("\t") :] for row in rows)
+            if len(rows) != lines:
+                raise CommandError(f"{len(rows)} lines stored for {lines} in the file")
+        started = time.monotonic()
+        with transaction.atomic(), connection.cursor() as cursor:
+            with cursor.cursor.copy(
+                "COPY contributions_declarationline (declaration_id, line_number, person_id, worker_category,"
+                " gross_wage, days_worked, employee_amount, employer_amount, amounts) FROM STDIN"
+            ) as copy:
+                for offset in range(0, len(text), 1 << 20):
+                    copy.write(text[offset : offset + (1 << 20)])
+        seconds = time.monotonic() - started
+        self.stderr.write(f"bare COPY of the same {lines} rows: {seconds:.2f} s")
+        return seconds
+
+    def _clean(self, user: User) -> None:
+        """Delete what earlier runs wrote: the bureau's uploads and everything they made."""
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM contributions_declaration WHERE bulk_upload_id IN"
+                " (SELECT id FROM contributions_bulkupload WHERE uploaded_by_id = %s) OR reference LIKE 'BENCH-COPY-%%'",
+                [user.pk],
+            )
+            declarations = [row[0] for row in cursor.fetchall()]
+            if declarations:
+                cursor.execute(
+                    "DELETE FROM contributions_allocation WHERE debit_id IN (SELECT id FROM contributions_ledgerentry"
+                    " WHERE declaration_id = ANY(%s))",
+                    [declarations],
+                )
+                cursor.execute("DELETE FROM contributions_ledgerentry WHERE declaration_id = ANY(%s)", [declarations])
+                cursor.execute("DELETE FROM contributions_declarationwarning WHERE declaration_id = ANY(%s)", [declarations])
+                cursor.execute("DELETE FROM contributions_declarationline WHERE declaration_id = ANY(%s)", [declarations])
+                cursor.execute("DELETE FROM contributions_bulktotal WHERE declaration_id = ANY(%s)", [declarations])
+                cursor.execute("DELETE FROM contributions_declaration WHERE id = ANY(%s)", [declarations])
+            uploads = "SELECT id FROM contributions_bulkupload WHERE uploaded_by_id = %s"
+            cursor.execute(f"DELETE FROM contributions_bulkanomaly WHERE upload_id IN ({uploads})", [user.pk])
+            cursor.execute(
+                "DELETE FROM contributions_bulktotal WHERE chunk_id IN (SELECT id FROM contributions_bulkchunk"
+                f" WHERE upload_id IN ({uploads}))",
+                [user.pk],
+            )
+            cursor.execute(f"DELETE FROM contributions_bulkchunk WHERE upload_id IN ({uploads})", [user.pk])
+            cursor.execute(
+                "DELETE FROM notifications_delivery WHERE notification_id IN (SELECT id FROM"
+                " notifications_notification WHERE recipient_id = %s)",
+                [user.pk],
+            )
+            cursor.execute("DELETE FROM notifications_notification WHERE recipient_id = %s", [user.pk])
+            cursor.execute("DELETE FROM contributions_bulkupload WHERE uploaded_by_id = %s", [user.pk])
