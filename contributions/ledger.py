@@ -1,5 +1,5 @@
-"""Writes of the employer's account: debits posted by declarations (and later penalties and
-interest), credits posted by payments, and their allocation.
+"""Writes of the employer's account: debits posted by declarations, penalties and interest,
+credits posted by payments, and their allocation.
 
 Every posting names its source under a unique constraint: posting the same thing twice (a task
 run twice, a repeated callback) posts once. Allocation runs under a per-enterprise lock, in the
@@ -226,6 +226,8 @@ open_debits AS (
     WHERE e.amount > 0
       AND e.kind IN ('declaration', 'correction', 'penalty')
       AND e.due_on < %(last)s
+      AND e.booked_on <= %(last)s
+      AND (%(enterprises)s::bigint[] IS NULL OR e.enterprise_id = ANY(%(enterprises)s::bigint[]))
       AND e.amount > COALESCE((
           SELECT SUM(a.amount) FROM contributions_allocation a
           JOIN contributions_ledgerentry c ON c.id = a.credit_id
@@ -244,41 +246,53 @@ GROUP BY b.enterprise_id
 """
 
 
-def interest_post(*, month: Period, now: datetime.datetime) -> int:
-    """Late-payment interest of one month, for every enterprise at once: per day, the overdue
-    part of each debit (what its payments booked before that day left) × the yearly rate / 365,
-    summed over the month and rounded once; posted once per enterprise and month. Returns how
-    many entries were posted."""
+def _interest_of(*, month: Period, enterprise_ids: list[int] | None = None) -> dict[int, Decimal]:
+    """The rule, in one place: the interest of ``month`` for every enterprise (or those given)
+    with something overdue in it — per day, the overdue part of each debit booked by the end of
+    the month (what the credits booked before that day left of it) × the yearly rate / 365,
+    summed over the month and rounded once; 0.00 when under LATE_INTEREST_MINIMUM. One query.
+
+    A debit booked after the month (a late declaration, a replacement) counts from the next
+    month on, whatever its due date: the month's interest depends only on what was on the
+    account by its end and on the booking dates of the credits, so that computing it again later
+    gives the same figure unless a credit booked in the past was posted since."""
     rate = Decimal(str(settings.LATE_INTEREST_YEARLY_RATE))
+    minimum = Decimal(str(settings.LATE_INTEREST_MINIMUM))
     with connection.cursor() as cursor:
-        cursor.execute(_DAILY_OVERDUE_SQL, {"first": month.first_day, "last": month.last_day})
-        daily = {enterprise_id: Decimal(total) for enterprise_id, total in cursor.fetchall() if total}
-    amounts = {
-        enterprise_id: amount
-        for enterprise_id, total in daily.items()
-        if (amount := round_half_up(total * rate / Decimal(365))) >= Decimal(str(settings.LATE_INTEREST_MINIMUM))
-    }
-    if not amounts:
-        return 0
-    numbers = {e.id: e.enterprise_number for e in enterprise_summaries(enterprise_ids=list(amounts))}
-    booked_on = timezone.localdate(now)
-    created = _insert_new(
-        [
-            LedgerEntry(
-                enterprise_id=enterprise_id,
-                kind=EntryKind.INTEREST,
-                amount=amount,
-                booked_on=booked_on,
-                due_on=booked_on + datetime.timedelta(days=settings.PENALTY_PAYMENT_DAYS),
-                period=str(month),
-                payment_reference=structured_reference(
-                    enterprise_number=numbers[enterprise_id], letter="I", period=month
-                ),
-                source=f"interest:{enterprise_id}:{month}",
-                created_at=now,
-            )
-            for enterprise_id, amount in amounts.items()
-        ]
-    )
-    _allocate_after_commit(list(amounts), now)
+        cursor.execute(
+            _DAILY_OVERDUE_SQL, {"first": month.first_day, "last": month.last_day, "enterprises": enterprise_ids}
+        )
+        totals = {enterprise_id: Decimal(total) for enterprise_id, total in cursor.fetchall() if total}
+    amounts = {enterprise_id: round_half_up(total * rate / Decimal(365)) for enterprise_id, total in totals.items()}
+    return {enterprise_id: amount if amount >= minimum else _ZERO for enterprise_id, amount in amounts.items()}
+
+
+def interest_post(*, month: Period, now: datetime.datetime) -> int:
+    """Late-payment interest of one month, for every enterprise at once (the rule is
+    ``_interest_of``), posted once per enterprise and month. Returns how many entries were
+    posted."""
+    amounts = {enterprise_id: amount for enterprise_id, amount in _interest_of(month=month).items() if amount}
+    created = 0
+    if amounts:
+        numbers = {e.id: e.enterprise_number for e in enterprise_summaries(enterprise_ids=list(amounts))}
+        booked_on = timezone.localdate(now)
+        created = _insert_new(
+            [
+                LedgerEntry(
+                    enterprise_id=enterprise_id,
+                    kind=EntryKind.INTEREST,
+                    amount=amount,
+                    booked_on=booked_on,
+                    due_on=booked_on + datetime.timedelta(days=settings.PENALTY_PAYMENT_DAYS),
+                    period=str(month),
+                    payment_reference=structured_reference(
+                        enterprise_number=numbers[enterprise_id], letter="I", period=month
+                    ),
+                    source=f"interest:{enterprise_id}:{month}",
+                    created_at=now,
+                )
+                for enterprise_id, amount in amounts.items()
+            ]
+        )
+        _allocate_after_commit(list(amounts), now)
     return created

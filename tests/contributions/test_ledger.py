@@ -18,6 +18,9 @@ from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFacto
 pytestmark = pytest.mark.django_db
 
 NOW = datetime.datetime(2026, 11, 10, 10, 0, tzinfo=datetime.UTC)
+# When the interest tests declare September: before it is due (15 October), so that the debit is
+# on the account in October (a debit counts from the month it is booked in).
+DECLARED = datetime.datetime(2026, 10, 5, 10, 0, tzinfo=datetime.UTC)
 # One employee line of 3,000.00 in 2026 (hand-worked with the demo rates):
 #   pension 207.00 + 256.50, health 106.50 + 114.00, unemployment 26.10 + 43.80,
 #   family 0 + 210.00, work injury 0 + 9.00 → 339.60 + 633.30 = 972.90
@@ -47,7 +50,7 @@ def employer(settings):
     return {"enterprise": enterprise, "actor": actor, "staff": staff}
 
 
-def _declare(employer, period, wages, replace=False):
+def _declare(employer, period, wages, replace=False, now=NOW):
     result = declaration_submit(
         actor=employer["actor"],
         enterprise_id=employer["enterprise"].pk,
@@ -58,7 +61,7 @@ def _declare(employer, period, wages, replace=False):
         ],
         replace=replace,
         channel="form",
-        now=NOW,
+        now=now,
     )
     assert result.accepted, result.anomalies
     return Declaration.objects.get(pk=result.declaration_id)
@@ -144,7 +147,9 @@ def test_a_zero_declaration_posts_nothing(employer):
 def test_interest_is_computed_per_day_on_what_is_overdue_and_posted_once(employer, settings):
     settings.LATE_INTEREST_YEARLY_RATE = "0.07"
     settings.LATE_INTEREST_MINIMUM = "1.00"
-    debit = LedgerEntry.objects.get(declaration=_declare(employer, "2026-09", ["3000.00"]))  # due 15 October
+    debit = LedgerEntry.objects.get(
+        declaration=_declare(employer, "2026-09", ["3000.00"], now=DECLARED)
+    )  # due 15 October
     from portal.core.periods import Period
 
     # 16 to 31 October overdue: 16 days × 972.90 × 7 % / 365 = 2.985… → 2.99
@@ -159,7 +164,7 @@ def test_interest_is_computed_per_day_on_what_is_overdue_and_posted_once(employe
 def test_a_payment_reduces_interest_from_the_day_after_it_is_booked(employer, settings):
     settings.LATE_INTEREST_YEARLY_RATE = "0.07"
     settings.LATE_INTEREST_MINIMUM = "1.00"
-    debit = LedgerEntry.objects.get(declaration=_declare(employer, "2026-09", ["3000.00"]))
+    debit = LedgerEntry.objects.get(declaration=_declare(employer, "2026-09", ["3000.00"], now=DECLARED))
     ledger.credit_post(
         enterprise_id=employer["enterprise"].pk,
         amount=Decimal("472.90"),
@@ -178,7 +183,7 @@ def test_a_payment_reduces_interest_from_the_day_after_it_is_booked(employer, se
 def test_no_interest_when_paid_on_time_or_under_the_minimum(employer, settings):
     settings.LATE_INTEREST_YEARLY_RATE = "0.07"
     settings.LATE_INTEREST_MINIMUM = "5.00"
-    debit = LedgerEntry.objects.get(declaration=_declare(employer, "2026-09", ["3000.00"]))
+    debit = LedgerEntry.objects.get(declaration=_declare(employer, "2026-09", ["3000.00"], now=DECLARED))
     from portal.core.periods import Period
 
     assert ledger.interest_post(month=Period(2026, 10), now=NOW) == 0  # 2.99 is under 5.00
@@ -192,6 +197,18 @@ def test_no_interest_when_paid_on_time_or_under_the_minimum(employer, settings):
     )
     settings.LATE_INTEREST_MINIMUM = "0.01"
     assert ledger.interest_post(month=Period(2026, 11), now=NOW) == 0
+
+
+def test_a_debit_counts_for_interest_from_the_month_it_is_booked_in(employer, settings):
+    settings.LATE_INTEREST_YEARLY_RATE = "0.07"
+    settings.LATE_INTEREST_MINIMUM = "1.00"
+    _declare(employer, "2026-09", ["3000.00"])  # declared late, on 10 November; due 15 October
+    from portal.core.periods import Period
+
+    assert ledger.interest_post(month=Period(2026, 10), now=NOW) == 0
+    # All of November: 30 × 972.90 × 7 % / 365 = 5.597… → 5.60
+    assert ledger.interest_post(month=Period(2026, 11), now=NOW) == 1
+    assert LedgerEntry.objects.get(kind="interest").amount == Decimal("5.60")
 
 
 def test_a_penalty_is_posted_once_per_enterprise_and_period_and_settled_by_credit_left_over(
