@@ -211,6 +211,187 @@ def test_a_debit_counts_for_interest_from_the_month_it_is_booked_in(employer, se
     assert LedgerEntry.objects.get(kind="interest").amount == Decimal("5.60")
 
 
+# --- Interest corrected for credits booked in the past ----------------------------------------
+
+
+def _at(year, month, day, hour=10):
+    return datetime.datetime(year, month, day, hour, 0, tzinfo=datetime.UTC)
+
+
+# The monthly job runs on the 1st at 04:00 in Brussels (03:00 UTC in winter).
+NOVEMBER_RUN, DECEMBER_RUN, JANUARY_RUN = _at(2026, 11, 1, 3), _at(2026, 12, 1, 3), _at(2027, 1, 1, 3)
+
+
+def _credit(employer, amount, *, booked_on, now, reference="", source="bank:late"):
+    return ledger.credit_post(
+        enterprise_id=employer["enterprise"].pk,
+        amount=Decimal(amount),
+        payment_reference=reference,
+        source=source,
+        booked_on=booked_on,
+        now=now,
+    )
+
+
+def _interest(period):
+    return list(
+        LedgerEntry.objects.filter(kind="interest", period=period)
+        .order_by("pk")
+        .values_list("amount", "booked_on", "source")
+    )
+
+
+@pytest.fixture
+def interest_rules(settings):
+    settings.LATE_INTEREST_YEARLY_RATE = "0.07"
+    settings.LATE_INTEREST_MINIMUM = "1.00"
+    settings.PENALTY_PAYMENT_DAYS = 30
+
+
+def test_a_credit_booked_in_a_month_already_charged_corrects_its_interest_once(
+    employer, interest_rules, django_capture_on_commit_callbacks
+):
+    from contributions.account import account_entries, account_summary
+    from portal.core.periods import Period
+
+    enterprise_id = employer["enterprise"].pk
+    debit = LedgerEntry.objects.get(declaration=_declare(employer, "2026-09", ["3000.00"], now=DECLARED))
+    with django_capture_on_commit_callbacks(execute=True):
+        # 16–31 October overdue: 16 × 972.90 × 7 % / 365 = 2.985… → 2.99, posted on 1 November.
+        assert ledger.interest_post(month=Period(2026, 10), now=NOVEMBER_RUN) == 1
+        # A transfer booked on 28 October, imported on 3 November.
+        _credit(
+            employer,
+            "472.90",
+            booked_on=datetime.date(2026, 10, 28),
+            now=_at(2026, 11, 3),
+            reference=debit.payment_reference,
+        )
+
+        # On 1 December: November's interest, 30 × 500.00 × 7 % / 365 = 2.876… → 2.88, and
+        # October's again: 16–28 October 13 × 972.90 + 29–31 October 3 × 500.00 = 14,147.70
+        # × 7 % / 365 = 2.713… → 2.71, so 2.99 − 2.71 = 0.28 were charged too much.
+        assert ledger.interest_post(month=Period(2026, 11), now=DECEMBER_RUN) == 2
+        assert ledger.interest_post(month=Period(2026, 11), now=DECEMBER_RUN) == 0
+        assert ledger.interest_post(month=Period(2026, 11), now=_at(2026, 12, 2)) == 0
+
+    october_interest = LedgerEntry.objects.get(source=f"interest:{enterprise_id}:2026-10")
+    assert _interest("2026-10") == [
+        (Decimal("2.99"), datetime.date(2026, 11, 1), f"interest:{enterprise_id}:2026-10"),
+        (Decimal("-0.28"), datetime.date(2026, 12, 1), f"interest-correction:{enterprise_id}:2026-10:2026-11"),
+    ]
+    correction = LedgerEntry.objects.get(source__startswith="interest-correction:")
+    assert (correction.payment_reference, correction.due_on) == (october_interest.payment_reference, None)
+    assert correction.is_interest_correction and not october_interest.is_interest_correction
+    assert _interest("2026-11") == [(Decimal("2.88"), datetime.date(2026, 12, 1), f"interest:{enterprise_id}:2026-11")]
+    # The correction settles October's interest first: 2.71 of it is left to pay.
+    assert list(Allocation.objects.filter(credit=correction).values_list("debit_id", "amount")) == [
+        (october_interest.pk, Decimal("0.28"))
+    ]
+    # 972.90 + 2.99 − 472.90 + 2.88 − 0.28 = 505.59
+    summary = account_summary(enterprise_id=enterprise_id, today=datetime.date(2026, 12, 1))
+    assert (summary.balance, summary.overdue, summary.not_yet_due) == (
+        Decimal("505.59"),
+        Decimal("500.00"),
+        Decimal("5.59"),
+    )
+    # The statement, in booking order, with its running balance.
+    assert [
+        (row.booked_on, row.amount, row.balance, row.is_interest_correction)
+        for row in account_entries(enterprise_id=enterprise_id)
+    ] == [
+        (datetime.date(2026, 10, 5), LINE_3000, LINE_3000, False),
+        (datetime.date(2026, 10, 28), Decimal("-472.90"), Decimal("500.00"), False),
+        (datetime.date(2026, 11, 1), Decimal("2.99"), Decimal("502.99"), False),
+        (datetime.date(2026, 12, 1), Decimal("2.88"), Decimal("505.87"), False),
+        (datetime.date(2026, 12, 1), Decimal("-0.28"), Decimal("505.59"), True),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("minimum", "october_correction"),
+    [
+        # October again: 16–20 October, 5 × 972.90 × 7 % / 365 = 0.932… → 0.93, under the
+        # minimum of 1.00: the 2.99 posted is reversed in full.
+        ("1.00", Decimal("-2.99")),
+        # Over a minimum of 0.50: 0.93 is what October owes, 2.99 − 0.93 = 2.06 is given back.
+        ("0.50", Decimal("-2.06")),
+    ],
+)
+def test_a_credit_booked_several_months_back_corrects_each_month_with_the_minimum_on_the_corrected_total(
+    employer, interest_rules, settings, django_capture_on_commit_callbacks, minimum, october_correction
+):
+    from contributions.account import account_summary
+    from portal.core.periods import Period
+
+    settings.LATE_INTEREST_MINIMUM = minimum
+    enterprise_id = employer["enterprise"].pk
+    debit = LedgerEntry.objects.get(declaration=_declare(employer, "2026-09", ["3000.00"], now=DECLARED))
+    with django_capture_on_commit_callbacks(execute=True):
+        ledger.interest_post(month=Period(2026, 10), now=NOVEMBER_RUN)  # 2.99
+        # 30 × 972.90 × 7 % / 365 = 5.597… → 5.60
+        ledger.interest_post(month=Period(2026, 11), now=DECEMBER_RUN)
+        # The whole debit, paid on 20 October, assigned by staff on 3 December.
+        _credit(
+            employer,
+            "972.90",
+            booked_on=datetime.date(2026, 10, 20),
+            now=_at(2026, 12, 3),
+            reference=debit.payment_reference,
+        )
+        # December: nothing overdue; October and November are corrected (November to 0.00).
+        assert ledger.interest_post(month=Period(2026, 12), now=JANUARY_RUN) == 2
+        assert ledger.interest_post(month=Period(2026, 12), now=JANUARY_RUN) == 0
+
+    assert [row[0] for row in _interest("2026-10")] == [Decimal("2.99"), october_correction]
+    assert [row[0] for row in _interest("2026-11")] == [Decimal("5.60"), Decimal("-5.60")]
+    assert not _interest("2026-12")
+    # 972.90 + 2.99 + 5.60 − 972.90 + the corrections: 0.00 or 0.93 (October's interest)
+    expected = Decimal("2.99") + october_correction
+    assert account_summary(enterprise_id=enterprise_id, today=datetime.date(2027, 1, 1)).balance == expected
+
+
+def test_a_credit_posted_before_the_month_is_charged_needs_no_correction(
+    employer, interest_rules, django_capture_on_commit_callbacks
+):
+    from portal.core.periods import Period
+
+    debit = LedgerEntry.objects.get(declaration=_declare(employer, "2026-09", ["3000.00"], now=DECLARED))
+    with django_capture_on_commit_callbacks(execute=True):
+        # Booked on 28 October, imported on 1 November at 02:00 in Brussels, before the job.
+        _credit(
+            employer,
+            "972.90",
+            booked_on=datetime.date(2026, 10, 28),
+            now=_at(2026, 11, 1, 1),
+            reference=debit.payment_reference,
+        )
+        # 13 × 972.90 × 7 % / 365 = 2.425… → 2.43
+        assert ledger.interest_post(month=Period(2026, 10), now=NOVEMBER_RUN) == 1
+        assert ledger.interest_post(month=Period(2026, 11), now=DECEMBER_RUN) == 0
+    assert [row[0] for row in _interest("2026-10")] == [Decimal("2.43")]
+
+
+def test_a_month_left_uncharged_under_the_minimum_is_not_charged_by_a_correction(
+    employer, interest_rules, settings, django_capture_on_commit_callbacks
+):
+    from portal.core.periods import Period
+
+    settings.LATE_INTEREST_MINIMUM = "5.00"
+    debit = LedgerEntry.objects.get(declaration=_declare(employer, "2026-09", ["3000.00"], now=DECLARED))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert ledger.interest_post(month=Period(2026, 10), now=NOVEMBER_RUN) == 0  # 2.99 < 5.00
+        _credit(
+            employer,
+            "972.90",
+            booked_on=datetime.date(2026, 10, 28),
+            now=_at(2026, 11, 3),
+            reference=debit.payment_reference,
+        )
+        assert ledger.interest_post(month=Period(2026, 11), now=DECEMBER_RUN) == 0
+    assert not LedgerEntry.objects.filter(kind="interest").exists()
+
+
 def test_a_penalty_is_posted_once_per_enterprise_and_period_and_settled_by_credit_left_over(
     employer, django_capture_on_commit_callbacks
 ):
