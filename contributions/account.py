@@ -42,6 +42,8 @@ class EntryRow:
     payment_reference: str
     amount: Decimal
     balance: Decimal
+    # An interest entry that corrects the interest of its period (see ledger.interest_post).
+    is_interest_correction: bool = False
 
     @property
     def debit(self) -> Decimal | None:
@@ -137,6 +139,7 @@ def account_entries(*, enterprise_id: int, year: int | None = None) -> list[Entr
             payment_reference=row.payment_reference,
             amount=row.amount,
             balance=row.balance,
+            is_interest_correction=row.is_interest_correction,
         )
         for row in rows.order_by("booked_on", "id")
     ]

@@ -1,5 +1,6 @@
-"""Writes of the employer's account: debits posted by declarations (and later penalties and
-interest), credits posted by payments, and their allocation.
+"""Writes of the employer's account: debits posted by declarations, penalties and interest,
+credits posted by payments, interest corrected when a credit booked in the past arrives after
+its month was charged, and their allocation.
 
 Every posting names its source under a unique constraint: posting the same thing twice (a task
 run twice, a repeated callback) posts once. Allocation runs under a per-enterprise lock, in the
@@ -18,7 +19,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from stdnum.iso7064 import mod_97_10
 
-from contributions.models import Allocation, Declaration, EntryKind, LedgerEntry
+from contributions.models import INTEREST_CORRECTION_SOURCE, Allocation, Declaration, EntryKind, LedgerEntry
 from identity.selectors import enterprise_summaries
 from portal.core.money import round_half_up
 from portal.core.periods import Period
@@ -226,6 +227,8 @@ open_debits AS (
     WHERE e.amount > 0
       AND e.kind IN ('declaration', 'correction', 'penalty')
       AND e.due_on < %(last)s
+      AND e.booked_on <= %(last)s
+      AND (%(enterprises)s::bigint[] IS NULL OR e.enterprise_id = ANY(%(enterprises)s::bigint[]))
       AND e.amount > COALESCE((
           SELECT SUM(a.amount) FROM contributions_allocation a
           JOIN contributions_ledgerentry c ON c.id = a.credit_id
@@ -244,43 +247,150 @@ GROUP BY b.enterprise_id
 """
 
 
-def interest_post(*, month: Period, now: datetime.datetime) -> int:
-    """Late-payment interest of one month, for every enterprise at once: per day, the overdue
-    part of each debit (what its payments booked before that day left) × the yearly rate / 365,
-    summed over the month and rounded once; posted once per enterprise and month. Returns how
-    many entries were posted."""
+def _interest_of(*, month: Period, enterprise_ids: list[int] | None = None) -> dict[int, Decimal]:
+    """The rule, in one place: the interest of ``month`` for every enterprise (or those given)
+    with something overdue in it — per day, the overdue part of each debit booked by the end of
+    the month (what the credits booked before that day left of it) × the yearly rate / 365,
+    summed over the month and rounded once; 0.00 when under LATE_INTEREST_MINIMUM. One query.
+
+    A debit booked after the month (a late declaration, a replacement) counts from the next
+    month on, whatever its due date: the month's interest depends only on what was on the
+    account by its end and on the booking dates of the credits, so that computing it again later
+    gives the same figure unless a credit booked in the past was posted since."""
     rate = Decimal(str(settings.LATE_INTEREST_YEARLY_RATE))
+    minimum = Decimal(str(settings.LATE_INTEREST_MINIMUM))
     with connection.cursor() as cursor:
-        cursor.execute(_DAILY_OVERDUE_SQL, {"first": month.first_day, "last": month.last_day})
-        daily = {enterprise_id: Decimal(total) for enterprise_id, total in cursor.fetchall() if total}
-    amounts = {
-        enterprise_id: amount
-        for enterprise_id, total in daily.items()
-        if (amount := round_half_up(total * rate / Decimal(365))) >= Decimal(str(settings.LATE_INTEREST_MINIMUM))
-    }
-    if not amounts:
+        cursor.execute(
+            _DAILY_OVERDUE_SQL, {"first": month.first_day, "last": month.last_day, "enterprises": enterprise_ids}
+        )
+        totals = {enterprise_id: Decimal(total) for enterprise_id, total in cursor.fetchall() if total}
+    amounts = {enterprise_id: round_half_up(total * rate / Decimal(365)) for enterprise_id, total in totals.items()}
+    return {enterprise_id: amount if amount >= minimum else _ZERO for enterprise_id, amount in amounts.items()}
+
+
+def interest_post(*, month: Period, now: datetime.datetime) -> int:
+    """Late-payment interest of one month, for every enterprise at once (the rule is
+    ``_interest_of``), posted once per enterprise and month; then the interest of earlier months
+    corrected for the credits booked in the past that were posted during ``month``
+    (``_interest_corrections_post``). Returns how many entries were posted."""
+    amounts = {enterprise_id: amount for enterprise_id, amount in _interest_of(month=month).items() if amount}
+    created = 0
+    if amounts:
+        numbers = {e.id: e.enterprise_number for e in enterprise_summaries(enterprise_ids=list(amounts))}
+        booked_on = timezone.localdate(now)
+        created = _insert_new(
+            [
+                LedgerEntry(
+                    enterprise_id=enterprise_id,
+                    kind=EntryKind.INTEREST,
+                    amount=amount,
+                    booked_on=booked_on,
+                    due_on=booked_on + datetime.timedelta(days=settings.PENALTY_PAYMENT_DAYS),
+                    period=str(month),
+                    payment_reference=structured_reference(
+                        enterprise_number=numbers[enterprise_id], letter="I", period=month
+                    ),
+                    source=f"interest:{enterprise_id}:{month}",
+                    created_at=now,
+                )
+                for enterprise_id, amount in amounts.items()
+            ]
+        )
+        _allocate_after_commit(list(amounts), now)
+    return created + _interest_corrections_post(month=month, now=now)
+
+
+# Per enterprise, the earliest booking date of the credits allocated during a month that were
+# booked early enough to count in an earlier month (a credit counts from the day after it).
+_BACKDATED_CREDITS_SQL = """
+SELECT d.enterprise_id, MIN(c.booked_on)
+FROM contributions_allocation a
+JOIN contributions_ledgerentry c ON c.id = a.credit_id
+JOIN contributions_ledgerentry d ON d.id = a.debit_id
+WHERE a.created_at >= %(start)s AND a.created_at < %(end)s AND c.booked_on < %(before)s
+GROUP BY d.enterprise_id
+"""
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+def _interest_corrections_post(*, month: Period, now: datetime.datetime) -> int:
+    """Correct the interest already posted for months before ``month`` when a credit booked in
+    one of them (a bank transfer imported days later, a transfer staff assigned late) was
+    allocated during ``month``, after that interest was computed. Returns how many corrections
+    were posted.
+
+    Exact: each affected month is computed again by the same rule (``_interest_of``), and the
+    correction is what that figure differs from everything already posted for the month (its
+    interest and earlier corrections), so corrections never pile up rounding. The minimum
+    applies to the corrected total of the month: if it falls under LATE_INTEREST_MINIMUM, the
+    month's interest is reversed in full. Only months whose interest was posted are corrected
+    (a month under the minimum can only go down). A correction is an interest entry — a credit
+    when negative, with the reference of the month's interest, so that it settles that interest
+    first — whose source ``interest-correction:<enterprise>:<month corrected>:<month>`` names
+    the month during which the credits arrived: running this twice posts once.
+
+    Allocations of every month are looked at by the run of that month, whatever the day it
+    runs: a credit allocated on the 1st before the run is seen both by the interest of the
+    month that ended (computed with it) and here next month (no difference, nothing posted).
+    One query per affected month, for all enterprises at once."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _BACKDATED_CREDITS_SQL,
+            {
+                "start": _local_midnight(month.first_day),
+                "end": _local_midnight(month.next().first_day),
+                "before": month.previous().last_day,
+            },
+        )
+        earliest = {
+            enterprise_id: Period.of(booked_on + datetime.timedelta(days=1))
+            for enterprise_id, booked_on in cursor.fetchall()
+        }
+    if not earliest:
         return 0
-    numbers = {e.id: e.enterprise_number for e in enterprise_summaries(enterprise_ids=list(amounts))}
+    months = [str(p) for p in _months(min(earliest.values()), month.previous())]
+    posted: dict[tuple[int, str], Decimal] = {}
+    references: dict[tuple[int, str], str] = {}
+    for enterprise_id, period, source, amount, reference in LedgerEntry.objects.filter(
+        enterprise_id__in=list(earliest), kind=EntryKind.INTEREST, period__in=months
+    ).values_list("enterprise_id", "period", "source", "amount", "payment_reference"):
+        posted[(enterprise_id, period)] = posted.get((enterprise_id, period), _ZERO) + amount
+        if source == f"interest:{enterprise_id}:{period}":
+            references[(enterprise_id, period)] = reference
+    affected: dict[str, list[int]] = {}
+    for enterprise_id, period in sorted(references):
+        if Period.parse(period) >= earliest[enterprise_id]:
+            affected.setdefault(period, []).append(enterprise_id)
     booked_on = timezone.localdate(now)
-    created = _insert_new(
-        [
-            LedgerEntry(
-                enterprise_id=enterprise_id,
-                kind=EntryKind.INTEREST,
-                amount=amount,
-                booked_on=booked_on,
-                due_on=booked_on + datetime.timedelta(days=settings.PENALTY_PAYMENT_DAYS),
-                period=str(month),
-                payment_reference=structured_reference(
-                    enterprise_number=numbers[enterprise_id], letter="I", period=month
-                ),
-                source=f"interest:{enterprise_id}:{month}",
-                created_at=now,
+    corrections = []
+    for period, enterprise_ids in affected.items():
+        corrected = _interest_of(month=Period.parse(period), enterprise_ids=enterprise_ids)
+        for enterprise_id in enterprise_ids:
+            difference = corrected.get(enterprise_id, _ZERO) - posted[(enterprise_id, period)]
+            if difference == 0:
+                continue
+            corrections.append(
+                LedgerEntry(
+                    enterprise_id=enterprise_id,
+                    kind=EntryKind.INTEREST,
+                    amount=difference,
+                    booked_on=booked_on,
+                    due_on=booked_on + datetime.timedelta(days=settings.PENALTY_PAYMENT_DAYS)
+                    if difference > 0
+                    else None,
+                    period=period,
+                    payment_reference=references[(enterprise_id, period)],
+                    source=f"{INTEREST_CORRECTION_SOURCE}{enterprise_id}:{period}:{month}",
+                    created_at=now,
+                )
             )
-            for enterprise_id, amount in amounts.items()
-        ]
-    )
-    _allocate_after_commit(list(amounts), now)
+    if not corrections:
+        return 0
+    created = _insert_new(corrections)
+    _allocate_after_commit(sorted({entry.enterprise_id for entry in corrections}), now)
     return created
 
 
@@ -319,3 +429,11 @@ def declarations_post_bulk(*, declarations: list[Declaration], now: datetime.dat
     created = _insert_new(entries)
     _allocate_after_commit(sorted({entry.enterprise_id for entry in entries}), now)
     return created
+
+
+def _months(first: Period, last: Period) -> list[Period]:
+    months = []
+    while first <= last:
+        months.append(first)
+        first = first.next()
+    return months

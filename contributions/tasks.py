@@ -28,7 +28,8 @@ def payments_reconcile(**_kwargs: Any) -> None:
 
 @shared_task(name="contributions.interest_post")
 def interest_post(**_kwargs: Any) -> None:
-    """The interest of the month that ended (safe to run twice: one entry per enterprise and month)."""
+    """The interest of the month that ended, and the corrections of earlier months (safe to run
+    twice: one entry per enterprise and month, one correction per enterprise, month and run)."""
     now = timezone.now()
     posted = ledger.interest_post(month=Period.of(timezone.localdate(now)).previous(), now=now)
     logger.info("late-payment interest posted", extra={"count": posted})

@@ -216,7 +216,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contributions.payments_reconcile",
         "schedule": 300.0,
     },
-    # On the 1st, the late-payment interest of the month that ended is posted to every account.
+    # On the 1st, the late-payment interest of the month that ended is posted to every account,
+    # and that of earlier months corrected for credits booked in them that arrived since.
     "ledger-interest": {
         "task": "contributions.interest_post",
         "schedule": crontab(day_of_month=1, hour=4, minute=0),

@@ -1,6 +1,13 @@
 """The contributions app's data and invariants, one module per part of the domain."""
 
-from contributions.models.account import Allocation, EntryKind, LedgerEntry, Payment, PaymentStatus
+from contributions.models.account import (
+    INTEREST_CORRECTION_SOURCE,
+    Allocation,
+    EntryKind,
+    LedgerEntry,
+    Payment,
+    PaymentStatus,
+)
 from contributions.models.bank import BankStatementImport, BankTransaction, BankTransactionStatus
 from contributions.models.bulk import BulkAnomaly, BulkChunk, BulkTotal, BulkUpload, ChunkStatus, UploadStatus
 from contributions.models.declarations import (
@@ -18,6 +25,7 @@ from contributions.models.employment import Employment, EmploymentEvent, Employm
 from contributions.models.rates import ContributionRate, _DateRange
 
 __all__ = [
+    "INTEREST_CORRECTION_SOURCE",
     "Allocation",
     "BankStatementImport",
     "BankTransaction",

@@ -17,6 +17,12 @@ class EntryKind(models.TextChoices):
     PAYMENT = "payment", _("payment")
 
 
+# An interest entry whose source starts with this corrects the interest already posted for its
+# period (a credit booked in the past arrived since): still of the kind "interest", so that it is
+# counted with the month's interest, but told apart on the statement.
+INTEREST_CORRECTION_SOURCE = "interest-correction:"
+
+
 class LedgerEntry(models.Model):
     """One line of an enterprise's account. ``amount`` is positive for what the enterprise owes
     (a debit) and negative for what it paid or was relieved of (a credit). Entries are never
@@ -47,6 +53,10 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} ({self.booked_on})"
+
+    @property
+    def is_interest_correction(self) -> bool:
+        return self.kind == EntryKind.INTEREST and self.source.startswith(INTEREST_CORRECTION_SOURCE)
 
 
 class Allocation(models.Model):

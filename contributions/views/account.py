@@ -48,7 +48,7 @@ def account(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     overview = account_selectors.account_overview(enterprise_id=enterprise_id, today=today, year=chosen)
     summary = overview.summary
     open_periods = [row for row in overview.periods if row.status != PeriodPaymentStatus.PAID]
-    status_labels, kind_labels = dict(PeriodPaymentStatus.choices), dict(EntryKind.choices)
+    status_labels = dict(PeriodPaymentStatus.choices)
     return render(
         request,
         "contributions/account.html",
@@ -58,7 +58,7 @@ def account(request: HttpRequest, enterprise_id: int) -> HttpResponse:
             "summary": summary,
             "open_periods": open_periods,
             "open_periods_labelled": [(row, status_labels[row.status]) for row in open_periods],
-            "entries": [(entry, kind_labels[entry.kind]) for entry in overview.entries],
+            "entries": [(entry, _entry_label(entry)) for entry in overview.entries],
             "year": chosen if chosen is not None else (overview.years[0] if overview.years else today.year),
             "years": overview.years,
             "payments": account_selectors.payment_list(enterprise_id=enterprise_id),
@@ -66,6 +66,14 @@ def account(request: HttpRequest, enterprise_id: int) -> HttpResponse:
             "suggested_amount": summary.balance if summary.balance > 0 else None,
         },
     )
+
+
+def _entry_label(entry: account_selectors.EntryRow) -> str:
+    """What the statement calls an entry: its kind, or for an interest entry that corrects the
+    interest of its period (a credit booked in it arrived later), that it is a correction."""
+    if entry.is_interest_correction:
+        return _("correction of late-payment interest")
+    return str(dict(EntryKind.choices).get(entry.kind, entry.kind))
 
 
 @login_required
@@ -137,7 +145,6 @@ def payment_callback(request: HttpRequest, provider: str) -> HttpResponse:
 def statement_csv(request: HttpRequest, enterprise_id: int) -> StreamingHttpResponse:
     """The whole account as CSV (date, kind, period, reference, amount, balance)."""
     _paying(request, enterprise_id)
-    kinds = dict(EntryKind.choices)
     rows = account_selectors.account_entries(enterprise_id=enterprise_id)
     writer = csv.writer(Echo())
 
@@ -149,7 +156,7 @@ def statement_csv(request: HttpRequest, enterprise_id: int) -> StreamingHttpResp
             yield writer.writerow(
                 [
                     row.booked_on.isoformat(),
-                    neutralised(kinds.get(row.kind, row.kind)),
+                    neutralised(_entry_label(row)),
                     row.period,
                     neutralised(row.payment_reference),
                     f"{row.amount:.2f}",

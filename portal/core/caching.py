@@ -16,7 +16,7 @@ T = TypeVar("T")
 
 # Part of every key: bump it when a cached type changes shape, so that a deployment never reads
 # the previous release's pickles.
-FORMAT = "1"
+FORMAT = "2"
 
 
 def computed(key: str, compute: Callable[[], T], *, kind: type[T], seconds: int) -> T:

@@ -11,12 +11,13 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 from stdnum import iso11649
 
-from contributions import bank, services
+from contributions import bank, ledger, services
 from contributions.declarations import declaration_submit
 from contributions.demo import demo_rates_seed
 from contributions.models import Allocation, BankStatementImport, BankTransaction, Declaration, LedgerEntry
@@ -167,7 +168,12 @@ def employer(settings):
         assert result.accepted, result.anomalies
         debits[period] = LedgerEntry.objects.get(declaration=Declaration.objects.get(pk=result.declaration_id))
     # September (972.90) is older; October (648.60) is the one the transfers below name.
-    return {"enterprise": enterprise, "september": debits["2026-09"], "october": debits["2026-10"]}
+    return {
+        "enterprise": enterprise,
+        "declarant": declarant,
+        "september": debits["2026-09"],
+        "october": debits["2026-10"],
+    }
 
 
 def _finance_user(**extra):
@@ -911,3 +917,68 @@ def test_transfers_whose_bank_reference_says_not_provided_are_all_kept(employer,
         Decimal("250.00"),
         Decimal("999.00"),
     ]
+
+
+# --- Interest of a month already charged, corrected for a transfer booked in it ----------------
+
+
+def test_a_transfer_imported_after_its_month_was_charged_interest_gets_that_interest_corrected(
+    employer, finance, settings, client, django_capture_on_commit_callbacks
+):
+    from portal.core.periods import Period
+
+    settings.LATE_INTEREST_YEARLY_RATE = "0.07"
+    settings.LATE_INTEREST_MINIMUM = "1.00"
+    enterprise = employer["enterprise"]
+    october = employer["october"]
+    with django_capture_on_commit_callbacks(execute=True):
+        # November (both declared on 10 November): September's 30 × 972.90 + October's 16–30
+        # November 15 × 648.60 = 38,916.00 × 7 % / 365 = 7.463… → 7.46, on 1 December at 04:00.
+        december_run = datetime.datetime(2026, 12, 1, 3, tzinfo=datetime.UTC)
+        assert ledger.interest_post(month=Period(2026, 11), now=december_run) == 1
+        # Paid on 27 November, imported on 3 December.
+        content = camt(
+            "08",
+            [
+                ntry(
+                    ref="LATE1",
+                    amount="648.60",
+                    booked="2026-11-27",
+                    txs=[tx(debtor="Dupont", strd=october.payment_reference)],
+                )
+            ],
+            statement_id="STMT-20261203",
+        )
+        bank.bank_statement_import(
+            actor=staff_actor(finance),
+            file_name="late.xml",
+            content=content,
+            now=datetime.datetime(2026, 12, 3, 9, tzinfo=datetime.UTC),
+        )
+        # 1 January: December, 31 × 972.90 × 7 % / 365 = 5.784… → 5.78; November again,
+        # 29,187.00 + 16–27 November 12 × 648.60 = 36,970.20 × 7 % / 365 = 7.090… → 7.09.
+        january_run = datetime.datetime(2027, 1, 1, 3, tzinfo=datetime.UTC)
+        assert ledger.interest_post(month=Period(2026, 12), now=january_run) == 2
+        assert ledger.interest_post(month=Period(2026, 12), now=january_run) == 0
+
+    assert list(
+        LedgerEntry.objects.filter(kind="interest").order_by("pk").values_list("period", "amount", "booked_on")
+    ) == [
+        ("2026-11", Decimal("7.46"), datetime.date(2026, 12, 1)),
+        ("2026-12", Decimal("5.78"), datetime.date(2027, 1, 1)),
+        ("2026-11", Decimal("-0.37"), datetime.date(2027, 1, 1)),
+    ]
+    # 972.90 + 648.60 + 7.46 − 648.60 + 5.78 − 0.37
+    balance = LedgerEntry.objects.filter(enterprise=enterprise).aggregate(total=Sum("amount"))["total"]
+    assert balance == Decimal("985.77")
+
+    sign_in(client, employer["declarant"])
+    page = client.get(reverse("contributions:account", args=[enterprise.pk]), {"year": "2027"})
+    assert page.status_code == 200
+    assert [label for _entry, label in page.context["entries"]] == [
+        "late-payment interest",
+        "correction of late-payment interest",
+    ]
+    statement = b"".join(client.get(reverse("contributions:statement_csv", args=[enterprise.pk])).streaming_content)
+    assert "2027-01-01,correction of late-payment interest,2026-11,RF" in statement.decode()
+    assert ",-0.37,985.77\r\n" in statement.decode()
