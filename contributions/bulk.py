@@ -38,7 +38,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
@@ -1049,3 +1049,10 @@ def anomalies_csv(*, upload: BulkUpload) -> Iterator[str]:
                 ANOMALY_MESSAGES[code],
             ]
         )
+
+
+def upload_queryset(*, actor: Actor) -> QuerySet[BulkUpload]:
+    """The actor's uploads, newest first, as a query to paginate (``upload_list`` cuts it)."""
+    if not actor.is_authenticated:
+        return BulkUpload.objects.none()
+    return BulkUpload.objects.filter(_owner_filter(actor)).order_by("-created_at", "-pk")

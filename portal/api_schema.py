@@ -10,20 +10,39 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import translation
+from django.utils.functional import lazy
 from drf_spectacular.generators import SchemaGenerator
 
-from contributions.types import ANOMALY_MESSAGES, EMPLOYMENT_ERROR_MESSAGES
+from contributions.bulk import rejection
+from contributions.types import ANOMALY_MESSAGES, EMPLOYMENT_ERROR_MESSAGES, UPLOAD_ERROR_MESSAGES
 from portal.core.api import API_ERROR_MESSAGES, VALIDATION_CODES
 
+
+def _rejection_message(code: str) -> str:
+    return rejection(code).message
+
+
+# A bulk file's immediate rejections, with this installation's limits in their messages.
+UPLOAD_MESSAGES = {code: lazy(_rejection_message, str)(code) for code in UPLOAD_ERROR_MESSAGES}
+REQUEST_MESSAGES = {**API_ERROR_MESSAGES, **UPLOAD_MESSAGES}
 ITEM_MESSAGES = {**ANOMALY_MESSAGES, **EMPLOYMENT_ERROR_MESSAGES, **VALIDATION_CODES}
-ERROR_MESSAGES = {**API_ERROR_MESSAGES, **ITEM_MESSAGES}
+
+
+def error_codes() -> list[tuple[str, str]]:
+    """Every code and its message in the active language, for the documentation page: a code
+    used both for a request and for an item (``empty``) appears with each of its messages."""
+    return sorted(
+        {(code, str(message)) for catalogue in (REQUEST_MESSAGES, ITEM_MESSAGES) for code, message in catalogue.items()}
+    )
+
+
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
 
 def document_error_codes(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     """A drf-spectacular post-processing hook."""
     for name, catalogue, what in (
-        ("ErrorCodeEnum", API_ERROR_MESSAGES, "What happened to the request"),
+        ("ErrorCodeEnum", REQUEST_MESSAGES, "What happened to the request"),
         ("ErrorItemCodeEnum", ITEM_MESSAGES, "Each anomaly, by line and field"),
     ):
         messages = {}
@@ -105,7 +124,8 @@ def api_operations(language: str) -> list[dict[str, Any]]:
             operation = item.get(method)
             if operation is None:
                 continue
-            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            content = operation.get("requestBody", {}).get("content", {})
+            body = (content.get("application/json") or content.get("multipart/form-data") or {}).get("schema")
             operations.append(
                 {
                     "id": operation["operationId"],

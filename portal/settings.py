@@ -410,8 +410,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Guichet API",
     "DESCRIPTION": (
         "Declarations for payroll software: hires and terminations, monthly contribution "
-        "declarations, the public contribution rates. Every POST takes an Idempotency-Key header; "
-        "every error has the shape {code, message, errors}."
+        "declarations, bulk declaration files, the public contribution rates. Every POST takes an "
+        "Idempotency-Key header, except a bulk file's, whose SHA-256 is its idempotency; every error has "
+        "the shape {code, message, errors}."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -422,6 +423,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ErrorCodeEnum": "contributions.api.serializers.ERROR_CODES",
         "ErrorItemCodeEnum": "contributions.api.serializers.ERROR_ITEM_CODES",
+        "UploadStatusEnum": "contributions.models.UploadStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

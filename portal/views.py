@@ -30,7 +30,7 @@ from identity.selectors import (
     representation_list_for_user,
 )
 from identity.services import user_language_set
-from portal.api_schema import ERROR_MESSAGES, api_operations
+from portal.api_schema import api_operations, error_codes
 from portal.catalogue import PERSONAS, catalogue_for
 from portal.core.actor import ACTING_FOR_SESSION_KEY, ASSISTED_SESSION_KEY, Actor
 from portal.core.audit import access_record, access_record_list
@@ -145,7 +145,7 @@ def api_docs(request: HttpRequest) -> HttpResponse:
         "portal/api_docs.html",
         {
             "operations": api_operations(language),
-            "error_codes": sorted((code, str(message)) for code, message in ERROR_MESSAGES.items()),
+            "error_codes": error_codes(),
             "idempotency_days": settings.IDEMPOTENCY_KEY_DAYS,
             "max_lines": settings.API_DECLARATION_MAX_LINES,
             "rate_per_key": settings.API_THROTTLE_RATES["key"],

@@ -6,10 +6,19 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from contributions.types import ANOMALY_MESSAGES, EMPLOYMENT_ERROR_MESSAGES, Branch, Severity, WorkerCategory
+from contributions.models import UploadStatus
+from contributions.types import (
+    ANOMALY_MESSAGES,
+    EMPLOYMENT_ERROR_MESSAGES,
+    UPLOAD_ERROR_MESSAGES,
+    Branch,
+    Severity,
+    WorkerCategory,
+)
 from portal.core.api import API_ERROR_MESSAGES, VALIDATION_CODES
 
-ERROR_CODES = sorted(API_ERROR_MESSAGES)
+# What happened to the request: the API's own codes, and a bulk file's immediate rejections.
+ERROR_CODES = sorted({*API_ERROR_MESSAGES, *UPLOAD_ERROR_MESSAGES})
 ERROR_ITEM_CODES = sorted({*ANOMALY_MESSAGES, *EMPLOYMENT_ERROR_MESSAGES, *VALIDATION_CODES})
 
 
@@ -152,3 +161,96 @@ class TerminationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     end_date = serializers.DateField()
     late = serializers.BooleanField(help_text=_("Declared after the next working day following the last day."))
+
+
+# --- Bulk declaration files -------------------------------------------------------------------
+
+
+class UploadInputSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text=_("The declaration file: CSV in UTF-8, as described on the format page."))
+
+
+class FileFormatSerializer(serializers.Serializer):
+    encoding = serializers.CharField(help_text=_("utf-8, or utf-8-sig when the file starts with a byte order mark."))
+    separator = serializers.CharField(help_text=_("The column separator: a comma or a semicolon."))
+    decimal_mark = serializers.CharField(
+        help_text=_("A point with commas; a comma (a point is read too) with semicolons.")
+    )
+    line_ending = serializers.CharField(help_text=_("LF or CRLF."))
+
+
+class UploadLinksSerializer(serializers.Serializer):
+    status = serializers.URLField(help_text=_("Where to follow the processing of the file."))
+    anomalies = serializers.URLField(help_text=_("The anomalies found in the file, by line."))
+
+
+class UploadSerializer(serializers.Serializer):
+    """The technical acknowledgement of a file, and where its processing stands."""
+
+    id = serializers.IntegerField()
+    file_name = serializers.CharField()
+    size = serializers.IntegerField(help_text=_("In bytes."))
+    sha256 = serializers.CharField(help_text=_("The SHA-256 of the file, in hexadecimal."))
+    format = FileFormatSerializer()
+    status = serializers.ChoiceField(choices=UploadStatus.choices)
+    received_at = serializers.DateTimeField()
+    links = UploadLinksSerializer()
+
+
+class UploadReceiptSerializer(UploadSerializer):
+    duplicate = serializers.BooleanField(
+        help_text=_("True when this file was already received: the answer is the first upload, nothing new is stored.")
+    )
+
+
+class UploadSummarySerializer(UploadSerializer):
+    lines_total = serializers.IntegerField(allow_null=True, help_text=_("Known once the file is planned."))
+    errors = serializers.IntegerField(help_text=_("Blocking errors, counted when the processing ends."))  # type: ignore[assignment]  # the JSON key, not Serializer.errors
+    warnings = serializers.IntegerField(help_text=_("Warnings, counted when the processing ends."))
+    declarations = serializers.IntegerField(help_text=_("Declarations brought into force by the file."))
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class UploadProgressSerializer(serializers.Serializer):
+    lines_total = serializers.IntegerField(allow_null=True)
+    lines_done = serializers.IntegerField()
+    percent = serializers.IntegerField(min_value=0, max_value=100)
+
+
+class UploadTotalSerializer(serializers.Serializer):
+    employer_number = serializers.CharField()
+    employer_name = serializers.CharField()
+    period = serializers.CharField()
+    lines = serializers.IntegerField()
+    total_wages = serializers.DecimalField(max_digits=16, decimal_places=2)
+    contributions = serializers.DecimalField(max_digits=16, decimal_places=2)
+    declaration_reference = serializers.CharField(
+        allow_null=True, help_text=_("The declaration's reference once the file is accepted.")
+    )
+
+
+class UploadDetailSerializer(UploadSerializer):
+    progress = UploadProgressSerializer()
+    errors = serializers.IntegerField(help_text=_("Blocking errors found so far."))  # type: ignore[assignment]  # the JSON key, not Serializer.errors
+    warnings = serializers.IntegerField(help_text=_("Warnings found so far."))
+    declarations = serializers.IntegerField(help_text=_("Declarations brought into force by the file."))
+    finished_at = serializers.DateTimeField(allow_null=True)
+    totals = UploadTotalSerializer(
+        many=True,
+        help_text=_(
+            "Per employer and period: of the declarations once accepted, of the lines checked so far while "
+            "processing, none once rejected."
+        ),
+    )
+
+
+class UploadAnomalySerializer(serializers.Serializer):
+    line = serializers.IntegerField(
+        allow_null=True, help_text=_("The line of the file (1 is the header); null for an employer's period.")
+    )
+    field = serializers.CharField()
+    employer_number = serializers.CharField(help_text=_("As written in the file."))
+    period = serializers.CharField()
+    code = serializers.ChoiceField(choices=[(code, code) for code in ERROR_ITEM_CODES])
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    message = serializers.CharField(help_text=_("In the request's language (Accept-Language: fr or en)."))

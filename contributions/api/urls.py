@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from contributions.api import views
+from contributions.api import uploads, views
 from portal.core.api import not_found
 
 urlpatterns = [
@@ -30,6 +30,13 @@ urlpatterns = [
         r"^employers/(?P<employer_number>[^/]+)/employments/(?P<employment_id>[0-9]{1,18})/cancellation/?$",
         views.EmploymentCancellationApi.as_view(),
         name="api_employment_cancellation",
+    ),
+    re_path(r"^uploads/?$", uploads.UploadListApi.as_view(), name="api_uploads"),
+    re_path(r"^uploads/(?P<upload_id>[0-9]{1,18})/?$", uploads.UploadDetailApi.as_view(), name="api_upload"),
+    re_path(
+        r"^uploads/(?P<upload_id>[0-9]{1,18})/anomalies/?$",
+        uploads.UploadAnomalyListApi.as_view(),
+        name="api_upload_anomalies",
     ),
     # Anything else under the API answers a 404 in the API's error shape.
     re_path(r"^.*$", not_found),
