@@ -236,7 +236,8 @@ def upload_receive(
             raise rejection("empty")
         file_format = format_sniff(head)
         body = head.split(b"\n", 1)[1] if b"\n" in head else b""
-        if newlines <= 1 and not body.strip():
+        # Blank lines are not lines to declare; past the head, the processing finds out.
+        if not body.strip() and (newlines <= 1 or total <= _SNIFF_BYTES):
             raise rejection("empty")
         if newlines > settings.BULK_MAX_LINES + 1:
             raise rejection("too_many_lines")
