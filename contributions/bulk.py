@@ -349,7 +349,12 @@ def upload_plan(*, upload_id: int, now: datetime.datetime) -> bool:
         BulkChunk.objects.filter(upload=upload).update(queued_at=now)
         chunk_ids = list(BulkChunk.objects.filter(upload=upload).values_list("pk", flat=True))
         if chunk_ids:
-            transaction.on_commit(lambda: [_queue("contributions.bulk_chunk", chunk_id=pk) for pk in chunk_ids])
+
+            def queue_chunks() -> None:
+                for pk in chunk_ids:
+                    _queue("contributions.bulk_chunk", chunk_id=pk)
+
+            transaction.on_commit(queue_chunks)
         else:
             transaction.on_commit(lambda: _queue("contributions.bulk_finalize", upload_id=upload.pk))
     return True
@@ -992,7 +997,14 @@ def upload_totals(*, upload: BulkUpload) -> list[GroupTotal]:
         ]
     elif upload.status == UploadStatus.PROCESSING:
         rows = [
-            (enterprise_id, period, lines or 0, wages or Decimal("0.00"), (employee or 0) + (employer or 0), "")
+            (
+                enterprise_id,
+                period,
+                lines or 0,
+                wages or Decimal("0.00"),
+                (employee or Decimal("0.00")) + (employer or Decimal("0.00")),
+                "",
+            )
             for enterprise_id, period, lines, wages, employee, employer in BulkTotal.objects.filter(
                 chunk__upload=upload
             )
