@@ -8,6 +8,7 @@ import csv
 import datetime
 import hashlib
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,8 +16,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from contributions import services
-from contributions.models import BulkUpload, Declaration, UploadStatus
+from contributions import bulk, services
+from contributions.models import BulkChunk, BulkUpload, Declaration, UploadStatus
 from identity.country_profiles import country_profile
 from tests.contributions.bulk_helpers import HEADER, PERIOD, csv_bytes, process, receive, rows_for, world
 from tests.helpers import citizen_actor, sign_in
@@ -237,6 +238,26 @@ def test_an_accepted_file_shows_its_totals_per_employer_and_period(w):
     assert declaration.reference in text
     assert "9,000.00" in text
     assert "No anomaly: every line is valid." in text
+
+
+def test_a_file_being_processed_shows_the_totals_of_the_lines_checked_so_far(w, settings):
+    settings.BULK_CHUNK_LINES = 2
+    client = _client(w["bureau_user"])
+    upload = receive(w["bureau_actor"], _good_file(w)).upload
+    bulk.upload_plan(upload_id=upload.pk, now=upload.created_at)
+    first = BulkChunk.objects.get(upload=upload, number=1)
+    bulk.chunk_process(chunk_id=first.pk, now=upload.created_at)
+
+    response = client.get(_page_url(upload))
+
+    totals = response.context["totals"]
+    assert [(t.enterprise_id, t.period, t.lines, t.total_wages, t.declaration_reference) for t in totals] == [
+        (w["a"].pk, PERIOD, 2, Decimal("6000.00"), "")
+    ]
+    assert totals[0].contributions > 0
+    text = response.content.decode()
+    assert '2</span> / <span data-field="lines_total">3</span>' in text
+    assert "Refresh to see how far it is" in text
 
 
 def test_a_rejected_file_lists_its_anomalies_in_french_with_the_csv_link(w):
