@@ -12,6 +12,9 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && pip install --no-cache-dir uv \
     && useradd --create-home --uid 10001 guichet
+# Where declaration files are kept (BULK_UPLOAD_DIR in docker-compose.yml): a volume mounted
+# here starts owned by the app's user.
+RUN install -d -o guichet -g guichet /var/lib/guichet/uploads
 
 WORKDIR /app
 COPY pyproject.toml uv.lock ./

@@ -236,7 +236,8 @@ def upload_receive(
             raise rejection("empty")
         file_format = format_sniff(head)
         body = head.split(b"\n", 1)[1] if b"\n" in head else b""
-        if newlines <= 1 and not body.strip():
+        # Blank lines are not lines to declare; past the head, the processing finds out.
+        if not body.strip() and (newlines <= 1 or total <= _SNIFF_BYTES):
             raise rejection("empty")
         if newlines > settings.BULK_MAX_LINES + 1:
             raise rejection("too_many_lines")
@@ -348,7 +349,12 @@ def upload_plan(*, upload_id: int, now: datetime.datetime) -> bool:
         BulkChunk.objects.filter(upload=upload).update(queued_at=now)
         chunk_ids = list(BulkChunk.objects.filter(upload=upload).values_list("pk", flat=True))
         if chunk_ids:
-            transaction.on_commit(lambda: [_queue("contributions.bulk_chunk", chunk_id=pk) for pk in chunk_ids])
+
+            def queue_chunks() -> None:
+                for pk in chunk_ids:
+                    _queue("contributions.bulk_chunk", chunk_id=pk)
+
+            transaction.on_commit(queue_chunks)
         else:
             transaction.on_commit(lambda: _queue("contributions.bulk_finalize", upload_id=upload.pk))
     return True
@@ -991,7 +997,14 @@ def upload_totals(*, upload: BulkUpload) -> list[GroupTotal]:
         ]
     elif upload.status == UploadStatus.PROCESSING:
         rows = [
-            (enterprise_id, period, lines or 0, wages or Decimal("0.00"), (employee or 0) + (employer or 0), "")
+            (
+                enterprise_id,
+                period,
+                lines or 0,
+                wages or Decimal("0.00"),
+                (employee or Decimal("0.00")) + (employer or Decimal("0.00")),
+                "",
+            )
             for enterprise_id, period, lines, wages, employee, employer in BulkTotal.objects.filter(
                 chunk__upload=upload
             )

@@ -17,6 +17,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from contributions import bulk
@@ -24,6 +25,7 @@ from contributions.models import BulkUpload, Channel, UploadStatus
 from contributions.services import NotFound
 from contributions.types import ANOMALY_MESSAGES, WorkerCategory
 from identity.country_profiles import country_profile
+from portal.core.periods import Period
 from portal.core.spreadsheet import Echo
 
 ANOMALIES_PER_PAGE = 100
@@ -64,7 +66,8 @@ def file_format(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def file_template(request: HttpRequest, kind: str) -> HttpResponse:
-    """The empty template (the header row) or a sample of three lines."""
+    """The empty template (the header row) or a sample of three lines, for the last month that
+    has ended (a sample of a month to come would be refused)."""
     if kind not in ("template", "sample"):
         raise Http404
     writer = csv.writer(Echo(), lineterminator="\n")
@@ -72,6 +75,7 @@ def file_template(request: HttpRequest, kind: str) -> HttpResponse:
     if kind == "sample":
         profile = country_profile()
         employer = profile.enterprise_number.example
+        period = str(Period.of(timezone.localdate()).previous())
         for serial, (born, last, first, category, wage, days) in enumerate(
             [
                 (datetime.date(1985, 7, 30), "Dupont", "Marie", "employee", "3250.00", "22"),
@@ -81,7 +85,7 @@ def file_template(request: HttpRequest, kind: str) -> HttpResponse:
             start=11,
         ):
             number = profile.person_number.format(profile.synthetic_person_number(born, serial))
-            rows.append(writer.writerow([employer, "2026-10", number, last, first, category, wage, days]))
+            rows.append(writer.writerow([employer, period, number, last, first, category, wage, days]))
     response = HttpResponse("".join(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="guichet-declarations-{kind}.csv"'
     return response
@@ -89,45 +93,59 @@ def file_template(request: HttpRequest, kind: str) -> HttpResponse:
 
 @login_required
 @never_cache
+@csrf_exempt  # checked by _uploads, once the length is known to be acceptable
 @require_http_methods(["GET", "POST"])
 def uploads(request: HttpRequest) -> HttpResponse:
-    """Send a file (one or several employers) and see the files sent."""
+    """Send a file (one or several employers) and see the files sent.
+
+    A file announced as too large is refused from its length alone: the CSRF check reads the
+    whole body to find its token (and Django stores the file on the way), so it comes after."""
     _representative(request)
-    actor = request.actor  # type: ignore[attr-defined]
-    error = ""
-    status = 200
-    if request.method == "POST":
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-        try:
-            if length > settings.BULK_MAX_BYTES + _ENVELOPE_BYTES:
-                # Refused before reading the body: nothing of it is stored.
-                raise bulk.rejection("too_large")
-            received = request.FILES.get("file")
-            if received is None:
-                raise bulk.UploadRejected("no_file")
-            receipt = bulk.upload_receive(
-                actor=actor,
-                name=received.name or "",
-                chunks=received.chunks(),
-                size=received.size,
-                channel=Channel.FORM,
-                now=timezone.now(),
-            )
-        except bulk.UploadRejected as rejected:
-            error, status = rejected.message, 413 if rejected.code == "too_large" else 400
-        except NotFound:
-            raise Http404 from None
-        else:
-            if receipt.duplicate:
-                messages.info(request, _("This file was already sent: here is what became of it."))
-            else:
-                messages.success(request, _("File received. It is being checked, line by line."))
-            return redirect("contributions:bulk_upload", receipt.upload.pk)
+    if request.method == "POST" and _announced_length(request) > settings.BULK_MAX_BYTES + _ENVELOPE_BYTES:
+        return _uploads_page(request, error=bulk.rejection("too_large").message, status=413)
+    return _uploads(request)
+
+
+def _announced_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+@csrf_protect
+def _uploads(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _uploads_page(request)
+    received = request.FILES.get("file")
+    try:
+        if received is None:
+            raise bulk.UploadRejected("no_file")
+        receipt = bulk.upload_receive(
+            actor=request.actor,  # type: ignore[attr-defined]
+            name=received.name or "",
+            chunks=received.chunks(),
+            size=received.size,
+            channel=Channel.FORM,
+            now=timezone.now(),
+        )
+    except bulk.UploadRejected as rejected:
+        return _uploads_page(request, error=rejected.message, status=413 if rejected.code == "too_large" else 400)
+    except NotFound:
+        raise Http404 from None
+    if receipt.duplicate:
+        messages.info(request, _("This file was already sent: here is what became of it."))
+    else:
+        messages.success(request, _("File received. It is being checked, line by line."))
+    return redirect("contributions:bulk_upload", receipt.upload.pk)
+
+
+def _uploads_page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
     return render(
         request,
         "contributions/bulk_uploads.html",
         {
-            "uploads": bulk.upload_list(actor=actor),
+            "uploads": bulk.upload_list(actor=request.actor),  # type: ignore[attr-defined]
             "error": error,
             "max_bytes": filesizeformat(settings.BULK_MAX_BYTES),
         },

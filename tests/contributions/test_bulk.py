@@ -104,6 +104,7 @@ def test_a_decimal_comma_with_the_comma_separator_is_an_error_of_its_line(w):
     [
         (b"", "empty"),
         (csv_bytes([]), "empty"),
+        (csv_bytes([]) + b"\n \r\n\n", "empty"),
         (b"%PDF-1.7\x00\x01\x02binary", "not_csv"),
         (b"\xff\xfe" + "employer_number".encode("utf-16-le"), "not_csv"),
         (b"employer,period,national\n1,2,3\n", "header"),
