@@ -25,7 +25,6 @@ from __future__ import annotations
 import csv
 import datetime
 import hashlib
-import json
 import logging
 import os
 import secrets
@@ -36,19 +35,20 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+import psycopg
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contributions import ledger
-from contributions.computation import RateTable, branch_totals
+from contributions.computation import RateTable, branch_totals, cents, cents_text
 from contributions.declarations import (
     ParsedLine,
-    line_amounts,
     line_check,
     line_warnings,
     national_number_check,
@@ -62,6 +62,7 @@ from contributions.models import (
     Channel,
     ChunkStatus,
     Declaration,
+    DeclarationLine,
     DeclarationStatus,
     UploadStatus,
 )
@@ -458,19 +459,15 @@ def chunk_process(*, chunk_id: int, now: datetime.datetime) -> bool:
             any(a.severity == Severity.ERROR for a, _key in anomalies)
             or BulkChunk.objects.filter(upload=upload, errors__gt=0).exists()
         )
-        computed: list[_Computed] = []
         if not doomed:
-            computed = [
-                (group, line, *line_amounts(group.table, line[2], line[3]))  # type: ignore[arg-type]
-                for group, line in parsed
-            ]
-            duplicates = _lines_write(computed)
+            rows_text, sums = _computed(parsed)
+            duplicates = _lines_write(rows_text, parsed)
             if duplicates:
                 anomalies.extend(duplicates)
                 doomed = True
         _anomalies_write(upload, anomalies, groups)
         if not doomed:
-            _totals_write(chunk, computed)
+            _totals_write(chunk, sums)
         chunk.status = ChunkStatus.DONE
         chunk.errors = sum(1 for a, _key in anomalies if a.severity == Severity.ERROR)
         chunk.warnings = len(anomalies) - chunk.errors
@@ -617,19 +614,60 @@ def _chunk_check(
     return checked, found
 
 
-_Computed = tuple[_Group, ParsedLine, Decimal, Decimal, dict[str, list[str]]]
+@dataclass
+class _Sums:
+    """What a chunk's lines add to one declaration, in cents."""
+
+    lines: int = 0
+    wages: int = 0
+    employee: int = 0
+    employer: int = 0
+    branches: dict[str, list[int]] | None = None
 
 
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+def _computed(parsed: list[_Checked]) -> tuple[list[str], dict[int, _Sums]]:
+    """The contributions of each line (the computation of every channel, ``line_cents``, in
+    integer cents) as ``COPY`` rows, and their sums per declaration."""
+    rows: list[str] = []
+    sums: dict[int, _Sums] = {}
+    for group, (number, person_id, category, wage, days) in parsed:
+        declaration_id, table = group.declaration_id, group.table
+        assert declaration_id is not None and table is not None
+        wage_cents = cents(wage)
+        total = sums.get(declaration_id)
+        if total is None:
+            total = sums[declaration_id] = _Sums(branches={})
+        branches = total.branches
+        assert branches is not None
+        employee = employer = 0
+        parts = []
+        for branch, _base, employee_share, employer_share in table.line_cents(
+            worker_category=category, wage_cents=wage_cents
+        ):
+            employee += employee_share
+            employer += employer_share
+            parts.append(f'"{branch}":["{cents_text(employee_share)}","{cents_text(employer_share)}"]')
+            branch_sum = branches.get(branch)
+            if branch_sum is None:
+                branches[branch] = [employee_share, employer_share]
+            else:
+                branch_sum[0] += employee_share
+                branch_sum[1] += employer_share
+        total.lines += 1
+        total.wages += wage_cents
+        total.employee += employee
+        total.employer += employer
+        rows.append(
+            f"{declaration_id}\t{number}\t{person_id}\t{category}\t{cents_text(wage_cents)}\t{days}\t"
+            f"{cents_text(employee)}\t{cents_text(employer)}\t{{{','.join(parts)}}}\n"
+        )
+    return rows, sums
 
 
-def _lines_write(computed: list[_Computed]) -> list[_Found]:
+def _lines_write(rows: list[str], parsed: list[_Checked]) -> list[_Found]:
     """The chunk's lines into their pending declarations with ``COPY``. A person declared twice
     for the same employer and period in two chunks breaks the unique constraint: then nothing
     is written and the chunk's copies are reported as duplicates."""
-    import psycopg
-
     try:
         with (
             transaction.atomic(),
@@ -639,31 +677,17 @@ def _lines_write(computed: list[_Computed]) -> list[_Found]:
                 " gross_wage, days_worked, employee_amount, employer_amount, amounts) FROM STDIN"
             ) as copy,
         ):
-            block: list[str] = []
-            size = 0
-            for group, (number, person_id, category, wage, days), employee, employer, amounts in computed:
-                row = (
-                    f"{group.declaration_id}\t{number}\t{person_id}\t{category}\t{wage}\t{days}\t"
-                    f"{employee}\t{employer}\t{_escape(json.dumps(amounts, separators=(',', ':')))}\n"
-                )
-                block.append(row)
-                size += len(row)
-                if size >= _COPY_BLOCK:
-                    copy.write("".join(block))
-                    block, size = [], 0
-            if block:
-                copy.write("".join(block))
+            for start in range(0, len(rows), 5000):
+                copy.write("".join(rows[start : start + 5000]))
     except psycopg.errors.UniqueViolation:
-        pairs = {(group.declaration_id, parsed[1]): parsed[0] for group, parsed, *_rest in computed}
-        from contributions.models import DeclarationLine
-
+        pairs = {(group.declaration_id, line[1]): line[0] for group, line in parsed}
         written = set(
             DeclarationLine.objects.filter(
                 declaration_id__in={declaration_id for declaration_id, _p in pairs},
-                person_id__in={person_id for _d, person_id in pairs},
+                person_id__in=RawSQL("SELECT unnest(%s::bigint[])", [list({person for _d, person in pairs})]),
             ).values_list("declaration_id", "person_id")
         )
-        keys = {parsed[0]: group for group, parsed, *_rest in computed}
+        keys = {line[0]: group for group, line in parsed}
         return [
             (Anomaly("line_duplicate", Severity.ERROR, number, "national_number"), keys[number].key)
             for pair, number in sorted(pairs.items(), key=lambda item: item[1])
@@ -698,23 +722,22 @@ def _anomalies_write(upload: BulkUpload, anomalies: list[_Found], groups: dict[t
             )
 
 
-def _totals_write(chunk: BulkChunk, computed: list[_Computed]) -> None:
-    by_declaration: dict[int, list[_Computed]] = defaultdict(list)
-    for line in computed:
-        assert line[0].declaration_id is not None
-        by_declaration[line[0].declaration_id].append(line)
+def _totals_write(chunk: BulkChunk, sums: dict[int, _Sums]) -> None:
     BulkTotal.objects.bulk_create(
         [
             BulkTotal(
                 chunk=chunk,
                 declaration_id=declaration_id,
-                line_count=len(lines),
-                total_wages=sum((parsed[3] for _g, parsed, *_rest in lines), Decimal("0.00")),
-                employee_total=sum((employee for _g, _p, employee, _e, _a in lines), Decimal("0.00")),
-                employer_total=sum((employer for _g, _p, _e, employer, _a in lines), Decimal("0.00")),
-                totals=branch_totals(amounts for *_rest, amounts in lines),
+                line_count=total.lines,
+                total_wages=Decimal(total.wages).scaleb(-2),
+                employee_total=Decimal(total.employee).scaleb(-2),
+                employer_total=Decimal(total.employer).scaleb(-2),
+                totals={
+                    branch: [cents_text(employee), cents_text(employer)]
+                    for branch, (employee, employer) in (total.branches or {}).items()
+                },
             )
-            for declaration_id, lines in by_declaration.items()
+            for declaration_id, total in sums.items()
         ]
     )
 

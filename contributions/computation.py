@@ -10,34 +10,88 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from contributions.types import BranchAmount, Rate
-from portal.core.money import round_half_up
+
+
+def _scaled(rate: Decimal) -> tuple[int, int]:
+    """A rate as an integer and its power of ten: 0.0690 → (690, 10000)."""
+    sign, digits, exponent = rate.as_tuple()
+    value = int("".join(map(str, digits)) or "0") * (-1 if sign else 1)
+    if not isinstance(exponent, int):
+        raise ValueError(f"not a finite rate: {rate}")
+    if exponent >= 0:
+        return value * 10**exponent, 1
+    return value, 10**-exponent
+
+
+def _share(base_cents: int, rate: int, scale: int) -> int:
+    """round_half_up(base × rate) in cents, exactly, with integers (halves away from zero)."""
+    product = base_cents * rate
+    magnitude = (2 * abs(product) + scale) // (2 * scale)
+    return magnitude if product >= 0 else -magnitude
 
 
 class RateTable:
-    """The rates of one period, indexed by worker category, built once per declaration."""
+    """The rates of one period, indexed by worker category, built once per declaration.
+
+    The arithmetic is exact and done in integer cents: ``round_half_up(min(wage, ceiling) ×
+    rate)`` equals ``(2 × base × rate + scale) // (2 × scale)`` for a rate with ``log10(scale)``
+    decimals — a million lines are computed in seconds, to the same cent as with Decimal."""
 
     def __init__(self, rates: Iterable[Rate]) -> None:
         self._by_category: dict[str, list[Rate]] = {}
         for rate in rates:
             self._by_category.setdefault(rate.worker_category, []).append(rate)
+        self._cents: dict[str, list[tuple[str, int | None, int, int, int, int]]] = {
+            category: [
+                (
+                    rate.branch,
+                    None if rate.monthly_ceiling is None else int(rate.monthly_ceiling * 100),
+                    *_scaled(rate.employee_rate),
+                    *_scaled(rate.employer_rate),
+                )
+                for rate in rates
+            ]
+            for category, rates in self._by_category.items()
+        }
 
     def has_category(self, worker_category: str) -> bool:
         return worker_category in self._by_category
 
+    def line_cents(self, *, worker_category: str, wage_cents: int) -> list[tuple[str, int, int, int]]:
+        """(branch, base, employee share, employer share) of one line, in cents (KeyError for
+        an unknown category)."""
+        shares = []
+        for branch, ceiling, employee, employee_scale, employer, employer_scale in self._cents[worker_category]:
+            base = wage_cents if ceiling is None or wage_cents < ceiling else ceiling
+            shares.append(
+                (branch, base, _share(base, employee, employee_scale), _share(base, employer, employer_scale))
+            )
+        return shares
+
     def line(self, *, worker_category: str, gross_wage: Decimal) -> list[BranchAmount]:
         """The amounts of one declaration line, per branch (KeyError for an unknown category)."""
-        amounts = []
-        for rate in self._by_category[worker_category]:
-            base = gross_wage if rate.monthly_ceiling is None else min(gross_wage, rate.monthly_ceiling)
-            amounts.append(
-                BranchAmount(
-                    branch=rate.branch,
-                    base=base,
-                    employee=round_half_up(base * rate.employee_rate),
-                    employer=round_half_up(base * rate.employer_rate),
-                )
+        return [
+            BranchAmount(branch=branch, base=_money(base), employee=_money(employee), employer=_money(employer))
+            for branch, base, employee, employer in self.line_cents(
+                worker_category=worker_category, wage_cents=cents(gross_wage)
             )
-        return amounts
+        ]
+
+
+def cents(amount: Decimal) -> int:
+    """An amount of at most two decimals as whole cents."""
+    return int(amount.scaleb(2).to_integral_value())
+
+
+def _money(value: int) -> Decimal:
+    return Decimal(value).scaleb(-2)
+
+
+def cents_text(value: int) -> str:
+    """Cents as the amount's text with two decimals: 20703 → "207.03", -5 → "-0.05"."""
+    if value >= 0:
+        return "%d.%02d" % divmod(value, 100)  # noqa: UP031 — the fastest form, called per branch and line
+    return "-%d.%02d" % divmod(-value, 100)  # noqa: UP031
 
 
 def branch_totals(lines: Iterable[dict[str, list[str]]]) -> dict[str, list[str]]:

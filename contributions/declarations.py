@@ -14,10 +14,11 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Avg, Max
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from contributions import ledger
-from contributions.computation import RateTable, branch_totals
+from contributions.computation import RateTable, branch_totals, cents, cents_text
 from contributions.models import Declaration, DeclarationLine, DeclarationStatus, DeclarationWarning, Employment
 from contributions.selectors import employed_during, rates_for_period
 from contributions.services import NotFound, declaring_capacity
@@ -30,6 +31,7 @@ from portal.core.periods import Period
 
 # A wage more than this far (relative) from the average of the previous three months is flagged.
 WAGE_DEVIATION = Decimal("0.5")
+_CATEGORIES = frozenset(WorkerCategory.values)
 # The largest monthly wage a line may declare (what the amounts' columns hold, with room to sum).
 WAGE_MAX = Decimal("9999999.99")
 
@@ -171,7 +173,7 @@ def line_check(
         if entry.person_id in seen:
             anomalies.append(_error("line_duplicate", number, "national_number"))
         seen.add(entry.person_id)
-    if line.worker_category not in WorkerCategory.values:
+    if line.worker_category not in _CATEGORIES:
         anomalies.append(_error("category_unknown", number, "worker_category"))
     elif not table.has_category(line.worker_category):
         anomalies.append(_error("rates_missing", number, "worker_category"))
@@ -196,11 +198,11 @@ def line_amounts(
     table: RateTable, worker_category: str, gross_wage: Decimal
 ) -> tuple[Decimal, Decimal, dict[str, list[str]]]:
     """A line's employee and employer contributions and their split per branch, as stored."""
-    amounts = table.line(worker_category=worker_category, gross_wage=gross_wage)
+    shares = table.line_cents(worker_category=worker_category, wage_cents=cents(gross_wage))
     return (
-        sum((a.employee for a in amounts), Decimal("0.00")),
-        sum((a.employer for a in amounts), Decimal("0.00")),
-        {a.branch: [str(a.employee), str(a.employer)] for a in amounts},
+        Decimal(sum(employee for _b, _base, employee, _e in shares)).scaleb(-2),
+        Decimal(sum(employer for _b, _base, _e, employer in shares)).scaleb(-2),
+        {branch: [cents_text(employee), cents_text(employer)] for branch, _base, employee, employer in shares},
     )
 
 
@@ -225,8 +227,9 @@ def line_warnings(*, period: Period, lines: list[tuple[int, int, int, Decimal]])
     """The warnings of a period's valid lines — (line number, enterprise id, person id, wage),
     for one enterprise or many: not in the hire register for the period, or a wage far from the
     average of the previous three months. Two queries, whatever the number of lines."""
-    enterprise_ids = list({enterprise_id for _n, enterprise_id, _p, _w in lines})
-    person_ids = list({person_id for _n, _e, person_id, _w in lines})
+    # The ids go as one array each (a bulk file's chunk has tens of thousands of persons).
+    enterprise_ids = RawSQL("SELECT unnest(%s::bigint[])", [list({e for _n, e, _p, _w in lines})])
+    person_ids = RawSQL("SELECT unnest(%s::bigint[])", [list({p for _n, _e, p, _w in lines})])
     hired = set(
         Employment.objects.filter(
             employed_during(period), enterprise_id__in=enterprise_ids, person_id__in=person_ids

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from allauth.mfa.models import Authenticator
+from django.db import connection
 from django.db.models import Exists, OuterRef
 
 from identity import policies
@@ -344,13 +345,14 @@ class RegistryEntry:
 
 
 def persons_by_national_numbers(*, compact_numbers: list[str]) -> dict[str, RegistryEntry]:
-    """The registry's entries for many (already validated, compact) numbers, in one query."""
-    return {
-        number: RegistryEntry(person_id=pk, death_date=death_date)
-        for number, pk, death_date in Person.objects.filter(national_number__in=compact_numbers).values_list(
-            "national_number", "pk", "death_date"
+    """The registry's entries for many (already validated, compact) numbers, in one query (one
+    array parameter: a bulk file asks for tens of thousands at a time)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT national_number, id, death_date FROM {Person._meta.db_table} WHERE national_number = ANY(%s)",
+            [list(compact_numbers)],
         )
-    }
+        return {number: RegistryEntry(person_id=pk, death_date=death_date) for number, pk, death_date in cursor}
 
 
 def person_national_numbers(*, person_ids: list[int]) -> dict[int, str]:

@@ -133,3 +133,37 @@ def test_the_public_rates_page_shows_a_period_without_sign_in_and_refuses_a_bad_
     assert "6,9 %" in french.content.decode()
     assert bad.status_code == 400
     assert "Enter a month as YYYY-MM" in bad.content.decode()
+
+
+def test_the_integer_arithmetic_gives_the_cent_the_decimal_rule_gives():
+    """round_half_up(min(wage, ceiling) × rate) computed in Decimal, against the table's integer
+    cents, over many wages, ceilings and rates with up to five decimals (halves included)."""
+    import random
+
+    from portal.core.money import round_half_up
+
+    chooser = random.Random(7)  # noqa: S311 — test data
+    rates = [
+        _rate("pension", "0.069", "0.0855", ceiling="4005.00"),
+        _rate("health", "0.0355", "0.038"),
+        _rate("family", "0", "0.07"),
+        _rate("work_injury", "0.00125", "0.00375", ceiling="2500.50"),
+        _rate("unemployment", "0.00001", "0.5"),
+    ]
+    table = RateTable(rates)
+    wages = [D("0.00"), D("0.01"), D("4005.00"), D("4005.01"), D("9999999.99")]
+    wages += [D(chooser.randint(0, 1_500_000)).scaleb(-2) for _ in range(3000)]
+    for wage in wages:
+        expected = []
+        for rate in rates:
+            base = wage if rate.monthly_ceiling is None else min(wage, rate.monthly_ceiling)
+            expected.append(
+                (rate.branch, base, round_half_up(base * rate.employee_rate), round_half_up(base * rate.employer_rate))
+            )
+        got = [
+            (a.branch, a.base, a.employee, a.employer) for a in table.line(worker_category="employee", gross_wage=wage)
+        ]
+        assert got == expected, wage
+        assert [str(a.employee) for a in table.line(worker_category="employee", gross_wage=wage)] == [
+            str(e[2]) for e in expected
+        ]
