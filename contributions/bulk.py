@@ -442,7 +442,9 @@ def chunk_process(*, chunk_id: int, now: datetime.datetime) -> bool:
     processed by another worker (whose row lock it found)."""
     with transaction.atomic():
         chunk = (
-            BulkChunk.objects.select_for_update(skip_locked=True)
+            # Only the chunk's row: locking its upload too would make the chunks of a file
+            # skip each other.
+            BulkChunk.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("upload")
             .filter(pk=chunk_id, status=ChunkStatus.PENDING)
             .first()
@@ -473,9 +475,15 @@ def chunk_process(*, chunk_id: int, now: datetime.datetime) -> bool:
         chunk.warnings = len(anomalies) - chunk.errors
         chunk.done_at = now
         chunk.save(update_fields=["status", "errors", "warnings", "done_at"])
-        if not BulkChunk.objects.filter(upload=upload, status=ChunkStatus.PENDING).exclude(pk=chunk.pk).exists():
-            transaction.on_commit(lambda: _queue("contributions.bulk_finalize", upload_id=upload.pk))
+        # Asked once committed: two last chunks finishing together each see the other as still
+        # pending inside their transactions; after commit, at least one of them sees none.
+        transaction.on_commit(lambda: _finalize_when_done(upload.pk))
     return True
+
+
+def _finalize_when_done(upload_id: int) -> None:
+    if not BulkChunk.objects.filter(upload_id=upload_id, status=ChunkStatus.PENDING).exists():
+        _queue("contributions.bulk_finalize", upload_id=upload_id)
 
 
 _Row = tuple[int, tuple[str, str], LineInput]  # (line number, (employer number, period) as written, line)

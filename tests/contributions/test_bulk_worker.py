@@ -1,0 +1,269 @@
+"""Crash safety of bulk files with real Celery workers (separate processes, prefork pool, the
+Redis broker, this test database): a worker killed outright — its child, or the whole worker —
+in the middle of a file, or a broker that lost its queue, and the file still ends exactly once,
+with the same declarations as an uninterrupted run."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from contributions import bulk
+from contributions.models import (
+    BulkChunk,
+    BulkUpload,
+    ChunkStatus,
+    Declaration,
+    DeclarationLine,
+    LedgerEntry,
+    UploadStatus,
+)
+from notifications.models import Notification
+from portal.celery import app
+from tests.contributions.bulk_helpers import csv_bytes, receive, rows_for, world
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+CHUNK_LINES = 50
+EMPLOYEES = 200
+MONTHS = 20  # the file declares the employer's last 20 months: 4,000 lines, 80 chunks
+
+
+def _wait_until(condition: Callable[[], bool], *, seconds: float = 90, every: float = 0.005) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(every)
+    raise AssertionError(f"still waiting after {seconds} s")
+
+
+@pytest.fixture
+def storage(settings, tmp_path) -> Path:
+    settings.BULK_UPLOAD_DIR = tmp_path / "uploads"
+    settings.BULK_CHUNK_LINES = CHUNK_LINES
+    settings.BULK_REQUEUE_AFTER_SECONDS = 0
+    return settings.BULK_UPLOAD_DIR
+
+
+@pytest.fixture(autouse=True)
+def _empty_queues() -> Iterator[None]:
+    def purge() -> None:
+        with app.connection_for_write() as broker:
+            for queue in ("bulk", "default"):
+                broker.default_channel.queue_purge(queue)
+
+    purge()
+    yield
+    purge()
+
+
+class Worker:
+    """``celery worker`` in its own process group, on this test database and broker."""
+
+    def __init__(self, storage: Path) -> None:
+        self.log = (storage.parent / f"worker-{time.monotonic_ns()}.log").open("wb")
+        environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "DATABASE_URL": _database_url(),
+            "BULK_UPLOAD_DIR": str(storage),
+            "BULK_CHUNK_LINES": str(CHUNK_LINES),
+            "REDIS_CACHE_DB": str(os.environ.get("REDIS_CACHE_DB", "14")),
+            "REDIS_BROKER_DB": str(os.environ.get("REDIS_BROKER_DB", "15")),
+            "LOG_LEVEL": "INFO",
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "-Q",
+                "bulk,default",
+                "--pool",
+                "prefork",
+                "--concurrency",
+                "2",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "INFO",
+                "-n",
+                f"test-bulk-{os.getpid()}-{time.monotonic_ns()}@%h",
+            ],
+            env=environment,
+            start_new_session=True,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        _wait_until(lambda: self.process.poll() is not None or bool(app.control.ping(timeout=0.5)), seconds=60)
+        assert self.process.poll() is None, "the worker did not start"
+
+    def children(self) -> list[int]:
+        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in path.read_text().split()] if path.exists() else []
+
+    def kill(self) -> None:
+        """SIGKILL to the whole worker (parent and pool), as when a machine dies."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def _database_url() -> str:
+    database = connection.settings_dict
+    return (
+        f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"
+    )
+
+
+def _file(w) -> tuple[bytes, int]:
+    """Lines for the mandating employer over its last MONTHS months (all valid)."""
+    rows = []
+    start = timezone.localdate().replace(day=1)
+    for back in range(1, MONTHS + 1):
+        month = start
+        for _ in range(back):
+            month = (month - datetime.timedelta(days=1)).replace(day=1)
+        rows += rows_for(w["a"], w["staff"][w["a"].pk], period=f"{month:%Y-%m}", wage=f"{2000 + back}.50")
+    return csv_bytes(rows), len(rows)
+
+
+def _outcome(upload: BulkUpload) -> list[tuple]:
+    """Everything the file made, comparable between two runs."""
+    return sorted(
+        (d.period, d.status, d.version, d.line_count, d.total_wages, tuple(sorted(d.totals.items())))
+        for d in Declaration.objects.filter(bulk_upload=upload)
+    )
+
+
+def _finished(upload: BulkUpload) -> bool:
+    return BulkUpload.objects.filter(pk=upload.pk, status__in=[UploadStatus.ACCEPTED, UploadStatus.REJECTED]).exists()
+
+
+def _reconcile_until_finished(upload: BulkUpload, *, seconds: float = 120) -> None:
+    """What beat does every 30 seconds, every second here, until the file is finished."""
+    deadline = time.monotonic() + seconds
+    while not _finished(upload):
+        assert time.monotonic() < deadline, "the file did not finish"
+        bulk.uploads_reconcile(now=timezone.now())
+        pause = time.monotonic() + 1
+        while time.monotonic() < pause and not _finished(upload):
+            time.sleep(0.05)
+
+
+def _assert_exactly_once(upload: BulkUpload, lines: int) -> None:
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.ACCEPTED
+    assert upload.declarations == MONTHS
+    assert DeclarationLine.objects.filter(declaration__bulk_upload=upload).count() == lines
+    assert not Declaration.objects.filter(bulk_upload=upload, status="pending").exists()
+    assert LedgerEntry.objects.filter(declaration__bulk_upload=upload).count() == MONTHS
+    assert (
+        Notification.objects.filter(event_type="bulk_upload_processed", recipient_id=upload.uploaded_by_id).count() == 1
+    )
+    assert set(BulkChunk.objects.filter(upload=upload).values_list("status", flat=True)) == {ChunkStatus.DONE}
+
+
+def _reference(w, content: bytes, storage: Path) -> list[tuple]:
+    """The same file, uninterrupted (sent by the employer's own administrator)."""
+    upload = receive(w["a_actor"], content).upload
+    worker = Worker(storage)
+    try:
+        _wait_until(lambda: _finished(upload))
+    finally:
+        worker.stop()
+    outcome = _outcome(upload)
+    # Make room for the second run of the same months: the reference steps aside.
+    Declaration.objects.filter(bulk_upload=upload).update(status="replaced")
+    return outcome
+
+
+def _no_half_chunk(upload: BulkUpload) -> None:
+    """Whatever the moment of the crash: the lines stored are exactly those of chunks done."""
+    done = BulkChunk.objects.filter(upload=upload, status=ChunkStatus.DONE)
+    assert DeclarationLine.objects.filter(declaration__bulk_upload=upload).count() == sum(c.line_count for c in done)
+
+
+def test_killing_the_whole_worker_mid_file_then_restarting_ends_it_exactly_once(storage):
+    w = world(employees=EMPLOYEES)
+    content, lines = _file(w)
+    expected = _reference(w, content, storage)
+
+    upload = receive(w["bureau_actor"], content).upload
+    worker = Worker(storage)
+    _wait_until(lambda: BulkChunk.objects.filter(upload=upload, status=ChunkStatus.DONE).exists())
+    worker.kill()  # parent and pool, mid-file: some chunks done, one or two being written
+    time.sleep(0.5)  # the database notices the dead connections and rolls their work back
+    pending = BulkChunk.objects.filter(upload=upload, status=ChunkStatus.PENDING).count()
+    assert pending > 0, "the worker finished before it could be killed: make the file longer"
+    _no_half_chunk(upload)
+
+    restarted = Worker(storage)
+    try:
+        _reconcile_until_finished(upload)
+    finally:
+        restarted.stop()
+
+    _assert_exactly_once(upload, lines)
+    assert _outcome(upload) == [(p, s, 2, n, t, b) for p, s, _v, n, t, b in expected]
+    assert sum(d.total_wages for d in Declaration.objects.filter(bulk_upload=upload)) == sum(
+        (Decimal(f"{2000 + back}.50") * EMPLOYEES for back in range(1, MONTHS + 1)), Decimal("0.00")
+    )
+
+
+def test_killing_a_pool_process_mid_chunk_ends_the_file_exactly_once(storage):
+    w = world(employees=EMPLOYEES)
+    content, lines = _file(w)
+    upload = receive(w["bureau_actor"], content).upload
+    worker = Worker(storage)
+    try:
+        _wait_until(lambda: BulkChunk.objects.filter(upload=upload, status=ChunkStatus.DONE).exists())
+        child = worker.children()[0]
+        os.kill(child, signal.SIGKILL)  # the parent replaces it and hands its task back
+        _reconcile_until_finished(upload)
+    finally:
+        worker.stop()
+
+    _assert_exactly_once(upload, lines)
+
+
+def test_a_broker_that_lost_its_queue_and_a_stopped_worker_lose_nothing(storage):
+    w = world(employees=EMPLOYEES)
+    content, lines = _file(w)
+    upload = receive(w["bureau_actor"], content).upload
+    # The upload's messages are lost (a Redis restart without persistence) before any worker ran.
+    with app.connection_for_write() as broker:
+        broker.default_channel.queue_purge("bulk")
+    worker = Worker(storage)
+    try:
+        time.sleep(2)
+        assert BulkUpload.objects.get(pk=upload.pk).status == UploadStatus.RECEIVED  # nothing to do: lost
+        _reconcile_until_finished(upload)
+    finally:
+        worker.stop()
+
+    _assert_exactly_once(upload, lines)
+    assert settings.CELERY_BEAT_SCHEDULE["bulk-reconcile"]["schedule"] <= 30
