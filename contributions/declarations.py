@@ -197,7 +197,8 @@ def line_check(
 def line_amounts(
     table: RateTable, worker_category: str, gross_wage: Decimal
 ) -> tuple[Decimal, Decimal, dict[str, list[str]]]:
-    """A line's employee and employer contributions and their split per branch, as stored."""
+    """A line's employee and employer contributions (as stored on the line) and their split per
+    branch (summed into the declaration's totals)."""
     shares = table.line_cents(worker_category=worker_category, wage_cents=cents(gross_wage))
     return (
         Decimal(sum(employee for _b, _base, employee, _e in shares)).scaleb(-2),
@@ -314,9 +315,8 @@ def _store(
                 days_worked=days,
                 employee_amount=employee,
                 employer_amount=employer,
-                amounts=amounts,
             )
-            for (number, person_id, category, wage, days), (employee, employer, amounts) in zip(
+            for (number, person_id, category, wage, days), (employee, employer, _amounts) in zip(
                 parsed, computed, strict=True
             )
         ]

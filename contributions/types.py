@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -153,9 +153,9 @@ class Anomaly:
         return str(ANOMALY_MESSAGES[self.code])
 
 
-@dataclass(frozen=True)
-class LineInput:
-    """One employee line as received from any channel (strings from forms, files and APIs)."""
+class LineInput(NamedTuple):
+    """One employee line as received from any channel (strings from forms, files and APIs); a
+    tuple, as a bulk file makes a million of them."""
 
     national_number: str
     worker_category: str

@@ -89,7 +89,6 @@ class DeclarationLine(models.Model):
     days_worked = models.PositiveSmallIntegerField()
     employee_amount = models.DecimalField(max_digits=12, decimal_places=2)
     employer_amount = models.DecimalField(max_digits=12, decimal_places=2)
-    amounts = models.JSONField(default=dict)
 
     class Meta:
         constraints = [

@@ -36,6 +36,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg import sql
 
 from contributions import bulk
 from contributions.demo import demo_rates_seed
@@ -117,9 +118,7 @@ class Command(BaseCommand):
             user = self._create(numbers)
         by_number = {e.enterprise_number: e for e in Enterprise.objects.filter(enterprise_number__in=numbers)}
         enterprises = [by_number[number] for number in numbers]
-        rows = list(
-            Person.objects.filter(last_name="Bulkbench").order_by("pk").values_list("pk", "national_number")
-        )
+        rows = list(Person.objects.filter(last_name="Bulkbench").order_by("pk").values_list("pk", "national_number"))
         people = [rows[index * EMPLOYEES : (index + 1) * EMPLOYEES] for index in range(EMPLOYERS)]
         return user, enterprises, people
 
@@ -136,8 +135,10 @@ class Command(BaseCommand):
             user = User.objects.create(email=f"bureau@{DOMAIN}", password=make_password(None))
             Representation.objects.create(user=user, enterprise=bureau, role="declarant", granted_at=now)
             enterprises = Enterprise.objects.bulk_create(
-                [Enterprise(enterprise_number=number, name=f"Bench employer {index + 1:04d}") for index, number in
-                 enumerate(numbers)]
+                [
+                    Enterprise(enterprise_number=number, name=f"Bench employer {index + 1:04d}")
+                    for index, number in enumerate(numbers)
+                ]
             )
             EnterpriseMandate.objects.bulk_create(
                 [
@@ -171,7 +172,9 @@ class Command(BaseCommand):
                     if index % NOT_HIRED_EVERY == NOT_HIRED_EVERY - 1:
                         continue
                     enterprise_id = enterprises[index // EMPLOYEES].pk
-                    hired.write(f"{enterprise_id}\t{person_id}\temployee\t{start.isoformat()}\t\\N\t{now.isoformat()}\n")
+                    hired.write(
+                        f"{enterprise_id}\t{person_id}\temployee\t{start.isoformat()}\t\\N\t{now.isoformat()}\n"
+                    )
                 with cursor.cursor.copy(
                     "COPY contributions_employment (enterprise_id, person_id, worker_category, start_date,"
                     " end_date, declared_at) FROM STDIN"
@@ -320,10 +323,12 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             buffer = io.BytesIO()
             with cursor.cursor.copy(
-                "COPY (SELECT declaration_id, line_number, person_id, worker_category, gross_wage, days_worked,"
-                " employee_amount, employer_amount, amounts FROM contributions_declarationline"
-                f" WHERE declaration_id = ANY(ARRAY[{','.join(str(pk) for pk, _e, _p in accepted)}]::bigint[]))"
-                " TO STDOUT"
+                sql.SQL(
+                    "COPY (SELECT declaration_id, line_number, person_id, worker_category, gross_wage, days_worked,"
+                    " employee_amount, employer_amount FROM contributions_declarationline"
+                    " WHERE declaration_id IN (SELECT id FROM contributions_declaration WHERE bulk_upload_id = {}))"
+                    " TO STDOUT"
+                ).format(sql.Literal(upload.pk))
             ) as copy:
                 for data in copy:
                     buffer.write(data)
@@ -348,13 +353,16 @@ class Command(BaseCommand):
             if len(rows) != lines:
                 raise CommandError(f"{len(rows)} lines stored for {lines} in the file")
         started = time.monotonic()
-        with transaction.atomic(), connection.cursor() as cursor:
-            with cursor.cursor.copy(
+        with (
+            transaction.atomic(),
+            connection.cursor() as cursor,
+            cursor.cursor.copy(
                 "COPY contributions_declarationline (declaration_id, line_number, person_id, worker_category,"
-                " gross_wage, days_worked, employee_amount, employer_amount, amounts) FROM STDIN"
-            ) as copy:
-                for offset in range(0, len(text), 1 << 20):
-                    copy.write(text[offset : offset + (1 << 20)])
+                " gross_wage, days_worked, employee_amount, employer_amount) FROM STDIN"
+            ) as copy,
+        ):
+            for offset in range(0, len(text), 1 << 20):
+                copy.write(text[offset : offset + (1 << 20)])
         seconds = time.monotonic() - started
         self.stderr.write(f"bare COPY of the same {lines} rows: {seconds:.2f} s")
         return seconds
@@ -375,18 +383,29 @@ class Command(BaseCommand):
                     [declarations],
                 )
                 cursor.execute("DELETE FROM contributions_ledgerentry WHERE declaration_id = ANY(%s)", [declarations])
-                cursor.execute("DELETE FROM contributions_declarationwarning WHERE declaration_id = ANY(%s)", [declarations])
-                cursor.execute("DELETE FROM contributions_declarationline WHERE declaration_id = ANY(%s)", [declarations])
+                cursor.execute(
+                    "DELETE FROM contributions_declarationwarning WHERE declaration_id = ANY(%s)", [declarations]
+                )
+                cursor.execute(
+                    "DELETE FROM contributions_declarationline WHERE declaration_id = ANY(%s)", [declarations]
+                )
                 cursor.execute("DELETE FROM contributions_bulktotal WHERE declaration_id = ANY(%s)", [declarations])
                 cursor.execute("DELETE FROM contributions_declaration WHERE id = ANY(%s)", [declarations])
-            uploads = "SELECT id FROM contributions_bulkupload WHERE uploaded_by_id = %s"
-            cursor.execute(f"DELETE FROM contributions_bulkanomaly WHERE upload_id IN ({uploads})", [user.pk])
             cursor.execute(
-                "DELETE FROM contributions_bulktotal WHERE chunk_id IN (SELECT id FROM contributions_bulkchunk"
-                f" WHERE upload_id IN ({uploads}))",
+                "DELETE FROM contributions_bulkanomaly WHERE upload_id IN"
+                " (SELECT id FROM contributions_bulkupload WHERE uploaded_by_id = %s)",
                 [user.pk],
             )
-            cursor.execute(f"DELETE FROM contributions_bulkchunk WHERE upload_id IN ({uploads})", [user.pk])
+            cursor.execute(
+                "DELETE FROM contributions_bulktotal WHERE chunk_id IN (SELECT c.id FROM contributions_bulkchunk c"
+                " JOIN contributions_bulkupload u ON u.id = c.upload_id WHERE u.uploaded_by_id = %s)",
+                [user.pk],
+            )
+            cursor.execute(
+                "DELETE FROM contributions_bulkchunk WHERE upload_id IN"
+                " (SELECT id FROM contributions_bulkupload WHERE uploaded_by_id = %s)",
+                [user.pk],
+            )
             cursor.execute(
                 "DELETE FROM notifications_delivery WHERE notification_id IN (SELECT id FROM"
                 " notifications_notification WHERE recipient_id = %s)",

@@ -216,8 +216,8 @@ class Command(BaseCommand):
                 (declaration_id,) = cursor.fetchone()
                 cursor.execute(
                     "INSERT INTO contributions_declarationline (declaration_id, line_number, person_id,"
-                    " worker_category, gross_wage, days_worked, employee_amount, employer_amount, amounts)"
-                    " SELECT %s, n, p, 'employee', 3000.00, 20, %s, %s, '{}'::jsonb"
+                    " worker_category, gross_wage, days_worked, employee_amount, employer_amount)"
+                    " SELECT %s, n, p, 'employee', 3000.00, 20, %s, %s"
                     " FROM unnest(%s::bigint[]) WITH ORDINALITY AS t(p, n)",
                     [declaration_id, LINE_EMPLOYEE, LINE_TOTAL - LINE_EMPLOYEE, person_ids],
                 )
