@@ -142,7 +142,7 @@ def test_the_integer_arithmetic_gives_the_cent_the_decimal_rule_gives():
 
     from portal.core.money import round_half_up
 
-    chooser = random.Random(7)  # noqa: S311 — test data
+    chooser = random.Random(7)
     rates = [
         _rate("pension", "0.069", "0.0855", ceiling="4005.00"),
         _rate("health", "0.0355", "0.038"),
