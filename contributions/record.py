@@ -22,7 +22,7 @@ from contributions.types import RecordStatus
 from identity.selectors import enterprise_names
 from portal.core.actor import Actor
 from portal.core.audit import file_view_record
-from portal.core.caching import computed
+from portal.core.caching import Versioned
 from portal.core.periods import Period
 from portal.core.types import Scope
 
@@ -91,18 +91,24 @@ SELECT
 _RECORD_CACHE_SECONDS = 3600
 
 
-def contribution_record(*, person_id: int, today: datetime.date) -> ContributionRecord:
-    """The person's record, newest month first (the caller has checked who may read it and
-    recorded the access)."""
+def contribution_record_source(*, person_id: int, today: datetime.date) -> Versioned[ContributionRecord]:
+    """The person's record as of ``today``, named by what it is computed from (one query): its
+    ``key`` changes whenever the record would; ``load()`` reads it."""
     with connection.cursor() as cursor:
         cursor.execute(_RECORD_VERSION_SQL, {"person": person_id})
         version = cursor.fetchone()
-    return computed(
-        "contributions:record:{}:{}:{}".format(person_id, today.isoformat(), ":".join(str(v) for v in version)),
-        lambda: _record_compute(person_id=person_id, today=today),
+    return Versioned(
+        key="contributions:record:{}:{}:{}".format(person_id, today.isoformat(), ":".join(str(v) for v in version)),
+        compute=lambda: _record_compute(person_id=person_id, today=today),
         kind=ContributionRecord,
         seconds=_RECORD_CACHE_SECONDS,
     )
+
+
+def contribution_record(*, person_id: int, today: datetime.date) -> ContributionRecord:
+    """The person's record, newest month first (the caller has checked who may read it and
+    recorded the access)."""
+    return contribution_record_source(person_id=person_id, today=today).load()
 
 
 def _record_compute(*, person_id: int, today: datetime.date) -> ContributionRecord:
@@ -171,11 +177,19 @@ def _years(months: list[RecordMonth]) -> list[RecordYear]:
     return years
 
 
-def contribution_record_get(*, actor: Actor, person_id: int, now: datetime.datetime) -> ContributionRecord | None:
+def contribution_record_source_get(
+    *, actor: Actor, person_id: int, now: datetime.datetime
+) -> Versioned[ContributionRecord] | None:
     """The record of the open file, if the actor may view it (the person, a proxy whose mandate
     allows viewing the file, staff at the counter); None otherwise. A read by anyone but the
     person is written in their trail."""
     if actor.subject_person_id != person_id or not actor.may(Scope.VIEW_FILE):
         return None
     file_view_record(actor=actor, subject_person_id=person_id, what="contribution record", now=now)
-    return contribution_record(person_id=person_id, today=timezone.localdate(now))
+    return contribution_record_source(person_id=person_id, today=timezone.localdate(now))
+
+
+def contribution_record_get(*, actor: Actor, person_id: int, now: datetime.datetime) -> ContributionRecord | None:
+    """As ``contribution_record_source_get``, the record itself."""
+    source = contribution_record_source_get(actor=actor, person_id=person_id, now=now)
+    return None if source is None else source.load()

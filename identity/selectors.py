@@ -77,20 +77,29 @@ class AccountFacts:
         return EnterpriseRole.ADMINISTRATOR in self.enterprise_roles.values()
 
 
+_ACCOUNT_FACTS_SQL = """
+SELECT u.person_id,
+       EXISTS (SELECT 1 FROM mfa_authenticator a WHERE a.user_id = u.id),
+       (SELECT json_agg(json_build_array(r.enterprise_id, r.role) ORDER BY r.id)
+          FROM identity_representation r WHERE r.user_id = u.id AND r.revoked_at IS NULL)
+FROM identity_user u WHERE u.id = %s
+"""
+
+
 def account_facts(*, user_id: int) -> AccountFacts:
-    """Two small indexed queries, once per request."""
-    row = (
-        User.objects.filter(pk=user_id)
-        .annotate(has_mfa=Exists(Authenticator.objects.filter(user_id=OuterRef("pk"))))
-        .values_list("person_id", "has_mfa")
-        .first()
-    )
+    """One small indexed query, on every signed-in request (hence SQL: the ORM took ten times
+    as long to build the query as the database to answer it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ACCOUNT_FACTS_SQL, [user_id])
+        row = cursor.fetchone()
     if row is None:
         return AccountFacts(person_id=None, enterprise_roles={}, has_mfa=False)
-    roles = dict(
-        Representation.objects.filter(user_id=user_id, revoked_at__isnull=True).values_list("enterprise_id", "role")
+    person_id, has_mfa, roles = row
+    return AccountFacts(
+        person_id=person_id,
+        enterprise_roles={int(enterprise_id): role for enterprise_id, role in roles or []},
+        has_mfa=bool(has_mfa),
     )
-    return AccountFacts(person_id=row[0], enterprise_roles=roles, has_mfa=bool(row[1]))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.db import connection
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
@@ -62,7 +63,15 @@ class Message:
 
 
 def unread_count(*, user_id: int) -> int:
-    return Notification.objects.filter(recipient_id=user_id, in_inbox=True, read_at__isnull=True).count()
+    """Shown in the header of every signed-in page: one count over the partial index of unread
+    messages, in SQL (the ORM took longer to build the query than the database to answer)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM notifications_notification WHERE recipient_id = %s AND in_inbox AND read_at IS NULL",
+            [user_id],
+        )
+        (count,) = cursor.fetchone()
+    return int(count)
 
 
 def inbox_page(*, user_id: int, category: str | None, page: int, page_size: int = 20) -> InboxPage:

@@ -151,7 +151,8 @@ if not REDIS_URL:
 REDIS_CACHE_URL = _redis_url_with_db(REDIS_URL, env.int("REDIS_CACHE_DB", default=1))
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's Redis cache, reusing its client (see the module).
+        "BACKEND": "portal.core.redis_cache.RedisCache",
         "LOCATION": REDIS_CACHE_URL,
         "KEY_PREFIX": "guichet",
     }

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -21,6 +22,7 @@ from contributions import payments, services
 from contributions.models import EntryKind, PaymentStatus
 from contributions.types import PaymentError, PeriodPaymentStatus
 from identity.selectors import enterprise_names
+from portal.core.caching import fragments
 from portal.core.spreadsheet import Echo, neutralised
 
 
@@ -34,6 +36,11 @@ def _paying(request: HttpRequest, enterprise_id: int) -> None:
         raise Http404
 
 
+# The account's tables are rendered once per version of the account, year shown and language,
+# and read back from the cache; the version changes with every entry and allocation.
+_TABLES_SECONDS = 3600
+
+
 @login_required
 @require_GET
 def account(request: HttpRequest, enterprise_id: int) -> HttpResponse:
@@ -45,25 +52,37 @@ def account(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         raise Http404 from None
     if chosen is not None and not 1900 <= chosen <= today.year + 1:
         raise Http404
-    overview = account_selectors.account_overview(enterprise_id=enterprise_id, today=today, year=chosen)
-    summary = overview.summary
-    open_periods = [row for row in overview.periods if row.status != PeriodPaymentStatus.PAID]
-    status_labels = dict(PeriodPaymentStatus.choices)
-    return render(
-        request,
-        "contributions/account.html",
-        {
+    source = account_selectors.account_overview_source(enterprise_id=enterprise_id, today=today, year=chosen)
+
+    def tables() -> dict[str, str]:
+        overview = source.load()
+        summary = overview.summary
+        open_periods = [row for row in overview.periods if row.status != PeriodPaymentStatus.PAID]
+        status_labels = dict(PeriodPaymentStatus.choices)
+        context = {
             "enterprise_id": enterprise_id,
-            "enterprise_name": enterprise_names(enterprise_ids=[enterprise_id]).get(enterprise_id, ""),
             "summary": summary,
             "open_periods": open_periods,
             "open_periods_labelled": [(row, status_labels[row.status]) for row in open_periods],
             "entries": [(entry, _entry_label(entry)) for entry in overview.entries],
             "year": chosen if chosen is not None else (overview.years[0] if overview.years else today.year),
             "years": overview.years,
+            "suggested_amount": summary.balance if summary.balance > 0 else None,
+        }
+        return {
+            name: render_to_string(f"contributions/account/{name}.html", context)
+            for name in ("summary", "pay_fields", "statement")
+        }
+
+    return render(
+        request,
+        "contributions/account.html",
+        {
+            "enterprise_id": enterprise_id,
+            "enterprise_name": enterprise_names(enterprise_ids=[enterprise_id]).get(enterprise_id, ""),
             "payments": account_selectors.payment_list(enterprise_id=enterprise_id),
             "intent": uuid.uuid4(),
-            "suggested_amount": summary.balance if summary.balance > 0 else None,
+            **fragments(f"{source.key}:tables", tables, seconds=_TABLES_SECONDS),
         },
     )
 

@@ -3,21 +3,29 @@ paid."""
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from contributions.discrepancies import discrepancy_report, open_reports
-from contributions.record import contribution_record_get
+from contributions.record import contribution_record_get, contribution_record_source_get
 from contributions.services import NotFound
 from contributions.types import DiscrepancyError, RecordStatus
+from portal.core.caching import fragments
+
+# The record's tables are rendered once per version of the record, year shown, set of open
+# reports and language, and read back from the cache (their thousands of template nodes were most
+# of the page's time); the version changes with every row the record is computed from.
+_TABLES_SECONDS = 3600
 
 
 @login_required
@@ -26,30 +34,33 @@ def record(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     if actor.subject_person_id is None:
         return redirect("identity:link_person")
-    found = contribution_record_get(actor=actor, person_id=actor.subject_person_id, now=timezone.now())
-    if found is None:
+    source = contribution_record_source_get(actor=actor, person_id=actor.subject_person_id, now=timezone.now())
+    if source is None:
         raise Http404
-    years = [row.year for row in found.years]
-    reported = open_reports(person_id=actor.subject_person_id)
-    labels = dict(RecordStatus.choices)
     try:
-        year = (
-            int(request.GET["year"]) if request.GET.get("year") else (years[0] if years else timezone.localdate().year)
-        )
+        chosen = int(request.GET["year"]) if request.GET.get("year") else None
     except ValueError:
         raise Http404 from None
-    return render(
-        request,
-        "contributions/record.html",
-        {
+    reported = sorted(open_reports(person_id=actor.subject_person_id))
+
+    def tables() -> dict[str, str]:
+        found = source.load()
+        years = [row.year for row in found.years]
+        year = chosen if chosen is not None else (years[0] if years else timezone.localdate().year)
+        labels, open_months = dict(RecordStatus.choices), set(reported)
+        context = {
             "record": found,
             "year": year,
             "months": [
-                (month, labels[month.status], (month.enterprise_id, month.period) in reported)
+                (month, labels[month.status], (month.enterprise_id, month.period) in open_months)
                 for month in found.of_year(year)
             ],
-        },
-    )
+        }
+        return {"tables": render_to_string("contributions/record_tables.html", context)}
+
+    reports_digest = hashlib.sha256(repr(reported).encode()).hexdigest()[:16]
+    pieces = fragments(f"{source.key}:tables:{chosen}:{reports_digest}", tables, seconds=_TABLES_SECONDS)
+    return render(request, "contributions/record.html", pieces)
 
 
 @login_required
