@@ -358,7 +358,7 @@ def persons_by_national_numbers(*, compact_numbers: list[str]) -> dict[str, Regi
     array parameter: a bulk file asks for tens of thousands at a time)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT national_number, id, death_date FROM {Person._meta.db_table} WHERE national_number = ANY(%s)",
+            "SELECT national_number, id, death_date FROM identity_person WHERE national_number = ANY(%s)",
             [list(compact_numbers)],
         )
         return {number: RegistryEntry(person_id=pk, death_date=death_date) for number, pk, death_date in cursor}
