@@ -773,6 +773,10 @@ def upload_finalize(*, upload_id: int, now: datetime.datetime) -> bool:
         errors, warnings = counts["errors"], counts["warnings"]
         totals = _declaration_totals(upload)
         declarations = list(Declaration.objects.filter(bulk_upload=upload, status=DeclarationStatus.PENDING))
+        if not upload.lines_total:
+            # Nothing but blank lines after the header (beyond what could be seen on arrival).
+            BulkAnomaly.objects.create(upload=upload, code="no_lines", severity=Severity.ERROR)
+            errors += 1
         if errors == 0:
             errors += _periods_declared_meanwhile(upload, declarations)
         if errors:

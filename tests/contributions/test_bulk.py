@@ -360,3 +360,11 @@ def test_nobody_reads_another_ones_upload(w):
         assert bulk.upload_list(actor=other) == []
     with pytest.raises(NotFound):
         bulk.upload_get(actor=w["bureau_actor"], upload_id=upload.pk + 1000)
+
+
+def test_a_file_of_blank_lines_beyond_what_is_sniffed_on_arrival_is_rejected_as_having_no_line(w):
+    content = csv_bytes([]) + b"\n" * 70_000  # more blank lines than the first 64 KiB read on arrival
+    upload = process(receive(w["bureau_actor"], content).upload)
+
+    assert (upload.status, upload.lines_total, upload.declarations) == (UploadStatus.REJECTED, 0, 0)
+    assert list(BulkAnomaly.objects.values_list("line_number", "code", "severity")) == [(None, "no_lines", "error")]
