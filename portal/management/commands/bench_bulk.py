@@ -207,7 +207,7 @@ class Command(BaseCommand):
                     category = CATEGORIES[index % 3] if index % 10 == 0 else "employee"
                     wage = f"{chooser.randint(160000, 900000) / 100:.2f}"
                     days = "20"
-                    if every and count % every == 0:
+                    if every and count % every == 7 % every:  # not the not-hired lines (1 in 200)
                         category = "pilot"  # not a worker category: a blocking error
                     block.append(f"{employer},{period},{national_number},Bulkbench,Worker,{category},{wage},{days}\n")
                 file.write("".join(block))
