@@ -94,6 +94,10 @@ COLUMNS = (
     "gross_wage",
     "days_worked",
 )
+# The columns of a declaration line as a chunk writes them with COPY.
+LINE_COLUMNS = (
+    "declaration_id, line_number, person_id, worker_category, gross_wage, days_worked, employee_amount, employer_amount"
+)
 _BOM = b"\xef\xbb\xbf"
 _SNIFF_BYTES = 64 * 1024
 _COPY_BLOCK = 1 << 20
@@ -682,10 +686,7 @@ def _lines_write(rows: list[str], parsed: list[_Checked]) -> list[_Found]:
         with (
             transaction.atomic(),
             connection.cursor() as cursor,
-            cursor.cursor.copy(
-                "COPY contributions_declarationline (declaration_id, line_number, person_id, worker_category,"
-                " gross_wage, days_worked, employee_amount, employer_amount) FROM STDIN"
-            ) as copy,
+            cursor.cursor.copy(f"COPY contributions_declarationline ({LINE_COLUMNS}) FROM STDIN") as copy,
         ):
             for start in range(0, len(rows), 5000):
                 copy.write("".join(rows[start : start + 5000]))
@@ -1003,7 +1004,7 @@ class Progress:
 
 def upload_progress(*, upload: BulkUpload) -> Progress:
     """Lines processed so far and the anomalies found in them (one query)."""
-    if upload.status in (UploadStatus.ACCEPTED, UploadStatus.REJECTED):
+    if upload.is_finished:
         return Progress(upload.lines_total, upload.lines_total or 0, upload.errors, upload.warnings)
     done = BulkChunk.objects.filter(upload=upload, status=ChunkStatus.DONE).aggregate(
         lines=Sum("line_count", default=0), errors=Sum("errors", default=0), warnings=Sum("warnings", default=0)

@@ -18,6 +18,20 @@ app.conf.task_queues = [Queue(name) for name in QUEUES]
 app.autodiscover_tasks()
 
 
+def worker_command(*, queues: tuple[str, ...], concurrency: int, name: str = "", beat: bool = False) -> list[str]:
+    """The command line of a Celery worker of this project (for ``serve``, benchmarks and the
+    tests that run a real worker in its own process)."""
+    import sys
+
+    command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", ",".join(queues)]
+    command += ["--pool", "prefork", "--concurrency", str(concurrency), "--loglevel", "INFO"]
+    if name:  # a worker beside others: no gossip nor mingle with them
+        command += ["-n", f"{name}@%h", "--without-gossip", "--without-mingle"]
+    if beat:
+        command += ["--beat", "--schedule", "var/celerybeat-schedule"]
+    return command
+
+
 @before_task_publish.connect
 def _carry_request_id(headers: dict[str, Any] | None = None, **_kwargs: Any) -> None:
     from portal.core.logging import request_id_var

@@ -86,6 +86,10 @@ class BulkUpload(models.Model):
     def __str__(self) -> str:
         return f"{self.file_name} ({self.pk})"
 
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (UploadStatus.ACCEPTED, UploadStatus.REJECTED)
+
 
 class ChunkStatus(models.TextChoices):
     PENDING = "pending", _("pending")

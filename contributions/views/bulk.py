@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from contributions import bulk
-from contributions.models import BulkUpload, Channel, UploadStatus
+from contributions.models import BulkUpload, Channel
 from contributions.services import NotFound
 from contributions.types import ANOMALY_MESSAGES, WorkerCategory
 from identity.country_profiles import country_profile
@@ -159,7 +159,7 @@ def _uploads_page(request: HttpRequest, *, error: str = "", status: int = 200) -
 def upload(request: HttpRequest, upload_id: int) -> HttpResponse:
     found = _own(request, upload_id)
     progress = bulk.upload_progress(upload=found)
-    finished = found.status in (UploadStatus.ACCEPTED, UploadStatus.REJECTED)
+    finished = found.is_finished
     page = Paginator(bulk.upload_anomalies(upload=found), ANOMALIES_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -191,7 +191,7 @@ def upload_progress(request: HttpRequest, upload_id: int) -> JsonResponse:
             "percent": progress.percent,
             "errors": progress.errors,
             "warnings": progress.warnings,
-            "finished": found.status in (UploadStatus.ACCEPTED, UploadStatus.REJECTED),
+            "finished": found.is_finished,
         }
     )
 

@@ -31,17 +31,7 @@ from tests.contributions.bulk_helpers import PERIOD, csv_bytes, process, receive
 from tests.helpers import citizen_actor
 from tests.identity.factories import PersonFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _storage(settings, tmp_path):
-    settings.BULK_UPLOAD_DIR = tmp_path / "uploads"
-
-
-@pytest.fixture
-def w():
-    return world()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bulk_storage")]
 
 
 def _accepted_state():

@@ -18,23 +18,13 @@ from contributions.models import BulkUpload, Declaration, DeclarationLine, Uploa
 from identity import services as identity_services
 from identity.models import ApiKey
 from portal.core.actor import LevelOfAssurance
-from tests.contributions.bulk_helpers import PERIOD, csv_bytes, process, rows_for, world
+from tests.contributions.bulk_helpers import PERIOD, csv_bytes, process, rows_for
 from tests.helpers import citizen_actor
 from tests.identity.factories import UserFactory, representation
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bulk_storage")]
 
 URL = "/api/v1/uploads/"
-
-
-@pytest.fixture(autouse=True)
-def _storage(settings, tmp_path):
-    settings.BULK_UPLOAD_DIR = tmp_path / "uploads"
-
-
-@pytest.fixture
-def w():
-    return world()
 
 
 def _key(enterprise, scopes=("declare", "read"), name="Payroll"):

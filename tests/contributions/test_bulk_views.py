@@ -19,24 +19,14 @@ from django.utils import translation
 from contributions import bulk, services
 from contributions.models import BulkChunk, BulkUpload, Declaration, UploadStatus
 from identity.country_profiles import country_profile
-from tests.contributions.bulk_helpers import HEADER, PERIOD, csv_bytes, process, receive, rows_for, world
+from tests.contributions.bulk_helpers import HEADER, PERIOD, csv_bytes, process, receive, rows_for
 from tests.helpers import citizen_actor, sign_in
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation, with_totp
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bulk_storage")]
 
 UPLOADS = reverse("contributions:bulk_uploads")
 LOGIN = reverse("account_login")
-
-
-@pytest.fixture(autouse=True)
-def _storage(settings, tmp_path):
-    settings.BULK_UPLOAD_DIR = tmp_path / "uploads"
-
-
-@pytest.fixture
-def w():
-    return world()
 
 
 def _in(language: str, message: str) -> str:

@@ -9,7 +9,6 @@ import datetime
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -31,7 +30,7 @@ from contributions.models import (
     UploadStatus,
 )
 from notifications.models import Notification
-from portal.celery import app
+from portal.celery import app, worker_command
 from tests.contributions.bulk_helpers import csv_bytes, receive, rows_for, world
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -86,26 +85,7 @@ class Worker:
             "LOG_LEVEL": "INFO",
         }
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "worker",
-                "-Q",
-                "bulk,default",
-                "--pool",
-                "prefork",
-                "--concurrency",
-                "2",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel",
-                "INFO",
-                "-n",
-                f"test-bulk-{os.getpid()}-{time.monotonic_ns()}@%h",
-            ],
+            worker_command(queues=("bulk", "default"), concurrency=2, name=f"test-bulk-{time.monotonic_ns()}"),
             env=environment,
             start_new_session=True,
             stdout=self.log,
@@ -160,7 +140,7 @@ def _outcome(upload: BulkUpload) -> list[tuple]:
 
 
 def _finished(upload: BulkUpload) -> bool:
-    return BulkUpload.objects.filter(pk=upload.pk, status__in=[UploadStatus.ACCEPTED, UploadStatus.REJECTED]).exists()
+    return BulkUpload.objects.get(pk=upload.pk).is_finished
 
 
 def _reconcile_until_finished(upload: BulkUpload, *, seconds: float = 120) -> None:

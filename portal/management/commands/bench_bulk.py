@@ -24,7 +24,6 @@ import random
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from decimal import Decimal
@@ -44,6 +43,7 @@ from contributions.models import BulkUpload, Declaration, UploadStatus
 from identity.country_profiles import country_profile
 from identity.models import Enterprise, Person, Representation, User
 from mandates.models import EnterpriseMandate
+from portal.celery import worker_command
 from portal.core.actor import ActingMode, Actor, LevelOfAssurance
 from portal.core.periods import Period
 
@@ -224,27 +224,7 @@ class Command(BaseCommand):
             "LOG_LEVEL": "WARNING",
         }
         worker = subprocess.Popen(  # noqa: S603 — fixed arguments
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "worker",
-                "-Q",
-                "bulk,default",
-                "--pool",
-                "prefork",
-                "--concurrency",
-                str(concurrency),
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel",
-                "WARNING",
-                "-n",
-                f"bench-bulk-{os.getpid()}@%h",
-            ],
+            worker_command(queues=("bulk", "default"), concurrency=concurrency, name=f"bench-bulk-{os.getpid()}"),
             env=environment,
             start_new_session=True,
         )
@@ -285,7 +265,7 @@ class Command(BaseCommand):
             if upload.status != seen:
                 seen = upload.status
                 self.stderr.write(f"{time.monotonic() - accepted:6.2f} s  {seen}")
-            if upload.status in (UploadStatus.ACCEPTED, UploadStatus.REJECTED):
+            if upload.is_finished:
                 return upload, time.monotonic() - accepted
             time.sleep(0.05)
         raise CommandError(f"no report after {timeout} s (upload {upload.pk} is {upload.status})")
@@ -324,8 +304,7 @@ class Command(BaseCommand):
             buffer = io.BytesIO()
             with cursor.cursor.copy(
                 sql.SQL(
-                    "COPY (SELECT declaration_id, line_number, person_id, worker_category, gross_wage, days_worked,"
-                    " employee_amount, employer_amount FROM contributions_declarationline"
+                    f"COPY (SELECT {bulk.LINE_COLUMNS} FROM contributions_declarationline"  # noqa: S608 — constants
                     " WHERE declaration_id IN (SELECT id FROM contributions_declaration WHERE bulk_upload_id = {}))"
                     " TO STDOUT"
                 ).format(sql.Literal(upload.pk))
@@ -356,10 +335,7 @@ class Command(BaseCommand):
         with (
             transaction.atomic(),
             connection.cursor() as cursor,
-            cursor.cursor.copy(
-                "COPY contributions_declarationline (declaration_id, line_number, person_id, worker_category,"
-                " gross_wage, days_worked, employee_amount, employer_amount) FROM STDIN"
-            ) as copy,
+            cursor.cursor.copy(f"COPY contributions_declarationline ({bulk.LINE_COLUMNS}) FROM STDIN") as copy,
         ):
             for offset in range(0, len(text), 1 << 20):
                 copy.write(text[offset : offset + (1 << 20)])

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from portal.celery import QUEUES
+from portal.celery import QUEUES, worker_command
 
 
 class Command(BaseCommand):
@@ -20,25 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--address", default="127.0.0.1:8000")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        worker = subprocess.Popen(  # noqa: S603 — fixed arguments
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "worker",
-                "--beat",
-                "-Q",
-                ",".join(QUEUES),
-                "--concurrency",
-                "2",
-                "--loglevel",
-                "INFO",
-                "--schedule",
-                "var/celerybeat-schedule",
-            ],
-        )
+        worker = subprocess.Popen(worker_command(queues=QUEUES, concurrency=2, beat=True))  # noqa: S603
         self.stdout.write(f"Celery worker started (pid {worker.pid}); portal on http://{options['address']}/")
         try:
             call_command("runserver", options["address"], use_reloader=False)
