@@ -77,7 +77,7 @@ class Command(BaseCommand):
         # lines, and a bloated table would slow the next run and its reference COPY alike.
         with connection.cursor() as cursor:
             for table in ("contributions_declarationline", "contributions_declaration", "contributions_bulkanomaly"):
-                cursor.execute(f"VACUUM ANALYZE {table}")  # noqa: S608 — fixed table names
+                cursor.execute(f"VACUUM ANALYZE {table}")
         period = Period.of(timezone.localdate()).previous()
         directory = Path(tempfile.mkdtemp(prefix="guichet-bench-bulk-"))
         try:
