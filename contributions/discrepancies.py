@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from contributions.models import DeclarationLine, DeclarationStatus, DiscrepancyReport, DiscrepancyStatus, Employment
 from contributions.reminders import REMINDED_ROLES
@@ -21,6 +23,7 @@ from portal.core.periods import Period
 from portal.core.types import Scope
 
 MESSAGE_MAX_LENGTH = 2000
+_REPORT_LOCK = 3  # the advisory locks of a person's discrepancy reports (1: ledger, 2: bank imports)
 
 
 def _in_record(*, person_id: int, enterprise_id: int, period: Period) -> bool:
@@ -61,6 +64,16 @@ def discrepancy_report(
         ).first()
         if existing is not None:
             return existing.pk
+        # At most DISCREPANCY_REPORTS_PER_DAY new cases a person and day; their reports queue
+        # behind each other so that two at once cannot both pass the count.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s::int4, %s::int4)", [_REPORT_LOCK, person_id])
+        midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate(now), datetime.time()))
+        if (
+            DiscrepancyReport.objects.filter(person_id=person_id, reported_at__gte=midnight).count()
+            >= settings.DISCREPANCY_REPORTS_PER_DAY
+        ):
+            raise DiscrepancyError("too_many_today")
         try:
             with transaction.atomic():
                 report = DiscrepancyReport.objects.create(

@@ -243,6 +243,9 @@ class BankStatementError(Exception):
 DISCREPANCY_ERROR_MESSAGES = {
     "message_required": _("Say what is wrong with this month."),
     "message_too_long": _("Keep the message under 2,000 characters."),
+    "too_many_today": _(
+        "You have reported many months today: the staff will look at those first. Report this one tomorrow, or call us."
+    ),
 }
 
 

@@ -504,6 +504,9 @@ LATE_INTEREST_YEARLY_RATE = env.str("LATE_INTEREST_YEARLY_RATE", default="0.07")
 LATE_INTEREST_MINIMUM = env.str("LATE_INTEREST_MINIMUM", default="1.00")
 # Verifiable documents (certificates, statements) one holder may have issued per kind and day.
 DOCUMENTS_PER_HOLDER_PER_DAY = env.int("DOCUMENTS_PER_HOLDER_PER_DAY", default=10)
+# Problems one person may report on their contribution record per day (each is a staff case and a
+# message to the employer).
+DISCREPANCY_REPORTS_PER_DAY = env.int("DISCREPANCY_REPORTS_PER_DAY", default=10)
 # Largest camt.053 bank statement staff may import (bytes).
 BANK_STATEMENT_MAX_BYTES = env.int("BANK_STATEMENT_MAX_BYTES", default=20 * 1024 * 1024)
 

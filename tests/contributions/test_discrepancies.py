@@ -114,3 +114,26 @@ def test_staff_mark_a_case_handled_in_the_back_office(worked, client):
     report.refresh_from_db()
     assert (report.status, report.closed_by_id) == ("closed", staff.pk)
     assert report.closed_at <= timezone.now()
+
+
+def test_a_person_opens_at_most_the_daily_number_of_cases_then_the_next_day_again(worked, settings):
+    settings.DISCREPANCY_REPORTS_PER_DAY = 1
+    first = _report(worked, period="2026-09")
+
+    with pytest.raises(DiscrepancyError) as refused:
+        _report(worked, period="2026-10")
+    assert refused.value.code == "too_many_today" and "tomorrow" in str(refused.value.message)
+    assert _report(worked, period="2026-09") == first  # the open case of the same month is not a new one
+    assert list(DiscrepancyReport.objects.values_list("period", flat=True)) == ["2026-09"]
+    notified = Notification.objects.filter(event_type="discrepancy_reported")
+    assert {n.context["period"] for n in notified} == {"2026-09"}
+
+    next_day = discrepancy_report(
+        actor=citizen_actor(worked["owner"]),
+        person_id=worked["person"].pk,
+        enterprise_id=worked["bakery"].pk,
+        period="2026-10",
+        message="October is missing too.",
+        now=NOW + datetime.timedelta(days=1),
+    )
+    assert DiscrepancyReport.objects.get(pk=next_day).period == "2026-10"
