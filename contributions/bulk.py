@@ -67,7 +67,7 @@ from contributions.models import (
     UploadStatus,
 )
 from contributions.selectors import rates_for_period
-from contributions.services import NotFound, declaring_capacity
+from contributions.services import NotFound, declaring_capacities
 from contributions.types import UPLOAD_ERROR_MESSAGES, Anomaly, LineInput, Severity
 from identity.country_profiles import country_profile
 from identity.selectors import (
@@ -545,10 +545,8 @@ def _groups(upload: BulkUpload, rows: list[_Row], now: datetime.datetime) -> dic
             except InvalidIdentifier:
                 numbers[employer] = None
     enterprises = enterprise_ids_by_numbers(enterprise_numbers=[n for n in set(numbers.values()) if n is not None])
-    allowed = {
-        enterprise_id: declaring_capacity(actor=actor, enterprise_id=enterprise_id, on=today)[0]
-        for enterprise_id in sorted(set(enterprises.values()))
-    }
+    capacities = declaring_capacities(actor=actor, enterprise_ids=sorted(set(enterprises.values())), on=today)
+    allowed = {enterprise_id: enterprise_id in capacities for enterprise_id in set(enterprises.values())}
     periods = {period: period_check(period, today=today) for period in {period for _e, period in written}}
     tables = {
         declared: RateTable(rates_for_period(period=declared))
@@ -872,16 +870,15 @@ def _in_force(
         versions[(enterprise_id, period)] = max(version, versions.get((enterprise_id, period), 0))
     actor = _actor_restore(upload.actor)
     today = timezone.localdate(now)
-    bureaus = {
-        enterprise_id: declaring_capacity(actor=actor, enterprise_id=enterprise_id, on=today)[1]
-        for enterprise_id in {d.enterprise_id for d in declarations}
-    }
+    bureaus = declaring_capacities(
+        actor=actor, enterprise_ids=sorted({d.enterprise_id for d in declarations}), on=today
+    )
     for declaration in declarations:
         total = totals[declaration.pk]
         declaration.status = DeclarationStatus.IN_FORCE
         declaration.version = versions.get((declaration.enterprise_id, declaration.period), 0) + 1
         declaration.submitted_at = now
-        declaration.via_bureau_id = bureaus[declaration.enterprise_id]
+        declaration.via_bureau_id = bureaus.get(declaration.enterprise_id)
         declaration.line_count = total.line_count
         declaration.total_wages = total.total_wages
         declaration.totals = total.totals

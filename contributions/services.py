@@ -34,33 +34,44 @@ def _declaring_bureaus(actor: Actor) -> frozenset[int]:
         return actor.enterprise_ids
     if actor.user_id is None:
         return frozenset()
-    user_id = actor.user_id
-    return frozenset(
-        bureau_id
-        for bureau_id in actor.enterprise_ids
-        if identity_selectors.enterprise_role(user_id=user_id, enterprise_id=bureau_id) in DECLARING_ROLES
-    )
+    roles = identity_selectors.enterprise_roles(user_id=actor.user_id, enterprise_ids=sorted(actor.enterprise_ids))
+    return frozenset(bureau_id for bureau_id, role in roles.items() if role in DECLARING_ROLES)
+
+
+def _capacities(
+    *, actor: Actor, enterprise_ids: list[int], on: datetime.date, mandate_scope: str, access: str
+) -> dict[int, int | None]:
+    """Of ``enterprise_ids``, those the actor may act for, each with the bureau it acts through
+    (None: as the enterprise's own representative or key). An enterprise the actor represents
+    is acted for as such or not at all. A query per bureau of the actor, whatever the number of
+    enterprises. Fail closed."""
+    if actor.is_machine and access not in actor.scopes:
+        return {}
+    wanted = set(enterprise_ids)
+    own = wanted & actor.enterprise_ids
+    allowed: dict[int, int | None] = {}
+    if actor.is_machine:
+        allowed.update(dict.fromkeys(own))
+    elif own and actor.user_id is not None:
+        roles = identity_selectors.enterprise_roles(user_id=actor.user_id, enterprise_ids=sorted(own))
+        allowed.update(dict.fromkeys((e for e in own if roles.get(e) in DECLARING_ROLES), None))
+    others = wanted - own
+    for bureau_id in sorted(_declaring_bureaus(actor)) if others else ():
+        mandating = others.intersection(
+            enterprises_for_bureau(bureau_enterprise_ids=frozenset({bureau_id}), scope=mandate_scope, on=on)
+        )
+        allowed.update(dict.fromkeys(mandating, bureau_id))
+        others -= mandating
+        if not others:
+            break
+    return allowed
 
 
 def _capacity(
     *, actor: Actor, enterprise_id: int, on: datetime.date, mandate_scope: str, access: str
 ) -> tuple[bool, int | None]:
-    if actor.is_machine and access not in actor.scopes:
-        return False, None
-    if enterprise_id in actor.enterprise_ids:
-        if actor.is_machine:
-            return True, None
-        if actor.user_id is None:
-            return False, None
-        return identity_selectors.enterprise_role(
-            user_id=actor.user_id, enterprise_id=enterprise_id
-        ) in DECLARING_ROLES, None
-    for bureau_id in sorted(_declaring_bureaus(actor)):
-        if enterprise_id in enterprises_for_bureau(
-            bureau_enterprise_ids=frozenset({bureau_id}), scope=mandate_scope, on=on
-        ):
-            return True, bureau_id
-    return False, None
+    found = _capacities(actor=actor, enterprise_ids=[enterprise_id], on=on, mandate_scope=mandate_scope, access=access)
+    return enterprise_id in found, found.get(enterprise_id)
 
 
 def declaring_capacity(
@@ -72,6 +83,18 @@ def declaring_capacity(
     ``access`` says whether the call declares or only reads. Fail closed."""
     return _capacity(
         actor=actor, enterprise_id=enterprise_id, on=on, mandate_scope=EnterpriseScope.DECLARE, access=access
+    )
+
+
+def declaring_capacities(*, actor: Actor, enterprise_ids: list[int], on: datetime.date) -> dict[int, int | None]:
+    """``declaring_capacity`` for many enterprises at once (a bulk file names hundreds): those
+    the actor may declare for, each with the bureau it declares through."""
+    return _capacities(
+        actor=actor,
+        enterprise_ids=enterprise_ids,
+        on=on,
+        mandate_scope=EnterpriseScope.DECLARE,
+        access=ApiKeyScope.DECLARE,
     )
 
 

@@ -291,6 +291,15 @@ def enterprise_by_number(*, enterprise_number: str) -> EnterpriseSummary:
     return _enterprise_summary(enterprise)
 
 
+def enterprise_roles(*, user_id: int, enterprise_ids: list[int]) -> dict[int, str]:
+    """The user's roles in many enterprises (those they hold one in), in one query."""
+    return dict(
+        Representation.objects.filter(
+            user_id=user_id, enterprise_id__in=enterprise_ids, revoked_at__isnull=True
+        ).values_list("enterprise_id", "role")
+    )
+
+
 def enterprise_role(*, user_id: int, enterprise_id: int) -> str | None:
     return (
         Representation.objects.filter(user_id=user_id, enterprise_id=enterprise_id, revoked_at__isnull=True)
