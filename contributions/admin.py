@@ -7,7 +7,7 @@ wait under "Bank transfers" (the work queue), to be assigned to an enterprise or
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -385,6 +385,32 @@ class BankTransactionAdmin(ReadOnlyModelAdmin):
             },
         )
 
+    def _each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[BankTransaction],
+        form: forms.Form,
+        handle: Callable[[int], object],
+    ) -> bool:
+        """Handle each selected transfer, oldest first. An error of the staff's input (the same
+        for every transfer) stops there and is shown on the form (False); another refusal is
+        reported for its transfer and the others go on."""
+        done = 0
+        for row in queryset.order_by("booking_date", "pk"):
+            try:
+                handle(row.pk)
+            except NotFound:
+                raise PermissionDenied from None
+            except BankStatementError as error:
+                if error.code in _FORM_ERRORS:
+                    form.add_error(_FORM_ERRORS[error.code], _error_text(error))
+                    return False
+                self.message_user(request, f"{row}: {_error_text(error)}", messages.ERROR)
+            else:
+                done += 1
+        self._handled(request, done)
+        return True
+
     def _handled(self, request: HttpRequest, count: int) -> None:
         if count:
             self.message_user(
@@ -397,27 +423,19 @@ class BankTransactionAdmin(ReadOnlyModelAdmin):
     def assign_to_enterprise(self, request: HttpRequest, queryset: QuerySet[BankTransaction]) -> HttpResponse | None:
         form = AssignForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
-            done = 0
-            for row in queryset.order_by("booking_date", "pk"):
-                try:
-                    bank.bank_transaction_resolve(
-                        actor=request.actor,  # type: ignore[attr-defined]
-                        transaction_id=row.pk,
-                        enterprise_id=form.cleaned_data["enterprise_id"],
-                        payment_reference=form.cleaned_data["payment_reference"],
-                        now=timezone.now(),
-                    )
-                except NotFound:
-                    raise PermissionDenied from None
-                except BankStatementError as error:
-                    if error.code in _FORM_ERRORS:
-                        form.add_error(_FORM_ERRORS[error.code], _error_text(error))
-                        break
-                    self.message_user(request, f"{row}: {_error_text(error)}", messages.ERROR)
-                else:
-                    done += 1
-            else:
-                self._handled(request, done)
+            data = form.cleaned_data
+            if self._each(
+                request,
+                queryset,
+                form,
+                lambda transaction_id: bank.bank_transaction_resolve(
+                    actor=request.actor,  # type: ignore[attr-defined]
+                    transaction_id=transaction_id,
+                    enterprise_id=data["enterprise_id"],
+                    payment_reference=data["payment_reference"],
+                    now=timezone.now(),
+                ),
+            ):
                 return None
         return self._action_page(
             request, queryset, action="assign_to_enterprise", title=_("Assign to an enterprise"), form=form
@@ -427,23 +445,19 @@ class BankTransactionAdmin(ReadOnlyModelAdmin):
     def mark_for_refund(self, request: HttpRequest, queryset: QuerySet[BankTransaction]) -> HttpResponse | None:
         form = RefundForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
-            done = 0
-            for row in queryset.order_by("booking_date", "pk"):
-                try:
-                    bank.bank_transaction_return(
-                        actor=request.actor,  # type: ignore[attr-defined]
-                        transaction_id=row.pk,
-                        note=form.cleaned_data["note"],
-                        now=timezone.now(),
-                    )
-                except NotFound:
-                    raise PermissionDenied from None
-                except BankStatementError as error:
-                    self.message_user(request, f"{row}: {_error_text(error)}", messages.ERROR)
-                else:
-                    done += 1
-            self._handled(request, done)
-            return None
+            note = form.cleaned_data["note"]
+            if self._each(
+                request,
+                queryset,
+                form,
+                lambda transaction_id: bank.bank_transaction_return(
+                    actor=request.actor,  # type: ignore[attr-defined]
+                    transaction_id=transaction_id,
+                    note=note,
+                    now=timezone.now(),
+                ),
+            ):
+                return None
         return self._action_page(request, queryset, action="mark_for_refund", title=_("Mark for refund"), form=form)
 
 
