@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import psycopg
+from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
@@ -68,9 +69,10 @@ from contributions.models import (
 )
 from contributions.selectors import rates_for_period
 from contributions.services import NotFound, declaring_capacities
-from contributions.types import UPLOAD_ERROR_MESSAGES, Anomaly, LineInput, Severity
+from contributions.types import ANOMALY_MESSAGES, UPLOAD_ERROR_MESSAGES, Anomaly, LineInput, Severity
 from identity.country_profiles import country_profile
 from identity.selectors import (
+    api_key_creator,
     enterprise_ids_by_numbers,
     enterprise_summaries,
     persons_by_national_numbers,
@@ -288,9 +290,8 @@ def upload_receive(
 
 
 def _queue(task: str, **kwargs: int) -> None:
-    from portal.celery import app
-
-    app.send_task(task, kwargs=kwargs)
+    """Queue a step by its task's name (the tasks module calls this one: no import cycle)."""
+    current_app.send_task(task, kwargs=kwargs)
 
 
 def _path(upload: BulkUpload) -> Path:
@@ -900,8 +901,6 @@ def _in_force(
 def _tell_uploader(upload: BulkUpload, now: datetime.datetime) -> None:
     """The person who sent the file (for software, the person who created its key) is told in
     the same transaction as the outcome."""
-    from identity.selectors import api_key_creator
-
     user_id = upload.uploaded_by_id
     if user_id is None and upload.uploaded_with_key_id is not None:
         user_id = api_key_creator(api_key_id=upload.uploaded_with_key_id)
@@ -1074,8 +1073,6 @@ def upload_anomalies(*, upload: BulkUpload) -> Any:
 def anomalies_csv(*, upload: BulkUpload) -> Iterator[str]:
     """The anomaly report as CSV rows in the user's language (streamed; a cell a spreadsheet
     would run as a formula is neutralised: it may repeat what the file said)."""
-    from contributions.types import ANOMALY_MESSAGES
-
     writer = csv.writer(Echo())
     severities = dict(Severity.choices)
     yield "\ufeff" + writer.writerow(
