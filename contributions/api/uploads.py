@@ -29,7 +29,7 @@ from rest_framework.views import APIView
 
 from contributions import bulk
 from contributions.api import serializers as s
-from contributions.api.views import _ERRORS, _actor
+from contributions.api.views import ERROR_RESPONSES, request_actor
 from contributions.models import BulkUpload, Channel
 from contributions.services import NotFound
 from contributions.types import ANOMALY_MESSAGES
@@ -63,7 +63,7 @@ _UPLOAD_ID = OpenApiParameter("upload_id", int, OpenApiParameter.PATH, descripti
 
 def _reader(request: Request) -> None:
     """Reading the enterprise's files needs either scope: software that sends files follows them."""
-    if not _actor(request).scopes & {ApiKeyScope.READ, ApiKeyScope.DECLARE}:
+    if not request_actor(request).scopes & {ApiKeyScope.READ, ApiKeyScope.DECLARE}:
         raise ApiError("scope_missing", status.HTTP_403_FORBIDDEN)
 
 
@@ -71,7 +71,7 @@ def _own(request: Request, upload_id: str) -> BulkUpload:
     """One of the key's enterprise's uploads; 404 for anyone else's, as for an id that does not exist."""
     _reader(request)
     try:
-        return bulk.upload_get(actor=_actor(request), upload_id=int(upload_id))  # the route admits digits only
+        return bulk.upload_get(actor=request_actor(request), upload_id=int(upload_id))  # the route admits digits only
     except NotFound:
         raise ApiError("not_found", status.HTTP_404_NOT_FOUND) from None
 
@@ -168,12 +168,12 @@ class UploadListApi(GenericAPIView):
         description=_(
             "Every file sent with a key of the enterprise, newest first. Needs the read or the declare scope."
         ),
-        responses={200: s.UploadSummarySerializer(many=True), **_ERRORS},
+        responses={200: s.UploadSummarySerializer(many=True), **ERROR_RESPONSES},
         tags=["uploads"],
     )
     def get(self, request: Request) -> Response:
         _reader(request)
-        page = self.paginate_queryset(bulk.upload_queryset(actor=_actor(request)))
+        page = self.paginate_queryset(bulk.upload_queryset(actor=request_actor(request)))
         assert page is not None
         body = [
             {
@@ -225,13 +225,13 @@ class UploadListApi(GenericAPIView):
                 s.UploadReceiptSerializer,
                 description=_("The same file was already received: its first upload (duplicate=true)."),
             ),
-            **_ERRORS,
+            **ERROR_RESPONSES,
             **_REJECTIONS,
         },
         tags=["uploads"],
     )
     def post(self, request: Request) -> Response:
-        actor = _actor(request)
+        actor = request_actor(request)
         if ApiKeyScope.DECLARE not in actor.scopes:
             raise ApiError("scope_missing", status.HTTP_403_FORBIDDEN)
         media_type = (request.content_type or "").split(";", 1)[0].strip().lower()
@@ -298,7 +298,7 @@ class UploadDetailApi(APIView):
             "rejected. Needs the read or the declare scope."
         ),
         parameters=[_UPLOAD_ID],
-        responses={200: s.UploadDetailSerializer, **_ERRORS},
+        responses={200: s.UploadDetailSerializer, **ERROR_RESPONSES},
         tags=["uploads"],
     )
     def get(self, request: Request, upload_id: str) -> Response:
@@ -350,7 +350,7 @@ class UploadAnomalyListApi(GenericAPIView):
             "its code and its message in the request's language. Needs the read or the declare scope."
         ),
         parameters=[_UPLOAD_ID],
-        responses={200: s.UploadAnomalySerializer(many=True), **_ERRORS},
+        responses={200: s.UploadAnomalySerializer(many=True), **ERROR_RESPONSES},
         tags=["uploads"],
     )
     def get(self, request: Request, upload_id: str) -> Response:

@@ -29,7 +29,8 @@ from portal.core.actor import Actor
 from portal.core.api import IDEMPOTENCY_HEADER, ApiError, Pagination, error_body, idempotent
 from portal.core.periods import Period
 
-_ERRORS = {
+# The error answers every endpoint documents (shared by the API's modules).
+ERROR_RESPONSES = {
     400: OpenApiResponse(s.ErrorSerializer, description=_("Technical rejection: malformed JSON, schema, missing key.")),
     401: OpenApiResponse(s.ErrorSerializer, description=_("No API key, or an unknown or revoked one.")),
     403: OpenApiResponse(s.ErrorSerializer, description=_("The key's scopes do not allow this (scope_missing).")),
@@ -39,7 +40,7 @@ _ERRORS = {
     429: OpenApiResponse(s.ErrorSerializer, description=_("Too many requests (throttled); see Retry-After.")),
 }
 _POST_ERRORS = {
-    **_ERRORS,
+    **ERROR_RESPONSES,
     413: OpenApiResponse(s.ErrorSerializer, description=_("The request body is too large.")),
     422: OpenApiResponse(
         s.ErrorSerializer,
@@ -62,14 +63,15 @@ _IDEMPOTENCY = OpenApiParameter(
 _EMPLOYER = OpenApiParameter("employer_number", str, OpenApiParameter.PATH, description=_("The enterprise number."))
 
 
-def _actor(request: Request) -> Actor:
+def request_actor(request: Request) -> Actor:
+    """The machine actor of the request's API key (shared by the API's modules)."""
     return request.user  # type: ignore[return-value]  # ApiKeyAuthentication sets a machine Actor
 
 
 def _employer(request: Request, employer_number: str, access: str) -> int:
     """The enterprise the key may act for (its own, or one that mandated it as bureau); 404
     otherwise, whether it exists or not."""
-    actor = _actor(request)
+    actor = request_actor(request)
     if access not in actor.scopes:
         raise ApiError("scope_missing", status.HTTP_403_FORBIDDEN)
     try:
@@ -85,7 +87,7 @@ def _employer(request: Request, employer_number: str, access: str) -> int:
 
 
 def _owner(request: Request) -> str:
-    return f"api-key:{_actor(request).api_key_id}"
+    return f"api-key:{request_actor(request).api_key_id}"
 
 
 def _anomaly(anomaly: Anomaly) -> dict[str, Any]:
@@ -134,7 +136,7 @@ class RatesApi(APIView):
             "shares and the monthly wage ceiling in force on the first day of the period."
         ),
         parameters=[s.PeriodQuerySerializer],
-        responses={200: s.RatesSerializer, 400: _ERRORS[400], 429: _ERRORS[429]},
+        responses={200: s.RatesSerializer, 400: ERROR_RESPONSES[400], 429: ERROR_RESPONSES[429]},
         tags=["rates"],
     )
     def get(self, request: Request) -> Response:
@@ -153,11 +155,11 @@ class EmployerListApi(APIView):
         description=_(
             "The key's own enterprise and, for a payroll bureau, every employer whose mandate to declare is in force."
         ),
-        responses={200: s.EmployerSerializer(many=True), 401: _ERRORS[401], 429: _ERRORS[429]},
+        responses={200: s.EmployerSerializer(many=True), 401: ERROR_RESPONSES[401], 429: ERROR_RESPONSES[429]},
         tags=["employers"],
     )
     def get(self, request: Request) -> Response:
-        actor = _actor(request)
+        actor = request_actor(request)
         own = set(actor.enterprise_ids)
         clients = set(services.enterprises_mandating(actor=actor, on=timezone.localdate())) - own
         rows = identity_selectors.enterprise_summaries(enterprise_ids=sorted(own | clients))
@@ -181,7 +183,7 @@ class DeclarationListApi(GenericAPIView):
         summary=_("The employer's declarations"),
         description=_("Every version, newest period first; filter by period and status. Needs the read scope."),
         parameters=[_EMPLOYER, s.DeclarationFilterSerializer],
-        responses={200: s.DeclarationSerializer(many=True), **_ERRORS},
+        responses={200: s.DeclarationSerializer(many=True), **ERROR_RESPONSES},
         tags=["declarations"],
     )
     def get(self, request: Request, employer_number: str) -> Response:
@@ -216,7 +218,7 @@ class DeclarationListApi(GenericAPIView):
         def submit() -> tuple[int, dict[str, Any]]:
             try:
                 result = declaration_submit(
-                    actor=_actor(request),
+                    actor=request_actor(request),
                     enterprise_id=enterprise_id,
                     period=data.validated_data["period"],
                     lines=[LineInput(**line) for line in data.validated_data["lines"]],
@@ -243,7 +245,7 @@ class DeclarationDetailApi(APIView):
         operation_id="declarations_get",
         summary=_("One declaration, with its lines and warnings"),
         parameters=[_EMPLOYER],
-        responses={200: s.DeclarationDetailSerializer, **_ERRORS},
+        responses={200: s.DeclarationDetailSerializer, **ERROR_RESPONSES},
         tags=["declarations"],
     )
     def get(self, request: Request, employer_number: str, reference: str) -> Response:
@@ -329,7 +331,7 @@ class EmploymentListApi(GenericAPIView):
         summary=_("The employer's register of employments"),
         description=_("Newest first, cancelled hires included (marked). Needs the read scope."),
         parameters=[_EMPLOYER, s.EmploymentFilterSerializer],
-        responses={200: s.EmploymentSerializer(many=True), **_ERRORS},
+        responses={200: s.EmploymentSerializer(many=True), **ERROR_RESPONSES},
         tags=["employments"],
     )
     def get(self, request: Request, employer_number: str) -> Response:
@@ -366,7 +368,7 @@ class EmploymentListApi(GenericAPIView):
 
         def hire() -> tuple[int, dict[str, Any]]:
             employment_id = services.employment_hire(
-                actor=_actor(request), enterprise_id=enterprise_id, now=timezone.now(), **data.validated_data
+                actor=request_actor(request), enterprise_id=enterprise_id, now=timezone.now(), **data.validated_data
             )
             return 201, _employment_body(enterprise_id, employment_id)
 
@@ -402,7 +404,7 @@ class EmploymentTerminationApi(APIView):
 
         def terminate() -> tuple[int, dict[str, Any]]:
             late = services.employment_terminate(
-                actor=_actor(request),
+                actor=request_actor(request),
                 employment_id=employment,
                 end_date=data.validated_data["end_date"],
                 now=timezone.now(),
@@ -433,7 +435,7 @@ class EmploymentCancellationApi(APIView):
 
         def cancel() -> tuple[int, dict[str, Any]]:
             services.employment_cancel(
-                actor=_actor(request), employment_id=employment, now=timezone.now(), enterprise_id=enterprise_id
+                actor=request_actor(request), employment_id=employment, now=timezone.now(), enterprise_id=enterprise_id
             )
             return 200, _employment_body(enterprise_id, employment)
 
