@@ -303,7 +303,7 @@ def test_every_step_run_twice_does_its_work_once_and_the_uploader_is_told_once(w
 
 def test_the_reconciler_queues_again_only_what_is_unfinished_and_waiting(w, monkeypatch):
     queued = []
-    monkeypatch.setattr(bulk, "_queue", lambda task, **kwargs: queued.append((task, kwargs)))
+    monkeypatch.setattr(bulk.files, "_queue", lambda task, **kwargs: queued.append((task, kwargs)))
     upload = receive(w["bureau_actor"], csv_bytes(rows_for(w["a"], w["staff"][w["a"].pk]))).upload
     now = timezone.now()
     assert bulk.uploads_reconcile(now=now) == 0  # just queued: its message is on its way

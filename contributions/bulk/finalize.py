@@ -1,0 +1,251 @@
+"""The whole file: in force at once or nothing, the uploader told; and the reconciler that
+queues again whatever a lost message or a dead worker left unfinished."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from contributions import ledger
+from contributions.bulk import files
+from contributions.bulk.files import (
+    _actor_restore,
+)
+from contributions.computation import branch_totals
+from contributions.models import (
+    BulkAnomaly,
+    BulkChunk,
+    BulkTotal,
+    BulkUpload,
+    ChunkStatus,
+    Declaration,
+    DeclarationStatus,
+    UploadStatus,
+)
+from contributions.services import declaring_capacities
+from contributions.types import Severity
+from identity.selectors import (
+    api_key_creator,
+    enterprise_summaries,
+)
+from notifications.services import notify
+from notifications.types import Recipient
+
+logger = logging.getLogger(__name__)
+
+# --- 4. The whole file: in force at once, or nothing -----------------------------------------
+
+
+def upload_finalize(*, upload_id: int, now: datetime.datetime) -> bool:
+    """Once every chunk is done: bring the file's declarations into force together, or — any
+    blocking error anywhere, or a period declared meanwhile — delete them all and reject the
+    file. Tells the uploader. False when there was nothing to do."""
+    with transaction.atomic():
+        upload = (
+            BulkUpload.objects.select_for_update(skip_locked=True)
+            .filter(pk=upload_id, status=UploadStatus.PROCESSING)
+            .first()
+        )
+        if upload is None or BulkChunk.objects.filter(upload=upload, status=ChunkStatus.PENDING).exists():
+            return False
+        counts = BulkChunk.objects.filter(upload=upload).aggregate(
+            errors=Sum("errors", default=0), warnings=Sum("warnings", default=0)
+        )
+        errors, warnings = counts["errors"], counts["warnings"]
+        totals = _declaration_totals(upload)
+        declarations = list(Declaration.objects.filter(bulk_upload=upload, status=DeclarationStatus.PENDING))
+        if not upload.lines_total:
+            # Nothing but blank lines after the header (beyond what could be seen on arrival).
+            BulkAnomaly.objects.create(upload=upload, code="no_lines", severity=Severity.ERROR)
+            errors += 1
+        if errors == 0:
+            errors += _periods_declared_meanwhile(upload, declarations)
+        if errors:
+            _pending_delete(upload)
+            upload.status = UploadStatus.REJECTED
+        else:
+            _in_force(upload, [d for d in declarations if d.pk in totals], totals, now)
+            # Groups none of whose lines were valid do not exist without errors; drop strays.
+            _pending_delete(upload)
+            upload.status = UploadStatus.ACCEPTED
+            upload.declarations = len(totals)
+        upload.errors, upload.warnings, upload.finished_at = errors, warnings, now
+        upload.save(update_fields=["status", "errors", "warnings", "declarations", "finished_at"])
+        _tell_uploader(upload, now)
+    return True
+
+
+def _declaration_totals(upload: BulkUpload) -> dict[int, BulkTotal]:
+    """Per declaration of the file, the sums of its chunks' totals."""
+    summed: dict[int, BulkTotal] = {}
+    for row in BulkTotal.objects.filter(chunk__upload=upload).order_by("declaration_id", "chunk_id"):
+        total = summed.get(row.declaration_id)
+        if total is None:
+            summed[row.declaration_id] = row
+            continue
+        total.line_count += row.line_count
+        total.total_wages += row.total_wages
+        total.employee_total += row.employee_total
+        total.employer_total += row.employer_total
+        total.totals = branch_totals([total.totals, row.totals])
+    return summed
+
+
+def _periods_declared_meanwhile(upload: BulkUpload, declarations: list[Declaration]) -> int:
+    """A period of the file that has a declaration in force is an error of the file (send a
+    replacing declaration instead). Under the same locks as the form and the API."""
+    if not declarations:
+        return 0
+    keys = sorted({d.enterprise_id * 1_000_000 + int(d.period[:4]) * 100 + int(d.period[5:7]) for d in declarations})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(k::bigint) FROM unnest(%s::bigint[]) AS k ORDER BY k", [keys])
+    in_force = set(
+        Declaration.objects.filter(
+            status=DeclarationStatus.IN_FORCE,
+            enterprise_id__in={d.enterprise_id for d in declarations},
+            period__in={d.period for d in declarations},
+        ).values_list("enterprise_id", "period")
+    )
+    clashes = [d for d in declarations if (d.enterprise_id, d.period) in in_force]
+    numbers = {
+        summary.id: summary.enterprise_number_display
+        for summary in enterprise_summaries(enterprise_ids=list({d.enterprise_id for d in clashes}))
+    }
+    BulkAnomaly.objects.bulk_create(
+        [
+            BulkAnomaly(
+                upload=upload,
+                field="period",
+                code="period_declared",
+                severity=Severity.ERROR,
+                employer_number=numbers.get(d.enterprise_id, "")[:40],
+                period=d.period,
+            )
+            for d in clashes
+        ]
+    )
+    return len(clashes)
+
+
+def _pending_delete(upload: BulkUpload) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM contributions_declarationline WHERE declaration_id IN"
+            " (SELECT id FROM contributions_declaration WHERE bulk_upload_id = %s AND status = 'pending')",
+            [upload.pk],
+        )
+    BulkTotal.objects.filter(chunk__upload=upload).delete()
+    Declaration.objects.filter(bulk_upload=upload, status=DeclarationStatus.PENDING).delete()
+
+
+def _in_force(
+    upload: BulkUpload, declarations: list[Declaration], totals: dict[int, BulkTotal], now: datetime.datetime
+) -> None:
+    versions: dict[tuple[int, str], int] = {}
+    for enterprise_id, period, version in (
+        Declaration.objects.filter(
+            enterprise_id__in={d.enterprise_id for d in declarations}, period__in={d.period for d in declarations}
+        )
+        .exclude(status=DeclarationStatus.PENDING)
+        .values_list("enterprise_id", "period", "version")
+    ):
+        versions[(enterprise_id, period)] = max(version, versions.get((enterprise_id, period), 0))
+    actor = _actor_restore(upload.actor)
+    today = timezone.localdate(now)
+    bureaus = declaring_capacities(
+        actor=actor, enterprise_ids=sorted({d.enterprise_id for d in declarations}), on=today
+    )
+    for declaration in declarations:
+        total = totals[declaration.pk]
+        declaration.status = DeclarationStatus.IN_FORCE
+        declaration.version = versions.get((declaration.enterprise_id, declaration.period), 0) + 1
+        declaration.submitted_at = now
+        declaration.via_bureau_id = bureaus.get(declaration.enterprise_id)
+        declaration.line_count = total.line_count
+        declaration.total_wages = total.total_wages
+        declaration.totals = total.totals
+    Declaration.objects.bulk_update(
+        declarations,
+        ["status", "version", "submitted_at", "via_bureau", "line_count", "total_wages", "totals"],
+        batch_size=500,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO contributions_declarationwarning (declaration_id, line_number, field, code)"
+            " SELECT declaration_pk, line_number, field, code FROM contributions_bulkanomaly"
+            " WHERE upload_id = %s AND severity = 'warning' AND declaration_pk IS NOT NULL ORDER BY line_number",
+            [upload.pk],
+        )
+    ledger.declarations_post_bulk(declarations=declarations, now=now)
+
+
+def _tell_uploader(upload: BulkUpload, now: datetime.datetime) -> None:
+    """The person who sent the file (for software, the person who created its key) is told in
+    the same transaction as the outcome."""
+    user_id = upload.uploaded_by_id
+    if user_id is None and upload.uploaded_with_key_id is not None:
+        user_id = api_key_creator(api_key_id=upload.uploaded_with_key_id)
+    if user_id is None:
+        return
+    notify(
+        recipients=[Recipient(user_id)],
+        event="bulk_upload_processed",
+        context={
+            "file_name": upload.file_name,
+            "accepted": upload.status == UploadStatus.ACCEPTED,
+            "lines": upload.lines_total or 0,
+            "errors": upload.errors,
+            "warnings": upload.warnings,
+            "declarations": upload.declarations,
+        },
+        now=now,
+        link=reverse("contributions:bulk_upload", args=[upload.pk]),
+    )
+
+
+# --- The reconciler ---------------------------------------------------------------------------
+
+
+def uploads_reconcile(*, now: datetime.datetime) -> int:
+    """Queue again every step that is unfinished, not running and was queued more than
+    BULK_REQUEUE_AFTER_SECONDS ago: a plan, a chunk (a running one holds its row lock and is
+    skipped), a finalization. Returns how many were queued."""
+    cutoff = now - datetime.timedelta(seconds=settings.BULK_REQUEUE_AFTER_SECONDS)
+    with transaction.atomic():
+        plans = list(
+            BulkUpload.objects.select_for_update(skip_locked=True)
+            .filter(status=UploadStatus.RECEIVED, queued_at__lt=cutoff)
+            .values_list("pk", flat=True)
+        )
+        chunks = list(
+            BulkChunk.objects.select_for_update(skip_locked=True)
+            .filter(status=ChunkStatus.PENDING, queued_at__lt=cutoff)
+            .values_list("pk", flat=True)
+        )
+        finals = list(
+            BulkUpload.objects.select_for_update(skip_locked=True)
+            .filter(status=UploadStatus.PROCESSING, queued_at__lt=cutoff)
+            .exclude(Exists(BulkChunk.objects.filter(upload=OuterRef("pk"), status=ChunkStatus.PENDING)))
+            .values_list("pk", flat=True)
+        )
+        BulkUpload.objects.filter(pk__in=plans + finals).update(queued_at=now)
+        BulkChunk.objects.filter(pk__in=chunks).update(queued_at=now)
+
+        def queue() -> None:
+            for pk in plans:
+                files._queue("contributions.bulk_plan", upload_id=pk)
+            for pk in chunks:
+                files._queue("contributions.bulk_chunk", chunk_id=pk)
+            for pk in finals:
+                files._queue("contributions.bulk_finalize", upload_id=pk)
+
+        transaction.on_commit(queue)
+    if plans or chunks or finals:
+        logger.info("bulk work queued again", extra={"plans": len(plans), "chunks": len(chunks), "finals": len(finals)})
+    return len(plans) + len(chunks) + len(finals)
