@@ -6,7 +6,8 @@ the employer shares; the totals of a declaration are the sums of its lines' amou
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import operator
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from contributions.types import BranchAmount, Rate
@@ -67,6 +68,36 @@ class RateTable:
                 (branch, base, _share(base, employee, employee_scale), _share(base, employer, employer_scale))
             )
         return shares
+
+    def lines_cents(
+        self, *, worker_category: str, wages_cents: Sequence[int]
+    ) -> tuple[list[int], list[int], dict[str, list[int]]]:
+        """The contributions of many lines of one category at once, in cents: each line's
+        employee and employer totals, and per branch the sums ``[employee, employer]`` of the
+        lines' shares — to the cent what ``line_cents`` gives line by line, computed a branch at
+        a time over all the lines (a bulk file's million lines in seconds). Wages and rates are
+        never negative (a line's wage is checked so; the rates table's constraint), so halves
+        up is ``(2 × base × rate + scale) // (2 × scale)``. KeyError for an unknown category."""
+        if any(wage < 0 for wage in wages_cents):
+            raise ValueError("a negative wage has no contributions")
+        employee_totals = [0] * len(wages_cents)
+        employer_totals = [0] * len(wages_cents)
+        sums: dict[str, list[int]] = {}
+        for branch, ceiling, employee, employee_scale, employer, employer_scale in self._cents[worker_category]:
+            bases = wages_cents if ceiling is None else [wage if wage < ceiling else ceiling for wage in wages_cents]
+            shares = []
+            for rate, scale, totals in (
+                (employee, employee_scale, employee_totals),
+                (employer, employer_scale, employer_totals),
+            ):
+                if rate < 0:
+                    raise ValueError(f"a negative rate: {branch}")
+                twice_rate, twice_scale = 2 * rate, 2 * scale
+                branch_shares = [(twice_rate * base + scale) // twice_scale for base in bases]
+                totals[:] = map(operator.add, totals, branch_shares)
+                shares.append(sum(branch_shares))
+            sums[branch] = shares
+        return employee_totals, employer_totals, sums
 
     def line(self, *, worker_category: str, gross_wage: Decimal) -> list[BranchAmount]:
         """The amounts of one declaration line, per branch (KeyError for an unknown category)."""

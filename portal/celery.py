@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import before_task_publish, task_postrun, task_prerun
+from celery.signals import before_task_publish, task_postrun, task_prerun, worker_init
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -30,6 +30,16 @@ def worker_command(*, queues: tuple[str, ...], concurrency: int, name: str = "",
     if beat:
         command += ["--beat", "--schedule", "var/celerybeat-schedule"]
     return command
+
+
+@worker_init.connect
+def _load_before_fork(**_kwargs: Any) -> None:
+    """Tasks build links to pages (notifications): build the URL resolver — importing every view
+    module with it — in the worker's main process, before it forks its pool, so that each pool
+    process inherits it instead of paying it on its first such task (over a second here)."""
+    from django.urls import reverse
+
+    reverse("portal:home")
 
 
 @before_task_publish.connect

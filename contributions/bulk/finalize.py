@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Sum
 from django.urls import reverse
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from contributions import ledger
 from contributions.bulk import files
@@ -170,12 +171,25 @@ def _in_force(
         declaration.line_count = total.line_count
         declaration.total_wages = total.total_wages
         declaration.totals = total.totals
-    Declaration.objects.bulk_update(
-        declarations,
-        ["status", "version", "submitted_at", "via_bureau", "line_count", "total_wages", "totals"],
-        batch_size=500,
-    )
     with connection.cursor() as cursor:
+        # One statement over arrays (Django's bulk_update writes a CASE of every row for every
+        # column: quadratic in the rows, seconds for a file of a thousand employers).
+        cursor.execute(
+            "UPDATE contributions_declaration d SET status = %s, submitted_at = %s, version = v.version,"
+            " via_bureau_id = v.bureau, line_count = v.lines, total_wages = v.wages, totals = v.totals"
+            " FROM unnest(%s::bigint[], %s::smallint[], %s::bigint[], %s::integer[], %s::numeric[], %s::jsonb[])"
+            " AS v(id, version, bureau, lines, wages, totals) WHERE d.id = v.id",
+            [
+                DeclarationStatus.IN_FORCE,
+                now,
+                [d.pk for d in declarations],
+                [d.version for d in declarations],
+                [d.via_bureau_id for d in declarations],
+                [d.line_count for d in declarations],
+                [d.total_wages for d in declarations],
+                [Jsonb(d.totals) for d in declarations],
+            ],
+        )
         cursor.execute(
             "INSERT INTO contributions_declarationwarning (declaration_id, line_number, field, code)"
             " SELECT declaration_pk, line_number, field, code FROM contributions_bulkanomaly"

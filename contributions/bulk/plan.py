@@ -39,13 +39,28 @@ logger = logging.getLogger(__name__)
 # --- 2. Planning: groups and chunks ----------------------------------------------------------
 
 
+# The file is read in blocks of this size (a line that runs past a block's end is completed).
+_BLOCK_BYTES = 4 << 20
+
+
 def _lines(file: IO[bytes], start: int) -> Iterator[tuple[int, bytes]]:
-    """(offset after the line, the line without its line ending) from ``start``."""
+    """(offset after the line, the line without its line ending) from ``start``, read a block
+    at a time (a line at a time costs more than the rest of the planning)."""
     file.seek(start)
     offset = start
-    for raw in file:
-        offset += len(raw)
-        yield offset, raw.rstrip(b"\r\n")
+    while block := file.read(_BLOCK_BYTES):
+        if not block.endswith(b"\n"):
+            block += file.readline()
+        lines = block.split(b"\n")
+        # After the block's last line ending: nothing, or at the end of the file a last line
+        # without one.
+        last = lines.pop()
+        for raw in lines:
+            offset += len(raw) + 1
+            yield offset, raw.rstrip(b"\r")
+        if last:
+            offset += len(last)
+            yield offset, last.rstrip(b"\r")
 
 
 def upload_plan(*, upload_id: int, now: datetime.datetime) -> bool:
@@ -67,11 +82,15 @@ def upload_plan(*, upload_id: int, now: datetime.datetime) -> bool:
             header = file.readline()
             # Line 1 is the header; a chunk starts on the line after the previous one's last.
             number, start, first_line, count, offset = 1, len(header), 2, 0, len(header)
+            # Lines come grouped by employer and period in practice: a line that starts like the
+            # previous group's (its first two fields as written) belongs to it, no need to split it.
+            prefix: bytes | None = None
             for offset, raw in _lines(file, len(header)):
                 number += 1
-                if not raw.strip():
-                    continue
-                _group_add(groups, raw, separator, upload.separator)
+                if prefix is None or not raw.startswith(prefix):
+                    if not raw.strip():
+                        continue
+                    prefix = _group_add(groups, raw, separator, upload.separator)
                 count += 1
                 if count == size:
                     chunks.append(_chunk(upload, len(chunks) + 1, first_line, count, start, offset))
@@ -98,23 +117,26 @@ def upload_plan(*, upload_id: int, now: datetime.datetime) -> bool:
     return True
 
 
-def _group_add(groups: set[tuple[str, str]], raw: bytes, separator: bytes, text_separator: str) -> None:
-    """Note the (employer number, period) of a line, as written (the chunk checks them)."""
+def _group_add(groups: set[tuple[str, str]], raw: bytes, separator: bytes, text_separator: str) -> bytes | None:
+    """Note the (employer number, period) of a line, as written (the chunk checks them); the
+    start of the line that names that group (its first two fields and separators), or None
+    when the fields are quoted or the line has fewer."""
     parts = raw.split(separator, 2)
     if len(parts) < 2:
-        return
+        return None
     if b'"' in parts[0] or b'"' in parts[1]:
         try:
             fields = _split(raw.decode("utf-8"), text_separator)
         except (UnicodeDecodeError, csv.Error):
-            return
+            return None
         if len(fields) >= 2:
             groups.add((fields[0].strip(), fields[1].strip()))
-        return
+        return None
     try:
         groups.add((parts[0].strip().decode("utf-8"), parts[1].strip().decode("utf-8")))
     except UnicodeDecodeError:
-        return
+        return None
+    return parts[0] + separator + parts[1] + separator if len(parts) == 3 else None
 
 
 def _chunk(upload: BulkUpload, number: int, first_line: int, count: int, start: int, end: int) -> BulkChunk:

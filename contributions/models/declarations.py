@@ -81,9 +81,12 @@ class Declaration(models.Model):
 
 
 class DeclarationLine(models.Model):
-    declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="lines")
+    # No index of their own on the two keys: the unique (declaration, person) pair and the
+    # person index below serve every lookup, and each index more is written for every line of a
+    # bulk file.
+    declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="lines", db_index=False)
     line_number = models.PositiveIntegerField()
-    person = models.ForeignKey("identity.Person", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("identity.Person", on_delete=models.PROTECT, related_name="+", db_index=False)
     worker_category = models.CharField(max_length=20, choices=WorkerCategory.choices)
     gross_wage = models.DecimalField(max_digits=12, decimal_places=2)
     days_worked = models.PositiveSmallIntegerField()

@@ -26,6 +26,7 @@ from contributions.models import (
 )
 from contributions.services import NotFound
 from contributions.types import LineInput
+from identity.country_profiles import country_profile
 from notifications.models import Notification
 from tests.contributions.bulk_helpers import PERIOD, csv_bytes, process, receive, rows_for, world
 from tests.helpers import citizen_actor
@@ -254,6 +255,47 @@ def test_chunks_give_the_same_declarations_as_one_pass(w, settings):
     again = process(receive(w["a_actor"], content).upload)
     assert again.status == UploadStatus.ACCEPTED
     assert sorted(row for row in _accepted_state()) == sorted(chunked * 2)
+
+
+def test_the_plan_reads_in_blocks_and_puts_every_line_in_one_chunk_whatever_the_blanks_and_endings(
+    w, settings, monkeypatch
+):
+    # Blocks far smaller than a line: every line runs past a block's end and is completed. Blank
+    # lines between, CRLF endings, the last line without one, two periods interleaved.
+    monkeypatch.setattr("contributions.bulk.plan._BLOCK_BYTES", 16)
+    settings.BULK_CHUNK_LINES = 2
+    people = w["staff"][w["a"].pk]
+    october, september = rows_for(w["a"], people), rows_for(w["a"], people, period="2026-09")
+    lines = [october[0], [], ["   "], october[1], *september, october[2]]
+    header = bulk.COLUMNS
+    content = "\r\n".join([",".join(header), *(",".join(line) for line in lines)]).encode()
+    upload = process(receive(w["bureau_actor"], content).upload)
+
+    chunks = list(BulkChunk.objects.filter(upload=upload).order_by("number").values_list("first_line", "line_count"))
+    assert chunks == [(2, 2), (6, 2), (8, 2)]
+    assert (upload.status, upload.lines_total, upload.declarations) == (UploadStatus.ACCEPTED, 6, 2)
+    declared = sorted(
+        DeclarationLine.objects.values_list("declaration__period", "line_number", "person__national_number")
+    )
+    assert declared == [
+        ("2026-09", 6, people[0].national_number),
+        ("2026-09", 7, people[1].national_number),
+        ("2026-09", 8, people[2].national_number),
+        ("2026-10", 2, people[0].national_number),
+        ("2026-10", 5, people[1].national_number),
+        ("2026-10", 9, people[2].national_number),
+    ]
+
+
+def test_a_national_number_written_with_separators_declares_the_same_person_as_its_compact_form(w):
+    people = w["staff"][w["a"].pk]
+    rows = rows_for(w["a"], people)
+    rows[1][2] = country_profile().person_number.format(people[1].national_number)  # 85.07.30-033.61
+    upload = process(receive(w["bureau_actor"], csv_bytes(rows)).upload)
+
+    assert rows[1][2] != people[1].national_number
+    assert upload.status == UploadStatus.ACCEPTED
+    assert sorted(DeclarationLine.objects.values_list("person_id", flat=True)) == sorted(p.pk for p in people)
 
 
 def test_a_period_declared_by_form_while_the_file_was_processed_rejects_the_file(w):

@@ -167,3 +167,33 @@ def test_the_integer_arithmetic_gives_the_cent_the_decimal_rule_gives():
         assert [str(a.employee) for a in table.line(worker_category="employee", gross_wage=wage)] == [
             str(e[2]) for e in expected
         ]
+
+
+def test_many_lines_at_once_give_each_line_and_branch_the_cents_of_one_line_at_a_time():
+    import random
+
+    chooser = random.Random(11)
+    rates = [
+        _rate("pension", "0.069", "0.0855", ceiling="4005.00"),
+        _rate("health", "0.0355", "0.038"),
+        _rate("family", "0", "0.07"),
+        _rate("work_injury", "0.00125", "0.00375", ceiling="2500.50"),
+        _rate("unemployment", "0.00001", "0.5"),
+    ]
+    table = RateTable(rates)
+    wages = [0, 1, 400500, 400501, 999999999] + [chooser.randint(0, 1_500_000) for _ in range(3000)]
+
+    employee, employer, branches = table.lines_cents(worker_category="employee", wages_cents=wages)
+
+    one_by_one = [table.line_cents(worker_category="employee", wage_cents=wage) for wage in wages]
+    assert employee == [sum(share[2] for share in line) for line in one_by_one]
+    assert employer == [sum(share[3] for share in line) for line in one_by_one]
+    assert branches == {
+        rate.branch: [
+            sum(line[index][2] for line in one_by_one),
+            sum(line[index][3] for line in one_by_one),
+        ]
+        for index, rate in enumerate(rates)
+    }
+    with pytest.raises(ValueError, match="negative wage"):
+        table.lines_cents(worker_category="employee", wages_cents=[100, -1])

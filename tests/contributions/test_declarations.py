@@ -77,6 +77,7 @@ def test_an_accepted_declaration_stores_lines_and_totals_per_branch(employer):
     ("line_change", "code", "field"),
     [
         ({"number": "85.07.30-033.29"}, "national_number_checksum", "national_number"),
+        ({"number": "85073003329"}, "national_number_checksum", "national_number"),  # compact, not in the registry
         ({"number": "1234"}, "national_number_length", "national_number"),
         ({"wage": "-1.00"}, "wage_negative", "gross_wage"),
         ({"wage": "10000000.00"}, "wage_too_large", "gross_wage"),
