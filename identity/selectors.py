@@ -378,7 +378,7 @@ def persons_by_national_numbers(*, compact_numbers: Collection[str]) -> dict[str
             " WHERE national_number = n.number LIMIT 1) AS p",
             [",".join(wanted)],
         )
-        return {number: RegistryEntry(pk, death_date) for number, pk, death_date in cursor}
+        return {number: RegistryEntry(pk, death_date) for number, pk, death_date in cursor.fetchall()}
 
 
 def person_national_numbers(*, person_ids: list[int]) -> dict[int, str]:

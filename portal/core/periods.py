@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 
@@ -43,10 +44,16 @@ class Period:
 
     @property
     def days(self) -> int:
-        return calendar.monthrange(self.year, self.month)[1]
+        return _days_in(self.year, self.month)
 
     def next(self) -> Period:
         return Period(self.year + self.month // 12, self.month % 12 + 1)
 
     def previous(self) -> Period:
         return Period(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
+
+
+@functools.cache
+def _days_in(year: int, month: int) -> int:
+    # Asked for every line of a declaration (a million for a bulk file): computed once a month.
+    return calendar.monthrange(year, month)[1]

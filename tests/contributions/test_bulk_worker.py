@@ -1,7 +1,8 @@
 """Crash safety of bulk files with real Celery workers (separate processes, prefork pool, the
 Redis broker, this test database): a worker killed outright — its child, or the whole worker —
-in the middle of a file, or a broker that lost its queue, and the file still ends exactly once,
-with the same declarations as an uninterrupted run."""
+in the middle of a file, a broker that lost its queue, or a database that drops every
+connection of the workers, and the file still ends exactly once, with the same declarations as
+an uninterrupted run."""
 
 from __future__ import annotations
 
@@ -104,8 +105,9 @@ class Worker:
         self.process.wait()
 
     def stop(self) -> None:
+        """A warm shutdown: the pool finishes what it runs, then the worker exits."""
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -247,3 +249,37 @@ def test_a_broker_that_lost_its_queue_and_a_stopped_worker_lose_nothing(storage)
 
     _assert_exactly_once(upload, lines)
     assert settings.CELERY_BEAT_SCHEDULE["bulk-reconcile"]["schedule"] <= 30
+
+
+def test_the_database_dropping_the_workers_connections_mid_file_ends_it_exactly_once(storage):
+    """What the workers see of a PostgreSQL restart: every connection cut, whatever it was doing
+    (a chunk's COPY, its commit, the finalization), and new connections refused for a moment."""
+    w = world(employees=EMPLOYEES)
+    content, lines = _file(w)
+    expected = _reference(w, content, storage)
+
+    upload = receive(w["bureau_actor"], content).upload
+    worker = Worker(storage)
+    try:
+        _wait_until(lambda: BulkChunk.objects.filter(upload=upload, status=ChunkStatus.DONE).exists())
+        cut = 0
+        with connection.cursor() as cursor:
+            # For a second, every connection to this database but the test's own is terminated
+            # as soon as it appears (the restart, and the workers' first attempts to reconnect).
+            deadline = time.monotonic() + 1
+            while time.monotonic() < deadline:
+                cursor.execute(
+                    "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                cut += cursor.fetchone()[0]
+                time.sleep(0.01)
+        assert cut > 0
+        assert BulkChunk.objects.filter(upload=upload, status=ChunkStatus.PENDING).exists(), "make the file longer"
+        _no_half_chunk(upload)
+        _reconcile_until_finished(upload)
+    finally:
+        worker.stop()
+
+    _assert_exactly_once(upload, lines)
+    assert _outcome(upload) == [(p, s, 2, n, t, b) for p, s, _v, n, t, b in expected]

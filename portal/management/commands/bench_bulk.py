@@ -294,7 +294,9 @@ class Command(BaseCommand):
 
     @staticmethod
     def _stop(worker: subprocess.Popen[bytes]) -> None:
-        os.killpg(worker.pid, signal.SIGTERM)
+        # To the main process only: a warm shutdown, which lets the pool finish what it runs (a
+        # signal to the whole group would kill the pool mid-task and leave its message behind).
+        worker.send_signal(signal.SIGTERM)
         try:
             worker.wait(timeout=30)
         except subprocess.TimeoutExpired:
