@@ -9,6 +9,7 @@ replaced in the same transaction: there is no moment with both or neither in for
 from __future__ import annotations
 
 import datetime
+import re
 import secrets
 from decimal import Decimal, InvalidOperation
 
@@ -194,17 +195,19 @@ def line_check(
     appended (all of them, not the first), and the parsed line is returned when it can be
     computed. ``compact`` is the line's valid national number (None when malformed), ``entry``
     what the register holds for it, ``seen`` the persons already on the declaration."""
-    if compact is not None and entry is None:
-        anomalies.append(_error("person_unknown", number, "national_number"))
-    if entry is not None and entry.death_date is not None and entry.death_date < declared.first_day:
-        anomalies.append(_error("person_deceased", number, "national_number"))
-    if entry is not None:
+    if entry is None:
+        if compact is not None:
+            anomalies.append(_error("person_unknown", number, "national_number"))
+    else:
+        if entry.death_date is not None and entry.death_date < declared.first_day:
+            anomalies.append(_error("person_deceased", number, "national_number"))
         if entry.person_id in seen:
             anomalies.append(_error("line_duplicate", number, "national_number"))
         seen.add(entry.person_id)
-    if line.worker_category not in _CATEGORIES:
+    category = line.worker_category
+    if category not in _CATEGORIES:
         anomalies.append(_error("category_unknown", number, "worker_category"))
-    elif not table.has_category(line.worker_category):
+    elif not table.has_category(category):
         anomalies.append(_error("rates_missing", number, "worker_category"))
     wage = _decimal(line.gross_wage)
     if wage is None:
@@ -219,7 +222,7 @@ def line_check(
     elif not 0 <= days <= declared.days:
         anomalies.append(_error("days_outside_month", number, "days_worked"))
     if entry is not None and wage is not None and days is not None:
-        return (number, entry.person_id, line.worker_category, wage, days)
+        return (number, entry.person_id, category, wage, days)
     return None
 
 
@@ -236,10 +239,20 @@ def line_amounts(
     )
 
 
+# An amount as nearly every line writes it: digits, and at most two decimals after a point.
+_PLAIN_AMOUNT = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,2})?")
+
+
 def _decimal(value: str) -> Decimal | None:
     try:
-        amount = Decimal(value.strip().replace(",", "."))
-    except (InvalidOperation, AttributeError):
+        value = value.strip()
+    except AttributeError:
+        return None
+    if _PLAIN_AMOUNT.fullmatch(value):
+        return Decimal(value)  # finite, with at most two decimals: nothing more to check
+    try:
+        amount = Decimal(value.replace(",", "."))
+    except InvalidOperation:
         return None
     if not amount.is_finite() or amount.as_tuple().exponent < -2:  # type: ignore[operator]
         return None
