@@ -99,7 +99,7 @@ def contribution_statement_issue(
     # The record lists the newest first; a statement reads from the oldest month.
     months = tuple(reversed([month for month in record.months if first <= int(month.period[:4]) <= last]))
     years = tuple(reversed([row for row in record.years if first <= row.year <= last]))
-    return document_issue(
+    issued = document_issue(
         kind=DocumentKind.CONTRIBUTION_STATEMENT,
         holder_name=person.full_name,
         subject_type=DocumentSubject.PERSON,
@@ -125,3 +125,4 @@ def contribution_statement_issue(
             ).content
         ),
     )
+    return issued.code, issued.content
