@@ -425,3 +425,47 @@ def test_the_message_is_in_the_recipients_language():
     assert render_part(part="subject.txt", language="fr", **kwargs) == in_language(
         "fr", "Contribution statement ready to download"
     )
+
+
+# --- The back office ----------------------------------------------------------------------------
+
+
+def _supervisor():
+    from django.contrib.auth.models import Group
+
+    from tests.identity.factories import with_totp
+
+    staff = with_totp(UserFactory(is_staff=True))
+    staff.groups.set([Group.objects.get(name="Supervisor")])
+    return staff
+
+
+def test_supervisors_follow_the_statements_read_only_without_their_files(career, client):
+    from portal.core.models import AccessRecord
+
+    ready = render(ask(career, 2025, 2025).statement_id)
+    pending = ask(career, 2026, 2026).statement_id
+    staff = _supervisor()
+    sign_in(client, staff, mfa=True)
+
+    listing = client.get(reverse("admin:contributions_statementrequest_changelist"), HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get(
+        reverse("admin:contributions_statementrequest_change", args=[ready.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert listing.status_code == 200
+    assert [row.pk for row in listing.context["cl"].result_list] == [pending, ready.pk]
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "content" not in page.context["adminform"].form.fields
+    assert "%PDF" not in body
+    assert 'name="_save"' not in body  # read-only
+    assert client.get(reverse("admin:contributions_statementrequest_add")).status_code == 403
+    assert client.post(reverse("admin:contributions_statementrequest_delete", args=[ready.pk])).status_code == 403
+    assert _row(ready.pk).status == "ready"
+    assert sorted(
+        AccessRecord.objects.filter(actor_user_id=staff.pk).values_list("subject_person_id", "purpose", "detail")
+    ) == [
+        (career["person"].pk, "staff_registry_search", ""),
+        (career["person"].pk, "staff_registry_view", "contribution statement asked for"),
+    ]
