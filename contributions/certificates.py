@@ -143,7 +143,7 @@ def compliance_certificate_issue(
         raise NotFound
     enterprise = summaries[0]
     valid_until = months_later(today, CERTIFICATE_VALIDITY_MONTHS)
-    return document_issue(
+    issued = document_issue(
         kind=DocumentKind.COMPLIANCE_CERTIFICATE,
         holder_name=enterprise.name,
         subject_type=DocumentSubject.ENTERPRISE,
@@ -167,3 +167,4 @@ def compliance_certificate_issue(
             ).content
         ),
     )
+    return issued.code, issued.content

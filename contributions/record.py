@@ -18,13 +18,13 @@ from django.utils import timezone
 from contributions.account import periods_payment
 from contributions.ledger import payment_due_date
 from contributions.models import DeclarationLine, DeclarationStatus, Employment
+from contributions.policies import can_view_record
 from contributions.types import RecordStatus
 from identity.selectors import enterprise_names
 from portal.core.actor import Actor
 from portal.core.audit import file_view_record
 from portal.core.caching import Versioned
 from portal.core.periods import Period
-from portal.core.types import Scope
 
 
 class RecordMonth(NamedTuple):  # a tuple: forty years of them are cached and read back fast
@@ -183,7 +183,7 @@ def contribution_record_source_get(
     """The record of the open file, if the actor may view it (the person, a proxy whose mandate
     allows viewing the file, staff at the counter); None otherwise. A read by anyone but the
     person is written in their trail."""
-    if actor.subject_person_id != person_id or not actor.may(Scope.VIEW_FILE):
+    if not can_view_record(actor=actor, person_id=person_id):
         return None
     file_view_record(actor=actor, subject_person_id=person_id, what="contribution record", now=now)
     return contribution_record_source(person_id=person_id, today=timezone.localdate(now))

@@ -8,7 +8,7 @@ from typing import Any
 from celery import shared_task
 from django.utils import timezone
 
-from contributions import bulk, ledger, payments, reminders
+from contributions import bulk, ledger, payments, reminders, statements
 from portal.core.periods import Period
 
 logger = logging.getLogger(__name__)
@@ -56,3 +56,29 @@ def bulk_finalize(*, upload_id: int, **_kwargs: Any) -> None:
 @shared_task(name="contributions.bulk_reconcile")
 def bulk_reconcile(**_kwargs: Any) -> None:
     bulk.uploads_reconcile(now=timezone.now())
+
+
+# Contribution statements (queue "documents"). Safe to run twice or at the same time as another
+# copy: the rendering takes its row with SKIP LOCKED and does nothing when the statement is
+# ready, failed, or being rendered. A transient error hands it back and is retried with backoff;
+# a worker killed mid-render leaves it pending for the reconciler.
+@shared_task(
+    name="contributions.statement_render",
+    autoretry_for=statements.TRANSIENT_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=8,
+)
+def statement_render(*, statement_id: int, **_kwargs: Any) -> None:
+    statements.statement_render(statement_id=statement_id, now=timezone.now())
+
+
+@shared_task(name="contributions.statements_reconcile")
+def statements_reconcile(**_kwargs: Any) -> None:
+    statements.statements_reconcile(now=timezone.now())
+
+
+@shared_task(name="contributions.statements_purge")
+def statements_purge(**_kwargs: Any) -> None:
+    dropped = statements.statements_purge(now=timezone.now())
+    logger.info("contribution statement files dropped", extra={"count": dropped})

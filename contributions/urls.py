@@ -11,6 +11,21 @@ urlpatterns = [
     path("my-file/contributions/", record.record, name="record"),
     path("my-file/contributions/report/", record.report, name="record_report"),
     path("my-file/contributions/statement/", document_views.statement, name="statement"),
+    path(
+        "my-file/contributions/statements/<int:statement_id>/",
+        document_views.statement_detail,
+        name="statement_detail",
+    ),
+    path(
+        "my-file/contributions/statements/<int:statement_id>/status/",
+        document_views.statement_status,
+        name="statement_status",
+    ),
+    path(
+        "my-file/contributions/statements/<int:statement_id>/statement.pdf",
+        document_views.statement_pdf,
+        name="statement_pdf",
+    ),
     path("enterprises/<int:enterprise_id>/employees/", views.employees, name="employees"),
     path("enterprises/<int:enterprise_id>/declarations/", views.declarations, name="declarations"),
     path(

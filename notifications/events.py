@@ -50,6 +50,7 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("declaration_missing", Category.ENTERPRISE),
         EventType("discrepancy_reported", Category.ENTERPRISE),
         EventType("bulk_upload_processed", Category.ENTERPRISE),
+        EventType("contribution_statement_processed", Category.DOCUMENTS),
     )
 }
 

@@ -15,6 +15,7 @@ class Category(models.TextChoices):
     ENTERPRISE = "enterprise", _("Enterprises I represent")
     MANDATES = "mandates", _("Mandates: acting for someone, or someone acting for me")
     INFORMATION = "information", _("Information from the institution")
+    DOCUMENTS = "documents", _("Documents I asked for")
 
 
 class Importance(models.TextChoices):

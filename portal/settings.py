@@ -180,6 +180,8 @@ CELERY_TASK_ROUTES = {
     "notifications.*": {"queue": "notifications"},
     "contributions.bulk_reconcile": {"queue": "default"},  # never behind the chunks it re-queues
     "contributions.bulk_*": {"queue": "bulk"},
+    # Seconds of WeasyPrint each: on their own queue, never behind or in front of other work.
+    "contributions.statement_render": {"queue": "documents"},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "Europe/Brussels"
@@ -228,6 +230,19 @@ CELERY_BEAT_SCHEDULE = {
     "bulk-reconcile": {
         "task": "contributions.bulk_reconcile",
         "schedule": 30.0,
+    },
+    # Contribution statements: the database says which are still to render; every minute, queue
+    # again those a lost message, a dead worker or a restarted broker left (one being rendered
+    # is locked, one taken by a worker less than STATEMENT_REQUEUE_AFTER_SECONDS ago is left).
+    "statements-reconcile": {
+        "task": "contributions.statements_reconcile",
+        "schedule": 60.0,
+    },
+    # A statement's PDF is kept STATEMENT_KEEP_DAYS days for its holder to download; drop older
+    # files nightly (the registry row stays: the code printed on it still verifies).
+    "statements-purge": {
+        "task": "contributions.statements_purge",
+        "schedule": crontab(hour=3, minute=50),
     },
     # API idempotency keys are remembered IDEMPOTENCY_KEY_DAYS days; forget older ones nightly.
     "idempotency-records-purge": {
@@ -504,6 +519,12 @@ LATE_INTEREST_YEARLY_RATE = env.str("LATE_INTEREST_YEARLY_RATE", default="0.07")
 LATE_INTEREST_MINIMUM = env.str("LATE_INTEREST_MINIMUM", default="1.00")
 # Verifiable documents (certificates, statements) one holder may have issued per kind and day.
 DOCUMENTS_PER_HOLDER_PER_DAY = env.int("DOCUMENTS_PER_HOLDER_PER_DAY", default=10)
+# Days a contribution statement's PDF is kept for its holder to download (then dropped; its code
+# still verifies), and seconds after which one still to render that no worker is on is queued again.
+STATEMENT_KEEP_DAYS = env.int("STATEMENT_KEEP_DAYS", default=30)
+if STATEMENT_KEEP_DAYS < 1:
+    raise ImproperlyConfigured(f"STATEMENT_KEEP_DAYS must be at least 1, not {STATEMENT_KEEP_DAYS}.")
+STATEMENT_REQUEUE_AFTER_SECONDS = env.int("STATEMENT_REQUEUE_AFTER_SECONDS", default=60)
 # Problems one person may report on their contribution record per day (each is a staff case and a
 # message to the employer).
 DISCREPANCY_REPORTS_PER_DAY = env.int("DISCREPANCY_REPORTS_PER_DAY", default=10)

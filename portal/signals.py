@@ -25,6 +25,8 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "identity.view_representation",
         "identity.view_activationcode",
         "core.view_accessrecord",
+        # Contribution statements asked for (those being prepared, those that failed).
+        "contributions.view_statementrequest",
     ],
     gettext_noop("Finance"): [
         "identity.view_enterprise",

@@ -23,6 +23,7 @@ from contributions.models.employment import Employment, EmploymentEvent, Employm
 
 # _DateRange is named by the migrations of the exclusion constraints.
 from contributions.models.rates import ContributionRate, _DateRange
+from contributions.models.statements import StatementRequest, StatementStatus
 
 __all__ = [
     "INTEREST_CORRECTION_SOURCE",
@@ -51,6 +52,8 @@ __all__ = [
     "LedgerEntry",
     "Payment",
     "PaymentStatus",
+    "StatementRequest",
+    "StatementStatus",
     "UploadStatus",
     "_DateRange",
 ]

@@ -1,15 +1,20 @@
-"""Verifiable documents: the employer's compliance certificate, the citizen's contribution
-statement."""
+"""Verifiable documents: the employer's compliance certificate (issued in the request: one page),
+the citizen's contribution statement (asked here, rendered by a worker, downloaded from its
+page)."""
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from contributions import certificates, services, statements
 from contributions.record import contribution_record_get
@@ -62,13 +67,22 @@ def _year(value: str) -> int | None:
     return int(value) if value.strip() else None
 
 
+def _intent(value: str) -> uuid.UUID | None:
+    """The form's one-time token, or None when it is missing or garbled."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @never_cache
 def statement(request: HttpRequest) -> HttpResponse:
-    """The contribution statement of the open file: choose the years, get a verifiable PDF. For
-    those who may read the contribution record (the person, a proxy with the view scope, staff
-    at the counter); 404 for anyone else."""
+    """The contribution statement of the open file: choose the years and ask for it (a worker
+    prepares the PDF: the answer is at once, the statement's page follows it), and the
+    statements asked recently. For those who may read the contribution record (the person, a
+    proxy with the view scope, staff at the counter); 404 for anyone else."""
     actor = request.actor  # type: ignore[attr-defined]
     if actor.subject_person_id is None:
         return redirect("identity:link_person")
@@ -82,12 +96,13 @@ def statement(request: HttpRequest) -> HttpResponse:
             error = statements.StatementRefused("range_invalid").message
         else:
             try:
-                code, content = statements.contribution_statement_issue(
+                asked = statements.statement_ask(
                     actor=actor,
                     person_id=actor.subject_person_id,
                     year_from=chosen[0],
                     year_to=chosen[1],
                     language=translation.get_language(),
+                    intent=_intent(request.POST.get("intent", "")),
                     now=timezone.now(),
                 )
             except services.NotFound:
@@ -97,11 +112,9 @@ def statement(request: HttpRequest) -> HttpResponse:
             except DocumentLimitReached as refused:
                 error, limited = str(refused.message), True
             else:
-                return HttpResponse(
-                    content,
-                    content_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="statement-{code[:4]}.pdf"'},
-                )
+                if not asked.created:
+                    messages.info(request, _("This statement was already asked for: here it is."))
+                return redirect("contributions:statement_detail", asked.statement_id)
     found = contribution_record_get(actor=actor, person_id=actor.subject_person_id, now=timezone.now())
     if found is None:
         raise Http404
@@ -114,6 +127,64 @@ def statement(request: HttpRequest) -> HttpResponse:
             "year_from": chosen[0] if chosen[0] is not None else (years[0] if years else None),
             "year_to": chosen[1] if chosen[1] is not None else (years[-1] if years else None),
             "error": error,
+            "intent": uuid.uuid4(),
+            "statements": statements.statement_list(actor=actor, person_id=actor.subject_person_id),
+            "keep_days": settings.STATEMENT_KEEP_DAYS,
         },
         status=429 if limited else 400 if error else 200,
+    )
+
+
+def _statement(request: HttpRequest, statement_id: int) -> statements.StatementRow:
+    found = statements.statement_get(actor=request.actor, statement_id=statement_id)  # type: ignore[attr-defined]
+    if found is None:
+        raise Http404
+    return found
+
+
+@login_required
+@require_GET
+@never_cache
+def statement_detail(request: HttpRequest, statement_id: int) -> HttpResponse:
+    """A statement asked for: being prepared (a link refreshes the page; a script polls the
+    status and reloads it), ready to download, or why it could not be prepared and a button to
+    ask again."""
+    found = _statement(request, statement_id)
+    return render(
+        request,
+        "contributions/statement_request.html",
+        {
+            "statement": found,
+            "intent": uuid.uuid4(),
+            "asked_by_you": found.requested_by_id == request.user.pk,
+            "keep_days": settings.STATEMENT_KEEP_DAYS,
+        },
+    )
+
+
+@login_required
+@require_GET
+@never_cache
+def statement_status(request: HttpRequest, statement_id: int) -> JsonResponse:
+    """What the statement page's script reads until the statement is finished."""
+    found = _statement(request, statement_id)
+    return JsonResponse({"status": found.status, "status_label": found.status_label, "finished": found.is_finished})
+
+
+@login_required
+@require_GET
+@never_cache
+def statement_pdf(request: HttpRequest, statement_id: int) -> HttpResponse:
+    """The PDF of a ready statement, for those who may read the record at this moment."""
+    found = statements.statement_file_get(
+        actor=request.actor,  # type: ignore[attr-defined]
+        statement_id=statement_id,
+        now=timezone.now(),
+    )
+    if found is None:
+        raise Http404
+    return HttpResponse(
+        found.content,
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{found.filename}"'},
     )

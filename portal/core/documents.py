@@ -28,7 +28,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.models import VerifiableDocument
-from portal.core.types import DocumentKind, DocumentSubject, VerificationResult
+from portal.core.types import DocumentKind, DocumentSubject, IssuedDocument, VerificationResult
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 24
@@ -148,13 +148,22 @@ def document_set_content_hash(*, document_id: int, content: bytes) -> str:
 
 
 class DocumentLimitReached(Exception):
-    """Too many documents of a kind issued for one holder today (each is a PDF rendered in the
-    request and a row kept for verification)."""
+    """Too many documents of a kind issued for one holder today (each is a PDF to render and a
+    row kept for verification)."""
 
     message = _(
         "The limit of documents of this kind issued today is reached. Use one already issued (it stays "
         "valid), or try again tomorrow."
     )
+
+
+def documents_issued_today(*, kind: str, subject_type: str, subject_id: int, now: datetime.datetime) -> int:
+    """How many documents of ``kind`` the holder was issued on the local day of ``now`` (what
+    ``DOCUMENTS_PER_HOLDER_PER_DAY`` bounds)."""
+    day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return VerifiableDocument.objects.filter(
+        kind=kind, subject_type=subject_type, subject_id=subject_id, issued_at__gte=day_start
+    ).count()
 
 
 def document_issue(
@@ -167,15 +176,13 @@ def document_issue(
     issued_by_id: int | None,
     now: datetime.datetime,
     render: Callable[[str], bytes],
-) -> tuple[str, bytes]:
+) -> IssuedDocument:
     """Register a document, render it with its code (``render(code)`` returns the file) and
     record the file's SHA-256, in one transaction: a failed rendering leaves no code that
-    verifies. Returns (code, file). At most ``DOCUMENTS_PER_HOLDER_PER_DAY`` of a kind for one
-    holder a day (DocumentLimitReached)."""
-    day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    issued_today = VerifiableDocument.objects.filter(
-        kind=kind, subject_type=subject_type, subject_id=subject_id, issued_at__gte=day_start
-    ).count()
+    verifies (a caller that keeps the file does so in its own transaction around this one, so
+    that the code and the file kept exist together or not at all). At most
+    ``DOCUMENTS_PER_HOLDER_PER_DAY`` of a kind for one holder a day (DocumentLimitReached)."""
+    issued_today = documents_issued_today(kind=kind, subject_type=subject_type, subject_id=subject_id, now=now)
     if issued_today >= settings.DOCUMENTS_PER_HOLDER_PER_DAY:
         raise DocumentLimitReached
     with transaction.atomic():
@@ -190,7 +197,7 @@ def document_issue(
         )
         content = render(code)
         document_set_content_hash(document_id=document_id, content=content)
-    return code, content
+    return IssuedDocument(document_id=document_id, code=code, content=content)
 
 
 def document_revoke(*, document_id: int, now: datetime.datetime) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -53,6 +53,16 @@ class DocumentSubject(models.TextChoices):
 
     PERSON = "person", _("person")
     ENTERPRISE = "enterprise", _("enterprise")
+
+
+@dataclass(frozen=True)
+class IssuedDocument:
+    """A document just issued: its row in the registry, its verification code in clear (the
+    only time the code exists outside the file) and the file."""
+
+    document_id: int
+    code: str
+    content: bytes = field(repr=False)
 
 
 @dataclass(frozen=True)

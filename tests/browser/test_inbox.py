@@ -102,7 +102,7 @@ def test_read_a_message_then_choose_how_to_be_notified(page: Page, settings: Any
 
     page.locator("main a[href='/inbox/preferences/']").click()
     expect(page).to_have_url(_url("/inbox/preferences/"))
-    expect(page.locator("main legend")).to_have_count(4)
+    expect(page.locator("main legend")).to_have_count(5)
     assert_accessible(page)
 
     information_email = page.locator("#id_information_email")
@@ -117,6 +117,7 @@ def test_read_a_message_then_choose_how_to_be_notified(page: Page, settings: Any
     assert_accessible(page)
     assert dict(ChannelPreference.objects.filter(user=user).values_list("category", "email").order_by("category")) == {
         "account": True,
+        "documents": True,
         "enterprise": False,
         "information": True,
         "mandates": True,

@@ -73,8 +73,11 @@ def _empty_queues() -> Iterator[None]:
 class Worker:
     """``celery worker`` in its own process group, on this test database and broker."""
 
-    def __init__(self, storage: Path) -> None:
+    def __init__(
+        self, storage: Path, *, queues: tuple[str, ...] = ("bulk", "default"), environment: dict[str, str] | None = None
+    ) -> None:
         self.log = (storage.parent / f"worker-{time.monotonic_ns()}.log").open("wb")
+        extra = environment or {}
         environment = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.settings",
@@ -84,9 +87,10 @@ class Worker:
             "REDIS_CACHE_DB": str(os.environ.get("REDIS_CACHE_DB", "14")),
             "REDIS_BROKER_DB": str(os.environ.get("REDIS_BROKER_DB", "15")),
             "LOG_LEVEL": "INFO",
+            **extra,
         }
         self.process = subprocess.Popen(
-            worker_command(queues=("bulk", "default"), concurrency=2, name=f"test-bulk-{time.monotonic_ns()}"),
+            worker_command(queues=queues, concurrency=2, name=f"test-{queues[0]}-{time.monotonic_ns()}"),
             env=environment,
             start_new_session=True,
             stdout=self.log,

@@ -23,6 +23,10 @@ CONTEXT = {
     "errors": 0,
     "warnings": 2,
     "declarations": 1,
+    "ready": True,
+    "year_from": 2025,
+    "year_to": 2027,
+    "kept_days": 30,
 }
 
 

@@ -564,9 +564,15 @@ def test_preferences_show_every_category_with_its_defaults(client: Client, owner
         ("enterprise", "Enterprises I represent", True, False, False),
         ("mandates", "Mandates: acting for someone, or someone acting for me", True, False, True),
         ("information", "Information from the institution", False, False, False),
+        ("documents", "Documents I asked for", True, False, False),
     ]
     page = response.content.decode()
-    for label in ("My account and its security", "Enterprises I represent", "Information from the institution"):
+    for label in (
+        "My account and its security",
+        "Enterprises I represent",
+        "Information from the institution",
+        "Documents I asked for",
+    ):
         assert f'<legend class="usa-legend usa-legend--large">{label}</legend>' in page
     assert form["account_email"].field.disabled is True
     assert f"E-mails go to {owner.email}." in page
@@ -589,12 +595,14 @@ def test_saving_preferences_keeps_email_on_for_legal_notices(client: Client, own
         "enterprise": (False, True),
         "mandates": (True, False),
         "information": (True, False),
+        "documents": (False, False),
     }
     assert [(row.email, row.sms) for row in response.context["form"].rows] == [
         (True, True),
         (False, True),
         (True, False),
         (True, False),
+        (False, False),
     ]
 
 
@@ -604,12 +612,13 @@ def test_saving_preferences_again_updates_the_same_rows(client: Client, owner: U
 
     client.post(PREFERENCES, {"enterprise_email": "on", "information_sms": "on"})
 
-    assert ChannelPreference.objects.filter(user=owner).count() == 4
+    assert ChannelPreference.objects.filter(user=owner).count() == 5
     assert _preferences() == {
         "account": (True, False),
         "enterprise": (True, False),
         "mandates": (True, False),
         "information": (False, True),
+        "documents": (False, False),
     }
 
 

@@ -1,0 +1,159 @@
+"""Crash safety of contribution statements with real Celery workers (separate processes, prefork
+pool, the Redis broker, this test database): forty years asked for, the worker killed outright —
+its child, or the whole worker — in the middle of the rendering, and the statement still ends
+ready exactly once: one code registered, one file, the person told once."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+import signal
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from contributions import statements
+from contributions.demo import demo_rates_seed
+from contributions.models import StatementRequest
+from notifications.models import Notification
+from portal.celery import app
+from portal.core.models import VerifiableDocument
+from portal.core.periods import Period
+from portal.management.commands.bench_pages import Command as PagesBenchmark
+from tests.contributions.test_bulk_worker import Worker, _wait_until
+from tests.helpers import citizen_actor
+from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+# A worker taking a statement that another took this long ago, and did not finish, takes it over.
+LEASE_SECONDS = 2
+
+
+@pytest.fixture(autouse=True)
+def _empty_queues() -> Iterator[None]:
+    def purge() -> None:
+        with app.connection_for_write() as broker:
+            for queue in ("documents", "default"):
+                broker.default_channel.queue_purge(queue)
+
+    purge()
+    yield
+    purge()
+
+
+@pytest.fixture
+def storage(settings, tmp_path) -> Path:
+    settings.STATEMENT_REQUEUE_AFTER_SECONDS = LEASE_SECONDS
+    return tmp_path / "uploads"
+
+
+def _worker(storage: Path) -> Worker:
+    return Worker(
+        storage,
+        queues=("documents", "default"),
+        environment={"STATEMENT_REQUEUE_AFTER_SECONDS": str(LEASE_SECONDS)},
+    )
+
+
+def _forty_years():
+    """A citizen with 480 months declared and paid by one employer (written in SQL, as the page
+    benchmark does): about five seconds of WeasyPrint."""
+    demo_rates_seed()
+    person = PersonFactory(first_name="Carla", last_name="Bench")
+    owner = UserFactory(person=person)
+    employer = EnterpriseFactory(name="Bench Industries SA")
+    first = Period.of(timezone.localdate())
+    for _ in range(480):
+        first = first.previous()
+    periods = [first]
+    while len(periods) < 480:
+        periods.append(periods[-1].next())
+    PagesBenchmark()._history(employer, [person.pk], periods, owner, timezone.now(), unpaid=0)
+    return person, owner
+
+
+def _ask(person, owner) -> int:
+    return statements.statement_ask(
+        actor=citizen_actor(owner),
+        person_id=person.pk,
+        year_from=None,
+        year_to=None,
+        language="en",
+        intent=uuid.uuid4(),
+        now=timezone.now(),
+    ).statement_id
+
+
+def _row(statement_id: int) -> StatementRequest:
+    return StatementRequest.objects.get(pk=statement_id)
+
+
+def _rendering(statement_id: int) -> None:
+    """Until a worker is well into the rendering (taken, and a second later)."""
+    _wait_until(lambda: _row(statement_id).started_at is not None, seconds=60)
+    time.sleep(1)
+    assert _row(statement_id).status == "pending", "rendered before it could be killed: make the record longer"
+
+
+def _reconcile_until_ready(statement_id: int, *, seconds: float = 120) -> None:
+    """What beat does every minute, every half second here, until the statement is finished."""
+    deadline = time.monotonic() + seconds
+    while _row(statement_id).status == "pending":
+        assert time.monotonic() < deadline, "the statement did not finish"
+        statements.statements_reconcile(now=timezone.now())
+        time.sleep(0.5)
+
+
+def _assert_exactly_once(statement_id: int, owner) -> None:
+    statement = _row(statement_id)
+    assert statement.status == "ready"
+    assert statement.attempts == 2  # the killed rendering, and the one that finished
+    [document] = VerifiableDocument.objects.all()
+    assert statement.document_id == document.pk
+    assert document.content_sha256 == hashlib.sha256(bytes(statement.content)).hexdigest()
+    assert bytes(statement.content)[:5] == b"%PDF-"
+    assert (
+        Notification.objects.filter(event_type="contribution_statement_processed", recipient_id=owner.pk).count() == 1
+    )
+
+
+def test_killing_the_whole_worker_mid_render_then_restarting_ends_it_exactly_once(storage):
+    person, owner = _forty_years()
+    statement_id = _ask(person, owner)
+    worker = _worker(storage)
+    _rendering(statement_id)
+    worker.kill()  # parent and pool, mid-render: the transaction is rolled back with its connection
+    time.sleep(0.5)
+    statement = _row(statement_id)
+    assert (statement.status, statement.attempts, statement.document_id) == ("pending", 1, None)
+    assert not VerifiableDocument.objects.exists()
+
+    restarted = _worker(storage)
+    try:
+        _reconcile_until_ready(statement_id)
+    finally:
+        restarted.stop()
+
+    _assert_exactly_once(statement_id, owner)
+
+
+def test_killing_a_pool_process_mid_render_ends_it_exactly_once(storage):
+    person, owner = _forty_years()
+    statement_id = _ask(person, owner)
+    worker = _worker(storage)
+    try:
+        _rendering(statement_id)
+        for child in worker.children():  # the one rendering among them: the parent replaces them
+            os.kill(child, signal.SIGKILL)
+        _reconcile_until_ready(statement_id)
+    finally:
+        worker.stop()
+
+    _assert_exactly_once(statement_id, owner)
+    assert _row(statement_id).finished_at - _row(statement_id).requested_at < datetime.timedelta(seconds=60)
