@@ -130,6 +130,12 @@ else:
 # Persistent connections: closing them per request cost 65 % of a page's throughput here.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The fixed queries every page runs are prepared once per connection (portal/core/db.py); the
+# ORM's queries never are (Django's cursors bind on the client). psycopg prepares only what it is
+# told to with this threshold set: the count is never reached. Turn it off behind a connection
+# pooler in transaction mode that does not keep prepared statements.
+if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
