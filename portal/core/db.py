@@ -9,9 +9,11 @@ gives a Django cursor whose statements are bound on the server and prepared once
 connection (psycopg keeps them by text and parameter types); Django's query log, the debug
 toolbar and ``django_assert_num_queries`` see them as any other.
 
-Use it for fixed SQL with parameters only (never SQL assembled per call: each distinct text is
-a statement kept by the connection), written with ``%s``/``%(name)s`` placeholders as for
-Django's cursors. Prepared statements need the database's ``prepare_threshold`` option (see
+Use it for fixed reads with parameters only (never SQL assembled per call: each distinct text
+is a statement kept by the connection), written with ``%s``/``%(name)s`` placeholders as for
+Django's cursors. A statement must begin with SELECT: django-pghistory puts its context in
+front of any other statement of a writing request, as a second statement, which cannot be
+prepared (nor bound on the server). Prepared statements need the database's ``prepare_threshold`` option (see
 ``DATABASE_PREPARED_STATEMENTS`` in the settings); without it, the same cursor binds on the
 server without preparing.
 """
@@ -39,12 +41,24 @@ class _PreparingCursor(psycopg.Cursor[Any]):
         return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
 
 
+def _read_only(sql: str) -> str:
+    if not sql.lstrip()[:6].lower() == "select":
+        raise ValueError("a prepared statement is a read that begins with SELECT (see portal.core.db)")
+    return sql
+
+
+class _Cursor(CursorWrapper):
+    def execute(self, sql: Any, params: Any = None) -> Any:
+        return super().execute(_read_only(sql), params)
+
+
 class _LoggedCursor(CursorDebugWrapper):
     """Django's debug wrapper (DEBUG, ``assertNumQueries``), logging the statement with its
     parameters: Django reads the text back from the cursor, which psycopg does not keep for a
     prepared statement."""
 
     def execute(self, sql: Any, params: Any = None) -> Any:
+        _read_only(sql)
         logged = sql if params is None else self.db.ops.compose_sql(sql, params)
         with self.debug_sql(logged, params):
             return CursorWrapper.execute(self, sql, params)
@@ -65,4 +79,4 @@ def prepared_cursor(using: str = DEFAULT_DB_ALIAS) -> CursorWrapper:
     loader = connection.connection.adapters.get_loader(_TIMESTAMPTZ_OID, Format.TEXT)
     if getattr(loader, "timezone", None) != connection.timezone:
         register_tzloader(connection.timezone, cursor)
-    return (_LoggedCursor if connection.queries_logged else CursorWrapper)(cursor, connection)
+    return (_LoggedCursor if connection.queries_logged else _Cursor)(cursor, connection)

@@ -3,6 +3,7 @@ queries are counted and logged like any other."""
 
 import datetime
 
+import pghistory
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -49,3 +50,17 @@ def test_its_queries_are_counted_and_logged(django_assert_num_queries):
         cursor.execute("SELECT %s::int /* logged */", [8])
     assert "8" in queries.captured_queries[0]["sql"]
     assert "logged" in queries.captured_queries[0]["sql"]
+
+
+def test_a_read_is_prepared_in_a_writing_request_too():
+    """django-pghistory puts its context in front of a writing request's statements, but not of
+    reads."""
+    with pghistory.context(user=1), prepared_cursor() as cursor:
+        cursor.execute("SELECT %s::int + 1 /* history */", [1])
+        assert cursor.fetchone() == (2,)
+
+
+@pytest.mark.parametrize("sql", ["WITH t AS (SELECT 1) SELECT * FROM t", "UPDATE identity_user SET first_name = ''"])
+def test_refuses_what_does_not_begin_with_select(sql, django_assert_num_queries):
+    with django_assert_num_queries(0), prepared_cursor() as cursor, pytest.raises(ValueError):
+        cursor.execute(sql)
