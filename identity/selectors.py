@@ -8,9 +8,10 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from allauth.mfa.models import Authenticator
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Exists, OuterRef
 
 from identity import policies
@@ -26,6 +27,7 @@ from identity.types import (
     RepresentativeRow,
 )
 from portal.core.actor import Actor
+from portal.core.db import prepared_cursor
 
 
 class NotFound(Exception):
@@ -77,29 +79,58 @@ class AccountFacts:
         return EnterpriseRole.ADMINISTRATOR in self.enterprise_roles.values()
 
 
-_ACCOUNT_FACTS_SQL = """
-SELECT u.person_id,
-       EXISTS (SELECT 1 FROM mfa_authenticator a WHERE a.user_id = u.id),
+# The facts are read with the account itself when a session loads it (``signed_in_user``), or
+# on their own.
+_ACCOUNT_FACTS_COLUMNS = """EXISTS (SELECT 1 FROM mfa_authenticator a WHERE a.user_id = u.id),
        (SELECT json_agg(json_build_array(r.enterprise_id, r.role) ORDER BY r.id)
-          FROM identity_representation r WHERE r.user_id = u.id AND r.revoked_at IS NULL)
-FROM identity_user u WHERE u.id = %s
-"""
+          FROM identity_representation r WHERE r.user_id = u.id AND r.revoked_at IS NULL)"""
+_ACCOUNT_FACTS_SQL = f"SELECT u.person_id, {_ACCOUNT_FACTS_COLUMNS} FROM identity_user u WHERE u.id = %s"  # noqa: S608 — constants
+_USER_FIELDS = [field.attname for field in User._meta.concrete_fields]
+_USER_COLUMNS = ", ".join(f'u."{field.column}"' for field in User._meta.concrete_fields)
+_SIGNED_IN_USER_SQL = f"SELECT {_USER_COLUMNS}, {_ACCOUNT_FACTS_COLUMNS} FROM identity_user u WHERE u.id = %s"  # noqa: S608 — constants
+# Where a user loaded by ``signed_in_user`` keeps its facts, as the ORM keeps an annotation.
+_FACTS_ATTRIBUTE = "_account_facts"
 
 
-def account_facts(*, user_id: int) -> AccountFacts:
-    """One small indexed query, on every signed-in request (hence SQL: the ORM took ten times
-    as long to build the query as the database to answer it)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_ACCOUNT_FACTS_SQL, [user_id])
-        row = cursor.fetchone()
-    if row is None:
-        return AccountFacts(person_id=None, enterprise_roles={}, has_mfa=False)
-    person_id, has_mfa, roles = row
+def _account_facts_from(person_id: int | None, has_mfa: bool, roles: list[Any] | None) -> AccountFacts:
     return AccountFacts(
         person_id=person_id,
         enterprise_roles={int(enterprise_id): role for enterprise_id, role in roles or []},
         has_mfa=bool(has_mfa),
     )
+
+
+def account_facts(*, user_id: int) -> AccountFacts:
+    """One small indexed query (hence SQL: the ORM took ten times as long to build the query as
+    the database to answer it)."""
+    with prepared_cursor() as cursor:
+        cursor.execute(_ACCOUNT_FACTS_SQL, [user_id])
+        row = cursor.fetchone()
+    if row is None:
+        return AccountFacts(person_id=None, enterprise_roles={}, has_mfa=False)
+    return _account_facts_from(*row)
+
+
+def account_facts_of(*, user: Any) -> AccountFacts:
+    """What the request's actor context needs about the signed-in ``user``: read with the
+    account when the session loaded it (``signed_in_user``), else one query."""
+    facts = getattr(user, _FACTS_ATTRIBUTE, None)
+    return facts if isinstance(facts, AccountFacts) else account_facts(user_id=user.pk)
+
+
+def signed_in_user(*, user_id: int) -> User | None:
+    """For identity's authentication backend: the account a session names, with its
+    ``account_facts_of``, in one prepared query — it runs on every signed-in request, where the
+    ORM took three times as long as the raw row (None: no such account)."""
+    with prepared_cursor() as cursor:
+        cursor.execute(_SIGNED_IN_USER_SQL, [user_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    *values, has_mfa, roles = row
+    user = User.from_db(DEFAULT_DB_ALIAS, _USER_FIELDS, values)
+    setattr(user, _FACTS_ATTRIBUTE, _account_facts_from(user.person_id, has_mfa, roles))
+    return user
 
 
 @dataclass(frozen=True)

@@ -245,7 +245,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- Authentication: django-allauth (e-mail login, verification, MFA) and django-axes ---------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # allauth's, reading a session's account with the actor's facts in one query.
+    "identity.backends.AuthenticationBackend",
 ]
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
