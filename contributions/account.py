@@ -14,6 +14,7 @@ from django.db.models import F, Sum, Window
 from contributions.models import LedgerEntry, Payment
 from contributions.types import PeriodPaymentStatus
 from portal.core.caching import Versioned
+from portal.core.db import prepared_cursor
 
 _ZERO = Decimal("0.00")
 
@@ -184,11 +185,12 @@ _ACCOUNT_CACHE_SECONDS = 3600
 def account_overview_source(
     *, enterprise_id: int, today: datetime.date, year: int | None
 ) -> Versioned[AccountOverview]:
-    """What the account page shows, named by what it is computed from (one query). Every change
-    of an account is a new entry or allocation (rows only ever inserted): the ``key`` is made of
-    their last ids and counts (and the day), so it changes whenever the overview would — a row
-    committed after one with a higher id still changes the count; ``load()`` reads it."""
-    with connection.cursor() as cursor:
+    """What the account page shows, named by what it is computed from (one query, prepared: its
+    planning cost more than running it). Every change of an account is a new entry or allocation
+    (rows only ever inserted): the ``key`` is made of their last ids and counts (and the day), so
+    it changes whenever the overview would — a row committed after one with a higher id still
+    changes the count; ``load()`` reads it."""
+    with prepared_cursor() as cursor:
         cursor.execute(_ACCOUNT_VERSION_SQL, {"enterprise": enterprise_id})
         entry_id, allocation_id = cursor.fetchone()
     return Versioned(
