@@ -323,12 +323,15 @@ def enterprise_by_number(*, enterprise_number: str) -> EnterpriseSummary:
 
 
 def enterprise_roles(*, user_id: int, enterprise_ids: list[int]) -> dict[int, str]:
-    """The user's roles in many enterprises (those they hold one in), in one query."""
-    return dict(
-        Representation.objects.filter(
-            user_id=user_id, enterprise_id__in=enterprise_ids, revoked_at__isnull=True
-        ).values_list("enterprise_id", "role")
-    )
+    """The user's roles in many enterprises (those they hold one in), in one prepared query (it
+    decides, on every page of an enterprise, whether the user may see it)."""
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            "SELECT enterprise_id, role FROM identity_representation"
+            " WHERE user_id = %s AND enterprise_id = ANY(%s::bigint[]) AND revoked_at IS NULL",
+            [user_id, list(enterprise_ids)],
+        )
+        return dict(cursor.fetchall())
 
 
 def enterprise_role(*, user_id: int, enterprise_id: int) -> str | None:
@@ -384,7 +387,10 @@ def person_by_national_number(*, national_number: str) -> PersonSummary:
 
 
 def enterprise_names(*, enterprise_ids: list[int]) -> dict[int, str]:
-    return dict(Enterprise.objects.filter(pk__in=enterprise_ids).values_list("pk", "name"))
+    """One prepared query (every page of an enterprise names it)."""
+    with prepared_cursor() as cursor:
+        cursor.execute("SELECT id, name FROM identity_enterprise WHERE id = ANY(%s::bigint[])", [list(enterprise_ids)])
+        return dict(cursor.fetchall())
 
 
 @dataclass(frozen=True)
