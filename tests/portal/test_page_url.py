@@ -1,0 +1,68 @@
+"""``{% page_url %}`` gives what ``{% url %}`` gives, under whatever prefix the site is served and
+for whatever URLconf is in use, reversing each address once."""
+
+import pytest
+from django.template import Context, Template, TemplateSyntaxError
+from django.urls import NoReverseMatch, clear_script_prefix, set_script_prefix, set_urlconf
+from django.utils import translation
+
+from portal.templatetags import portal as tags
+
+pytestmark = pytest.mark.django_db
+
+NAMES = ["portal:home", "portal:dashboard", "notifications:inbox", "mfa_index", "account_logout", "account_login"]
+
+
+def _render(source, **context):
+    return Template("{% load portal %}" + source).render(Context(context))
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    tags._ADDRESSES.clear()
+    yield
+    tags._ADDRESSES.clear()
+    clear_script_prefix()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_gives_what_url_gives(name):
+    assert _render(f"{{% page_url '{name}' %}}") == _render(f"{{% url '{name}' %}}")
+
+
+def test_follows_the_script_prefix_and_reverses_each_address_once(monkeypatch):
+    calls = []
+    real = tags.reverse
+    monkeypatch.setattr(tags, "reverse", lambda *a, **k: calls.append(a) or real(*a, **k))
+    for _ in range(3):
+        assert _render("{% page_url 'portal:dashboard' %}") == "/dashboard/"
+    set_script_prefix("/guichet/")
+    assert _render("{% page_url 'portal:dashboard' %}") == "/guichet/dashboard/"
+    assert _render("{% page_url 'portal:dashboard' %}") == "/guichet/dashboard/"
+    assert len(calls) == 2
+
+
+def test_follows_the_urlconf_a_request_names():
+    set_urlconf("tests.portal.urls_elsewhere")  # what the handler does for a request.urlconf
+    try:
+        assert _render("{% page_url 'portal:dashboard' %}") == "/elsewhere/dashboard/"
+    finally:
+        set_urlconf(None)
+    assert _render("{% page_url 'portal:dashboard' %}") == "/dashboard/"
+
+
+def test_a_language_has_its_own_entry():
+    with translation.override("fr"):
+        _render("{% page_url 'portal:home' %}")
+    with translation.override("en"):
+        _render("{% page_url 'portal:home' %}")
+    assert {key[2] for key in tags._ADDRESSES} == {"fr", "en"}
+
+
+def test_an_unknown_page_or_a_missing_name_is_an_error():
+    with pytest.raises(NoReverseMatch):
+        _render("{% page_url 'portal:nowhere' %}")
+    with pytest.raises(TemplateSyntaxError):
+        _render("{% page_url %}")
+    with pytest.raises(TemplateSyntaxError):
+        _render("{% page_url 'contributions:account' 1 %}")
