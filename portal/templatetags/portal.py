@@ -72,9 +72,12 @@ def money(value: Decimal | int | float | str | None) -> str:
 # Addresses of pages without arguments, reversed once per process: Django's reverse() was a fifth
 # of the page shell's rendering (a dozen links on every page). An address depends on the URLconf
 # (a new resolver when it changes), the script prefix the site is served under, the language
-# (translated routes) and the current application (instance namespaces), all part of the key.
-_ADDRESSES: dict[tuple[object, ...], str] = {}
-_ADDRESSES_MAX = 1000
+# (translated routes) and the current application (instance namespaces): one book of addresses
+# for each, found once per rendering (none of them changes within one; under {% language %}, the
+# links would stay in the page's language).
+_BOOKS: dict[tuple[object, ...], dict[str, str]] = {}
+_BOOKS_MAX = 100
+_BOOK_OF_THIS_RENDERING = "portal.page_url"  # its key in the render context
 
 
 class PageURLNode(template.Node):
@@ -83,18 +86,27 @@ class PageURLNode(template.Node):
 
     def render(self, context: Context) -> str:
         view_name = self.view_name.resolve(context)
+        book, current_app = context.render_context.get(_BOOK_OF_THIS_RENDERING) or PageURLNode._book(context)
+        address = book.get(view_name)
+        if address is None:
+            address = book[view_name] = reverse(view_name, current_app=current_app)
+        return conditional_escape(address) if context.autoescape else address
+
+    @staticmethod
+    def _book(context: Context) -> tuple[dict[str, str], str | None]:
         request = getattr(context, "request", None)
         current_app = getattr(request, "current_app", None)
         if current_app is None:
             current_app = getattr(getattr(request, "resolver_match", None), "namespace", None)
-        key = (get_resolver(get_urlconf()), get_script_prefix(), get_language(), current_app, view_name)
-        address = _ADDRESSES.get(key)
-        if address is None:
-            address = reverse(view_name, current_app=current_app)
-            if len(_ADDRESSES) >= _ADDRESSES_MAX:
-                _ADDRESSES.clear()
-            _ADDRESSES[key] = address
-        return conditional_escape(address) if context.autoescape else address
+        key = (get_resolver(get_urlconf()), get_script_prefix(), get_language(), current_app)
+        book = _BOOKS.get(key)
+        if book is None:
+            if len(_BOOKS) >= _BOOKS_MAX:
+                _BOOKS.clear()
+            book = _BOOKS[key] = {}
+        # Shared by the page_url nodes of this rendering (the render context lives as long as it).
+        context.render_context[_BOOK_OF_THIS_RENDERING] = found = (book, current_app)
+        return found
 
 
 @register.tag

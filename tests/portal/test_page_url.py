@@ -19,9 +19,9 @@ def _render(source, **context):
 
 @pytest.fixture(autouse=True)
 def _fresh():
-    tags._ADDRESSES.clear()
+    tags._BOOKS.clear()
     yield
-    tags._ADDRESSES.clear()
+    tags._BOOKS.clear()
     clear_script_prefix()
 
 
@@ -56,7 +56,7 @@ def test_a_language_has_its_own_entry():
         _render("{% page_url 'portal:home' %}")
     with translation.override("en"):
         _render("{% page_url 'portal:home' %}")
-    assert {key[2] for key in tags._ADDRESSES} == {"fr", "en"}
+    assert {key[2] for key in tags._BOOKS} == {"fr", "en"}
 
 
 def test_an_unknown_page_or_a_missing_name_is_an_error():
