@@ -1,13 +1,18 @@
-"""Template helpers: the USWDS-styled forms, amounts of money, addresses of the page shell."""
+"""Template helpers: the USWDS-styled forms, amounts of money, the addresses and the constant
+markup of the page shell."""
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django import forms, template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.forms import BoundField
-from django.template.base import FilterExpression, Parser, Token
+from django.template.base import FilterExpression, NodeList, Parser, TextNode, Token, Variable
 from django.template.context import Context
+from django.templatetags.i18n import TranslateNode
 from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
 from django.utils import formats
 from django.utils.html import conditional_escape
@@ -80,33 +85,39 @@ _BOOKS_MAX = 100
 _BOOK_OF_THIS_RENDERING = "portal.page_url"  # its key in the render context
 
 
+def _book(context: Context) -> tuple[tuple[object, ...], dict[str, str], str | None]:
+    """(what the addresses depend on, the book of addresses, the current application)."""
+    found: tuple[tuple[object, ...], dict[str, str], str | None] | None = context.render_context.get(
+        _BOOK_OF_THIS_RENDERING
+    )
+    if found is not None:
+        return found
+    request = getattr(context, "request", None)
+    current_app = getattr(request, "current_app", None)
+    if current_app is None:
+        current_app = getattr(getattr(request, "resolver_match", None), "namespace", None)
+    key = (get_resolver(get_urlconf()), get_script_prefix(), get_language(), current_app)
+    book = _BOOKS.get(key)
+    if book is None:
+        if len(_BOOKS) >= _BOOKS_MAX:
+            _BOOKS.clear()
+        book = _BOOKS[key] = {}
+    # Shared by the nodes of this rendering (the render context lives as long as it).
+    context.render_context[_BOOK_OF_THIS_RENDERING] = found = (key, book, current_app)
+    return found
+
+
 class PageURLNode(template.Node):
     def __init__(self, view_name: FilterExpression) -> None:
         self.view_name = view_name
 
     def render(self, context: Context) -> str:
         view_name = self.view_name.resolve(context)
-        book, current_app = context.render_context.get(_BOOK_OF_THIS_RENDERING) or PageURLNode._book(context)
+        _key, book, current_app = _book(context)
         address = book.get(view_name)
         if address is None:
             address = book[view_name] = reverse(view_name, current_app=current_app)
         return conditional_escape(address) if context.autoescape else address
-
-    @staticmethod
-    def _book(context: Context) -> tuple[dict[str, str], str | None]:
-        request = getattr(context, "request", None)
-        current_app = getattr(request, "current_app", None)
-        if current_app is None:
-            current_app = getattr(getattr(request, "resolver_match", None), "namespace", None)
-        key = (get_resolver(get_urlconf()), get_script_prefix(), get_language(), current_app)
-        book = _BOOKS.get(key)
-        if book is None:
-            if len(_BOOKS) >= _BOOKS_MAX:
-                _BOOKS.clear()
-            book = _BOOKS[key] = {}
-        # Shared by the page_url nodes of this rendering (the render context lives as long as it).
-        context.render_context[_BOOK_OF_THIS_RENDERING] = found = (book, current_app)
-        return found
 
 
 @register.tag
@@ -117,3 +128,61 @@ def page_url(parser: Parser, token: Token) -> PageURLNode:
     if len(bits) != 2:
         raise template.TemplateSyntaxError(f"{bits[0]} takes one argument: the name of a page without arguments")
     return PageURLNode(parser.compile_filter(bits[1]))
+
+
+# Markup of the page shell that is the same for every request in a language — text, the
+# translation of a literal, the address of a page without arguments — rendered once per process
+# and language: the shell's few dozen such nodes were a tenth of a page's time. What it may hold
+# is checked when the template is compiled, so no variable (a name, a token, a count) can enter.
+_RENDERINGS: dict[tuple[object, ...], SafeString] = {}
+_RENDERINGS_MAX = 1000
+
+
+def _is_constant(node: template.Node) -> bool:
+    if isinstance(node, TextNode):
+        return True
+    if isinstance(node, PageURLNode):
+        return not node.view_name.is_var and not node.view_name.filters
+    if isinstance(node, TranslateNode):
+        message = node.filter_expression
+        literal = isinstance(message.var, Variable) and message.var.literal is not None
+        context_literal = node.message_context is None or not node.message_context.is_var
+        return literal and context_literal and not message.filters and node.asvar is None
+    return False
+
+
+class ConstantNode(template.Node):
+    def __init__(self, nodelist: NodeList) -> None:
+        self.nodelist = nodelist
+
+    def render(self, context: Context) -> SafeString:
+        addresses, _book_of_addresses, _current_app = _book(context)
+        key = (self, addresses, get_language(), context.autoescape)
+        rendered = _RENDERINGS.get(key)
+        if rendered is None:
+            if len(_RENDERINGS) >= _RENDERINGS_MAX:
+                _RENDERINGS.clear()
+            rendered = _RENDERINGS[key] = self.nodelist.render(context)
+        return rendered
+
+
+@register.tag
+def constant(parser: Parser, token: Token) -> ConstantNode:
+    """``{% constant %}…{% endconstant %}``: markup made of text, ``{% translate "…" %}`` and
+    ``{% page_url "…" %}`` only, rendered once per process and language."""
+    nodelist = parser.parse(("endconstant",))
+    parser.delete_first_token()
+    for node in nodelist:
+        if not _is_constant(node):
+            raise template.TemplateSyntaxError(
+                "{% constant %} holds text, {% translate %} of a literal and {% page_url %} only, "
+                f"not {node.token.contents if node.token else type(node).__name__!r}"
+            )
+    return ConstantNode(nodelist)
+
+
+@receiver(setting_changed)
+def _forget(**kwargs: Any) -> None:
+    """Tests change the URLconf, the languages or the catalogues: start again."""
+    _BOOKS.clear()
+    _RENDERINGS.clear()
