@@ -13,6 +13,7 @@ from django.forms import BoundField
 from django.template.base import FilterExpression, NodeList, Parser, TextNode, Token, Variable
 from django.template.context import Context
 from django.templatetags.i18n import TranslateNode
+from django.templatetags.static import StaticNode
 from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
 from django.utils import formats
 from django.utils.html import conditional_escape
@@ -131,9 +132,11 @@ def page_url(parser: Parser, token: Token) -> PageURLNode:
 
 
 # Markup of the page shell that is the same for every request in a language — text, the
-# translation of a literal, the address of a page without arguments — rendered once per process
-# and language: the shell's few dozen such nodes were a tenth of a page's time. What it may hold
-# is checked when the template is compiled, so no variable (a name, a token, a count) can enter.
+# translation of a literal, the address of a page without arguments or of a static file —
+# rendered once per process and language: the shell's few dozen such nodes were a tenth of a
+# page's time. What it may hold is checked when the template is compiled, so no variable (a name,
+# a token, a count) can enter. Static addresses come from the storage's manifest, read once per
+# process.
 _RENDERINGS: dict[tuple[object, ...], SafeString] = {}
 _RENDERINGS_MAX = 1000
 
@@ -143,6 +146,8 @@ def _is_constant(node: template.Node) -> bool:
         return True
     if isinstance(node, PageURLNode):
         return not node.view_name.is_var and not node.view_name.filters
+    if isinstance(node, StaticNode):
+        return node.varname is None and not node.path.is_var and not node.path.filters
     if isinstance(node, TranslateNode):
         message = node.filter_expression
         literal = isinstance(message.var, Variable) and message.var.literal is not None
@@ -168,14 +173,15 @@ class ConstantNode(template.Node):
 
 @register.tag
 def constant(parser: Parser, token: Token) -> ConstantNode:
-    """``{% constant %}…{% endconstant %}``: markup made of text, ``{% translate "…" %}`` and
-    ``{% page_url "…" %}`` only, rendered once per process and language."""
+    """``{% constant %}…{% endconstant %}``: markup made of text, ``{% translate "…" %}``,
+    ``{% page_url "…" %}`` and ``{% static "…" %}`` only, rendered once per process and
+    language."""
     nodelist = parser.parse(("endconstant",))
     parser.delete_first_token()
     for node in nodelist:
         if not _is_constant(node):
             raise template.TemplateSyntaxError(
-                "{% constant %} holds text, {% translate %} of a literal and {% page_url %} only, "
+                "{% constant %} holds text and the {% translate %}, {% page_url %} or {% static %} of a literal only, "
                 f"not {node.token.contents if node.token else type(node).__name__!r}"
             )
     return ConstantNode(nodelist)

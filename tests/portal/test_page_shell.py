@@ -16,7 +16,7 @@ NAMES = ["portal:home", "portal:dashboard", "notifications:inbox", "mfa_index", 
 
 
 def _render(source, **context):
-    return Template("{% load i18n portal %}" + source).render(Context(context))
+    return Template("{% load i18n portal static %}" + source).render(Context(context))
 
 
 @pytest.fixture(autouse=True)
@@ -72,7 +72,9 @@ def test_an_unknown_page_or_a_missing_name_is_an_error():
 
 # --- {% constant %} -----------------------------------------------------------------------------
 
-CONSTANT = "<a href=\"{% page_url 'portal:home' %}\">{% translate 'All services' %}</a>"
+CONSTANT = (
+    "<a href=\"{% page_url 'portal:home' %}\">{% translate 'All services' %}</a>{% static 'guichet/css/guichet.css' %}"
+)
 
 
 def _constant(source):
@@ -83,11 +85,19 @@ def test_constant_markup_renders_as_without_it_in_each_language_and_under_each_p
     for language in ("fr", "en"):
         with translation.override(language):
             assert _constant(CONSTANT) == _render(CONSTANT)
-    assert _constant(CONSTANT) == _render(CONSTANT) == '<a href="/">Tous les services</a>'
+    assert (
+        _constant(CONSTANT) == _render(CONSTANT) == '<a href="/">Tous les services</a>/static/guichet/css/guichet.css'
+    )
     with translation.override("en"):
-        assert _constant(CONSTANT) == '<a href="/">All services</a>'
+        assert _constant(CONSTANT) == '<a href="/">All services</a>/static/guichet/css/guichet.css'
     set_script_prefix("/guichet/")
-    assert _constant(CONSTANT) == '<a href="/guichet/">Tous les services</a>'
+    assert _constant(CONSTANT) == '<a href="/guichet/">Tous les services</a>/static/guichet/css/guichet.css'
+
+
+def test_constant_markup_follows_a_change_of_the_static_files_storage(settings):
+    assert _constant("{% static 'guichet/css/guichet.css' %}") == "/static/guichet/css/guichet.css"
+    settings.STATIC_URL = "https://cdn.example/static/"
+    assert _constant("{% static 'guichet/css/guichet.css' %}") == "https://cdn.example/static/guichet/css/guichet.css"
 
 
 def test_constant_markup_is_rendered_once_per_language(monkeypatch):
@@ -112,6 +122,8 @@ def test_constant_markup_is_rendered_once_per_language(monkeypatch):
         "{% translate 'Mandates' as label %}",
         "{% translate 'Mandates'|upper %}",
         "{% page_url view_name %}",
+        "{% static path %}",
+        "{% static 'guichet/css/guichet.css' as stylesheet %}",
         "{% if user %}x{% endif %}",
         "{% blocktranslate %}Mandates{% endblocktranslate %}",
     ],
