@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
 from contributions.account import periods_payment
+from contributions.discrepancies import open_reports
 from contributions.ledger import payment_due_date
 from contributions.models import DeclarationLine, DeclarationStatus, Employment
 from contributions.policies import can_view_record
@@ -24,6 +24,7 @@ from identity.selectors import enterprise_names
 from portal.core.actor import Actor
 from portal.core.audit import file_view_record
 from portal.core.caching import Versioned
+from portal.core.db import prepared_cursor
 from portal.core.periods import Period
 
 
@@ -54,6 +55,8 @@ class RecordYear(NamedTuple):
 class ContributionRecord:
     months: list[RecordMonth] = field(default_factory=list)
     years: list[RecordYear] = field(default_factory=list)
+    # (employer, period) of the months the person reported wrong, while staff handle them.
+    open_reports: frozenset[tuple[int, str]] = frozenset()
 
     def of_year(self, year: int) -> list[RecordMonth]:
         prefix = f"{year:04d}-"
@@ -67,26 +70,37 @@ def _months_between(start: datetime.date, end: datetime.date) -> list[str]:
 
 
 # Everything a record is computed from leaves a new row: a declaration (a replacement too), an
-# employment event, a ledger entry, an allocation — tables that are only inserted into. The
-# record is cached under their last ids and counts (and the day: statuses change with due
-# dates): a row committed after one with a higher id still changes the count, so a cached
-# record is never stale, and checking it costs one query instead of five.
+# employment event, a ledger entry, an allocation, a discrepancy report — tables that are only
+# inserted into. The record is cached under their last ids and counts (and the day: statuses
+# change with due dates): a row committed after one with a higher id still changes the count, so
+# a cached record is never stale, and checking it costs one query instead of the five that
+# compute it. Two changes are updates, counted apart: a bulk file's declarations come into force
+# together (pending, then in force: the count of those in force), and staff close a report (the
+# count of open ones).
+# The person's employers are those of their lines and of their hires, gathered once (OFFSET 0
+# keeps the planner from copying that subquery into each count); the query is prepared (its
+# planning cost more than running it).
 _RECORD_VERSION_SQL = """
-WITH employers AS (
-    SELECT d.enterprise_id FROM contributions_declarationline l
-    JOIN contributions_declaration d ON d.id = l.declaration_id WHERE l.person_id = %(person)s
-    UNION
-    SELECT e.enterprise_id FROM contributions_employment e WHERE e.person_id = %(person)s
-)
 SELECT
-    (SELECT COALESCE(MAX(d.id), 0) || '.' || COUNT(*) FROM contributions_declaration d
-        WHERE d.enterprise_id IN (SELECT enterprise_id FROM employers)),
-    (SELECT COALESCE(MAX(v.id), 0) || '.' || COUNT(*) FROM contributions_employmentevent v
-        JOIN contributions_employment e ON e.id = v.employment_id WHERE e.person_id = %(person)s),
+    (SELECT COALESCE(MAX(d.id), 0) || '.' || COUNT(*) || '.' || COUNT(*) FILTER (WHERE d.status = 'in_force')
+        FROM contributions_declaration d WHERE d.enterprise_id = ANY(employers.ids)),
+    (SELECT COALESCE(MAX(v.id), 0) || '.' || COUNT(*) FROM contributions_employment e
+        JOIN contributions_employmentevent v ON v.employment_id = e.id WHERE e.person_id = %(person)s),
     (SELECT COALESCE(MAX(g.id), 0) || '.' || COUNT(*) FROM contributions_ledgerentry g
-        WHERE g.enterprise_id IN (SELECT enterprise_id FROM employers)),
-    (SELECT COALESCE(MAX(a.id), 0) || '.' || COUNT(*) FROM contributions_allocation a
-        JOIN contributions_ledgerentry g ON g.id = a.debit_id WHERE g.enterprise_id IN (SELECT enterprise_id FROM employers))
+        WHERE g.enterprise_id = ANY(employers.ids)),
+    (SELECT COALESCE(MAX(a.id), 0) || '.' || COUNT(*) FROM contributions_ledgerentry g
+        JOIN contributions_allocation a ON a.debit_id = g.id WHERE g.enterprise_id = ANY(employers.ids)),
+    (SELECT COALESCE(MAX(r.id), 0) || '.' || COUNT(*) || '.' || COUNT(*) FILTER (WHERE r.status = 'open')
+        FROM contributions_discrepancyreport r WHERE r.person_id = %(person)s)
+FROM (
+    SELECT ARRAY(
+        SELECT d.enterprise_id FROM contributions_declarationline l
+        JOIN contributions_declaration d ON d.id = l.declaration_id WHERE l.person_id = %(person)s
+        UNION
+        SELECT e.enterprise_id FROM contributions_employment e WHERE e.person_id = %(person)s
+    ) AS ids
+    OFFSET 0
+) AS employers
 """
 _RECORD_CACHE_SECONDS = 3600
 
@@ -94,7 +108,7 @@ _RECORD_CACHE_SECONDS = 3600
 def contribution_record_source(*, person_id: int, today: datetime.date) -> Versioned[ContributionRecord]:
     """The person's record as of ``today``, named by what it is computed from (one query): its
     ``key`` changes whenever the record would; ``load()`` reads it."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_RECORD_VERSION_SQL, {"person": person_id})
         version = cursor.fetchone()
     return Versioned(
@@ -106,8 +120,8 @@ def contribution_record_source(*, person_id: int, today: datetime.date) -> Versi
 
 
 def contribution_record(*, person_id: int, today: datetime.date) -> ContributionRecord:
-    """The person's record, newest month first (the caller has checked who may read it and
-    recorded the access)."""
+    """The person's record, newest month first, with the months they reported wrong (the
+    caller has checked who may read it and recorded the access)."""
     return contribution_record_source(person_id=person_id, today=today).load()
 
 
@@ -153,7 +167,9 @@ def _record_compute(*, person_id: int, today: datetime.date) -> ContributionReco
             status = RecordStatus.NOT_DECLARED if due < today else RecordStatus.NOT_YET_DUE
             months.append(RecordMonth(period, enterprise_id, names.get(enterprise_id, ""), None, None, None, status))
     months.sort(key=lambda month: (month.period, month.enterprise_name), reverse=True)
-    return ContributionRecord(months=months, years=_years(months))
+    return ContributionRecord(
+        months=months, years=_years(months), open_reports=frozenset(open_reports(person_id=person_id))
+    )
 
 
 def _years(months: list[RecordMonth]) -> list[RecordYear]:

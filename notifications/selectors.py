@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db import connection
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
@@ -23,6 +22,7 @@ from notifications.events import EVENT_TYPES
 from notifications.models import ChannelPreference, Notification, PhoneNumber
 from notifications.services import notification_render, render_part
 from notifications.types import Category, Importance, Recipient
+from portal.core.db import prepared_cursor
 
 
 class NotFound(Exception):
@@ -64,8 +64,9 @@ class Message:
 
 def unread_count(*, user_id: int) -> int:
     """Shown in the header of every signed-in page: one count over the partial index of unread
-    messages, in SQL (the ORM took longer to build the query than the database to answer)."""
-    with connection.cursor() as cursor:
+    messages, in SQL (the ORM took longer to build the query than the database to answer),
+    prepared."""
+    with prepared_cursor() as cursor:
         cursor.execute(
             "SELECT COUNT(*) FROM notifications_notification WHERE recipient_id = %s AND in_inbox AND read_at IS NULL",
             [user_id],

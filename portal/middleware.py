@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from identity import policies
-from identity.selectors import account_facts, person_names
+from identity.selectors import account_facts_of, person_names
 from mandates.selectors import mandate_for_acting
 from portal.core.actor import (
     ACTING_FOR_SESSION_KEY,
@@ -55,7 +55,7 @@ class ActorMiddleware:
         request.must_enrol_mfa = False  # type: ignore[attr-defined]
         user = request.user
         if user.is_authenticated:
-            facts = account_facts(user_id=user.pk)
+            facts = account_facts_of(user=user)
             actor = Actor(
                 user_id=user.pk,
                 level_of_assurance=level_of_assurance(request),

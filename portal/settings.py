@@ -130,6 +130,12 @@ else:
 # Persistent connections: closing them per request cost 65 % of a page's throughput here.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The fixed queries every page runs are prepared once per connection (portal/core/db.py); the
+# ORM's queries never are (Django's cursors bind on the client). psycopg prepares only what it is
+# told to with this threshold set: the count is never reached. Turn it off behind a connection
+# pooler in transaction mode that does not keep prepared statements.
+if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
@@ -254,7 +260,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- Authentication: django-allauth (e-mail login, verification, MFA) and django-axes ---------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # allauth's, reading a session's account with the actor's facts in one query.
+    "identity.backends.AuthenticationBackend",
 ]
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]

@@ -16,7 +16,7 @@ _METHODS_USER_KEY = "account_authentication_methods_user"
 
 def sign_in(client: Client, user: User, *, mfa: bool = False) -> Client:
     """Sign in as allauth would after a password (and a TOTP code when ``mfa``)."""
-    client.force_login(user, backend="allauth.account.auth_backends.AuthenticationBackend")
+    client.force_login(user, backend="identity.backends.AuthenticationBackend")
     session = client.session
     records = [{"method": "password", "at": time.time(), "email": user.email}]
     if mfa:

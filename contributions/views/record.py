@@ -3,7 +3,6 @@ paid."""
 
 from __future__ import annotations
 
-import hashlib
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -16,15 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from contributions.discrepancies import discrepancy_report, open_reports
+from contributions.discrepancies import discrepancy_report
 from contributions.record import contribution_record_get, contribution_record_source_get
 from contributions.services import NotFound
 from contributions.types import DiscrepancyError, RecordStatus
 from portal.core.caching import fragments
 
-# The record's tables are rendered once per version of the record, year shown, set of open
-# reports and language, and read back from the cache (their thousands of template nodes were most
-# of the page's time); the version changes with every row the record is computed from.
+# The record's tables are rendered once per version of the record, year shown and language, and
+# read back from the cache (their thousands of template nodes were most of the page's time); the
+# version changes with every row the record is computed from, the person's reports included.
 _TABLES_SECONDS = 3600
 
 
@@ -41,25 +40,23 @@ def record(request: HttpRequest) -> HttpResponse:
         chosen = int(request.GET["year"]) if request.GET.get("year") else None
     except ValueError:
         raise Http404 from None
-    reported = sorted(open_reports(person_id=actor.subject_person_id))
 
     def tables() -> dict[str, str]:
         found = source.load()
         years = [row.year for row in found.years]
         year = chosen if chosen is not None else (years[0] if years else timezone.localdate().year)
-        labels, open_months = dict(RecordStatus.choices), set(reported)
+        labels = dict(RecordStatus.choices)
         context = {
             "record": found,
             "year": year,
             "months": [
-                (month, labels[month.status], (month.enterprise_id, month.period) in open_months)
+                (month, labels[month.status], (month.enterprise_id, month.period) in found.open_reports)
                 for month in found.of_year(year)
             ],
         }
         return {"tables": render_to_string("contributions/record_tables.html", context)}
 
-    reports_digest = hashlib.sha256(repr(reported).encode()).hexdigest()[:16]
-    pieces = fragments(f"{source.key}:tables:{chosen}:{reports_digest}", tables, seconds=_TABLES_SECONDS)
+    pieces = fragments(f"{source.key}:tables:{chosen}", tables, seconds=_TABLES_SECONDS)
     return render(request, "contributions/record.html", pieces)
 
 

@@ -1,12 +1,22 @@
-"""Template helpers: the USWDS-styled forms, amounts of money."""
+"""Template helpers: the USWDS-styled forms, amounts of money, the addresses and the constant
+markup of the page shell."""
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django import forms, template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.forms import BoundField
+from django.template.base import FilterExpression, NodeList, Parser, TextNode, Token, Variable
+from django.template.context import Context
+from django.templatetags.i18n import TranslateNode
+from django.templatetags.static import StaticNode
+from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
 from django.utils import formats
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
@@ -63,3 +73,122 @@ def money(value: Decimal | int | float | str | None) -> str:
     thousands, decimal = _SEPARATORS[language]
     text = f"{Decimal(str(value)).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
     return text.replace(",", "\x00").replace(".", decimal).replace("\x00", thousands)
+
+
+# Addresses of pages without arguments, reversed once per process: Django's reverse() was a fifth
+# of the page shell's rendering (a dozen links on every page). An address depends on the URLconf
+# (a new resolver when it changes), the script prefix the site is served under, the language
+# (translated routes) and the current application (instance namespaces): one book of addresses
+# for each, found once per rendering (none of them changes within one; under {% language %}, the
+# links would stay in the page's language).
+_BOOKS: dict[tuple[object, ...], dict[str, str]] = {}
+_BOOKS_MAX = 100
+_BOOK_OF_THIS_RENDERING = "portal.page_url"  # its key in the render context
+
+
+def _book(context: Context) -> tuple[tuple[object, ...], dict[str, str], str | None]:
+    """(what the addresses depend on, the book of addresses, the current application)."""
+    found: tuple[tuple[object, ...], dict[str, str], str | None] | None = context.render_context.get(
+        _BOOK_OF_THIS_RENDERING
+    )
+    if found is not None:
+        return found
+    request = getattr(context, "request", None)
+    current_app = getattr(request, "current_app", None)
+    if current_app is None:
+        current_app = getattr(getattr(request, "resolver_match", None), "namespace", None)
+    key = (get_resolver(get_urlconf()), get_script_prefix(), get_language(), current_app)
+    book = _BOOKS.get(key)
+    if book is None:
+        if len(_BOOKS) >= _BOOKS_MAX:
+            _BOOKS.clear()
+        book = _BOOKS[key] = {}
+    # Shared by the nodes of this rendering (the render context lives as long as it).
+    context.render_context[_BOOK_OF_THIS_RENDERING] = found = (key, book, current_app)
+    return found
+
+
+class PageURLNode(template.Node):
+    def __init__(self, view_name: FilterExpression) -> None:
+        self.view_name = view_name
+
+    def render(self, context: Context) -> str:
+        view_name = self.view_name.resolve(context)
+        _key, book, current_app = _book(context)
+        address = book.get(view_name)
+        if address is None:
+            address = book[view_name] = reverse(view_name, current_app=current_app)
+        return conditional_escape(address) if context.autoescape else address
+
+
+@register.tag
+def page_url(parser: Parser, token: Token) -> PageURLNode:
+    """``{% page_url "portal:home" %}``: ``{% url %}`` for a page that takes no argument, reversed
+    once per process."""
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError(f"{bits[0]} takes one argument: the name of a page without arguments")
+    return PageURLNode(parser.compile_filter(bits[1]))
+
+
+# Markup of the page shell that is the same for every request in a language — text, the
+# translation of a literal, the address of a page without arguments or of a static file —
+# rendered once per process and language: the shell's few dozen such nodes were a tenth of a
+# page's time. What it may hold is checked when the template is compiled, so no variable (a name,
+# a token, a count) can enter. Static addresses come from the storage's manifest, read once per
+# process.
+_RENDERINGS: dict[tuple[object, ...], SafeString] = {}
+_RENDERINGS_MAX = 1000
+
+
+def _is_constant(node: template.Node) -> bool:
+    if isinstance(node, TextNode):
+        return True
+    if isinstance(node, PageURLNode):
+        return not node.view_name.is_var and not node.view_name.filters
+    if isinstance(node, StaticNode):
+        return node.varname is None and not node.path.is_var and not node.path.filters
+    if isinstance(node, TranslateNode):
+        message = node.filter_expression
+        literal = isinstance(message.var, Variable) and message.var.literal is not None
+        context_literal = node.message_context is None or not node.message_context.is_var
+        return literal and context_literal and not message.filters and node.asvar is None
+    return False
+
+
+class ConstantNode(template.Node):
+    def __init__(self, nodelist: NodeList) -> None:
+        self.nodelist = nodelist
+
+    def render(self, context: Context) -> SafeString:
+        addresses, _book_of_addresses, _current_app = _book(context)
+        key = (self, addresses, get_language(), context.autoescape)
+        rendered = _RENDERINGS.get(key)
+        if rendered is None:
+            if len(_RENDERINGS) >= _RENDERINGS_MAX:
+                _RENDERINGS.clear()
+            rendered = _RENDERINGS[key] = self.nodelist.render(context)
+        return rendered
+
+
+@register.tag
+def constant(parser: Parser, token: Token) -> ConstantNode:
+    """``{% constant %}…{% endconstant %}``: markup made of text, ``{% translate "…" %}``,
+    ``{% page_url "…" %}`` and ``{% static "…" %}`` only, rendered once per process and
+    language."""
+    nodelist = parser.parse(("endconstant",))
+    parser.delete_first_token()
+    for node in nodelist:
+        if not _is_constant(node):
+            raise template.TemplateSyntaxError(
+                "{% constant %} holds text and the {% translate %}, {% page_url %} or {% static %} of a literal only, "
+                f"not {node.token.contents if node.token else type(node).__name__!r}"
+            )
+    return ConstantNode(nodelist)
+
+
+@receiver(setting_changed)
+def _forget(**kwargs: Any) -> None:
+    """Tests change the URLconf, the languages or the catalogues: start again."""
+    _BOOKS.clear()
+    _RENDERINGS.clear()

@@ -4,6 +4,7 @@ real worker delivering its signed callback; who may see the account and pay."""
 
 import datetime
 import json
+import re
 import threading
 import time
 import uuid
@@ -329,6 +330,33 @@ def test_account_pages_matrix(world, client, who, expected):
         reverse("contributions:pay", args=[enterprise.pk]), {"intent": str(uuid.uuid4()), "amount": "1"}
     )
     assert posted.status_code == (expected if expected != 200 else 302)
+
+
+def test_the_account_page_lists_the_latest_payments_with_their_status_newest_first(world, client):
+    pending = _start(world, amount="250.00")
+    paid = _start(world, amount="100.00")
+    Payment.objects.filter(pk=paid.pk).update(created_at=NOW + datetime.timedelta(hours=1))
+    _callback(paid)
+    _start(_world(), amount="999.00")  # another enterprise's
+    sign_in(client, world["declarant"])
+
+    page = client.get(
+        reverse("contributions:account", args=[world["enterprise"].pk]), headers={"Accept-Language": "en"}
+    )
+
+    html = page.content.decode()
+    table = html[html.index("<h2>Online payments</h2>") :]
+    rows = re.findall(
+        r'<tr><th scope="row"><a href="([^"]+)">[^<]+</a></th><td>([^<]+)</td><td>([^<]+)</td></tr>', table
+    )
+    assert rows == [
+        (reverse("contributions:payment", args=[world["enterprise"].pk, paid.pk]), "100.00", "paid"),
+        (
+            reverse("contributions:payment", args=[world["enterprise"].pk, pending.pk]),
+            "250.00",
+            "waiting for the payment provider",
+        ),
+    ]
 
 
 def test_a_payment_of_another_enterprise_is_not_found_under_ones_own(world, client):

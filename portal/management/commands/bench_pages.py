@@ -276,7 +276,7 @@ class Command(BaseCommand):
         """A signed-in session, as allauth leaves it after a password sign-in."""
         store = import_module(settings.SESSION_ENGINE).SessionStore()
         store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "allauth.account.auth_backends.AuthenticationBackend"
+        store[BACKEND_SESSION_KEY] = "identity.backends.AuthenticationBackend"
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store["account_authentication_methods"] = [{"method": "password", "at": time.time(), "email": user.email}]
         store.create()
