@@ -36,9 +36,9 @@ from tests.contributions.bulk_helpers import csv_bytes, receive, rows_for, world
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
-CHUNK_LINES = 50
+CHUNK_LINES = 10
 EMPLOYEES = 200
-MONTHS = 20  # the file declares the employer's last 20 months: 4,000 lines, 80 chunks
+MONTHS = 20  # the file declares the employer's last 20 months: 4,000 lines, 400 chunks
 
 
 def _wait_until(condition: Callable[[], bool], *, seconds: float = 90, every: float = 0.005) -> None:
