@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from identity import selectors, services
@@ -182,13 +183,15 @@ def test_a_proxy_acting_with_view_only_sees_the_account_but_no_form_and_cannot_p
         now=NOW,
     )
     proxy, mandate_id = _proxy_of(principal, [Scope.VIEW_FILE])
-    sign_in(client, proxy, mfa=True)
-    session = client.session
-    session[ACTING_FOR_SESSION_KEY] = mandate_id
-    session.save()
+    # The page checks the mandate against the clock: the same day as the services were told.
+    with time_machine.travel(NOW, tick=False):
+        sign_in(client, proxy, mfa=True)
+        session = client.session
+        session[ACTING_FOR_SESSION_KEY] = mandate_id
+        session.save()
 
-    page = client.get(BANK_ACCOUNT, HTTP_ACCEPT_LANGUAGE="en")
-    refused = client.post(BANK_ACCOUNT, {"iban": "FR1420041010050500013M02606", "holder_name": "Proxy"})
+        page = client.get(BANK_ACCOUNT, HTTP_ACCEPT_LANGUAGE="en")
+        refused = client.post(BANK_ACCOUNT, {"iban": "FR1420041010050500013M02606", "holder_name": "Proxy"})
 
     assert "BE71 0961 2345 6769" in page.content.decode()
     assert 'name="iban"' not in page.content.decode()
