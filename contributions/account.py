@@ -13,8 +13,8 @@ from django.db.models import F, Sum, Window
 
 from contributions.models import LedgerEntry, Payment, PaymentStatus
 from contributions.types import PeriodPaymentStatus
-from portal.core.caching import Versioned
-from portal.core.db import prepared_cursor
+from core.caching import Versioned
+from core.db import prepared_cursor
 
 _ZERO = Decimal("0.00")
 

@@ -27,8 +27,8 @@ from contributions.camt053 import statement_parse
 from contributions.models import BankStatementImport, BankTransaction, BankTransactionStatus
 from contributions.services import NotFound
 from contributions.types import BankStatementError
+from core.actor import Actor, LevelOfAssurance
 from identity import selectors as identity_selectors
-from portal.core.actor import Actor, LevelOfAssurance
 
 # Lock namespace of statement imports (the ledger's is 1), keyed by the account.
 _IMPORT_LOCK = 2

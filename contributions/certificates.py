@@ -26,11 +26,11 @@ from contributions.models import Declaration, DeclarationStatus, Employment
 from contributions.reminders import overdue_period
 from contributions.selectors import employed_during
 from contributions.services import NotFound, paying_capacity
+from core.actor import Actor
+from core.documents import document_issue, verification_page_url, verification_url
+from core.periods import Period
+from core.types import DocumentKind, DocumentSubject
 from identity.selectors import enterprise_summaries
-from portal.core.actor import Actor
-from portal.core.documents import document_issue, verification_page_url, verification_url
-from portal.core.periods import Period
-from portal.core.types import DocumentKind, DocumentSubject
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise

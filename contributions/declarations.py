@@ -24,11 +24,11 @@ from contributions.models import Declaration, DeclarationLine, DeclarationStatus
 from contributions.selectors import employed_during, rates_for_period
 from contributions.services import NotFound, declaring_capacity
 from contributions.types import Anomaly, LineInput, Severity, SubmissionResult, WorkerCategory
+from core.actor import Actor
+from core.periods import Period
 from identity.country_profiles import IdentifierScheme, country_profile
 from identity.selectors import RegistryEntry, enterprise_summaries, persons_by_national_numbers
 from identity.types import InvalidIdentifier
-from portal.core.actor import Actor
-from portal.core.periods import Period
 
 # A wage more than this far (relative) from the average of the previous three months is flagged.
 WAGE_DEVIATION = Decimal("0.5")

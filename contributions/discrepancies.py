@@ -15,12 +15,12 @@ from contributions.reminders import REMINDED_ROLES
 from contributions.selectors import employed_during
 from contributions.services import NotFound
 from contributions.types import DiscrepancyError
+from core.actor import Actor
+from core.periods import Period
+from core.types import Scope
 from identity.selectors import enterprise_names, person_names
 from notifications.selectors import recipients_for_enterprises
 from notifications.services import notify
-from portal.core.actor import Actor
-from portal.core.periods import Period
-from portal.core.types import Scope
 
 MESSAGE_MAX_LENGTH = 2000
 _REPORT_LOCK = 3  # the advisory locks of a person's discrepancy reports (1: ledger, 2: bank imports)

@@ -20,9 +20,9 @@ from django.utils import timezone
 from stdnum.iso7064 import mod_97_10
 
 from contributions.models import INTEREST_CORRECTION_SOURCE, Allocation, Declaration, EntryKind, LedgerEntry
+from core.money import round_half_up
+from core.periods import Period
 from identity.selectors import enterprise_summaries
-from portal.core.money import round_half_up
-from portal.core.periods import Period
 
 # Lock namespace of the ledger (pg_advisory_xact_lock's two-key form).
 _LEDGER_LOCK = 1

@@ -32,8 +32,8 @@ from contributions import ledger
 from contributions.models import Payment, PaymentStatus
 from contributions.services import NotFound, paying_capacity
 from contributions.types import PaymentError
-from portal.core.actor import Actor
-from portal.core.signatures import SIGNATURE_HEADER, verify
+from core.actor import Actor
+from core.signatures import SIGNATURE_HEADER, verify
 
 logger = logging.getLogger(__name__)
 

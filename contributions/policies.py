@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from portal.core.actor import Actor
-from portal.core.types import Scope
+from core.actor import Actor
+from core.types import Scope
 
 
 def can_view_record(*, actor: Actor, person_id: int) -> bool:

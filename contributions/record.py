@@ -20,12 +20,12 @@ from contributions.ledger import payment_due_date
 from contributions.models import DeclarationLine, DeclarationStatus, Employment
 from contributions.policies import can_view_record
 from contributions.types import RecordStatus
+from core.actor import Actor
+from core.audit import file_view_record
+from core.caching import Versioned
+from core.db import prepared_cursor
+from core.periods import Period
 from identity.selectors import enterprise_names
-from portal.core.actor import Actor
-from portal.core.audit import file_view_record
-from portal.core.caching import Versioned
-from portal.core.db import prepared_cursor
-from portal.core.periods import Period
 
 
 class RecordMonth(NamedTuple):  # a tuple: forty years of them are cached and read back fast

@@ -22,11 +22,11 @@ from contributions import ledger
 from contributions.ledger import declaration_due_date
 from contributions.models import DeclarationReminder
 from contributions.selectors import enterprises_without_declaration
+from core.periods import Period
 from identity.selectors import enterprise_summaries
 from identity.types import EnterpriseRole
 from notifications.selectors import recipients_for_enterprises
 from notifications.services import notify
-from portal.core.periods import Period
 
 # Who files the declarations: viewers only consult the enterprise's file.
 REMINDED_ROLES = (EnterpriseRole.ADMINISTRATOR.value, EnterpriseRole.DECLARANT.value)

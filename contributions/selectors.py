@@ -19,8 +19,8 @@ from contributions.models import (
     Employment,
 )
 from contributions.types import ANOMALY_MESSAGES, Branch, EmploymentRow, Rate, WorkerCategory
+from core.periods import Period
 from identity.selectors import enterprise_names, enterprise_summaries, person_names
-from portal.core.periods import Period
 
 
 def rates_in_force(*, on: datetime.date) -> list[Rate]:
@@ -287,3 +287,11 @@ def enterprises_without_declaration(*, period: Period) -> list[int]:
         .order_by("enterprise_id")
         .distinct()
     )
+
+
+def upload_rejection_message(*, code: str) -> str:
+    """The message of a declaration file's immediate rejection ``code``, with this
+    installation's limits in it (for the API's documentation)."""
+    from contributions.bulk import rejection  # the bulk package reads these selectors
+
+    return str(rejection(code).message)

@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from contributions.models import Employment, EmploymentEvent, EmploymentEventKind
 from contributions.types import EmploymentError, WorkerCategory
+from core.actor import Actor
 from identity import selectors as identity_selectors
 from identity.types import ApiKeyScope, EnterpriseRole, InvalidIdentifier
 from mandates.selectors import enterprises_for_bureau
 from mandates.types import EnterpriseScope
-from portal.core.actor import Actor
 
 DECLARING_ROLES = (EnterpriseRole.ADMINISTRATOR, EnterpriseRole.DECLARANT)
 

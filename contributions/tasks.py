@@ -9,7 +9,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from contributions import bulk, ledger, payments, reminders, statements
-from portal.core.periods import Period
+from core.periods import Period
 
 logger = logging.getLogger(__name__)
 

@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import access_record, access_record_many
+from core.types import AccessPurpose
 from identity import services
 from identity.country_profiles import country_profile
 from identity.models import ActivationCode, Enterprise, Person, Representation, User
 from identity.types import IdentityError, InvalidIdentifier
-from portal.core.audit import access_record, access_record_many
-from portal.core.types import AccessPurpose
 
 
 class PersonForm(forms.ModelForm):

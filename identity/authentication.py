@@ -16,9 +16,9 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
+from core.actor import ActingMode, Actor, LevelOfAssurance
 from identity import services
 from identity.types import ApiCredential
-from portal.core.actor import ActingMode, Actor, LevelOfAssurance
 
 
 def machine_actor(credential: ApiCredential) -> Actor:

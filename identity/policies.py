@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from core.actor import Actor, LevelOfAssurance
 from identity.types import EnterpriseRole
-from portal.core.actor import Actor, LevelOfAssurance
 
 
 def can_view_representatives(*, actor: Actor, enterprise_id: int) -> bool:

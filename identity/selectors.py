@@ -14,6 +14,8 @@ from allauth.mfa.models import Authenticator
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Exists, OuterRef
 
+from core.actor import Actor
+from core.db import prepared_cursor
 from identity import policies
 from identity.country_profiles import country_profile
 from identity.models import ApiKey, BankAccount, Enterprise, Person, Representation, User
@@ -26,8 +28,6 @@ from identity.types import (
     RepresentationSummary,
     RepresentativeRow,
 )
-from portal.core.actor import Actor
-from portal.core.db import prepared_cursor
 
 
 class NotFound(Exception):
@@ -345,8 +345,8 @@ def enterprise_role(*, user_id: int, enterprise_id: int) -> str | None:
 def person_file_get(*, actor: Actor, person_id: int, now: datetime.datetime) -> PersonSummary | None:
     """The identity part of the open file, if the actor may view it (None otherwise). A read
     by anyone but the person is written in their trail, with the mandate or counter reason."""
-    from portal.core.audit import file_view_record
-    from portal.core.types import Scope
+    from core.audit import file_view_record
+    from core.types import Scope
 
     if actor.subject_person_id != person_id or not actor.may(Scope.VIEW_FILE):
         return None
@@ -360,8 +360,8 @@ def bank_account_get(*, actor: Actor, person_id: int, now: datetime.datetime) ->
     A read by anyone but the person is written in their trail."""
     from stdnum import iban as iban_module
 
-    from portal.core.audit import access_record
-    from portal.core.types import AccessPurpose, Scope
+    from core.audit import access_record
+    from core.types import AccessPurpose, Scope
 
     if actor.subject_person_id != person_id or not actor.may(Scope.VIEW_FILE):
         raise NotFound

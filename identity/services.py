@@ -20,6 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from stdnum import iban as iban_module
 from stdnum.exceptions import ValidationError
 
+from core.actor import Actor, LevelOfAssurance
+from core.audit import access_record
+from core.types import AccessPurpose, Scope
 from identity import policies, signals
 from identity.country_profiles import country_profile
 from identity.models import ActivationCode, ApiKey, BankAccount, Enterprise, Person, Representation, User
@@ -34,9 +37,6 @@ from identity.types import (
     PersonSummary,
     RoleRefused,
 )
-from portal.core.actor import Actor, LevelOfAssurance
-from portal.core.audit import access_record
-from portal.core.types import AccessPurpose, Scope
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise

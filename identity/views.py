@@ -10,11 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.actor import LevelOfAssurance
+from core.types import Scope
 from identity import policies, selectors, services
 from identity.forms import ApiKeyForm, BankAccountForm, LinkPersonForm, RepresentativeGrantForm
 from identity.types import ApiKeyScope, EnterpriseRole, IdentityError
-from portal.core.actor import LevelOfAssurance
-from portal.core.types import Scope
 
 
 @login_required

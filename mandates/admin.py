@@ -12,9 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import access_record_many
+from core.types import AccessPurpose
 from mandates.models import AccreditedProfessional, EnterpriseMandate, Mandate
-from portal.core.audit import access_record_many
-from portal.core.types import AccessPurpose
 
 
 def _compact(search_term: str) -> str:

@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.actor import Actor, LevelOfAssurance
 from identity import selectors as identity_selectors
 from identity.types import EnterpriseRole, EnterpriseSummary
 from mandates import selectors, services
 from mandates.forms import BureauMandateForm
 from mandates.types import MandateError
-from portal.core.actor import Actor, LevelOfAssurance
 
 # --- Pages -----------------------------------------------------------------------------------
 

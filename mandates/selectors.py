@@ -7,13 +7,13 @@ import datetime
 
 from django.db.models import F, Q
 
+from core.types import SCOPE_LABELS_FOR_PROXY
 from identity.country_profiles import country_profile
 from identity.selectors import person_names
 from mandates.models import EnterpriseMandate, Mandate
 from mandates.types import BureauMandateRow, ClientRow, EnterpriseScope, MandateStatus, MandateSummary, Scope
 from notifications.selectors import recipients_for_person
 from notifications.types import Recipient
-from portal.core.types import SCOPE_LABELS_FOR_PROXY
 
 
 class NotFound(Exception):

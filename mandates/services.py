@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.actor import Actor, LevelOfAssurance
 from identity import selectors as identity_selectors
 from identity.types import EnterpriseRole
 from mandates.models import AccreditedProfessional, EnterpriseMandate, Mandate
@@ -20,7 +21,6 @@ from mandates.selectors import NotFound
 from mandates.types import OPEN_STATUSES, EnterpriseScope, MandateError, MandateStatus, Scope
 from notifications.selectors import recipients_for_person
 from notifications.services import notify
-from portal.core.actor import Actor, LevelOfAssurance
 
 _NEEDS_SUBSTANTIAL = _("Sign in with your second factor (two-factor authentication) to manage mandates.")
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.types import Scope
+from core.types import Scope
 
 __all__ = ["Scope"]
 

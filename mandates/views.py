@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.actor import ACTING_FOR_SESSION_KEY, Actor
+from core.audit import access_record_list
 from mandates import selectors, services
 from mandates.forms import ChangeForm, GrantForm, ProfessionalGrantForm, RequestForm
 from mandates.types import MandateError, MandateStatus
-from portal.core.actor import ACTING_FOR_SESSION_KEY, Actor
-from portal.core.audit import access_record_list
 
 
 def _actor(request: HttpRequest) -> Actor:

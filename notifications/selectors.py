@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
+from core.db import prepared_cursor
 from identity.selectors import (
     person_names,
     user_ids_for_enterprise,
@@ -22,7 +23,6 @@ from notifications.events import EVENT_TYPES
 from notifications.models import ChannelPreference, Notification, PhoneNumber
 from notifications.services import notification_render, render_part
 from notifications.types import Category, Importance, Recipient
-from portal.core.db import prepared_cursor
 
 
 class NotFound(Exception):

@@ -30,6 +30,7 @@ from django.template.loader import get_template
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from core.tasks import enqueue
 from identity.selectors import contact_map
 from notifications.channels import email_connection_open, email_send, sms_sender
 from notifications.events import EventType, event_type
@@ -70,13 +71,8 @@ def _enqueue_after_commit(delivery_ids: list[int]) -> None:
     if not delivery_ids:
         return
 
-    def enqueue() -> None:
-        from notifications.tasks import deliveries_send
-
-        for start in range(0, len(delivery_ids), DISPATCH_BATCH):
-            deliveries_send.delay(delivery_ids=delivery_ids[start : start + DISPATCH_BATCH])
-
-    transaction.on_commit(enqueue)
+    for start in range(0, len(delivery_ids), DISPATCH_BATCH):
+        enqueue("notifications.deliveries_send", delivery_ids=delivery_ids[start : start + DISPATCH_BATCH])
 
 
 def notify(

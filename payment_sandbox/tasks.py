@@ -13,8 +13,8 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
+from core.signatures import SIGNATURE_HEADER, sign
 from payment_sandbox.models import SandboxPayment
-from portal.core.signatures import SIGNATURE_HEADER, sign
 
 
 class CallbackNotDelivered(Exception):

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.actor import LevelOfAssurance
+from core.actor import LevelOfAssurance
 
 
 class GuichetAdminSite(admin.AdminSite):

@@ -13,13 +13,13 @@ from django.utils import translation
 from django.utils.functional import lazy
 from drf_spectacular.generators import SchemaGenerator
 
-from contributions.bulk import rejection
+from contributions.selectors import upload_rejection_message
 from contributions.types import ANOMALY_MESSAGES, EMPLOYMENT_ERROR_MESSAGES, UPLOAD_ERROR_MESSAGES
-from portal.core.api import API_ERROR_MESSAGES, VALIDATION_CODES
+from core.api import API_ERROR_MESSAGES, VALIDATION_CODES
 
 
 def _rejection_message(code: str) -> str:
-    return rejection(code).message
+    return upload_rejection_message(code=code)
 
 
 # A bulk file's immediate rejections, with this installation's limits in their messages.

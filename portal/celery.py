@@ -44,7 +44,7 @@ def _load_before_fork(**_kwargs: Any) -> None:
 
 @before_task_publish.connect
 def _carry_request_id(headers: dict[str, Any] | None = None, **_kwargs: Any) -> None:
-    from portal.core.logging import request_id_var
+    from core.logging import request_id_var
 
     if headers is not None and "request_id" not in headers:
         headers["request_id"] = request_id_var.get()
@@ -55,7 +55,7 @@ _tokens: dict[str, Any] = {}
 
 @task_prerun.connect
 def _adopt_request_id(task_id: str | None = None, task: Any = None, **_kwargs: Any) -> None:
-    from portal.core.logging import request_id_var
+    from core.logging import request_id_var
 
     request_id = getattr(task.request, "request_id", None) if task is not None else None
     if task_id is not None:
@@ -64,7 +64,7 @@ def _adopt_request_id(task_id: str | None = None, task: Any = None, **_kwargs: A
 
 @task_postrun.connect
 def _drop_request_id(task_id: str | None = None, **_kwargs: Any) -> None:
-    from portal.core.logging import request_id_var
+    from core.logging import request_id_var
 
     token = _tokens.pop(task_id or "", None)
     if token is not None:

@@ -2,7 +2,7 @@ from django import forms
 from django.forms.renderers import TemplatesSetting
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.documents import code_format, code_normalise
+from core.documents import code_format, code_normalise
 
 
 class GuichetFormRenderer(TemplatesSetting):

@@ -11,10 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 
-from identity import policies
-from identity.selectors import account_facts_of, person_names
-from mandates.selectors import mandate_for_acting
-from portal.core.actor import (
+from core.actor import (
     ACTING_FOR_SESSION_KEY,
     ANONYMOUS_ACTOR,
     ASSISTED_SESSION_KEY,
@@ -22,7 +19,10 @@ from portal.core.actor import (
     Actor,
     LevelOfAssurance,
 )
-from portal.core.types import Scope
+from core.types import Scope
+from identity import policies
+from identity.selectors import account_facts_of, person_names
+from mandates.selectors import mandate_for_acting
 
 
 def level_of_assurance(request: HttpRequest) -> LevelOfAssurance:

@@ -46,7 +46,7 @@ COUNTRY_PROFILE = env("COUNTRY_PROFILE", default="BE")
 EMBEDDED_DATA_DIR = Path(env("EMBEDDED_DATA_DIR", default=str(BASE_DIR / "var")))
 
 INSTALLED_APPS = [
-    "portal.core",
+    "core",
     "portal",
     "identity",
     "notifications",
@@ -73,10 +73,11 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "payment_sandbox",
+    "devtools",
 ]
 
 MIDDLEWARE = [
-    "portal.core.logging.RequestIdMiddleware",
+    "core.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -130,7 +131,7 @@ else:
 # Persistent connections: closing them per request cost 65 % of a page's throughput here.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# The fixed queries every page runs are prepared once per connection (portal/core/db.py); the
+# The fixed queries every page runs are prepared once per connection (core/db.py); the
 # ORM's queries never are (Django's cursors bind on the client). psycopg prepares only what it is
 # told to with this threshold set: the count is never reached. Turn it off behind a connection
 # pooler in transaction mode that does not keep prepared statements.
@@ -158,7 +159,7 @@ REDIS_CACHE_URL = _redis_url_with_db(REDIS_URL, env.int("REDIS_CACHE_DB", defaul
 CACHES = {
     "default": {
         # Django's Redis cache, reusing its client (see the module).
-        "BACKEND": "portal.core.redis_cache.RedisCache",
+        "BACKEND": "core.redis_cache.RedisCache",
         "LOCATION": REDIS_CACHE_URL,
         "KEY_PREFIX": "guichet",
     }
@@ -408,9 +409,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_THROTTLE_CLASSES": ["portal.core.api.ApiThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.ApiThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "portal.core.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "COERCE_DECIMAL_TO_STRING": True,
     # Client addresses for per-address limits: X-Forwarded-For only behind trusted proxies.
@@ -459,7 +460,7 @@ LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "portal.core.logging.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "core.logging.RequestIdFilter"}},
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",

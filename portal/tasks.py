@@ -9,8 +9,8 @@ from celery import shared_task
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from core.api import idempotency_records_purge as purge_idempotency_records
 from identity.services import activation_codes_purge as purge_codes
-from portal.core.api import idempotency_records_purge as purge_idempotency_records
 
 logger = logging.getLogger(__name__)
 

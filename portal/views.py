@@ -22,6 +22,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.i18n import set_language
 
 from contributions.selectors import employment_list_for_person
+from core.actor import ACTING_FOR_SESSION_KEY, ASSISTED_SESSION_KEY, Actor
+from core.audit import access_record, access_record_list
+from core.documents import document_verify
+from core.types import SCOPE_LABELS_FOR_PROXY, AccessPurpose, Scope
 from identity.selectors import (
     account_security,
     person_file_get,
@@ -32,10 +36,6 @@ from identity.selectors import (
 from identity.services import user_language_set
 from portal.api_schema import api_operations, error_codes
 from portal.catalogue import PERSONAS, catalogue_for
-from portal.core.actor import ACTING_FOR_SESSION_KEY, ASSISTED_SESSION_KEY, Actor
-from portal.core.audit import access_record, access_record_list
-from portal.core.documents import document_verify
-from portal.core.types import SCOPE_LABELS_FOR_PROXY, AccessPurpose, Scope
 from portal.forms import AssistedForm, VerificationForm
 from portal.middleware import can_serve_at_counter
 

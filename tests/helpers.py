@@ -6,8 +6,8 @@ import time
 
 from django.test import Client
 
+from core.actor import ActingMode, Actor, LevelOfAssurance
 from identity.models import User
-from portal.core.actor import ActingMode, Actor, LevelOfAssurance
 
 # allauth keeps the session's authentication methods under these keys.
 _METHODS_KEY = "account_authentication_methods"

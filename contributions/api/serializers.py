@@ -15,7 +15,7 @@ from contributions.types import (
     Severity,
     WorkerCategory,
 )
-from portal.core.api import API_ERROR_MESSAGES, VALIDATION_CODES
+from core.api import API_ERROR_MESSAGES, VALIDATION_CODES
 
 # What happened to the request: the API's own codes, and a bulk file's immediate rejections.
 ERROR_CODES = sorted({*API_ERROR_MESSAGES, *UPLOAD_ERROR_MESSAGES})

@@ -33,9 +33,9 @@ from contributions.api.views import ERROR_RESPONSES, request_actor
 from contributions.models import BulkUpload, Channel
 from contributions.services import NotFound
 from contributions.types import ANOMALY_MESSAGES
+from core.api import ApiError, Pagination, error_body
 from identity import selectors as identity_selectors
 from identity.types import ApiKeyScope
-from portal.core.api import ApiError, Pagination, error_body
 
 FILE_NAME_HEADER = "X-File-Name"
 DEFAULT_FILE_NAME = "declarations.csv"

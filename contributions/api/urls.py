@@ -1,7 +1,7 @@
 from django.urls import re_path
 
 from contributions.api import uploads, views
-from portal.core.api import not_found
+from core.api import not_found
 
 urlpatterns = [
     re_path(r"^rates/?$", views.RatesApi.as_view(), name="api_rates"),

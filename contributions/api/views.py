@@ -23,11 +23,11 @@ from contributions.api import serializers as s
 from contributions.declarations import declaration_submit
 from contributions.models import Channel, Declaration, DeclarationWarning
 from contributions.types import ANOMALY_MESSAGES, Anomaly, EmploymentError, LineInput
+from core.actor import Actor
+from core.api import IDEMPOTENCY_HEADER, ApiError, Pagination, error_body, idempotent
+from core.periods import Period
 from identity import selectors as identity_selectors
 from identity.types import ApiKeyScope
-from portal.core.actor import Actor
-from portal.core.api import IDEMPOTENCY_HEADER, ApiError, Pagination, error_body, idempotent
-from portal.core.periods import Period
 
 # The error answers every endpoint documents (shared by the API's modules).
 ERROR_RESPONSES = {

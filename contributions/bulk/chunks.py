@@ -19,7 +19,6 @@ from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from contributions.bulk import files
 from contributions.bulk.files import (
     COLUMNS,
     LINE_COLUMNS,
@@ -46,10 +45,11 @@ from contributions.models import (
 from contributions.selectors import rates_for_period
 from contributions.services import declaring_capacities
 from contributions.types import Anomaly, LineInput, Severity
+from core.periods import Period
+from core.tasks import enqueue
 from identity.country_profiles import country_profile
 from identity.selectors import enterprise_ids_by_numbers
 from identity.types import InvalidIdentifier
-from portal.core.periods import Period
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ def _chunk_process(*, chunk_id: int, now: datetime.datetime) -> bool:
 
 def _finalize_when_done(upload_id: int) -> None:
     if not BulkChunk.objects.filter(upload_id=upload_id, status=ChunkStatus.PENDING).exists():
-        files._queue("contributions.bulk_finalize", upload_id=upload_id)
+        enqueue("contributions.bulk_finalize", upload_id=upload_id)
 
 
 _Row = tuple[int, tuple[str, str], LineInput]  # (line number, (employer number, period) as written, line)

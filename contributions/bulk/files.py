@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -26,8 +25,9 @@ from contributions.models import (
 )
 from contributions.services import NotFound
 from contributions.types import UPLOAD_ERROR_MESSAGES
+from core.actor import ActingMode, Actor, LevelOfAssurance
+from core.tasks import enqueue
 from identity.types import ApiKeyScope
-from portal.core.actor import ActingMode, Actor, LevelOfAssurance
 
 logger = logging.getLogger(__name__)
 
@@ -223,7 +223,7 @@ def upload_receive(
                     created_at=now,
                     queued_at=now,
                 )
-                transaction.on_commit(lambda: _queue("contributions.bulk_plan", upload_id=upload.pk))
+                enqueue("contributions.bulk_plan", upload_id=upload.pk)
         except IntegrityError:
             # The same file, sent twice at the same moment: the first one stands.
             (Path(settings.BULK_UPLOAD_DIR) / stored_name).unlink(missing_ok=True)
@@ -231,11 +231,6 @@ def upload_receive(
         return Receipt(upload=upload, duplicate=False)
     finally:
         temporary.unlink(missing_ok=True)
-
-
-def _queue(task: str, **kwargs: int) -> None:
-    """Queue a step by its task's name (the tasks module calls this one: no import cycle)."""
-    current_app.send_task(task, kwargs=kwargs)
 
 
 def _path(upload: BulkUpload) -> Path:

@@ -14,7 +14,6 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from contributions import ledger
-from contributions.bulk import files
 from contributions.bulk.files import (
     _actor_restore,
 )
@@ -31,6 +30,7 @@ from contributions.models import (
 )
 from contributions.services import declaring_capacities
 from contributions.types import Severity
+from core.tasks import enqueue
 from identity.selectors import (
     api_key_creator,
     enterprise_summaries,
@@ -250,16 +250,12 @@ def uploads_reconcile(*, now: datetime.datetime) -> int:
         )
         BulkUpload.objects.filter(pk__in=plans + finals).update(queued_at=now)
         BulkChunk.objects.filter(pk__in=chunks).update(queued_at=now)
-
-        def queue() -> None:
-            for pk in plans:
-                files._queue("contributions.bulk_plan", upload_id=pk)
-            for pk in chunks:
-                files._queue("contributions.bulk_chunk", chunk_id=pk)
-            for pk in finals:
-                files._queue("contributions.bulk_finalize", upload_id=pk)
-
-        transaction.on_commit(queue)
+        for pk in plans:
+            enqueue("contributions.bulk_plan", upload_id=pk)
+        for pk in chunks:
+            enqueue("contributions.bulk_chunk", chunk_id=pk)
+        for pk in finals:
+            enqueue("contributions.bulk_finalize", upload_id=pk)
     if plans or chunks or finals:
         logger.info("bulk work queued again", extra={"plans": len(plans), "chunks": len(chunks), "finals": len(finals)})
     return len(plans) + len(chunks) + len(finals)

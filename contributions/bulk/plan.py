@@ -14,7 +14,6 @@ from typing import IO
 from django.conf import settings
 from django.db import transaction
 
-from contributions.bulk import files
 from contributions.bulk.files import (
     _path,
     _split,
@@ -27,12 +26,13 @@ from contributions.models import (
     DeclarationStatus,
     UploadStatus,
 )
+from core.periods import Period
+from core.tasks import enqueue
 from identity.country_profiles import country_profile
 from identity.selectors import (
     enterprise_ids_by_numbers,
 )
 from identity.types import InvalidIdentifier
-from portal.core.periods import Period
 
 logger = logging.getLogger(__name__)
 
@@ -105,15 +105,10 @@ def upload_plan(*, upload_id: int, now: datetime.datetime) -> bool:
         upload.save(update_fields=["lines_total", "status", "queued_at"])
         BulkChunk.objects.filter(upload=upload).update(queued_at=now)
         chunk_ids = list(BulkChunk.objects.filter(upload=upload).values_list("pk", flat=True))
-        if chunk_ids:
-
-            def queue_chunks() -> None:
-                for pk in chunk_ids:
-                    files._queue("contributions.bulk_chunk", chunk_id=pk)
-
-            transaction.on_commit(queue_chunks)
-        else:
-            transaction.on_commit(lambda: files._queue("contributions.bulk_finalize", upload_id=upload.pk))
+        for pk in chunk_ids:
+            enqueue("contributions.bulk_chunk", chunk_id=pk)
+        if not chunk_ids:
+            enqueue("contributions.bulk_finalize", upload_id=upload.pk)
     return True
 
 

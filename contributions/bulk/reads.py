@@ -29,11 +29,11 @@ from contributions.models import (
 )
 from contributions.services import NotFound
 from contributions.types import ANOMALY_MESSAGES, Severity
+from core.actor import Actor
+from core.spreadsheet import Echo, neutralised
 from identity.selectors import (
     enterprise_summaries,
 )
-from portal.core.actor import Actor
-from portal.core.spreadsheet import Echo, neutralised
 
 logger = logging.getLogger(__name__)
 

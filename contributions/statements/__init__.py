@@ -31,7 +31,6 @@ from contributions.statements.asking import (
     Asked,
     StatementRefused,
     statement_ask,
-    statement_queue,
     statement_years,
 )
 from contributions.statements.reads import (
@@ -68,7 +67,6 @@ __all__ = [
     "statement_file_get",
     "statement_get",
     "statement_list",
-    "statement_queue",
     "statement_render",
     "statement_years",
     "statements_purge",

@@ -8,7 +8,6 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext_lazy as _
@@ -16,9 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from contributions.models import StatementRequest, StatementStatus
 from contributions.record import ContributionRecord, contribution_record_get
 from contributions.services import NotFound
-from portal.core.actor import Actor
-from portal.core.documents import DocumentLimitReached, documents_issued_today
-from portal.core.types import DocumentKind, DocumentSubject
+from core.actor import Actor
+from core.documents import DocumentLimitReached, documents_issued_today
+from core.tasks import enqueue
+from core.types import DocumentKind, DocumentSubject
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -152,11 +152,5 @@ def statement_ask(
                 )
         except IntegrityError:  # the same token sent for another file at the same moment
             raise StatementRefused("form_expired") from None
-        transaction.on_commit(lambda: statement_queue(statement_id=statement.pk))
+        enqueue(RENDER_TASK, statement_id=statement.pk)
     return Asked(statement_id=statement.pk, created=True)
-
-
-def statement_queue(*, statement_id: int) -> None:
-    """Queue a statement's rendering by its task's name (the tasks module calls this package:
-    no import cycle); routed to the ``documents`` queue."""
-    current_app.send_task(RENDER_TASK, kwargs={"statement_id": statement_id})

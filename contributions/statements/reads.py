@@ -14,8 +14,8 @@ from django.db.models.functions import Coalesce, Concat, NullIf
 from contributions.models import StatementRequest, StatementStatus
 from contributions.policies import can_view_record
 from contributions.statements.rendering import failure_message
-from portal.core.actor import Actor
-from portal.core.audit import file_view_record
+from core.actor import Actor
+from core.audit import file_view_record
 
 # The statement page lists the person's most recent requests.
 STATEMENTS_LISTED = 10

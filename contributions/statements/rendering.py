@@ -17,15 +17,16 @@ from django.utils.translation import gettext_lazy as _
 from contributions.documents import StatementContent, contribution_statement_pdf
 from contributions.models import StatementRequest, StatementStatus
 from contributions.record import contribution_record
-from contributions.statements.asking import statement_queue
+from contributions.statements.asking import RENDER_TASK
+from core.actor import ActingMode
+from core.documents import DocumentLimitReached, document_issue, verification_page_url, verification_url
+from core.tasks import enqueue
+from core.types import DocumentKind, DocumentSubject, Scope
 from identity import selectors as identity_selectors
 from mandates.selectors import mandate_for_acting
 from notifications.selectors import recipients_for_person
 from notifications.services import notify
 from notifications.types import Recipient
-from portal.core.actor import ActingMode
-from portal.core.documents import DocumentLimitReached, document_issue, verification_page_url, verification_url
-from portal.core.types import DocumentKind, DocumentSubject, Scope
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -255,12 +256,8 @@ def statements_reconcile(*, now: datetime.datetime) -> int:
             .values_list("pk", flat=True)
         )
         StatementRequest.objects.filter(pk__in=waiting).update(queued_at=now)
-
-        def queue() -> None:
-            for statement_id in waiting:
-                statement_queue(statement_id=statement_id)
-
-        transaction.on_commit(queue)
+        for statement_id in waiting:
+            enqueue(RENDER_TASK, statement_id=statement_id)
     if waiting:
         logger.info("contribution statements queued again", extra={"count": len(waiting)})
     return len(waiting)

@@ -21,9 +21,9 @@ from contributions import account as account_selectors
 from contributions import payments, services
 from contributions.models import EntryKind, PaymentStatus
 from contributions.types import PaymentError, PeriodPaymentStatus
+from core.caching import fragments
+from core.spreadsheet import Echo, neutralised
 from identity.selectors import enterprise_names
-from portal.core.caching import fragments
-from portal.core.spreadsheet import Echo, neutralised
 
 
 def _paying(request: HttpRequest, enterprise_id: int) -> None:

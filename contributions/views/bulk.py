@@ -24,9 +24,9 @@ from contributions import bulk
 from contributions.models import BulkUpload, Channel
 from contributions.services import NotFound
 from contributions.types import ANOMALY_MESSAGES, WorkerCategory
+from core.periods import Period
+from core.spreadsheet import Echo
 from identity.country_profiles import country_profile
-from portal.core.periods import Period
-from portal.core.spreadsheet import Echo
 
 ANOMALIES_PER_PAGE = 100
 # Room for the multipart envelope around the file itself.

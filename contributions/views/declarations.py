@@ -25,8 +25,8 @@ from contributions.selectors import (
     rates_for_period,
 )
 from contributions.types import ANOMALY_MESSAGES, Branch, EmploymentError, LineInput, WorkerCategory
+from core.periods import Period
 from identity.selectors import enterprise_names, person_names, person_national_numbers
-from portal.core.periods import Period
 
 
 def _percent(rate: Decimal) -> str:

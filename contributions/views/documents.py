@@ -18,8 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from contributions import certificates, services, statements
 from contributions.record import contribution_record_get
+from core.documents import DocumentLimitReached
 from identity.selectors import enterprise_names
-from portal.core.documents import DocumentLimitReached
 
 
 @login_required

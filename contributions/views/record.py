@@ -19,7 +19,7 @@ from contributions.discrepancies import discrepancy_report
 from contributions.record import contribution_record_get, contribution_record_source_get
 from contributions.services import NotFound
 from contributions.types import DiscrepancyError, RecordStatus
-from portal.core.caching import fragments
+from core.caching import fragments
 
 # The record's tables are rendered once per version of the record, year shown and language, and
 # read back from the cache (their thousands of template nodes were most of the page's time); the

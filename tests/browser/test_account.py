@@ -7,10 +7,10 @@ from playwright.sync_api import expect
 
 from contributions import services
 from contributions.declarations import declaration_submit
-from contributions.demo import demo_rates_seed
 from contributions.models import LedgerEntry, Payment
 from contributions.types import LineInput
-from portal.core.periods import Period
+from core.periods import Period
+from devtools.rates import demo_rates_seed
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_journeys import _sign_in
 from tests.helpers import citizen_actor

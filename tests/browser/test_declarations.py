@@ -5,8 +5,8 @@ import datetime
 from playwright.sync_api import expect
 
 from contributions import services
-from contributions.demo import demo_rates_seed
-from portal.core.periods import Period
+from core.periods import Period
+from devtools.rates import demo_rates_seed
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_journeys import _sign_in
 from tests.helpers import citizen_actor

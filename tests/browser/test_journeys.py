@@ -17,10 +17,10 @@ from allauth.mfa.models import Authenticator
 from django.utils import timezone, translation
 from playwright.sync_api import Page, expect
 
+from core.actor import ActingMode, Actor, LevelOfAssurance
 from identity import services
 from identity.country_profiles import country_profile
 from identity.models import Person, User
-from portal.core.actor import ActingMode, Actor, LevelOfAssurance
 from tests.browser.conftest import NewPage, assert_accessible
 from tests.identity import factories
 

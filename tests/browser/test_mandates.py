@@ -13,14 +13,14 @@ from typing import cast
 from django.utils import timezone, translation
 from playwright.sync_api import Page, expect
 
+from core.models import AccessRecord
+from core.types import AccessPurpose
 from identity.country_profiles import country_profile
 from identity.models import User
 from mandates.models import Mandate
 from mandates.types import MandateStatus, Scope
 from notifications.models import ChannelPreference
 from notifications.types import Category
-from portal.core.models import AccessRecord
-from portal.core.types import AccessPurpose
 from tests.browser.conftest import NewPage, assert_accessible
 from tests.browser.test_journeys import _in, _sign_in, _url
 from tests.identity import factories

@@ -9,11 +9,11 @@ from typing import Any
 from django.utils import timezone
 
 from contributions import bulk, services
-from contributions.demo import demo_rates_seed
 from contributions.models import BulkChunk, BulkUpload, ChunkStatus
+from core.actor import LevelOfAssurance
+from devtools.rates import demo_rates_seed
 from identity.country_profiles import country_profile
 from mandates import services as mandate_services
-from portal.core.actor import LevelOfAssurance
 from tests.helpers import citizen_actor
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation
 

@@ -13,10 +13,10 @@ import pypdf
 from django.utils import timezone, translation
 
 from contributions import services, statements
-from contributions.demo import demo_rates_seed
 from contributions.models import Employment, StatementRequest
+from core.actor import ACTING_FOR_SESSION_KEY, Actor, LevelOfAssurance
+from devtools.rates import demo_rates_seed
 from mandates import services as mandate_services
-from portal.core.actor import ACTING_FOR_SESSION_KEY, Actor, LevelOfAssurance
 from tests.contributions.test_record import _declare, _employer, _hire, _pay
 from tests.helpers import citizen_actor, sign_in
 from tests.identity.factories import PersonFactory, UserFactory

@@ -14,14 +14,14 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from contributions import services
-from contributions.demo import demo_rates_seed
 from contributions.models import Declaration, DeclarationLine, Employment, EmploymentEvent
+from core.actor import LevelOfAssurance
+from core.models import IdempotencyRecord
+from devtools.rates import demo_rates_seed
 from identity import services as identity_services
 from identity.models import ApiKey
 from identity.types import RoleRefused
 from mandates import services as mandate_services
-from portal.core.actor import LevelOfAssurance
-from portal.core.models import IdempotencyRecord
 from tests.helpers import citizen_actor
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation
 

@@ -19,10 +19,10 @@ from stdnum import iso11649
 
 from contributions import bank, ledger, services
 from contributions.declarations import declaration_submit
-from contributions.demo import demo_rates_seed
 from contributions.models import Allocation, BankStatementImport, BankTransaction, Declaration, LedgerEntry
 from contributions.types import BankStatementError, LineInput
-from portal.core.actor import LevelOfAssurance
+from core.actor import LevelOfAssurance
+from devtools.rates import demo_rates_seed
 from tests.helpers import citizen_actor, sign_in, staff_actor
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation, with_totp
 
@@ -584,7 +584,7 @@ def test_an_assignment_that_does_not_hold_is_refused_and_changes_nothing(case, c
     elif case == "reference_of_another_enterprise":
         other = EnterpriseFactory()
         from contributions.ledger import structured_reference
-        from portal.core.periods import Period
+        from core.periods import Period
 
         reference = structured_reference(enterprise_number=other.enterprise_number, letter="D", period=Period(2026, 10))
     elif case == "unknown_enterprise":
@@ -925,7 +925,7 @@ def test_transfers_whose_bank_reference_says_not_provided_are_all_kept(employer,
 def test_a_transfer_imported_after_its_month_was_charged_interest_gets_that_interest_corrected(
     employer, finance, settings, client, django_capture_on_commit_callbacks
 ):
-    from portal.core.periods import Period
+    from core.periods import Period
 
     settings.LATE_INTEREST_YEARLY_RATE = "0.07"
     settings.LATE_INTEREST_MINIMUM = "1.00"

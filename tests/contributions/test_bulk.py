@@ -154,8 +154,8 @@ def test_the_same_file_again_answers_with_the_first_upload(w):
 def test_one_file_for_several_mandating_employers_makes_one_declaration_each(w):
     second = world()
     # The bureau of the first world is mandated by A only; give it the second world's A too.
+    from core.actor import LevelOfAssurance
     from mandates import services as mandate_services
-    from portal.core.actor import LevelOfAssurance
 
     mandate_services.enterprise_mandate_grant(
         actor=citizen_actor(
@@ -343,9 +343,7 @@ def test_every_step_run_twice_does_its_work_once_and_the_uploader_is_told_once(w
     assert [n.recipient_id for n in notices] == [w["bureau_user"].pk]
 
 
-def test_the_reconciler_queues_again_only_what_is_unfinished_and_waiting(w, monkeypatch):
-    queued = []
-    monkeypatch.setattr(bulk.files, "_queue", lambda task, **kwargs: queued.append((task, kwargs)))
+def test_the_reconciler_queues_again_only_what_is_unfinished_and_waiting(w):
     upload = receive(w["bureau_actor"], csv_bytes(rows_for(w["a"], w["staff"][w["a"].pk]))).upload
     now = timezone.now()
     assert bulk.uploads_reconcile(now=now) == 0  # just queued: its message is on its way

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from contributions import bulk
 from contributions.models import BulkUpload, Declaration, DeclarationLine, UploadStatus
+from core.actor import LevelOfAssurance
 from identity import services as identity_services
 from identity.models import ApiKey
-from portal.core.actor import LevelOfAssurance
 from tests.contributions.bulk_helpers import PERIOD, csv_bytes, process, rows_for
 from tests.helpers import citizen_actor
 from tests.identity.factories import UserFactory, representation

@@ -362,7 +362,7 @@ def test_the_format_page_and_its_files_are_public(client):
 
 
 def test_the_sample_file_is_accepted_for_its_employer(client):
-    from contributions.demo import demo_rates_seed
+    from devtools.rates import demo_rates_seed
 
     demo_rates_seed()
     sample = client.get(reverse("contributions:bulk_file", args=["sample"])).content

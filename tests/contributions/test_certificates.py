@@ -26,12 +26,12 @@ from contributions.certificates import (
     months_later,
 )
 from contributions.declarations import declaration_submit
-from contributions.demo import demo_rates_seed
 from contributions.types import LineInput
+from core.actor import LevelOfAssurance
+from core.models import VerifiableDocument
+from devtools.rates import demo_rates_seed
 from identity.country_profiles import country_profile
 from mandates import services as mandate_services
-from portal.core.actor import LevelOfAssurance
-from portal.core.models import VerifiableDocument
 from tests.helpers import citizen_actor, sign_in
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation, with_totp
 

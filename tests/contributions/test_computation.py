@@ -9,12 +9,12 @@ from django.urls import reverse
 
 from contributions.computation import RateTable, branch_totals
 from contributions.declarations import line_amounts
-from contributions.demo import demo_rates_seed
 from contributions.models import ContributionRate
 from contributions.selectors import rates_for_period
 from contributions.types import Rate
-from portal.core.money import round_half_up
-from portal.core.periods import Period
+from core.money import round_half_up
+from core.periods import Period
+from devtools.rates import demo_rates_seed
 
 D = Decimal
 
@@ -140,7 +140,7 @@ def test_the_integer_arithmetic_gives_the_cent_the_decimal_rule_gives():
     cents, over many wages, ceilings and rates with up to five decimals (halves included)."""
     import random
 
-    from portal.core.money import round_half_up
+    from core.money import round_half_up
 
     chooser = random.Random(7)
     rates = [

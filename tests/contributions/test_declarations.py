@@ -8,9 +8,9 @@ import pytest
 
 from contributions import services
 from contributions.declarations import declaration_submit
-from contributions.demo import demo_rates_seed
 from contributions.models import Declaration, DeclarationLine, DeclarationWarning, Employment
 from contributions.types import LineInput
+from devtools.rates import demo_rates_seed
 from identity.country_profiles import country_profile
 from tests.helpers import citizen_actor
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation

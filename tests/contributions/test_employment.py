@@ -8,9 +8,9 @@ from django.urls import reverse
 from contributions import selectors, services
 from contributions.models import Employment, EmploymentEvent
 from contributions.types import EmploymentError
+from core.actor import LevelOfAssurance
 from identity.country_profiles import country_profile
 from mandates import services as mandate_services
-from portal.core.actor import LevelOfAssurance
 from tests.helpers import citizen_actor, sign_in
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation, with_totp
 

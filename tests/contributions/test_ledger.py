@@ -9,9 +9,9 @@ from stdnum import iso11649
 
 from contributions import ledger, services
 from contributions.declarations import declaration_submit
-from contributions.demo import demo_rates_seed
 from contributions.models import Allocation, Declaration, LedgerEntry
 from contributions.types import LineInput
+from devtools.rates import demo_rates_seed
 from tests.helpers import citizen_actor
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation
 
@@ -150,7 +150,7 @@ def test_interest_is_computed_per_day_on_what_is_overdue_and_posted_once(employe
     debit = LedgerEntry.objects.get(
         declaration=_declare(employer, "2026-09", ["3000.00"], now=DECLARED)
     )  # due 15 October
-    from portal.core.periods import Period
+    from core.periods import Period
 
     # 16 to 31 October overdue: 16 days × 972.90 × 7 % / 365 = 2.985… → 2.99
     assert ledger.interest_post(month=Period(2026, 10), now=NOW) == 1
@@ -173,7 +173,7 @@ def test_a_payment_reduces_interest_from_the_day_after_it_is_booked(employer, se
         booked_on=datetime.date(2026, 10, 20),
         now=NOW,
     )
-    from portal.core.periods import Period
+    from core.periods import Period
 
     ledger.interest_post(month=Period(2026, 10), now=NOW)
     # 16–20 October: 5 × 972.90; 21–31 October: 11 × 500.00 → 10,364.50 × 7 % / 365 = 1.987… → 1.99
@@ -184,7 +184,7 @@ def test_no_interest_when_paid_on_time_or_under_the_minimum(employer, settings):
     settings.LATE_INTEREST_YEARLY_RATE = "0.07"
     settings.LATE_INTEREST_MINIMUM = "5.00"
     debit = LedgerEntry.objects.get(declaration=_declare(employer, "2026-09", ["3000.00"], now=DECLARED))
-    from portal.core.periods import Period
+    from core.periods import Period
 
     assert ledger.interest_post(month=Period(2026, 10), now=NOW) == 0  # 2.99 is under 5.00
     ledger.credit_post(
@@ -203,7 +203,7 @@ def test_a_debit_counts_for_interest_from_the_month_it_is_booked_in(employer, se
     settings.LATE_INTEREST_YEARLY_RATE = "0.07"
     settings.LATE_INTEREST_MINIMUM = "1.00"
     _declare(employer, "2026-09", ["3000.00"])  # declared late, on 10 November; due 15 October
-    from portal.core.periods import Period
+    from core.periods import Period
 
     assert ledger.interest_post(month=Period(2026, 10), now=NOW) == 0
     # All of November: 30 × 972.90 × 7 % / 365 = 5.597… → 5.60
@@ -252,7 +252,7 @@ def test_a_credit_booked_in_a_month_already_charged_corrects_its_interest_once(
     employer, interest_rules, django_capture_on_commit_callbacks
 ):
     from contributions.account import account_entries, account_summary
-    from portal.core.periods import Period
+    from core.periods import Period
 
     enterprise_id = employer["enterprise"].pk
     debit = LedgerEntry.objects.get(declaration=_declare(employer, "2026-09", ["3000.00"], now=DECLARED))
@@ -322,7 +322,7 @@ def test_a_credit_booked_several_months_back_corrects_each_month_with_the_minimu
     employer, interest_rules, settings, django_capture_on_commit_callbacks, minimum, october_correction
 ):
     from contributions.account import account_summary
-    from portal.core.periods import Period
+    from core.periods import Period
 
     settings.LATE_INTEREST_MINIMUM = minimum
     enterprise_id = employer["enterprise"].pk
@@ -354,7 +354,7 @@ def test_a_credit_booked_several_months_back_corrects_each_month_with_the_minimu
 def test_a_credit_posted_before_the_month_is_charged_needs_no_correction(
     employer, interest_rules, django_capture_on_commit_callbacks
 ):
-    from portal.core.periods import Period
+    from core.periods import Period
 
     debit = LedgerEntry.objects.get(declaration=_declare(employer, "2026-09", ["3000.00"], now=DECLARED))
     with django_capture_on_commit_callbacks(execute=True):
@@ -375,7 +375,7 @@ def test_a_credit_posted_before_the_month_is_charged_needs_no_correction(
 def test_a_month_left_uncharged_under_the_minimum_is_not_charged_by_a_correction(
     employer, interest_rules, settings, django_capture_on_commit_callbacks
 ):
-    from portal.core.periods import Period
+    from core.periods import Period
 
     settings.LATE_INTEREST_MINIMUM = "5.00"
     debit = LedgerEntry.objects.get(declaration=_declare(employer, "2026-09", ["3000.00"], now=DECLARED))
@@ -395,7 +395,7 @@ def test_a_month_left_uncharged_under_the_minimum_is_not_charged_by_a_correction
 def test_a_penalty_is_posted_once_per_enterprise_and_period_and_settled_by_credit_left_over(
     employer, django_capture_on_commit_callbacks
 ):
-    from portal.core.periods import Period
+    from core.periods import Period
 
     enterprise = employer["enterprise"]
     _pay(employer, "30.00", source="bank:ahead")

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _history(months):
-    from contributions.demo import demo_rates_seed
+    from devtools.rates import demo_rates_seed
 
     demo_rates_seed()
     person = PersonFactory()

@@ -21,10 +21,10 @@ from contributions import payments
 from contributions.models import LedgerEntry, Payment
 from contributions.services import NotFound
 from contributions.types import PaymentError
+from core.actor import LevelOfAssurance
+from core.signatures import SIGNATURE_HEADER, sign
 from mandates import services as mandate_services
 from portal.celery import app
-from portal.core.actor import LevelOfAssurance
-from portal.core.signatures import SIGNATURE_HEADER, sign
 from tests.helpers import citizen_actor, sign_in
 from tests.identity.factories import EnterpriseFactory, UserFactory, representation, with_totp
 

@@ -11,11 +11,11 @@ from django.utils import translation
 
 from contributions import services
 from contributions.declarations import declaration_submit
-from contributions.demo import demo_rates_seed
 from contributions.documents import declaration_receipt_pdf
 from contributions.models import Declaration
 from contributions.selectors import declaration_receipt_get
 from contributions.types import LineInput
+from devtools.rates import demo_rates_seed
 from identity.country_profiles import country_profile
 from tests.helpers import citizen_actor, sign_in
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation

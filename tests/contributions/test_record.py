@@ -13,14 +13,14 @@ from django.utils import timezone
 
 from contributions import ledger, services
 from contributions.declarations import declaration_submit
-from contributions.demo import demo_rates_seed
 from contributions.models import LedgerEntry
 from contributions.record import contribution_record
 from contributions.types import LineInput
+from core.actor import ACTING_FOR_SESSION_KEY, LevelOfAssurance
+from core.models import AccessRecord
+from core.types import Scope
+from devtools.rates import demo_rates_seed
 from mandates import services as mandate_services
-from portal.core.actor import ACTING_FOR_SESSION_KEY, LevelOfAssurance
-from portal.core.models import AccessRecord
-from portal.core.types import Scope
 from tests.helpers import citizen_actor, sign_in
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation
 

@@ -16,9 +16,9 @@ from django.utils import timezone
 from contributions.models import Declaration, DeclarationReminder, Employment
 from contributions.reminders import _reminders_insert, declarations_remind_missing, overdue_period
 from contributions.tasks import declarations_remind_missing as declarations_remind_missing_task
+from core.periods import Period
 from notifications.models import Notification
 from notifications.services import render_part
-from portal.core.periods import Period
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation
 
 pytestmark = pytest.mark.django_db

@@ -16,13 +16,14 @@ from django.utils import timezone
 
 from contributions import statements, tasks
 from contributions.models import StatementRequest
+from core import tasks as core_tasks
+from core.actor import ActingMode, Actor, LevelOfAssurance
+from core.documents import document_verify
+from core.models import VerifiableDocument
+from core.types import Scope
 from mandates import services as mandate_services
 from notifications.models import Notification
 from notifications.services import render_part
-from portal.core.actor import ActingMode, Actor, LevelOfAssurance
-from portal.core.documents import document_verify
-from portal.core.models import VerifiableDocument
-from portal.core.types import Scope
 from tests.contributions.statement_helpers import (
     CODE,
     ISSUED_AT,
@@ -52,12 +53,7 @@ def career(settings):
 def queued(monkeypatch):
     """The renderings sent to the broker (the outside world), by statement."""
     sent: list[int] = []
-    monkeypatch.setattr(
-        statements.asking.current_app,
-        "send_task",
-        lambda name, kwargs: sent.append(kwargs["statement_id"]),
-        raising=False,
-    )
+    monkeypatch.setattr(core_tasks.current_app, "send_task", lambda name, kwargs: sent.append(kwargs["statement_id"]))
     return sent
 
 
@@ -441,7 +437,7 @@ def _supervisor():
 
 
 def test_supervisors_follow_the_statements_read_only_without_their_files(career, client):
-    from portal.core.models import AccessRecord
+    from core.models import AccessRecord
 
     ready = render(ask(career, 2025, 2025).statement_id)
     pending = ask(career, 2026, 2026).statement_id

@@ -18,13 +18,13 @@ import pytest
 from django.utils import timezone
 
 from contributions import statements
-from contributions.demo import demo_rates_seed
 from contributions.models import StatementRequest
+from core.models import VerifiableDocument
+from core.periods import Period
+from devtools.management.commands.bench_pages import Command as PagesBenchmark
+from devtools.rates import demo_rates_seed
 from notifications.models import Notification
 from portal.celery import app
-from portal.core.models import VerifiableDocument
-from portal.core.periods import Period
-from portal.management.commands.bench_pages import Command as PagesBenchmark
 from tests.contributions.test_bulk_worker import Worker, _wait_until
 from tests.helpers import citizen_actor
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory

@@ -27,13 +27,13 @@ from contributions.models import StatementRequest
 from contributions.record import ContributionRecord, RecordMonth, RecordYear
 from contributions.services import NotFound
 from contributions.statements import StatementRefused, statement_years
+from core.actor import ActingMode, Actor, LevelOfAssurance
+from core.documents import DocumentLimitReached
+from core.models import AccessRecord, VerifiableDocument
+from core.types import Scope
 from identity.country_profiles import country_profile
 from mandates import services as mandate_services
 from notifications.models import Notification
-from portal.core.actor import ActingMode, Actor, LevelOfAssurance
-from portal.core.documents import DocumentLimitReached
-from portal.core.models import AccessRecord, VerifiableDocument
-from portal.core.types import Scope
 from tests.contributions.statement_helpers import (
     CODE,
     ISSUED_AT,
@@ -268,12 +268,11 @@ def test_asking_stores_who_asked_for_whom_and_which_years_and_renders_nothing_ye
 def test_the_rendering_is_queued_on_the_documents_queue_once_the_request_is_committed(
     career, monkeypatch, django_capture_on_commit_callbacks
 ):
+    from core import tasks
     from portal.celery import app
 
     sent = []
-    monkeypatch.setattr(
-        statements.asking.current_app, "send_task", lambda name, kwargs: sent.append((name, kwargs)), raising=False
-    )
+    monkeypatch.setattr(tasks.current_app, "send_task", lambda name, kwargs: sent.append((name, kwargs)))
     with django_capture_on_commit_callbacks() as callbacks:
         asked = ask(career, None, None)
         assert sent == []  # nothing is queued before the commit

@@ -4,14 +4,14 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from core.actor import LevelOfAssurance
+from core.models import AccessRecord
+from core.types import AccessPurpose, Scope
 from identity import selectors, services
 from identity.models import BankAccount
 from identity.types import BankAccountRefused
 from mandates import services as mandate_services
 from notifications.models import Notification
-from portal.core.actor import LevelOfAssurance
-from portal.core.models import AccessRecord
-from portal.core.types import AccessPurpose, Scope
 from tests.helpers import citizen_actor, sign_in
 from tests.identity.factories import PersonFactory, UserFactory
 
@@ -90,7 +90,7 @@ def _proxy_of(principal, scopes):
 def _acting(proxy, principal, mandate_id, scopes, level=LevelOfAssurance.SUBSTANTIAL):
     from dataclasses import replace
 
-    from portal.core.actor import ActingMode
+    from core.actor import ActingMode
 
     return replace(
         citizen_actor(proxy, level=level),
@@ -172,7 +172,7 @@ def test_bank_account_page_matrix(client):
 
 
 def test_a_proxy_acting_with_view_only_sees_the_account_but_no_form_and_cannot_post(client):
-    from portal.core.actor import ACTING_FOR_SESSION_KEY
+    from core.actor import ACTING_FOR_SESSION_KEY
 
     principal = UserFactory(person=PersonFactory())
     services.bank_account_set(

@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import AccessRecord
+from core.types import AccessPurpose
 from mandates.models import AccreditedProfessional, EnterpriseMandate, Mandate, ProfessionalKind
 from mandates.types import MandateStatus
-from portal.core.models import AccessRecord
-from portal.core.types import AccessPurpose
 from tests.helpers import sign_in
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, with_totp
 

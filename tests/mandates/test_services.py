@@ -2,11 +2,11 @@ import datetime
 
 import pytest
 
+from core.actor import LevelOfAssurance
 from mandates import selectors, services
 from mandates.models import AccreditedProfessional, EnterpriseMandate, Mandate
 from mandates.types import MandateError, MandateStatus, Scope
 from notifications.models import Notification
-from portal.core.actor import LevelOfAssurance
 from tests.helpers import citizen_actor
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation
 

@@ -16,14 +16,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core.actor import ACTING_FOR_SESSION_KEY, LevelOfAssurance
+from core.models import AccessRecord
+from core.types import AccessPurpose
 from identity.country_profiles import country_profile
 from identity.models import Person, User
 from mandates import services
 from mandates.models import AccreditedProfessional, Mandate
 from mandates.types import MandateStatus, Scope
-from portal.core.actor import ACTING_FOR_SESSION_KEY, LevelOfAssurance
-from portal.core.models import AccessRecord
-from portal.core.types import AccessPurpose
 from tests.helpers import citizen_actor, sign_in
 from tests.identity.factories import PersonFactory, UserFactory
 

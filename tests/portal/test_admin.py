@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from portal.core.models import AccessRecord
-from portal.core.types import AccessPurpose
+from core.models import AccessRecord
+from core.types import AccessPurpose
 from tests.helpers import sign_in
 from tests.identity.factories import PersonFactory, UserFactory, with_totp
 

@@ -11,7 +11,7 @@ from drf_spectacular.validation import validate_schema
 
 from contributions.bulk import rejection
 from contributions.types import ANOMALY_MESSAGES, EMPLOYMENT_ERROR_MESSAGES, UPLOAD_ERROR_MESSAGES
-from portal.core.api import API_ERROR_MESSAGES, VALIDATION_CODES
+from core.api import API_ERROR_MESSAGES, VALIDATION_CODES
 
 pytestmark = pytest.mark.django_db
 

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from core.models import AccessRecord
+from core.types import AccessPurpose
 from identity.models import BankAccount
-from portal.core.models import AccessRecord
-from portal.core.types import AccessPurpose
 from tests.helpers import sign_in
 from tests.identity.factories import PersonFactory, UserFactory, with_totp
 

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from core.logging import RequestIdFilter, request_id_var
 from portal.celery import app
-from portal.core.logging import RequestIdFilter, request_id_var
 
 
 def test_tasks_are_json_only_acknowledged_late_and_outlive_no_visibility_timeout():

@@ -15,9 +15,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from portal.core import documents
-from portal.core.models import VerifiableDocument
-from portal.core.types import DocumentKind, DocumentSubject, VerificationResult
+from core import documents
+from core.models import VerifiableDocument
+from core.types import DocumentKind, DocumentSubject, VerificationResult
 from tests.helpers import sign_in
 from tests.identity.factories import UserFactory, with_totp
 

@@ -2,9 +2,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.core.audit import access_record
-from portal.core.models import AccessRecord
-from portal.core.types import AccessPurpose
+from core.audit import access_record
+from core.models import AccessRecord
+from core.types import AccessPurpose
 from tests.helpers import sign_in, staff_actor
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation, with_totp
 

@@ -9,7 +9,7 @@ from django.utils import translation
 from django.utils.safestring import SafeString
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from portal.core import caching
+from core import caching
 
 
 @pytest.mark.parametrize("failure", [RedisConnectionError("down"), pickle.UnpicklingError("old"), TypeError("shape")])

@@ -3,6 +3,6 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
-    name = "portal.core"
+    name = "core"
     label = "core"
     verbose_name = _("Audit")

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.types import AccessPurpose, DocumentKind, DocumentSubject
+from core.types import AccessPurpose, DocumentKind, DocumentSubject
 
 
 class AccessRecord(models.Model):

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Coalesce, Concat, NullIf
 
-from portal.core.actor import ActingMode, Actor
-from portal.core.models import AccessRecord
-from portal.core.types import AccessPurpose
+from core.actor import ActingMode, Actor
+from core.models import AccessRecord
+from core.types import AccessPurpose
 
 
 def access_record(

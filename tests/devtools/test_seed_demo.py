@@ -6,8 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from devtools.management.commands.seed_demo import DEMO_API_KEY
 from identity.models import ApiKey, Enterprise, User
-from portal.management.commands.seed_demo import DEMO_API_KEY
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.template import Context, Template, TemplateSyntaxError
 from django.urls import NoReverseMatch, clear_script_prefix, set_script_prefix, set_urlconf
 from django.utils import translation
 
-from portal.templatetags import portal as tags
+from core.templatetags import guichet as tags
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,7 @@ NAMES = ["portal:home", "portal:dashboard", "notifications:inbox", "mfa_index", 
 
 
 def _render(source, **context):
-    return Template("{% load i18n portal static %}" + source).render(Context(context))
+    return Template("{% load i18n guichet static %}" + source).render(Context(context))
 
 
 @pytest.fixture(autouse=True)
@@ -104,7 +104,7 @@ def test_constant_markup_is_rendered_once_per_language(monkeypatch):
     renders = []
     real = tags.NodeList.render
     monkeypatch.setattr(tags.NodeList, "render", lambda self, context: renders.append(1) or real(self, context))
-    template = Template("{% load i18n portal %}{% constant %}{% translate 'Mandates' %}{% endconstant %}")
+    template = Template("{% load i18n guichet %}{% constant %}{% translate 'Mandates' %}{% endconstant %}")
     outputs = [template.render(Context()) for _ in range(3)]
     with translation.override("en"):
         outputs += [template.render(Context()) for _ in range(2)]

@@ -38,14 +38,14 @@ from django.utils import timezone
 from psycopg import sql
 
 from contributions import bulk
-from contributions.demo import demo_rates_seed
 from contributions.models import BulkUpload, Declaration, UploadStatus
+from core.actor import ActingMode, Actor, LevelOfAssurance
+from core.periods import Period
+from devtools.rates import demo_rates_seed
 from identity.country_profiles import country_profile
 from identity.models import Enterprise, Person, Representation, User
 from mandates.models import EnterpriseMandate
 from portal.celery import worker_command
-from portal.core.actor import ActingMode, Actor, LevelOfAssurance
-from portal.core.periods import Period
 
 DOMAIN = "bulk-bench.guichet.example"
 FIRST_SERIAL = 980001

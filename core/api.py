@@ -29,7 +29,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
-from portal.core.models import IdempotencyRecord
+from core.models import IdempotencyRecord
 
 # The errors of the API itself (each domain adds the codes of its anomalies).
 API_ERROR_MESSAGES = {

@@ -32,11 +32,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from contributions.demo import demo_rates_seed
 from contributions.ledger import payment_due_date, structured_reference
+from core.periods import Period
+from devtools.rates import demo_rates_seed
 from identity.country_profiles import country_profile
 from identity.models import Enterprise, Person, Representation, User
-from portal.core.periods import Period
 
 DOMAIN = "bench.guichet.example"
 EMPLOYER_SERIAL = 990001

@@ -43,7 +43,7 @@ class _PreparingCursor(psycopg.Cursor[Any]):
 
 def _read_only(sql: str) -> str:
     if not sql.lstrip()[:6].lower() == "select":
-        raise ValueError("a prepared statement is a read that begins with SELECT (see portal.core.db)")
+        raise ValueError("a prepared statement is a read that begins with SELECT (see core.db)")
     return sql
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from portal.core.db import prepared_cursor
+from core.db import prepared_cursor
 
 pytestmark = pytest.mark.django_db
 

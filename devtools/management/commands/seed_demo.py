@@ -21,8 +21,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from contributions.demo import demo_rates_seed
 from contributions.models import Employment, EmploymentEvent
+from devtools.rates import demo_rates_seed
 from identity.country_profiles import country_profile
 from identity.models import ActivationCode, ApiKey, Enterprise, Person, Representation, User
 from identity.types import EnterpriseRole

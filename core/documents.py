@@ -27,8 +27,8 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.models import VerifiableDocument
-from portal.core.types import DocumentKind, DocumentSubject, IssuedDocument, VerificationResult
+from core.models import VerifiableDocument
+from core.types import DocumentKind, DocumentSubject, IssuedDocument, VerificationResult
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 24

@@ -1,29 +1,14 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.documents import document_revoke
-from portal.core.models import AccessRecord, VerifiableDocument
-
-
-class ReadOnlyModelAdmin(admin.ModelAdmin):
-    """A back-office list nobody adds to, edits or deletes from (records, trails, histories);
-    actions of its own may still act through services."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from core.backoffice import ReadOnlyModelAdmin
+from core.documents import document_revoke
+from core.models import AccessRecord, VerifiableDocument
 
 
 @admin.register(AccessRecord)

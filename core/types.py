@@ -42,7 +42,7 @@ class AccessPurpose(models.TextChoices):
 
 
 class DocumentKind(models.TextChoices):
-    """The documents the portal issues with a verification code (portal.core.documents)."""
+    """The documents the portal issues with a verification code (core.documents)."""
 
     COMPLIANCE_CERTIFICATE = "compliance_certificate", _("Compliance certificate (contributions)")
     CONTRIBUTION_STATEMENT = "contribution_statement", _("Contribution statement")
