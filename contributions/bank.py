@@ -25,9 +25,9 @@ from stdnum import iso11649
 from contributions import ledger
 from contributions.camt053 import statement_parse
 from contributions.models import BankStatementImport, BankTransaction, BankTransactionStatus
-from contributions.services import NotFound
 from contributions.types import BankStatementError
 from core.actor import Actor, LevelOfAssurance
+from core.errors import NotFound
 from identity import selectors as identity_selectors
 
 # Lock namespace of statement imports (the ledger's is 1), keyed by the account.

@@ -25,9 +25,10 @@ from contributions.documents import CertificateContent, compliance_certificate_p
 from contributions.models import Declaration, DeclarationStatus, Employment
 from contributions.reminders import overdue_period
 from contributions.selectors import employed_during
-from contributions.services import NotFound, paying_capacity
+from contributions.services import paying_capacity
 from core.actor import Actor
 from core.documents import document_issue, verification_page_url, verification_url
+from core.errors import DomainError, NotFound
 from core.periods import Period
 from core.types import DocumentKind, DocumentSubject
 from identity.selectors import enterprise_summaries
@@ -66,14 +67,14 @@ class ComplianceStatus:
         return not self.reasons
 
 
-class CertificateRefused(Exception):
+class CertificateRefused(DomainError):
     """The enterprise is not compliant: ``code`` is the first reason, ``status`` tells them all."""
+
+    messages = CERTIFICATE_REFUSAL_MESSAGES
 
     def __init__(self, code: str, status: ComplianceStatus) -> None:
         super().__init__(code)
-        self.code = code
         self.status = status
-        self.message = CERTIFICATE_REFUSAL_MESSAGES[code]
 
 
 def months_later(day: datetime.date, months: int) -> datetime.date:

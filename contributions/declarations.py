@@ -22,9 +22,10 @@ from contributions import ledger
 from contributions.computation import RateTable, branch_totals, cents, cents_text
 from contributions.models import Declaration, DeclarationLine, DeclarationStatus, DeclarationWarning, Employment
 from contributions.selectors import employed_during, rates_for_period
-from contributions.services import NotFound, declaring_capacity
+from contributions.services import declaring_capacity
 from contributions.types import Anomaly, LineInput, Severity, SubmissionResult, WorkerCategory
 from core.actor import Actor
+from core.errors import NotFound
 from core.periods import Period
 from identity.country_profiles import IdentifierScheme, country_profile
 from identity.selectors import RegistryEntry, enterprise_summaries, persons_by_national_numbers

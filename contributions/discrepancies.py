@@ -13,9 +13,9 @@ from django.utils import timezone
 from contributions.models import DeclarationLine, DeclarationStatus, DiscrepancyReport, DiscrepancyStatus, Employment
 from contributions.reminders import REMINDED_ROLES
 from contributions.selectors import employed_during
-from contributions.services import NotFound
 from contributions.types import DiscrepancyError
 from core.actor import Actor
+from core.errors import NotFound
 from core.periods import Period
 from core.types import Scope
 from identity.selectors import enterprise_names, person_names

@@ -30,9 +30,10 @@ from django.utils import timezone
 
 from contributions import ledger
 from contributions.models import Payment, PaymentStatus
-from contributions.services import NotFound, paying_capacity
+from contributions.services import paying_capacity
 from contributions.types import PaymentError
 from core.actor import Actor
+from core.errors import NotFound
 from core.signatures import SIGNATURE_HEADER, verify
 
 logger = logging.getLogger(__name__)

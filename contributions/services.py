@@ -15,16 +15,13 @@ from django.utils import timezone
 from contributions.models import Employment, EmploymentEvent, EmploymentEventKind
 from contributions.types import EmploymentError, WorkerCategory
 from core.actor import Actor
+from core.errors import NotFound
 from identity import selectors as identity_selectors
 from identity.types import ApiKeyScope, EnterpriseRole, InvalidIdentifier
 from mandates.selectors import enterprises_for_bureau
 from mandates.types import EnterpriseScope
 
 DECLARING_ROLES = (EnterpriseRole.ADMINISTRATOR, EnterpriseRole.DECLARANT)
-
-
-class NotFound(Exception):
-    pass
 
 
 def _declaring_bureaus(actor: Actor) -> frozenset[int]:
@@ -156,7 +153,7 @@ def employment_hire(
         person = identity_selectors.person_by_national_number(national_number=national_number)
     except InvalidIdentifier as error:
         raise EmploymentError(f"national_number_{error.code}", error.message) from None
-    except identity_selectors.NotFound:
+    except NotFound:
         raise EmploymentError("person_unknown") from None
     if person.death_date is not None and person.death_date <= start_date:
         raise EmploymentError("person_deceased")

@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, NamedTuple
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DomainError
+
 if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
+    pass
 
 
 class Branch(models.TextChoices):
@@ -62,13 +64,10 @@ EMPLOYMENT_ERROR_MESSAGES = {
 }
 
 
-class EmploymentError(Exception):
+class EmploymentError(DomainError):
     """A refused hire, termination or correction; ``message`` is for people, in their language."""
 
-    def __init__(self, code: str, message: StrOrPromise | None = None) -> None:
-        super().__init__(code)
-        self.code = code
-        self.message = message if message is not None else EMPLOYMENT_ERROR_MESSAGES[code]
+    messages = EMPLOYMENT_ERROR_MESSAGES
 
 
 @dataclass(frozen=True)
@@ -187,11 +186,8 @@ PAYMENT_ERROR_MESSAGES = {
 }
 
 
-class PaymentError(Exception):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-        self.message = PAYMENT_ERROR_MESSAGES[code]
+class PaymentError(DomainError):
+    messages = PAYMENT_ERROR_MESSAGES
 
 
 class PeriodPaymentStatus(models.TextChoices):
@@ -230,14 +226,14 @@ BANK_STATEMENT_ERROR_MESSAGES = {
 }
 
 
-class BankStatementError(Exception):
+class BankStatementError(DomainError):
     """A refused statement or staff decision; ``detail`` says where (an entry, a value)."""
+
+    messages = BANK_STATEMENT_ERROR_MESSAGES
 
     def __init__(self, code: str, detail: str = "") -> None:
         super().__init__(code)
-        self.code = code
         self.detail = detail
-        self.message = BANK_STATEMENT_ERROR_MESSAGES[code]
 
 
 DISCREPANCY_ERROR_MESSAGES = {
@@ -249,8 +245,5 @@ DISCREPANCY_ERROR_MESSAGES = {
 }
 
 
-class DiscrepancyError(Exception):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-        self.message = DISCREPANCY_ERROR_MESSAGES[code]
+class DiscrepancyError(DomainError):
+    messages = DISCREPANCY_ERROR_MESSAGES

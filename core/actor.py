@@ -72,6 +72,13 @@ class Actor:
         return self.user_id is not None or self.api_key_id is not None
 
     @property
+    def signed_in_user_id(self) -> int:
+        """The account acting, for a page that requires signing in (an error otherwise)."""
+        if self.user_id is None:
+            raise ValueError("no account is signed in")
+        return self.user_id
+
+    @property
     def is_machine(self) -> bool:
         return self.mode == ActingMode.MACHINE and self.api_key_id is not None
 

@@ -29,6 +29,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
+from core.actor import Actor
+from core.errors import DomainError, NotFound
 from core.models import IdempotencyRecord
 
 # The errors of the API itself (each domain adds the codes of its anomalies).
@@ -133,8 +135,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     if isinstance(exc, RequestDataTooBig):
         return Response(error_body("payload_too_large"), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-    if isinstance(exc, Http404):
+    if isinstance(exc, Http404 | NotFound):
         exc = exceptions.NotFound()
+    elif isinstance(exc, DomainError):
+        # A refusal the view did not word itself: its own code and message, and its anomalies.
+        body = error_body("invalid_request", exc.errors, message=exc.message)
+        body["code"] = exc.code
+        return Response(body, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     if isinstance(exc, ApiError):
@@ -149,6 +156,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     errors = _flatten(exc.detail) if isinstance(exc, exceptions.ValidationError) else []
     response.data = error_body(code, errors)
     return response
+
+
+def api_actor(request: Request) -> Actor:
+    """Who acts in an API request: the machine actor of its API key (``request.user``, set by
+    the API's authentication); an error answer for a request without one."""
+    actor = request.user
+    if not isinstance(actor, Actor):
+        raise exceptions.NotAuthenticated()
+    return actor
 
 
 class ApiThrottle(SimpleRateThrottle):

@@ -1,11 +1,32 @@
-"""What every app's back office shares: the admin bases."""
+"""What every app's back office shares: the admin bases.
+
+- ``PersonalDataAdmin``: an admin whose pages show persons' data. Every list, change page,
+  history and delete confirmation it answers with a page (200) is recorded in the trail of each
+  person it showed ("who accessed my data"), with the staff member's counter reason when one
+  is open. A model names the persons a row shows in ``person_fields``.
+- ``ReadOnlyModelAdmin``: records, trails and histories nobody adds to, edits or deletes from.
+- ``staff_actor``: who acts in a back-office request (the admin's methods take Django's request).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, ClassVar
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from core.actor import Actor
+from core.audit import access_record, access_record_many
+from core.http import portal_request
+from core.types import AccessPurpose
+
+
+def staff_actor(request: HttpRequest) -> Actor:
+    """The actor of a back-office request (built by the portal's middleware)."""
+    return portal_request(request).actor
 
 
 class ReadOnlyModelAdmin(admin.ModelAdmin):
@@ -20,3 +41,73 @@ class ReadOnlyModelAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class PersonalDataAdmin(admin.ModelAdmin):
+    """An admin that shows persons' data, and records each time it does.
+
+    ``person_fields`` names the attributes of a row that hold the id of a person it shows (for
+    example ``("id",)`` for the person registry, ``("principal_id", "proxy_id")`` for a
+    mandate); ``read_detail`` says, in the person's trail, what one row's page showed.
+    """
+
+    person_fields: ClassVar[tuple[str, ...]] = ()
+    read_detail: ClassVar[str] = ""
+
+    def persons_shown(self, rows: Iterable[Any]) -> list[int]:
+        """The persons the rows show, in order, once each."""
+        found = (getattr(row, name, None) for row in rows for name in self.person_fields)
+        return list(dict.fromkeys(person_id for person_id in found if person_id is not None))
+
+    def _record_page(self, request: HttpRequest, response: HttpResponse, *, detail: str) -> None:
+        """A page of one row (change, history, delete confirmation), answered with the row."""
+        if response.status_code != 200 or not isinstance(response, TemplateResponse):
+            return
+        context = response.context_data or {}
+        row = context.get("original") or context.get("object")
+        if row is None:
+            return
+        actor, now = staff_actor(request), timezone.now()
+        for person_id in self.persons_shown([row]):
+            access_record(
+                actor=actor,
+                subject_person_id=person_id,
+                purpose=AccessPurpose.STAFF_REGISTRY_VIEW,
+                now=now,
+                detail=detail,
+            )
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if response.status_code == 200 and changelist is not None:
+            access_record_many(
+                actor=staff_actor(request),
+                subject_person_ids=self.persons_shown(changelist.result_list),
+                purpose=AccessPurpose.STAFF_REGISTRY_SEARCH,
+                now=timezone.now(),
+            )
+        return response
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        self._record_page(request, response, detail=self.read_detail)
+        return response
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().history_view(request, object_id, extra_context)
+        self._record_page(request, response, detail=f"{self.read_detail} (history)" if self.read_detail else "history")
+        return response
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().delete_view(request, object_id, extra_context)
+        self._record_page(
+            request, response, detail=f"{self.read_detail} (deletion)" if self.read_detail else "deletion"
+        )
+        return response

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DomainError
 from core.models import VerifiableDocument
 from core.types import DocumentKind, DocumentSubject, IssuedDocument, VerificationResult
 
@@ -147,14 +148,19 @@ def document_set_content_hash(*, document_id: int, content: bytes) -> str:
     return digest
 
 
-class DocumentLimitReached(Exception):
+class DocumentLimitReached(DomainError):
     """Too many documents of a kind issued for one holder today (each is a PDF to render and a
     row kept for verification)."""
 
-    message = _(
-        "The limit of documents of this kind issued today is reached. Use one already issued (it stays "
-        "valid), or try again tomorrow."
-    )
+    messages = {
+        "document_limit": _(
+            "The limit of documents of this kind issued today is reached. Use one already issued (it stays "
+            "valid), or try again tomorrow."
+        )
+    }
+
+    def __init__(self, code: str = "document_limit") -> None:
+        super().__init__(code)
 
 
 def documents_issued_today(*, kind: str, subject_type: str, subject_id: int, now: datetime.datetime) -> int:

@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.audit import access_record, access_record_many
+from core.audit import access_record
+from core.backoffice import PersonalDataAdmin, staff_actor
 from core.types import AccessPurpose
 from identity import services
 from identity.country_profiles import country_profile
@@ -61,8 +62,9 @@ class EnterpriseForm(forms.ModelForm):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(PersonalDataAdmin):
     form = PersonForm
+    person_fields = ("id",)
     list_display = ["national_number_display", "last_name", "first_name", "birth_date", "death_date", "country"]
     readonly_fields = ["counter_link"]
     search_fields = ["=national_number", "last_name", "first_name"]
@@ -93,48 +95,11 @@ class PersonAdmin(admin.ModelAdmin):
             return queryset.filter(national_number=compact), False
         return super().get_search_results(request, queryset, search_term)
 
-    def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        response = super().change_view(request, object_id, form_url, extra_context)
-        self._record_view(request, response, object_id, detail="")
-        return response
-
-    def _record_view(self, request: HttpRequest, response: HttpResponse, object_id: str, *, detail: str) -> None:
-        """A page that showed one person's record (a 200 answer) is a read of their data."""
-        if response.status_code == 200 and object_id.isdigit():
-            access_record(
-                actor=request.actor,  # type: ignore[attr-defined]
-                subject_person_id=int(object_id),
-                purpose=AccessPurpose.STAFF_REGISTRY_VIEW,
-                now=timezone.now(),
-                detail=detail,
-            )
-
-    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        response = super().changelist_view(request, extra_context)
-        changelist = getattr(response, "context_data", {}).get("cl")
-        if changelist is not None:
-            access_record_many(
-                actor=request.actor,  # type: ignore[attr-defined]
-                subject_person_ids=[person.pk for person in changelist.result_list],
-                purpose=AccessPurpose.STAFF_REGISTRY_SEARCH,
-                now=timezone.now(),
-            )
-        return response
-
-    def history_view(
-        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        response = super().history_view(request, object_id, extra_context)
-        self._record_view(request, response, object_id, detail="history")
-        return response
-
     def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if change:
             access_record(
-                actor=request.actor,  # type: ignore[attr-defined]
+                actor=staff_actor(request),
                 subject_person_id=obj.pk,
                 purpose=AccessPurpose.STAFF_REGISTRY_CHANGE,
                 now=timezone.now(),
@@ -148,7 +113,7 @@ class PersonAdmin(admin.ModelAdmin):
             return None
         person = queryset.get()
         now = timezone.now()
-        code = services.activation_code_issue(actor=request.actor, person_id=person.pk, now=now)  # type: ignore[attr-defined]
+        code = services.activation_code_issue(actor=staff_actor(request), person_id=person.pk, now=now)
         issued = ActivationCode.objects.filter(person=person).order_by("-created_at").first()
         return TemplateResponse(
             request,
@@ -202,7 +167,7 @@ class RepresentationAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Representation, form: Any, change: bool) -> None:
         try:
             obj.pk = services.representation_grant_by_staff(
-                actor=request.actor,  # type: ignore[attr-defined]
+                actor=staff_actor(request),
                 enterprise_id=obj.enterprise_id,
                 user_id=obj.user_id,
                 role=obj.role,
@@ -216,7 +181,7 @@ class RepresentationAdmin(admin.ModelAdmin):
         for representation in queryset.filter(revoked_at__isnull=True):
             try:
                 services.representation_revoke_by_staff(
-                    actor=request.actor,  # type: ignore[attr-defined]
+                    actor=staff_actor(request),
                     enterprise_id=representation.enterprise_id,
                     representation_id=representation.pk,
                     now=timezone.now(),

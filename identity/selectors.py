@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef
 
 from core.actor import Actor
 from core.db import prepared_cursor
+from core.errors import NotFound
 from identity import policies
 from identity.country_profiles import country_profile
 from identity.models import ApiKey, BankAccount, Enterprise, Person, Representation, User
@@ -28,10 +29,6 @@ from identity.types import (
     RepresentationSummary,
     RepresentativeRow,
 )
-
-
-class NotFound(Exception):
-    """The object does not exist, or the actor may not see it (both answer 404)."""
 
 
 def _person_summary(person: Person) -> PersonSummary:

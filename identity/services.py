@@ -22,11 +22,12 @@ from stdnum.exceptions import ValidationError
 
 from core.actor import Actor, LevelOfAssurance
 from core.audit import access_record
+from core.errors import NotFound
 from core.types import AccessPurpose, Scope
 from identity import policies, signals
 from identity.country_profiles import country_profile
 from identity.models import ActivationCode, ApiKey, BankAccount, Enterprise, Person, Representation, User
-from identity.selectors import NotFound, person_get
+from identity.selectors import person_get
 from identity.types import (
     ActivationRefused,
     ApiCredential,

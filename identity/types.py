@@ -9,17 +9,14 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DomainError
+
 if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
+    pass
 
 
-class IdentityError(Exception):
+class IdentityError(DomainError):
     """A refused identity operation; ``message`` is for the user, in their language."""
-
-    def __init__(self, code: str, message: StrOrPromise) -> None:
-        super().__init__(code)
-        self.code = code
-        self.message = message
 
 
 class InvalidIdentifier(IdentityError):

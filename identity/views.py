@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.actor import LevelOfAssurance
+from core.http import PortalRequest
 from core.types import Scope
 from identity import policies, selectors, services
 from identity.forms import ApiKeyForm, BankAccountForm, LinkPersonForm, RepresentativeGrantForm
@@ -19,8 +20,8 @@ from identity.types import ApiKeyScope, EnterpriseRole, IdentityError
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def link_person(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def link_person(request: PortalRequest) -> HttpResponse:
+    actor = request.actor
     if actor.person_id is not None:
         messages.info(request, _("Your account is already linked to your file."))
         return redirect("portal:dashboard")
@@ -28,7 +29,7 @@ def link_person(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             person = services.account_link_person(
-                user_id=actor.user_id,
+                user_id=actor.signed_in_user_id,
                 national_number=form.cleaned_data["national_number"],
                 code=form.cleaned_data["code"],
                 now=timezone.now(),
@@ -43,19 +44,16 @@ def link_person(request: HttpRequest) -> HttpResponse:
     return render(request, "identity/link_person.html", {"form": form})
 
 
-def _enterprise_or_404(request: HttpRequest, enterprise_id: int) -> selectors.EnterpriseSummary:
-    try:
-        return selectors.enterprise_get_for_actor(actor=request.actor, enterprise_id=enterprise_id)  # type: ignore[attr-defined]
-    except selectors.NotFound:
-        raise Http404 from None
+def _enterprise_or_404(request: PortalRequest, enterprise_id: int) -> selectors.EnterpriseSummary:
+    return selectors.enterprise_get_for_actor(actor=request.actor, enterprise_id=enterprise_id)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def representatives(request: HttpRequest, enterprise_id: int) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def representatives(request: PortalRequest, enterprise_id: int) -> HttpResponse:
+    actor = request.actor
     enterprise = _enterprise_or_404(request, enterprise_id)
-    role = request.enterprise_roles.get(enterprise_id)  # type: ignore[attr-defined]
+    role = request.enterprise_roles.get(enterprise_id)
     can_manage = policies.can_manage_representatives(actor=actor, actor_role=role)
     form = RepresentativeGrantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -67,8 +65,6 @@ def representatives(request: HttpRequest, enterprise_id: int) -> HttpResponse:
                 role=form.cleaned_data["role"],
                 now=timezone.now(),
             )
-        except selectors.NotFound:
-            raise Http404 from None
         except IdentityError as error:
             if can_manage:
                 form.add_error(None, error.message)
@@ -92,17 +88,15 @@ def representatives(request: HttpRequest, enterprise_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def representative_revoke(request: HttpRequest, enterprise_id: int, representation_id: int) -> HttpResponse:
+def representative_revoke(request: PortalRequest, enterprise_id: int, representation_id: int) -> HttpResponse:
     _enterprise_or_404(request, enterprise_id)
     try:
         services.representation_revoke(
-            actor=request.actor,  # type: ignore[attr-defined]
+            actor=request.actor,
             enterprise_id=enterprise_id,
             representation_id=representation_id,
             now=timezone.now(),
         )
-    except selectors.NotFound:
-        raise Http404 from None
     except IdentityError as error:
         messages.error(request, str(error.message))
     else:
@@ -112,9 +106,9 @@ def representative_revoke(request: HttpRequest, enterprise_id: int, representati
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def bank_account(request: HttpRequest) -> HttpResponse:
+def bank_account(request: PortalRequest) -> HttpResponse:
     """The bank account of the open file: one's own, or the principal's under a mandate."""
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = request.actor
     if actor.subject_person_id is None:
         return redirect("identity:link_person")
     can_change = actor.may(Scope.MANAGE_PAYMENT_DETAILS)
@@ -131,8 +125,6 @@ def bank_account(request: HttpRequest) -> HttpResponse:
                     holder_name=form.cleaned_data["holder_name"],
                     now=timezone.now(),
                 )
-            except selectors.NotFound:
-                raise Http404 from None
             except IdentityError as error:
                 form.add_error(None, error.message)
             else:
@@ -158,19 +150,19 @@ def bank_account(request: HttpRequest) -> HttpResponse:
 _NEW_API_KEY_SESSION_KEY = "new_api_key"
 
 
-def _administered_enterprise_or_404(request: HttpRequest, enterprise_id: int) -> selectors.EnterpriseSummary:
+def _administered_enterprise_or_404(request: PortalRequest, enterprise_id: int) -> selectors.EnterpriseSummary:
     """API keys are the administrators' business: to anyone else the page does not exist."""
     enterprise = _enterprise_or_404(request, enterprise_id)
-    if request.enterprise_roles.get(enterprise_id) != EnterpriseRole.ADMINISTRATOR:  # type: ignore[attr-defined]
+    if request.enterprise_roles.get(enterprise_id) != EnterpriseRole.ADMINISTRATOR:
         raise Http404
     return enterprise
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def api_keys(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+def api_keys(request: PortalRequest, enterprise_id: int) -> HttpResponse:
     """Create and revoke the enterprise's API keys; a new key is shown once, on this answer."""
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = request.actor
     enterprise = _administered_enterprise_or_404(request, enterprise_id)
     can_manage = policies.can_manage_representatives(actor=actor, actor_role=EnterpriseRole.ADMINISTRATOR)
     form = ApiKeyForm(request.POST or None)
@@ -186,8 +178,6 @@ def api_keys(request: HttpRequest, enterprise_id: int) -> HttpResponse:
                 scopes=form.cleaned_data["scopes"],
                 now=timezone.now(),
             )
-        except selectors.NotFound:
-            raise Http404 from None
         except IdentityError as error:
             form.add_error(None, error.message)
         else:
@@ -213,17 +203,15 @@ def api_keys(request: HttpRequest, enterprise_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def api_key_revoke(request: HttpRequest, enterprise_id: int, api_key_id: int) -> HttpResponse:
+def api_key_revoke(request: PortalRequest, enterprise_id: int, api_key_id: int) -> HttpResponse:
     _administered_enterprise_or_404(request, enterprise_id)
     try:
         services.api_key_revoke(
-            actor=request.actor,  # type: ignore[attr-defined]
+            actor=request.actor,
             enterprise_id=enterprise_id,
             api_key_id=api_key_id,
             now=timezone.now(),
         )
-    except selectors.NotFound:
-        raise Http404 from None
     except IdentityError as error:
         messages.error(request, str(error.message))
     else:

@@ -8,12 +8,11 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.audit import access_record_many
-from core.types import AccessPurpose
+from core.backoffice import PersonalDataAdmin, ReadOnlyModelAdmin
 from mandates.models import AccreditedProfessional, EnterpriseMandate, Mandate
 
 
@@ -21,17 +20,6 @@ def _compact(search_term: str) -> str:
     """A number typed with dots, dashes or spaces, as the registries keep it; words unchanged."""
     compact = "".join(ch for ch in search_term if ch.isalnum())
     return compact if compact.isdigit() else search_term
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class AccreditedProfessionalForm(forms.ModelForm):
@@ -83,7 +71,9 @@ class AccreditedProfessionalAdmin(admin.ModelAdmin):
 
 
 @admin.register(Mandate)
-class MandateAdmin(ReadOnlyAdmin):
+class MandateAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
+    # Who holds a mandate for whom is personal data: a list or a page is a read of both parties.
+    person_fields = ("principal_id", "proxy_id")
     list_display = ["id", "principal", "proxy", "professional", "status", "starts_on", "ends_on", "created_at"]
     list_filter = ["status"]
     search_fields = ["=principal__national_number", "=proxy__national_number"]
@@ -97,40 +87,9 @@ class MandateAdmin(ReadOnlyAdmin):
         # Staff type national numbers with dots and dashes; the registry keeps the compact form.
         return super().get_search_results(request, queryset, _compact(search_term))
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        # Who holds a mandate for whom is personal data: the list is a read of both parties.
-        response = super().changelist_view(request, extra_context)
-        changelist = getattr(response, "context_data", {}).get("cl")
-        if changelist is not None:
-            access_record_many(
-                actor=request.actor,  # type: ignore[attr-defined]
-                subject_person_ids=[
-                    person_id
-                    for mandate in changelist.result_list
-                    for person_id in (mandate.principal_id, mandate.proxy_id)
-                ],
-                purpose=AccessPurpose.STAFF_REGISTRY_SEARCH,
-                now=timezone.now(),
-            )
-        return response
-
-    def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        response = super().change_view(request, object_id, form_url, extra_context)
-        original = getattr(response, "context_data", {}).get("original")
-        if response.status_code == 200 and original is not None:
-            access_record_many(
-                actor=request.actor,  # type: ignore[attr-defined]
-                subject_person_ids=[original.principal_id, original.proxy_id],
-                purpose=AccessPurpose.STAFF_REGISTRY_VIEW,
-                now=timezone.now(),
-            )
-        return response
-
 
 @admin.register(EnterpriseMandate)
-class EnterpriseMandateAdmin(ReadOnlyAdmin):
+class EnterpriseMandateAdmin(ReadOnlyModelAdmin):
     list_display = ["id", "principal", "bureau", "scopes", "starts_on", "ends_on", "revoked_at"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["=principal__enterprise_number", "=bureau__enterprise_number", "principal__name", "bureau__name"]

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.actor import Actor, LevelOfAssurance
+from core.http import PortalRequest
 from identity import selectors as identity_selectors
 from identity.types import EnterpriseRole, EnterpriseSummary
 from mandates import selectors, services
@@ -22,24 +23,21 @@ from mandates.types import MandateError
 # --- Pages -----------------------------------------------------------------------------------
 
 
-def _actor(request: HttpRequest) -> Actor:
-    return request.actor  # type: ignore[attr-defined]
+def _actor(request: PortalRequest) -> Actor:
+    return request.actor
 
 
-def _enterprise_or_404(request: HttpRequest, enterprise_id: int) -> EnterpriseSummary:
-    try:
-        return identity_selectors.enterprise_get_for_actor(actor=_actor(request), enterprise_id=enterprise_id)
-    except identity_selectors.NotFound:
-        raise Http404 from None
+def _enterprise_or_404(request: PortalRequest, enterprise_id: int) -> EnterpriseSummary:
+    return identity_selectors.enterprise_get_for_actor(actor=_actor(request), enterprise_id=enterprise_id)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def bureaus(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+def bureaus(request: PortalRequest, enterprise_id: int) -> HttpResponse:
     """The bureaus that act for the enterprise; its administrators give a new mandate here."""
     actor = _actor(request)
     enterprise = _enterprise_or_404(request, enterprise_id)
-    role = getattr(request, "enterprise_roles", {}).get(enterprise_id)
+    role = request.enterprise_roles.get(enterprise_id)
     is_administrator = role == EnterpriseRole.ADMINISTRATOR
     form = BureauMandateForm(request.POST or None, today=timezone.localdate())
     status = 200
@@ -55,8 +53,6 @@ def bureaus(request: HttpRequest, enterprise_id: int) -> HttpResponse:
                     starts_on=form.cleaned_data["starts_on"],
                     now=timezone.now(),
                 )
-            except selectors.NotFound:
-                raise Http404 from None
             except MandateError as error:
                 if is_administrator:
                     form.add_error(None, error.message)
@@ -81,7 +77,7 @@ def bureaus(request: HttpRequest, enterprise_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def bureau_revoke(request: HttpRequest, enterprise_id: int, mandate_id: int) -> HttpResponse:
+def bureau_revoke(request: PortalRequest, enterprise_id: int, mandate_id: int) -> HttpResponse:
     _enterprise_or_404(request, enterprise_id)
     try:
         services.enterprise_mandate_revoke(
@@ -90,8 +86,6 @@ def bureau_revoke(request: HttpRequest, enterprise_id: int, mandate_id: int) -> 
             now=timezone.now(),
             principal_enterprise_id=enterprise_id,
         )
-    except selectors.NotFound:
-        raise Http404 from None
     except MandateError as error:
         messages.error(request, str(error.message))
     else:
@@ -101,7 +95,7 @@ def bureau_revoke(request: HttpRequest, enterprise_id: int, mandate_id: int) -> 
 
 @login_required
 @require_GET
-def clients(request: HttpRequest) -> HttpResponse:
+def clients(request: PortalRequest) -> HttpResponse:
     """For a payroll bureau or accounting firm: the enterprises it may act for today."""
     actor = _actor(request)
     return render(

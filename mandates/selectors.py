@@ -7,6 +7,7 @@ import datetime
 
 from django.db.models import F, Q
 
+from core.errors import NotFound
 from core.types import SCOPE_LABELS_FOR_PROXY
 from identity.country_profiles import country_profile
 from identity.selectors import person_names
@@ -14,10 +15,6 @@ from mandates.models import EnterpriseMandate, Mandate
 from mandates.types import BureauMandateRow, ClientRow, EnterpriseScope, MandateStatus, MandateSummary, Scope
 from notifications.selectors import recipients_for_person
 from notifications.types import Recipient
-
-
-class NotFound(Exception):
-    pass
 
 
 def _summaries(mandates: list[Mandate]) -> list[MandateSummary]:

@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.actor import Actor, LevelOfAssurance
+from core.errors import NotFound
 from identity import selectors as identity_selectors
 from identity.types import EnterpriseRole
 from mandates.models import AccreditedProfessional, EnterpriseMandate, Mandate
-from mandates.selectors import NotFound
 from mandates.types import OPEN_STATUSES, EnterpriseScope, MandateError, MandateStatus, Scope
 from notifications.selectors import recipients_for_person
 from notifications.services import notify
@@ -147,7 +147,7 @@ def mandate_grant(
     chosen = _check_terms(scopes=scopes, starts_on=starts_on, ends_on=ends_on, today=timezone.localdate(now))
     try:
         proxy = identity_selectors.person_match(national_number=proxy_national_number, last_name=proxy_last_name)
-    except identity_selectors.NotFound:
+    except NotFound:
         raise MandateError(
             "proxy_unknown", _("We find nobody with this national number and this last name. Check both.")
         ) from None
@@ -222,7 +222,7 @@ def mandate_request(
         principal = identity_selectors.person_match(
             national_number=principal_national_number, last_name=principal_last_name
         )
-    except identity_selectors.NotFound:
+    except NotFound:
         raise MandateError(
             "principal_unknown", _("We find nobody with this national number and this last name. Check both.")
         ) from None
@@ -483,7 +483,7 @@ def enterprise_mandate_grant(
         raise MandateError("starts_in_past", _("The mandate cannot start in the past."))
     try:
         bureau = identity_selectors.enterprise_by_number(enterprise_number=bureau_enterprise_number)
-    except identity_selectors.NotFound:
+    except NotFound:
         raise MandateError("bureau_unknown", _("No enterprise has this number.")) from None
     if bureau.id == enterprise_id:
         raise MandateError("oneself", _("An enterprise cannot mandate itself."))

@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DomainError
 from core.types import Scope
 
 __all__ = ["Scope"]
 
 if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
+    pass
 
 
 class MandateStatus(models.TextChoices):
@@ -36,11 +37,8 @@ class EnterpriseScope(models.TextChoices):
     PAY = "pay", _("pay contributions")
 
 
-class MandateError(Exception):
-    def __init__(self, code: str, message: StrOrPromise) -> None:
-        super().__init__(code)
-        self.code = code
-        self.message = message
+class MandateError(DomainError):
+    """A refused mandate operation; ``message`` says why, in the user's language."""
 
 
 @dataclass(frozen=True)

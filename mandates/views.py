@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,16 +17,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.actor import ACTING_FOR_SESSION_KEY, Actor
 from core.audit import access_record_list
+from core.http import PortalRequest
 from mandates import selectors, services
 from mandates.forms import ChangeForm, GrantForm, ProfessionalGrantForm, RequestForm
 from mandates.types import MandateError, MandateStatus
 
 
-def _actor(request: HttpRequest) -> Actor:
-    return request.actor  # type: ignore[attr-defined]
+def _actor(request: PortalRequest) -> Actor:
+    return request.actor
 
 
-def _forms(request: HttpRequest, **bound: Any) -> dict[str, Any]:
+def _forms(request: PortalRequest, **bound: Any) -> dict[str, Any]:
     today = timezone.localdate()
     return {
         "grant_form": bound.get("grant_form") or GrantForm(today=today, prefix="grant"),
@@ -37,7 +38,7 @@ def _forms(request: HttpRequest, **bound: Any) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def mandate_list(request: HttpRequest, **bound: Any) -> HttpResponse:
+def mandate_list(request: PortalRequest, **bound: Any) -> HttpResponse:
     actor = _actor(request)
     if actor.person_id is None:
         return render(request, "mandates/list.html", {"linked": False})
@@ -49,7 +50,7 @@ def mandate_list(request: HttpRequest, **bound: Any) -> HttpResponse:
     )
 
 
-def _submit(request: HttpRequest, form: Any, form_key: str, call: Callable[[Any], int], success: str) -> HttpResponse:
+def _submit(request: PortalRequest, form: Any, form_key: str, call: Callable[[Any], int], success: str) -> HttpResponse:
     if form.is_valid():
         try:
             call(form.cleaned_data)
@@ -66,7 +67,7 @@ def _submit(request: HttpRequest, form: Any, form_key: str, call: Callable[[Any]
 
 @login_required
 @require_POST
-def grant(request: HttpRequest) -> HttpResponse:
+def grant(request: PortalRequest) -> HttpResponse:
     actor = _actor(request)
     form = GrantForm(request.POST, today=timezone.localdate(), prefix="grant")
     return _submit(
@@ -88,7 +89,7 @@ def grant(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def grant_professional(request: HttpRequest) -> HttpResponse:
+def grant_professional(request: PortalRequest) -> HttpResponse:
     actor = _actor(request)
     form = ProfessionalGrantForm(request.POST, today=timezone.localdate(), prefix="pro")
     return _submit(
@@ -109,7 +110,7 @@ def grant_professional(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def request_mandate(request: HttpRequest) -> HttpResponse:
+def request_mandate(request: PortalRequest) -> HttpResponse:
     actor = _actor(request)
     form = RequestForm(request.POST, today=timezone.localdate(), prefix="ask")
     return _submit(
@@ -139,14 +140,12 @@ _TRANSITIONS = {
 
 @login_required
 @require_POST
-def transition(request: HttpRequest, mandate_id: int, action: str) -> HttpResponse:
+def transition(request: PortalRequest, mandate_id: int, action: str) -> HttpResponse:
     if action not in _TRANSITIONS:
         raise Http404
     service, success = _TRANSITIONS[action]
     try:
         service(actor=_actor(request), mandate_id=mandate_id, now=timezone.now())
-    except selectors.NotFound:
-        raise Http404 from None
     except MandateError as error:
         messages.error(request, str(error.message))
     else:
@@ -156,12 +155,9 @@ def transition(request: HttpRequest, mandate_id: int, action: str) -> HttpRespon
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def change(request: HttpRequest, mandate_id: int) -> HttpResponse:
+def change(request: PortalRequest, mandate_id: int) -> HttpResponse:
     actor = _actor(request)
-    try:
-        mandate = selectors.mandate_get_for_party(person_id=actor.person_id or 0, mandate_id=mandate_id)
-    except selectors.NotFound:
-        raise Http404 from None
+    mandate = selectors.mandate_get_for_party(person_id=actor.person_id or 0, mandate_id=mandate_id)
     if mandate.principal_person_id != actor.person_id or mandate.status != MandateStatus.ACTIVE:
         raise Http404
     form = ChangeForm(request.POST or None, initial={"scopes": list(mandate.scopes), "ends_on": mandate.ends_on})
@@ -184,13 +180,10 @@ def change(request: HttpRequest, mandate_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def trail(request: HttpRequest, mandate_id: int) -> HttpResponse:
+def trail(request: PortalRequest, mandate_id: int) -> HttpResponse:
     """What the proxy read and did in my file under this mandate (the principal only)."""
     actor = _actor(request)
-    try:
-        mandate = selectors.mandate_get_for_party(person_id=actor.person_id or 0, mandate_id=mandate_id)
-    except selectors.NotFound:
-        raise Http404 from None
+    mandate = selectors.mandate_get_for_party(person_id=actor.person_id or 0, mandate_id=mandate_id)
     if mandate.principal_person_id != actor.person_id:
         raise Http404
     rows = access_record_list(subject_person_id=mandate.principal_person_id, mandate_id=mandate.id)
@@ -199,7 +192,7 @@ def trail(request: HttpRequest, mandate_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def act(request: HttpRequest, mandate_id: int) -> HttpResponse:
+def act(request: PortalRequest, mandate_id: int) -> HttpResponse:
     """The proxy opens the principal's file: a banner will say so on every page."""
     actor = _actor(request)
     if actor.person_id is None or actor.is_staff:
@@ -216,7 +209,7 @@ def act(request: HttpRequest, mandate_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def stop_acting(request: HttpRequest) -> HttpResponse:
+def stop_acting(request: PortalRequest) -> HttpResponse:
     request.session.pop(ACTING_FOR_SESSION_KEY, None)
     messages.info(request, _("You are back in your own file."))
     return redirect("portal:dashboard")

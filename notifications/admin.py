@@ -10,19 +10,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.backoffice import ReadOnlyModelAdmin
 from notifications import services
 from notifications.models import Delivery, DeliveryAttempt, DeliveryStatus, Notification
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class DeliveryInline(admin.TabularInline):
@@ -37,7 +27,7 @@ class DeliveryInline(admin.TabularInline):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
+class NotificationAdmin(ReadOnlyModelAdmin):
     list_display = ["created_at", "event_type", "category", "importance", "recipient", "read_at"]
     list_filter = ["event_type", "category", "importance", "deliveries__status"]
     search_fields = ["recipient__email"]
@@ -58,7 +48,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdmin):
+class DeliveryAdmin(ReadOnlyModelAdmin):
     list_display = ["id", "channel", "address", "status", "attempts", "next_attempt_at", "sent_at", "last_error"]
     list_filter = ["status", "channel"]
     search_fields = ["=address", "=notification__id"]

@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from core.db import prepared_cursor
+from core.errors import NotFound
 from identity.selectors import (
     person_names,
     user_ids_for_enterprise,
@@ -23,10 +24,6 @@ from notifications.events import EVENT_TYPES
 from notifications.models import ChannelPreference, Notification, PhoneNumber
 from notifications.services import notification_render, render_part
 from notifications.types import Category, Importance, Recipient
-
-
-class NotFound(Exception):
-    pass
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DomainError
+
 
 class Category(models.TextChoices):
     """What a message is about; people choose their channels per category."""
@@ -38,11 +40,8 @@ class Recipient:
     on_behalf_of_person_id: int | None = None
 
 
-class NotificationError(Exception):
-    def __init__(self, code: str, message: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.message = message
+class NotificationError(DomainError):
+    """A refused notification setting (a channel, a phone number, a code)."""
 
 
 class PermanentDeliveryError(Exception):

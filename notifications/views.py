@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.http import PortalRequest
 from notifications import selectors, services
 from notifications.forms import PhoneCodeForm, PhoneForm, PreferencesForm
 from notifications.types import Category, NotificationError
 
 
-def _me(request: HttpRequest) -> int:
+def _me(request: PortalRequest) -> int:
     """The signed-in account (every view here is behind login_required): only its own data."""
     user_id = request.user.pk
     assert user_id is not None
@@ -24,7 +25,7 @@ def _me(request: HttpRequest) -> int:
 
 @login_required
 @require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: PortalRequest) -> HttpResponse:
     category = request.GET.get("category")
     if category not in Category.values:
         category = None
@@ -42,11 +43,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def message(request: HttpRequest, notification_id: int) -> HttpResponse:
-    try:
-        found = selectors.message_get(user_id=_me(request), notification_id=notification_id)
-    except selectors.NotFound:
-        raise Http404 from None
+def message(request: PortalRequest, notification_id: int) -> HttpResponse:
+    found = selectors.message_get(user_id=_me(request), notification_id=notification_id)
     if found.read_at is None:
         services.notification_mark(user_id=_me(request), notification_id=found.id, read=True, now=timezone.now())
     return render(request, "notifications/message.html", {"message": found})
@@ -54,7 +52,7 @@ def message(request: HttpRequest, notification_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mark(request: HttpRequest, notification_id: int) -> HttpResponse:
+def mark(request: PortalRequest, notification_id: int) -> HttpResponse:
     read = request.POST.get("read") == "1"
     if not services.notification_mark(
         user_id=_me(request), notification_id=notification_id, read=read, now=timezone.now()
@@ -66,7 +64,7 @@ def mark(request: HttpRequest, notification_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mark_all_read(request: HttpRequest) -> HttpResponse:
+def mark_all_read(request: PortalRequest) -> HttpResponse:
     count = services.notification_mark_all_read(user_id=_me(request), now=timezone.now())
     if count:
         messages.success(request, _("All your messages are marked as read."))
@@ -75,7 +73,7 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: PortalRequest) -> HttpResponse:
     rows = selectors.preferences_get(user_id=_me(request))
     form = PreferencesForm(request.POST or None, rows=rows)
     if request.method == "POST" and form.is_valid():
@@ -97,7 +95,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def phone(request: HttpRequest) -> HttpResponse:
+def phone(request: PortalRequest) -> HttpResponse:
     """Three actions on the mobile number: set (sends a code), verify, remove."""
     action = request.POST.get("action")
     now = timezone.now()

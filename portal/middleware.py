@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import cast
 
 from allauth.account.authentication import get_authentication_records
 from django.conf import settings
@@ -19,6 +20,7 @@ from core.actor import (
     Actor,
     LevelOfAssurance,
 )
+from core.http import PortalRequest
 from core.types import Scope
 from identity import policies
 from identity.selectors import account_facts_of, person_names
@@ -51,8 +53,10 @@ class ActorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.actor = ANONYMOUS_ACTOR  # type: ignore[attr-defined]
-        request.must_enrol_mfa = False  # type: ignore[attr-defined]
+        typed = cast(PortalRequest, request)
+        typed.actor = ANONYMOUS_ACTOR
+        typed.must_enrol_mfa = False
+        typed.enterprise_roles = {}
         user = request.user
         if user.is_authenticated:
             facts = account_facts_of(user=user)
@@ -65,9 +69,9 @@ class ActorMiddleware:
                 is_staff=user.is_staff,
                 enterprise_ids=frozenset(facts.enterprise_roles),
             )
-            request.actor = self._acting_for(request, actor)  # type: ignore[attr-defined]
-            request.enterprise_roles = facts.enterprise_roles  # type: ignore[attr-defined]
-            request.must_enrol_mfa = (  # type: ignore[attr-defined]
+            typed.actor = self._acting_for(request, actor)
+            typed.enterprise_roles = facts.enterprise_roles
+            typed.must_enrol_mfa = (
                 policies.must_use_mfa(
                     is_staff=user.is_staff, is_enterprise_administrator=facts.is_enterprise_administrator
                 )

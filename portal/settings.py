@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "portal.middleware.ActorMiddleware",
+    # A view that lets core.errors.NotFound through answers 404 (the API maps it itself).
+    "core.http.NotFoundMiddleware",
     "portal.middleware.MfaRequiredMiddleware",
     "portal.middleware.PermissionsPolicyMiddleware",
     # Axes must come last (django-axes documentation).

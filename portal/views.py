@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from contributions.selectors import employment_list_for_person
 from core.actor import ACTING_FOR_SESSION_KEY, ASSISTED_SESSION_KEY, Actor
 from core.audit import access_record, access_record_list
 from core.documents import document_verify
+from core.http import PortalRequest
 from core.types import SCOPE_LABELS_FOR_PROXY, AccessPurpose, Scope
 from identity.selectors import (
     account_security,
@@ -43,7 +44,7 @@ logger = logging.getLogger(__name__)
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: PortalRequest) -> HttpResponse:
     persona = request.GET.get("persona")
     if persona not in PERSONAS:
         persona = None
@@ -56,20 +57,20 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def dashboard(request: PortalRequest) -> HttpResponse:
+    actor = request.actor
     if actor.acts_for_someone_else:
         return _dashboard_for(request, actor)
     if actor.is_staff:
         return redirect("admin:index")
     person = person_get(person_id=actor.person_id) if actor.person_id else None
-    security = account_security(user_id=actor.user_id)
+    security = account_security(user_id=actor.signed_in_user_id)
     return render(
         request,
         "portal/dashboard.html",
         {
             "person": person,
-            "representations": representation_list_for_user(user_id=actor.user_id),
+            "representations": representation_list_for_user(user_id=actor.signed_in_user_id),
             "employments": employment_list_for_person(person_id=actor.person_id) if actor.person_id else [],
             "has_mfa": security.has_mfa,
             "session_count": security.session_count,
@@ -78,7 +79,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _dashboard_for(request: HttpRequest, actor: Actor) -> HttpResponse:
+def _dashboard_for(request: PortalRequest, actor: Actor) -> HttpResponse:
     """The principal's file as a proxy sees it: only what the mandate's scopes allow, and each
     consultation is written in the principal's trail."""
     assert actor.subject_person_id is not None
@@ -95,9 +96,9 @@ def _dashboard_for(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def assisted_start(request: HttpRequest, person_id: int) -> HttpResponse:
+def assisted_start(request: PortalRequest, person_id: int) -> HttpResponse:
     """Staff at a counter open a citizen's file with a stated reason; the citizen sees it."""
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = request.actor
     if not can_serve_at_counter(request, actor):
         raise Http404
     names = person_names(person_ids=[person_id])
@@ -121,22 +122,22 @@ def assisted_start(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def assisted_stop(request: HttpRequest) -> HttpResponse:
+def assisted_stop(request: PortalRequest) -> HttpResponse:
     request.session.pop(ASSISTED_SESSION_KEY, None)
     return redirect("admin:index")
 
 
 @login_required
 @require_GET
-def access_log(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def access_log(request: PortalRequest) -> HttpResponse:
+    actor = request.actor
     if actor.person_id is None:
         return render(request, "portal/access_log.html", {"rows": None})
     return render(request, "portal/access_log.html", {"rows": access_record_list(subject_person_id=actor.person_id)})
 
 
 @require_GET
-def api_docs(request: HttpRequest) -> HttpResponse:
+def api_docs(request: PortalRequest) -> HttpResponse:
     """The API's documentation, rendered on the server from the OpenAPI schema (no JavaScript),
     in the reader's language, with every error code and its message."""
     language = translation.get_language() or settings.LANGUAGE_CODE
@@ -153,7 +154,7 @@ def api_docs(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _verification_client(request: HttpRequest) -> str:
+def _verification_client(request: PortalRequest) -> str:
     """Whose wrong codes are counted together: the client address (behind the trusted proxies,
     as allauth reads it), an IPv6 client by its /64 since one subscriber holds the whole block."""
     address = ipaddress.ip_address(get_adapter(request).get_client_ip(request))
@@ -178,7 +179,7 @@ def _verification_failure_count(client: str) -> None:
 
 @require_GET
 @never_cache
-def verify(request: HttpRequest) -> HttpResponse:
+def verify(request: PortalRequest) -> HttpResponse:
     """The public check of a document's verification code, typed in the form or read from the
     document's QR code (``?code=``). It answers "authentic and valid", with what the registry may
     tell, or one same answer for a code unknown, expired or revoked. Wrong codes are limited per
@@ -221,7 +222,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def language_set(request: HttpRequest) -> HttpResponse:
+def language_set(request: PortalRequest) -> HttpResponse:
     """Django's ``set_language``, remembering the choice on the account of a signed-in person."""
     language = request.POST.get("language", "")
     if request.user.is_authenticated and language in dict(settings.LANGUAGES):
@@ -230,7 +231,7 @@ def language_set(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-def healthz(request: HttpRequest) -> HttpResponse:
+def healthz(request: PortalRequest) -> HttpResponse:
     """The process is alive (no dependency is checked)."""
     return JsonResponse({"status": "ok"})
 
@@ -256,7 +257,7 @@ def _check_broker() -> None:
 
 
 @never_cache
-def readyz(request: HttpRequest) -> HttpResponse:
+def readyz(request: PortalRequest) -> HttpResponse:
     """Database, Redis and the Celery broker are reachable; else 503 naming what fails."""
     checks = {"database": _check_database, "redis": _check_redis, "broker": _check_broker}
     results: dict[str, str] = {}

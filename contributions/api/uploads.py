@@ -29,11 +29,10 @@ from rest_framework.views import APIView
 
 from contributions import bulk
 from contributions.api import serializers as s
-from contributions.api.views import ERROR_RESPONSES, request_actor
+from contributions.api.views import ERROR_RESPONSES
 from contributions.models import BulkUpload, Channel
-from contributions.services import NotFound
 from contributions.types import ANOMALY_MESSAGES
-from core.api import ApiError, Pagination, error_body
+from core.api import ApiError, Pagination, api_actor, error_body
 from identity import selectors as identity_selectors
 from identity.types import ApiKeyScope
 
@@ -63,17 +62,14 @@ _UPLOAD_ID = OpenApiParameter("upload_id", int, OpenApiParameter.PATH, descripti
 
 def _reader(request: Request) -> None:
     """Reading the enterprise's files needs either scope: software that sends files follows them."""
-    if not request_actor(request).scopes & {ApiKeyScope.READ, ApiKeyScope.DECLARE}:
+    if not api_actor(request).scopes & {ApiKeyScope.READ, ApiKeyScope.DECLARE}:
         raise ApiError("scope_missing", status.HTTP_403_FORBIDDEN)
 
 
 def _own(request: Request, upload_id: str) -> BulkUpload:
     """One of the key's enterprise's uploads; 404 for anyone else's, as for an id that does not exist."""
     _reader(request)
-    try:
-        return bulk.upload_get(actor=request_actor(request), upload_id=int(upload_id))  # the route admits digits only
-    except NotFound:
-        raise ApiError("not_found", status.HTTP_404_NOT_FOUND) from None
+    return bulk.upload_get(actor=api_actor(request), upload_id=int(upload_id))  # the route admits digits only
 
 
 def _link(request: Request, name: str, upload_id: int) -> str:
@@ -173,7 +169,7 @@ class UploadListApi(GenericAPIView):
     )
     def get(self, request: Request) -> Response:
         _reader(request)
-        page = self.paginate_queryset(bulk.upload_queryset(actor=request_actor(request)))
+        page = self.paginate_queryset(bulk.upload_queryset(actor=api_actor(request)))
         assert page is not None
         body = [
             {
@@ -231,7 +227,7 @@ class UploadListApi(GenericAPIView):
         tags=["uploads"],
     )
     def post(self, request: Request) -> Response:
-        actor = request_actor(request)
+        actor = api_actor(request)
         if ApiKeyScope.DECLARE not in actor.scopes:
             raise ApiError("scope_missing", status.HTTP_403_FORBIDDEN)
         media_type = (request.content_type or "").split(";", 1)[0].strip().lower()
@@ -280,8 +276,6 @@ class UploadListApi(GenericAPIView):
             )
         except bulk.UploadRejected as rejected:
             return _rejected(rejected)
-        except NotFound:
-            raise ApiError("not_found", status.HTTP_404_NOT_FOUND) from None
         body = s.UploadReceiptSerializer({**_upload(request, receipt.upload), "duplicate": receipt.duplicate}).data
         if receipt.duplicate:
             return Response(body, status=status.HTTP_200_OK)

@@ -23,8 +23,7 @@ from contributions.api import serializers as s
 from contributions.declarations import declaration_submit
 from contributions.models import Channel, Declaration, DeclarationWarning
 from contributions.types import ANOMALY_MESSAGES, Anomaly, EmploymentError, LineInput
-from core.actor import Actor
-from core.api import IDEMPOTENCY_HEADER, ApiError, Pagination, error_body, idempotent
+from core.api import IDEMPOTENCY_HEADER, ApiError, Pagination, api_actor, error_body, idempotent
 from core.periods import Period
 from identity import selectors as identity_selectors
 from identity.types import ApiKeyScope
@@ -63,21 +62,13 @@ _IDEMPOTENCY = OpenApiParameter(
 _EMPLOYER = OpenApiParameter("employer_number", str, OpenApiParameter.PATH, description=_("The enterprise number."))
 
 
-def request_actor(request: Request) -> Actor:
-    """The machine actor of the request's API key (shared by the API's modules)."""
-    return request.user  # type: ignore[return-value]  # ApiKeyAuthentication sets a machine Actor
-
-
 def _employer(request: Request, employer_number: str, access: str) -> int:
     """The enterprise the key may act for (its own, or one that mandated it as bureau); 404
     otherwise, whether it exists or not."""
-    actor = request_actor(request)
+    actor = api_actor(request)
     if access not in actor.scopes:
         raise ApiError("scope_missing", status.HTTP_403_FORBIDDEN)
-    try:
-        enterprise_id = identity_selectors.enterprise_by_number(enterprise_number=employer_number).id
-    except identity_selectors.NotFound:
-        raise ApiError("not_found", status.HTTP_404_NOT_FOUND) from None
+    enterprise_id = identity_selectors.enterprise_by_number(enterprise_number=employer_number).id
     allowed, _bureau = services.declaring_capacity(
         actor=actor, enterprise_id=enterprise_id, on=timezone.localdate(), access=access
     )
@@ -87,7 +78,7 @@ def _employer(request: Request, employer_number: str, access: str) -> int:
 
 
 def _owner(request: Request) -> str:
-    return f"api-key:{request_actor(request).api_key_id}"
+    return f"api-key:{api_actor(request).api_key_id}"
 
 
 def _anomaly(anomaly: Anomaly) -> dict[str, Any]:
@@ -159,7 +150,7 @@ class EmployerListApi(APIView):
         tags=["employers"],
     )
     def get(self, request: Request) -> Response:
-        actor = request_actor(request)
+        actor = api_actor(request)
         own = set(actor.enterprise_ids)
         clients = set(services.enterprises_mandating(actor=actor, on=timezone.localdate())) - own
         rows = identity_selectors.enterprise_summaries(enterprise_ids=sorted(own | clients))
@@ -216,18 +207,15 @@ class DeclarationListApi(GenericAPIView):
         data.is_valid(raise_exception=True)
 
         def submit() -> tuple[int, dict[str, Any]]:
-            try:
-                result = declaration_submit(
-                    actor=request_actor(request),
-                    enterprise_id=enterprise_id,
-                    period=data.validated_data["period"],
-                    lines=[LineInput(**line) for line in data.validated_data["lines"]],
-                    replace=data.validated_data["replace"],
-                    channel=Channel.API,
-                    now=timezone.now(),
-                )
-            except services.NotFound:
-                raise ApiError("not_found", status.HTTP_404_NOT_FOUND) from None
+            result = declaration_submit(
+                actor=api_actor(request),
+                enterprise_id=enterprise_id,
+                period=data.validated_data["period"],
+                lines=[LineInput(**line) for line in data.validated_data["lines"]],
+                replace=data.validated_data["replace"],
+                channel=Channel.API,
+                now=timezone.now(),
+            )
             if not result.accepted:
                 return 422, error_body("declaration_rejected", [_anomaly(a) for a in result.anomalies])
             assert result.declaration_id is not None
@@ -302,8 +290,6 @@ def _register_answer(action: Callable[[], tuple[int, dict[str, Any]]]) -> Callab
     def answer() -> tuple[int, dict[str, Any]]:
         try:
             return action()
-        except services.NotFound:
-            raise ApiError("not_found", status.HTTP_404_NOT_FOUND) from None
         except EmploymentError as error:
             return _refused(error)
 
@@ -368,7 +354,7 @@ class EmploymentListApi(GenericAPIView):
 
         def hire() -> tuple[int, dict[str, Any]]:
             employment_id = services.employment_hire(
-                actor=request_actor(request), enterprise_id=enterprise_id, now=timezone.now(), **data.validated_data
+                actor=api_actor(request), enterprise_id=enterprise_id, now=timezone.now(), **data.validated_data
             )
             return 201, _employment_body(enterprise_id, employment_id)
 
@@ -404,7 +390,7 @@ class EmploymentTerminationApi(APIView):
 
         def terminate() -> tuple[int, dict[str, Any]]:
             late = services.employment_terminate(
-                actor=request_actor(request),
+                actor=api_actor(request),
                 employment_id=employment,
                 end_date=data.validated_data["end_date"],
                 now=timezone.now(),
@@ -435,7 +421,7 @@ class EmploymentCancellationApi(APIView):
 
         def cancel() -> tuple[int, dict[str, Any]]:
             services.employment_cancel(
-                actor=request_actor(request), employment_id=employment, now=timezone.now(), enterprise_id=enterprise_id
+                actor=api_actor(request), employment_id=employment, now=timezone.now(), enterprise_id=enterprise_id
             )
             return 200, _employment_body(enterprise_id, employment)
 

@@ -23,9 +23,9 @@ from contributions.models import (
     BulkUpload,
     UploadStatus,
 )
-from contributions.services import NotFound
 from contributions.types import UPLOAD_ERROR_MESSAGES
 from core.actor import ActingMode, Actor, LevelOfAssurance
+from core.errors import DomainError, NotFound
 from core.tasks import enqueue
 from identity.types import ApiKeyScope
 
@@ -60,21 +60,10 @@ class FileFormat:
     line_ending: str  # "LF" or "CRLF"
 
 
-class UploadRejected(Exception):
+class UploadRejected(DomainError):
     """A file refused as it arrives; ``message`` says why, in the user's language."""
 
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
-
-    @property
-    def message(self) -> str:
-        return (
-            str(UPLOAD_ERROR_MESSAGES[self.code]) % self.params
-            if self.params
-            else str(UPLOAD_ERROR_MESSAGES[self.code])
-        )
+    messages = UPLOAD_ERROR_MESSAGES
 
 
 def rejection(code: str) -> UploadRejected:
@@ -88,7 +77,7 @@ def rejection(code: str) -> UploadRejected:
         params["limit"] = settings.BULK_MAX_IN_PROGRESS
     elif code == "header":
         params["columns"] = ", ".join(COLUMNS)
-    return UploadRejected(code, **params)
+    return UploadRejected(code, params=params)
 
 
 def format_sniff(head: bytes) -> FileFormat:

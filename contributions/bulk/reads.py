@@ -27,9 +27,9 @@ from contributions.models import (
     DeclarationStatus,
     UploadStatus,
 )
-from contributions.services import NotFound
 from contributions.types import ANOMALY_MESSAGES, Severity
 from core.actor import Actor
+from core.errors import NotFound
 from core.spreadsheet import Echo, neutralised
 from identity.selectors import (
     enterprise_summaries,

@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from contributions.models import StatementRequest, StatementStatus
 from contributions.record import ContributionRecord, contribution_record_get
-from contributions.services import NotFound
 from core.actor import Actor
 from core.documents import DocumentLimitReached, documents_issued_today
+from core.errors import DomainError, NotFound
 from core.tasks import enqueue
 from core.types import DocumentKind, DocumentSubject
 
@@ -36,22 +36,17 @@ _STATEMENT_LOCK = 4
 RENDER_TASK = "contributions.statement_render"
 
 
-class StatementRefused(Exception):
+class StatementRefused(DomainError):
     """The years asked cannot make a statement: ``code`` is a key of
     ``STATEMENT_REFUSAL_MESSAGES``; ``message`` says it in the active language."""
 
+    messages = STATEMENT_REFUSAL_MESSAGES
+
     def __init__(self, code: str, *, first_year: int | None = None, last_year: int | None = None) -> None:
-        super().__init__(code)
-        self.code = code
+        years = {"first": first_year, "last": last_year} if code == "range_outside" else {}
+        super().__init__(code, params=years)
         self.first_year = first_year
         self.last_year = last_year
-
-    @property
-    def message(self) -> str:
-        text = str(STATEMENT_REFUSAL_MESSAGES[self.code])
-        if self.code == "range_outside":
-            return text % {"first": self.first_year, "last": self.last_year}
-        return text
 
 
 def statement_years(*, record: ContributionRecord, year_from: int | None, year_to: int | None) -> tuple[int, int]:

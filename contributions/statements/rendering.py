@@ -45,7 +45,7 @@ FAILURE_MESSAGES: dict[str, StrOrPromise] = {
         "The contribution record no longer has any month in these years: there is nothing to put on a statement."
     ),
     "mandate_ended": _("The mandate under which it was asked no longer allows viewing the file."),
-    "limit": DocumentLimitReached.message,
+    "limit": DocumentLimitReached.messages["document_limit"],
     "render_error": _("The document could not be produced. Ask for it again; if it fails again, call us."),
 }
 

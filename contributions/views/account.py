@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -22,13 +22,14 @@ from contributions import payments, services
 from contributions.models import EntryKind, PaymentStatus
 from contributions.types import PaymentError, PeriodPaymentStatus
 from core.caching import fragments
+from core.http import PortalRequest
 from core.spreadsheet import Echo, neutralised
 from identity.selectors import enterprise_names
 
 
-def _paying(request: HttpRequest, enterprise_id: int) -> None:
+def _paying(request: PortalRequest, enterprise_id: int) -> None:
     allowed, _bureau = services.paying_capacity(
-        actor=request.actor,  # type: ignore[attr-defined]
+        actor=request.actor,
         enterprise_id=enterprise_id,
         on=timezone.localdate(),
     )
@@ -43,7 +44,7 @@ _TABLES_SECONDS = 3600
 
 @login_required
 @require_GET
-def account(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+def account(request: PortalRequest, enterprise_id: int) -> HttpResponse:
     _paying(request, enterprise_id)
     today = timezone.localdate()
     try:
@@ -97,7 +98,7 @@ def _entry_label(entry: account_selectors.EntryRow) -> str:
 
 @login_required
 @require_POST
-def pay(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+def pay(request: PortalRequest, enterprise_id: int) -> HttpResponse:
     """Create the payment (once per form, whatever the number of clicks) and send the payer to
     the provider's page."""
     _paying(request, enterprise_id)
@@ -108,15 +109,13 @@ def pay(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         return redirect("contributions:account", enterprise_id=enterprise_id)
     try:
         payment = payments.payment_start(
-            actor=request.actor,  # type: ignore[attr-defined]
+            actor=request.actor,
             enterprise_id=enterprise_id,
             amount=request.POST.get("amount", ""),
             payment_reference=request.POST.get("payment_reference", ""),
             intent=intent,
             now=timezone.now(),
         )
-    except services.NotFound:
-        raise Http404 from None
     except PaymentError as error:
         messages.error(request, str(error.message))
         return redirect("contributions:account", enterprise_id=enterprise_id)
@@ -127,7 +126,7 @@ def pay(request: HttpRequest, enterprise_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def payment(request: HttpRequest, enterprise_id: int, payment_id: int) -> HttpResponse:
+def payment(request: PortalRequest, enterprise_id: int, payment_id: int) -> HttpResponse:
     """Where the provider sends the payer back: the status, asked to the provider if the
     callback has not arrived yet."""
     _paying(request, enterprise_id)
@@ -145,7 +144,7 @@ def payment(request: HttpRequest, enterprise_id: int, payment_id: int) -> HttpRe
 
 @csrf_exempt
 @require_POST
-def payment_callback(request: HttpRequest, provider: str) -> HttpResponse:
+def payment_callback(request: PortalRequest, provider: str) -> HttpResponse:
     """The provider's signed server-to-server notice. Answers 200 once recorded (the provider
     stops retrying), 400 when the signature or content does not check out."""
     if provider != payments.payment_provider().name:
@@ -161,7 +160,7 @@ def payment_callback(request: HttpRequest, provider: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def statement_csv(request: HttpRequest, enterprise_id: int) -> StreamingHttpResponse:
+def statement_csv(request: PortalRequest, enterprise_id: int) -> StreamingHttpResponse:
     """The whole account as CSV (date, kind, period, reference, amount, balance)."""
     _paying(request, enterprise_id)
     rows = account_selectors.account_entries(enterprise_id=enterprise_id)

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -22,8 +22,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from contributions import bulk
 from contributions.models import BulkUpload, Channel
-from contributions.services import NotFound
 from contributions.types import ANOMALY_MESSAGES, WorkerCategory
+from core.http import PortalRequest
 from core.periods import Period
 from core.spreadsheet import Echo
 from identity.country_profiles import country_profile
@@ -33,20 +33,17 @@ ANOMALIES_PER_PAGE = 100
 _ENVELOPE_BYTES = 64 * 1024
 
 
-def _representative(request: HttpRequest) -> None:
-    if not request.actor.enterprise_ids:  # type: ignore[attr-defined]
+def _representative(request: PortalRequest) -> None:
+    if not request.actor.enterprise_ids:
         raise Http404
 
 
-def _own(request: HttpRequest, upload_id: int) -> BulkUpload:
-    try:
-        return bulk.upload_get(actor=request.actor, upload_id=upload_id)  # type: ignore[attr-defined]
-    except NotFound:
-        raise Http404 from None
+def _own(request: PortalRequest, upload_id: int) -> BulkUpload:
+    return bulk.upload_get(actor=request.actor, upload_id=upload_id)
 
 
 @require_GET
-def file_format(request: HttpRequest) -> HttpResponse:
+def file_format(request: PortalRequest) -> HttpResponse:
     """The documented format (public: payroll software vendors read it without an account)."""
     profile = country_profile()
     return render(
@@ -65,7 +62,7 @@ def file_format(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def file_template(request: HttpRequest, kind: str) -> HttpResponse:
+def file_template(request: PortalRequest, kind: str) -> HttpResponse:
     """The empty template (the header row) or a sample of three lines, for the last month that
     has ended (a sample of a month to come would be refused)."""
     if kind not in ("template", "sample"):
@@ -95,7 +92,7 @@ def file_template(request: HttpRequest, kind: str) -> HttpResponse:
 @never_cache
 @csrf_exempt  # checked by _uploads, once the length is known to be acceptable
 @require_http_methods(["GET", "POST"])
-def uploads(request: HttpRequest) -> HttpResponse:
+def uploads(request: PortalRequest) -> HttpResponse:
     """Send a file (one or several employers) and see the files sent.
 
     A file announced as too large is refused from its length alone: the CSRF check reads the
@@ -106,7 +103,7 @@ def uploads(request: HttpRequest) -> HttpResponse:
     return _uploads(request)
 
 
-def _announced_length(request: HttpRequest) -> int:
+def _announced_length(request: PortalRequest) -> int:
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -114,7 +111,7 @@ def _announced_length(request: HttpRequest) -> int:
 
 
 @csrf_protect
-def _uploads(request: HttpRequest) -> HttpResponse:
+def _uploads(request: PortalRequest) -> HttpResponse:
     if request.method != "POST":
         return _uploads_page(request)
     received = request.FILES.get("file")
@@ -122,7 +119,7 @@ def _uploads(request: HttpRequest) -> HttpResponse:
         if received is None:
             raise bulk.UploadRejected("no_file")
         receipt = bulk.upload_receive(
-            actor=request.actor,  # type: ignore[attr-defined]
+            actor=request.actor,
             name=received.name or "",
             chunks=received.chunks(),
             size=received.size,
@@ -131,8 +128,6 @@ def _uploads(request: HttpRequest) -> HttpResponse:
         )
     except bulk.UploadRejected as rejected:
         return _uploads_page(request, error=rejected.message, status=413 if rejected.code == "too_large" else 400)
-    except NotFound:
-        raise Http404 from None
     if receipt.duplicate:
         messages.info(request, _("This file was already sent: here is what became of it."))
     else:
@@ -140,12 +135,12 @@ def _uploads(request: HttpRequest) -> HttpResponse:
     return redirect("contributions:bulk_upload", receipt.upload.pk)
 
 
-def _uploads_page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+def _uploads_page(request: PortalRequest, *, error: str = "", status: int = 200) -> HttpResponse:
     return render(
         request,
         "contributions/bulk_uploads.html",
         {
-            "uploads": bulk.upload_list(actor=request.actor),  # type: ignore[attr-defined]
+            "uploads": bulk.upload_list(actor=request.actor),
             "error": error,
             "max_bytes": filesizeformat(settings.BULK_MAX_BYTES),
         },
@@ -156,7 +151,7 @@ def _uploads_page(request: HttpRequest, *, error: str = "", status: int = 200) -
 @login_required
 @never_cache
 @require_GET
-def upload(request: HttpRequest, upload_id: int) -> HttpResponse:
+def upload(request: PortalRequest, upload_id: int) -> HttpResponse:
     found = _own(request, upload_id)
     progress = bulk.upload_progress(upload=found)
     finished = found.is_finished
@@ -178,7 +173,7 @@ def upload(request: HttpRequest, upload_id: int) -> HttpResponse:
 @login_required
 @never_cache
 @require_GET
-def upload_progress(request: HttpRequest, upload_id: int) -> JsonResponse:
+def upload_progress(request: PortalRequest, upload_id: int) -> JsonResponse:
     """What the page's script reads to move the progress bar."""
     found = _own(request, upload_id)
     progress = bulk.upload_progress(upload=found)
@@ -198,7 +193,7 @@ def upload_progress(request: HttpRequest, upload_id: int) -> JsonResponse:
 
 @login_required
 @require_GET
-def upload_anomalies_csv(request: HttpRequest, upload_id: int) -> StreamingHttpResponse:
+def upload_anomalies_csv(request: PortalRequest, upload_id: int) -> StreamingHttpResponse:
     found = _own(request, upload_id)
     response = StreamingHttpResponse(bulk.anomalies_csv(upload=found), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="guichet-anomalies-{found.pk}.csv"'

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from contributions.selectors import (
     rates_for_period,
 )
 from contributions.types import ANOMALY_MESSAGES, Branch, EmploymentError, LineInput, WorkerCategory
+from core.http import PortalRequest
 from core.periods import Period
 from identity.selectors import enterprise_names, person_names, person_national_numbers
 
@@ -35,7 +36,7 @@ def _percent(rate: Decimal) -> str:
 
 
 @require_GET
-def rates(request: HttpRequest) -> HttpResponse:
+def rates(request: PortalRequest) -> HttpResponse:
     current = Period.of(timezone.localdate())
     error = False
     try:
@@ -72,8 +73,8 @@ def rates(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _capacity(request: HttpRequest, enterprise_id: int) -> int | None:
-    actor = request.actor  # type: ignore[attr-defined]
+def _capacity(request: PortalRequest, enterprise_id: int) -> int | None:
+    actor = request.actor
     allowed, bureau_id = services.declaring_capacity(actor=actor, enterprise_id=enterprise_id, on=timezone.localdate())
     if not allowed:
         raise Http404
@@ -82,10 +83,10 @@ def _capacity(request: HttpRequest, enterprise_id: int) -> int | None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def employees(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+def employees(request: PortalRequest, enterprise_id: int) -> HttpResponse:
     """The enterprise's employment register: declare hires and terminations, cancel a mistake."""
     _capacity(request, enterprise_id)
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = request.actor
     form = HireForm(request.POST or None, today=timezone.localdate())
     if request.method == "POST" and form.is_valid():
         try:
@@ -97,8 +98,6 @@ def employees(request: HttpRequest, enterprise_id: int) -> HttpResponse:
                 start_date=form.cleaned_data["start_date"],
                 now=timezone.now(),
             )
-        except services.NotFound:
-            raise Http404 from None
         except EmploymentError as error:
             form.add_error(None, error.message)
         else:
@@ -121,9 +120,9 @@ def employees(request: HttpRequest, enterprise_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def employee_action(request: HttpRequest, enterprise_id: int, employment_id: int, action: str) -> HttpResponse:
+def employee_action(request: PortalRequest, enterprise_id: int, employment_id: int, action: str) -> HttpResponse:
     _capacity(request, enterprise_id)
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = request.actor
     try:
         if action == "terminate":
             form = TerminationForm(request.POST)
@@ -146,8 +145,6 @@ def employee_action(request: HttpRequest, enterprise_id: int, employment_id: int
             messages.success(request, _("The hire is cancelled."))
         else:
             raise Http404
-    except services.NotFound:
-        raise Http404 from None
     except EmploymentError as error:
         messages.error(request, str(error.message))
     return redirect("contributions:employees", enterprise_id=enterprise_id)
@@ -155,11 +152,11 @@ def employee_action(request: HttpRequest, enterprise_id: int, employment_id: int
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def declarations(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+def declarations(request: PortalRequest, enterprise_id: int) -> HttpResponse:
     """File the monthly declaration by form: the lines are prefilled with the employees of the
     period; the answer lists every anomaly by line, or leads to the receipt."""
     _capacity(request, enterprise_id)
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = request.actor
     today = timezone.localdate()
     default_period = Period.of(today).previous()
     raw_period = request.POST.get("period") or request.GET.get("period") or str(default_period)
@@ -178,18 +175,15 @@ def declarations(request: HttpRequest, enterprise_id: int) -> HttpResponse:
             LineInput(national_number=n, worker_category=c, gross_wage=w, days_worked=d)
             for n, c, w, d in zip(numbers, categories, wages, days, strict=False)
         ]
-        try:
-            result = declaration_submit(
-                actor=actor,
-                enterprise_id=enterprise_id,
-                period=raw_period,
-                lines=posted_lines,
-                replace=request.POST.get("replace") == "1",
-                channel="form",
-                now=timezone.now(),
-            )
-        except services.NotFound:
-            raise Http404 from None
+        result = declaration_submit(
+            actor=actor,
+            enterprise_id=enterprise_id,
+            period=raw_period,
+            lines=posted_lines,
+            replace=request.POST.get("replace") == "1",
+            channel="form",
+            now=timezone.now(),
+        )
         if result.accepted:
             messages.success(
                 request, _("The declaration is accepted. Reference: %(reference)s") % {"reference": result.reference}
@@ -248,7 +242,7 @@ def declarations(request: HttpRequest, enterprise_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def declaration(request: HttpRequest, enterprise_id: int, declaration_id: int) -> HttpResponse:
+def declaration(request: PortalRequest, enterprise_id: int, declaration_id: int) -> HttpResponse:
     """The receipt: reference, totals per branch, and the warnings kept with the declaration."""
     _capacity(request, enterprise_id)
     try:
@@ -276,7 +270,7 @@ def declaration(request: HttpRequest, enterprise_id: int, declaration_id: int) -
 @login_required
 @require_GET
 @never_cache
-def declaration_receipt_pdf(request: HttpRequest, enterprise_id: int, declaration_id: int) -> HttpResponse:
+def declaration_receipt_pdf(request: PortalRequest, enterprise_id: int, declaration_id: int) -> HttpResponse:
     """The receipt as a PDF to keep, in the language of the page."""
     _capacity(request, enterprise_id)
     try:

@@ -9,7 +9,7 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -19,16 +19,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 from contributions import certificates, services, statements
 from contributions.record import contribution_record_get
 from core.documents import DocumentLimitReached
+from core.http import PortalRequest
 from identity.selectors import enterprise_names
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 @never_cache
-def certificate(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+def certificate(request: PortalRequest, enterprise_id: int) -> HttpResponse:
     """Whether the enterprise is up to date, and why not; when it is, a button issues the
     certificate as a PDF. For those who may see the enterprise's account."""
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = request.actor
     allowed, _bureau_id = services.paying_capacity(actor=actor, enterprise_id=enterprise_id, on=timezone.localdate())
     if not allowed:
         raise Http404
@@ -37,8 +38,6 @@ def certificate(request: HttpRequest, enterprise_id: int) -> HttpResponse:
             _code, content = certificates.compliance_certificate_issue(
                 actor=actor, enterprise_id=enterprise_id, language=translation.get_language(), now=timezone.now()
             )
-        except services.NotFound:
-            raise Http404 from None
         except (certificates.CertificateRefused, DocumentLimitReached) as error:
             messages.error(request, str(error.message))
         else:
@@ -78,12 +77,12 @@ def _intent(value: str) -> uuid.UUID | None:
 @login_required
 @require_http_methods(["GET", "POST"])
 @never_cache
-def statement(request: HttpRequest) -> HttpResponse:
+def statement(request: PortalRequest) -> HttpResponse:
     """The contribution statement of the open file: choose the years and ask for it (a worker
     prepares the PDF: the answer is at once, the statement's page follows it), and the
     statements asked recently. For those who may read the contribution record (the person, a
     proxy with the view scope, staff at the counter); 404 for anyone else."""
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = request.actor
     if actor.subject_person_id is None:
         return redirect("identity:link_person")
     error = ""
@@ -105,8 +104,6 @@ def statement(request: HttpRequest) -> HttpResponse:
                     intent=_intent(request.POST.get("intent", "")),
                     now=timezone.now(),
                 )
-            except services.NotFound:
-                raise Http404 from None
             except statements.StatementRefused as refused:
                 error = refused.message
             except DocumentLimitReached as refused:
@@ -135,8 +132,8 @@ def statement(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _statement(request: HttpRequest, statement_id: int) -> statements.StatementRow:
-    found = statements.statement_get(actor=request.actor, statement_id=statement_id)  # type: ignore[attr-defined]
+def _statement(request: PortalRequest, statement_id: int) -> statements.StatementRow:
+    found = statements.statement_get(actor=request.actor, statement_id=statement_id)
     if found is None:
         raise Http404
     return found
@@ -145,7 +142,7 @@ def _statement(request: HttpRequest, statement_id: int) -> statements.StatementR
 @login_required
 @require_GET
 @never_cache
-def statement_detail(request: HttpRequest, statement_id: int) -> HttpResponse:
+def statement_detail(request: PortalRequest, statement_id: int) -> HttpResponse:
     """A statement asked for: being prepared (a link refreshes the page; a script polls the
     status and reloads it), ready to download, or why it could not be prepared and a button to
     ask again."""
@@ -165,7 +162,7 @@ def statement_detail(request: HttpRequest, statement_id: int) -> HttpResponse:
 @login_required
 @require_GET
 @never_cache
-def statement_status(request: HttpRequest, statement_id: int) -> JsonResponse:
+def statement_status(request: PortalRequest, statement_id: int) -> JsonResponse:
     """What the statement page's script reads until the statement is finished."""
     found = _statement(request, statement_id)
     return JsonResponse({"status": found.status, "status_label": found.status_label, "finished": found.is_finished})
@@ -174,10 +171,10 @@ def statement_status(request: HttpRequest, statement_id: int) -> JsonResponse:
 @login_required
 @require_GET
 @never_cache
-def statement_pdf(request: HttpRequest, statement_id: int) -> HttpResponse:
+def statement_pdf(request: PortalRequest, statement_id: int) -> HttpResponse:
     """The PDF of a ready statement, for those who may read the record at this moment."""
     found = statements.statement_file_get(
-        actor=request.actor,  # type: ignore[attr-defined]
+        actor=request.actor,
         statement_id=statement_id,
         now=timezone.now(),
     )

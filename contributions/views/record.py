@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,9 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from contributions.discrepancies import discrepancy_report
 from contributions.record import contribution_record_get, contribution_record_source_get
-from contributions.services import NotFound
 from contributions.types import DiscrepancyError, RecordStatus
 from core.caching import fragments
+from core.http import PortalRequest
 
 # The record's tables are rendered once per version of the record, year shown and language, and
 # read back from the cache (their thousands of template nodes were most of the page's time); the
@@ -29,8 +29,8 @@ _TABLES_SECONDS = 3600
 
 @login_required
 @require_GET
-def record(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def record(request: PortalRequest) -> HttpResponse:
+    actor = request.actor
     if actor.subject_person_id is None:
         return redirect("identity:link_person")
     source = contribution_record_source_get(actor=actor, person_id=actor.subject_person_id, now=timezone.now())
@@ -62,9 +62,9 @@ def record(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: PortalRequest) -> HttpResponse:
     """Report that a month of the record is wrong: staff open a case and the employer is told."""
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = request.actor
     if actor.subject_person_id is None:
         return redirect("identity:link_person")
     found = contribution_record_get(actor=actor, person_id=actor.subject_person_id, now=timezone.now())
@@ -86,8 +86,6 @@ def report(request: HttpRequest) -> HttpResponse:
                 message=request.POST.get("message", ""),
                 now=timezone.now(),
             )
-        except NotFound:
-            raise Http404 from None
         except DiscrepancyError as refused:
             error = str(refused.message)
         else:
