@@ -1,4 +1,6 @@
-"""benefits — benefit schemes, claims, decisions, entitlements and proactive attribution.
+"""benefits — benefit schemes, claims, decisions, entitlements, payments and proactive
+attribution. Built by the benefits issues; registered now so that its contracts hold.
 
-Empty until its issue; registered now so that the app has its home.
+Face (what other apps may import; the import contracts in pyproject.toml check it):
+``services``, ``selectors`` and ``types``. Everything else is private.
 """

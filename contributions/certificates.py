@@ -23,9 +23,9 @@ from django.utils.translation import gettext_lazy as _
 from contributions.account import account_summary
 from contributions.documents import CertificateContent, compliance_certificate_pdf
 from contributions.models import Declaration, DeclarationStatus, Employment
+from contributions.policies import paying_capacity
+from contributions.reads import employed_during
 from contributions.reminders import overdue_period
-from contributions.selectors import employed_during
-from contributions.services import paying_capacity
 from core.actor import Actor
 from core.documents import document_issue, verification_page_url, verification_url
 from core.errors import DomainError, NotFound

@@ -21,8 +21,9 @@ from django.utils import timezone
 from contributions import ledger
 from contributions.computation import RateTable, branch_totals, cents, cents_text
 from contributions.models import Declaration, DeclarationLine, DeclarationStatus, DeclarationWarning, Employment
-from contributions.selectors import employed_during, rates_for_period
-from contributions.services import declaring_capacity
+from contributions.policies import declaring_capacity
+from contributions.reads import employed_during
+from contributions.selectors import rates_for_period
 from contributions.types import Anomaly, LineInput, Severity, SubmissionResult, WorkerCategory
 from core.actor import Actor
 from core.errors import NotFound

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contributions.models import DeclarationLine, DeclarationStatus, DiscrepancyReport, DiscrepancyStatus, Employment
+from contributions.reads import employed_during
 from contributions.reminders import REMINDED_ROLES
-from contributions.selectors import employed_during
 from contributions.types import DiscrepancyError
 from core.actor import Actor
 from core.errors import NotFound

@@ -16,7 +16,7 @@ from contributions.selectors import declaration_receipt_get
 from contributions.types import RecordStatus
 
 if TYPE_CHECKING:
-    from contributions.record import RecordMonth, RecordYear
+    from contributions.types import RecordMonth, RecordYear
 
 FONTS = {
     "regular": "guichet/fonts/public-sans/PublicSans-Regular.woff2",

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from contributions import ledger
 from contributions.models import Payment, PaymentStatus
-from contributions.services import paying_capacity
+from contributions.policies import paying_capacity
 from contributions.types import PaymentError
 from core.actor import Actor
 from core.errors import NotFound

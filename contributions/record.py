@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import NamedTuple
 
 from django.db.models import Q
 from django.utils import timezone
@@ -19,48 +17,13 @@ from contributions.discrepancies import open_reports
 from contributions.ledger import payment_due_date
 from contributions.models import DeclarationLine, DeclarationStatus, Employment
 from contributions.policies import can_view_record
-from contributions.types import RecordStatus
+from contributions.types import ContributionRecord, RecordMonth, RecordStatus, RecordYear
 from core.actor import Actor
 from core.audit import file_view_record
 from core.caching import Versioned
 from core.db import prepared_cursor
 from core.periods import Period
 from identity.selectors import enterprise_names
-
-
-class RecordMonth(NamedTuple):  # a tuple: forty years of them are cached and read back fast
-    period: str
-    enterprise_id: int
-    enterprise_name: str
-    gross_wage: Decimal | None
-    days_worked: int | None
-    employee_contributions: Decimal | None
-    status: str  # a RecordStatus
-
-    @property
-    def is_gap(self) -> bool:
-        return self.status == RecordStatus.NOT_DECLARED
-
-
-class RecordYear(NamedTuple):
-    year: int
-    months_declared: int
-    months_paid: int
-    gaps: int
-    total_wages: Decimal
-    employee_contributions: Decimal
-
-
-@dataclass
-class ContributionRecord:
-    months: list[RecordMonth] = field(default_factory=list)
-    years: list[RecordYear] = field(default_factory=list)
-    # (employer, period) of the months the person reported wrong, while staff handle them.
-    open_reports: frozenset[tuple[int, str]] = frozenset()
-
-    def of_year(self, year: int) -> list[RecordMonth]:
-        prefix = f"{year:04d}-"
-        return [month for month in self.months if month.period.startswith(prefix)]
 
 
 def _months_between(start: datetime.date, end: datetime.date) -> list[str]:

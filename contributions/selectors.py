@@ -1,4 +1,18 @@
-"""Reads of the contributions app: the rates in force."""
+"""What other apps read of contributions — dataclasses, never models.
+
+- The contribution rates in force (``rates_in_force``, ``rates_for_period``).
+- A person's employment history (``employment_list_for_person``) and an enterprise's register
+  (``employment_list_for_enterprise``, ``active_employees``).
+- A person's contribution record (``contribution_record``): month by month and per employer,
+  the declared wage, days and employee contributions, and whether the employer paid; and
+  careers over a population (``insured_careers``), one query for any number of persons, for
+  the benefit rules that need months of insurance and yearly wages.
+- Declarations: the receipt of one (``declaration_receipt_get``), the enterprises that have not
+  declared a period (``enterprises_without_declaration``), the message of a file's rejection.
+
+Callers check who may read what (``contributions.policies``) and record reads of someone
+else's data; these functions do neither.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +20,21 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q
 
 from contributions.models import (
     Channel,
     ContributionRate,
     Declaration,
-    DeclarationLine,
     DeclarationReminder,
     DeclarationStatus,
-    DeclarationWarning,
     Employment,
 )
-from contributions.types import ANOMALY_MESSAGES, Branch, EmploymentRow, Rate, WorkerCategory
+from contributions.reads import declaration_get, employed_during, employment_rows
+from contributions.types import ANOMALY_MESSAGES, Branch, ContributionRecord, EmploymentRow, Rate, WorkerCategory
 from core.periods import Period
-from identity.selectors import enterprise_names, enterprise_summaries, person_names
+from identity.selectors import enterprise_summaries, person_names
 
 
 def rates_in_force(*, on: datetime.date) -> list[Rate]:
@@ -48,114 +62,27 @@ def rates_for_period(*, period: Period) -> list[Rate]:
     return rates_in_force(on=period.first_day)
 
 
-def _rows(employments: list[Employment]) -> list[EmploymentRow]:
-    names = person_names(person_ids=list({e.person_id for e in employments}))
-    enterprises = enterprise_names(enterprise_ids=list({e.enterprise_id for e in employments}))
-    labels = dict(WorkerCategory.choices)
-    return [
-        EmploymentRow(
-            id=e.pk,
-            enterprise_id=e.enterprise_id,
-            enterprise_name=enterprises.get(e.enterprise_id, ""),
-            person_id=e.person_id,
-            person_name=names.get(e.person_id, ""),
-            worker_category=e.worker_category,
-            worker_category_label=str(labels.get(e.worker_category, e.worker_category)),
-            start_date=e.start_date,
-            end_date=e.end_date,
-            cancelled=e.cancelled_at is not None,
-        )
-        for e in employments
-    ]
-
-
 def employment_list_for_enterprise(*, enterprise_id: int) -> list[EmploymentRow]:
     """The enterprise's register, newest first (the caller has checked who may see it)."""
-    return _rows(list(Employment.objects.filter(enterprise_id=enterprise_id).order_by("-start_date", "-pk")))
+    return employment_rows(
+        employments=list(Employment.objects.filter(enterprise_id=enterprise_id).order_by("-start_date", "-pk"))
+    )
 
 
 def employment_list_for_person(*, person_id: int) -> list[EmploymentRow]:
     """A person's current and past employers, not counting cancelled hires."""
-    return _rows(
-        list(Employment.objects.filter(person_id=person_id, cancelled_at__isnull=True).order_by("-start_date", "-pk"))
-    )
-
-
-def employed_during(period: Period) -> Q:
-    """A hire not cancelled that overlaps the period (started by its last day, not ended before
-    its first)."""
-    return Q(
-        Q(end_date__isnull=True) | Q(end_date__gte=period.first_day),
-        cancelled_at__isnull=True,
-        start_date__lte=period.last_day,
+    return employment_rows(
+        employments=list(
+            Employment.objects.filter(person_id=person_id, cancelled_at__isnull=True).order_by("-start_date", "-pk")
+        )
     )
 
 
 def active_employees(*, enterprise_id: int, period: Period) -> list[EmploymentRow]:
     """Who worked for the enterprise during the period (to prefill the declaration form)."""
-    return _rows(list(Employment.objects.filter(employed_during(period), enterprise_id=enterprise_id).order_by("pk")))
-
-
-def _declarations(enterprise_id: int) -> QuerySet[Declaration]:
-    """The enterprise's declarations that exist for people: not those of a bulk file still being
-    processed (they come into force all at once, or are deleted)."""
-    return Declaration.objects.filter(enterprise_id=enterprise_id).exclude(status=DeclarationStatus.PENDING)
-
-
-def declaration_list(*, enterprise_id: int) -> list[Declaration]:
-    return list(_declarations(enterprise_id).order_by("-period", "-version")[:120])
-
-
-def declaration_get(
-    *, enterprise_id: int, declaration_id: int
-) -> tuple[Declaration, list[DeclarationLine], list[DeclarationWarning]]:
-    declaration = _declarations(enterprise_id).filter(pk=declaration_id).first()
-    if declaration is None:
-        raise LookupError(declaration_id)
-    return (
-        declaration,
-        list(declaration.lines.order_by("line_number")),
-        list(declaration.warnings.order_by("line_number", "pk")),
+    return employment_rows(
+        employments=list(Employment.objects.filter(employed_during(period), enterprise_id=enterprise_id).order_by("pk"))
     )
-
-
-def declaration_queryset(
-    *, enterprise_id: int, period_from: str | None = None, period_to: str | None = None, status: str | None = None
-) -> QuerySet[Declaration]:
-    """The enterprise's declarations (every version), newest period first, for paginated lists
-    (the caller has checked who may see them). Periods are YYYY-MM, so they compare as text."""
-    rows = _declarations(enterprise_id)
-    if period_from:
-        rows = rows.filter(period__gte=period_from)
-    if period_to:
-        rows = rows.filter(period__lte=period_to)
-    if status:
-        rows = rows.filter(status=status)
-    return rows.order_by("-period", "-version")
-
-
-def declaration_by_reference(
-    *, enterprise_id: int, reference: str
-) -> tuple[Declaration, list[DeclarationLine], list[DeclarationWarning]]:
-    found = _declarations(enterprise_id).filter(reference=reference).values_list("pk", flat=True).first()
-    if found is None:
-        raise LookupError(reference)
-    return declaration_get(enterprise_id=enterprise_id, declaration_id=found)
-
-
-def employment_queryset(*, enterprise_id: int, active_on: datetime.date | None = None) -> QuerySet[Employment]:
-    """The enterprise's register, newest first; ``active_on`` keeps the employments running on
-    that day (cancelled hires excluded)."""
-    rows = Employment.objects.filter(enterprise_id=enterprise_id)
-    if active_on is not None:
-        rows = rows.filter(
-            Q(end_date__isnull=True) | Q(end_date__gte=active_on), cancelled_at__isnull=True, start_date__lte=active_on
-        )
-    return rows.order_by("-start_date", "-pk")
-
-
-def employment_rows(*, employments: list[Employment]) -> list[EmploymentRow]:
-    return _rows(employments)
 
 
 @dataclass(frozen=True)
@@ -295,3 +222,63 @@ def upload_rejection_message(*, code: str) -> str:
     from contributions.bulk import rejection  # the bulk package reads these selectors
 
     return str(rejection(code).message)
+
+
+def contribution_record(*, person_id: int, today: datetime.date) -> ContributionRecord:
+    """A person's contribution record as of ``today``: one ``RecordMonth`` per (month, employer)
+    the person was declared or, by the employment register, worked — newest first — with its
+    period (``YYYY-MM``), the employer, and for a declared month the gross wage, days worked and
+    employee contributions of the declaration in force (``None`` for a month worked and not
+    declared); its ``status`` is a ``RecordStatus``: paid, not yet due, declared and not paid,
+    or worked and not declared (only once the month's payment is due). ``years`` sums each
+    calendar year. Replaced declarations count by their version in force only; a bulk file's
+    declarations count once the whole file is accepted. Cached, never stale."""
+    from contributions import record  # the record reads the account and reports, which read these selectors
+
+    return record.contribution_record(person_id=person_id, today=today)
+
+
+@dataclass(frozen=True)
+class InsuredCareer:
+    """What a person's declared career counts for benefits, up to a period.
+
+    ``insured_months``: the calendar months for which a declaration in force names the person
+    with a gross wage above zero (two employers in one month count one month);
+    ``wages_by_year``: the gross wages declared in force, per calendar year, oldest first (every
+    employer together, as declared: not revalued, not capped); ``first_period`` and
+    ``last_period``: the first and last such months."""
+
+    person_id: int
+    insured_months: int
+    wages_by_year: tuple[tuple[int, Decimal], ...]
+    first_period: Period
+    last_period: Period
+
+
+_CAREERS_SQL = """
+SELECT l.person_id, substr(d.period, 1, 4)::int AS year, COUNT(DISTINCT d.period), SUM(l.gross_wage),
+       MIN(d.period), MAX(d.period)
+FROM contributions_declarationline l
+JOIN contributions_declaration d ON d.id = l.declaration_id
+WHERE l.person_id = ANY(%(persons)s) AND d.status = 'in_force' AND d.period <= %(until)s AND l.gross_wage > 0
+GROUP BY l.person_id, year
+ORDER BY l.person_id, year
+"""
+
+
+def insured_careers(*, person_ids: list[int], until: Period) -> dict[int, InsuredCareer]:
+    """The insured careers of these persons up to ``until`` included, in one query whatever
+    their number; a person never declared with a wage is absent."""
+    careers: dict[int, InsuredCareer] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_CAREERS_SQL, {"persons": list(person_ids), "until": str(until)})
+        for person_id, year, months, wages, first, last in cursor.fetchall():
+            known = careers.get(person_id)
+            careers[person_id] = InsuredCareer(
+                person_id=person_id,
+                insured_months=(known.insured_months if known else 0) + months,
+                wages_by_year=(known.wages_by_year if known else ()) + ((year, wages),),
+                first_period=known.first_period if known else Period.parse(first),
+                last_period=Period.parse(last),
+            )
+    return careers

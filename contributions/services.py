@@ -13,104 +13,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from contributions.models import Employment, EmploymentEvent, EmploymentEventKind
+from contributions.policies import declaring_capacity
 from contributions.types import EmploymentError, WorkerCategory
 from core.actor import Actor
 from core.errors import NotFound
 from identity import selectors as identity_selectors
-from identity.types import ApiKeyScope, EnterpriseRole, InvalidIdentifier
-from mandates.selectors import enterprises_for_bureau
-from mandates.types import EnterpriseScope
-
-DECLARING_ROLES = (EnterpriseRole.ADMINISTRATOR, EnterpriseRole.DECLARANT)
-
-
-def _declaring_bureaus(actor: Actor) -> frozenset[int]:
-    """The enterprises through which the actor may declare as a bureau: an API key's own
-    enterprise, or those where the person holds a declaring role."""
-    if actor.is_machine:
-        return actor.enterprise_ids
-    if actor.user_id is None:
-        return frozenset()
-    roles = identity_selectors.enterprise_roles(user_id=actor.user_id, enterprise_ids=sorted(actor.enterprise_ids))
-    return frozenset(bureau_id for bureau_id, role in roles.items() if role in DECLARING_ROLES)
-
-
-def _capacities(
-    *, actor: Actor, enterprise_ids: list[int], on: datetime.date, mandate_scope: str, access: str
-) -> dict[int, int | None]:
-    """Of ``enterprise_ids``, those the actor may act for, each with the bureau it acts through
-    (None: as the enterprise's own representative or key). An enterprise the actor represents
-    is acted for as such or not at all. A query per bureau of the actor, whatever the number of
-    enterprises. Fail closed."""
-    if actor.is_machine and access not in actor.scopes:
-        return {}
-    wanted = set(enterprise_ids)
-    own = wanted & actor.enterprise_ids
-    allowed: dict[int, int | None] = {}
-    if actor.is_machine:
-        allowed.update(dict.fromkeys(own))
-    elif own and actor.user_id is not None:
-        roles = identity_selectors.enterprise_roles(user_id=actor.user_id, enterprise_ids=sorted(own))
-        allowed.update(dict.fromkeys((e for e in own if roles.get(e) in DECLARING_ROLES), None))
-    others = wanted - own
-    for bureau_id in sorted(_declaring_bureaus(actor)) if others else ():
-        mandating = others.intersection(
-            enterprises_for_bureau(bureau_enterprise_ids=frozenset({bureau_id}), scope=mandate_scope, on=on)
-        )
-        allowed.update(dict.fromkeys(mandating, bureau_id))
-        others -= mandating
-        if not others:
-            break
-    return allowed
-
-
-def _capacity(
-    *, actor: Actor, enterprise_id: int, on: datetime.date, mandate_scope: str, access: str
-) -> tuple[bool, int | None]:
-    found = _capacities(actor=actor, enterprise_ids=[enterprise_id], on=on, mandate_scope=mandate_scope, access=access)
-    return enterprise_id in found, found.get(enterprise_id)
-
-
-def declaring_capacity(
-    *, actor: Actor, enterprise_id: int, on: datetime.date, access: str = ApiKeyScope.DECLARE
-) -> tuple[bool, int | None]:
-    """(may declare, through which bureau): a representative with a declaring role, or a
-    representative of a bureau the enterprise mandated to declare. An API key acts for its
-    enterprise, or as a bureau for the enterprises that mandated it, within its scopes:
-    ``access`` says whether the call declares or only reads. Fail closed."""
-    return _capacity(
-        actor=actor, enterprise_id=enterprise_id, on=on, mandate_scope=EnterpriseScope.DECLARE, access=access
-    )
-
-
-def declaring_capacities(*, actor: Actor, enterprise_ids: list[int], on: datetime.date) -> dict[int, int | None]:
-    """``declaring_capacity`` for many enterprises at once (a bulk file names hundreds): those
-    the actor may declare for, each with the bureau it declares through."""
-    return _capacities(
-        actor=actor,
-        enterprise_ids=enterprise_ids,
-        on=on,
-        mandate_scope=EnterpriseScope.DECLARE,
-        access=ApiKeyScope.DECLARE,
-    )
-
-
-def paying_capacity(*, actor: Actor, enterprise_id: int, on: datetime.date) -> tuple[bool, int | None]:
-    """(may see the account and pay, through which bureau): a representative with a declaring
-    role, or one of a bureau the enterprise mandated to pay. Fail closed."""
-    if actor.is_machine:
-        return False, None
-    return _capacity(
-        actor=actor, enterprise_id=enterprise_id, on=on, mandate_scope=EnterpriseScope.PAY, access=ApiKeyScope.READ
-    )
-
-
-def enterprises_mandating(*, actor: Actor, on: datetime.date) -> list[int]:
-    """The enterprises whose mandate to declare, in force on ``on``, the actor's bureaus hold."""
-    bureaus = _declaring_bureaus(actor)
-    if not bureaus:
-        return []
-    return enterprises_for_bureau(bureau_enterprise_ids=bureaus, scope=EnterpriseScope.DECLARE, on=on)
+from identity.types import InvalidIdentifier
 
 
 def _require_capacity(actor: Actor, enterprise_id: int, now: datetime.datetime) -> int | None:

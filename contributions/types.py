@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -188,6 +188,43 @@ PAYMENT_ERROR_MESSAGES = {
 
 class PaymentError(DomainError):
     messages = PAYMENT_ERROR_MESSAGES
+
+
+class RecordMonth(NamedTuple):  # a tuple: forty years of them are cached and read back fast
+    period: str
+    enterprise_id: int
+    enterprise_name: str
+    gross_wage: Decimal | None
+    days_worked: int | None
+    employee_contributions: Decimal | None
+    status: str  # a RecordStatus
+
+    @property
+    def is_gap(self) -> bool:
+        return self.status == RecordStatus.NOT_DECLARED
+
+
+class RecordYear(NamedTuple):
+    year: int
+    months_declared: int
+    months_paid: int
+    gaps: int
+    total_wages: Decimal
+    employee_contributions: Decimal
+
+
+@dataclass(frozen=True)
+class ContributionRecord:
+    """A person's contribution record: its months newest first, a summary per year."""
+
+    months: list[RecordMonth] = field(default_factory=list)
+    years: list[RecordYear] = field(default_factory=list)
+    # (employer, period) of the months the person reported wrong, while staff handle them.
+    open_reports: frozenset[tuple[int, str]] = frozenset()
+
+    def of_year(self, year: int) -> list[RecordMonth]:
+        prefix = f"{year:04d}-"
+        return [month for month in self.months if month.period.startswith(prefix)]
 
 
 class PeriodPaymentStatus(models.TextChoices):

@@ -1,4 +1,13 @@
-"""The shared kernel: the request's actor, audit of personal-data access, logging helpers.
+"""core — the shared kernel: the request's actor (``actor``, ``http``), the record of who read
+whose data (``audit``), the domain's errors and their one mapping (``errors``), the API's error
+shape, idempotency and throttling (``api``), queueing after commit (``tasks``), the registry of
+advisory locks (``locks``), money and periods (``money``, ``periods``), cached reads
+(``caching``, ``redis_cache``), prepared queries (``db``), verifiable documents
+(``documents``, ``signatures``), spreadsheets (``spreadsheet``), logging (``logging``), the
+back office's bases (``backoffice``), template tags (``templatetags``) and shared types
+(``types``).
 
-It imports no domain app; every domain app may import it.
+Face (what other apps may import; the import contracts in pyproject.toml check it): every
+module above. Its models, admin and migrations are private. It imports no domain app and
+nothing of the project package.
 """

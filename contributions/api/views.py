@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contributions import selectors, services
+from contributions import policies, reads, selectors, services
 from contributions.api import serializers as s
 from contributions.declarations import declaration_submit
 from contributions.models import Channel, Declaration, DeclarationWarning
@@ -69,7 +69,7 @@ def _employer(request: Request, employer_number: str, access: str) -> int:
     if access not in actor.scopes:
         raise ApiError("scope_missing", status.HTTP_403_FORBIDDEN)
     enterprise_id = identity_selectors.enterprise_by_number(enterprise_number=employer_number).id
-    allowed, _bureau = services.declaring_capacity(
+    allowed, _bureau = policies.declaring_capacity(
         actor=actor, enterprise_id=enterprise_id, on=timezone.localdate(), access=access
     )
     if not allowed:
@@ -152,7 +152,7 @@ class EmployerListApi(APIView):
     def get(self, request: Request) -> Response:
         actor = api_actor(request)
         own = set(actor.enterprise_ids)
-        clients = set(services.enterprises_mandating(actor=actor, on=timezone.localdate())) - own
+        clients = set(policies.enterprises_mandating(actor=actor, on=timezone.localdate())) - own
         rows = identity_selectors.enterprise_summaries(enterprise_ids=sorted(own | clients))
         return Response(
             s.EmployerSerializer(
@@ -181,9 +181,7 @@ class DeclarationListApi(GenericAPIView):
         enterprise_id = _employer(request, employer_number, ApiKeyScope.READ)
         filters = s.DeclarationFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        page = self.paginate_queryset(
-            selectors.declaration_queryset(enterprise_id=enterprise_id, **filters.validated_data)
-        )
+        page = self.paginate_queryset(reads.declaration_queryset(enterprise_id=enterprise_id, **filters.validated_data))
         assert page is not None
         return self.get_paginated_response(s.DeclarationSerializer([_declaration(d) for d in page], many=True).data)
 
@@ -219,7 +217,7 @@ class DeclarationListApi(GenericAPIView):
             if not result.accepted:
                 return 422, error_body("declaration_rejected", [_anomaly(a) for a in result.anomalies])
             assert result.declaration_id is not None
-            declaration, _lines, warnings = selectors.declaration_get(
+            declaration, _lines, warnings = reads.declaration_get(
                 enterprise_id=enterprise_id, declaration_id=result.declaration_id
             )
             body = {**_declaration(declaration), "warnings": _warnings(warnings)}
@@ -239,7 +237,7 @@ class DeclarationDetailApi(APIView):
     def get(self, request: Request, employer_number: str, reference: str) -> Response:
         enterprise_id = _employer(request, employer_number, ApiKeyScope.READ)
         try:
-            declaration, lines, warnings = selectors.declaration_by_reference(
+            declaration, lines, warnings = reads.declaration_by_reference(
                 enterprise_id=enterprise_id, reference=reference
             )
         except LookupError:
@@ -324,11 +322,9 @@ class EmploymentListApi(GenericAPIView):
         enterprise_id = _employer(request, employer_number, ApiKeyScope.READ)
         filters = s.EmploymentFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        page = self.paginate_queryset(
-            selectors.employment_queryset(enterprise_id=enterprise_id, **filters.validated_data)
-        )
+        page = self.paginate_queryset(reads.employment_queryset(enterprise_id=enterprise_id, **filters.validated_data))
         assert page is not None
-        rows = selectors.employment_rows(employments=list(page))
+        rows = reads.employment_rows(employments=list(page))
         numbers = identity_selectors.person_national_numbers(person_ids=[row.person_id for row in rows])
         return self.get_paginated_response(
             s.EmploymentSerializer([_employment(row, numbers.get(row.person_id, "")) for row in rows], many=True).data
@@ -362,8 +358,8 @@ class EmploymentListApi(GenericAPIView):
 
 
 def _employment_body(enterprise_id: int, employment_id: int) -> dict[str, Any]:
-    rows = selectors.employment_rows(
-        employments=list(selectors.employment_queryset(enterprise_id=enterprise_id).filter(pk=employment_id))
+    rows = reads.employment_rows(
+        employments=list(reads.employment_queryset(enterprise_id=enterprise_id).filter(pk=employment_id))
     )
     numbers = identity_selectors.person_national_numbers(person_ids=[row.person_id for row in rows])
     return dict(s.EmploymentSerializer(_employment(rows[0], numbers.get(rows[0].person_id, ""))).data)

@@ -42,8 +42,8 @@ from contributions.models import (
     DeclarationLine,
     DeclarationStatus,
 )
+from contributions.policies import declaring_capacities
 from contributions.selectors import rates_for_period
-from contributions.services import declaring_capacities
 from contributions.types import Anomaly, LineInput, Severity
 from core.periods import Period
 from core.tasks import enqueue

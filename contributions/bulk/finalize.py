@@ -28,7 +28,7 @@ from contributions.models import (
     DeclarationStatus,
     UploadStatus,
 )
-from contributions.services import declaring_capacities
+from contributions.policies import declaring_capacities
 from contributions.types import Severity
 from core.tasks import enqueue
 from identity.selectors import (

@@ -13,7 +13,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from contributions.models import StatementRequest, StatementStatus
-from contributions.record import ContributionRecord, contribution_record_get
+from contributions.record import contribution_record_get
+from contributions.types import ContributionRecord
 from core.actor import Actor
 from core.documents import DocumentLimitReached, documents_issued_today
 from core.errors import DomainError, NotFound

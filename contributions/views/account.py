@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from contributions import account as account_selectors
-from contributions import payments, services
+from contributions import payments, policies
 from contributions.models import EntryKind, PaymentStatus
 from contributions.types import PaymentError, PeriodPaymentStatus
 from core.caching import fragments
@@ -28,7 +28,7 @@ from identity.selectors import enterprise_names
 
 
 def _paying(request: PortalRequest, enterprise_id: int) -> None:
-    allowed, _bureau = services.paying_capacity(
+    allowed, _bureau = policies.paying_capacity(
         actor=request.actor,
         enterprise_id=enterprise_id,
         on=timezone.localdate(),

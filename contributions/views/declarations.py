@@ -13,17 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from contributions import documents, services
+from contributions import documents, policies, services
 from contributions.computation import RateTable
 from contributions.declarations import declaration_submit
 from contributions.forms import HireForm, TerminationForm
-from contributions.selectors import (
-    active_employees,
-    declaration_get,
-    declaration_list,
-    employment_list_for_enterprise,
-    rates_for_period,
-)
+from contributions.reads import declaration_get, declaration_list
+from contributions.selectors import active_employees, employment_list_for_enterprise, rates_for_period
 from contributions.types import ANOMALY_MESSAGES, Branch, EmploymentError, LineInput, WorkerCategory
 from core.http import PortalRequest
 from core.periods import Period
@@ -75,7 +70,7 @@ def rates(request: PortalRequest) -> HttpResponse:
 
 def _capacity(request: PortalRequest, enterprise_id: int) -> int | None:
     actor = request.actor
-    allowed, bureau_id = services.declaring_capacity(actor=actor, enterprise_id=enterprise_id, on=timezone.localdate())
+    allowed, bureau_id = policies.declaring_capacity(actor=actor, enterprise_id=enterprise_id, on=timezone.localdate())
     if not allowed:
         raise Http404
     return bureau_id

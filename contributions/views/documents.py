@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from contributions import certificates, services, statements
+from contributions import certificates, policies, statements
 from contributions.record import contribution_record_get
 from core.documents import DocumentLimitReached
 from core.http import PortalRequest
@@ -30,7 +30,7 @@ def certificate(request: PortalRequest, enterprise_id: int) -> HttpResponse:
     """Whether the enterprise is up to date, and why not; when it is, a button issues the
     certificate as a PDF. For those who may see the enterprise's account."""
     actor = request.actor
-    allowed, _bureau_id = services.paying_capacity(actor=actor, enterprise_id=enterprise_id, on=timezone.localdate())
+    allowed, _bureau_id = policies.paying_capacity(actor=actor, enterprise_id=enterprise_id, on=timezone.localdate())
     if not allowed:
         raise Http404
     if request.method == "POST":

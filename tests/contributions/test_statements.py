@@ -24,9 +24,9 @@ from django.utils import timezone, translation
 from contributions import statements
 from contributions.documents import StatementContent, contribution_statement_pdf
 from contributions.models import StatementRequest
-from contributions.record import ContributionRecord, RecordMonth, RecordYear
 from contributions.services import NotFound
 from contributions.statements import StatementRefused, statement_years
+from contributions.types import ContributionRecord, RecordMonth, RecordYear
 from core.actor import ActingMode, Actor, LevelOfAssurance
 from core.documents import DocumentLimitReached
 from core.models import AccessRecord, VerifiableDocument
