@@ -3,8 +3,8 @@
 Django binds parameters on the client and never prepares (its cursors are psycopg
 ``ClientCursor``\\ s): each query is parsed and planned again on every request. For the small
 queries a signed-in page runs each time (the session's user, the actor's facts, the version
-keys of the cached read models, the unread count), planning costs more than running them —
-the record's version query took 3.3 ms planned each time, 1.3 ms prepared. ``prepared_cursor``
+keys of the cached read models, the unread count), planning costs more than running them
+(figures in the README's benchmarks section). ``prepared_cursor``
 gives a Django cursor whose statements are bound on the server and prepared once per
 connection (psycopg keeps them by text and parameter types); Django's query log, the debug
 toolbar and ``django_assert_num_queries`` see them as any other.
