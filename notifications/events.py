@@ -60,14 +60,6 @@ NOTIFICATIONS_EVENT_TYPES = (
         "payment_details_changed", Category.ACCOUNT, template_folder=TEMPLATE_FOLDER, importance=Importance.LEGAL
     ),
     # Still here until their apps declare them.
-    EventType("mandate_offered", Category.MANDATES, template_folder=TEMPLATE_FOLDER),
-    EventType("mandate_requested", Category.MANDATES, template_folder=TEMPLATE_FOLDER),
-    EventType("mandate_accepted", Category.MANDATES, template_folder=TEMPLATE_FOLDER),
-    EventType("mandate_declined", Category.MANDATES, template_folder=TEMPLATE_FOLDER),
-    EventType("mandate_revoked", Category.MANDATES, template_folder=TEMPLATE_FOLDER, importance=Importance.LEGAL),
-    EventType("mandate_changed", Category.MANDATES, template_folder=TEMPLATE_FOLDER),
-    EventType("mandate_ending", Category.MANDATES, template_folder=TEMPLATE_FOLDER),
-    EventType("mandate_ended", Category.MANDATES, template_folder=TEMPLATE_FOLDER, importance=Importance.LEGAL),
     EventType("declaration_missing", Category.ENTERPRISE, template_folder=TEMPLATE_FOLDER),
     EventType("discrepancy_reported", Category.ENTERPRISE, template_folder=TEMPLATE_FOLDER),
     EventType("bulk_upload_processed", Category.ENTERPRISE, template_folder=TEMPLATE_FOLDER),

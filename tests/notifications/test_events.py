@@ -42,6 +42,17 @@ def test_notifications_registers_its_own_event_types_and_identitys() -> None:
         "contribution_statement_processed",
         "declaration_missing",
         "discrepancy_reported",
+        "payment_details_changed",
+        "phone_verification",
+        "role_granted",
+        "role_revoked",
+        "service_notice",
+    ]
+    assert event_type("phone_verification").template_dir == "notifications/events/phone_verification"
+
+
+def test_mandates_registers_its_event_types_with_their_templates_in_its_own_folder() -> None:
+    assert _keys_by_folder()["mandates/notifications"] == [
         "mandate_accepted",
         "mandate_changed",
         "mandate_declined",
@@ -50,13 +61,13 @@ def test_notifications_registers_its_own_event_types_and_identitys() -> None:
         "mandate_offered",
         "mandate_requested",
         "mandate_revoked",
-        "payment_details_changed",
-        "phone_verification",
-        "role_granted",
-        "role_revoked",
-        "service_notice",
     ]
-    assert event_type("phone_verification").template_dir == "notifications/events/phone_verification"
+    revoked = event_type("mandate_revoked")
+    assert (revoked.category, revoked.importance, revoked.template_dir) == (
+        Category.MANDATES,
+        Importance.LEGAL,
+        "mandates/notifications/mandate_revoked",
+    )
 
 
 def test_a_registered_event_type_is_found_by_its_key(registry: dict[str, EventType]) -> None:
@@ -96,7 +107,7 @@ def test_giving_a_key_twice_in_one_registration_is_refused(registry: dict[str, E
     assert registry == before
 
 
-@pytest.mark.parametrize("app_label", ["notifications"])
+@pytest.mark.parametrize("app_label", ["notifications", "mandates"])
 def test_an_app_registering_its_event_types_a_second_time_is_refused(
     registry: dict[str, EventType], app_label: str
 ) -> None:
