@@ -2,8 +2,9 @@
 
 Each app owns its events: it declares them as :class:`notifications.types.EventType`, with the
 folder of their templates in its own ``templates/``, and registers them in its
-``AppConfig.ready()`` with :func:`notifications.services.event_types_register`. This module
-keeps the registry and declares the events that have no other home: notifications' own (an information message
+``AppConfig.ready()`` with :func:`notifications.services.event_types_register` (mandates and
+contributions do so from their ``notification_events`` module). This module keeps the registry
+and declares the events that have no other home: notifications' own (an information message
 from the institution, the code that verifies a mobile number) and identity's — identity sits
 below notifications and cannot import it, so its domain events arrive through
 ``identity.signals`` and ``notifications/receivers.py``. Their templates are in
@@ -59,9 +60,4 @@ NOTIFICATIONS_EVENT_TYPES = (
     EventType(
         "payment_details_changed", Category.ACCOUNT, template_folder=TEMPLATE_FOLDER, importance=Importance.LEGAL
     ),
-    # Still here until their apps declare them.
-    EventType("declaration_missing", Category.ENTERPRISE, template_folder=TEMPLATE_FOLDER),
-    EventType("discrepancy_reported", Category.ENTERPRISE, template_folder=TEMPLATE_FOLDER),
-    EventType("bulk_upload_processed", Category.ENTERPRISE, template_folder=TEMPLATE_FOLDER),
-    EventType("contribution_statement_processed", Category.DOCUMENTS, template_folder=TEMPLATE_FOLDER),
 )

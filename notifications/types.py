@@ -38,9 +38,9 @@ class EventType:
     Its templates are in ``<template_folder>/<key>/`` of the owning app's templates:
     ``subject.txt`` (the inbox title), ``body.html`` (the inbox message), ``email_subject.txt``,
     ``email.txt`` and ``email.html`` (short: what happened, what to do, a link to the inbox — no
-    personal data beyond what is needed), ``sms.txt`` (one short line). They are rendered in the
-    recipient's language; an event kept out of the inbox needs only ``subject.txt`` and the parts
-    of its channels.
+    personal data beyond what is needed; they extend ``notifications/email_base.html`` and
+    ``.txt``), ``sms.txt`` (one short line). They are rendered in the recipient's language; an
+    event kept out of the inbox needs only ``subject.txt`` and the parts of its channels.
     """
 
     key: str

@@ -38,10 +38,6 @@ def _keys_by_folder() -> dict[str, list[str]]:
 def test_notifications_registers_its_own_event_types_and_identitys() -> None:
     assert _keys_by_folder()["notifications/events"] == [
         "account_linked",
-        "bulk_upload_processed",
-        "contribution_statement_processed",
-        "declaration_missing",
-        "discrepancy_reported",
         "payment_details_changed",
         "phone_verification",
         "role_granted",
@@ -67,6 +63,21 @@ def test_mandates_registers_its_event_types_with_their_templates_in_its_own_fold
         Category.MANDATES,
         Importance.LEGAL,
         "mandates/notifications/mandate_revoked",
+    )
+
+
+def test_contributions_registers_its_event_types_with_their_templates_in_its_own_folder() -> None:
+    assert _keys_by_folder()["contributions/notifications"] == [
+        "bulk_upload_processed",
+        "contribution_statement_processed",
+        "declaration_missing",
+        "discrepancy_reported",
+    ]
+    statement = event_type("contribution_statement_processed")
+    assert (statement.category, statement.importance, statement.template_dir) == (
+        Category.DOCUMENTS,
+        Importance.NORMAL,
+        "contributions/notifications/contribution_statement_processed",
     )
 
 
@@ -107,7 +118,7 @@ def test_giving_a_key_twice_in_one_registration_is_refused(registry: dict[str, E
     assert registry == before
 
 
-@pytest.mark.parametrize("app_label", ["notifications", "mandates"])
+@pytest.mark.parametrize("app_label", ["notifications", "mandates", "contributions"])
 def test_an_app_registering_its_event_types_a_second_time_is_refused(
     registry: dict[str, EventType], app_label: str
 ) -> None:
