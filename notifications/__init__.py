@@ -1,4 +1,6 @@
 """notifications — one path from events to people: inbox, e-mail, SMS, preferences.
 
-Empty until its issue; registered now so that the app has its home.
+Its face: ``services`` (``notify``, and ``event_types_register`` with which each app registers
+the event types it owns from its ``AppConfig.ready()``), ``selectors`` (whom to tell, the inbox)
+and ``types`` (``EventType``, categories, importance, recipients, errors).
 """
