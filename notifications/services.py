@@ -1,9 +1,9 @@
 """The one path from events to people.
 
 Each app registers the event types it owns with :func:`event_types_register` in its
-``AppConfig.ready()``. Other apps call :func:`notify` inside their own transaction: the notifications and their
-deliveries are stored in that transaction (an outbox) and sent after commit by Celery. A
-rolled-back event sends nothing. A committed one is sent once: a delivery is claimed under a
+``AppConfig.ready()``, then calls :func:`notify` inside its own transaction: the notifications
+and their deliveries are stored in that transaction (an outbox) and sent after commit by Celery.
+A rolled-back event sends nothing. A committed one is sent once: a delivery is claimed under a
 row lock before it is sent, so a task run twice finds nothing left to do, and a worker that
 dies while sending leaves a lease that runs out, after which the reconciler (a beat job) hands
 the delivery to another worker. Every attempt is recorded; transient failures are retried with
