@@ -1,8 +1,9 @@
 """The one path from events to people.
 
-Other apps call :func:`notify` inside their own transaction: the notifications and their
-deliveries are stored in that transaction (an outbox) and sent after commit by Celery. A
-rolled-back event sends nothing. A committed one is sent once: a delivery is claimed under a
+Each app registers the event types it owns with :func:`event_types_register` in its
+``AppConfig.ready()``, then calls :func:`notify` inside its own transaction: the notifications
+and their deliveries are stored in that transaction (an outbox) and sent after commit by Celery.
+A rolled-back event sends nothing. A committed one is sent once: a delivery is claimed under a
 row lock before it is sent, so a task run twice finds nothing left to do, and a worker that
 dies while sending leaves a lease that runs out, after which the reconciler (a beat job) hands
 the delivery to another worker. Every attempt is recorded; transient failures are retried with
@@ -32,8 +33,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.tasks import enqueue
 from identity.selectors import contact_map
+from notifications import events
 from notifications.channels import email_connection_open, email_send, sms_sender
-from notifications.events import EventType, event_type
+from notifications.events import event_type
 from notifications.models import (
     ChannelPreference,
     Delivery,
@@ -45,6 +47,7 @@ from notifications.models import (
 from notifications.types import (
     Category,
     Channel,
+    EventType,
     Importance,
     NotificationError,
     PermanentDeliveryError,
@@ -73,6 +76,15 @@ def _enqueue_after_commit(delivery_ids: list[int]) -> None:
 
     for start in range(0, len(delivery_ids), DISPATCH_BATCH):
         enqueue("notifications.deliveries_send", delivery_ids=delivery_ids[start : start + DISPATCH_BATCH])
+
+
+def event_types_register(*event_types: EventType) -> None:
+    """Make an app's event types known; call it once, from the app's ``AppConfig.ready()``.
+
+    A key already registered (or given twice) is refused with ``ImproperlyConfigured`` and none of
+    the given types is registered. The templates of each are found in its ``template_dir``.
+    """
+    events.register(*event_types)
 
 
 def notify(

@@ -1,8 +1,9 @@
-"""What the notifications app offers other apps: categories, importance, recipients, errors."""
+"""What the notifications app offers other apps: event types, categories, importance, recipients,
+errors."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +30,36 @@ class Importance(models.TextChoices):
 class Channel(models.TextChoices):
     EMAIL = "email", _("e-mail")
     SMS = "sms", _("text message (SMS)")
+
+
+@dataclass(frozen=True)
+class EventType:
+    """Something people are told about. The app that owns the event declares it and registers it
+    with ``notifications.services.event_types_register`` in its ``AppConfig.ready()``.
+
+    Its templates are in ``<template_folder>/<key>/`` of the owning app's templates:
+    ``subject.txt`` (the inbox title), ``body.html`` (the inbox message), ``email_subject.txt``,
+    ``email.txt`` and ``email.html`` (short: what happened, what to do, a link to the inbox — no
+    personal data beyond what is needed; they extend ``notifications/email_base.html`` and
+    ``.txt``), ``sms.txt`` (one short line). They are rendered in the recipient's language; an
+    event kept out of the inbox needs only ``subject.txt`` and the parts of its channels.
+    """
+
+    key: str
+    category: Category
+    _: KW_ONLY
+    # The folder holding one sub-folder per event of the owning app, e.g. "mandates/notifications".
+    template_folder: str
+    importance: Importance = Importance.NORMAL
+    # Whether the message appears in the inbox (a verification code, for instance, does not).
+    in_inbox: bool = True
+    # Channels used when the person has not chosen (legal notices add e-mail regardless).
+    default_email: bool = True
+    default_sms: bool = False
+
+    @property
+    def template_dir(self) -> str:
+        return f"{self.template_folder}/{self.key}"
 
 
 @dataclass(frozen=True)

@@ -70,16 +70,17 @@ def new_page(browser: Browser, live_server: Any) -> Iterator[NewPage]:
     """Opens a page in a fresh context (own cookies), French, on the live server.
 
     ``new_page(java_script_enabled=False)`` browses without JavaScript. CSP is bypassed so
-    that axe-core can be injected; the CSP itself is tested elsewhere.
+    that axe-core can be injected; the CSP itself is tested elsewhere, and
+    ``new_page(enforce_csp=True)`` browses under it (then ``assert_accessible`` cannot run).
     """
     contexts: list[BrowserContext] = []
 
-    def open_page(*, java_script_enabled: bool = True, locale: str = "fr-FR") -> Page:
+    def open_page(*, java_script_enabled: bool = True, locale: str = "fr-FR", enforce_csp: bool = False) -> Page:
         context = browser.new_context(
             base_url=live_server.url,
             locale=locale,
             java_script_enabled=java_script_enabled,
-            bypass_csp=True,
+            bypass_csp=not enforce_csp,
         )
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)

@@ -1,6 +1,7 @@
 """A citizen asks for her contribution statement: without JavaScript (a refresh link until it is
 ready, then the download, and its code verified on the public page), with it (the page reloads
-itself once the statement is ready); a statement that could not be prepared says so and offers
+itself once the statement is ready, under the Content-Security-Policy too, and shows the refresh
+link again when its status cannot be read); a statement that could not be prepared says so and offers
 to ask again; every page passes axe, in French and in English.
 
 The workers are not run: the test renders the statements itself, as a worker would."""
@@ -128,3 +129,36 @@ def test_with_javascript_the_page_reloads_itself_when_the_statement_is_ready(new
     assert page.evaluate("window.guichetNotReloaded") is None
     assert re.search(r"/my-file/contributions/statements/\d+/$", page.url)
     assert_accessible(page)
+
+
+def test_with_javascript_the_refresh_link_comes_back_when_the_status_cannot_be_read(new_page: NewPage, career) -> None:
+    page = new_page()
+    _sign_in(page, career["owner"].email)
+    page.goto("/my-file/contributions/statement/")
+    page.get_by_role("button", name=in_language("fr", "Ask for the statement (PDF)")).click()
+    refresh = page.get_by_role("link", name=in_language("fr", "Refresh to see whether it is ready"))
+    expect(refresh).to_be_hidden()
+    page.wait_for_event("response", lambda response: response.url.endswith("/status/") and response.ok)
+
+    page.route(re.compile(r"/status/$"), lambda route: route.fulfill(status=503, body="busy"))
+
+    expect(refresh).to_be_visible()
+    expect(page.locator("[data-field=status_label]")).to_have_text(in_language("fr", "being prepared"))
+    assert_accessible(page)
+
+
+def test_under_the_content_security_policy_the_script_runs_and_reloads_the_page(new_page: NewPage, career) -> None:
+    page = new_page(enforce_csp=True)
+    refused: list[str] = []
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
+    _sign_in(page, career["owner"].email)
+    page.goto("/my-file/contributions/statement/")
+    page.get_by_role("button", name=in_language("fr", "Ask for the statement (PDF)")).click()
+    expect(page.get_by_role("link", name=in_language("fr", "Refresh to see whether it is ready"))).to_be_hidden()
+
+    _render(StatementRequest.objects.get())
+
+    expect(page.locator(".usa-alert--success")).to_have_text(in_language("fr", "Your statement is ready."))
+    assert refused == []

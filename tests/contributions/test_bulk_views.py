@@ -78,7 +78,7 @@ def test_a_file_sent_through_the_form_is_acknowledged_on_its_page(w):
     assert f"{len(content)}\xa0bytes" in text
     assert "separator “;”, decimal mark “,”, line endings CRLF, utf-8" in text
     assert "Refresh to see how far it is" in text
-    assert "bulk-progress.js" in text
+    assert "guichet/js/progress.js" in text
 
 
 def test_the_same_file_again_leads_to_the_first_upload_with_a_notice(w):
@@ -218,7 +218,7 @@ def test_an_accepted_file_shows_its_totals_per_employer_and_period(w):
     text = response.content.decode()
     assert "The file is accepted: 1 declaration is in force." in text
     assert "Refresh to see how far it is" not in text
-    assert "bulk-progress.js" not in text
+    assert "guichet/js/progress.js" not in text
     number = country_profile().enterprise_number.format(w["a"].enterprise_number)
     totals = response.context["totals"]
     assert [(t.enterprise_number, t.period, t.lines, t.total_wages, t.declaration_reference) for t in totals] == [

@@ -505,7 +505,7 @@ def test_the_page_offers_the_years_of_the_record_and_asking_answers_at_once_with
     body = pending.content.decode()
     assert '<span data-field="status_label">being prepared</span>' in body
     assert f'<a href="{detail}">Refresh to see whether it is ready</a>' in body
-    assert "statement-progress.js" in body
+    assert "guichet/js/progress.js" in body
     assert "<dt>Years</dt><dd>2026</dd>" in body
     assert "<dt>Asked by</dt><dd>you</dd>" in body
     assert client.get(f"{detail}status/", HTTP_ACCEPT_LANGUAGE="en").json() == {
@@ -531,7 +531,7 @@ def test_the_page_offers_the_years_of_the_record_and_asking_answers_at_once_with
         f"Its verification code begins with {document.code_prefix}. Guichet keeps the file until March 22, 2027"
         in ready
     )
-    assert "statement-progress.js" not in ready and "Refresh to see" not in ready
+    assert "guichet/js/progress.js" not in ready and "Refresh to see" not in ready
     download = client.get(f"{detail}statement.pdf")
     assert download.status_code == 200
     assert download["Content-Type"] == "application/pdf"

@@ -1,0 +1,22 @@
+"""The events the contributions app tells people about, registered with notifications in
+``ContributionsConfig.ready()``. Their templates are in
+``templates/contributions/notifications/<event>/`` (the parts are described on
+:class:`notifications.types.EventType`)."""
+
+from __future__ import annotations
+
+from notifications.types import Category, EventType
+
+TEMPLATE_FOLDER = "contributions/notifications"
+
+CONTRIBUTIONS_EVENT_TYPES = (
+    # To the enterprise's representatives: a monthly declaration is late (reminders.py).
+    EventType("declaration_missing", Category.ENTERPRISE, template_folder=TEMPLATE_FOLDER),
+    # To the enterprise's representatives: an employee reports a problem (discrepancies.py).
+    EventType("discrepancy_reported", Category.ENTERPRISE, template_folder=TEMPLATE_FOLDER),
+    # To whoever sent a declaration file: it was processed (bulk/finalize.py).
+    EventType("bulk_upload_processed", Category.ENTERPRISE, template_folder=TEMPLATE_FOLDER),
+    # To the person, and to the proxy who asked for it: a contribution statement is ready, or could
+    # not be made (statements/rendering.py).
+    EventType("contribution_statement_processed", Category.DOCUMENTS, template_folder=TEMPLATE_FOLDER),
+)
