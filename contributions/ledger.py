@@ -20,12 +20,11 @@ from django.utils import timezone
 from stdnum.iso7064 import mod_97_10
 
 from contributions.models import INTEREST_CORRECTION_SOURCE, Allocation, Declaration, EntryKind, LedgerEntry
+from core.locks import LockNamespace, advisory_lock
 from core.money import round_half_up
 from core.periods import Period
 from identity.selectors import enterprise_summaries
 
-# Lock namespace of the ledger (pg_advisory_xact_lock's two-key form).
-_LEDGER_LOCK = 1
 _ZERO = Decimal("0.00")
 
 
@@ -52,11 +51,6 @@ def declaration_total(totals: dict[str, list[str]]) -> Decimal:
     return sum((Decimal(employee) + Decimal(employer) for employee, employer in totals.values()), _ZERO)
 
 
-def _lock(enterprise_id: int) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s::int4, %s::int4)", [_LEDGER_LOCK, enterprise_id])
-
-
 def declaration_post(
     *, declaration: Declaration, replaced: Declaration | None, enterprise_number: str, now: datetime.datetime
 ) -> None:
@@ -67,7 +61,7 @@ def declaration_post(
     if amount == 0:
         return
     with transaction.atomic():
-        _lock(declaration.enterprise_id)
+        advisory_lock(LockNamespace.LEDGER, declaration.enterprise_id)
         LedgerEntry.objects.create(
             enterprise_id=declaration.enterprise_id,
             kind=EntryKind.CORRECTION if replaced is not None else EntryKind.DECLARATION,
@@ -97,7 +91,7 @@ def credit_post(
     if amount <= 0:
         raise ValueError("a payment credits a positive amount")
     with transaction.atomic():
-        _lock(enterprise_id)
+        advisory_lock(LockNamespace.LEDGER, enterprise_id)
         _entry, created = LedgerEntry.objects.get_or_create(
             source=source,
             defaults={
@@ -180,7 +174,7 @@ def _allocate_where_credit_is_left(enterprise_ids: list[int], now: datetime.date
     )
     for enterprise_id in sorted(set(with_credit)):
         with transaction.atomic():
-            _lock(enterprise_id)
+            advisory_lock(LockNamespace.LEDGER, enterprise_id)
             _allocate(enterprise_id=enterprise_id, now=now)
 
 
