@@ -13,13 +13,14 @@ import re
 import secrets
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Avg, Max
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from contributions import ledger
 from contributions.computation import RateTable, branch_totals, cents, cents_text
+from contributions.in_force import declaration_periods_lock
 from contributions.models import Declaration, DeclarationLine, DeclarationStatus, DeclarationWarning, Employment
 from contributions.selectors import employed_during, rates_for_period
 from contributions.services import NotFound, declaring_capacity
@@ -88,14 +89,7 @@ def declaration_submit(
             parsed.append(checked)
 
     with transaction.atomic():
-        # Submissions for one enterprise and period queue behind each other: a replacement sent
-        # while another is being stored replaces that one, and two first declarations cannot
-        # both be accepted.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s::bigint)",
-                [enterprise_id * 1_000_000 + declared.year * 100 + declared.month],
-            )
+        declaration_periods_lock([(enterprise_id, str(declared))])
         current = (
             Declaration.objects.select_for_update()
             .filter(enterprise_id=enterprise_id, period=str(declared), status=DeclarationStatus.IN_FORCE)

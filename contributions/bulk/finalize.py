@@ -18,6 +18,7 @@ from contributions.bulk.files import (
     _actor_restore,
 )
 from contributions.computation import branch_totals
+from contributions.in_force import declaration_periods_lock
 from contributions.models import (
     BulkAnomaly,
     BulkChunk,
@@ -103,9 +104,7 @@ def _periods_declared_meanwhile(upload: BulkUpload, declarations: list[Declarati
     replacing declaration instead). Under the same locks as the form and the API."""
     if not declarations:
         return 0
-    keys = sorted({d.enterprise_id * 1_000_000 + int(d.period[:4]) * 100 + int(d.period[5:7]) for d in declarations})
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(k::bigint) FROM unnest(%s::bigint[]) AS k ORDER BY k", [keys])
+    declaration_periods_lock((d.enterprise_id, d.period) for d in declarations)
     in_force = set(
         Declaration.objects.filter(
             status=DeclarationStatus.IN_FORCE,
