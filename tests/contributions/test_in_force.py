@@ -13,17 +13,20 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from contributions import bulk, ledger
 from contributions.declarations import declaration_submit
+from contributions.in_force import declarations_bring_into_force
 from contributions.models import Allocation, BulkChunk, Declaration, DeclarationLine, LedgerEntry, UploadStatus
 from contributions.types import LineInput
 from core import tasks as core_tasks
 from core.periods import Period
 from tests.contributions.bulk_helpers import PERIOD, csv_bytes, rows_for, world
 from tests.helpers import citizen_actor
-from tests.identity.factories import representation
+from tests.identity.factories import EnterpriseFactory, UserFactory, representation
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bulk_storage")]
 
@@ -242,3 +245,80 @@ def test_form_and_api_or_a_bulk_file_bring_the_same_declarations_into_force(djan
         (("declaration", "a", 2), ("declaration", "a", 1), owed["a", 1] - owed["a", 2], replaced),
         (("transfer", "b"), ("declaration", "b", 1), CREDIT, declared),
     ]
+
+
+# --- The rule itself ---------------------------------------------------------------------------
+
+
+def _pending(enterprise, period, owed, user, now):
+    return Declaration.objects.create(
+        enterprise=enterprise,
+        period=period,
+        version=0,
+        status="pending",
+        reference=f"T-{enterprise.pk}-{period}-{Declaration.objects.count()}",
+        channel="file",
+        submitted_at=now,
+        submitted_by=user,
+        line_count=1,
+        total_wages=Decimal("1000.00"),
+        totals={"pension": [owed, "0.00"]},
+    )
+
+
+def _batch(size, user, now):
+    """``size`` pending declarations of distinct (enterprise, period), half of them replacing a
+    version in force, over several enterprises."""
+    batch = []
+    for index in range(size):
+        enterprise, period = EnterpriseFactory(), "2026-09"
+        if index % 2:
+            in_force = _pending(enterprise, period, "100.00", user, now)
+            Declaration.objects.filter(pk=in_force.pk).update(status="in_force", version=1)
+        batch.append(_pending(enterprise, period, "130.00", user, now))
+    return batch
+
+
+def test_the_rule_runs_as_many_queries_for_ten_declarations_as_for_two(django_assert_num_queries):
+    user, now = UserFactory(), timezone.now()
+    small, large = _batch(2, user, now), _batch(10, user, now)
+    with CaptureQueriesContext(connection) as two:
+        declarations_bring_into_force(declaration_ids=[d.pk for d in small], bureaus={}, now=now)
+
+    with django_assert_num_queries(len(two.captured_queries)):
+        declarations_bring_into_force(declaration_ids=[d.pk for d in large], bureaus={}, now=now)
+
+    assert (
+        sorted(
+            Declaration.objects.filter(enterprise_id__in=[d.enterprise_id for d in large]).values_list(
+                "version", "status"
+            )
+        )
+        == [(1, "in_force")] * 5 + [(1, "replaced")] * 5 + [(2, "in_force")] * 5
+    )
+    assert (
+        sorted(
+            LedgerEntry.objects.filter(enterprise_id__in=[d.enterprise_id for d in large]).values_list("kind", "amount")
+        )
+        == [("correction", Decimal("30.00"))] * 5 + [("declaration", Decimal("130.00"))] * 5
+    )
+
+
+def test_the_rule_brings_only_pending_declarations_into_force_one_per_enterprise_and_period():
+    user, now = UserFactory(), timezone.now()
+    enterprise = EnterpriseFactory()
+    first = _pending(enterprise, "2026-09", "100.00", user, now)
+    declarations_bring_into_force(declaration_ids=[first.pk], bureaus={}, now=now)
+    twice = [_pending(enterprise, "2026-10", "100.00", user, now), _pending(enterprise, "2026-10", "100.00", user, now)]
+
+    with pytest.raises(ValueError, match="only pending"):
+        declarations_bring_into_force(declaration_ids=[first.pk], bureaus={}, now=now)
+    with pytest.raises(ValueError, match="one declaration per enterprise and period"):
+        declarations_bring_into_force(declaration_ids=[d.pk for d in twice], bureaus={}, now=now)
+
+    assert sorted(Declaration.objects.values_list("period", "version", "status")) == [
+        ("2026-09", 1, "in_force"),
+        ("2026-10", 0, "pending"),
+        ("2026-10", 0, "pending"),
+    ]
+    assert LedgerEntry.objects.count() == 1
