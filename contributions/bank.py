@@ -18,7 +18,7 @@ import hashlib
 import re
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 from stdnum import iso11649
 
@@ -28,10 +28,9 @@ from contributions.models import BankStatementImport, BankTransaction, BankTrans
 from contributions.types import BankStatementError
 from core.actor import Actor, LevelOfAssurance
 from core.errors import NotFound
+from core.locks import LockNamespace, advisory_lock
 from identity import selectors as identity_selectors
 
-# Lock namespace of statement imports (the ledger's is 1), keyed by the account.
-_IMPORT_LOCK = 2
 _EURO = "EUR"
 # After "RF" and the check digits, our references are the enterprise number, a letter for the
 # kind of debt (D: declaration; L and I are kept for penalties and interest) and YYYYMM.
@@ -72,11 +71,6 @@ def _source(*, account: str, entry_reference: str, index: int) -> str:
     return source
 
 
-def _lock_account(account: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s::int4, hashtext(%s))", [_IMPORT_LOCK, account])
-
-
 def bank_statement_import(
     *, actor: Actor, file_name: str, content: bytes, now: datetime.datetime
 ) -> BankStatementImport:
@@ -97,7 +91,7 @@ def bank_statement_import(
     )
     try:
         with transaction.atomic():
-            _lock_account(parsed.account)
+            advisory_lock(LockNamespace.BANK_ACCOUNT, parsed.account)
             if BankStatementImport.objects.filter(sha256=digest).exists():
                 raise BankStatementError("already_imported")
             known = set(

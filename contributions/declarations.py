@@ -2,8 +2,9 @@
 
 ``declaration_submit`` checks every line (it never stops at the first error), and either rejects
 the whole declaration — storing nothing — when there is a blocking error, or stores it with its
-warnings. A replacing declaration becomes the version in force and the previous one is marked
-replaced in the same transaction: there is no moment with both or neither in force.
+warnings. It comes into force by the rule every channel shares (``contributions.in_force``): a
+replacing declaration becomes the version in force and the previous one is marked replaced in
+the same transaction, so that there is no moment with both or neither in force.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ import re
 import secrets
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Avg, Max
+from django.db import IntegrityError, transaction
+from django.db.models import Avg
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from contributions import ledger
 from contributions.computation import RateTable, branch_totals, cents, cents_text
+from contributions.in_force import declaration_periods_lock, declarations_bring_into_force
 from contributions.models import Declaration, DeclarationLine, DeclarationStatus, DeclarationWarning, Employment
 from contributions.policies import declaring_capacity
 from contributions.reads import employed_during
@@ -29,7 +30,7 @@ from core.actor import Actor
 from core.errors import NotFound
 from core.periods import Period
 from identity.country_profiles import IdentifierScheme, country_profile
-from identity.selectors import RegistryEntry, enterprise_summaries, persons_by_national_numbers
+from identity.selectors import RegistryEntry, persons_by_national_numbers
 from identity.types import InvalidIdentifier
 
 # A wage more than this far (relative) from the average of the previous three months is flagged.
@@ -90,14 +91,7 @@ def declaration_submit(
             parsed.append(checked)
 
     with transaction.atomic():
-        # Submissions for one enterprise and period queue behind each other: a replacement sent
-        # while another is being stored replaces that one, and two first declarations cannot
-        # both be accepted.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s::bigint)",
-                [enterprise_id * 1_000_000 + declared.year * 100 + declared.month],
-            )
+        declaration_periods_lock([(enterprise_id, str(declared))])
         current = (
             Declaration.objects.select_for_update()
             .filter(enterprise_id=enterprise_id, period=str(declared), status=DeclarationStatus.IN_FORCE)
@@ -121,7 +115,6 @@ def declaration_submit(
             period=declared,
             parsed=parsed,
             table=table,
-            current=current,
             bureau_id=bureau_id,
             channel=channel,
             anomalies=anomalies,
@@ -315,67 +308,52 @@ def _store(
     period: Period,
     parsed: list[ParsedLine],
     table: RateTable,
-    current: Declaration | None,
     bureau_id: int | None,
     channel: str,
     anomalies: list[Anomaly],
     now: datetime.datetime,
 ) -> SubmissionResult:
+    """The declaration with its lines, brought into force as a bulk file's are."""
     computed = [line_amounts(table, category, wage) for _n, _p, category, wage, _d in parsed]
-    summed = branch_totals(amounts for _employee, _employer, amounts in computed)
-    version = (
-        Declaration.objects.filter(enterprise_id=enterprise_id, period=str(period)).aggregate(Max("version"))[
-            "version__max"
-        ]
-        or 0
-    ) + 1
-    if current is not None:
-        Declaration.objects.filter(pk=current.pk).update(status=DeclarationStatus.REPLACED)
     try:
         with transaction.atomic():
             declaration = Declaration.objects.create(
                 enterprise_id=enterprise_id,
                 period=str(period),
-                version=version,
-                status=DeclarationStatus.IN_FORCE,
+                version=0,  # numbered when it comes into force
+                status=DeclarationStatus.PENDING,
                 reference=f"D{period.year}{period.month:02d}-{secrets.token_hex(5).upper()}",
                 channel=channel,
                 submitted_at=now,
                 submitted_by_id=actor.user_id,
                 submitted_with_key_id=actor.api_key_id,
-                via_bureau_id=bureau_id,
                 line_count=len(parsed),
                 total_wages=sum((wage for *_x, wage, _d in parsed), Decimal("0.00")),
-                totals=summed,
+                totals=branch_totals(amounts for _employee, _employer, amounts in computed),
             )
+            DeclarationLine.objects.bulk_create(
+                [
+                    DeclarationLine(
+                        declaration=declaration,
+                        line_number=number,
+                        person_id=person_id,
+                        worker_category=category,
+                        gross_wage=wage,
+                        days_worked=days,
+                        employee_amount=employee,
+                        employer_amount=employer,
+                    )
+                    for (number, person_id, category, wage, days), (employee, employer, _amounts) in zip(
+                        parsed, computed, strict=True
+                    )
+                ]
+            )
+            declarations_bring_into_force(declaration_ids=[declaration.pk], bureaus={enterprise_id: bureau_id}, now=now)
     except IntegrityError:
         # A concurrent submission for the same period won: undo everything (the previous version
         # stays in force) and report the period as already declared.
         transaction.set_rollback(True)
         return SubmissionResult(accepted=False, anomalies=(_error("period_declared", field="period"),))
-    DeclarationLine.objects.bulk_create(
-        [
-            DeclarationLine(
-                declaration=declaration,
-                line_number=number,
-                person_id=person_id,
-                worker_category=category,
-                gross_wage=wage,
-                days_worked=days,
-                employee_amount=employee,
-                employer_amount=employer,
-            )
-            for (number, person_id, category, wage, days), (employee, employer, _amounts) in zip(
-                parsed, computed, strict=True
-            )
-        ]
-    )
-    ledger.declaration_post(
-        declaration=declaration,
-        replaced=current,
-        enterprise_number=enterprise_summaries(enterprise_ids=[enterprise_id])[0].enterprise_number,
-        now=now,
-    )
     DeclarationWarning.objects.bulk_create(
         [
             DeclarationWarning(declaration=declaration, line_number=a.line_number, field=a.field, code=a.code)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,6 +16,7 @@ from contributions.reminders import REMINDED_ROLES
 from contributions.types import DiscrepancyError
 from core.actor import Actor
 from core.errors import NotFound
+from core.locks import LockNamespace, advisory_lock
 from core.periods import Period
 from core.types import Scope
 from identity.selectors import enterprise_names, person_names
@@ -23,7 +24,6 @@ from notifications.selectors import recipients_for_enterprises
 from notifications.services import notify
 
 MESSAGE_MAX_LENGTH = 2000
-_REPORT_LOCK = 3  # the advisory locks of a person's discrepancy reports (1: ledger, 2: bank imports)
 
 
 def _in_record(*, person_id: int, enterprise_id: int, period: Period) -> bool:
@@ -66,8 +66,7 @@ def discrepancy_report(
             return existing.pk
         # At most DISCREPANCY_REPORTS_PER_DAY new cases a person and day; their reports queue
         # behind each other so that two at once cannot both pass the count.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s::int4, %s::int4)", [_REPORT_LOCK, person_id])
+        advisory_lock(LockNamespace.DISCREPANCY_REPORTS, person_id)
         midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate(now), datetime.time()))
         if (
             DiscrepancyReport.objects.filter(person_id=person_id, reported_at__gte=midnight).count()

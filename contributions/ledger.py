@@ -20,12 +20,11 @@ from django.utils import timezone
 from stdnum.iso7064 import mod_97_10
 
 from contributions.models import INTEREST_CORRECTION_SOURCE, Allocation, Declaration, EntryKind, LedgerEntry
+from core.locks import LockNamespace, advisory_lock
 from core.money import round_half_up
 from core.periods import Period
 from identity.selectors import enterprise_summaries
 
-# Lock namespace of the ledger (pg_advisory_xact_lock's two-key form).
-_LEDGER_LOCK = 1
 _ZERO = Decimal("0.00")
 
 
@@ -52,35 +51,53 @@ def declaration_total(totals: dict[str, list[str]]) -> Decimal:
     return sum((Decimal(employee) + Decimal(employer) for employee, employer in totals.values()), _ZERO)
 
 
-def _lock(enterprise_id: int) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s::int4, %s::int4)", [_LEDGER_LOCK, enterprise_id])
+def declarations_post(*, versions: list[tuple[Declaration, Declaration | None]], now: datetime.datetime) -> int:
+    """Inside the transaction that brings declarations into force, for each (declaration, the
+    version it replaces or None): its debit, or for a replacement the difference with the
+    version it replaces (a negative correction is a credit) — in one insert. Posting twice
+    posts once (each entry's source is its declaration). Returns how many were posted.
 
-
-def declaration_post(
-    *, declaration: Declaration, replaced: Declaration | None, enterprise_number: str, now: datetime.datetime
-) -> None:
-    """Inside the declaration's transaction: its debit, or for a replacement the difference
-    with the version it replaces (a negative correction is a credit)."""
-    period = Period.parse(declaration.period)
-    amount = declaration_total(declaration.totals) - (declaration_total(replaced.totals) if replaced else _ZERO)
-    if amount == 0:
-        return
-    with transaction.atomic():
-        _lock(declaration.enterprise_id)
-        LedgerEntry.objects.create(
-            enterprise_id=declaration.enterprise_id,
-            kind=EntryKind.CORRECTION if replaced is not None else EntryKind.DECLARATION,
-            amount=amount,
-            booked_on=now.date(),
-            due_on=payment_due_date(period),
-            period=str(period),
-            payment_reference=structured_reference(enterprise_number=enterprise_number, letter="D", period=period),
-            declaration=declaration,
-            source=f"declaration:{declaration.pk}",
-            created_at=now,
+    The entries of one enterprise (a declaration sent by form or API) are settled at once,
+    under the enterprise's lock; those of several (a bulk file) once committed, each
+    enterprise under its lock in turn: thousands of locks held by one transaction would fill
+    PostgreSQL's lock table."""
+    owed = []
+    for declaration, replaced in versions:
+        amount = declaration_total(declaration.totals) - (declaration_total(replaced.totals) if replaced else _ZERO)
+        if amount:
+            owed.append((declaration, replaced, amount))
+    if not owed:
+        return 0
+    enterprise_ids = sorted({declaration.enterprise_id for declaration, _replaced, _amount in owed})
+    numbers = {summary.id: summary.enterprise_number for summary in enterprise_summaries(enterprise_ids=enterprise_ids)}
+    entries = []
+    for declaration, replaced, amount in owed:
+        period = Period.parse(declaration.period)
+        entries.append(
+            LedgerEntry(
+                enterprise_id=declaration.enterprise_id,
+                kind=EntryKind.CORRECTION if replaced is not None else EntryKind.DECLARATION,
+                amount=amount,
+                booked_on=now.date(),
+                due_on=payment_due_date(period),
+                period=str(period),
+                payment_reference=structured_reference(
+                    enterprise_number=numbers[declaration.enterprise_id], letter="D", period=period
+                ),
+                declaration=declaration,
+                source=f"declaration:{declaration.pk}",
+                created_at=now,
+            )
         )
-        _allocate(enterprise_id=declaration.enterprise_id, now=now)
+    if len(enterprise_ids) > 1:
+        created = _insert_new(entries)
+        _allocate_after_commit(enterprise_ids, now)
+        return created
+    with transaction.atomic():
+        advisory_lock(LockNamespace.LEDGER, enterprise_ids[0])
+        created = _insert_new(entries)
+        _allocate(enterprise_id=enterprise_ids[0], now=now)
+    return created
 
 
 def credit_post(
@@ -97,7 +114,7 @@ def credit_post(
     if amount <= 0:
         raise ValueError("a payment credits a positive amount")
     with transaction.atomic():
-        _lock(enterprise_id)
+        advisory_lock(LockNamespace.LEDGER, enterprise_id)
         _entry, created = LedgerEntry.objects.get_or_create(
             source=source,
             defaults={
@@ -180,7 +197,7 @@ def _allocate_where_credit_is_left(enterprise_ids: list[int], now: datetime.date
     )
     for enterprise_id in sorted(set(with_credit)):
         with transaction.atomic():
-            _lock(enterprise_id)
+            advisory_lock(LockNamespace.LEDGER, enterprise_id)
             _allocate(enterprise_id=enterprise_id, now=now)
 
 
@@ -391,43 +408,6 @@ def _interest_corrections_post(*, month: Period, now: datetime.datetime) -> int:
         return 0
     created = _insert_new(corrections)
     _allocate_after_commit(sorted({entry.enterprise_id for entry in corrections}), now)
-    return created
-
-
-def declarations_post_bulk(*, declarations: list[Declaration], now: datetime.datetime) -> int:
-    """The debits of first declarations that came into force together (a bulk file): one insert
-    for all of them, then settled from credit left over once committed. Posting twice posts
-    once (each entry's source is its declaration). Returns how many were posted."""
-    numbers = {
-        summary.id: summary.enterprise_number
-        for summary in enterprise_summaries(enterprise_ids=list({d.enterprise_id for d in declarations}))
-    }
-    entries = []
-    for declaration in declarations:
-        amount = declaration_total(declaration.totals)
-        if amount == 0:
-            continue
-        period = Period.parse(declaration.period)
-        entries.append(
-            LedgerEntry(
-                enterprise_id=declaration.enterprise_id,
-                kind=EntryKind.DECLARATION,
-                amount=amount,
-                booked_on=now.date(),
-                due_on=payment_due_date(period),
-                period=str(period),
-                payment_reference=structured_reference(
-                    enterprise_number=numbers[declaration.enterprise_id], letter="D", period=period
-                ),
-                declaration=declaration,
-                source=f"declaration:{declaration.pk}",
-                created_at=now,
-            )
-        )
-    if not entries:
-        return 0
-    created = _insert_new(entries)
-    _allocate_after_commit(sorted({entry.enterprise_id for entry in entries}), now)
     return created
 
 

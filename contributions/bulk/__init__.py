@@ -13,7 +13,8 @@ The flow, and what makes it safe:
    chunk's lines with ``COPY``, its anomalies and its totals, and marks it done, in one
    transaction that holds the chunk's row lock: a chunk is done once or not at all.
 4. ``upload_finalize`` (finalize.py) — once no chunk is pending — brings every declaration of the file into
-   force at once, or, when any line has a blocking error, deletes them all: all or nothing.
+   force at once, by the rule of the form and the API (``contributions.in_force``), or, when any
+   line has a blocking error, deletes them all: all or nothing.
 
 The database is the source of truth for work: ``uploads_reconcile`` (every 30 s) queues again any
 step that is unfinished and not running (a running chunk holds its row lock, so ``SKIP LOCKED``

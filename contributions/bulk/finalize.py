@@ -13,11 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
-from contributions import ledger
 from contributions.bulk.files import (
     _actor_restore,
 )
 from contributions.computation import branch_totals
+from contributions.in_force import declaration_periods_lock, declarations_bring_into_force
 from contributions.models import (
     BulkAnomaly,
     BulkChunk,
@@ -103,9 +103,7 @@ def _periods_declared_meanwhile(upload: BulkUpload, declarations: list[Declarati
     replacing declaration instead). Under the same locks as the form and the API."""
     if not declarations:
         return 0
-    keys = sorted({d.enterprise_id * 1_000_000 + int(d.period[:4]) * 100 + int(d.period[5:7]) for d in declarations})
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(k::bigint) FROM unnest(%s::bigint[]) AS k ORDER BY k", [keys])
+    declaration_periods_lock((d.enterprise_id, d.period) for d in declarations)
     in_force = set(
         Declaration.objects.filter(
             status=DeclarationStatus.IN_FORCE,
@@ -148,55 +146,36 @@ def _pending_delete(upload: BulkUpload) -> None:
 def _in_force(
     upload: BulkUpload, declarations: list[Declaration], totals: dict[int, BulkTotal], now: datetime.datetime
 ) -> None:
-    versions: dict[tuple[int, str], int] = {}
-    for enterprise_id, period, version in (
-        Declaration.objects.filter(
-            enterprise_id__in={d.enterprise_id for d in declarations}, period__in={d.period for d in declarations}
-        )
-        .exclude(status=DeclarationStatus.PENDING)
-        .values_list("enterprise_id", "period", "version")
-    ):
-        versions[(enterprise_id, period)] = max(version, versions.get((enterprise_id, period), 0))
-    actor = _actor_restore(upload.actor)
-    today = timezone.localdate(now)
-    bureaus = declaring_capacities(
-        actor=actor, enterprise_ids=sorted({d.enterprise_id for d in declarations}), on=today
-    )
-    for declaration in declarations:
-        total = totals[declaration.pk]
-        declaration.status = DeclarationStatus.IN_FORCE
-        declaration.version = versions.get((declaration.enterprise_id, declaration.period), 0) + 1
-        declaration.submitted_at = now
-        declaration.via_bureau_id = bureaus.get(declaration.enterprise_id)
-        declaration.line_count = total.line_count
-        declaration.total_wages = total.total_wages
-        declaration.totals = total.totals
+    """The file's declarations, with their totals summed over the chunks, come into force
+    together by the rule of every channel, declared through the bureau the uploader declares
+    through now; their lines' warnings become theirs."""
     with connection.cursor() as cursor:
         # One statement over arrays (Django's bulk_update writes a CASE of every row for every
         # column: quadratic in the rows, seconds for a file of a thousand employers).
         cursor.execute(
-            "UPDATE contributions_declaration d SET status = %s, submitted_at = %s, version = v.version,"
-            " via_bureau_id = v.bureau, line_count = v.lines, total_wages = v.wages, totals = v.totals"
-            " FROM unnest(%s::bigint[], %s::smallint[], %s::bigint[], %s::integer[], %s::numeric[], %s::jsonb[])"
-            " AS v(id, version, bureau, lines, wages, totals) WHERE d.id = v.id",
+            "UPDATE contributions_declaration d SET line_count = v.lines, total_wages = v.wages, totals = v.totals"
+            " FROM unnest(%s::bigint[], %s::integer[], %s::numeric[], %s::jsonb[]) AS v(id, lines, wages, totals)"
+            " WHERE d.id = v.id",
             [
-                DeclarationStatus.IN_FORCE,
-                now,
                 [d.pk for d in declarations],
-                [d.version for d in declarations],
-                [d.via_bureau_id for d in declarations],
-                [d.line_count for d in declarations],
-                [d.total_wages for d in declarations],
-                [Jsonb(d.totals) for d in declarations],
+                [totals[d.pk].line_count for d in declarations],
+                [totals[d.pk].total_wages for d in declarations],
+                [Jsonb(totals[d.pk].totals) for d in declarations],
             ],
         )
+    bureaus = declaring_capacities(
+        actor=_actor_restore(upload.actor),
+        enterprise_ids=sorted({d.enterprise_id for d in declarations}),
+        on=timezone.localdate(now),
+    )
+    declarations_bring_into_force(declaration_ids=[d.pk for d in declarations], bureaus=bureaus, now=now)
+    with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO contributions_declarationwarning (declaration_id, line_number, field, code)"
             " SELECT declaration_pk, line_number, field, code FROM contributions_bulkanomaly"
             " WHERE upload_id = %s AND severity = 'warning' AND declaration_pk IS NOT NULL ORDER BY line_number",
             [upload.pk],
         )
-    ledger.declarations_post_bulk(declarations=declarations, now=now)
 
 
 def _tell_uploader(upload: BulkUpload, now: datetime.datetime) -> None:

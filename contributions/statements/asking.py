@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from contributions.models import StatementRequest, StatementStatus
@@ -18,6 +18,7 @@ from contributions.types import ContributionRecord
 from core.actor import Actor
 from core.documents import DocumentLimitReached, documents_issued_today
 from core.errors import DomainError, NotFound
+from core.locks import LockNamespace, advisory_lock
 from core.tasks import enqueue
 from core.types import DocumentKind, DocumentSubject
 
@@ -32,8 +33,6 @@ STATEMENT_REFUSAL_MESSAGES: dict[str, StrOrPromise] = {
     ),
     "form_expired": _("The form has expired: try again."),
 }
-# The advisory locks of a person's statement requests (1: ledger, 2: bank imports, 3: reports).
-_STATEMENT_LOCK = 4
 RENDER_TASK = "contributions.statement_render"
 
 
@@ -114,8 +113,7 @@ def statement_ask(
     language = _language(language)
     with transaction.atomic():
         # A person's asks queue behind each other: two at once cannot both pass the count.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s::int4, %s::int4)", [_STATEMENT_LOCK, person_id])
+        advisory_lock(LockNamespace.STATEMENT_REQUESTS, person_id)
         same_form = StatementRequest.objects.filter(requested_by_id=actor.user_id, intent=intent).first()
         if same_form is not None:
             if same_form.person_id != person_id:  # the form of another file, sent again
