@@ -23,8 +23,7 @@ from contributions.computation import RateTable, branch_totals, cents, cents_tex
 from contributions.in_force import declaration_periods_lock, declarations_bring_into_force
 from contributions.models import Declaration, DeclarationLine, DeclarationStatus, DeclarationWarning, Employment
 from contributions.policies import declaring_capacity
-from contributions.reads import employed_during
-from contributions.selectors import rates_for_period
+from contributions.reads import employed_during, rates_for_period
 from contributions.types import Anomaly, LineInput, Severity, SubmissionResult, WorkerCategory
 from core.actor import Actor
 from core.errors import NotFound

@@ -1,14 +1,24 @@
-"""The contributions app's own reads that hand out models, querysets and query fragments: for
-its pages, API and domain modules only. What other apps read is in ``selectors`` (dataclasses)."""
+"""The contributions app's own reads: those that hand out models, querysets and query
+fragments, for its pages, API and domain modules only, and those its domain modules need (the
+rates in force, the enterprises yet to declare), which ``selectors`` also offers to other apps.
+The domain modules read here, never through ``selectors``: the face sits above them."""
 
 from __future__ import annotations
 
 import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from contributions.models import Declaration, DeclarationLine, DeclarationStatus, DeclarationWarning, Employment
-from contributions.types import EmploymentRow, WorkerCategory
+from contributions.models import (
+    ContributionRate,
+    Declaration,
+    DeclarationLine,
+    DeclarationReminder,
+    DeclarationStatus,
+    DeclarationWarning,
+    Employment,
+)
+from contributions.types import EmploymentRow, Rate, WorkerCategory
 from core.periods import Period
 from identity.selectors import enterprise_names, person_names
 
@@ -101,3 +111,45 @@ def employment_queryset(*, enterprise_id: int, active_on: datetime.date | None =
             Q(end_date__isnull=True) | Q(end_date__gte=active_on), cancelled_at__isnull=True, start_date__lte=active_on
         )
     return rows.order_by("-start_date", "-pk")
+
+
+def rates_in_force(*, on: datetime.date) -> list[Rate]:
+    """Every rate in force on a day, ordered by category then branch, in one query."""
+    rows = ContributionRate.objects.filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=on), valid_from__lte=on
+    ).order_by("worker_category", "branch")
+    return [
+        Rate(
+            branch=row.branch,
+            worker_category=row.worker_category,
+            employee_rate=row.employee_rate,
+            employer_rate=row.employer_rate,
+            monthly_ceiling=row.monthly_ceiling,
+            valid_from=row.valid_from,
+            valid_until=row.valid_until,
+        )
+        for row in rows
+    ]
+
+
+def rates_for_period(*, period: Period) -> list[Rate]:
+    """The rates of a declaration period: those in force on its first day (rates change on the
+    first of a month)."""
+    return rates_in_force(on=period.first_day)
+
+
+def enterprises_without_declaration(*, period: Period) -> list[int]:
+    """The enterprises that employed someone during the period but have no declaration in force
+    for it and have not been reminded of it yet — one query, whatever their number."""
+    in_force = Declaration.objects.filter(
+        enterprise_id=OuterRef("enterprise_id"), period=str(period), status=DeclarationStatus.IN_FORCE
+    )
+    reminded = DeclarationReminder.objects.filter(enterprise_id=OuterRef("enterprise_id"), period=str(period))
+    return list(
+        Employment.objects.filter(employed_during(period))
+        .exclude(Exists(in_force))
+        .exclude(Exists(reminded))
+        .values_list("enterprise_id", flat=True)
+        .order_by("enterprise_id")
+        .distinct()
+    )

@@ -21,7 +21,7 @@ from django.utils import timezone
 from contributions import ledger
 from contributions.ledger import declaration_due_date
 from contributions.models import DeclarationReminder
-from contributions.selectors import enterprises_without_declaration
+from contributions.reads import enterprises_without_declaration
 from core.periods import Period
 from identity.selectors import enterprise_summaries
 from identity.types import EnterpriseRole

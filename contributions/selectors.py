@@ -21,45 +21,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
 
+from contributions import record
+from contributions.bulk import rejection
 from contributions.models import (
     Channel,
-    ContributionRate,
-    Declaration,
-    DeclarationReminder,
     DeclarationStatus,
     Employment,
 )
 from contributions.reads import declaration_get, employed_during, employment_rows
-from contributions.types import ANOMALY_MESSAGES, Branch, ContributionRecord, EmploymentRow, Rate, WorkerCategory
+from contributions.reads import enterprises_without_declaration as enterprises_without_declaration
+from contributions.reads import rates_for_period as rates_for_period
+from contributions.reads import rates_in_force as rates_in_force
+from contributions.types import ANOMALY_MESSAGES, Branch, ContributionRecord, EmploymentRow, WorkerCategory
 from core.periods import Period
 from identity.selectors import enterprise_summaries, person_names
-
-
-def rates_in_force(*, on: datetime.date) -> list[Rate]:
-    """Every rate in force on a day, ordered by category then branch, in one query."""
-    rows = ContributionRate.objects.filter(
-        Q(valid_until__isnull=True) | Q(valid_until__gte=on), valid_from__lte=on
-    ).order_by("worker_category", "branch")
-    return [
-        Rate(
-            branch=row.branch,
-            worker_category=row.worker_category,
-            employee_rate=row.employee_rate,
-            employer_rate=row.employer_rate,
-            monthly_ceiling=row.monthly_ceiling,
-            valid_from=row.valid_from,
-            valid_until=row.valid_until,
-        )
-        for row in rows
-    ]
-
-
-def rates_for_period(*, period: Period) -> list[Rate]:
-    """The rates of a declaration period: those in force on its first day (rates change on the
-    first of a month)."""
-    return rates_in_force(on=period.first_day)
 
 
 def employment_list_for_enterprise(*, enterprise_id: int) -> list[EmploymentRow]:
@@ -199,28 +175,9 @@ def declaration_receipt_get(*, enterprise_id: int, declaration_id: int) -> Decla
     )
 
 
-def enterprises_without_declaration(*, period: Period) -> list[int]:
-    """The enterprises that employed someone during the period but have no declaration in force
-    for it and have not been reminded of it yet — one query, whatever their number."""
-    in_force = Declaration.objects.filter(
-        enterprise_id=OuterRef("enterprise_id"), period=str(period), status=DeclarationStatus.IN_FORCE
-    )
-    reminded = DeclarationReminder.objects.filter(enterprise_id=OuterRef("enterprise_id"), period=str(period))
-    return list(
-        Employment.objects.filter(employed_during(period))
-        .exclude(Exists(in_force))
-        .exclude(Exists(reminded))
-        .values_list("enterprise_id", flat=True)
-        .order_by("enterprise_id")
-        .distinct()
-    )
-
-
 def upload_rejection_message(*, code: str) -> str:
     """The message of a declaration file's immediate rejection ``code``, with this
     installation's limits in it (for the API's documentation)."""
-    from contributions.bulk import rejection  # the bulk package reads these selectors
-
     return str(rejection(code).message)
 
 
@@ -233,8 +190,6 @@ def contribution_record(*, person_id: int, today: datetime.date) -> Contribution
     or worked and not declared (only once the month's payment is due). ``years`` sums each
     calendar year. Replaced declarations count by their version in force only; a bulk file's
     declarations count once the whole file is accepted. Cached, never stale."""
-    from contributions import record  # the record reads the account and reports, which read these selectors
-
     return record.contribution_record(person_id=person_id, today=today)
 
 

@@ -43,7 +43,7 @@ from contributions.models import (
     DeclarationStatus,
 )
 from contributions.policies import declaring_capacities
-from contributions.selectors import rates_for_period
+from contributions.reads import rates_for_period
 from contributions.types import Anomaly, LineInput, Severity
 from core.periods import Period
 from core.tasks import enqueue
