@@ -29,6 +29,14 @@ def staff_actor(request: HttpRequest) -> Actor:
     return portal_request(request).actor
 
 
+def _follow(row: Any, path: str) -> Any:
+    for name in path.split("."):
+        row = getattr(row, name, None)
+        if row is None:
+            return None
+    return row
+
+
 class ReadOnlyModelAdmin(admin.ModelAdmin):
     """A back-office list nobody adds to, edits or deletes from (records, trails, histories);
     actions of its own may still act through services."""
@@ -55,8 +63,9 @@ class PersonalDataAdmin(admin.ModelAdmin):
     read_detail: ClassVar[str] = ""
 
     def persons_shown(self, rows: Iterable[Any]) -> list[int]:
-        """The persons the rows show, in order, once each."""
-        found = (getattr(row, name, None) for row in rows for name in self.person_fields)
+        """The persons the rows show, in order, once each (``person_fields`` may follow a
+        relation: ``"user.person_id"``; list it in ``list_select_related``)."""
+        found = (_follow(row, name) for row in rows for name in self.person_fields)
         return list(dict.fromkeys(person_id for person_id in found if person_id is not None))
 
     def _record_page(self, request: HttpRequest, response: HttpResponse, *, detail: str) -> None:

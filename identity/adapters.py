@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.signals import email_changed
+from django.dispatch import receiver
 from django.http import HttpRequest
-from django.utils import translation
+from django.utils import timezone, translation
+
+from identity import services
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -23,3 +27,14 @@ def axes_username(request: HttpRequest, credentials: dict[str, Any] | None = Non
             if credentials.get(key):
                 return str(credentials[key]).strip().lower()
     return str(request.POST.get("login", "")).strip().lower()
+
+
+@receiver(email_changed, dispatch_uid="identity-sign-in-address-changed")
+def _email_changed(*, user: Any, from_email_address: Any, to_email_address: Any, **_kwargs: Any) -> None:
+    """allauth changed the sign-in address (its new one verified): identity tells who must know."""
+    services.sign_in_address_changed(
+        user_id=user.pk,
+        old_address=from_email_address.email if from_email_address is not None else "",
+        new_address=to_email_address.email,
+        now=timezone.now(),
+    )

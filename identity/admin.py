@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+# The admins of allauth and django-axes are imported first so that they are registered before
+# this module replaces them (below).
+import allauth.account.admin
+import allauth.mfa.admin
+import allauth.usersessions.admin  # noqa: F401
+import axes.admin
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -22,6 +32,7 @@ from core.types import AccessPurpose
 from identity import services
 from identity.country_profiles import country_profile
 from identity.models import ActivationCode, Enterprise, Person, Representation, User
+from identity.selectors import persons_of_sign_in_addresses
 from identity.types import IdentityError, InvalidIdentifier
 
 
@@ -204,32 +215,149 @@ class ActivationCodeAdmin(admin.ModelAdmin):
         return False
 
 
+class StaffAccountForm(forms.ModelForm):
+    """A new staff account: its address and name, no password. Its holder sets one through the
+    password reset sent to that address, so nobody but them ever knows it."""
+
+    class Meta:
+        model = User
+        fields = ["email", "first_name", "last_name"]
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PersonalDataAdmin, DjangoUserAdmin):
+    """Accounts. Nothing here opens a way into an account: the sign-in address changes only
+    through the verified flow (the person on "E-mail addresses", or staff at the counter with
+    the person present), passwords only through the holder's own reset, the link to a person
+    only through an activation code; privileges are given by superusers only, and every change
+    of an account linked to a person is in that person's trail."""
+
+    person_fields = ("person_id",)
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "person"]
     list_filter = ["is_staff", "is_active", "groups"]
     search_fields = ["email", "first_name", "last_name"]
     list_select_related = ["person"]
-    raw_id_fields = ["person"]
     fieldsets = (
-        (None, {"fields": ("email", "password")}),
+        (None, {"fields": ("email",)}),
         (_("Identity"), {"fields": ("first_name", "last_name", "preferred_language", "person")}),
         (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    add_form = StaffAccountForm
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "first_name", "last_name")}),)
     filter_horizontal = ["groups"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        # The link to a person is proved by an activation code, never typed in; privileges are
-        # given by superusers only (a security officer may deactivate an account, not promote one).
-        readonly = ["person", "last_login", "date_joined"]
+        if obj is None:
+            return []
+        # The address signs in and receives password resets: never typed in by staff. The link
+        # to a person is proved by an activation code; privileges are given by superusers only
+        # (a security officer may deactivate an account, not promote one).
+        readonly = ["email", "person", "last_login", "date_joined"]
         if not request.user.is_superuser:
             readonly += ["is_staff", "is_superuser", "groups"]
         return readonly
 
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        if not change:
+            obj.set_unusable_password()
+        super().save_model(request, obj, form, change)
+        if change and obj.person_id is not None and form.changed_data:
+            access_record(
+                actor=staff_actor(request),
+                subject_person_id=obj.person_id,
+                purpose=AccessPurpose.STAFF_ACCOUNT_CHANGE,
+                now=timezone.now(),
+                detail=", ".join(form.changed_data),
+            )
+
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
-        if not request.user.is_superuser:
-            raise PermissionDenied
-        return super().user_change_password(request, id, form_url)
+        # Nobody sets someone else's password: whoever knew it could sign in as them.
+        raise PermissionDenied
+
+
+# --- What other libraries register: accounts' addresses, second factors, sessions, sign-in attempts.
+# Replaced by admins that show without changing, and record whose data they showed. Their own
+# admin modules are imported first (at the top), so that they are registered before being replaced.
+for _model in (EmailAddress, Authenticator, UserSession, AccessAttempt, AccessLog, AccessFailureLog):
+    admin.site.unregister(_model)
+
+
+class _AccountDataAdmin(PersonalDataAdmin):
+    """Rows of an account: the person is the account's."""
+
+    person_fields = ("user.person_id",)
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(_AccountDataAdmin):
+    """Sign-in addresses, to read: an address is added and verified by its holder through
+    allauth's flow (or at the counter, with the person), never set or verified by staff."""
+
+    list_display = ["email", "user", "primary", "verified"]
+    list_filter = ["primary", "verified"]
+    search_fields = ["email", "user__email"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(_AccountDataAdmin):
+    """Second factors, to read — never their secrets. A security officer may remove one (a lost
+    phone); the holder is told and signs in with a recovery code or enrols again."""
+
+    list_display = ["user", "type", "created_at", "last_used_at"]
+    list_filter = ["type"]
+    fields = ("user", "type", "created_at", "last_used_at")
+    readonly_fields = ("user", "type", "created_at", "last_used_at")
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(_AccountDataAdmin):
+    """Open sessions (address and browser: personal data); a security officer may end one."""
+
+    list_display = ["user", "created_at", "last_seen_at", "ip", "user_agent"]
+    search_fields = ["ip", "user__email"]
+    exclude = ["data"]
+
+
+class _SignInAttemptAdmin(PersonalDataAdmin):
+    """django-axes' records, keyed by the address typed in: the person is that account's."""
+
+    def persons_shown(self, rows: Any) -> list[int]:
+        addresses = [row.username for row in rows if row.username]
+        by_address = persons_of_sign_in_addresses(addresses=addresses)
+        return list(dict.fromkeys(by_address[a] for a in addresses if a in by_address))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(_SignInAttemptAdmin, axes.admin.AccessAttemptAdmin):
+    """Failed sign-ins that count towards a lock-out; deleting one lifts the lock."""
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(_SignInAttemptAdmin, axes.admin.AccessLogAdmin):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AccessFailureLog)
+class AccessFailureLogAdmin(_SignInAttemptAdmin, axes.admin.AccessFailureLogAdmin):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

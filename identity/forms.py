@@ -56,3 +56,17 @@ class ApiKeyForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         initial=[ApiKeyScope.DECLARE, ApiKeyScope.READ],
     )
+
+
+class SignInAddressForm(forms.Form):
+    """At the counter: the new address the person wants to sign in with, typed twice."""
+
+    address = forms.EmailField(label=_("New sign-in address"), max_length=254)
+    address_again = forms.EmailField(label=_("The same address again"), max_length=254)
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        first, second = cleaned.get("address"), cleaned.get("address_again")
+        if first and second and str(first).lower() != str(second).lower():
+            self.add_error("address_again", _("The two addresses differ."))
+        return cleaned

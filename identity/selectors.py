@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from allauth.mfa.models import Authenticator
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Exists, OuterRef
+from django.db.models.functions import Lower
 
 from core.actor import Actor
 from core.db import prepared_cursor
@@ -297,6 +298,28 @@ def person_match(*, national_number: str, last_name: str) -> PersonSummary:
     if person is None or _name_key(person.last_name) != _name_key(last_name):
         raise NotFound
     return _person_summary(person)
+
+
+def account_for_change(*, user_id: int) -> User:
+    """The account itself, for allauth's flows that act on it (the verified change of its
+    address): identity's views only."""
+    return User.objects.get(pk=user_id)
+
+
+def persons_of_sign_in_addresses(*, addresses: list[str]) -> dict[str, int]:
+    """The person linked to the account of each sign-in address (as typed: any case), in one
+    query; addresses of no account, or of an account linked to nobody, are absent."""
+    if not addresses:
+        return {}
+    by_lower: dict[str, list[str]] = {}
+    for address in addresses:
+        by_lower.setdefault(address.lower(), []).append(address)
+    rows = (
+        User.objects.annotate(address=Lower("email"))
+        .filter(address__in=list(by_lower), person_id__isnull=False)
+        .values_list("address", "person_id")
+    )
+    return {typed: person_id for address, person_id in rows for typed in by_lower[address]}
 
 
 def person_names(*, person_ids: list[int]) -> dict[int, str]:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from stdnum import iban as iban_module
 from stdnum.exceptions import ValidationError
 
-from core.actor import Actor, LevelOfAssurance
+from core.actor import ActingMode, Actor, LevelOfAssurance
 from core.audit import access_record
 from core.errors import NotFound
 from core.types import AccessPurpose, Scope
@@ -34,6 +34,7 @@ from identity.types import (
     ApiKeyScope,
     BankAccountRefused,
     EnterpriseRole,
+    IdentityError,
     Language,
     PersonSummary,
     RoleRefused,
@@ -265,6 +266,10 @@ def representation_grant_by_staff(
         target = User.objects.filter(pk=user_id, is_active=True).first()
         if target is None:
             raise NotFound
+        # Staff appoint others, never themselves nor a colleague: a staff account acting for an
+        # enterprise would be a way into its account that nobody outside granted.
+        if target.pk == actor.user_id or target.is_staff:
+            raise RoleRefused("staff_target", _("A staff account cannot be given a role in an enterprise."))
         return _grant(enterprise_id=enterprise_id, target=target, role=role, granted_by_id=actor.user_id, now=now)
 
 
@@ -274,6 +279,45 @@ def representation_revoke_by_staff(
     with transaction.atomic():
         _lock_enterprise_as_staff(actor=actor, enterprise_id=enterprise_id)
         _revoke(enterprise_id=enterprise_id, representation_id=representation_id, revoked_by_id=actor.user_id, now=now)
+
+
+def sign_in_address_change_ask(*, actor: Actor, new_address: str, now: datetime.datetime) -> int:
+    """Staff at the counter, with the person present, ask to change the address the person signs
+    in with. Nothing changes yet: the caller sends a link to the new address (allauth's verified
+    flow), and the change happens when the person opens it; the old address and the inbox are
+    told then. The request is in the person's trail, with the counter's reason. Returns the
+    account's id. Staff never set an address directly."""
+    if actor.mode != ActingMode.ASSISTED or actor.subject_person_id is None:
+        raise NotFound
+    account = User.objects.filter(person_id=actor.subject_person_id, is_active=True).first()
+    if account is None:
+        raise IdentityError("no_account", _("This person has no account to sign in with."))
+    address = new_address.strip().lower()
+    if address == account.email.lower():
+        raise IdentityError("address_same", _("This is already the address the person signs in with."))
+    if User.objects.filter(email__iexact=address).exclude(pk=account.pk).exists():
+        raise IdentityError("address_taken", _("Another account signs in with this address."))
+    access_record(
+        actor=actor,
+        subject_person_id=actor.subject_person_id,
+        purpose=AccessPurpose.STAFF_ACCOUNT_CHANGE,
+        now=now,
+        detail=f"sign-in address change asked at the counter: {actor.assisted_reason}",
+    )
+    return account.pk
+
+
+def sign_in_address_changed(*, user_id: int, old_address: str, new_address: str, now: datetime.datetime) -> None:
+    """The account's sign-in address was changed (the new one verified): tell who must know."""
+    person_id = User.objects.filter(pk=user_id).values_list("person_id", flat=True).first()
+    signals.sign_in_address_changed.send(
+        sender=User,
+        user_id=user_id,
+        person_id=person_id,
+        old_address=old_address,
+        new_address=new_address,
+        now=now,
+    )
 
 
 def user_language_set(*, user_id: int, language: str) -> None:

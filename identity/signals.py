@@ -14,3 +14,5 @@ representation_granted = Signal()
 representation_revoked = Signal()
 # kwargs: person_id, actor_user_id, mandate_id, now
 bank_account_changed = Signal()
+# kwargs: user_id, person_id (or None), old_address, new_address, now
+sign_in_address_changed = Signal()

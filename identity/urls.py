@@ -7,6 +7,7 @@ app_name = "identity"
 urlpatterns = [
     path("my-file/link/", views.link_person, name="link_person"),
     path("my-file/bank-account/", views.bank_account, name="bank_account"),
+    path("counter/sign-in-address/", views.counter_sign_in_address, name="counter_sign_in_address"),
     path("enterprises/<int:enterprise_id>/representatives/", views.representatives, name="representatives"),
     path(
         "enterprises/<int:enterprise_id>/representatives/<int:representation_id>/revoke/",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -10,11 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.actor import LevelOfAssurance
+from core.actor import ActingMode, LevelOfAssurance
 from core.http import PortalRequest
 from core.types import Scope
 from identity import policies, selectors, services
-from identity.forms import ApiKeyForm, BankAccountForm, LinkPersonForm, RepresentativeGrantForm
+from identity.forms import ApiKeyForm, BankAccountForm, LinkPersonForm, RepresentativeGrantForm, SignInAddressForm
 from identity.types import ApiKeyScope, EnterpriseRole, IdentityError
 
 
@@ -217,3 +218,37 @@ def api_key_revoke(request: PortalRequest, enterprise_id: int, api_key_id: int) 
     else:
         messages.success(request, _("The key is revoked: software using it is refused from now on."))
     return redirect("identity:api_keys", enterprise_id=enterprise_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def counter_sign_in_address(request: PortalRequest) -> HttpResponse:
+    """At the counter, with the person present: send a link to the address they want to sign in
+    with. The address changes only when the link is opened; the old address is told."""
+    actor = request.actor
+    if actor.mode != ActingMode.ASSISTED:
+        raise Http404
+    form = SignInAddressForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        address = form.cleaned_data["address"]
+        try:
+            user_id = services.sign_in_address_change_ask(actor=actor, new_address=address, now=timezone.now())
+        except IdentityError as error:
+            form.add_error("address", error.message)
+        else:
+            EmailAddress.objects.add_new_email(request, selectors.account_for_change(user_id=user_id), address)
+            messages.success(
+                request,
+                _(
+                    "A link was sent to %(address)s. The address changes when the person opens it; "
+                    "the current address will be told."
+                )
+                % {"address": address.lower()},
+            )
+            return redirect("portal:dashboard")
+    return render(
+        request,
+        "identity/counter_sign_in_address.html",
+        {"form": form, "name": actor.subject_name},
+        status=400 if request.method == "POST" else 200,
+    )

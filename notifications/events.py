@@ -60,4 +60,7 @@ NOTIFICATIONS_EVENT_TYPES = (
     EventType(
         "payment_details_changed", Category.ACCOUNT, template_folder=TEMPLATE_FOLDER, importance=Importance.LEGAL
     ),
+    EventType(
+        "sign_in_address_changed", Category.ACCOUNT, template_folder=TEMPLATE_FOLDER, importance=Importance.LEGAL
+    ),
 )

@@ -55,3 +55,16 @@ def _bank_account_changed(*, person_id: int, actor_user_id: int, now: datetime.d
         now=now,
         link=reverse("identity:bank_account"),
     )
+
+
+@receiver(signals.sign_in_address_changed, dispatch_uid="notifications-sign-in-address-changed")
+def _sign_in_address_changed(*, user_id: int, old_address: str, now: datetime.datetime, **_kwargs: Any) -> None:
+    # A security alert: in the inbox and by e-mail to the new address; the old address has
+    # allauth's notice of the change.
+    notify(
+        recipients=[Recipient(user_id)],
+        event="sign_in_address_changed",
+        context={"old_address": old_address},
+        now=now,
+        link=reverse("account_email"),
+    )
