@@ -45,7 +45,7 @@ from contributions.models import (
     StatementRequest,
 )
 from contributions.types import BANK_STATEMENT_ERROR_MESSAGES, BankStatementError
-from core.backoffice import PersonalDataAdmin, ReadOnlyModelAdmin, staff_actor
+from core.backoffice import NoPersonalDataAdmin, PersonalDataAdmin, ReadOnlyModelAdmin, staff_actor
 from core.errors import NotFound
 from identity import selectors as identity_selectors
 
@@ -54,7 +54,8 @@ ContributionRateEvent = apps.get_model("contributions", "ContributionRateEvent")
 
 
 @admin.register(ContributionRate)
-class ContributionRateAdmin(admin.ModelAdmin):
+class ContributionRateAdmin(NoPersonalDataAdmin):
+    why = "the public table of contribution rates"
     list_display = [
         "worker_category",
         "branch",
@@ -69,8 +70,10 @@ class ContributionRateAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContributionRateEvent)
-class ContributionRateEventAdmin(ReadOnlyModelAdmin):
+class ContributionRateEventAdmin(NoPersonalDataAdmin, ReadOnlyModelAdmin):
     """The change history of the rates: read-only, newest first."""
+
+    why = "changes of the public rates, made by staff"
 
     list_display = [
         "changed_at",
@@ -139,8 +142,10 @@ _IMPORT_FIELDS: tuple[str, ...] = (
 
 
 @admin.register(BankStatementImport)
-class BankStatementImportAdmin(admin.ModelAdmin):
+class BankStatementImportAdmin(NoPersonalDataAdmin):
     """The imported statements, newest first; "add" is the import page (through the service)."""
+
+    why = "the institution's bank statements, imported by staff"
 
     list_display = [
         "imported_at",
@@ -330,9 +335,11 @@ _TRANSFER_FIELDS: tuple[str, ...] = (
 
 
 @admin.register(BankTransaction)
-class BankTransactionAdmin(ReadOnlyModelAdmin):
+class BankTransactionAdmin(NoPersonalDataAdmin, ReadOnlyModelAdmin):
     """The bank transfers, read-only; staff handle the queue with the two actions, which go
     through the services (the account is credited there, once)."""
+
+    why = "transfers received from enterprises for their contributions"
 
     list_display = [
         "booking_date",
@@ -466,24 +473,29 @@ class BankTransactionAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyModelAdmin):
+class PaymentAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
+    # An enterprise's payment, and who made it: a page names the representative who paid.
+    person_fields = ("created_by.person_id",)
     """Online payments, read-only: those to be checked (the provider took another amount) first."""
 
     list_display = ["created_at", "enterprise", "amount", "payment_reference", "status", "settled_at"]
     list_filter = ["status", "provider"]
     search_fields = ["payment_reference", "provider_payment_id", "enterprise__name", "enterprise__enterprise_number"]
-    list_select_related = ["enterprise"]
+    list_select_related = ["enterprise", "created_by"]
     ordering = ["-created_at"]
 
 
 @admin.register(DiscrepancyReport)
-class DiscrepancyReportAdmin(admin.ModelAdmin):
-    """The work queue of records reported wrong by the persons: open cases first."""
+class DiscrepancyReportAdmin(PersonalDataAdmin):
+    """The work queue of records reported wrong by the persons: open cases first. A case is the
+    person's data (their wages, their message), and that of whoever reported it for them."""
+
+    person_fields = ("person_id", "reported_by.person_id")
 
     list_display = ["reported_at", "period", "enterprise", "person", "status", "closed_at"]
     list_filter = ["status"]
     search_fields = ["period", "enterprise__name", "enterprise__enterprise_number", "person__last_name"]
-    list_select_related = ["enterprise", "person"]
+    list_select_related = ["enterprise", "person", "reported_by"]
     ordering = ["status", "reported_at"]
     readonly_fields = [
         "person",

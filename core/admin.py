@@ -1,19 +1,25 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.backoffice import ReadOnlyModelAdmin
+from core.backoffice import PersonalDataAdmin, ReadOnlyModelAdmin
 from core.documents import document_revoke
 from core.models import AccessRecord, VerifiableDocument
+from core.types import DocumentSubject
 
 
 @admin.register(AccessRecord)
-class AccessRecordAdmin(ReadOnlyModelAdmin):
-    """Read-only: the security officer audits; nobody edits the trail."""
+class AccessRecordAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
+    """Read-only: the security officer audits; nobody edits the trail. Reading whose data was
+    read is itself a read of that person's data (and of the reader's, when they are a person)."""
+
+    person_fields = ("subject_person_id", "actor_user.person_id")
 
     list_display = ["at", "actor_user", "subject_person", "purpose", "detail"]
     list_filter = ["purpose"]
@@ -23,8 +29,12 @@ class AccessRecordAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(VerifiableDocument)
-class VerifiableDocumentAdmin(ReadOnlyModelAdmin):
-    """Issued documents, read-only; staff may only withdraw one (its code stops verifying)."""
+class VerifiableDocumentAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
+    """Issued documents, read-only; staff may only withdraw one (its code stops verifying). A
+    person's document (a contribution statement) is a read of that person's data."""
+
+    def persons_shown(self, rows: Iterable[VerifiableDocument]) -> list[int]:
+        return list(dict.fromkeys(row.subject_id for row in rows if row.subject_type == DocumentSubject.PERSON))
 
     list_display = ["issued_at", "kind", "code_prefix", "holder_name_masked", "valid_until", "revoked_at"]
     list_filter = ["kind", "subject_type"]

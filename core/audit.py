@@ -4,33 +4,62 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Coalesce, Concat, NullIf
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.actor import ActingMode, Actor
 from core.models import AccessRecord
 from core.types import AccessPurpose
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+# A person reads one line per reader, purpose and detail within this window: a counter visit
+# that opens five pages, or a list paged through, is one event in their trail, not five.
+ACCESS_RECORD_WINDOW = datetime.timedelta(minutes=15)
+
+
+def _recent(*, actor_user_id: int, purpose: str, detail: str, mandate_id: int | None, now: datetime.datetime) -> Any:
+    return AccessRecord.objects.filter(
+        actor_user_id=actor_user_id,
+        purpose=purpose,
+        detail=detail,
+        mandate_id=mandate_id,
+        at__gt=now - ACCESS_RECORD_WINDOW,
+        at__lte=now,
+    )
 
 
 def access_record(
     *, actor: Actor, subject_person_id: int, purpose: AccessPurpose, now: datetime.datetime, detail: str = ""
 ) -> bool:
     """Record that ``actor`` read the data of ``subject_person_id``. A person reading their own
-    data is not recorded. Returns whether a record was written."""
+    data is not recorded; the same reader, purpose and detail within ``ACCESS_RECORD_WINDOW``
+    are recorded once. Staff at the counter read with the counter's reason — only in the file
+    of the person they serve. Returns whether a record was written."""
     if actor.user_id is None:
         raise ValueError("an anonymous actor cannot read personal data")
     if actor.person_id == subject_person_id:
         return False
-    if actor.mode == ActingMode.ASSISTED and not detail:
+    serving = actor.mode == ActingMode.ASSISTED and actor.subject_person_id == subject_person_id
+    if serving and not detail:
         detail = actor.assisted_reason
+    detail = detail[:200]
+    mandate_id = actor.mandate_id if actor.subject_person_id == subject_person_id else None
+    recent = _recent(actor_user_id=actor.user_id, purpose=purpose, detail=detail, mandate_id=mandate_id, now=now)
+    if recent.filter(subject_person_id=subject_person_id).exists():
+        return False
     AccessRecord.objects.create(
         at=now,
         actor_user_id=actor.user_id,
         subject_person_id=subject_person_id,
         purpose=purpose,
-        detail=detail[:200],
-        mandate_id=actor.mandate_id if actor.subject_person_id == subject_person_id else None,
+        detail=detail,
+        mandate_id=mandate_id,
     )
     return True
 
@@ -51,16 +80,80 @@ def file_view_record(*, actor: Actor, subject_person_id: int, what: str, now: da
 def access_record_many(
     *, actor: Actor, subject_person_ids: list[int], purpose: AccessPurpose, now: datetime.datetime
 ) -> int:
-    """Record that ``actor`` was shown the data of several persons (a list, a search result)."""
+    """Record that ``actor`` was shown the data of several persons (a list, a search result):
+    one record per person, unless the same reader listed them within ``ACCESS_RECORD_WINDOW``.
+    Two queries, whatever the number of persons."""
     if actor.user_id is None:
         raise ValueError("an anonymous actor cannot read personal data")
+    wanted = [person_id for person_id in dict.fromkeys(subject_person_ids) if person_id != actor.person_id]
+    if not wanted:
+        return 0
+    recent = _recent(actor_user_id=actor.user_id, purpose=purpose, detail="", mandate_id=None, now=now)
+    already = set(recent.filter(subject_person_id__in=wanted).values_list("subject_person_id", flat=True))
     records = [
         AccessRecord(at=now, actor_user_id=actor.user_id, subject_person_id=person_id, purpose=purpose)
-        for person_id in dict.fromkeys(subject_person_ids)
-        if person_id != actor.person_id
+        for person_id in wanted
+        if person_id not in already
     ]
     AccessRecord.objects.bulk_create(records)
     return len(records)
+
+
+# The fixed details the portal records (what was read), worded for the person in the story.
+FIXED_DETAILS = {
+    "dashboard": _("your summary page"),
+    "contribution record": _("your contribution record"),
+    "contribution statement": _("a contribution statement"),
+    "contribution statement asked for": _("a contribution statement asked for"),
+    "history": _("the history of a record"),
+    "deletion": _("a record, before a deletion that was not made"),
+}
+
+# What happened, told to the person: %(who)s read or did what, %(detail)s being the reason or
+# what was read.
+STORIES: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
+    # (without detail, with detail)
+    AccessPurpose.STAFF_REGISTRY_VIEW: (
+        _("%(who)s, of our staff, consulted your record in the back office."),
+        _("%(who)s, of our staff, consulted %(detail)s in the back office."),
+    ),
+    AccessPurpose.STAFF_REGISTRY_SEARCH: (
+        _("%(who)s, of our staff, saw your name in a list in the back office."),
+        _("%(who)s, of our staff, saw your name in a list in the back office (%(detail)s)."),
+    ),
+    AccessPurpose.STAFF_REGISTRY_CHANGE: (
+        _("%(who)s, of our staff, corrected your record in the registry."),
+        _("%(who)s, of our staff, corrected your record in the registry (%(detail)s)."),
+    ),
+    AccessPurpose.STAFF_ACCOUNT_CHANGE: (
+        _("%(who)s, of our staff, changed your account."),
+        _("%(who)s, of our staff, changed your account (%(detail)s)."),
+    ),
+    AccessPurpose.COUNTER_SIGN_IN_ADDRESS: (
+        _("%(who)s, of our staff, asked at the counter to change the address you sign in with."),
+        _("%(who)s, of our staff, asked at the counter to change the address you sign in with: “%(detail)s”."),
+    ),
+    AccessPurpose.STAFF_ACTIVATION_CODE: (
+        _("%(who)s, of our staff, issued an activation code for your file."),
+        _("%(who)s, of our staff, issued an activation code for your file (%(detail)s)."),
+    ),
+    AccessPurpose.PROXY_FILE_VIEW: (
+        _("%(who)s, whom you mandated, consulted your file."),
+        _("%(who)s, whom you mandated, consulted %(detail)s."),
+    ),
+    AccessPurpose.BANK_ACCOUNT_VIEW: (
+        _("%(who)s saw your bank account for payments."),
+        _("%(who)s saw your bank account for payments (%(detail)s)."),
+    ),
+    AccessPurpose.BANK_ACCOUNT_CHANGE: (
+        _("%(who)s changed your bank account for payments."),
+        _("%(who)s changed your bank account for payments (%(detail)s)."),
+    ),
+    AccessPurpose.ASSISTED_VIEW: (
+        _("%(who)s, of our staff, served you at the counter in your file."),
+        _("%(who)s, of our staff, served you at the counter in your file: “%(detail)s”."),
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -71,6 +164,17 @@ class AccessRow:
     purpose: str
     purpose_label: str
     detail: str
+
+    @property
+    def day(self) -> datetime.date:
+        return timezone.localdate(self.at)
+
+    @property
+    def story(self) -> str:
+        """What happened, in a sentence in the active language."""
+        without, with_detail = STORIES.get(self.purpose, (self.purpose_label, self.purpose_label))
+        detail = str(FIXED_DETAILS[self.detail]) if self.detail in FIXED_DETAILS else self.detail
+        return str(with_detail if detail else without) % {"who": self.actor_label, "detail": detail}
 
 
 def access_record_list(*, subject_person_id: int, mandate_id: int | None = None, limit: int = 200) -> list[AccessRow]:

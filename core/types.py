@@ -35,6 +35,7 @@ class AccessPurpose(models.TextChoices):
     STAFF_REGISTRY_SEARCH = "staff_registry_search", _("Shown in a registry search by staff")
     STAFF_REGISTRY_CHANGE = "staff_registry_change", _("Registry record corrected by staff")
     STAFF_ACCOUNT_CHANGE = "staff_account_change", _("Your account changed by staff")
+    COUNTER_SIGN_IN_ADDRESS = "counter_sign_in_address", _("Sign-in address change asked at the counter")
     STAFF_ACTIVATION_CODE = "staff_activation_code", _("Activation code issued by staff")
     PROXY_FILE_VIEW = "proxy_file_view", _("File consulted by a person you mandated")
     BANK_ACCOUNT_VIEW = "bank_account_view", _("Bank account consulted")

@@ -16,7 +16,9 @@ from allauth.usersessions.models import UserSession
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -27,7 +29,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import access_record
-from core.backoffice import PersonalDataAdmin, staff_actor
+from core.backoffice import NoPersonalDataAdmin, PersonalDataAdmin, staff_actor
 from core.types import AccessPurpose
 from identity import services
 from identity.country_profiles import country_profile
@@ -144,7 +146,8 @@ class PersonAdmin(PersonalDataAdmin):
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(admin.ModelAdmin):
+class EnterpriseAdmin(NoPersonalDataAdmin):
+    why = "the enterprise registry: enterprises, not persons"
     form = EnterpriseForm
     list_display = ["enterprise_number", "name", "city", "country"]
     search_fields = ["=enterprise_number", "name"]
@@ -157,9 +160,12 @@ class RepresentationGrantForm(forms.ModelForm):
 
 
 @admin.register(Representation)
-class RepresentationAdmin(admin.ModelAdmin):
+class RepresentationAdmin(PersonalDataAdmin):
     """Roles change only through the identity services (same rules as on the portal); the
-    history is never edited nor deleted."""
+    history is never edited nor deleted. Who represents an enterprise is the representative's
+    data."""
+
+    person_fields = ("user.person_id",)
 
     form = RepresentationGrantForm
     list_display = ["enterprise", "user", "role", "granted_at", "granted_by", "revoked_at", "revoked_by"]
@@ -202,7 +208,8 @@ class RepresentationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActivationCode)
-class ActivationCodeAdmin(admin.ModelAdmin):
+class ActivationCodeAdmin(PersonalDataAdmin):
+    person_fields = ("person_id",)
     list_display = ["person", "created_at", "created_by", "expires_at", "used_at", "voided_at", "failed_attempts"]
     list_select_related = ["person", "created_by"]
     readonly_fields = [f.name for f in ActivationCode._meta.fields if f.name != "digest"]
@@ -280,8 +287,13 @@ class UserAdmin(PersonalDataAdmin, DjangoUserAdmin):
 # --- What other libraries register: accounts' addresses, second factors, sessions, sign-in attempts.
 # Replaced by admins that show without changing, and record whose data they showed. Their own
 # admin modules are imported first (at the top), so that they are registered before being replaced.
-for _model in (EmailAddress, Authenticator, UserSession, AccessAttempt, AccessLog, AccessFailureLog):
+for _model in (Group, EmailAddress, Authenticator, UserSession, AccessAttempt, AccessLog, AccessFailureLog):
     admin.site.unregister(_model)
+
+
+@admin.register(Group)
+class GroupAdmin(NoPersonalDataAdmin, DjangoGroupAdmin):
+    why = "staff roles and their permissions"
 
 
 class _AccountDataAdmin(PersonalDataAdmin):

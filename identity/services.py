@@ -300,9 +300,9 @@ def sign_in_address_change_ask(*, actor: Actor, new_address: str, now: datetime.
     access_record(
         actor=actor,
         subject_person_id=actor.subject_person_id,
-        purpose=AccessPurpose.STAFF_ACCOUNT_CHANGE,
+        purpose=AccessPurpose.COUNTER_SIGN_IN_ADDRESS,
         now=now,
-        detail=f"sign-in address change asked at the counter: {actor.assisted_reason}",
+        detail=actor.assisted_reason,
     )
     return account.pk
 

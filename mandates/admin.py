@@ -33,9 +33,11 @@ class AccreditedProfessionalForm(forms.ModelForm):
 
 
 @admin.register(AccreditedProfessional)
-class AccreditedProfessionalAdmin(admin.ModelAdmin):
+class AccreditedProfessionalAdmin(PersonalDataAdmin):
     """An accreditation ends by its end date, never by deletion: mandates given under it keep
-    pointing to it."""
+    pointing to it. A professional is a person: the register is a read of their data."""
+
+    person_fields = ("person_id",)
 
     form = AccreditedProfessionalForm
     list_display = [
@@ -89,11 +91,13 @@ class MandateAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
 
 
 @admin.register(EnterpriseMandate)
-class EnterpriseMandateAdmin(ReadOnlyModelAdmin):
+class EnterpriseMandateAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
+    # Between enterprises; a page names the representatives who gave and ended it.
+    person_fields = ("created_by.person_id", "revoked_by.person_id")
     list_display = ["id", "principal", "bureau", "scopes", "starts_on", "ends_on", "revoked_at"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["=principal__enterprise_number", "=bureau__enterprise_number", "principal__name", "bureau__name"]
-    list_select_related = ["principal", "bureau"]
+    list_select_related = ["principal", "bureau", "created_by", "revoked_by"]
     date_hierarchy = "created_at"
     show_full_result_count = False
 

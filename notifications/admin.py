@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.backoffice import ReadOnlyModelAdmin
+from core.backoffice import PersonalDataAdmin, ReadOnlyModelAdmin
 from notifications import services
 from notifications.models import Delivery, DeliveryAttempt, DeliveryStatus, Notification
 
@@ -27,7 +27,9 @@ class DeliveryInline(admin.TabularInline):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyModelAdmin):
+class NotificationAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
+    # A message is the recipient's data (and that of the person it was sent for).
+    person_fields = ("recipient.person_id", "on_behalf_of_person_id")
     list_display = ["created_at", "event_type", "category", "importance", "recipient", "read_at"]
     list_filter = ["event_type", "category", "importance", "deliveries__status"]
     search_fields = ["recipient__email"]
@@ -48,7 +50,10 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyModelAdmin):
+class DeliveryAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
+    # An address and a message: the recipient's data.
+    person_fields = ("notification.recipient.person_id",)
+    list_select_related = ["notification__recipient"]
     list_display = ["id", "channel", "address", "status", "attempts", "next_attempt_at", "sent_at", "last_error"]
     list_filter = ["status", "channel"]
     search_fields = ["=address", "=notification__id"]

@@ -75,3 +75,40 @@ def test_a_mandate_page_is_a_read_of_both_parties(client, staff):
 
     assert _trail(principal) == [(staff.pk, AccessPurpose.STAFF_REGISTRY_VIEW, "history")]
     assert _trail(proxy) == [(staff.pk, AccessPurpose.STAFF_REGISTRY_VIEW, "history")]
+
+
+def test_a_counter_reason_stays_in_the_file_of_the_person_served(client):
+    from django.contrib.auth.models import Group
+
+    from core.actor import ASSISTED_SESSION_KEY
+
+    clerk = with_totp(UserFactory(is_staff=True))
+    clerk.groups.set([Group.objects.get(name="Registry clerk")])
+    served, other = PersonFactory(), PersonFactory()
+    sign_in(client, clerk, mfa=True)
+    client.post(reverse("portal:assisted_start", args=[served.pk]), {"reason": "pension question"})
+    assert client.session[ASSISTED_SESSION_KEY]["person_id"] == served.pk
+
+    client.get(reverse("admin:identity_person_change", args=[other.pk]))
+
+    assert _trail(other) == [(clerk.pk, AccessPurpose.STAFF_REGISTRY_VIEW, "")]
+    assert [detail for _who, _purpose, detail in _trail(served)] == ["pension question"]
+
+
+def test_one_line_per_reader_purpose_and_detail_within_the_window(client, staff):
+    import time_machine
+
+    person = PersonFactory()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for _ in range(3):
+            client.get(reverse("admin:identity_person_change", args=[person.pk]))
+        client.get(reverse("admin:identity_person_changelist"))
+    with time_machine.travel(start + datetime.timedelta(minutes=16), tick=False):
+        client.get(reverse("admin:identity_person_change", args=[person.pk]))
+
+    assert _trail(person) == [
+        (staff.pk, AccessPurpose.STAFF_REGISTRY_VIEW, ""),
+        (staff.pk, AccessPurpose.STAFF_REGISTRY_SEARCH, ""),
+        (staff.pk, AccessPurpose.STAFF_REGISTRY_VIEW, ""),
+    ]

@@ -218,11 +218,8 @@ def test_at_the_counter_staff_start_the_change_the_person_proves_it_and_the_trai
     assert asked.status_code == 302
     citizen.refresh_from_db()
     assert citizen.email == "jean@example.org"
-    record = AccessRecord.objects.get(subject_person=person, purpose=AccessPurpose.STAFF_ACCOUNT_CHANGE)
-    assert (record.actor_user_id, record.detail) == (
-        clerk.pk,
-        "sign-in address change asked at the counter: lost access to his mailbox",
-    )
+    record = AccessRecord.objects.get(subject_person=person, purpose=AccessPurpose.COUNTER_SIGN_IN_ADDRESS)
+    assert (record.actor_user_id, record.detail) == (clerk.pk, "lost access to his mailbox")
     link = _confirmation_link(smtp_sink, "jean.new@example.org")
     client.logout()
     smtp_sink.messages.clear()
@@ -261,7 +258,7 @@ def test_a_counter_change_that_cannot_be_made_says_why_and_changes_nothing(clien
     assert response.status_code == 400
     assert error in response.content.decode()
     assert smtp_sink.messages == []
-    assert not AccessRecord.objects.filter(purpose=AccessPurpose.STAFF_ACCOUNT_CHANGE).exists()
+    assert not AccessRecord.objects.filter(purpose=AccessPurpose.COUNTER_SIGN_IN_ADDRESS).exists()
     assert EmailAddress.objects.filter(email__in=[address, again]).exclude(email="taken@example.org").count() == (
         1 if address == "jean@example.org" else 0
     )

@@ -591,7 +591,7 @@ def test_accept_act_and_the_consultation_appears_in_the_principals_trail(family)
     assert [(row.purpose, row.actor_label) for row in trail.context["rows"]] == [
         (AccessPurpose.PROXY_FILE_VIEW, proxy.get_full_name())
     ]
-    assert "File consulted by a person you mandated" in _text(trail)
+    assert f"{proxy.get_full_name()}, whom you mandated, consulted your summary page." in _text(trail)
 
 
 def test_the_trail_lists_only_what_was_done_under_that_mandate(family):

@@ -139,7 +139,7 @@ def test_access_log_shows_only_accesses_to_my_data(client):
 
     rows = response.context["rows"]
     assert [(row.actor_label, row.purpose) for row in rows] == [("Camille Leroy", "staff_registry_view")]
-    assert "Registry record consulted by staff" in response.content.decode()
+    assert "Camille Leroy, of our staff, consulted your record in the back office." in response.content.decode()
 
 
 def test_access_log_requires_login_and_a_linked_file(client):
