@@ -42,6 +42,21 @@ def _event(
     )
 
 
+# Dates people type are bounded: a hire or a departure is declared at most a year ahead, and a
+# correction goes back at most ten years (older records are corrected by staff, with proof). A
+# date in year 9999, or 0001, is a typing error, said as such.
+_MOST_AHEAD = datetime.timedelta(days=366)
+_MOST_BACK = datetime.timedelta(days=3653)
+
+
+def _within_bounds(day: datetime.date, now: datetime.datetime, *, back: bool = True) -> None:
+    today = timezone.localdate(now)
+    if day > today + _MOST_AHEAD:
+        raise EmploymentError("date_too_far")
+    if back and day < today - _MOST_BACK:
+        raise EmploymentError("date_too_old")
+
+
 def employment_hire(
     *,
     actor: Actor,
@@ -57,6 +72,7 @@ def employment_hire(
         raise EmploymentError("worker_category")
     if start_date < timezone.localdate(now):
         raise EmploymentError("start_in_past")
+    _within_bounds(start_date, now)
     try:
         person = identity_selectors.person_by_national_number(national_number=national_number)
     except InvalidIdentifier as error:
@@ -113,6 +129,7 @@ def employment_terminate(
             raise EmploymentError("already_ended")
         if end_date < employment.start_date:
             raise EmploymentError("end_before_start")
+        _within_bounds(end_date, now, back=False)
         late = timezone.localdate(now) > _next_working_day(end_date)
         employment.end_date = end_date
         try:
@@ -136,6 +153,7 @@ def employment_correct(
         employment, bureau_id = _locked(actor, employment_id, now)
         if employment.end_date is not None and start_date > employment.end_date:
             raise EmploymentError("end_before_start")
+        _within_bounds(start_date, now)
         before = {"worker_category": employment.worker_category, "start_date": employment.start_date.isoformat()}
         employment.worker_category, employment.start_date = worker_category, start_date
         try:

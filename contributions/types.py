@@ -61,6 +61,8 @@ EMPLOYMENT_ERROR_MESSAGES = {
     "end_before_start": _("The last day cannot come before the first day of work."),
     "already_started": _("Work has started: declare the last day of work instead of cancelling."),
     "end_date": _("Enter the last day of work."),
+    "date_too_far": _("This date is more than a year from today: check the year."),
+    "date_too_old": _("This date is more than ten years ago: check the year, or call us for older records."),
 }
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.signals import email_changed
+from axes.signals import user_locked_out
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone, translation
@@ -27,6 +28,13 @@ def axes_username(request: HttpRequest, credentials: dict[str, Any] | None = Non
             if credentials.get(key):
                 return str(credentials[key]).strip().lower()
     return str(request.POST.get("login", "")).strip().lower()
+
+
+@receiver(user_locked_out, dispatch_uid="identity-sign-in-locked")
+def _locked_out(*, username: str | None = None, **_kwargs: Any) -> None:
+    """django-axes stopped sign-in to an account from an address: identity tells its owner."""
+    if username:
+        services.sign_in_lock_tell(address=username, now=timezone.now())
 
 
 @receiver(email_changed, dispatch_uid="identity-sign-in-address-changed")

@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
+from redis.exceptions import RedisError
 from stdnum import iban as iban_module
 from stdnum.exceptions import ValidationError
 
@@ -318,6 +319,27 @@ def sign_in_address_changed(*, user_id: int, old_address: str, new_address: str,
         new_address=new_address,
         now=now,
     )
+
+
+def sign_in_lock_tell(*, address: str, now: datetime.datetime) -> bool:
+    """Sign-in to the account of ``address`` was stopped from one client address after repeated
+    wrong passwords: its owner is told (once per lock-out period, however many attempts the
+    locked address keeps making). Returns whether they were told; an address of no account
+    tells nobody."""
+    user_id = User.objects.filter(email__iexact=address.strip(), is_active=True).values_list("pk", flat=True).first()
+    if user_id is None:
+        return False
+    key = f"identity:sign-in-lock-told:{user_id}"
+    # cache.add is atomic: of two locked attempts at the same moment, one tells. Without the
+    # cache, the owner is rather told twice than not at all.
+    try:
+        first = cache.add(key, now.isoformat(), timeout=int(settings.AXES_COOLOFF_TIME * 3600))
+    except RedisError:
+        first = True
+    if not first:
+        return False
+    signals.sign_in_locked.send(sender=User, user_id=user_id, now=now)
+    return True
 
 
 def user_language_set(*, user_id: int, language: str) -> None:

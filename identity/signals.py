@@ -16,3 +16,5 @@ representation_revoked = Signal()
 bank_account_changed = Signal()
 # kwargs: user_id, person_id (or None), old_address, new_address, now
 sign_in_address_changed = Signal()
+# kwargs: user_id, now — sign-in stopped for an address after repeated wrong passwords
+sign_in_locked = Signal()

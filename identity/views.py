@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account.models import EmailAddress
+from allauth.mfa.base.views import AuthenticateView, ReauthenticateView
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -252,3 +255,24 @@ def counter_sign_in_address(request: PortalRequest) -> HttpResponse:
         {"form": form, "name": actor.subject_name},
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _refused_for_too_many_codes(form: Any, response: HttpResponse) -> HttpResponse:
+    """Too many wrong second-factor codes answer 429, as too many wrong passwords do."""
+    if form is not None and form.has_error("code", "too_many_login_attempts"):
+        response.status_code = 429
+    return response
+
+
+class SecondFactorView(AuthenticateView):
+    """allauth's second-factor step of signing in, answering 429 once codes are limited."""
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        return _refused_for_too_many_codes(form, super().form_invalid(form))
+
+
+class SecondFactorAgainView(ReauthenticateView):
+    """allauth's confirmation of the second factor in a session, answering 429 as above."""
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        return _refused_for_too_many_codes(form, super().form_invalid(form))

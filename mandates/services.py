@@ -33,6 +33,11 @@ def _require_person(actor: Actor, *, substantial: bool) -> int:
     return actor.person_id
 
 
+# A mandate starts at most a year from today: a date in year 9999 is a typing error.
+_MOST_AHEAD = datetime.timedelta(days=366)
+_STARTS_TOO_FAR = _("A mandate starts at most a year from today: check the year.")
+
+
 def _check_terms(
     *, scopes: list[str], starts_on: datetime.date, ends_on: datetime.date, today: datetime.date
 ) -> list[str]:
@@ -41,6 +46,8 @@ def _check_terms(
         raise MandateError("scopes", _("Choose at least one thing the person may do."))
     if starts_on < today:
         raise MandateError("starts_in_past", _("The mandate cannot start in the past."))
+    if starts_on > today + _MOST_AHEAD:
+        raise MandateError("starts_too_far", _STARTS_TOO_FAR)
     if ends_on < starts_on:
         raise MandateError("ends_before_start", _("The end date must come after the start date."))
     longest = (
@@ -481,6 +488,8 @@ def enterprise_mandate_grant(
         raise MandateError("scopes", _("Choose at least one thing the bureau may do."))
     if starts_on < timezone.localdate(now):
         raise MandateError("starts_in_past", _("The mandate cannot start in the past."))
+    if starts_on > timezone.localdate(now) + _MOST_AHEAD:
+        raise MandateError("starts_too_far", _STARTS_TOO_FAR)
     try:
         bureau = identity_selectors.enterprise_by_number(enterprise_number=bureau_enterprise_number)
     except NotFound:

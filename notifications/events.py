@@ -63,4 +63,5 @@ NOTIFICATIONS_EVENT_TYPES = (
     EventType(
         "sign_in_address_changed", Category.ACCOUNT, template_folder=TEMPLATE_FOLDER, importance=Importance.LEGAL
     ),
+    EventType("sign_in_locked", Category.ACCOUNT, template_folder=TEMPLATE_FOLDER, importance=Importance.LEGAL),
 )

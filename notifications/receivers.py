@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.dispatch import receiver
 from django.urls import reverse
 
@@ -54,6 +55,17 @@ def _bank_account_changed(*, person_id: int, actor_user_id: int, now: datetime.d
         context={"actor_name": actor.full_name or actor.email if actor else ""},
         now=now,
         link=reverse("identity:bank_account"),
+    )
+
+
+@receiver(signals.sign_in_locked, dispatch_uid="notifications-sign-in-locked")
+def _sign_in_locked(*, user_id: int, now: datetime.datetime, **_kwargs: Any) -> None:
+    notify(
+        recipients=[Recipient(user_id)],
+        event="sign_in_locked",
+        context={"hours": settings.AXES_COOLOFF_TIME},
+        now=now,
+        link=reverse("account_reset_password"),
     )
 
 

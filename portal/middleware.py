@@ -143,6 +143,20 @@ class MfaRequiredMiddleware:
         return self.get_response(request)
 
 
+class PrivatePagesMiddleware:
+    """A page answered to a signed-in person holds their data, or someone else's they may see:
+    no cache (the browser's, a proxy's) keeps it. A page that chose its own caching keeps it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.user.is_authenticated and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+
 class PermissionsPolicyMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
