@@ -32,6 +32,7 @@ from contributions.models import (
 )
 from notifications.models import Notification
 from portal.celery import app, worker_command
+from tests import clock
 from tests.contributions.bulk_helpers import csv_bytes, receive, rows_for, world
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -71,7 +72,8 @@ def _empty_queues() -> Iterator[None]:
 
 
 class Worker:
-    """``celery worker`` in its own process group, on this test database and broker."""
+    """``celery worker`` in its own process group, on this test database and broker, at the
+    tests' date (tests/clock.py)."""
 
     def __init__(
         self, storage: Path, *, queues: tuple[str, ...] = ("bulk", "default"), environment: dict[str, str] | None = None
@@ -90,7 +92,7 @@ class Worker:
             **extra,
         }
         self.process = subprocess.Popen(
-            worker_command(queues=queues, concurrency=2, name=f"test-{queues[0]}-{time.monotonic_ns()}"),
+            clock.command(worker_command(queues=queues, concurrency=2, name=f"test-{queues[0]}-{time.monotonic_ns()}")),
             env=environment,
             start_new_session=True,
             stdout=self.log,
