@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.db.models import Min
 from django.utils import timezone
 
 from contributions import bulk
@@ -25,6 +26,7 @@ from contributions.models import (
     BulkChunk,
     BulkUpload,
     ChunkStatus,
+    ContributionRate,
     Declaration,
     DeclarationLine,
     LedgerEntry,
@@ -128,7 +130,11 @@ def _database_url() -> str:
 
 
 def _file(w) -> tuple[bytes, int]:
-    """Lines for the mandating employer over its last MONTHS months (all valid)."""
+    """Lines for the mandating employer over its last MONTHS months (all valid).
+
+    The workers read the real clock, so the months are counted back from today; the demo's oldest
+    rates start on a fixed day (January 2025), so they are made to apply from the file's first
+    month when that is earlier (a year back from December 2026, the file starts in April 2024)."""
     rows = []
     start = timezone.localdate().replace(day=1)
     for back in range(1, MONTHS + 1):
@@ -136,6 +142,8 @@ def _file(w) -> tuple[bytes, int]:
         for _ in range(back):
             month = (month - datetime.timedelta(days=1)).replace(day=1)
         rows += rows_for(w["a"], w["staff"][w["a"].pk], period=f"{month:%Y-%m}", wage=f"{2000 + back}.50")
+    oldest = ContributionRate.objects.aggregate(oldest=Min("valid_from"))["oldest"]
+    ContributionRate.objects.filter(valid_from=oldest, valid_from__gt=month).update(valid_from=month)
     return csv_bytes(rows), len(rows)
 
 
