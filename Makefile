@@ -7,11 +7,12 @@ PY := .venv/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 APPS := core portal identity notifications mandates contributions benefits payment_sandbox devtools
 
-.PHONY: help install run test check lint typecheck migrations-check translations pytest stop messages bench bench-notifications bench-pages bench-bulk
+.PHONY: help install run test check lint typecheck migrations-check translations pytest test-clock stop messages bench bench-notifications bench-pages bench-bulk
 
 help:
 	@echo "make run    install, prepare the demo database and serve the portal on http://127.0.0.1:8000"
 	@echo "make test   the whole gate: lint, import contracts, types, migrations, translations, tests"
+	@echo "make test-clock  the tests with the clock a year ahead, then a year back"
 	@echo "make stop   stop the embedded PostgreSQL and Redis of the zero-setup mode"
 	@echo "make bench  every benchmark (each prints one JSON line)"
 
@@ -55,6 +56,18 @@ messages:
 pytest:
 	scripts/system-packages.sh chromium
 	$(PY) -m pytest -q
+
+# The tests with the clock moved by each of these days (tests/clock.py: the tests' process and the
+# workers and commands it starts): a test mixing a fixed date with the real clock fails here, not
+# on the day its window ends on the calendar. Twice the time of `pytest`: not part of `test`.
+CLOCK_SHIFTS ?= 365 -365
+
+test-clock: install
+	scripts/system-packages.sh chromium
+	@set -e; for days in $(CLOCK_SHIFTS); do \
+		echo "== the tests with the clock moved $$days days"; \
+		GUICHET_TEST_CLOCK_SHIFT_DAYS=$$days $(PY) -m pytest -q; \
+	done
 
 bench: bench-notifications bench-pages bench-bulk
 

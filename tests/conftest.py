@@ -1,7 +1,9 @@
-"""Fixtures shared by every test: a local SMTP sink, a clean cache, factories' helpers."""
+"""Fixtures shared by every test: a local SMTP sink, a clean cache, factories' helpers; and the
+session's clock, moved by ``GUICHET_TEST_CLOCK_SHIFT_DAYS`` days when set (tests/clock.py)."""
 
 from __future__ import annotations
 
+import datetime
 import email
 import email.policy
 import socket
@@ -11,8 +13,36 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
 from django.core.cache import cache
+
+from tests import clock
+
+_MOVED_CLOCK = pytest.StashKey[time_machine.travel]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Move the clock before anything reads it; tests that freeze time nest inside."""
+    moved = clock.travel()
+    if moved is not None:
+        moved.start()
+        config.stash[_MOVED_CLOCK] = moved
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    moved = config.stash.get(_MOVED_CLOCK, None)
+    if moved is not None:
+        moved.stop()
+        del config.stash[_MOVED_CLOCK]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    days = clock.shift_days()
+    if not days:
+        return "clock: the real date"
+    return f"clock: moved {days:+d} days, to {datetime.date.today().isoformat()} ({clock.SHIFT_VARIABLE})"
 
 
 @dataclass

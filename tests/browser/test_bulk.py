@@ -15,7 +15,11 @@ from contributions import bulk
 from contributions.models import BulkChunk, BulkUpload, ChunkStatus
 from tests.browser.conftest import NewPage, assert_accessible
 from tests.browser.test_journeys import _sign_in
-from tests.contributions.bulk_helpers import csv_bytes, process, rows_for, world
+from tests.contributions.bulk_helpers import NOW, csv_bytes, process, rows_for, world
+
+# The files declare the world's fixed PERIOD: the journeys run on a clock frozen after it was due
+# (tests/contributions/bulk_helpers.py).
+pytestmark = pytest.mark.time_machine(NOW, tick=False)
 
 
 @pytest.fixture(autouse=True)

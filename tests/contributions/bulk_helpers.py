@@ -18,6 +18,11 @@ from tests.helpers import citizen_actor
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation
 
 PERIOD = "2026-10"
+# The world's employees are hired on fixed dates and the files declare PERIOD, while the services
+# are given the clock's now (as the workers are) and the pages read it: the tests that process
+# files in their own process run with the clock frozen on this day, after PERIOD was due. (The
+# tests with real workers cannot freeze them: their files declare months relative to today.)
+NOW = datetime.datetime(2026, 12, 5, 9, 0, tzinfo=datetime.UTC)
 HEADER = "employer_number,period,national_number,last_name,first_name,worker_category,gross_wage,days_worked"
 
 

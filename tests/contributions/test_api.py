@@ -27,6 +27,12 @@ from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFacto
 
 PERIOD = "2026-10"
 SETUP_NOW = datetime.datetime(2026, 9, 20, 10, 0, tzinfo=datetime.UTC)
+# The API reads the clock (a period is declared once it has ended; a hire starts today or later,
+# a termination is late after the next working day) while the world is fixed in 2026 (hired on
+# 1 October, PERIOD October, the other periods July to October): every test runs on one day after
+# all of them, with the clock frozen.
+NOW = datetime.datetime(2026, 12, 5, 9, 0, tzinfo=datetime.UTC)
+pytestmark = pytest.mark.time_machine(NOW, tick=False)
 
 
 def _admin_actor(user, enterprise):

@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -972,13 +973,16 @@ def test_a_transfer_imported_after_its_month_was_charged_interest_gets_that_inte
     balance = LedgerEntry.objects.filter(enterprise=enterprise).aggregate(total=Sum("amount"))["total"]
     assert balance == Decimal("985.77")
 
-    sign_in(client, employer["declarant"])
-    page = client.get(reverse("contributions:account", args=[enterprise.pk]), {"year": "2027"})
+    # The account page reads the clock (a year after next is refused): read it the day after the
+    # January run, not on the real date.
+    with time_machine.travel(january_run + datetime.timedelta(days=1), tick=False):
+        sign_in(client, employer["declarant"])
+        page = client.get(reverse("contributions:account", args=[enterprise.pk]), {"year": "2027"})
+        statement = b"".join(client.get(reverse("contributions:statement_csv", args=[enterprise.pk])).streaming_content)
     assert page.status_code == 200
     assert [label for _entry, label in page.context["entries"]] == [
         "late-payment interest",
         "correction of late-payment interest",
     ]
-    statement = b"".join(client.get(reverse("contributions:statement_csv", args=[enterprise.pk])).streaming_content)
     assert "2027-01-01,correction of late-payment interest,2026-11,RF" in statement.decode()
     assert ",-0.37,985.77\r\n" in statement.decode()

@@ -28,11 +28,11 @@ from contributions.services import NotFound
 from contributions.types import LineInput
 from identity.country_profiles import country_profile
 from notifications.models import Notification
-from tests.contributions.bulk_helpers import PERIOD, csv_bytes, process, receive, rows_for, world
+from tests.contributions.bulk_helpers import NOW, PERIOD, csv_bytes, process, receive, rows_for, world
 from tests.helpers import citizen_actor
 from tests.identity.factories import PersonFactory, UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bulk_storage")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bulk_storage"), pytest.mark.time_machine(NOW, tick=False)]
 
 
 def _accepted_state():

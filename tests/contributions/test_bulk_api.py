@@ -18,11 +18,11 @@ from contributions.models import BulkUpload, Declaration, DeclarationLine, Uploa
 from core.actor import LevelOfAssurance
 from identity import services as identity_services
 from identity.models import ApiKey
-from tests.contributions.bulk_helpers import PERIOD, csv_bytes, process, rows_for
+from tests.contributions.bulk_helpers import NOW, PERIOD, csv_bytes, process, rows_for
 from tests.helpers import citizen_actor
 from tests.identity.factories import UserFactory, representation
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bulk_storage")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bulk_storage"), pytest.mark.time_machine(NOW, tick=False)]
 
 URL = "/api/v1/uploads/"
 

@@ -19,11 +19,11 @@ from django.utils import translation
 from contributions import bulk, services
 from contributions.models import BulkChunk, BulkUpload, Declaration, UploadStatus
 from identity.country_profiles import country_profile
-from tests.contributions.bulk_helpers import HEADER, PERIOD, csv_bytes, process, receive, rows_for
+from tests.contributions.bulk_helpers import HEADER, NOW, PERIOD, csv_bytes, process, receive, rows_for
 from tests.helpers import citizen_actor, sign_in
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation, with_totp
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bulk_storage")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bulk_storage"), pytest.mark.time_machine(NOW, tick=False)]
 
 UPLOADS = reverse("contributions:bulk_uploads")
 LOGIN = reverse("account_login")

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.db.models import Min
 from django.utils import timezone
 
 from contributions import bulk
@@ -25,6 +26,7 @@ from contributions.models import (
     BulkChunk,
     BulkUpload,
     ChunkStatus,
+    ContributionRate,
     Declaration,
     DeclarationLine,
     LedgerEntry,
@@ -32,6 +34,7 @@ from contributions.models import (
 )
 from notifications.models import Notification
 from portal.celery import app, worker_command
+from tests import clock
 from tests.contributions.bulk_helpers import csv_bytes, receive, rows_for, world
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -71,7 +74,8 @@ def _empty_queues() -> Iterator[None]:
 
 
 class Worker:
-    """``celery worker`` in its own process group, on this test database and broker."""
+    """``celery worker`` in its own process group, on this test database and broker, at the
+    tests' date (tests/clock.py)."""
 
     def __init__(
         self, storage: Path, *, queues: tuple[str, ...] = ("bulk", "default"), environment: dict[str, str] | None = None
@@ -90,7 +94,7 @@ class Worker:
             **extra,
         }
         self.process = subprocess.Popen(
-            worker_command(queues=queues, concurrency=2, name=f"test-{queues[0]}-{time.monotonic_ns()}"),
+            clock.command(worker_command(queues=queues, concurrency=2, name=f"test-{queues[0]}-{time.monotonic_ns()}")),
             env=environment,
             start_new_session=True,
             stdout=self.log,
@@ -126,7 +130,11 @@ def _database_url() -> str:
 
 
 def _file(w) -> tuple[bytes, int]:
-    """Lines for the mandating employer over its last MONTHS months (all valid)."""
+    """Lines for the mandating employer over its last MONTHS months (all valid).
+
+    The workers read the real clock, so the months are counted back from today; the demo's oldest
+    rates start on a fixed day (January 2025), so they are made to apply from the file's first
+    month when that is earlier (a year back from December 2026, the file starts in April 2024)."""
     rows = []
     start = timezone.localdate().replace(day=1)
     for back in range(1, MONTHS + 1):
@@ -134,6 +142,8 @@ def _file(w) -> tuple[bytes, int]:
         for _ in range(back):
             month = (month - datetime.timedelta(days=1)).replace(day=1)
         rows += rows_for(w["a"], w["staff"][w["a"].pk], period=f"{month:%Y-%m}", wage=f"{2000 + back}.50")
+    oldest = ContributionRate.objects.aggregate(oldest=Min("valid_from"))["oldest"]
+    ContributionRate.objects.filter(valid_from=oldest, valid_from__gt=month).update(valid_from=month)
     return csv_bytes(rows), len(rows)
 
 

@@ -172,6 +172,9 @@ def test_nobody_declares_for_an_enterprise_they_do_not_represent(employer):
     assert Employment.objects.count() == 2
 
 
+# The form declares October 2026 and reads the clock (a period must have ended): on NOW, as the
+# services in this file are told.
+@pytest.mark.time_machine(NOW, tick=False)
 def test_the_form_is_prefilled_rejects_with_line_errors_and_accepts_with_a_receipt(client, employer):
     from django.urls import reverse
 

@@ -83,6 +83,8 @@ def test_a_month_or_employer_outside_ones_record_is_not_found(worked):
     assert not DiscrepancyReport.objects.exists()
 
 
+# The pages read the clock and the hire is fixed (September 2026): on NOW, as the services are told.
+@pytest.mark.time_machine(NOW, tick=False)
 def test_the_report_page_and_the_record_show_the_case(worked, client):
     sign_in(client, worked["owner"])
     url = reverse("contributions:record_report")

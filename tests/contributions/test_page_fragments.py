@@ -14,11 +14,13 @@ from contributions import ledger
 from contributions.discrepancies import discrepancy_report
 from contributions.models import LedgerEntry
 from identity.models import User
-from tests.contributions.test_record import _declare, _employer, _hire, _pay, history  # noqa: F401 — fixture
+from tests.contributions.test_record import NOW, _declare, _employer, _hire, _pay, history  # noqa: F401 — fixture
 from tests.helpers import citizen_actor, sign_in
 from tests.identity.factories import PersonFactory, UserFactory, representation
 
-pytestmark = pytest.mark.django_db
+# The pages read the clock; the history (tests/contributions/test_record.py) is fixed in 2026: read
+# them on the day the history is read, not on the real date.
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(NOW, tick=False)]
 
 ENGLISH = {"Accept-Language": "en"}
 FRENCH = {"Accept-Language": "fr"}

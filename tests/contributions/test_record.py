@@ -27,6 +27,8 @@ from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFacto
 pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date(2026, 11, 10)  # October's contributions are due on 15 November
+# TODAY, 10:00 in Brussels: pages read the clock, and show the history above as of that day.
+NOW = datetime.datetime(2026, 11, 10, 9, 0, tzinfo=datetime.UTC)
 
 
 def _employer(name):
@@ -160,6 +162,7 @@ def test_a_cached_record_changes_as_soon_as_a_payment_or_declaration_changes_it(
     assert (before[("2026-08", "Garage")], after[("2026-08", "Garage")]) == ("declared_not_paid", "paid")
 
 
+@pytest.mark.time_machine(NOW, tick=False)
 def test_the_page_for_the_person_and_for_a_proxy_with_and_without_the_view_scope(history, client):
     person = history["person"]
     owner = UserFactory(person=person)

@@ -23,6 +23,7 @@ from contributions.models import (
 from contributions.record import contribution_record, contribution_record_source
 from contributions.types import LineInput
 from identity.models import User
+from tests.contributions.bulk_helpers import NOW as FILES_NOW
 from tests.contributions.bulk_helpers import PERIOD, csv_bytes, receive, rows_for
 from tests.contributions.test_record import TODAY, history  # noqa: F401 — fixture
 from tests.helpers import citizen_actor
@@ -130,7 +131,10 @@ def test_a_report_shows_in_the_record_when_opened_and_leaves_it_when_closed(hist
     assert contribution_record(person_id=person.pk, today=TODAY).open_reports == frozenset()
 
 
+# The bulk world is hired on fixed dates for PERIOD while the test reads today from the clock: on
+# the day the bulk tests run (tests/contributions/bulk_helpers.py).
 @pytest.mark.usefixtures("bulk_storage")
+@pytest.mark.time_machine(FILES_NOW, tick=False)
 def test_a_bulk_file_that_owes_nothing_shows_in_the_record_as_it_comes_into_force(w):
     """A file's declarations are written pending, then brought into force together by an
     update; with nothing owed, no ledger entry follows them."""

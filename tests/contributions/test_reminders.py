@@ -19,6 +19,7 @@ from contributions.tasks import declarations_remind_missing as declarations_remi
 from core.periods import Period
 from notifications.models import Notification
 from notifications.services import render_part
+from tests import clock
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation
 
 pytestmark = pytest.mark.django_db
@@ -259,7 +260,7 @@ def test_a_due_day_outside_1_to_28_stops_the_portal(value):
         "REDIS_URL": "redis://127.0.0.1:1/0",
     }
     result = subprocess.run(
-        [sys.executable, "-c", "import portal.settings"],
+        clock.command([sys.executable, "-c", "import portal.settings"]),
         cwd=Path(__file__).resolve().parents[2],
         env=environment,
         capture_output=True,

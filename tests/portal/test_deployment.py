@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests import clock
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -15,7 +17,12 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment.update(env)
     environment.pop("DJANGO_SETTINGS_MODULE", None)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+        clock.command([sys.executable, "manage.py", *args]),
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

@@ -257,7 +257,12 @@ class Command(BaseCommand):
                 status=MandateStatus.ACTIVE,
                 scopes=[Scope.VIEW_FILE, Scope.MANAGE_CLAIMS, Scope.MANAGE_PAYMENT_DETAILS],
                 starts_on=today,
-                ends_on=today.replace(year=today.year + 2),
+                # Two years on; from 29 February, the 28th (as mandates/forms.py proposes).
+                ends_on=(
+                    today.replace(year=today.year + 2)
+                    if not (today.month == 2 and today.day == 29)
+                    else today.replace(year=today.year + 2, day=28)
+                ),
                 created_at=now,
                 created_by=users["jean"],
                 accepted_at=now,
