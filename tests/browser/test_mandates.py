@@ -125,10 +125,13 @@ def test_give_a_mandate_accept_it_act_and_read_the_trail(new_page: NewPage) -> N
     _open_mandates(principal_page)
     principal_page.locator(f"main a[href='/mandates/{mandate.pk}/trail/']").click()
     expect(principal_page).to_have_url(_url(f"/mandates/{mandate.pk}/trail/"))
-    rows = principal_page.locator("main tbody tr")
+    rows = principal_page.locator("main li")
     expect(rows).to_have_count(1)
-    expect(rows).to_contain_text(_in("fr", "File consulted by a person you mandated"))
-    expect(rows).to_contain_text(proxy.get_full_name())
+    story = _in("fr", "%(who)s, whom you mandated, consulted %(detail)s.") % {
+        "who": proxy.get_full_name(),
+        "detail": _in("fr", "your summary page"),
+    }
+    expect(rows).to_contain_text(story)
     assert_accessible(principal_page)
     record = AccessRecord.objects.get()
     assert (record.purpose, record.actor_user_id, record.subject_person_id, record.mandate_id) == (

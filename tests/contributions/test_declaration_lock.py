@@ -12,9 +12,14 @@ from contributions.models import BulkAnomaly, BulkChunk, BulkUpload, Declaration
 from contributions.types import LineInput
 from core.locks import LockNamespace
 from tests.concurrency import InAnotherSession, advisory_locks_of, stored_key, wait_until_waiting
-from tests.contributions.bulk_helpers import PERIOD, csv_bytes, receive, rows_for
+from tests.contributions.bulk_helpers import NOW, PERIOD, csv_bytes, receive, rows_for
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("bulk_storage")]
+# The bulk world hires on fixed 2026 dates and files declare 2026-10: on its day.
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("bulk_storage"),
+    pytest.mark.time_machine(NOW, tick=False),
+]
 
 
 def _file_ready_to_finalize(w):

@@ -24,11 +24,12 @@ from contributions.models import Allocation, BulkChunk, Declaration, Declaration
 from contributions.types import LineInput
 from core import tasks as core_tasks
 from core.periods import Period
-from tests.contributions.bulk_helpers import PERIOD, csv_bytes, rows_for, world
+from tests.contributions.bulk_helpers import NOW, PERIOD, csv_bytes, rows_for, world
 from tests.helpers import citizen_actor
 from tests.identity.factories import EnterpriseFactory, UserFactory, representation
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bulk_storage")]
+# The bulk world hires on fixed 2026 dates and files declare 2026-10: on its day.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bulk_storage"), pytest.mark.time_machine(NOW, tick=False)]
 
 # (employee's index on the staff, gross wage), per enterprise: "a" declared through the bureau
 # A mandated, "b" by the same person as B's own declarant.
