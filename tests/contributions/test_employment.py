@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from contributions import selectors, services
 from contributions.models import Employment, EmploymentEvent
@@ -212,14 +213,16 @@ def test_the_register_page_matrix_and_a_hire_by_form(client, employer):
     assert client.get(url).status_code == 404
     sign_in(client, employer["declarant"])
     person = PersonFactory(first_name="Marie", last_name="Dubois")
+    # The page checks the first day against the real clock: a month from today, whatever the day.
+    start = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
 
     response = client.post(
         url,
-        {"national_number": person.national_number, "worker_category": "employee", "start_date": "2099-01-04"},
+        {"national_number": person.national_number, "worker_category": "employee", "start_date": start},
     )
     refused = client.post(
         url,
-        {"national_number": "85.07.30-033.29", "worker_category": "employee", "start_date": "2099-01-04"},
+        {"national_number": "85.07.30-033.29", "worker_category": "employee", "start_date": start},
         HTTP_ACCEPT_LANGUAGE="en",
     )
 
@@ -240,7 +243,7 @@ def test_a_forged_employment_id_of_another_enterprise_answers_404(client, employ
         enterprise_id=other.pk,
         national_number=PersonFactory().national_number,
         worker_category="employee",
-        start_date=TODAY + datetime.timedelta(days=400),
+        start_date=TODAY + datetime.timedelta(days=300),
         now=NOW,
     )
     sign_in(client, employer["declarant"])

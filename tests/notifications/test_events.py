@@ -44,6 +44,7 @@ def test_notifications_registers_its_own_event_types_and_identitys() -> None:
         "role_revoked",
         "service_notice",
         "sign_in_address_changed",
+        "sign_in_locked",
     ]
     assert event_type("phone_verification").template_dir == "notifications/events/phone_verification"
 
