@@ -79,7 +79,7 @@ class PaymentProvider(Protocol):
 
     def status(self, *, provider_payment_id: str) -> ProviderStatus: ...
 
-    def parse_callback(self, *, body: bytes, headers: Mapping[str, str]) -> ProviderStatus: ...
+    def parse_callback(self, *, body: bytes, headers: Mapping[str, str], now: datetime.datetime) -> ProviderStatus: ...
 
 
 class SandboxProvider:
@@ -145,8 +145,9 @@ class SandboxProvider:
     def status(self, *, provider_payment_id: str) -> ProviderStatus:
         return self._status(self._call("GET", f"/api/payments/{uuid.UUID(provider_payment_id)}/"))
 
-    def parse_callback(self, *, body: bytes, headers: Mapping[str, str]) -> ProviderStatus:
-        if not verify(body=body, header=headers.get(SIGNATURE_HEADER, ""), secret=self.secret):
+    def parse_callback(self, *, body: bytes, headers: Mapping[str, str], now: datetime.datetime) -> ProviderStatus:
+        header = headers.get(SIGNATURE_HEADER, "")
+        if not verify(body=body, header=header, secret=self.secret, now=now.timestamp()):
             raise InvalidCallback("bad signature")
         try:
             return self._status(json.loads(body))
@@ -276,7 +277,7 @@ def payment_callback(
     """A provider's signed server-to-server callback (InvalidCallback when it does not check out)."""
     return payment_settle(
         provider_name=provider_name,
-        reported=payment_provider(provider_name).parse_callback(body=body, headers=headers),
+        reported=payment_provider(provider_name).parse_callback(body=body, headers=headers, now=now),
         now=now,
     )
 

@@ -5,27 +5,26 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 
 SIGNATURE_HEADER = "X-Sandbox-Signature"
 TOLERANCE_SECONDS = 300
 
 
-def sign(*, body: bytes, secret: str, at: int | None = None) -> str:
-    timestamp = int(time.time()) if at is None else at
+def sign(*, body: bytes, secret: str, at: int) -> str:
+    """The signature header of ``body`` sent at ``at`` (a Unix time, from the caller's clock)."""
+    timestamp = at
     digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={digest}"
 
 
-def verify(*, body: bytes, header: str, secret: str, now: float | None = None) -> bool:
-    """True for a signature made with ``secret`` within the last five minutes."""
+def verify(*, body: bytes, header: str, secret: str, now: float) -> bool:
+    """True for a signature made with ``secret`` within five minutes of ``now`` (a Unix time)."""
     parts = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
     try:
         timestamp = int(parts["t"])
     except (KeyError, ValueError):
         return False
-    current = time.time() if now is None else now
-    if abs(current - timestamp) > TOLERANCE_SECONDS:
+    if abs(now - timestamp) > TOLERANCE_SECONDS:
         return False
     expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, parts.get("v1", ""))
