@@ -23,7 +23,8 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, status
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,6 +33,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from core.actor import Actor
 from core.errors import DomainError, NotFound
 from core.models import IdempotencyRecord
+from core.periods import Period
 
 # The errors of the API itself (each domain adds the codes of its anomalies).
 API_ERROR_MESSAGES = {
@@ -111,7 +113,31 @@ VALIDATION_CODES = {
     "not_a_list": _("A list is expected."),
     "empty": _("This list may not be empty."),
     "not_a_dict": _("An object is expected."),
+    "period_format": _("The period must be written YYYY-MM."),
 }
+
+# A month written YYYY-MM, of the years ``core.periods.Period`` accepts (1900 to 9999).
+PERIOD_PATTERN = r"^(19[0-9]{2}|[2-9][0-9]{3})-(0[1-9]|1[0-2])$"
+_PERIOD = re.compile(PERIOD_PATTERN)
+
+
+@extend_schema_field({"type": "string", "pattern": PERIOD_PATTERN, "example": "2026-10"})
+class PeriodField(serializers.Field):
+    """An API input that is a period: ``YYYY-MM``, read as a ``core.periods.Period`` (whose bounds
+    are the pattern's), refused with the documented ``period_format`` otherwise."""
+
+    default_error_messages = {"period_format": VALIDATION_CODES["period_format"]}
+
+    def to_internal_value(self, data: Any) -> Period:
+        if isinstance(data, str) and _PERIOD.fullmatch(data):
+            try:
+                return Period.parse(data)
+            except ValueError:
+                pass
+        self.fail("period_format")
+
+    def to_representation(self, value: Period) -> str:
+        return str(value)
 
 
 _STATUS_CODES = {

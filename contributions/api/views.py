@@ -133,8 +133,7 @@ class RatesApi(APIView):
     def get(self, request: Request) -> Response:
         query = s.PeriodQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        raw = query.validated_data.get("period")
-        period = Period.parse(raw) if raw else Period.of(timezone.localdate())
+        period: Period = query.validated_data.get("period") or Period.of(timezone.localdate())
         rates = selectors.rates_for_period(period=period)
         return Response(s.RatesSerializer({"period": str(period), "rates": [vars(rate) for rate in rates]}).data)
 
@@ -181,7 +180,14 @@ class DeclarationListApi(GenericAPIView):
         enterprise_id = _employer(request, employer_number, ApiKeyScope.READ)
         filters = s.DeclarationFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        page = self.paginate_queryset(reads.declaration_queryset(enterprise_id=enterprise_id, **filters.validated_data))
+        period_from, period_to = (filters.validated_data.get(name) for name in ("period_from", "period_to"))
+        declarations = reads.declaration_queryset(
+            enterprise_id=enterprise_id,
+            period_from=str(period_from) if period_from else None,
+            period_to=str(period_to) if period_to else None,
+            status=filters.validated_data.get("status"),
+        )
+        page = self.paginate_queryset(declarations)
         assert page is not None
         return self.get_paginated_response(s.DeclarationSerializer([_declaration(d) for d in page], many=True).data)
 
@@ -208,7 +214,7 @@ class DeclarationListApi(GenericAPIView):
             result = declaration_submit(
                 actor=api_actor(request),
                 enterprise_id=enterprise_id,
-                period=data.validated_data["period"],
+                period=str(data.validated_data["period"]),
                 lines=[LineInput(**line) for line in data.validated_data["lines"]],
                 replace=data.validated_data["replace"],
                 channel=Channel.API,

@@ -818,3 +818,32 @@ def test_wrong_keys_are_throttled_per_address_and_a_forged_forwarded_for_does_no
         Client().get("/api/v1/rates/", headers={"X-Forwarded-For": f"10.0.1.{index}"}).status_code for index in range(3)
     ]
     assert rates == [200, 200, 429]
+
+
+# --- The contract: every input checked, every answer documented ------------------------------
+
+
+def _rejected_fields(response):
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "invalid_request"
+    return [(e["field"], e["code"]) for e in response.json()["errors"]]
+
+
+@pytest.mark.parametrize("period", ["0000-01", "1899-12", "2026-13", "2026-00", "2026-1", "２０２６-10"])
+def test_a_period_the_calendar_of_periods_refuses_is_a_documented_rejection_not_a_server_error(world, period):
+    url = _declarations_url(world["enterprise"])
+
+    rates = Client().get("/api/v1/rates/", {"period": period})
+    listed = _call("get", url, world["key"], {"period_from": period, "period_to": period})
+    declared = _declare(world, period=period)
+
+    assert _rejected_fields(rates) == [("period", "period_format")]
+    assert _rejected_fields(listed) == [("period_from", "period_format"), ("period_to", "period_format")]
+    assert _rejected_fields(declared) == [("period", "period_format")]
+    assert not Declaration.objects.exists()
+
+
+def test_the_first_and_the_last_years_of_a_period_are_accepted(db):
+    demo_rates_seed()
+    assert Client().get("/api/v1/rates/", {"period": "1900-01"}).json() == {"period": "1900-01", "rates": []}
+    assert Client().get("/api/v1/rates/", {"period": "9999-12"}).status_code == 200

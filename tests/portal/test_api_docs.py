@@ -11,7 +11,7 @@ from drf_spectacular.validation import validate_schema
 
 from contributions.bulk import rejection
 from contributions.types import ANOMALY_MESSAGES, EMPLOYMENT_ERROR_MESSAGES, UPLOAD_ERROR_MESSAGES
-from core.api import API_ERROR_MESSAGES, VALIDATION_CODES
+from core.api import API_ERROR_MESSAGES, PERIOD_PATTERN, VALIDATION_CODES
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +88,23 @@ def test_every_post_documents_the_idempotency_key_and_the_error_answers():
                     continue
                 assert headers["Idempotency-Key"]["required"] is True, path
                 assert {"400", "403", "413", "422"} <= errors, path
+
+
+def test_every_period_is_documented_with_the_pattern_of_a_period():
+    schema = _schema()
+    parameters = {
+        (operation["operationId"], parameter["name"]): parameter["schema"]
+        for item in schema["paths"].values()
+        for operation in item.values()
+        for parameter in operation.get("parameters", [])
+    }
+    body = schema["components"]["schemas"]["DeclarationInputRequest"]["properties"]["period"]
+    periods = [
+        parameters[("rates_in_force", "period")],
+        *(parameters[("declarations_list", name)] for name in ("period_from", "period_to")),
+        body,
+    ]
+    assert [period["pattern"] for period in periods] == [PERIOD_PATTERN] * 4
 
 
 @pytest.mark.parametrize(
