@@ -20,9 +20,10 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -257,8 +258,9 @@ def idempotency_records_purge(*, now: datetime.datetime) -> int:
     return deleted
 
 
-def not_found(request: Any, *args: Any, **kwargs: Any) -> Any:
-    """Any other path under the API: a 404 in the documented shape, not an HTML page."""
-    from django.http import JsonResponse
-
+@csrf_exempt
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any other path under the API, whatever the method: a 404 in the documented shape, not an
+    HTML page. Exempt from the CSRF check like every API view (DRF's are): the API has no
+    cookies to protect, and a POST here would otherwise answer Django's HTML 403 page."""
     return JsonResponse(error_body("not_found"), status=404)

@@ -847,3 +847,43 @@ def test_the_first_and_the_last_years_of_a_period_are_accepted(db):
     demo_rates_seed()
     assert Client().get("/api/v1/rates/", {"period": "1900-01"}).json() == {"period": "1900-01", "rates": []}
     assert Client().get("/api/v1/rates/", {"period": "9999-12"}).status_code == 200
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options", "get", "head"])
+def test_an_unknown_path_answers_the_json_404_whatever_the_method_and_without_a_csrf_check(world, method):
+    # The test client skips the CSRF check unless asked to: a real client does not.
+    client = Client(enforce_csrf_checks=True)
+    response = getattr(client, method)(
+        "/api/v1/nothing/",
+        headers={"Authorization": f"Bearer {world['key']}", "Idempotency-Key": "x", "Accept-Language": "en"},
+    )
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    if method != "head":
+        assert response.json() == {
+            "code": "not_found",
+            "message": "Not found, or not accessible with this API key.",
+            "errors": [],
+        }
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/uploads/%0A/anomalies/", "/api/v1/employers/%0A/employments/1/termination/", "/api/v1/%0A"]
+)
+def test_a_path_with_a_line_break_answers_the_json_404_not_an_html_page(world, path):
+    response = Client(enforce_csrf_checks=True).post(path, headers={"Authorization": f"Bearer {world['key']}"})
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
+def test_every_view_under_the_api_is_exempt_from_the_csrf_check():
+    from django.urls import URLResolver, get_resolver
+
+    under_api = [pattern for pattern in get_resolver().url_patterns if str(pattern.pattern).startswith("api/v1/")]
+    views = {
+        str(inner.pattern): inner.callback
+        for pattern in under_api
+        for inner in (pattern.url_patterns if isinstance(pattern, URLResolver) else [pattern])
+    }
+    # The schema, ten routes of operations and the 404 of every other path.
+    assert len(views) == 12
+    assert [route for route, view in views.items() if not getattr(view, "csrf_exempt", False)] == []
