@@ -79,12 +79,14 @@ def error_body(code: str, errors: list[dict[str, Any]] | None = None, message: s
 
 def _item(path: str, code: str, message: str) -> dict[str, Any]:
     """One validation error; an error inside ``lines`` names its line (1 for the first) and the
-    field within it, like the anomalies of the declaration checks."""
+    field within it, like the anomalies of the declaration checks. Its code is one of the
+    documented ``VALIDATION_CODES``: DRF's own are translated (its message stays, in the
+    request's language)."""
     line = None
     parts = path.split(".")
     if len(parts) >= 3 and parts[0] == "lines" and parts[1].isdigit():
         line, path = int(parts[1]) + 1, ".".join(parts[2:])
-    return {"line": line, "field": path, "code": code or "invalid", "severity": "error", "message": message}
+    return {"line": line, "field": path, "code": validation_code(code), "severity": "error", "message": message}
 
 
 def _flatten(detail: Any, path: str = "") -> list[dict[str, Any]]:
@@ -116,6 +118,29 @@ VALIDATION_CODES = {
     "not_a_dict": _("An object is expected."),
     "period_format": _("The period must be written YYYY-MM."),
 }
+
+# DRF's codes that are not documented, and the documented code each one answers as: the schema
+# lists every code an answer can carry, so a field's code outside the list cannot reach a client.
+_DRF_CODES = {
+    "null_characters_not_allowed": "invalid",
+    "surrogate_characters_not_allowed": "invalid",
+    "max_string_length": "max_value",
+    "max_digits": "max_value",
+    "max_whole_digits": "max_value",
+    "max_decimal_places": "invalid",
+    "datetime": "invalid",
+    "date": "invalid",
+    "make_aware": "invalid",
+    "overflow": "invalid",
+    "no_name": "invalid",
+}
+
+
+def validation_code(code: str) -> str:
+    """The documented code of a validation error: its own when documented, else the one it maps
+    to, else ``invalid``."""
+    return code if code in VALIDATION_CODES else _DRF_CODES.get(code, "invalid")
+
 
 # A month written YYYY-MM, of the years ``core.periods.Period`` accepts (1900 to 9999).
 PERIOD_PATTERN = r"^(19[0-9]{2}|[2-9][0-9]{3})-(0[1-9]|1[0-2])$"

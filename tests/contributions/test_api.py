@@ -887,3 +887,23 @@ def test_every_view_under_the_api_is_exempt_from_the_csrf_check():
     # The schema, ten routes of operations and the 404 of every other path.
     assert len(views) == 12
     assert [route for route, view in views.items() if not getattr(view, "csrf_exempt", False)] == []
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("850730\x0003329", "Null characters are not allowed."),
+        ("\ud800", "Surrogate characters are not allowed: U+D800."),
+    ],
+)
+def test_a_field_drf_refuses_answers_a_documented_code_with_drfs_message(world, value, message):
+    lines = _lines(world)
+    lines[0]["national_number"] = value
+
+    response = _declare(world, lines=lines)
+
+    assert response.status_code == 400
+    assert [(e["line"], e["field"], e["code"], e["message"]) for e in response.json()["errors"]] == [
+        (1, "national_number", "invalid", message)
+    ]
+    assert not Declaration.objects.exists()

@@ -1,12 +1,12 @@
 """The API's shared inputs: a period is read by ``core.periods.Period`` and documented with a
-pattern that says exactly what it accepts."""
+pattern that says exactly what it accepts; every validation code is a documented one."""
 
 import re
 
 import pytest
 from rest_framework import serializers
 
-from core.api import PERIOD_PATTERN, PeriodField
+from core.api import _DRF_CODES, PERIOD_PATTERN, VALIDATION_CODES, PeriodField, validation_code
 from core.periods import FIRST_YEAR, LAST_YEAR, Period
 
 
@@ -48,3 +48,11 @@ def test_the_field_refuses_what_the_pattern_refuses_though_period_parse_is_more_
 def test_the_field_answers_a_period():
     assert PeriodField().run_validation("2026-10") == Period(2026, 10)
     assert PeriodField().to_representation(Period(2026, 10)) == "2026-10"
+
+
+def test_every_validation_code_answered_is_documented():
+    assert {validation_code(code) for code in _DRF_CODES} <= set(VALIDATION_CODES)
+    assert validation_code("null_characters_not_allowed") == "invalid"
+    assert validation_code("max_string_length") == "max_value"
+    assert validation_code("a_code_drf_adds_tomorrow") == "invalid"
+    assert validation_code("required") == "required"
