@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
@@ -166,6 +166,18 @@ class PeriodField(serializers.Field):
         return str(value)
 
 
+class QuerySerializer(serializers.Serializer):
+    """The query parameters of a request. DRF reads a query string as an HTML form, where an
+    empty value (``?status=``) stands for an absent one; a client of this API that sends one means
+    something by it, so here it is checked like any other value — and refused with the field's
+    own code rather than silently ignored."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, QueryDict):
+            data = data.dict()
+        return super().to_internal_value(data)
+
+
 _STATUS_CODES = {
     exceptions.NotAuthenticated: "unauthenticated",
     exceptions.AuthenticationFailed: "unauthenticated",
@@ -242,10 +254,51 @@ class ApiThrottle(SimpleRateThrottle):
         return f"throttle_api_{self.scope}_{ident}"
 
 
+class PageQuerySerializer(QuerySerializer):
+    page = serializers.IntegerField(min_value=1, required=False)
+    page_size = serializers.IntegerField(min_value=1, required=False)
+
+
 class Pagination(PageNumberPagination):
+    """Pages of 50 results by default, of at most 500 (a larger ``page_size`` is taken as 500).
+    ``page`` and ``page_size`` are checked like any other query parameter: a value that is not a
+    positive integer (``?page_size=``, ``?page_size=null``) is refused, not replaced by the
+    default; a page beyond the last answers 404."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+    _query: dict[str, int]
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
+        query = PageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        self._query = dict(query.validated_data)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_page_size(self, request: Request) -> int:
+        return min(self._query.get("page_size", self.page_size), self.max_page_size)
+
+    def get_page_number(self, request: Request, paginator: Any) -> int:
+        return self._query.get("page", 1)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": self.page_query_param,
+                "required": False,
+                "in": "query",
+                "description": str(_("The page, from 1; a page beyond the last answers 404 (not_found).")),
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": str(_("Results per page: 50 if absent, at most 500 (a larger value is taken as 500).")),
+                "schema": {"type": "integer", "minimum": 1},
+            },
+        ]
 
 
 def _fingerprint(request: Request) -> str:

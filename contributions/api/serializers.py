@@ -15,7 +15,7 @@ from contributions.types import (
     Severity,
     WorkerCategory,
 )
-from core.api import API_ERROR_MESSAGES, VALIDATION_CODES, PeriodField
+from core.api import API_ERROR_MESSAGES, VALIDATION_CODES, PeriodField, QuerySerializer
 
 # What happened to the request: the API's own codes, and a bulk file's immediate rejections.
 ERROR_CODES = sorted({*API_ERROR_MESSAGES, *UPLOAD_ERROR_MESSAGES})
@@ -54,7 +54,7 @@ class RatesSerializer(serializers.Serializer):
     rates = RateSerializer(many=True)
 
 
-class PeriodQuerySerializer(serializers.Serializer):
+class PeriodQuerySerializer(QuerySerializer):
     period = PeriodField(required=False, help_text=_("YYYY-MM; this month if absent."))
 
 
@@ -125,7 +125,7 @@ class DeclarationAcceptedSerializer(DeclarationSerializer):
     warnings = WarningSerializer(many=True)
 
 
-class DeclarationFilterSerializer(serializers.Serializer):
+class DeclarationFilterSerializer(QuerySerializer):
     period_from = PeriodField(required=False, help_text=_("YYYY-MM, included."))
     period_to = PeriodField(required=False, help_text=_("YYYY-MM, included."))
     status = serializers.ChoiceField(choices=["in_force", "replaced"], required=False)
@@ -141,7 +141,7 @@ class EmploymentSerializer(serializers.Serializer):
     cancelled = serializers.BooleanField()
 
 
-class EmploymentFilterSerializer(serializers.Serializer):
+class EmploymentFilterSerializer(QuerySerializer):
     active_on = serializers.DateField(required=False, help_text=_("Only the employments running on this day."))
 
 

@@ -907,3 +907,44 @@ def test_a_field_drf_refuses_answers_a_documented_code_with_drfs_message(world, 
         (1, "national_number", "invalid", message)
     ]
     assert not Declaration.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "expected"),
+    [
+        ("/api/v1/rates/", {"period": ""}, [("period", "period_format")]),
+        ("declarations", {"period_from": ""}, [("period_from", "period_format")]),
+        ("declarations", {"status": ""}, [("status", "invalid_choice")]),
+        ("employments", {"active_on": ""}, [("active_on", "invalid")]),
+        ("declarations", {"page": ""}, [("page", "invalid")]),
+        ("employments", {"page_size": ""}, [("page_size", "invalid")]),
+    ],
+)
+def test_an_empty_query_value_is_refused_not_taken_for_an_absent_one(world, path, query, expected):
+    if not path.startswith("/"):
+        path = f"/api/v1/employers/{world['enterprise'].enterprise_number}/{path}/"
+    assert _rejected_fields(_call("get", path, world["key"], query)) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"page_size": "null"}, [("page_size", "invalid")]),
+        ({"page_size": "0"}, [("page_size", "min_value")]),
+        ({"page_size": "-5"}, [("page_size", "min_value")]),
+        ({"page": "abc"}, [("page", "invalid")]),
+        ({"page": "0"}, [("page", "min_value")]),
+        ({"page": "last"}, [("page", "invalid")]),
+    ],
+)
+def test_a_page_or_a_page_size_that_is_not_a_positive_integer_is_refused(world, query, expected):
+    for path in (_declarations_url(world["enterprise"]), "/api/v1/uploads/"):
+        assert _rejected_fields(_call("get", path, world["key"], query)) == expected
+
+
+def test_a_large_page_size_is_taken_as_the_largest_and_a_page_beyond_the_last_is_not_found(world):
+    url = _employments_url(world["enterprise"])
+    large = _call("get", url, world["key"], {"page_size": "100000"})
+    beyond = _call("get", url, world["key"], {"page": "2"})
+    assert (large.status_code, large.json()["count"], len(large.json()["results"])) == (200, 2, 2)
+    assert (beyond.status_code, beyond.json()["code"]) == (404, "not_found")

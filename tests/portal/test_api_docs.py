@@ -90,7 +90,7 @@ def test_every_post_documents_the_idempotency_key_and_the_error_answers():
                 assert {"400", "403", "413", "422"} <= errors, path
 
 
-def test_every_period_is_documented_with_the_pattern_of_a_period():
+def test_every_period_is_documented_with_the_pattern_of_a_period_and_pages_from_1():
     schema = _schema()
     parameters = {
         (operation["operationId"], parameter["name"]): parameter["schema"]
@@ -105,6 +105,9 @@ def test_every_period_is_documented_with_the_pattern_of_a_period():
         body,
     ]
     assert [period["pattern"] for period in periods] == [PERIOD_PATTERN] * 4
+    pages = {key: value for key, value in parameters.items() if key[1] in {"page", "page_size"}}
+    assert len(pages) == 8
+    assert all(value == {"type": "integer", "minimum": 1} for value in pages.values())
 
 
 @pytest.mark.parametrize(
