@@ -60,7 +60,9 @@ API_ERROR_MESSAGES = {
 logger = logging.getLogger(__name__)
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
+# 1 to 100 visible ASCII characters; the schema documents the same pattern.
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,100}$"
+_IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 
 
 class ApiError(exceptions.APIException):
@@ -313,7 +315,7 @@ def idempotent(request: Request, *, owner: str, handler: Callable[[], tuple[int,
     record disappears with it and the repeat runs afresh. Errors raised by the handler are not
     recorded (nothing was done)."""
     key = request.headers.get(IDEMPOTENCY_HEADER, "")
-    if not _IDEMPOTENCY_KEY.match(key):
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
         raise ApiError("idempotency_key_missing", status.HTTP_400_BAD_REQUEST)
     fingerprint = _fingerprint(request)
     with transaction.atomic():

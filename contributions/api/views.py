@@ -23,7 +23,15 @@ from contributions.api import serializers as s
 from contributions.declarations import declaration_submit
 from contributions.models import Channel, Declaration, DeclarationWarning
 from contributions.types import ANOMALY_MESSAGES, Anomaly, EmploymentError, LineInput
-from core.api import IDEMPOTENCY_HEADER, ApiError, Pagination, api_actor, error_body, idempotent
+from core.api import (
+    IDEMPOTENCY_HEADER,
+    IDEMPOTENCY_KEY_PATTERN,
+    ApiError,
+    Pagination,
+    api_actor,
+    error_body,
+    idempotent,
+)
 from core.periods import Period
 from identity import selectors as identity_selectors
 from identity.types import ApiKeyScope
@@ -54,6 +62,7 @@ _IDEMPOTENCY = OpenApiParameter(
     str,
     OpenApiParameter.HEADER,
     required=True,
+    pattern=IDEMPOTENCY_KEY_PATTERN,
     description=_(
         "A unique value per operation (e.g. a UUID). Sending the same key again answers the first "
         "result without acting twice. Remembered for IDEMPOTENCY_KEY_DAYS days (7 by default)."
