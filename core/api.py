@@ -20,10 +20,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, status
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,6 +34,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from core.actor import Actor
 from core.errors import DomainError, NotFound
 from core.models import IdempotencyRecord
+from core.periods import Period
 
 # The errors of the API itself (each domain adds the codes of its anomalies).
 API_ERROR_MESSAGES = {
@@ -57,7 +60,9 @@ API_ERROR_MESSAGES = {
 logger = logging.getLogger(__name__)
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
+# 1 to 100 visible ASCII characters; the schema documents the same pattern.
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,100}$"
+_IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 
 
 class ApiError(exceptions.APIException):
@@ -76,12 +81,14 @@ def error_body(code: str, errors: list[dict[str, Any]] | None = None, message: s
 
 def _item(path: str, code: str, message: str) -> dict[str, Any]:
     """One validation error; an error inside ``lines`` names its line (1 for the first) and the
-    field within it, like the anomalies of the declaration checks."""
+    field within it, like the anomalies of the declaration checks. Its code is one of the
+    documented ``VALIDATION_CODES``: DRF's own are translated (its message stays, in the
+    request's language)."""
     line = None
     parts = path.split(".")
     if len(parts) >= 3 and parts[0] == "lines" and parts[1].isdigit():
         line, path = int(parts[1]) + 1, ".".join(parts[2:])
-    return {"line": line, "field": path, "code": code or "invalid", "severity": "error", "message": message}
+    return {"line": line, "field": path, "code": validation_code(code), "severity": "error", "message": message}
 
 
 def _flatten(detail: Any, path: str = "") -> list[dict[str, Any]]:
@@ -111,7 +118,66 @@ VALIDATION_CODES = {
     "not_a_list": _("A list is expected."),
     "empty": _("This list may not be empty."),
     "not_a_dict": _("An object is expected."),
+    "period_format": _("The period must be written YYYY-MM."),
 }
+
+# DRF's codes that are not documented, and the documented code each one answers as: the schema
+# lists every code an answer can carry, so a field's code outside the list cannot reach a client.
+_DRF_CODES = {
+    "null_characters_not_allowed": "invalid",
+    "surrogate_characters_not_allowed": "invalid",
+    "max_string_length": "max_value",
+    "max_digits": "max_value",
+    "max_whole_digits": "max_value",
+    "max_decimal_places": "invalid",
+    "datetime": "invalid",
+    "date": "invalid",
+    "make_aware": "invalid",
+    "overflow": "invalid",
+    "no_name": "invalid",
+}
+
+
+def validation_code(code: str) -> str:
+    """The documented code of a validation error: its own when documented, else the one it maps
+    to, else ``invalid``."""
+    return code if code in VALIDATION_CODES else _DRF_CODES.get(code, "invalid")
+
+
+# A month written YYYY-MM, of the years ``core.periods.Period`` accepts (1900 to 9999).
+PERIOD_PATTERN = r"^(19[0-9]{2}|[2-9][0-9]{3})-(0[1-9]|1[0-2])$"
+_PERIOD = re.compile(PERIOD_PATTERN)
+
+
+@extend_schema_field({"type": "string", "pattern": PERIOD_PATTERN, "example": "2026-10"})
+class PeriodField(serializers.Field):
+    """An API input that is a period: ``YYYY-MM``, read as a ``core.periods.Period`` (whose bounds
+    are the pattern's), refused with the documented ``period_format`` otherwise."""
+
+    default_error_messages = {"period_format": VALIDATION_CODES["period_format"]}
+
+    def to_internal_value(self, data: Any) -> Period:
+        if isinstance(data, str) and _PERIOD.fullmatch(data):
+            try:
+                return Period.parse(data)
+            except ValueError:
+                pass
+        self.fail("period_format")
+
+    def to_representation(self, value: Period) -> str:
+        return str(value)
+
+
+class QuerySerializer(serializers.Serializer):
+    """The query parameters of a request. DRF reads a query string as an HTML form, where an
+    empty value (``?status=``) stands for an absent one; a client of this API that sends one means
+    something by it, so here it is checked like any other value — and refused with the field's
+    own code rather than silently ignored."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, QueryDict):
+            data = data.dict()
+        return super().to_internal_value(data)
 
 
 _STATUS_CODES = {
@@ -190,10 +256,51 @@ class ApiThrottle(SimpleRateThrottle):
         return f"throttle_api_{self.scope}_{ident}"
 
 
+class PageQuerySerializer(QuerySerializer):
+    page = serializers.IntegerField(min_value=1, required=False)
+    page_size = serializers.IntegerField(min_value=1, required=False)
+
+
 class Pagination(PageNumberPagination):
+    """Pages of 50 results by default, of at most 500 (a larger ``page_size`` is taken as 500).
+    ``page`` and ``page_size`` are checked like any other query parameter: a value that is not a
+    positive integer (``?page_size=``, ``?page_size=null``) is refused, not replaced by the
+    default; a page beyond the last answers 404."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+    _query: dict[str, int]
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
+        query = PageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        self._query = dict(query.validated_data)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_page_size(self, request: Request) -> int:
+        return min(self._query.get("page_size", self.page_size), self.max_page_size)
+
+    def get_page_number(self, request: Request, paginator: Any) -> int:
+        return self._query.get("page", 1)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": self.page_query_param,
+                "required": False,
+                "in": "query",
+                "description": str(_("The page, from 1; a page beyond the last answers 404 (not_found).")),
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": str(_("Results per page: 50 if absent, at most 500 (a larger value is taken as 500).")),
+                "schema": {"type": "integer", "minimum": 1},
+            },
+        ]
 
 
 def _fingerprint(request: Request) -> str:
@@ -208,7 +315,7 @@ def idempotent(request: Request, *, owner: str, handler: Callable[[], tuple[int,
     record disappears with it and the repeat runs afresh. Errors raised by the handler are not
     recorded (nothing was done)."""
     key = request.headers.get(IDEMPOTENCY_HEADER, "")
-    if not _IDEMPOTENCY_KEY.match(key):
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
         raise ApiError("idempotency_key_missing", status.HTTP_400_BAD_REQUEST)
     fingerprint = _fingerprint(request)
     with transaction.atomic():
@@ -231,8 +338,9 @@ def idempotency_records_purge(*, now: datetime.datetime) -> int:
     return deleted
 
 
-def not_found(request: Any, *args: Any, **kwargs: Any) -> Any:
-    """Any other path under the API: a 404 in the documented shape, not an HTML page."""
-    from django.http import JsonResponse
-
+@csrf_exempt
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any other path under the API, whatever the method: a 404 in the documented shape, not an
+    HTML page. Exempt from the CSRF check like every API view (DRF's are): the API has no
+    cookies to protect, and a POST here would otherwise answer Django's HTML 403 page."""
     return JsonResponse(error_body("not_found"), status=404)

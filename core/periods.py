@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 
 _PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+# The years a period may have (the API documents them in the pattern of a period).
+FIRST_YEAR, LAST_YEAR = 1900, 9999
 
 
 @dataclass(frozen=True, order=True)
@@ -17,7 +19,7 @@ class Period:
     month: int
 
     def __post_init__(self) -> None:
-        if not 1 <= self.month <= 12 or not 1900 <= self.year <= 9999:
+        if not 1 <= self.month <= 12 or not FIRST_YEAR <= self.year <= LAST_YEAR:
             raise ValueError(f"not a period: {self.year}-{self.month}")
 
     @classmethod

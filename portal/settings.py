@@ -464,6 +464,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "portal.api_schema.document_error_codes",
+        "portal.api_schema.require_request_bodies",
     ],
 }
 

@@ -15,7 +15,7 @@ from contributions.types import (
     Severity,
     WorkerCategory,
 )
-from core.api import API_ERROR_MESSAGES, VALIDATION_CODES
+from core.api import API_ERROR_MESSAGES, VALIDATION_CODES, PeriodField, QuerySerializer
 
 # What happened to the request: the API's own codes, and a bulk file's immediate rejections.
 ERROR_CODES = sorted({*API_ERROR_MESSAGES, *UPLOAD_ERROR_MESSAGES})
@@ -54,10 +54,8 @@ class RatesSerializer(serializers.Serializer):
     rates = RateSerializer(many=True)
 
 
-class PeriodQuerySerializer(serializers.Serializer):
-    period = serializers.RegexField(
-        r"^\d{4}-(0[1-9]|1[0-2])$", required=False, help_text=_("YYYY-MM; this month if absent.")
-    )
+class PeriodQuerySerializer(QuerySerializer):
+    period = PeriodField(required=False, help_text=_("YYYY-MM; this month if absent."))
 
 
 class EmployerSerializer(serializers.Serializer):
@@ -76,7 +74,7 @@ class LineInputSerializer(serializers.Serializer):
 
 
 class DeclarationInputSerializer(serializers.Serializer):
-    period = serializers.CharField(max_length=20, help_text=_("YYYY-MM, a month that has ended."))
+    period = PeriodField(help_text=_("YYYY-MM, a month that has ended."))
     replace = serializers.BooleanField(
         default=False, help_text=_("True to replace the declaration in force for the period (a new version).")
     )
@@ -127,9 +125,9 @@ class DeclarationAcceptedSerializer(DeclarationSerializer):
     warnings = WarningSerializer(many=True)
 
 
-class DeclarationFilterSerializer(serializers.Serializer):
-    period_from = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False, help_text=_("YYYY-MM, included."))
-    period_to = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False, help_text=_("YYYY-MM, included."))
+class DeclarationFilterSerializer(QuerySerializer):
+    period_from = PeriodField(required=False, help_text=_("YYYY-MM, included."))
+    period_to = PeriodField(required=False, help_text=_("YYYY-MM, included."))
     status = serializers.ChoiceField(choices=["in_force", "replaced"], required=False)
 
 
@@ -143,7 +141,7 @@ class EmploymentSerializer(serializers.Serializer):
     cancelled = serializers.BooleanField()
 
 
-class EmploymentFilterSerializer(serializers.Serializer):
+class EmploymentFilterSerializer(QuerySerializer):
     active_on = serializers.DateField(required=False, help_text=_("Only the employments running on this day."))
 
 

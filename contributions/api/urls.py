@@ -38,6 +38,7 @@ urlpatterns = [
         uploads.UploadAnomalyListApi.as_view(),
         name="api_upload_anomalies",
     ),
-    # Anything else under the API answers a 404 in the API's error shape.
-    re_path(r"^.*$", not_found),
+    # Anything else under the API answers a 404 in the API's error shape: every path, a line
+    # break in it included (``.`` stops at one, and Django would answer its HTML page).
+    re_path(r"^[\s\S]*$", not_found),
 ]

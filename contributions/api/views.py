@@ -23,7 +23,15 @@ from contributions.api import serializers as s
 from contributions.declarations import declaration_submit
 from contributions.models import Channel, Declaration, DeclarationWarning
 from contributions.types import ANOMALY_MESSAGES, Anomaly, EmploymentError, LineInput
-from core.api import IDEMPOTENCY_HEADER, ApiError, Pagination, api_actor, error_body, idempotent
+from core.api import (
+    IDEMPOTENCY_HEADER,
+    IDEMPOTENCY_KEY_PATTERN,
+    ApiError,
+    Pagination,
+    api_actor,
+    error_body,
+    idempotent,
+)
 from core.periods import Period
 from identity import selectors as identity_selectors
 from identity.types import ApiKeyScope
@@ -54,6 +62,7 @@ _IDEMPOTENCY = OpenApiParameter(
     str,
     OpenApiParameter.HEADER,
     required=True,
+    pattern=IDEMPOTENCY_KEY_PATTERN,
     description=_(
         "A unique value per operation (e.g. a UUID). Sending the same key again answers the first "
         "result without acting twice. Remembered for IDEMPOTENCY_KEY_DAYS days (7 by default)."
@@ -133,8 +142,7 @@ class RatesApi(APIView):
     def get(self, request: Request) -> Response:
         query = s.PeriodQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        raw = query.validated_data.get("period")
-        period = Period.parse(raw) if raw else Period.of(timezone.localdate())
+        period: Period = query.validated_data.get("period") or Period.of(timezone.localdate())
         rates = selectors.rates_for_period(period=period)
         return Response(s.RatesSerializer({"period": str(period), "rates": [vars(rate) for rate in rates]}).data)
 
@@ -181,7 +189,14 @@ class DeclarationListApi(GenericAPIView):
         enterprise_id = _employer(request, employer_number, ApiKeyScope.READ)
         filters = s.DeclarationFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        page = self.paginate_queryset(reads.declaration_queryset(enterprise_id=enterprise_id, **filters.validated_data))
+        period_from, period_to = (filters.validated_data.get(name) for name in ("period_from", "period_to"))
+        declarations = reads.declaration_queryset(
+            enterprise_id=enterprise_id,
+            period_from=str(period_from) if period_from else None,
+            period_to=str(period_to) if period_to else None,
+            status=filters.validated_data.get("status"),
+        )
+        page = self.paginate_queryset(declarations)
         assert page is not None
         return self.get_paginated_response(s.DeclarationSerializer([_declaration(d) for d in page], many=True).data)
 
@@ -208,7 +223,7 @@ class DeclarationListApi(GenericAPIView):
             result = declaration_submit(
                 actor=api_actor(request),
                 enterprise_id=enterprise_id,
-                period=data.validated_data["period"],
+                period=str(data.validated_data["period"]),
                 lines=[LineInput(**line) for line in data.validated_data["lines"]],
                 replace=data.validated_data["replace"],
                 channel=Channel.API,

@@ -824,3 +824,133 @@ def test_wrong_keys_are_throttled_per_address_and_a_forged_forwarded_for_does_no
         Client().get("/api/v1/rates/", headers={"X-Forwarded-For": f"10.0.1.{index}"}).status_code for index in range(3)
     ]
     assert rates == [200, 200, 429]
+
+
+# --- The contract: every input checked, every answer documented ------------------------------
+
+
+def _rejected_fields(response):
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "invalid_request"
+    return [(e["field"], e["code"]) for e in response.json()["errors"]]
+
+
+@pytest.mark.parametrize("period", ["0000-01", "1899-12", "2026-13", "2026-00", "2026-1", "２０２６-10"])
+def test_a_period_the_calendar_of_periods_refuses_is_a_documented_rejection_not_a_server_error(world, period):
+    url = _declarations_url(world["enterprise"])
+
+    rates = Client().get("/api/v1/rates/", {"period": period})
+    listed = _call("get", url, world["key"], {"period_from": period, "period_to": period})
+    declared = _declare(world, period=period)
+
+    assert _rejected_fields(rates) == [("period", "period_format")]
+    assert _rejected_fields(listed) == [("period_from", "period_format"), ("period_to", "period_format")]
+    assert _rejected_fields(declared) == [("period", "period_format")]
+    assert not Declaration.objects.exists()
+
+
+def test_the_first_and_the_last_years_of_a_period_are_accepted(db):
+    demo_rates_seed()
+    assert Client().get("/api/v1/rates/", {"period": "1900-01"}).json() == {"period": "1900-01", "rates": []}
+    assert Client().get("/api/v1/rates/", {"period": "9999-12"}).status_code == 200
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options", "get", "head"])
+def test_an_unknown_path_answers_the_json_404_whatever_the_method_and_without_a_csrf_check(world, method):
+    # The test client skips the CSRF check unless asked to: a real client does not.
+    client = Client(enforce_csrf_checks=True)
+    response = getattr(client, method)(
+        "/api/v1/nothing/",
+        headers={"Authorization": f"Bearer {world['key']}", "Idempotency-Key": "x", "Accept-Language": "en"},
+    )
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    if method != "head":
+        assert response.json() == {
+            "code": "not_found",
+            "message": "Not found, or not accessible with this API key.",
+            "errors": [],
+        }
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/uploads/%0A/anomalies/", "/api/v1/employers/%0A/employments/1/termination/", "/api/v1/%0A"]
+)
+def test_a_path_with_a_line_break_answers_the_json_404_not_an_html_page(world, path):
+    response = Client(enforce_csrf_checks=True).post(path, headers={"Authorization": f"Bearer {world['key']}"})
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
+def test_every_view_under_the_api_is_exempt_from_the_csrf_check():
+    from django.urls import URLResolver, get_resolver
+
+    under_api = [pattern for pattern in get_resolver().url_patterns if str(pattern.pattern).startswith("api/v1/")]
+    views = {
+        str(inner.pattern): inner.callback
+        for pattern in under_api
+        for inner in (pattern.url_patterns if isinstance(pattern, URLResolver) else [pattern])
+    }
+    # The schema, ten routes of operations and the 404 of every other path.
+    assert len(views) == 12
+    assert [route for route, view in views.items() if not getattr(view, "csrf_exempt", False)] == []
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("850730\x0003329", "Null characters are not allowed."),
+        ("\ud800", "Surrogate characters are not allowed: U+D800."),
+    ],
+)
+def test_a_field_drf_refuses_answers_a_documented_code_with_drfs_message(world, value, message):
+    lines = _lines(world)
+    lines[0]["national_number"] = value
+
+    response = _declare(world, lines=lines)
+
+    assert response.status_code == 400
+    assert [(e["line"], e["field"], e["code"], e["message"]) for e in response.json()["errors"]] == [
+        (1, "national_number", "invalid", message)
+    ]
+    assert not Declaration.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "expected"),
+    [
+        ("/api/v1/rates/", {"period": ""}, [("period", "period_format")]),
+        ("declarations", {"period_from": ""}, [("period_from", "period_format")]),
+        ("declarations", {"status": ""}, [("status", "invalid_choice")]),
+        ("employments", {"active_on": ""}, [("active_on", "invalid")]),
+        ("declarations", {"page": ""}, [("page", "invalid")]),
+        ("employments", {"page_size": ""}, [("page_size", "invalid")]),
+    ],
+)
+def test_an_empty_query_value_is_refused_not_taken_for_an_absent_one(world, path, query, expected):
+    if not path.startswith("/"):
+        path = f"/api/v1/employers/{world['enterprise'].enterprise_number}/{path}/"
+    assert _rejected_fields(_call("get", path, world["key"], query)) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"page_size": "null"}, [("page_size", "invalid")]),
+        ({"page_size": "0"}, [("page_size", "min_value")]),
+        ({"page_size": "-5"}, [("page_size", "min_value")]),
+        ({"page": "abc"}, [("page", "invalid")]),
+        ({"page": "0"}, [("page", "min_value")]),
+        ({"page": "last"}, [("page", "invalid")]),
+    ],
+)
+def test_a_page_or_a_page_size_that_is_not_a_positive_integer_is_refused(world, query, expected):
+    for path in (_declarations_url(world["enterprise"]), "/api/v1/uploads/"):
+        assert _rejected_fields(_call("get", path, world["key"], query)) == expected
+
+
+def test_a_large_page_size_is_taken_as_the_largest_and_a_page_beyond_the_last_is_not_found(world):
+    url = _employments_url(world["enterprise"])
+    large = _call("get", url, world["key"], {"page_size": "100000"})
+    beyond = _call("get", url, world["key"], {"page": "2"})
+    assert (large.status_code, large.json()["count"], len(large.json()["results"])) == (200, 2, 2)
+    assert (beyond.status_code, beyond.json()["code"]) == (404, "not_found")

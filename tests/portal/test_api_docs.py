@@ -11,7 +11,7 @@ from drf_spectacular.validation import validate_schema
 
 from contributions.bulk import rejection
 from contributions.types import ANOMALY_MESSAGES, EMPLOYMENT_ERROR_MESSAGES, UPLOAD_ERROR_MESSAGES
-from core.api import API_ERROR_MESSAGES, VALIDATION_CODES
+from core.api import API_ERROR_MESSAGES, IDEMPOTENCY_KEY_PATTERN, PERIOD_PATTERN, VALIDATION_CODES
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +87,42 @@ def test_every_post_documents_the_idempotency_key_and_the_error_answers():
                     assert {"400", "403", "413", "415", "429"} <= errors, path
                     continue
                 assert headers["Idempotency-Key"]["required"] is True, path
+                assert headers["Idempotency-Key"]["schema"] == {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN}
                 assert {"400", "403", "413", "422"} <= errors, path
+
+
+def test_every_request_body_is_documented_as_required():
+    schema = _schema()
+    bodies = {
+        operation["operationId"]: operation["requestBody"]
+        for item in schema["paths"].values()
+        for operation in item.values()
+        if "requestBody" in operation
+    }
+    assert set(bodies) == {"declarations_submit", "employments_hire", "employments_terminate", "uploads_create"}
+    assert all(body["required"] is True for body in bodies.values())
+    # A bulk file, in either form.
+    assert set(bodies["uploads_create"]["content"]) == {"multipart/form-data", "text/csv"}
+
+
+def test_every_period_is_documented_with_the_pattern_of_a_period_and_pages_from_1():
+    schema = _schema()
+    parameters = {
+        (operation["operationId"], parameter["name"]): parameter["schema"]
+        for item in schema["paths"].values()
+        for operation in item.values()
+        for parameter in operation.get("parameters", [])
+    }
+    body = schema["components"]["schemas"]["DeclarationInputRequest"]["properties"]["period"]
+    periods = [
+        parameters[("rates_in_force", "period")],
+        *(parameters[("declarations_list", name)] for name in ("period_from", "period_to")),
+        body,
+    ]
+    assert [period["pattern"] for period in periods] == [PERIOD_PATTERN] * 4
+    pages = {key: value for key, value in parameters.items() if key[1] in {"page", "page_size"}}
+    assert len(pages) == 8
+    assert all(value == {"type": "integer", "minimum": 1} for value in pages.values())
 
 
 @pytest.mark.parametrize(
