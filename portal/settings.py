@@ -77,6 +77,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Times every request (the Prometheus histogram by route).
+    "portal.middleware.RequestMeasureMiddleware",
     "core.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -361,7 +363,7 @@ STORAGES = {
 # --- Security headers -------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^internal/metrics$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -496,6 +498,12 @@ LOGGING = {
 
 # --- Admin ------------------------------------------------------------------------------------
 ADMIN_URL = env("ADMIN_URL", default="admin/")
+
+# --- Metrics ----------------------------------------------------------------------------------
+# The bearer token of /internal/metrics (Prometheus format); empty, the endpoint answers 404 to
+# everyone. The multiprocess directory is PROMETHEUS_MULTIPROC_DIR, read by prometheus-client
+# itself (portal/metrics.py).
+METRICS_TOKEN = secret("METRICS_TOKEN") or ""
 
 # --- The institution --------------------------------------------------------------------------
 SUPPORT_PHONE = env("SUPPORT_PHONE", default="+32 2 000 00 00")

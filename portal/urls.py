@@ -31,6 +31,8 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    # For the operators' Prometheus, with a bearer token; keep /internal/ off the public proxy.
+    path("internal/metrics", views.internal_metrics, name="internal_metrics"),
 ]
 
 if settings.PAYMENT_SANDBOX_ENABLED:
