@@ -13,6 +13,7 @@ portal_patterns = (
         path("language/", views.language_set, name="language_set"),
         path("api/", views.api_docs, name="api_docs"),
         path("verify/", views.verify, name="verify"),
+        path("status/", views.status, name="status"),
         path("counter/open/<int:person_id>/", views.assisted_start, name="assisted_start"),
         path("counter/close/", views.assisted_stop, name="assisted_stop"),
     ],

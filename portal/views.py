@@ -1,8 +1,9 @@
 """The one-stop shop's pages: home, dashboard, "who accessed my data", the API documentation,
-health checks and the operators' metrics."""
+the public status page, health checks and the operators' metrics."""
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import ipaddress
 import logging
@@ -12,6 +13,7 @@ from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -20,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
 from prometheus_client import CONTENT_TYPE_LATEST
+from redis import RedisError
 
 from contributions.selectors import employment_list_for_person
 from core.actor import ACTING_FOR_SESSION_KEY, ASSISTED_SESSION_KEY, Actor
@@ -40,7 +43,10 @@ from portal.catalogue import PERSONAS, catalogue_for
 from portal.forms import AssistedForm, VerificationForm
 from portal.metrics import metrics_exposition
 from portal.middleware import can_serve_at_counter
+from portal.status.catalogue import service_label
 from portal.status.dependencies import dependencies_check
+from portal.status.selectors import SERVER_ERROR_SHARE_DENOMINATOR, status_report
+from portal.status.types import StatusReport
 
 logger = logging.getLogger(__name__)
 
@@ -230,6 +236,55 @@ def language_set(request: PortalRequest) -> HttpResponse:
     if request.user.is_authenticated and language in dict(settings.LANGUAGES):
         user_language_set(user_id=request.user.pk, language=language)
     return set_language(request)
+
+
+_STATUS_CACHE_KEY = "portal:status-report"
+# The page is computed at most once a minute (the figures move by the minute anyway).
+STATUS_CACHE_SECONDS = 60
+
+
+def _status_report_cached() -> StatusReport | None:
+    """The report, from the cache or computed; None when the database does not answer. The
+    page works without the cache (Redis down): it is then computed each time."""
+    try:
+        report = cache.get(_STATUS_CACHE_KEY)
+    except RedisError:
+        report = None
+    if isinstance(report, StatusReport):
+        return report
+    try:
+        report = status_report(now=timezone.now())
+    except DatabaseError:
+        logger.warning("status page: the measurements cannot be read", exc_info=True)
+        return None
+    with contextlib.suppress(RedisError):
+        cache.set(_STATUS_CACHE_KEY, report, STATUS_CACHE_SECONDS)
+    return report
+
+
+@require_GET
+def status(request: PortalRequest) -> HttpResponse:
+    """The public status page: for each online service, over 24 hours, 7 days and 30 days, the
+    share of requests answered in under a second and the availability, from the portal's own
+    measurements; and the state of its dependencies at the last check. No sign-in, no
+    JavaScript; it says so when there is nothing measured yet."""
+    report = _status_report_cached()
+    windows = []
+    if report is not None:
+        for window in report.windows:
+            windows.append(
+                {
+                    "key": window.key,
+                    "start": window.start,
+                    "end": window.end,
+                    "rows": [(service_label(figures.service), figures) for figures in window.services],
+                }
+            )
+    return render(
+        request,
+        "portal/status.html",
+        {"report": report, "windows": windows, "error_percent": 100 // SERVER_ERROR_SHARE_DENOMINATOR},
+    )
 
 
 @require_GET

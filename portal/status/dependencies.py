@@ -1,6 +1,6 @@
 """Whether the portal's dependencies answer: the database, the cache (Redis) and the Celery
-broker, and how many messages wait in each Celery queue. Used by ``/readyz`` and by the metrics
-endpoint."""
+broker, and how many messages wait in each Celery queue. Used by ``/readyz``, by the check
+recorded every minute for the status page, and by the metrics endpoint."""
 
 from __future__ import annotations
 
