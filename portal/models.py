@@ -33,6 +33,9 @@ class ServiceMinute(models.Model):
                 name="service_minute_parts_of_requests",
             ),
         ]
+        # The back office's page of figures (KPIs) is a permission of its own (the Supervisor
+        # group has it); it needs a model to hang on, and this is the app's.
+        permissions = [("view_kpis", _("Can see the performance indicators"))]
 
     def __str__(self) -> str:
         return f"{self.service} {self.minute:%Y-%m-%d %H:%M}: {self.fast}/{self.requests}"
