@@ -16,8 +16,9 @@ Several processes (gunicorn's workers, Celery's prefork pool) each count their o
 that directory and the endpoint adds them up (prometheus-client's multiprocess mode). The files
 are named by host and process id, so that containers sharing the directory (docker-compose's
 ``metrics`` volume) never write the same file. Empty the directory before the processes start
-(``multiprocess_start``): the files of processes that ended stay counted until then, as
-Prometheus counters should. Without the variable (tests, a
+(``manage.py serve`` does; so does ``manage.py metrics_reset``, docker-compose's ``migrate``
+step): the files of processes that ended stay counted until then, as Prometheus counters
+should. Without the variable (tests, a
 single process), each process counts in memory.
 """
 
