@@ -278,6 +278,7 @@ def status(request: PortalRequest) -> HttpResponse:
                     "start": window.start,
                     "end": window.end,
                     "rows": [(service_label(figures.service), figures) for figures in window.services],
+                    "measured": any(figures.fast.whole or figures.available.whole for figures in window.services),
                 }
             )
     return render(
