@@ -12,9 +12,12 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && pip install --no-cache-dir uv \
     && useradd --create-home --uid 10001 guichet
-# Where declaration files are kept (BULK_UPLOAD_DIR in docker-compose.yml): a volume mounted
-# here starts owned by the app's user.
-RUN install -d -o guichet -g guichet /var/lib/guichet/uploads
+# Where declaration files are kept (BULK_UPLOAD_DIR in docker-compose.yml) and where the
+# processes count their metrics: a volume mounted here starts owned by the app's user.
+RUN install -d -o guichet -g guichet /var/lib/guichet/uploads /var/lib/guichet/metrics
+# gunicorn's workers (and Celery's pool) are several processes: each counts its metrics in a file
+# there, and /internal/metrics adds them up (portal/metrics.py).
+ENV PROMETHEUS_MULTIPROC_DIR=/var/lib/guichet/metrics
 
 WORKDIR /app
 COPY pyproject.toml uv.lock ./

@@ -9,6 +9,11 @@
   the benefit rules that need months of insurance and yearly wages.
 - Declarations: the receipt of one (``declaration_receipt_get``), the enterprises that have not
   declared a period (``enterprises_without_declaration``), the message of a file's rejection.
+- Figures for the back office and the operators, aggregates naming no one, each one statement
+  whatever the volume: declarations filed on time per channel (``declaration_timeliness``),
+  money received per month (``receipts_by_month``), reported problems by age
+  (``discrepancy_ages``), bulk files processed and their time (``bulk_processing``), and the
+  work not finished yet (``work_backlog``).
 
 Callers check who may read what (``contributions.policies``) and record reads of someone
 else's data; these functions do neither.
@@ -24,6 +29,11 @@ from django.db import connection
 
 from contributions import record
 from contributions.bulk import rejection
+from contributions.figures import bulk_processing as bulk_processing
+from contributions.figures import declaration_timeliness as declaration_timeliness
+from contributions.figures import discrepancy_ages as discrepancy_ages
+from contributions.figures import receipts_by_month as receipts_by_month
+from contributions.figures import work_backlog as work_backlog
 from contributions.models import (
     Channel,
     DeclarationStatus,

@@ -286,3 +286,78 @@ DISCREPANCY_ERROR_MESSAGES = {
 
 class DiscrepancyError(DomainError):
     messages = DISCREPANCY_ERROR_MESSAGES
+
+
+# --- Figures for the back office and the operators (aggregates only: no one is named) -------
+
+
+@dataclass(frozen=True)
+class ChannelFilings:
+    """The first declarations of a period filed through one channel (``form``, ``api``,
+    ``file``; replacements not counted), and how many of them by the due date."""
+
+    channel: str
+    filed: int
+    on_time: int
+
+
+@dataclass(frozen=True)
+class PeriodFilings:
+    """The filings of a period per channel (every channel, in the order form, API, file), and
+    its due date (``DECLARATION_DUE_DAY`` of the next month: filed that day is on time)."""
+
+    period: str
+    due_on: datetime.date
+    channels: tuple[ChannelFilings, ...]
+
+
+@dataclass(frozen=True)
+class MonthlyReceipts:
+    """Money received in a calendar month (``YYYY-MM``): online payments that succeeded, and bank
+    transfers credited to an enterprise (matched by their reference or assigned by staff)."""
+
+    month: str
+    online_count: int
+    online_amount: Decimal
+    transfer_count: int
+    transfer_amount: Decimal
+
+
+@dataclass(frozen=True)
+class DiscrepancyAges:
+    """Problems reported on contribution records still open, by how long they have been open,
+    and those handled in the last 30 days."""
+
+    open_under_7_days: int
+    open_7_to_30_days: int
+    open_over_30_days: int
+    handled_last_30_days: int
+
+
+@dataclass(frozen=True)
+class BulkProcessing:
+    """Declaration files finished since a moment: accepted, rejected, their lines, and the time
+    from receipt to report (median, 95th percentile, longest; None when none finished)."""
+
+    accepted: int
+    rejected: int
+    lines: int
+    median_seconds: float | None
+    p95_seconds: float | None
+    longest_seconds: float | None
+
+
+@dataclass(frozen=True)
+class WorkBacklog:
+    """Background work of contributions not done yet: bulk files and their chunks, contribution
+    statements to render (with when the oldest was queued), online payments waiting for their
+    provider, bank transfers and reported problems waiting for staff."""
+
+    bulk_uploads_unfinished: int
+    bulk_chunks_pending: int
+    bulk_oldest_queued_at: datetime.datetime | None
+    statements_pending: int
+    statements_oldest_queued_at: datetime.datetime | None
+    payments_pending: int
+    bank_transfers_to_handle: int
+    discrepancies_open: int

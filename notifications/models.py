@@ -103,6 +103,8 @@ class DeliveryAttempt(models.Model):
         verbose_name = _("delivery attempt")
         verbose_name_plural = _("delivery attempts")
         ordering = ["at", "id"]
+        # What the channels did over a span of time (the back office's figures).
+        indexes = [models.Index(fields=["at"], name="delivery_attempt_at_idx")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.outcome}"

@@ -1,6 +1,8 @@
-"""Reads of the notifications app: a person's inbox, their preferences and mobile number.
+"""Reads of the notifications app: a person's inbox, their preferences and mobile number; whom to
+tell; and, for the back office and the operators, what the channels did and what the outbox
+holds (``delivery_figures``, ``delivery_backlog``: counts naming no one, one statement each).
 
-Every read is limited to the account asking: another person's message is not found.
+Every read of messages is limited to the account asking: another person's message is not found.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.db import connection
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
@@ -23,7 +26,7 @@ from identity.selectors import (
 from notifications.events import EVENT_TYPES
 from notifications.models import ChannelPreference, Notification, PhoneNumber
 from notifications.services import notification_render, render_part
-from notifications.types import Category, Importance, Recipient
+from notifications.types import Category, Channel, DeliveryBacklog, DeliveryFigures, Importance, Recipient
 
 
 @dataclass(frozen=True)
@@ -196,3 +199,59 @@ def recipients_for_enterprises(
 
 def recipients_for_staff_group(*, group_name: str) -> list[Recipient]:
     return [Recipient(user_id) for user_id in user_ids_in_staff_group(group_name=group_name)]
+
+
+# --- Figures for the back office and the operators ---------------------------------------------
+
+_FIGURES_SQL = """
+SELECT d.channel, a.outcome, COUNT(*)
+FROM notifications_deliveryattempt a
+JOIN notifications_delivery d ON d.id = a.delivery_id
+WHERE a.at >= %(since)s AND a.at < %(until)s
+GROUP BY d.channel, a.outcome
+"""
+
+
+def delivery_figures(*, since: datetime.datetime, until: datetime.datetime) -> list[DeliveryFigures]:
+    """Per channel (e-mail, SMS), the attempts of [since, until) by their outcome: deliveries sent,
+    failed for good, and transient failures retried."""
+    with connection.cursor() as cursor:
+        cursor.execute(_FIGURES_SQL, {"since": since, "until": until})
+        found = {(channel, outcome): count for channel, outcome, count in cursor.fetchall()}
+    return [
+        DeliveryFigures(
+            channel=channel,
+            sent=found.get((channel, "sent"), 0),
+            failed=found.get((channel, "failed"), 0),
+            retried=found.get((channel, "retry"), 0),
+        )
+        for channel in Channel.values
+    ]
+
+
+_BACKLOG_SQL = """
+SELECT COUNT(*) FILTER (WHERE status = 'pending'),
+       COUNT(*) FILTER (WHERE status = 'retry'),
+       COUNT(*) FILTER (WHERE status = 'sending'),
+       COUNT(*) FILTER (WHERE status IN ('pending', 'retry') AND next_attempt_at <= %(now)s),
+       MIN(next_attempt_at) FILTER (WHERE status IN ('pending', 'retry')),
+       (SELECT COUNT(*) FROM notifications_delivery WHERE status = 'failed')
+FROM notifications_delivery
+WHERE status IN ('pending', 'retry', 'sending')
+"""
+
+
+def delivery_backlog(*, now: datetime.datetime) -> DeliveryBacklog:
+    """The outbox at ``now``, in one statement over the partial indexes of unfinished and failed
+    deliveries."""
+    with connection.cursor() as cursor:
+        cursor.execute(_BACKLOG_SQL, {"now": now})
+        pending, retrying, sending, due, oldest, failed = cursor.fetchone()
+    return DeliveryBacklog(
+        pending=pending,
+        retrying=retrying,
+        sending=sending,
+        due=due,
+        oldest_due_at=oldest if oldest is not None and oldest <= now else None,
+        failed=failed,
+    )

@@ -3,6 +3,7 @@ errors."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import KW_ONLY, dataclass
 
 from django.db import models
@@ -81,3 +82,32 @@ class PermanentDeliveryError(Exception):
 
 class TransientDeliveryError(Exception):
     """The channel is unavailable for now (timeout, server busy): retry later."""
+
+
+# --- Figures for the back office and the operators (aggregates only: no one is named) -------
+
+
+@dataclass(frozen=True)
+class DeliveryFigures:
+    """What one channel did in a span of time: deliveries sent, deliveries that failed for good
+    (after their last attempt, or refused at once), and attempts that failed for a while and
+    were retried."""
+
+    channel: str
+    sent: int
+    failed: int
+    retried: int
+
+
+@dataclass(frozen=True)
+class DeliveryBacklog:
+    """The outbox as it stands: deliveries waiting for their first attempt, waiting to retry,
+    being sent, due now (their next attempt is not in the future), the moment the oldest due one
+    was due, and those failed for good that staff may send again."""
+
+    pending: int
+    retrying: int
+    sending: int
+    due: int
+    oldest_due_at: datetime.datetime | None
+    failed: int

@@ -8,11 +8,17 @@ from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, URLResolver, path, reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from core.actor import LevelOfAssurance
+
+# Who sees the performance indicators: supervisors (a permission of their group), not only
+# superusers.
+KPIS_PERMISSION = "portal.view_kpis"
 
 
 class GuichetAdminSite(admin.AdminSite):
@@ -38,6 +44,27 @@ class GuichetAdminSite(admin.AdminSite):
                 raise PermissionDenied
             return HttpResponseRedirect(reverse("mfa_reauthenticate") + "?" + urlencode({"next": next_url}))
         return HttpResponseRedirect(reverse("account_login") + "?" + urlencode({"next": next_url}))
+
+    def get_urls(self) -> list[URLResolver | URLPattern]:
+        return [path("indicators/", self.admin_view(self.kpis), name="kpis"), *super().get_urls()]
+
+    def kpis(self, request: HttpRequest) -> HttpResponse:
+        """The performance indicators: aggregates only, so reading them records nothing in
+        anyone's trail."""
+        # Imported here: this module is loaded with the list of apps, before their models.
+        from portal.kpis import kpi_figures
+
+        if not request.user.has_perm(KPIS_PERMISSION):
+            raise PermissionDenied
+        return TemplateResponse(
+            request,
+            "admin/kpis.html",
+            {
+                **self.each_context(request),
+                "title": _("Performance indicators"),
+                "figures": kpi_figures(now=timezone.now()),
+            },
+        )
 
 
 class GuichetAdminConfig(AdminConfig):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 from celery import Celery
-from celery.signals import before_task_publish, task_postrun, task_prerun, worker_init
+from celery.signals import before_task_publish, task_failure, task_postrun, task_prerun, task_retry, worker_init
 from kombu import Queue
+
+from portal.metrics import task_failure_count, task_observe, task_retry_count
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -69,3 +72,42 @@ def _drop_request_id(task_id: str | None = None, **_kwargs: Any) -> None:
     token = _tokens.pop(task_id or "", None)
     if token is not None:
         request_id_var.reset(token)
+
+
+# --- Metrics: each task's duration, failures and retries, by task and queue (portal/metrics.py)
+
+_started: dict[str, float] = {}
+
+
+def _queue_of(task: Any) -> str:
+    """The queue the task was taken from ("eager" when it ran in the caller, as tests do)."""
+    request = getattr(task, "request", None)
+    if request is None or getattr(request, "is_eager", False):
+        return "eager"
+    delivery = getattr(request, "delivery_info", None) or {}
+    return str(delivery.get("routing_key") or delivery.get("exchange") or "unknown")
+
+
+@task_prerun.connect
+def _time_task(task_id: str | None = None, **_kwargs: Any) -> None:
+    if task_id is not None:
+        _started[task_id] = time.perf_counter()
+
+
+@task_postrun.connect
+def _observe_task(task_id: str | None = None, task: Any = None, **_kwargs: Any) -> None:
+    started = _started.pop(task_id or "", None)
+    if started is not None and task is not None:
+        task_observe(task=task.name, queue=_queue_of(task), seconds=time.perf_counter() - started)
+
+
+@task_failure.connect
+def _count_failure(sender: Any = None, **_kwargs: Any) -> None:
+    if sender is not None:
+        task_failure_count(task=sender.name, queue=_queue_of(sender))
+
+
+@task_retry.connect
+def _count_retry(sender: Any = None, **_kwargs: Any) -> None:
+    if sender is not None:
+        task_retry_count(task=sender.name, queue=_queue_of(sender))

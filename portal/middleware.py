@@ -1,7 +1,9 @@
-"""Per-request context: the actor (who acts, how surely, for whom), and the MFA rule."""
+"""Per-request context: the actor (who acts, how surely, for whom), the MFA rule, and the
+measure of every request (its time, for the metrics and the status page)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import cast
@@ -25,6 +27,39 @@ from core.types import Scope
 from identity import policies
 from identity.selectors import account_facts_of, person_names
 from mandates.selectors import mandate_for_acting
+from portal.metrics import request_observe
+from portal.status.catalogue import service_of_route
+from portal.status.counting import request_count
+
+
+class RequestMeasureMiddleware:
+    """First in the chain: times every request, from the moment it reaches the application to
+    the moment its answer leaves it (a streamed file: until its first bytes). The time goes to
+    the Prometheus histogram by route — the URL pattern's name, never the path — and, for the
+    routes of an online service, to the per-minute counts of the status page. Memory only: no
+    database and no network on the way (``portal.status.counting``)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.static_prefix = settings.STATIC_URL or "/static/"
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        seconds = time.perf_counter() - started
+        match = request.resolver_match
+        if match is not None:
+            route = match.view_name
+        elif request.path.startswith(self.static_prefix):
+            route = "static"
+        else:
+            route = "unresolved"  # a 404 before any view, or a middleware that answered first
+        status = response.status_code
+        request_observe(route=route, method=request.method or "", status=status, seconds=seconds)
+        service = service_of_route(route)
+        if service is not None:
+            request_count(service=service, seconds=seconds, status=status, at=time.time())
+        return response
 
 
 def level_of_assurance(request: HttpRequest) -> LevelOfAssurance:

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Times every request (Prometheus histogram by route; per-minute counts of the status page).
+    "portal.middleware.RequestMeasureMiddleware",
     "core.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -260,6 +262,28 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.idempotency_records_purge",
         "schedule": crontab(hour=3, minute=45),
     },
+    # The status page: at the start of every minute, check the cache, the broker and the
+    # background work, and record it as that minute's check (a minute without a check counts as
+    # unavailable, so the check runs on the clock's minutes, not every 60 s from start-up).
+    "status-check": {
+        "task": "portal.tasks.status_check",
+        "schedule": crontab(minute="*"),
+        # Not run at all rather than late, behind a stopped worker: a late check would be
+        # recorded in another minute.
+        "options": {"expires": 50},
+    },
+    # Every minute, copy the requests counted per service and minute in Redis to PostgreSQL
+    # (the minutes ended in the last hour, again while they are in Redis: late counts arrive).
+    "status-flush": {
+        "task": "portal.tasks.status_flush",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 50},
+    },
+    # The status page's minutes are kept STATUS_KEEP_DAYS days; forget older ones nightly.
+    "status-purge": {
+        "task": "portal.tasks.status_purge",
+        "schedule": crontab(hour=3, minute=55),
+    },
 }
 
 # --- Authentication: django-allauth (e-mail login, verification, MFA) and django-axes ---------
@@ -365,7 +389,7 @@ STORAGES = {
 # --- Security headers -------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^internal/metrics$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -501,6 +525,21 @@ LOGGING = {
 
 # --- Admin ------------------------------------------------------------------------------------
 ADMIN_URL = env("ADMIN_URL", default="admin/")
+
+# --- Metrics and the status page --------------------------------------------------------------
+# The bearer token of /internal/metrics (Prometheus format); empty, the endpoint answers 404 to
+# everyone. The multiprocess directory is PROMETHEUS_MULTIPROC_DIR, read by prometheus-client
+# itself (portal/metrics.py).
+METRICS_TOKEN = secret("METRICS_TOKEN") or ""
+# Days the status page's minutes are kept: at least its longest window, 30 days.
+STATUS_KEEP_DAYS = env.int("STATUS_KEEP_DAYS", default=35)
+if STATUS_KEEP_DAYS < 30:
+    raise ImproperlyConfigured(
+        f"STATUS_KEEP_DAYS must be at least 30 (the status page shows 30 days), not {STATUS_KEEP_DAYS}."
+    )
+# Background work (bulk chunks, statements, deliveries due) waiting longer than this is "delayed"
+# on the status page.
+STATUS_WORK_LATE_AFTER_SECONDS = env.int("STATUS_WORK_LATE_AFTER_SECONDS", default=600)
 
 # --- The institution --------------------------------------------------------------------------
 SUPPORT_PHONE = env("SUPPORT_PHONE", default="+32 2 000 00 00")

@@ -27,6 +27,8 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "core.view_accessrecord",
         # Contribution statements asked for (those being prepared, those that failed).
         "contributions.view_statementrequest",
+        # The performance indicators of the back office.
+        "portal.view_kpis",
     ],
     gettext_noop("Finance"): [
         "identity.view_enterprise",

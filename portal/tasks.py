@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from core.api import idempotency_records_purge as purge_idempotency_records
 from identity.services import activation_codes_purge as purge_codes
+from portal.status.services import dependency_check_record, service_minutes_flush
+from portal.status.services import status_purge as purge_status
 
 logger = logging.getLogger(__name__)
 
@@ -31,3 +33,20 @@ def activation_codes_purge(**_kwargs: Any) -> None:
 def idempotency_records_purge(**_kwargs: Any) -> None:
     deleted = purge_idempotency_records(now=timezone.now())
     logger.info("old idempotency records purged", extra={"count": deleted})
+
+
+@shared_task(name="portal.tasks.status_check")
+def status_check(**_kwargs: Any) -> None:
+    dependency_check_record(now=timezone.now())
+
+
+@shared_task(name="portal.tasks.status_flush")
+def status_flush(**_kwargs: Any) -> None:
+    written = service_minutes_flush(now=timezone.now())
+    logger.debug("status minutes flushed", extra={"count": written})
+
+
+@shared_task(name="portal.tasks.status_purge")
+def status_purge(**_kwargs: Any) -> None:
+    deleted = purge_status(now=timezone.now())
+    logger.info("old status minutes purged", extra={"count": deleted})

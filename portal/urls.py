@@ -13,6 +13,7 @@ portal_patterns = (
         path("language/", views.language_set, name="language_set"),
         path("api/", views.api_docs, name="api_docs"),
         path("verify/", views.verify, name="verify"),
+        path("status/", views.status, name="status"),
         path("counter/open/<int:person_id>/", views.assisted_start, name="assisted_start"),
         path("counter/close/", views.assisted_stop, name="assisted_stop"),
     ],
@@ -31,6 +32,8 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    # For the operators' Prometheus, with a bearer token; keep /internal/ off the public proxy.
+    path("internal/metrics", views.internal_metrics, name="internal_metrics"),
 ]
 
 if settings.PAYMENT_SANDBOX_ENABLED:

@@ -1,18 +1,19 @@
 """The one-stop shop's pages: home, dashboard, "who accessed my data", the API documentation,
-health checks."""
+the public status page, health checks and the operators' metrics."""
 
 from __future__ import annotations
 
+import contextlib
+import hmac
 import ipaddress
 import logging
 import math
 
-import redis
 from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -20,6 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
+from prometheus_client import CONTENT_TYPE_LATEST
+from redis import RedisError
 
 from contributions.selectors import employment_list_for_person
 from core.actor import ACTING_FOR_SESSION_KEY, ASSISTED_SESSION_KEY, Actor
@@ -38,7 +41,12 @@ from identity.services import user_language_set
 from portal.api_schema import api_operations, error_codes
 from portal.catalogue import PERSONAS, catalogue_for
 from portal.forms import AssistedForm, VerificationForm
+from portal.metrics import metrics_exposition
 from portal.middleware import can_serve_at_counter
+from portal.status.catalogue import service_label
+from portal.status.dependencies import dependencies_check
+from portal.status.selectors import SERVER_ERROR_SHARE_DENOMINATOR, status_report
+from portal.status.types import StatusReport
 
 logger = logging.getLogger(__name__)
 
@@ -230,43 +238,86 @@ def language_set(request: PortalRequest) -> HttpResponse:
     return set_language(request)
 
 
+_STATUS_CACHE_KEY = "portal:status-report"
+# The page is computed at most once a minute (the figures move by the minute anyway).
+STATUS_CACHE_SECONDS = 60
+
+
+def _status_report_cached() -> StatusReport | None:
+    """The report, from the cache or computed; None when the database does not answer. The
+    page works without the cache (Redis down): it is then computed each time."""
+    try:
+        report = cache.get(_STATUS_CACHE_KEY)
+    except RedisError:
+        report = None
+    if isinstance(report, StatusReport):
+        return report
+    try:
+        report = status_report(now=timezone.now())
+    except DatabaseError:
+        logger.warning("status page: the measurements cannot be read", exc_info=True)
+        return None
+    with contextlib.suppress(RedisError):
+        cache.set(_STATUS_CACHE_KEY, report, STATUS_CACHE_SECONDS)
+    return report
+
+
+@require_GET
+def status(request: PortalRequest) -> HttpResponse:
+    """The public status page: for each online service, over 24 hours, 7 days and 30 days, the
+    share of requests answered in under a second and the availability, from the portal's own
+    measurements; and the state of its dependencies at the last check. No sign-in, no
+    JavaScript; it says so when there is nothing measured yet."""
+    report = _status_report_cached()
+    windows = []
+    if report is not None:
+        for window in report.windows:
+            windows.append(
+                {
+                    "key": window.key,
+                    "start": window.start,
+                    "end": window.end,
+                    "rows": [(service_label(figures.service), figures) for figures in window.services],
+                    "measured": any(figures.fast.whole or figures.available.whole for figures in window.services),
+                }
+            )
+    return render(
+        request,
+        "portal/status.html",
+        {"report": report, "windows": windows, "error_percent": 100 // SERVER_ERROR_SHARE_DENOMINATOR},
+    )
+
+
+@require_GET
+@never_cache
+def internal_metrics(request: PortalRequest) -> HttpResponse:
+    """Metrics in the Prometheus format, for the bearer of ``METRICS_TOKEN`` only. Anyone else —
+    and everyone while the setting is empty — gets the same 404 as an address that does not
+    exist."""
+    token = settings.METRICS_TOKEN
+    given = request.headers.get("Authorization", "")
+    if not token or not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        raise Http404
+    return HttpResponse(metrics_exposition(now=timezone.now()), content_type=CONTENT_TYPE_LATEST)
+
+
 @never_cache
 def healthz(request: PortalRequest) -> HttpResponse:
     """The process is alive (no dependency is checked)."""
     return JsonResponse({"status": "ok"})
 
 
-def _check_database() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-
-
-def _check_redis() -> None:
-    client = redis.Redis.from_url(settings.REDIS_CACHE_URL, socket_timeout=2, socket_connect_timeout=2)
-    try:
-        client.ping()
-    finally:
-        client.close()
-
-
-def _check_broker() -> None:
-    from portal.celery import app
-
-    with app.connection_for_write() as broker:
-        broker.ensure_connection(max_retries=1, timeout=2)
-
-
 @never_cache
 def readyz(request: PortalRequest) -> HttpResponse:
     """Database, Redis and the Celery broker are reachable; else 503 naming what fails."""
-    checks = {"database": _check_database, "redis": _check_redis, "broker": _check_broker}
-    results: dict[str, str] = {}
-    for name, check in checks.items():
-        try:
-            check()
-            results[name] = "ok"
-        except Exception as error:  # noqa: BLE001 — any failure makes the part unready
-            logger.warning("readiness check failed", extra={"part": name, "error": repr(error)})
-            results[name] = "unavailable"
-    ready = all(value == "ok" for value in results.values())
-    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": results}, status=200 if ready else 503)
+    states = dependencies_check()
+    # "redis" is the cache's name in this answer since the first release: monitors read it.
+    results = {"database": states["database"], "redis": states["cache"], "broker": states["broker"]}
+    ready = all(results.values())
+    return JsonResponse(
+        {
+            "status": "ok" if ready else "unavailable",
+            "checks": {name: "ok" if state else "unavailable" for name, state in results.items()},
+        },
+        status=200 if ready else 503,
+    )

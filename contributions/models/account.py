@@ -120,6 +120,8 @@ class Payment(models.Model):
         indexes = [
             models.Index(fields=["status", "created_at"], condition=Q(status="pending"), name="payment_pending_idx"),
             models.Index(fields=["enterprise", "-created_at"], name="payment_enterprise_idx"),
+            # Payments received per month (the back office's figures).
+            models.Index(fields=["settled_at"], condition=Q(status="succeeded"), name="payment_settled_idx"),
         ]
 
     def __str__(self) -> str:

@@ -74,7 +74,11 @@ class Declaration(models.Model):
                 name="declaration_has_author",
             ),
         ]
-        indexes = [models.Index(fields=["enterprise", "-period"], name="declaration_enterprise_idx")]
+        indexes = [
+            models.Index(fields=["enterprise", "-period"], name="declaration_enterprise_idx"),
+            # The filings of a period (its first versions), counted for the back office's figures.
+            models.Index(fields=["period"], condition=Q(version=1), name="declaration_first_period_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.reference

@@ -45,3 +45,9 @@ def test_production_mode_refuses_to_start_without_a_secret_key():
     result = _manage("check")
     assert result.returncode != 0
     assert "SECRET_KEY (or SECRET_KEY_FILE) must be set" in result.stderr
+
+
+def test_the_status_page_keeps_at_least_its_longest_window():
+    result = _manage("check", DEBUG="true", STATUS_KEEP_DAYS="7")
+    assert result.returncode != 0
+    assert "STATUS_KEEP_DAYS must be at least 30" in result.stderr

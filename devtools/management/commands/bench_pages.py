@@ -1,6 +1,6 @@
 """Benchmark: the citizen's contribution record and the employer's account page, served by
-gunicorn as in production, under 16 concurrent connections (wrk), against a bare Django view on
-the same server.
+gunicorn as in production (metrics counted in files, as with PROMETHEUS_MULTIPROC_DIR in the
+image), under 16 concurrent connections (wrk), against a bare Django view on the same server.
 
 Data (created once, kept for the next runs; marked by the enterprise numbers of serials
 990001–990014): a citizen with 40 years of monthly history across four employers, each month
@@ -20,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from decimal import Decimal
 from importlib import import_module
@@ -76,6 +77,7 @@ class Command(BaseCommand):
         if shutil.which("wrk") is None:
             raise CommandError("wrk is missing: scripts/system-packages.sh wrk")
         started = time.monotonic()
+        self.metrics_directory = tempfile.mkdtemp(prefix="guichet-bench-metrics-")
         citizen, declarant, employer = self._data()
         # What autovacuum would have done by now, whatever other benchmarks wrote and deleted in
         # the same tables (bench_bulk's millions of lines), so that plans are those of a live
@@ -120,6 +122,7 @@ class Command(BaseCommand):
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
+            shutil.rmtree(self.metrics_directory, ignore_errors=True)
         bare = results["bare"]["rps"]
         for name in ("record", "account"):
             results[name]["fraction_of_bare"] = round(results[name]["rps"] / bare, 3) if bare else 0.0
@@ -288,11 +291,12 @@ class Command(BaseCommand):
             probe.bind(("127.0.0.1", 0))
             return int(probe.getsockname()[1])
 
-    @staticmethod
-    def _production_environment() -> dict[str, str]:
-        """The portal as in production (DEBUG off, manifest static files), on the same database."""
+    def _production_environment(self) -> dict[str, str]:
+        """The portal as in production (DEBUG off, manifest static files, metrics counted in
+        files by every worker), on the same database."""
         return {
             **os.environ,
+            "PROMETHEUS_MULTIPROC_DIR": self.metrics_directory,
             "DEBUG": "false",
             "SECRET_KEY": settings.SECRET_KEY,
             "ALLOWED_HOSTS": "127.0.0.1",
