@@ -62,6 +62,8 @@ _BY_NAME = {
     "contributions:record_report": "file",
     "portal:language_set": "account",
     "identity:link_person": "account",
+    "identity:second_factor": "account",
+    "identity:second_factor_again": "account",
     "identity:bank_account": "account",
     "identity:representatives": "account",
     "identity:representative_revoke": "account",
