@@ -17,7 +17,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
-from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
@@ -30,20 +29,18 @@ FORMAT = "3"
 
 def computed(key: str, compute: Callable[[], T], *, kind: type[T], seconds: int) -> T:
     """The cached value under ``key``, or ``compute()`` stored there. A value that cannot be
-    read back (an older release's, a cache outage) is computed again, never served."""
+    read back (an older release's) is computed again, never served; without Redis, every read
+    misses."""
     full_key = f"v{FORMAT}:{key}"
     try:
         found = cache.get(full_key)
-    except (pickle.UnpicklingError, TypeError, ValueError, AttributeError, EOFError, ImportError, RedisError) as error:
+    except (pickle.UnpicklingError, TypeError, ValueError, AttributeError, EOFError, ImportError) as error:
         logger.warning("cached value unreadable, computed again", extra={"key": full_key, "error": str(error)})
         found = None
     if isinstance(found, kind):
         return found
     value = compute()
-    try:
-        cache.set(full_key, value, seconds)
-    except RedisError as error:
-        logger.warning("cache unavailable", extra={"key": full_key, "error": str(error)})
+    cache.set(full_key, value, seconds)  # without Redis, dropped (core/redis_cache.py)
     return value
 
 

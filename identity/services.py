@@ -17,7 +17,6 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
-from redis.exceptions import RedisError
 from stdnum import iban as iban_module
 from stdnum.exceptions import ValidationError
 
@@ -331,11 +330,8 @@ def sign_in_lock_tell(*, address: str, now: datetime.datetime) -> bool:
         return False
     key = f"identity:sign-in-lock-told:{user_id}"
     # cache.add is atomic: of two locked attempts at the same moment, one tells. Without the
-    # cache, the owner is rather told twice than not at all.
-    try:
-        first = cache.add(key, now.isoformat(), timeout=int(settings.AXES_COOLOFF_TIME * 3600))
-    except RedisError:
-        first = True
+    # cache, add answers True (core/redis_cache.py): the owner is rather told twice than not at all.
+    first = cache.add(key, now.isoformat(), timeout=int(settings.AXES_COOLOFF_TIME * 3600))
     if not first:
         return False
     signals.sign_in_locked.send(sender=User, user_id=user_id, now=now)

@@ -3,7 +3,6 @@ the public status page, health checks and the operators' metrics."""
 
 from __future__ import annotations
 
-import contextlib
 import hmac
 import ipaddress
 import logging
@@ -22,7 +21,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
 from prometheus_client import CONTENT_TYPE_LATEST
-from redis import RedisError
 
 from contributions.selectors import employment_list_for_person
 from core.actor import ACTING_FOR_SESSION_KEY, ASSISTED_SESSION_KEY, Actor
@@ -246,10 +244,7 @@ STATUS_CACHE_SECONDS = 60
 def _status_report_cached() -> StatusReport | None:
     """The report, from the cache or computed; None when the database does not answer. The
     page works without the cache (Redis down): it is then computed each time."""
-    try:
-        report = cache.get(_STATUS_CACHE_KEY)
-    except RedisError:
-        report = None
+    report = cache.get(_STATUS_CACHE_KEY)
     if isinstance(report, StatusReport):
         return report
     try:
@@ -257,8 +252,7 @@ def _status_report_cached() -> StatusReport | None:
     except DatabaseError:
         logger.warning("status page: the measurements cannot be read", exc_info=True)
         return None
-    with contextlib.suppress(RedisError):
-        cache.set(_STATUS_CACHE_KEY, report, STATUS_CACHE_SECONDS)
+    cache.set(_STATUS_CACHE_KEY, report, STATUS_CACHE_SECONDS)
     return report
 
 
