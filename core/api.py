@@ -32,7 +32,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
 from core.actor import Actor
-from core.errors import DomainError, NotFound
+from core.errors import RETRY_AFTER_SECONDS, DomainError, NotFound, unavailable_part
 from core.models import IdempotencyRecord
 from core.periods import Period
 
@@ -55,6 +55,10 @@ API_ERROR_MESSAGES = {
     ),
     "employment_refused": _("The employment declaration is refused: nothing was stored."),
     "server_error": _("Something went wrong on our side. Try again later."),
+    "unavailable": _(
+        "The service is temporarily unavailable: nothing was changed. Send the request again after the"
+        " seconds given in Retry-After."
+    ),
 }
 
 logger = logging.getLogger(__name__)
@@ -201,6 +205,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     if isinstance(exc, RequestDataTooBig):
         return Response(error_body("payload_too_large"), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    part = unavailable_part(exc)
+    if part is not None:
+        # A part that did not answer (the database, the file storage): try again, nothing changed.
+        logger.error("API request: a dependency did not answer", exc_info=exc, extra={"part": part})
+        return Response(
+            error_body("unavailable"),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"},
+        )
     if isinstance(exc, Http404 | NotFound):
         exc = exceptions.NotFound()
     elif isinstance(exc, DomainError):

@@ -59,3 +59,33 @@ class NotFound(DomainError):
 
     def __init__(self, code: str = "not_found", message: StrOrPromise | None = None) -> None:
         super().__init__(code, message)
+
+
+class Unavailable(DomainError):
+    """A part the operation needs does not answer (the database, the upload storage): nothing
+    was changed, and the person is asked to come back in a moment (503, ``Retry-After``)."""
+
+    messages = {
+        "database": _("Our database is not answering at the moment."),
+        "uploads": _("Files cannot be received at the moment: our file storage is not answering."),
+    }
+
+
+# Seconds after which a person (or a client of the API) may try again.
+RETRY_AFTER_SECONDS = 30
+
+
+def unavailable_part(error: BaseException | None) -> str | None:
+    """The part named by an error that says a dependency did not answer — ``"database"`` for
+    a connection refused, lost or timed out — or None for any other error (a defect: 500)."""
+    # Imported here: this module is the domain's, and these are the drivers'.
+    from django.db import InterfaceError, OperationalError
+
+    if isinstance(error, Unavailable):
+        return error.code
+    if isinstance(error, OperationalError | InterfaceError):
+        return "database"
+    cause = getattr(error, "__cause__", None)
+    if cause is not None and cause is not error:
+        return unavailable_part(cause)
+    return None

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils import translation
 from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.generators import SchemaGenerator
 
 from contributions.selectors import upload_rejection_message
@@ -71,6 +72,24 @@ def require_request_bodies(result: dict[str, Any], generator: Any, request: Any,
             body = item.get(method, {}).get("requestBody")
             if body is not None:
                 body["required"] = True
+    return result
+
+
+def document_unavailable(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """A drf-spectacular post-processing hook: any operation may answer 503 while a part of the
+    service does not answer (portal/errors.py, core.api.exception_handler), in the error shape."""
+    for item in result.get("paths", {}).values():
+        for method in HTTP_METHODS:
+            operation = item.get(method)
+            if operation is None:
+                continue
+            operation.setdefault("responses", {})["503"] = {
+                "description": str(
+                    _("Temporarily unavailable (unavailable): nothing was changed; send it again after Retry-After.")
+                ),
+                "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": str(_("Seconds to wait."))}},
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            }
     return result
 
 

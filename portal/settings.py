@@ -501,6 +501,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "portal.api_schema.document_error_codes",
         "portal.api_schema.require_request_bodies",
+        "portal.api_schema.document_unavailable",
     ],
 }
 

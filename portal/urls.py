@@ -5,6 +5,9 @@ from drf_spectacular.views import SpectacularAPIView
 
 from portal import views
 
+handler404 = "portal.errors.page_not_found"
+handler500 = "portal.errors.server_error"
+
 portal_patterns = (
     [
         path("", views.home, name="home"),

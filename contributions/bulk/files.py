@@ -9,7 +9,8 @@ import hashlib
 import logging
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from contributions.models import (
 )
 from contributions.types import UPLOAD_ERROR_MESSAGES
 from core.actor import ActingMode, Actor, LevelOfAssurance
-from core.errors import DomainError, NotFound
+from core.errors import DomainError, NotFound, Unavailable
 from core.tasks import enqueue
 from identity.types import ApiKeyScope
 
@@ -47,6 +48,8 @@ LINE_COLUMNS = (
 )
 _BOM = b"\xef\xbb\xbf"
 _SNIFF_BYTES = 64 * 1024
+# Files being received, beside the months' folders: one that cannot be stored is removed from here.
+RECEIVING_DIRECTORY = ".receiving"
 
 
 # --- 1. Receiving a file ---------------------------------------------------------------------
@@ -157,21 +160,25 @@ def upload_receive(
         raise NotFound
     if size is not None and size > settings.BULK_MAX_BYTES:
         raise rejection("too_large")
-    directory = Path(settings.BULK_UPLOAD_DIR) / f"{now:%Y}" / f"{now:%m}"
-    directory.mkdir(parents=True, exist_ok=True)
-    temporary = directory / f".receiving-{secrets.token_hex(8)}"
+    receiving = Path(settings.BULK_UPLOAD_DIR) / RECEIVING_DIRECTORY
+    with _storage("create the receiving folder"):
+        receiving.mkdir(parents=True, exist_ok=True)
+        stored = (receiving / secrets.token_hex(8)).open("xb")
+    temporary = Path(stored.name)
     digest, total, newlines, head = hashlib.sha256(), 0, 0, b""
     try:
-        with temporary.open("wb") as stored:
-            for block in chunks:
-                total += len(block)
-                if total > settings.BULK_MAX_BYTES:
-                    raise rejection("too_large")
-                if len(head) < _SNIFF_BYTES:
-                    head += block[: _SNIFF_BYTES - len(head)]
-                digest.update(block)
-                newlines += block.count(b"\n")
+        for block in chunks:
+            total += len(block)
+            if total > settings.BULK_MAX_BYTES:
+                raise rejection("too_large")
+            if len(head) < _SNIFF_BYTES:
+                head += block[: _SNIFF_BYTES - len(head)]
+            digest.update(block)
+            newlines += block.count(b"\n")
+            with _storage("write the file"):
                 stored.write(block)
+        with _storage("write the file"):
+            stored.close()  # what the buffer holds is written now: a full disk says so here
         if total == 0:
             raise rejection("empty")
         file_format = format_sniff(head)
@@ -192,7 +199,9 @@ def upload_receive(
         if in_progress >= settings.BULK_MAX_IN_PROGRESS:
             raise rejection("too_many_uploads")
         stored_name = f"{now:%Y}/{now:%m}/{sha256}-{secrets.token_hex(4)}.csv"
-        os.replace(temporary, Path(settings.BULK_UPLOAD_DIR) / stored_name)
+        with _storage("store the file"):
+            (Path(settings.BULK_UPLOAD_DIR) / stored_name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(temporary, Path(settings.BULK_UPLOAD_DIR) / stored_name)
         try:
             with transaction.atomic():
                 upload = BulkUpload.objects.create(
@@ -215,11 +224,40 @@ def upload_receive(
                 enqueue("contributions.bulk_plan", upload_id=upload.pk)
         except IntegrityError:
             # The same file, sent twice at the same moment: the first one stands.
-            (Path(settings.BULK_UPLOAD_DIR) / stored_name).unlink(missing_ok=True)
+            _remove(Path(settings.BULK_UPLOAD_DIR) / stored_name)
             return Receipt(upload=BulkUpload.objects.get(owner, sha256=sha256), duplicate=True)
+        except BaseException:
+            # Not recorded (the database failed): the stored file is nobody's.
+            _remove(Path(settings.BULK_UPLOAD_DIR) / stored_name)
+            raise
         return Receipt(upload=upload, duplicate=False)
     finally:
-        temporary.unlink(missing_ok=True)
+        if not stored.closed:
+            try:
+                stored.close()
+            except OSError:
+                logger.warning("upload storage: the file being received could not be closed", exc_info=True)
+        _remove(temporary)
+
+
+@contextmanager
+def _storage(step: str) -> Iterator[None]:
+    """A failure of the upload storage (read-only, full, missing) answers "uploads unavailable"
+    (503), with the real error logged."""
+    try:
+        yield
+    except OSError as error:
+        logger.error("upload storage failed", exc_info=error, extra={"step": step})
+        raise Unavailable("uploads") from error
+
+
+def _remove(path: Path) -> None:
+    """Remove a file of this upload that will not be kept; a failure to is logged on its own,
+    never in place of the error that brought us here."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        logger.error("upload storage: a file left behind could not be removed", exc_info=True, extra={"file": str(path)})
 
 
 def _path(upload: BulkUpload) -> Path:
