@@ -1,0 +1,248 @@
+"""Redis stopped under a running portal (gunicorn, this test database, a Redis of the test's own
+for the cache and the broker): a person signs in, reads their contribution record and asks for a
+statement, and every page answers — none in 5xx, none slower than two seconds. The session lives
+in PostgreSQL; the statement is stored and its page says it is being prepared. When Redis comes
+back, empty, the reconciler queues the statement and a real worker renders it, exactly once."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from contributions.models import StatementRequest
+from core.models import VerifiableDocument
+from core.periods import Period
+from devtools.management.commands.bench_pages import Command as PagesBenchmark
+from devtools.rates import demo_rates_seed
+from notifications.models import Notification
+from portal.celery import worker_command
+from tests import clock
+from tests.identity.factories import PASSWORD, EnterpriseFactory, PersonFactory, UserFactory
+from tests.servers import RedisServer, free_port
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+SLOWEST_SECONDS = 2.0
+
+
+def _environment(redis: RedisServer, tmp_path: Path) -> dict[str, str]:
+    database = connection.settings_dict
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
+            f"/{database['NAME']}"
+        ),
+        "REDIS_URL": redis.url,
+        "REDIS_CACHE_DB": "1",
+        "REDIS_BROKER_DB": "0",
+        "STATEMENT_REQUEUE_AFTER_SECONDS": "1",
+        "BULK_UPLOAD_DIR": str(tmp_path / "uploads"),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def _wait_until(condition, *, seconds: float = 60) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"still waiting after {seconds} s"
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def redis(tmp_path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path / "redis")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def portal(redis, tmp_path) -> Iterator[str]:
+    port = free_port()
+    log = (tmp_path / "gunicorn.log").open("wb")
+    server = subprocess.Popen(
+        clock.command(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "portal.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+            ]
+        ),
+        env=_environment(redis, tmp_path),
+        start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2):  # noqa: S310 — our own server
+                return True
+        except OSError:
+            return False
+
+    try:
+        _wait_until(answers)
+        yield base
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        log.close()
+
+
+class _BehindTls(http.cookiejar.DefaultCookiePolicy):
+    """The portal marks its cookies Secure; here it is served in plain HTTP, as behind the TLS
+    proxy of a real deployment."""
+
+    def return_ok_secure(self, cookie, request):  # type: ignore[no-untyped-def]
+        return True
+
+
+class Visitor:
+    """A browser without JavaScript: cookies, the CSRF token, redirects followed; every answer's
+    status and time kept."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.cookies = http.cookiejar.CookieJar(policy=_BehindTls())
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+        self.answers: list[tuple[str, int, float]] = []
+
+    def _csrf(self) -> str:
+        return next(cookie.value for cookie in self.cookies if cookie.name == "csrftoken")
+
+    def open(self, path: str, data: dict[str, str] | None = None) -> tuple[int, str, str]:
+        body = None
+        headers = {"Accept-Language": "en"}
+        if data is not None:
+            body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": self._csrf()}).encode()
+            headers["Referer"] = self.base + path
+        request = urllib.request.Request(self.base + path, data=body, headers=headers)  # noqa: S310
+        started = time.monotonic()
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                status, text, url = response.status, response.read().decode(), response.url
+        except urllib.error.HTTPError as error:
+            status, text, url = error.code, error.read().decode(), error.url
+        self.answers.append((path, status, time.monotonic() - started))
+        return status, text, url
+
+
+def _citizen_with_a_year_declared():
+    demo_rates_seed()
+    person = PersonFactory(first_name="Nadia", last_name="Redisless")
+    owner = UserFactory(person=person)
+    employer = EnterpriseFactory(name="Steady Works SA")
+    periods = [Period.of(timezone.localdate())]
+    for _ in range(11):
+        periods.insert(0, periods[0].previous())
+    PagesBenchmark()._history(employer, [person.pk], periods, owner, timezone.now(), unpaid=0)
+    return person, owner
+
+
+def test_with_redis_stopped_a_person_signs_in_reads_their_record_and_asks_for_a_statement(portal, redis, tmp_path):
+    _person, owner = _citizen_with_a_year_declared()
+    visitor = Visitor(portal)
+    redis.stop()
+
+    status, page, _url = visitor.open("/accounts/login/")
+    assert status == 200
+    status, page, url = visitor.open("/accounts/login/", {"login": owner.email, "password": PASSWORD})
+    assert status == 200 and url.endswith("/dashboard/"), (status, url)
+
+    status, page, _url = visitor.open("/my-file/contributions/")
+    assert status == 200
+    assert "Steady Works SA" in page
+
+    status, page, url = visitor.open("/my-file/contributions/statement/", {"intent": str(uuid.uuid4())})
+    assert status == 200
+    assert "Your statement is being prepared" in page
+    statement_id = int(re.search(r"/statements/(\d+)/", url).group(1))
+    assert StatementRequest.objects.get(pk=statement_id).status == "pending"
+
+    # The verification page counts wrong codes in the cache: without it, it still answers.
+    status, page, _url = visitor.open("/verify/?code=ABCD-EFGH-JKLM")
+    assert status in {200, 400} and "Verify a document" in page
+    status, _page, _url = visitor.open("/api/v1/rates/")
+    assert status == 200
+
+    assert all(status < 500 for _path, status, _seconds in visitor.answers), visitor.answers
+    assert max(seconds for _path, _status, seconds in visitor.answers) < SLOWEST_SECONDS, visitor.answers
+
+    # Redis comes back, empty (no persistence): the person is still signed in (the session is
+    # in PostgreSQL), and the reconciler hands the stored statement to a real worker.
+    redis.start()
+    status, _page, url = visitor.open("/dashboard/")
+    assert status == 200 and url.endswith("/dashboard/")
+    environment = _environment(redis, tmp_path)
+    worker_log = (tmp_path / "worker.log").open("wb")
+    worker = subprocess.Popen(
+        clock.command(
+            worker_command(queues=("documents", "default"), concurrency=1, name=f"redis-down-{time.monotonic_ns()}")
+        ),
+        env=environment,
+        start_new_session=True,
+        stdout=worker_log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        time.sleep(1.1)  # the reconciler's lease (STATEMENT_REQUEUE_AFTER_SECONDS) since it was asked for
+        reconcile = (
+            "import django; django.setup(); from django.utils import timezone; "
+            "from contributions import statements; print(statements.statements_reconcile(now=timezone.now()))"
+        )
+        queued = subprocess.run(
+            clock.command([sys.executable, "-c", reconcile]),
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert queued.stdout.strip().splitlines()[-1] == "1"
+        _wait_until(lambda: StatementRequest.objects.get(pk=statement_id).status == "ready", seconds=90)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+        worker_log.close()
+
+    assert VerifiableDocument.objects.count() == 1
+    assert (
+        Notification.objects.filter(event_type="contribution_statement_processed", recipient_id=owner.pk).count() == 1
+    )
+
+
+def test_readyz_answers_within_a_second_when_redis_is_frozen(redis, settings, client):
+    """A frozen Redis accepts connections and answers nothing: /readyz says so, in time."""
+    settings.REDIS_CACHE_URL = redis.url
+    redis.freeze()
+    try:
+        started = time.monotonic()
+        response = client.get("/readyz")
+        seconds = time.monotonic() - started
+    finally:
+        redis.thaw()
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"database": "ok", "redis": "unavailable", "broker": "ok"}
+    assert seconds < 1.0, seconds
