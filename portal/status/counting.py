@@ -83,12 +83,18 @@ def _pusher_start() -> None:
 
 
 def _push_forever() -> None:
+    failing = False
     while True:
         time.sleep(PUSH_EVERY_SECONDS)
         try:
             counts_push()
         except Exception:
-            logger.warning("request counts not pushed to Redis", exc_info=True)
+            # Once per outage, not every push: the counts wait in memory meanwhile.
+            if not failing:
+                logger.warning("request counts not pushed to Redis", exc_info=True)
+            failing = True
+        else:
+            failing = False
 
 
 def counts_push() -> None:
