@@ -16,7 +16,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-QUEUES = ("default", "bulk", "attribution", "documents", "notifications")
+QUEUES = ("control", "default", "bulk", "attribution", "documents", "notifications")
+# "control" (the reconcilers, the status page's minute, nightly purges) gets a worker of its own,
+# so that slow work on the others never delays them (README, "Operations").
+CONTROL_QUEUES = ("control",)
+WORK_QUEUES = tuple(queue for queue in QUEUES if queue not in CONTROL_QUEUES)
 app.conf.task_queues = [Queue(name) for name in QUEUES]
 app.autodiscover_tasks()
 

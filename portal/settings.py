@@ -141,11 +141,6 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # ORM's queries never are (Django's cursors bind on the client). psycopg prepares only what it is
 # told to with this threshold set: the count is never reached. Turn it off behind a connection
 # pooler in transaction mode that does not keep prepared statements.
-# A server that does not answer (down behind a firewall, frozen) fails a new connection after
-# this many seconds instead of the kernel's minutes: the page then answers 503 (portal/errors.py).
-DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-    "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT_SECONDS", default=3)
-)
 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -166,7 +161,6 @@ if not REDIS_URL:
     from portal.embedded import embedded_redis_socket
 
     REDIS_URL = f"unix://{embedded_redis_socket(EMBEDDED_DATA_DIR)}"
-REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=0.25)
 REDIS_CACHE_URL = _redis_url_with_db(REDIS_URL, env.int("REDIS_CACHE_DB", default=1))
 CACHES = {
     "default": {
@@ -174,12 +168,6 @@ CACHES = {
         "BACKEND": "core.redis_cache.RedisCache",
         "LOCATION": REDIS_CACHE_URL,
         "KEY_PREFIX": "guichet",
-        # A frozen Redis answers nothing: each command gives up after this, and the page is served
-        # without the cache (core/redis_cache.py). Redis answers in well under a millisecond.
-        "OPTIONS": {
-            "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
-            "socket_timeout": REDIS_TIMEOUT_SECONDS,
-        },
     }
 }
 
@@ -200,10 +188,27 @@ CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 # Above the longest task, so that the broker never hands a running task to a second worker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 300}
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# The reconcilers and the beat's housekeeping run on "control": short tasks that hand back lost
+# work and keep the status page's minutes, which must never wait behind slow work (a mail server
+# that does not answer, a million-line file, a long PDF). Give that queue its own worker.
+CONTROL_TASKS = (
+    "notifications.deliveries_reconcile",
+    "contributions.bulk_reconcile",
+    "contributions.statements_reconcile",
+    "contributions.payments_reconcile",
+    "contributions.statements_purge",
+    "portal.tasks.status_check",
+    "portal.tasks.status_flush",
+    "portal.tasks.status_purge",
+    "portal.tasks.sessions_purge",
+    "portal.tasks.activation_codes_purge",
+    "portal.tasks.idempotency_records_purge",
+)
+# The first matching route wins: the exact names of "control" come before the patterns.
 CELERY_TASK_ROUTES = {
+    **{name: {"queue": "control"} for name in CONTROL_TASKS},
     "portal.tasks.*": {"queue": "default"},
     "notifications.*": {"queue": "notifications"},
-    "contributions.bulk_reconcile": {"queue": "default"},  # never behind the chunks it re-queues
     "contributions.bulk_*": {"queue": "bulk"},
     # Seconds of WeasyPrint each: on their own queue, never behind or in front of other work.
     "contributions.statement_render": {"queue": "documents"},

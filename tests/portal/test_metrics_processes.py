@@ -131,7 +131,7 @@ def test_gunicorns_workers_add_up_even_those_that_ended(gunicorn):
 def celery_worker(tmp_path) -> Iterator[Path]:
     directory = tmp_path / "metrics"
     directory.mkdir()
-    queues = ("default", "notifications")
+    queues = ("control", "notifications")
 
     def purge() -> None:
         with app.connection_for_write() as broker:
@@ -169,7 +169,7 @@ def _counted(directory: Path, name: str, **labels: str) -> float:
 
 def test_a_real_workers_tasks_are_timed_and_their_failures_counted_per_queue(celery_worker):
     directory = celery_worker
-    purge = {"task": "portal.tasks.sessions_purge", "queue": "default"}
+    purge = {"task": "portal.tasks.sessions_purge", "queue": "control"}
     send = {"task": "notifications.deliveries_send", "queue": "notifications"}
 
     app.send_task("portal.tasks.sessions_purge")

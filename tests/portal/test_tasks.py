@@ -2,7 +2,9 @@
 
 import datetime
 import logging
+import re
 import time
+from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -11,7 +13,7 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from core.logging import RequestIdFilter, request_id_var
-from portal.celery import app
+from portal.celery import CONTROL_QUEUES, QUEUES, WORK_QUEUES, app
 
 
 def test_tasks_are_json_only_acknowledged_late_and_outlive_no_visibility_timeout():
@@ -23,12 +25,54 @@ def test_tasks_are_json_only_acknowledged_late_and_outlive_no_visibility_timeout
     assert app.conf.task_time_limit > app.conf.task_soft_time_limit
     assert app.conf.broker_transport_options["visibility_timeout"] > app.conf.task_time_limit
     assert {queue.name for queue in app.conf.task_queues} == {
+        "control",
         "default",
         "bulk",
         "attribution",
         "documents",
         "notifications",
     }
+
+
+RECONCILERS = (
+    "notifications.deliveries_reconcile",
+    "contributions.bulk_reconcile",
+    "contributions.statements_reconcile",
+    "contributions.payments_reconcile",
+)
+HOUSEKEEPING = (
+    "portal.tasks.status_check",
+    "portal.tasks.status_flush",
+    "portal.tasks.status_purge",
+    "portal.tasks.sessions_purge",
+    "portal.tasks.activation_codes_purge",
+    "portal.tasks.idempotency_records_purge",
+    "contributions.statements_purge",
+)
+
+
+def _queue(task: str) -> str:
+    return str(app.amqp.router.route({}, task)["queue"].name)
+
+
+def test_reconcilers_and_housekeeping_run_on_the_control_queue_never_behind_slow_work():
+    for task in RECONCILERS + HOUSEKEEPING:
+        assert _queue(task) == "control", task
+    assert _queue("notifications.deliveries_send") == "notifications"
+    assert _queue("contributions.bulk_chunk") == "bulk"
+    assert _queue("contributions.statement_render") == "documents"
+    # Every beat entry is on "control" or "default", never on a queue of slow work.
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert _queue(entry["task"]) in {"control", "default"}, entry["task"]
+
+
+def test_the_demo_and_the_stack_consume_every_queue_with_a_worker_of_its_own_for_control():
+    assert set(CONTROL_QUEUES) | set(WORK_QUEUES) == set(QUEUES)
+    assert CONTROL_QUEUES == ("control",)
+    assert "control" not in WORK_QUEUES
+    compose = (Path(settings.BASE_DIR) / "docker-compose.yml").read_text()
+    consumed = {queue for line in re.findall(r'"-Q", "([^"]+)"', compose) for queue in line.split(",")}
+    assert consumed == set(QUEUES)
 
 
 def test_every_scheduled_task_exists():
@@ -52,10 +96,11 @@ def test_a_real_worker_purges_expired_sessions_and_logs_with_the_request_id():
     previous_level = task_logger.level
     task_logger.setLevel(logging.INFO)
 
-    with start_worker(app, pool="solo", perform_ping_check=False, queues=["default"], shutdown_timeout=30):
+    # A worker of the "control" queue alone: the task reaches it by its route.
+    with start_worker(app, pool="solo", perform_ping_check=False, queues=["control"], shutdown_timeout=30):
         token = request_id_var.set("req-from-web-123")
         try:
-            result = app.send_task("portal.tasks.sessions_purge", kwargs={}, queue="default")
+            result = app.send_task("portal.tasks.sessions_purge", kwargs={})
         finally:
             request_id_var.reset(token)
         assert result.id
