@@ -6,7 +6,10 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.signals import email_changed
+from allauth.core import context as allauth_context
 from axes.signals import user_locked_out
+from django.contrib.sites.shortcuts import get_current_site
+from django.core.mail import EmailMultiAlternatives
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone, translation
@@ -19,6 +22,22 @@ class AccountAdapter(DefaultAccountAdapter):
         # New accounts start in the language the person signed up in.
         user.preferred_language = translation.get_language() or "fr"
         return super().save_user(request, user, form, commit=commit)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """allauth's e-mails (an address to confirm, a password reset, its notices) are rendered
+        here, in the request's language, and sent from the outbox by a worker: a mail server
+        that does not answer never holds the request, and a failed send is retried."""
+        request = allauth_context.request
+        values = {"request": request, "email": email, "current_site": get_current_site(request)}
+        values.update(context)
+        message = self.render_mail(template_prefix, email, values)
+        html = ""
+        if isinstance(message, EmailMultiAlternatives):
+            html = next((str(content) for content, kind in message.alternatives if kind == "text/html"), "")
+        text = str(message.body)
+        if message.content_subtype == "html":  # allauth found only an HTML template
+            text, html = "", text
+        services.account_email_send(address=email, subject=message.subject, text=text, html=html, now=timezone.now())
 
 
 def axes_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
@@ -318,6 +319,19 @@ def sign_in_address_changed(*, user_id: int, old_address: str, new_address: str,
         new_address=new_address,
         now=now,
     )
+
+
+def account_email_send(*, address: str, subject: str, text: str, html: str, now: datetime.datetime) -> None:
+    """Hand an e-mail of the sign-in library (rendered in the request's language) to the outbox,
+    in the caller's transaction: it is sent by a worker after commit, never in the request. It
+    may carry a secret link (a password reset's): it is neither logged nor shown."""
+    user_id = User.objects.filter(email__iexact=address.strip()).values_list("pk", flat=True).first()
+    answers = signals.account_email_prepared.send(
+        sender=User, address=address, user_id=user_id, subject=subject, text=text, html=html, now=now
+    )
+    if not any(answer for _receiver, answer in answers):
+        # Without the notifications app's receiver the message would be lost without a word.
+        raise ImproperlyConfigured("No receiver of identity.signals.account_email_prepared stored the e-mail.")
 
 
 def sign_in_lock_tell(*, address: str, now: datetime.datetime) -> bool:

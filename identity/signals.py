@@ -18,3 +18,7 @@ bank_account_changed = Signal()
 sign_in_address_changed = Signal()
 # kwargs: user_id, now — sign-in stopped for an address after repeated wrong passwords
 sign_in_locked = Signal()
+# kwargs: address, user_id (or None), subject, text, html, now — an e-mail the sign-in library
+# rendered (an address to confirm, a password reset, a security notice), to be sent from the
+# outbox; it may carry a secret link. One receiver must store it and return a true value.
+account_email_prepared = Signal()

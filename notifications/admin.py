@@ -52,8 +52,12 @@ class DeliveryAttemptInline(admin.TabularInline):
 @admin.register(Delivery)
 class DeliveryAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
     # An address and a message: the recipient's data.
-    person_fields = ("notification.recipient.person_id",)
-    list_select_related = ["notification__recipient"]
+    person_fields = ("notification.recipient.person_id", "prepared_email.recipient.person_id")
+    list_select_related = ["notification__recipient", "prepared_email__recipient"]
+    # A prepared e-mail (allauth's) may carry a secret link, a password reset's: its subject is
+    # shown, never its bodies (the model has no admin of its own).
+    exclude = ["prepared_email"]
+    readonly_fields = ["prepared_email_subject"]
     list_display = ["id", "channel", "address", "status", "attempts", "next_attempt_at", "sent_at", "last_error"]
     list_filter = ["status", "channel"]
     search_fields = ["=address", "=notification__id"]
@@ -68,6 +72,10 @@ class DeliveryAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
             now=timezone.now(),
         )
         self.message_user(request, _("%(count)d deliveries queued again.") % {"count": count}, messages.SUCCESS)
+
+    @admin.display(description=_("prepared e-mail"))
+    def prepared_email_subject(self, delivery: Delivery) -> str:
+        return delivery.prepared_email.subject if delivery.prepared_email is not None else "—"
 
     def has_resend_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("notifications.view_delivery")

@@ -3,6 +3,7 @@ sender chosen by ``SMS_BACKEND`` (``console``, ``file`` or ``http``)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import smtplib
@@ -30,7 +31,8 @@ def email_send(*, connection: BaseEmailBackend, to: str, subject: str, text: str
         # A stable Message-ID per delivery lets mail systems recognise a re-sent copy.
         headers={"Message-ID": f"<{reference}@{settings.NOTIFICATIONS_MESSAGE_ID_DOMAIN}>"},
     )
-    message.attach_alternative(html, "text/html")
+    if html:
+        message.attach_alternative(html, "text/html")
     try:
         message.send()
     except smtplib.SMTPRecipientsRefused as error:
@@ -56,6 +58,19 @@ def email_connection_open() -> BaseEmailBackend:
     except (smtplib.SMTPException, OSError) as error:
         raise TransientDeliveryError(f"mail server unreachable: {type(error).__name__}: {error}") from error
     return connection
+
+
+def email_connection_close(connection: BaseEmailBackend, *, failed: bool = False) -> None:
+    """Close a connection to the mail server without ever raising. After a failure the server
+    may not answer a polite QUIT (each read waits ``EMAIL_TIMEOUT``): the socket is just closed."""
+    smtp = getattr(connection, "connection", None)
+    if failed and isinstance(smtp, smtplib.SMTP):
+        with contextlib.suppress(OSError):
+            smtp.close()
+        connection.connection = None  # type: ignore[attr-defined]
+        return
+    with contextlib.suppress(smtplib.SMTPException, OSError):
+        connection.close()
 
 
 class SmsSender(Protocol):

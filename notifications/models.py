@@ -57,10 +57,45 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", _("failed")
 
 
-class Delivery(models.Model):
-    """Sending one notification through one channel to the address it had when it was created."""
+class PreparedEmail(models.Model):
+    """An e-mail its sender rendered itself, sent as it is: the sign-in library's messages (an
+    address to confirm, a password reset, its security notices), in the language of the request
+    that caused them. They may carry a secret link: no back-office page shows this table, and
+    the bodies are emptied once the message is sent."""
 
-    notification = models.ForeignKey(Notification, on_delete=models.PROTECT, related_name="deliveries")
+    # The account the address belongs to, when it belongs to one (a reset asked for an unknown
+    # address is answered too).
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recipient"),
+    )
+    subject = models.CharField(_("subject"), max_length=300)
+    text = models.TextField(_("text"), blank=True)
+    html = models.TextField(_("HTML"), blank=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("prepared e-mail")
+        verbose_name_plural = _("prepared e-mails")
+
+    def __str__(self) -> str:
+        return f"prepared e-mail #{self.pk}"
+
+
+class Delivery(models.Model):
+    """Sending one notification through one channel to the address it had when it was created,
+    or one prepared e-mail to its address."""
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.PROTECT, null=True, blank=True, related_name="deliveries"
+    )
+    prepared_email = models.OneToOneField(
+        PreparedEmail, on_delete=models.PROTECT, null=True, blank=True, related_name="delivery"
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     address = models.CharField(_("address"), max_length=254)
     status = models.CharField(
@@ -80,6 +115,12 @@ class Delivery(models.Model):
         verbose_name_plural = _("deliveries")
         constraints = [
             models.UniqueConstraint(fields=["notification", "channel"], name="delivery_one_per_channel"),
+            # Either a notification, rendered when sent, or an e-mail prepared by its sender.
+            models.CheckConstraint(
+                condition=(Q(notification__isnull=False, prepared_email__isnull=True))
+                | Q(notification__isnull=True, prepared_email__isnull=False, channel="email"),
+                name="delivery_of_a_notification_or_a_prepared_email",
+            ),
         ]
         indexes = [
             models.Index(
@@ -90,6 +131,8 @@ class Delivery(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.notification_id is None:
+            return f"{self.channel} prepared #{self.prepared_email_id} ({self.status})"
         return f"{self.channel} #{self.notification_id} ({self.status})"
 
 

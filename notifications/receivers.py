@@ -12,7 +12,7 @@ from django.urls import reverse
 from identity import signals
 from identity.selectors import contact_map, enterprise_name
 from notifications.selectors import recipients_for_person
-from notifications.services import notify
+from notifications.services import notify, prepared_email_queue
 from notifications.types import Recipient
 
 
@@ -79,4 +79,21 @@ def _sign_in_address_changed(*, user_id: int, old_address: str, now: datetime.da
         context={"old_address": old_address},
         now=now,
         link=reverse("account_email"),
+    )
+
+
+@receiver(signals.account_email_prepared, dispatch_uid="notifications-account-email-prepared")
+def _account_email_prepared(
+    *,
+    address: str,
+    user_id: int | None,
+    subject: str,
+    text: str,
+    html: str,
+    now: datetime.datetime,
+    **_kwargs: Any,
+) -> int:
+    # Rendered by allauth already: sent as it is, from the outbox, after commit.
+    return prepared_email_queue(
+        address=address, subject=subject, text=text, html=html, recipient_user_id=user_id, now=now
     )

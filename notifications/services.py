@@ -8,6 +8,12 @@ row lock before it is sent, so a task run twice finds nothing left to do, and a 
 dies while sending leaves a lease that runs out, after which the reconciler (a beat job) hands
 the delivery to another worker. Every attempt is recorded; transient failures are retried with
 exponential backoff; permanent ones are marked failed for staff to see and re-send.
+
+Messages another library renders itself (allauth's: an address to confirm, a password reset)
+take the same path: :func:`prepared_email_queue` stores them in the caller's transaction and
+the workers send them as they are. A batch of deliveries is bounded in time
+(``NOTIFICATIONS_SEND_BATCH_SECONDS``, and ``EMAIL_TIMEOUT`` per exchange with the mail server):
+what it did not get to is left to the reconciler.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from django.utils.translation import gettext_lazy as _
 from core.tasks import enqueue
 from identity.selectors import contact_map
 from notifications import events
-from notifications.channels import email_connection_open, email_send, sms_sender
+from notifications.channels import email_connection_close, email_connection_open, email_send, sms_sender
 from notifications.events import event_type
 from notifications.models import (
     ChannelPreference,
@@ -43,6 +49,7 @@ from notifications.models import (
     DeliveryStatus,
     Notification,
     PhoneNumber,
+    PreparedEmail,
 )
 from notifications.types import (
     Category,
@@ -208,6 +215,24 @@ def _copy_notifications(
             )
 
 
+def prepared_email_queue(
+    *, address: str, subject: str, text: str, html: str, recipient_user_id: int | None, now: datetime.datetime
+) -> int:
+    """Store an e-mail its sender rendered (subject, text, HTML) as a delivery of the outbox, in
+    the caller's transaction; it is queued after commit and sent by a worker like any other, with
+    its retries. It may carry a secret link: it is shown on no page and never logged, and its
+    bodies are emptied once sent. Returns the delivery's id."""
+    with transaction.atomic():
+        prepared = PreparedEmail.objects.create(
+            recipient_id=recipient_user_id, subject=subject[:300], text=text, html=html, created_at=now
+        )
+        delivery = Delivery.objects.create(
+            prepared_email=prepared, channel=Channel.EMAIL, address=address, next_attempt_at=now
+        )
+        _enqueue_after_commit([delivery.pk])
+    return delivery.pk
+
+
 # --- Sending ------------------------------------------------------------------------------------
 
 
@@ -266,53 +291,101 @@ def _record(*, delivery: Delivery, outcome: str, now: datetime.datetime, error: 
         settled = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(**fields)
         if settled:
             DeliveryAttempt.objects.create(delivery_id=delivery.pk, at=now, outcome=outcome, error=error[:500])
+            if outcome == DeliveryStatus.SENT and delivery.prepared_email_id is not None:
+                # Sent: its link (a password reset's) has no reason to stay in the database.
+                PreparedEmail.objects.filter(pk=delivery.prepared_email_id).update(text="", html="")
+
+
+def _release(*, delivery_ids: list[int], now: datetime.datetime) -> None:
+    """Give back claimed deliveries this batch did not attempt: no attempt is counted, and the
+    reconciler queues them again."""
+    if delivery_ids:
+        Delivery.objects.filter(pk__in=delivery_ids, status=DeliveryStatus.SENDING).update(
+            status=DeliveryStatus.RETRY, lease_until=None, next_attempt_at=now, attempts=F("attempts") - 1
+        )
+
+
+def _email_parts(delivery: Delivery, language: str) -> tuple[str, str, str]:
+    """Subject, text and HTML of an e-mail delivery: the notification's, rendered in the
+    recipient's language, or the prepared e-mail's as it was stored."""
+    if delivery.prepared_email is not None:
+        prepared = delivery.prepared_email
+        return prepared.subject, prepared.text, prepared.html
+    notification = delivery.notification
+    assert notification is not None  # a database constraint: one or the other
+    return (
+        notification_render(notification=notification, part="email_subject.txt", language=language),
+        notification_render(notification=notification, part="email.txt", language=language),
+        notification_render(notification=notification, part="email.html", language=language),
+    )
 
 
 def deliveries_send(*, delivery_ids: list[int], clock: Callable[[], datetime.datetime]) -> int:
     """Send the given deliveries that are due and not claimed by someone else. Safe to run twice.
-    Returns how many were sent."""
-    claimed = _claim(delivery_ids=delivery_ids, now=clock())
+    Returns how many were sent.
+
+    Bounded in time: no attempt starts after ``NOTIFICATIONS_SEND_BATCH_SECONDS``, and once the
+    mail server has not answered, the batch's other e-mails are not tried — both are given back,
+    without counting an attempt, for the reconciler to queue again."""
+    started = clock()
+    deadline = started + datetime.timedelta(seconds=settings.NOTIFICATIONS_SEND_BATCH_SECONDS)
+    claimed = _claim(delivery_ids=delivery_ids, now=started)
     if not claimed:
         return 0
-    deliveries = list(Delivery.objects.filter(pk__in=claimed).select_related("notification").order_by("pk"))
-    languages = {
-        contact.user_id: contact.language
-        for contact in contact_map(user_ids=list({d.notification.recipient_id for d in deliveries})).values()
-    }
+    deliveries = list(
+        Delivery.objects.filter(pk__in=claimed).select_related("notification", "prepared_email").order_by("pk")
+    )
+    recipient_ids = {d.notification.recipient_id for d in deliveries if d.notification is not None}
+    languages = {contact.user_id: contact.language for contact in contact_map(user_ids=list(recipient_ids)).values()}
     sent = 0
     email_connection = None
+    mail_server_down = False
+    left: list[int] = []
     sms = None
     try:
-        for delivery in deliveries:
+        for position, delivery in enumerate(deliveries):
+            if clock() >= deadline:
+                left += [d.pk for d in deliveries[position:]]
+                break
+            if mail_server_down and delivery.channel == Channel.EMAIL:
+                left.append(delivery.pk)
+                continue
             notification = delivery.notification
-            language = languages.get(notification.recipient_id, settings.LANGUAGE_CODE)
+            language = (
+                languages.get(notification.recipient_id, settings.LANGUAGE_CODE)
+                if notification is not None
+                else settings.LANGUAGE_CODE
+            )
             reference = f"guichet-delivery-{delivery.pk}"
-
-            def render(part: str, notification: Notification = notification, language: str = language) -> str:
-                return notification_render(notification=notification, part=part, language=language)
-
             try:
                 if delivery.channel == Channel.EMAIL:
                     if email_connection is None:
-                        email_connection = email_connection_open()
+                        try:
+                            email_connection = email_connection_open()
+                        except TransientDeliveryError:
+                            mail_server_down = True
+                            raise
+                    subject, text, html = _email_parts(delivery, language)
                     provider_reference = email_send(
                         connection=email_connection,
                         to=delivery.address,
-                        subject=render("email_subject.txt"),
-                        text=render("email.txt"),
-                        html=render("email.html"),
+                        subject=subject,
+                        text=text,
+                        html=html,
                         reference=reference,
                     )
                 else:
+                    assert notification is not None  # only e-mails are prepared
                     sms = sms or sms_sender()
-                    provider_reference = sms.send(to=delivery.address, text=render("sms.txt"), reference=reference)
+                    text = notification_render(notification=notification, part="sms.txt", language=language)
+                    provider_reference = sms.send(to=delivery.address, text=text, reference=reference)
             except PermanentDeliveryError as error:
                 _record(delivery=delivery, outcome=DeliveryStatus.FAILED, now=clock(), error=str(error))
             except (TransientDeliveryError, Exception) as error:  # noqa: BLE001
                 # Anything unexpected (a template error, a bug) is retried like a transient failure
                 # so that no claim is left hanging, and ends "failed" for staff after the last try.
                 if delivery.channel == Channel.EMAIL and email_connection is not None:
-                    email_connection.close()
+                    email_connection_close(email_connection, failed=True)
                     email_connection = None
                 final = delivery.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS
                 _record(
@@ -328,7 +401,8 @@ def deliveries_send(*, delivery_ids: list[int], clock: Callable[[], datetime.dat
                 sent += 1
     finally:
         if email_connection is not None:
-            email_connection.close()
+            email_connection_close(email_connection)
+        _release(delivery_ids=left, now=clock())
     return sent
 
 

@@ -376,6 +376,9 @@ DOCUMENT_VERIFICATION_WINDOW_SECONDS = env.int("DOCUMENT_VERIFICATION_WINDOW_SEC
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 vars().update(EMAIL_CONFIG)
+# Seconds the SMTP client waits for the mail server (to connect, then for each answer): a server
+# that accepts and never answers costs a delivery attempt this long, then a retry later.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=5.0)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Guichet <no-reply@guichet.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -576,6 +579,9 @@ PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default=COUNTRY_PROFILE)
 NOTIFICATIONS_MESSAGE_ID_DOMAIN = env("NOTIFICATIONS_MESSAGE_ID_DOMAIN", default="guichet.example")
 # A delivery failing for a transient reason is retried with exponential backoff, this many times.
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)
+# A batch of deliveries stops starting new attempts after this many seconds and leaves the rest
+# to the reconciler, so that a slow channel never holds a worker process for minutes.
+NOTIFICATIONS_SEND_BATCH_SECONDS = env.int("NOTIFICATIONS_SEND_BATCH_SECONDS", default=60)
 
 # --- Mandates ---------------------------------------------------------------------------------
 # The longest a citizen's mandate may last, in years.

@@ -1,13 +1,17 @@
-"""Test helpers: sign a client in at a given level of assurance, count queries."""
+"""Test helpers: sign a client in at a given level of assurance, count queries, deliver the
+outbox."""
 
 from __future__ import annotations
 
 import time
 
 from django.test import Client
+from django.utils import timezone
 
 from core.actor import ActingMode, Actor, LevelOfAssurance
 from identity.models import User
+from notifications.models import Delivery, DeliveryStatus
+from notifications.services import deliveries_send
 
 # allauth keeps the session's authentication methods under these keys.
 _METHODS_KEY = "account_authentication_methods"
@@ -48,3 +52,16 @@ def citizen_actor(
         subject_person_id=user.person_id,
         enterprise_ids=enterprise_ids,
     )
+
+
+def deliver_outbox() -> int:
+    """Send now, in this process, what the outbox holds that is due (as the worker would after
+    commit): allauth's e-mails and notifications alike. Returns how many were sent."""
+    due = list(
+        Delivery.objects.filter(
+            status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRY], next_attempt_at__lte=timezone.now()
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return deliveries_send(delivery_ids=due, clock=timezone.now) if due else 0

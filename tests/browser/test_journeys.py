@@ -22,6 +22,7 @@ from identity import services
 from identity.country_profiles import country_profile
 from identity.models import Person, User
 from tests.browser.conftest import NewPage, assert_accessible
+from tests.helpers import deliver_outbox
 from tests.identity import factories
 
 CONFIRMATION_PATH = re.compile(r"/accounts/confirm-email/[^/\s]+/")
@@ -109,6 +110,7 @@ def _sign_out(page: Page) -> None:
 def _wait_for_mail(smtp_sink: Any, recipient: str, timeout: float = 10.0) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        deliver_outbox()  # what the worker does after the request commits
         for message, body in zip(smtp_sink.messages, smtp_sink.bodies(), strict=True):
             if recipient in str(message["To"]):
                 return body

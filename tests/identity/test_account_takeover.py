@@ -15,7 +15,7 @@ from core.models import AccessRecord
 from core.types import AccessPurpose
 from identity.models import Representation, User
 from notifications.models import Notification
-from tests.helpers import sign_in
+from tests.helpers import deliver_outbox, sign_in
 from tests.identity.factories import PASSWORD, EnterpriseFactory, PersonFactory, UserFactory, with_totp
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +54,7 @@ def test_staff_cannot_change_a_citizens_sign_in_address_so_a_reset_cannot_take_t
     client.logout()
     smtp_sink.messages.clear()
     client.post(reverse("account_reset_password"), {"email": "attacker@evil.example"})
+    deliver_outbox()
 
     assert response.status_code == 302
     citizen.refresh_from_db()
@@ -161,6 +162,7 @@ def test_staff_cannot_give_themselves_or_a_colleague_a_role_in_an_enterprise(cli
 
 
 def _confirmation_link(smtp_sink, address):
+    deliver_outbox()
     [message] = [m for m in smtp_sink.messages if address in str(m["To"])]
     body = message.get_body(preferencelist=("plain",)).get_content()
     return re.search(r"https?://[^/\s]+(/accounts/confirm-email/[^\s]+/)", body).group(1)
@@ -173,6 +175,7 @@ def test_the_person_changes_their_address_through_the_verified_flow_and_the_old_
     # A session left open is not enough: the password first.
     first = client.post(reverse("account_email"), {"action_add": "", "email": "marie.new@example.org"})
     assert first["Location"].startswith(reverse("account_reauthenticate"))
+    assert deliver_outbox() == 0
     assert smtp_sink.messages == []
     client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
     asked = client.post(reverse("account_email"), {"action_add": "", "email": "marie.new@example.org"})
@@ -183,6 +186,7 @@ def test_the_person_changes_their_address_through_the_verified_flow_and_the_old_
     link = _confirmation_link(smtp_sink, "marie.new@example.org")
     smtp_sink.messages.clear()
     client.post(link)
+    deliver_outbox()
 
     citizen.refresh_from_db()
     assert citizen.email == "marie.new@example.org"
@@ -224,6 +228,7 @@ def test_at_the_counter_staff_start_the_change_the_person_proves_it_and_the_trai
     client.logout()
     smtp_sink.messages.clear()
     client.post(link)
+    deliver_outbox()
     citizen.refresh_from_db()
     assert citizen.email == "jean.new@example.org"
     assert [str(m["To"]) for m in smtp_sink.messages if "jean@example.org" in str(m["To"])]
@@ -257,6 +262,7 @@ def test_a_counter_change_that_cannot_be_made_says_why_and_changes_nothing(clien
 
     assert response.status_code == 400
     assert error in response.content.decode()
+    assert deliver_outbox() == 0
     assert smtp_sink.messages == []
     assert not AccessRecord.objects.filter(purpose=AccessPurpose.COUNTER_SIGN_IN_ADDRESS).exists()
     assert EmailAddress.objects.filter(email__in=[address, again]).exclude(email="taken@example.org").count() == (

@@ -23,6 +23,8 @@ from tests.identity.factories import UserFactory
 from tests.notifications.factories import ROLE_CONTEXT, DeliveryFactory
 
 QUEUE = "notifications"
+# The reconciler runs on "control" (never behind slow deliveries); the tests' worker takes both.
+QUEUES = [QUEUE, "control"]
 
 
 def _wait_until(condition: Callable[[], bool], *, seconds: float = 30) -> None:
@@ -36,17 +38,19 @@ def _status(delivery_id: int) -> str:
 
 
 def _worker() -> Any:
-    return start_worker(app, pool="solo", perform_ping_check=False, queues=[QUEUE], shutdown_timeout=30)
+    return start_worker(app, pool="solo", perform_ping_check=False, queues=QUEUES, shutdown_timeout=30)
 
 
 @pytest.fixture(autouse=True)
 def _empty_queue() -> Iterator[None]:
     """Messages left in the test broker by an earlier run must not be mistaken for ours."""
     with app.connection_for_write() as connection:
-        connection.default_channel.queue_purge(QUEUE)
+        for queue in QUEUES:
+            connection.default_channel.queue_purge(queue)
     yield
     with app.connection_for_write() as connection:
-        connection.default_channel.queue_purge(QUEUE)
+        for queue in QUEUES:
+            connection.default_channel.queue_purge(queue)
 
 
 def _notify_committed(user: Any) -> list[int]:
@@ -142,13 +146,16 @@ def test_scheduled_reconcile_sends_a_pending_delivery_whose_message_was_lost_and
     assert (fresh.status, fresh.attempts) == ("pending", 0)
 
 
-def test_beat_runs_the_reconciler_every_minute_on_the_notifications_queue():
+def test_beat_runs_the_reconciler_every_minute_on_the_control_queue_and_sending_on_notifications():
     app.loader.import_default_modules()
     entry = settings.CELERY_BEAT_SCHEDULE["notifications-reconcile"]
 
     assert entry["task"] == "notifications.deliveries_reconcile"
     assert entry["task"] in app.tasks
     assert entry["schedule"] == 60.0
-    for name in ("notifications.deliveries_reconcile", "notifications.deliveries_send"):
-        assert app.amqp.router.route({}, name)["queue"].name == QUEUE
+    assert app.amqp.router.route({}, "notifications.deliveries_reconcile")["queue"].name == "control"
+    assert app.amqp.router.route({}, "notifications.deliveries_send")["queue"].name == QUEUE
     assert app.tasks["notifications.deliveries_send"].acks_late is True
+    # Bounded far below the default task limit: a batch never holds a process for minutes.
+    assert app.tasks["notifications.deliveries_send"].soft_time_limit == settings.NOTIFICATIONS_SEND_BATCH_SECONDS + 60
+    assert app.tasks["notifications.deliveries_send"].soft_time_limit < settings.CELERY_TASK_SOFT_TIME_LIMIT

@@ -4,12 +4,14 @@ import pytest
 from django.urls import reverse
 
 from identity.models import User
+from notifications.models import Delivery
+from tests.helpers import deliver_outbox
 from tests.identity.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_sign_up_sends_a_verification_email_through_smtp(client, smtp_sink):
+def test_sign_up_sends_a_verification_email_through_the_outbox(client, smtp_sink):
     response = client.post(
         reverse("account_signup"),
         {
@@ -20,6 +22,11 @@ def test_sign_up_sends_a_verification_email_through_smtp(client, smtp_sink):
     )
     assert response.status_code == 302
     assert User.objects.filter(email="new.citizen@example.org").exists()
+    # Stored in the outbox by the request, sent by a worker: nothing went to SMTP yet.
+    assert smtp_sink.messages == []
+    delivery = Delivery.objects.get(address="new.citizen@example.org")
+    assert (delivery.status, delivery.notification_id) == ("pending", None)
+    assert deliver_outbox() == 1
     assert len(smtp_sink.messages) == 1
     message = smtp_sink.messages[0]
     assert message["To"] == "new.citizen@example.org"
