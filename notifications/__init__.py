@@ -2,8 +2,9 @@
 mobile numbers, delivery attempts and their retries.
 
 Face (what other apps may import; the import contracts in pyproject.toml check it):
-``services`` (``notify`` inside the caller's transaction, and ``event_types_register``, with
-which each app registers the event types it owns from its ``AppConfig.ready()``),
+``services`` (``notify`` inside the caller's transaction, ``prepared_email_queue`` for an e-mail
+its sender rendered itself, and ``event_types_register``, with which each app registers the event
+types it owns from its ``AppConfig.ready()``),
 ``selectors`` (whom to tell, the inbox, the unread count; in figures, what the channels did and
 what the outbox holds) and ``types`` (``EventType``, categories, importance, recipients,
 errors, the figures' dataclasses). Everything else — models, channels, views, forms, admin,
