@@ -89,6 +89,8 @@ class Command(BaseCommand):
             self._in_own_redis(options)
             return
         self.directory = Path(tempfile.mkdtemp(prefix="guichet-bench-faults-"))
+        # This process receives the file; the worker reads it there.
+        settings.BULK_UPLOAD_DIR = self.directory / "uploads"
         try:
             self._tour(options)
         finally:
@@ -148,12 +150,20 @@ class Command(BaseCommand):
             self._worker_answers(seconds=60)
             reader.start()
             time.sleep(2)
-            results["redis_stopped"] = self._redis_stopped(reader, citizen, options["redis_down"])
-            results["postgres_restarted"] = self._postgres_restarted(
-                reader, bureau, enterprises, people, bulk_bench, options["database_down"]
-            )
-            results["worker_killed"] = self._worker_killed(reader, citizen)
-            results["smtp_silent"] = self._smtp_silent(citizen)
+            tours: list[tuple[str, Callable[[], dict[str, Any]]]] = [
+                ("redis_stopped", lambda: self._redis_stopped(reader, citizen, options["redis_down"])),
+                (
+                    "postgres_restarted",
+                    lambda: self._postgres_restarted(
+                        reader, bureau, enterprises, people, bulk_bench, options["database_down"]
+                    ),
+                ),
+                ("worker_killed", lambda: self._worker_killed(reader, citizen)),
+                ("smtp_silent", lambda: self._smtp_silent(citizen)),
+            ]
+            for name, tour in tours:
+                results[name] = tour()
+                self.stderr.write(f"   {name}: {json.dumps(results[name])}")
         finally:
             reader.stop()
             self._worker_stop(self.worker)
