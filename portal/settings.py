@@ -141,6 +141,11 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # ORM's queries never are (Django's cursors bind on the client). psycopg prepares only what it is
 # told to with this threshold set: the count is never reached. Turn it off behind a connection
 # pooler in transaction mode that does not keep prepared statements.
+# A server that does not answer (down behind a firewall, frozen) fails a new connection after
+# this many seconds instead of the kernel's minutes: the page then answers 503 (portal/errors.py).
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT_SECONDS", default=3)
+)
 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -161,6 +166,7 @@ if not REDIS_URL:
     from portal.embedded import embedded_redis_socket
 
     REDIS_URL = f"unix://{embedded_redis_socket(EMBEDDED_DATA_DIR)}"
+REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=0.25)
 REDIS_CACHE_URL = _redis_url_with_db(REDIS_URL, env.int("REDIS_CACHE_DB", default=1))
 CACHES = {
     "default": {
@@ -168,6 +174,12 @@ CACHES = {
         "BACKEND": "core.redis_cache.RedisCache",
         "LOCATION": REDIS_CACHE_URL,
         "KEY_PREFIX": "guichet",
+        # A frozen Redis answers nothing: each command gives up after this, and the page is served
+        # without the cache (core/redis_cache.py). Redis answers in well under a millisecond.
+        "OPTIONS": {
+            "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+            "socket_timeout": REDIS_TIMEOUT_SECONDS,
+        },
     }
 }
 
