@@ -372,7 +372,6 @@ class Command(BaseCommand):
         documents = list(asked.exclude(document=None).values_list("document_id", flat=True))
         asked.delete()
         VerifiableDocument.objects.filter(pk__in=documents).delete()
-        Notification.objects.filter(recipient=citizen, event_type="contribution_statement_processed").delete()
 
 
 def _queues() -> tuple[str, ...]:
