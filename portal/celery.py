@@ -1,4 +1,5 @@
-"""The Celery app: Redis broker, JSON only, late acknowledgement, one queue per kind of work."""
+"""The Celery app: Redis broker, JSON only, late acknowledgement, one queue per kind of work, every
+task retrying transient database errors (core.tasks.Task)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from portal.metrics import task_failure_count, task_observe, task_retry_count
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
-app = Celery("portal")
+# Every task retries transient database errors with a short backoff (core.tasks.Task).
+app = Celery("portal", task_cls="core.tasks:Task")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 QUEUES = ("default", "bulk", "attribution", "documents", "notifications")
 app.conf.task_queues = [Queue(name) for name in QUEUES]

@@ -238,18 +238,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contributions.interest_post",
         "schedule": crontab(day_of_month=1, hour=4, minute=0),
     },
-    # Bulk files: the database says what work is unfinished; every 30 seconds, queue again what a
-    # lost message, a dead worker or a restarted broker left (a chunk being processed is locked).
+    # Bulk files: the database says what work is unfinished; every 15 seconds, queue again what a
+    # lost message, a dead worker or a restarted broker left. A chunk being processed is locked;
+    # one taken by a worker and no longer locked lost its worker (PostgreSQL drops the lock with
+    # the connection) and is queued again at once: work resumes within 15 s + CLAIM_GRACE (5 s).
     "bulk-reconcile": {
         "task": "contributions.bulk_reconcile",
-        "schedule": 30.0,
+        "schedule": 15.0,
     },
-    # Contribution statements: the database says which are still to render; every minute, queue
-    # again those a lost message, a dead worker or a restarted broker left (one being rendered
-    # is locked, one taken by a worker less than STATEMENT_REQUEUE_AFTER_SECONDS ago is left).
+    # Contribution statements: the database says which are still to render; every 15 seconds,
+    # queue again those a lost message, a dead worker or a restarted broker left (one being
+    # rendered is locked; one taken and no longer locked lost its worker, as for bulk files).
     "statements-reconcile": {
         "task": "contributions.statements_reconcile",
-        "schedule": 60.0,
+        "schedule": 15.0,
     },
     # A statement's PDF is kept STATEMENT_KEEP_DAYS days for its holder to download; drop older
     # files nightly (the registry row stays: the code printed on it still verifies).

@@ -8,7 +8,7 @@ import logging
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from psycopg.types.json import Jsonb
@@ -30,7 +30,7 @@ from contributions.models import (
 )
 from contributions.policies import declaring_capacities
 from contributions.types import Severity
-from core.tasks import enqueue
+from core.tasks import CLAIM_GRACE, enqueue
 from identity.selectors import (
     api_key_creator,
     enterprise_summaries,
@@ -208,7 +208,9 @@ def _tell_uploader(upload: BulkUpload, now: datetime.datetime) -> None:
 def uploads_reconcile(*, now: datetime.datetime) -> int:
     """Queue again every step that is unfinished, not running and was queued more than
     BULK_REQUEUE_AFTER_SECONDS ago: a plan, a chunk (a running one holds its row lock and is
-    skipped), a finalization. Returns how many were queued."""
+    skipped), a finalization; and, at once, a chunk taken by a worker that no longer holds its
+    row lock (that worker died: PostgreSQL dropped the lock with its connection) more than
+    CLAIM_GRACE ago and not queued since. Returns how many were queued."""
     cutoff = now - datetime.timedelta(seconds=settings.BULK_REQUEUE_AFTER_SECONDS)
     with transaction.atomic():
         plans = list(
@@ -218,7 +220,8 @@ def uploads_reconcile(*, now: datetime.datetime) -> int:
         )
         chunks = list(
             BulkChunk.objects.select_for_update(skip_locked=True)
-            .filter(status=ChunkStatus.PENDING, queued_at__lt=cutoff)
+            .filter(status=ChunkStatus.PENDING)
+            .filter(Q(queued_at__lt=cutoff) | Q(started_at__lt=now - CLAIM_GRACE, queued_at__lte=F("started_at")))
             .values_list("pk", flat=True)
         )
         finals = list(
