@@ -62,12 +62,19 @@ def bulk_reconcile(**_kwargs: Any) -> None:
 # Contribution statements (queue "documents"). Safe to run twice or at the same time as another
 # copy: the rendering takes its row with SKIP LOCKED and does nothing when the statement is
 # ready, failed, or being rendered. A transient error is retried with a short backoff
-# (core.tasks.Task) under the same task id, which is the rendering's claim: the retry takes its
-# own claim back, without counting an attempt. A worker killed mid-render leaves it pending for
-# the reconciler.
+# (core.tasks.Task) under the same task id: each run claims the statement as "<task id>/<run>",
+# and a retry takes the claims of the earlier runs back without counting an attempt (a run
+# delivered again because its worker died counts). A worker killed mid-render leaves it pending
+# for the reconciler.
 @shared_task(name="contributions.statement_render", bind=True)
 def statement_render(self: Task[..., None], /, *, statement_id: int, **_kwargs: Any) -> None:
-    statements.statement_render(statement_id=statement_id, now=timezone.now(), claim=self.request.id)
+    task_id, run = self.request.id, self.request.retries or 0
+    statements.statement_render(
+        statement_id=statement_id,
+        now=timezone.now(),
+        claim=f"{task_id}/{run}" if task_id else None,
+        retried_claims=[f"{task_id}/{earlier}" for earlier in range(run)] if task_id else (),
+    )
 
 
 @shared_task(name="contributions.statements_reconcile")

@@ -208,10 +208,23 @@ def _tell_uploader(upload: BulkUpload, now: datetime.datetime) -> None:
 def uploads_reconcile(*, now: datetime.datetime) -> int:
     """Queue again every step that is unfinished, not running and was queued more than
     BULK_REQUEUE_AFTER_SECONDS ago: a plan, a chunk (a running one holds its row lock and is
-    skipped), a finalization; and, at once, a chunk taken by a worker that no longer holds its
-    row lock (that worker died: PostgreSQL dropped the lock with its connection) more than
-    CLAIM_GRACE ago and not queued since. Returns how many were queued."""
+    skipped), a finalization. And, without waiting that long, the chunks a dead worker left:
+
+    - taken by a worker that no longer holds its row lock (PostgreSQL dropped the lock with the
+      worker's connection) more than CLAIM_GRACE ago, and not queued since;
+    - never taken, while a chunk queued after it (of a file in progress) was taken more than
+      CLAIM_GRACE ago: the queue is first in, first out, so its message was received by a
+      worker that died before taking it.
+
+    Returns how many were queued."""
     cutoff = now - datetime.timedelta(seconds=settings.BULK_REQUEUE_AFTER_SECONDS)
+    taken_before = now - CLAIM_GRACE
+    queued_after_and_taken = BulkChunk.objects.filter(
+        Q(queued_at__gt=OuterRef("queued_at")) | Q(queued_at=OuterRef("queued_at"), pk__gt=OuterRef("pk")),
+        upload__status=UploadStatus.PROCESSING,
+        started_at__lt=taken_before,
+        started_at__gte=F("queued_at"),  # taken from that message, not before it was queued again
+    )
     with transaction.atomic():
         plans = list(
             BulkUpload.objects.select_for_update(skip_locked=True)
@@ -221,7 +234,11 @@ def uploads_reconcile(*, now: datetime.datetime) -> int:
         chunks = list(
             BulkChunk.objects.select_for_update(skip_locked=True)
             .filter(status=ChunkStatus.PENDING)
-            .filter(Q(queued_at__lt=cutoff) | Q(started_at__lt=now - CLAIM_GRACE, queued_at__lte=F("started_at")))
+            .filter(
+                Q(queued_at__lt=cutoff)
+                | Q(started_at__lt=taken_before, queued_at__lte=F("started_at"))
+                | ((Q(started_at__isnull=True) | Q(started_at__lt=F("queued_at"))) & Exists(queued_after_and_taken))
+            )
             .values_list("pk", flat=True)
         )
         finals = list(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import logging
 import uuid
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -63,7 +64,9 @@ def _lease_start(now: datetime.datetime) -> datetime.datetime:
     return now - datetime.timedelta(seconds=settings.STATEMENT_REQUEUE_AFTER_SECONDS)
 
 
-def statement_render(*, statement_id: int, now: datetime.datetime, claim: str | None = None) -> bool:
+def statement_render(
+    *, statement_id: int, now: datetime.datetime, claim: str | None = None, retried_claims: Collection[str] = ()
+) -> bool:
     """Render a pending statement, once: register its code, render the PDF, record its hash and
     store the file with the request, in one transaction that holds the request's row lock —
     the code and the file exist together or not at all. Tells the person (and the proxy who
@@ -72,11 +75,12 @@ def statement_render(*, statement_id: int, now: datetime.datetime, claim: str | 
     lock it). A statement that cannot be made fails for good with its reason; a transient error
     (TRANSIENT_ERRORS) is raised again with the request handed back when the database allows.
 
-    ``claim`` names this rendering (the task's id, the same for its retries): a retry after a
-    transient error takes its own claim back, even when the hand-back could not be written,
-    and its attempt is never counted twice."""
+    ``claim`` names this rendering; ``retried_claims`` the earlier renderings this one retries
+    after a transient error (the task's earlier runs): their claim is taken back without
+    counting, even when the hand-back could not be written. The same rendering delivered again
+    (its worker died) is another attempt."""
     claim = claim or uuid.uuid4().hex
-    if not _claim(statement_id=statement_id, claim=claim, now=now):
+    if not _claim(statement_id=statement_id, claim=claim, retried_claims=retried_claims, now=now):
         return False
     try:
         with transaction.atomic():
@@ -103,18 +107,19 @@ def statement_render(*, statement_id: int, now: datetime.datetime, claim: str | 
     return True
 
 
-def _claim(*, statement_id: int, claim: str, now: datetime.datetime) -> bool:
+def _claim(*, statement_id: int, claim: str, retried_claims: Collection[str], now: datetime.datetime) -> bool:
     """Take the statement for the rendering ``claim``, counting the attempt in its own committed
     transaction (a worker killed while rendering leaves the count behind). Nobody else's to
     take: a row locked (being rendered) or taken by another less than CLAIM_GRACE ago (about to
-    lock it) is left alone; one taken RENDER_MAX_ATTEMPTS times already fails for good. A claim
-    of this rendering (a retry after a transient error) is taken back without counting; taking
-    over another's claim remembers it, so that if that rendering comes back (it was not killed,
-    only retrying), its attempt is struck off."""
-    # Our claim was taken over while we waited to retry: our attempt ended by a transient error.
-    StatementRequest.objects.filter(pk=statement_id, claim_taken_over=claim, attempts__gt=0).update(
-        attempts=F("attempts") - 1, claim_taken_over=""
-    )
+    lock it) is left alone; one taken RENDER_MAX_ATTEMPTS times already fails for good. The
+    claim of a rendering this one retries is taken back without counting; taking over another
+    claim remembers it, so that if that rendering comes back (it was not killed, only waiting to
+    retry), its attempt is struck off."""
+    if retried_claims:
+        # Our claim was taken over while we waited to retry: that attempt ended by a transient error.
+        StatementRequest.objects.filter(
+            pk=statement_id, claim_taken_over__in=list(retried_claims), attempts__gt=0
+        ).update(attempts=F("attempts") - 1, claim_taken_over="")
     with transaction.atomic():
         statement = (
             StatementRequest.objects.select_for_update(skip_locked=True)
@@ -123,9 +128,10 @@ def _claim(*, statement_id: int, claim: str, now: datetime.datetime) -> bool:
         )
         if statement is None:
             return False
-        if statement.claim == claim:
+        if statement.claim and statement.claim in retried_claims:
+            statement.claim = claim
             statement.started_at = statement.queued_at = now
-            statement.save(update_fields=["started_at", "queued_at"])
+            statement.save(update_fields=["claim", "started_at", "queued_at"])
             return True
         if statement.started_at is not None and statement.started_at > now - CLAIM_GRACE:
             return False

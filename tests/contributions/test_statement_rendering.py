@@ -112,8 +112,7 @@ def test_a_statement_taken_by_a_worker_a_moment_ago_is_left_to_it(career):
     StatementRequest.objects.filter(pk=statement_id).update(started_at=RENDERED_AT, attempts=1, claim="first")
 
     assert (
-        statements.statement_render(statement_id=statement_id, now=RENDERED_AT + datetime.timedelta(seconds=4))
-        is False
+        statements.statement_render(statement_id=statement_id, now=RENDERED_AT + datetime.timedelta(seconds=4)) is False
     )
 
     statement = _row(statement_id)
@@ -264,15 +263,18 @@ def test_a_retry_takes_back_its_own_claim_when_the_database_could_not_hand_it_ba
     monkeypatch.setattr(StatementRequest.objects, "filter", _down_after_claim(StatementRequest.objects.filter))
 
     with pytest.raises(OperationalError):
-        statements.statement_render(statement_id=statement_id, now=RENDERED_AT, claim="task-1")
+        statements.statement_render(statement_id=statement_id, now=RENDERED_AT, claim="task-1/0")
 
     monkeypatch.undo()
     statement = _row(statement_id)
-    assert (statement.attempts, statement.claim, statement.started_at) == (1, "task-1", RENDERED_AT)
-    # Another copy finds it taken a moment ago; the retry (same task id) takes it back at once.
+    assert (statement.attempts, statement.claim, statement.started_at) == (1, "task-1/0", RENDERED_AT)
+    # Another copy finds it taken a moment ago; the retry (same task, next run) takes it back.
     soon = RENDERED_AT + datetime.timedelta(seconds=1)
-    assert statements.statement_render(statement_id=statement_id, now=soon, claim="task-2") is False
-    assert statements.statement_render(statement_id=statement_id, now=soon, claim="task-1") is True
+    assert statements.statement_render(statement_id=statement_id, now=soon, claim="task-2/0") is False
+    assert (
+        statements.statement_render(statement_id=statement_id, now=soon, claim="task-1/1", retried_claims=["task-1/0"])
+        is True
+    )
     statement = _row(statement_id)
     assert (statement.status, statement.attempts, VerifiableDocument.objects.count()) == ("ready", 1, 1)
 
@@ -289,15 +291,32 @@ def _down_after_claim(original):
     return filter_
 
 
+def test_a_rendering_delivered_again_after_its_worker_died_counts_an_attempt(career):
+    """A pool process killed mid-render: Celery hands the same message (same task id, same run)
+    back; it is not a retry, and counts."""
+    statement_id = ask(career, None, None).statement_id
+    StatementRequest.objects.filter(pk=statement_id).update(started_at=RENDERED_AT, attempts=1, claim="task-1/0")
+
+    later = RENDERED_AT + datetime.timedelta(seconds=10)
+    assert statements.statement_render(statement_id=statement_id, now=later, claim="task-1/0") is True
+
+    assert (_row(statement_id).status, _row(statement_id).attempts) == ("ready", 2)
+
+
 def test_a_rendering_whose_claim_was_taken_over_while_it_waited_to_retry_is_not_counted(career):
     """The reconciler's copy takes over the claim of a rendering that was only waiting to retry
     a transient error (not killed): when that one comes back, its attempt is struck off."""
     statement_id = ask(career, None, None).statement_id
-    StatementRequest.objects.filter(pk=statement_id).update(started_at=RENDERED_AT, attempts=1, claim="retrying")
+    StatementRequest.objects.filter(pk=statement_id).update(started_at=RENDERED_AT, attempts=1, claim="retrying/0")
     later = RENDERED_AT + datetime.timedelta(seconds=10)
     assert render(statement_id, now=later).attempts == 2  # taken over: it could have been killed
 
-    assert statements.statement_render(statement_id=statement_id, now=later, claim="retrying") is False
+    assert (
+        statements.statement_render(
+            statement_id=statement_id, now=later, claim="retrying/1", retried_claims=["retrying/0"]
+        )
+        is False
+    )
 
     statement = _row(statement_id)
     assert (statement.status, statement.attempts, statement.claim_taken_over) == ("ready", 1, "")
