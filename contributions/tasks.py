@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.utils import timezone
 
 from contributions import bulk, ledger, payments, reminders, statements
@@ -37,7 +37,8 @@ def interest_post(**_kwargs: Any) -> None:
 
 # Bulk files (queue "bulk"). Each task is safe to run twice or at the same time as another copy:
 # it takes its row with SKIP LOCKED and does nothing when the work is done or being done. A
-# failure (the database restarting, say) leaves the work pending for the reconciler.
+# transient database error is retried with a short backoff (core.tasks.Task); a worker killed
+# leaves the work pending for the reconciler.
 @shared_task(name="contributions.bulk_plan")
 def bulk_plan(*, upload_id: int, **_kwargs: Any) -> None:
     bulk.upload_plan(upload_id=upload_id, now=timezone.now())
@@ -60,17 +61,20 @@ def bulk_reconcile(**_kwargs: Any) -> None:
 
 # Contribution statements (queue "documents"). Safe to run twice or at the same time as another
 # copy: the rendering takes its row with SKIP LOCKED and does nothing when the statement is
-# ready, failed, or being rendered. A transient error hands it back and is retried with backoff;
-# a worker killed mid-render leaves it pending for the reconciler.
-@shared_task(
-    name="contributions.statement_render",
-    autoretry_for=statements.TRANSIENT_ERRORS,
-    retry_backoff=5,
-    retry_backoff_max=300,
-    max_retries=8,
-)
-def statement_render(*, statement_id: int, **_kwargs: Any) -> None:
-    statements.statement_render(statement_id=statement_id, now=timezone.now())
+# ready, failed, or being rendered. A transient error is retried with a short backoff
+# (core.tasks.Task) under the same task id: each run claims the statement as "<task id>/<run>",
+# and a retry takes the claims of the earlier runs back without counting an attempt (a run
+# delivered again because its worker died counts). A worker killed mid-render leaves it pending
+# for the reconciler.
+@shared_task(name="contributions.statement_render", bind=True)
+def statement_render(self: Task[..., None], /, *, statement_id: int, **_kwargs: Any) -> None:
+    task_id, run = self.request.id, self.request.retries or 0
+    statements.statement_render(
+        statement_id=statement_id,
+        now=timezone.now(),
+        claim=f"{task_id}/{run}" if task_id else None,
+        retried_claims=[f"{task_id}/{earlier}" for earlier in range(run)] if task_id else (),
+    )
 
 
 @shared_task(name="contributions.statements_reconcile")

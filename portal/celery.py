@@ -1,20 +1,24 @@
-"""The Celery app: Redis broker, JSON only, late acknowledgement, one queue per kind of work."""
+"""The Celery app: Redis broker, JSON only, late acknowledgement, one queue per kind of work, every
+task retrying transient database errors (core.tasks.Task)."""
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from typing import Any
 
 from celery import Celery
 from celery.signals import before_task_publish, task_failure, task_postrun, task_prerun, task_retry, worker_init
+from celery.worker.consumer import Consumer as CeleryConsumer
 from kombu import Queue
 
 from portal.metrics import task_failure_count, task_observe, task_retry_count
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
-app = Celery("portal")
+# Every task retries transient database errors with a short backoff (core.tasks.Task).
+app = Celery("portal", task_cls="core.tasks:Task")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 QUEUES = ("control", "default", "bulk", "attribution", "documents", "notifications")
 # "control" (the reconcilers, the status page's minute, nightly purges) gets a worker of its own,
@@ -23,6 +27,22 @@ CONTROL_QUEUES = ("control",)
 WORK_QUEUES = tuple(queue for queue in QUEUES if queue not in CONTROL_QUEUES)
 app.conf.task_queues = [Queue(name) for name in QUEUES]
 app.autodiscover_tasks()
+
+
+class Consumer(CeleryConsumer):
+    """The worker's consumer of the broker, reconnecting after a broker outage at the pace of
+    the broker's transport options (``interval_start``, ``interval_step``, ``interval_max``).
+
+    Celery's consumer asks kombu to reconnect with kombu's defaults — 2 s, then 2 s more after
+    each failed attempt, up to 30 s — and no setting reaches that call
+    (``Consumer.ensure_connected``): after a minute of Redis outage the worker would wait up to
+    16 s more once Redis is back. The options the publishing side already uses apply here too."""
+
+    def ensure_connected(self, conn: Any) -> Any:
+        options = self.app.conf.broker_transport_options or {}
+        intervals = {key: options[key] for key in ("interval_start", "interval_step", "interval_max") if key in options}
+        conn.ensure_connection = functools.partial(conn.ensure_connection, **intervals)
+        return super().ensure_connected(conn)
 
 
 def worker_command(*, queues: tuple[str, ...], concurrency: int, name: str = "", beat: bool = False) -> list[str]:

@@ -197,8 +197,30 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=900)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
-# Above the longest task, so that the broker never hands a running task to a second worker.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 300}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Above the longest task, so that the broker never hands a running task to a second worker.
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 300,
+    # Redis answers in a millisecond: one that does not answer in half a second is down or
+    # frozen, and waiting longer only holds the request or the worker that asked.
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 0.5,
+    # Between attempts to reach it again: at once, then 0.5 s more each time, never more than
+    # 2 s — for publishing (kombu reads these) and for the worker's consumer (which Celery
+    # would make wait 2, 4, 6 … up to 30 s: portal.celery.Consumer passes these instead).
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 2,
+}
+CELERY_WORKER_CONSUMER = "portal.celery:Consumer"
+# A worker waits for its broker however long it is away, trying every interval_max seconds
+# (Celery's default gives up after 100 attempts, and the worker exits).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Connecting to publish: at most this long in all, over the attempts of the publish retry policy.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
+# Publishing with the broker down or frozen fails within about a second (one retry, each attempt
+# bounded by the socket timeouts) instead of holding the request: the work is in the database,
+# and its reconciler queues it once the broker is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # The reconcilers and the beat's housekeeping run on "control": short tasks that hand back lost
 # work and keep the status page's minutes, which must never wait behind slow work (a mail server
@@ -267,18 +289,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contributions.interest_post",
         "schedule": crontab(day_of_month=1, hour=4, minute=0),
     },
-    # Bulk files: the database says what work is unfinished; every 30 seconds, queue again what a
-    # lost message, a dead worker or a restarted broker left (a chunk being processed is locked).
+    # Bulk files: the database says what work is unfinished; every 15 seconds, queue again what a
+    # lost message, a dead worker or a restarted broker left. A chunk being processed is locked;
+    # one taken by a worker and no longer locked lost its worker (PostgreSQL drops the lock with
+    # the connection) and is queued again at once: work resumes within 15 s + CLAIM_GRACE (5 s).
     "bulk-reconcile": {
         "task": "contributions.bulk_reconcile",
-        "schedule": 30.0,
+        "schedule": 15.0,
     },
-    # Contribution statements: the database says which are still to render; every minute, queue
-    # again those a lost message, a dead worker or a restarted broker left (one being rendered
-    # is locked, one taken by a worker less than STATEMENT_REQUEUE_AFTER_SECONDS ago is left).
+    # Contribution statements: the database says which are still to render; every 15 seconds,
+    # queue again those a lost message, a dead worker or a restarted broker left (one being
+    # rendered is locked; one taken and no longer locked lost its worker, as for bulk files).
     "statements-reconcile": {
         "task": "contributions.statements_reconcile",
-        "schedule": 60.0,
+        "schedule": 15.0,
     },
     # A statement's PDF is kept STATEMENT_KEEP_DAYS days for its holder to download; drop older
     # files nightly (the registry row stays: the code printed on it still verifies).

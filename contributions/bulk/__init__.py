@@ -16,9 +16,11 @@ The flow, and what makes it safe:
    force at once, by the rule of the form and the API (``contributions.in_force``), or, when any
    line has a blocking error, deletes them all: all or nothing.
 
-The database is the source of truth for work: ``uploads_reconcile`` (every 30 s) queues again any
+The database is the source of truth for work: ``uploads_reconcile`` (every 15 s) queues again any
 step that is unfinished and not running (a running chunk holds its row lock, so ``SKIP LOCKED``
-tells them apart). Every task is safe to run twice or concurrently.
+tells them apart; a chunk taken by a worker that died is no longer locked, and is queued again
+at once). Every task is safe to run twice or concurrently, and retries transient database
+errors by itself (``core.tasks.Task``).
 """
 
 from contributions.bulk.chunks import chunk_process

@@ -85,9 +85,21 @@ def _without_cycle_collection() -> Iterator[None]:
 
 def chunk_process(*, chunk_id: int, now: datetime.datetime) -> bool:
     """Validate and write one chunk, exactly once: False when it is done already or being
-    processed by another worker (whose row lock it found)."""
+    processed by another worker (whose row lock it found). The chunk is marked as taken first,
+    in its own transaction: a worker killed while processing it leaves it taken and unlocked,
+    which tells the reconciler to queue it again at once."""
+    if not _chunk_take(chunk_id=chunk_id, now=now):
+        return False
     with _without_cycle_collection():
         return _chunk_process(chunk_id=chunk_id, now=now)
+
+
+def _chunk_take(*, chunk_id: int, now: datetime.datetime) -> bool:
+    with transaction.atomic():
+        if not BulkChunk.objects.select_for_update(skip_locked=True).filter(pk=chunk_id, status=ChunkStatus.PENDING):
+            return False
+        BulkChunk.objects.filter(pk=chunk_id).update(started_at=now)
+    return True
 
 
 def _chunk_process(*, chunk_id: int, now: datetime.datetime) -> bool:

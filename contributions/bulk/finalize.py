@@ -8,7 +8,7 @@ import logging
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from psycopg.types.json import Jsonb
@@ -30,7 +30,7 @@ from contributions.models import (
 )
 from contributions.policies import declaring_capacities
 from contributions.types import Severity
-from core.tasks import enqueue
+from core.tasks import CLAIM_GRACE, enqueue
 from identity.selectors import (
     api_key_creator,
     enterprise_summaries,
@@ -208,8 +208,23 @@ def _tell_uploader(upload: BulkUpload, now: datetime.datetime) -> None:
 def uploads_reconcile(*, now: datetime.datetime) -> int:
     """Queue again every step that is unfinished, not running and was queued more than
     BULK_REQUEUE_AFTER_SECONDS ago: a plan, a chunk (a running one holds its row lock and is
-    skipped), a finalization. Returns how many were queued."""
+    skipped), a finalization. And, without waiting that long, the chunks a dead worker left:
+
+    - taken by a worker that no longer holds its row lock (PostgreSQL dropped the lock with the
+      worker's connection) more than CLAIM_GRACE ago, and not queued since;
+    - never taken, while a chunk queued after it (of a file in progress) was taken more than
+      CLAIM_GRACE ago: the queue is first in, first out, so its message was received by a
+      worker that died before taking it.
+
+    Returns how many were queued."""
     cutoff = now - datetime.timedelta(seconds=settings.BULK_REQUEUE_AFTER_SECONDS)
+    taken_before = now - CLAIM_GRACE
+    queued_after_and_taken = BulkChunk.objects.filter(
+        Q(queued_at__gt=OuterRef("queued_at")) | Q(queued_at=OuterRef("queued_at"), pk__gt=OuterRef("pk")),
+        upload__status=UploadStatus.PROCESSING,
+        started_at__lt=taken_before,
+        started_at__gte=F("queued_at"),  # taken from that message, not before it was queued again
+    )
     with transaction.atomic():
         plans = list(
             BulkUpload.objects.select_for_update(skip_locked=True)
@@ -218,7 +233,12 @@ def uploads_reconcile(*, now: datetime.datetime) -> int:
         )
         chunks = list(
             BulkChunk.objects.select_for_update(skip_locked=True)
-            .filter(status=ChunkStatus.PENDING, queued_at__lt=cutoff)
+            .filter(status=ChunkStatus.PENDING)
+            .filter(
+                Q(queued_at__lt=cutoff)
+                | Q(started_at__lt=taken_before, queued_at__lte=F("started_at"))
+                | ((Q(started_at__isnull=True) | Q(started_at__lt=F("queued_at"))) & Exists(queued_after_and_taken))
+            )
             .values_list("pk", flat=True)
         )
         finals = list(

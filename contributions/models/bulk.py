@@ -109,6 +109,9 @@ class BulkChunk(models.Model):
     errors = models.PositiveIntegerField(default=0)
     warnings = models.PositiveIntegerField(default=0)
     queued_at = models.DateTimeField(null=True, blank=True)
+    # When a worker last took it (committed before its work, which holds the row lock): taken
+    # and not locked, its worker died.
+    started_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -54,6 +54,10 @@ class StatementRequest(models.Model):
     queued_at = models.DateTimeField()  # when its rendering was last queued
     started_at = models.DateTimeField(null=True, blank=True)  # when a worker last took it
     attempts = models.PositiveSmallIntegerField(_("renderings started"), default=0)
+    # The rendering that took it (its task's id, kept by its retries), and the one whose claim it
+    # took over (which, if it comes back, was only retrying: its attempt is struck off).
+    claim = models.CharField(max_length=64, blank=True, editable=False)
+    claim_taken_over = models.CharField(max_length=64, blank=True, editable=False)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     document = models.OneToOneField(
         "core.VerifiableDocument",

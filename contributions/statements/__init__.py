@@ -18,7 +18,7 @@ worker, never in the request.
    records its hash and stores the file with the request, in one transaction that holds the
    request's row lock: a registered code always has its file, and a file its code. The person
    is told through the notifications app.
-3. ``statements_reconcile`` (every minute) queues again the pending requests nobody is working
+3. ``statements_reconcile`` (every 15 s) queues again the pending requests nobody is working
    on (a lost message, a dead worker); ``statements_purge`` (nightly) drops the files kept more
    than ``STATEMENT_KEEP_DAYS`` days — the registry row stays, so the code still verifies.
 4. ``statement_file_get`` (reads.py) hands the file to those who may read the record at the

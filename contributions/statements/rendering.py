@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime
 import logging
+import uuid
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +22,7 @@ from contributions.record import contribution_record
 from contributions.statements.asking import RENDER_TASK
 from core.actor import ActingMode
 from core.documents import DocumentLimitReached, document_issue, verification_page_url, verification_url
-from core.tasks import enqueue
+from core.tasks import CLAIM_GRACE, TRANSIENT_DATABASE_ERRORS, enqueue
 from core.types import DocumentKind, DocumentSubject, Scope
 from identity import selectors as identity_selectors
 from mandates.selectors import mandate_for_acting
@@ -34,8 +36,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Errors that say nothing about the statement (the database restarting, a connection cut): the
-# rendering is handed back untouched and retried.
-TRANSIENT_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+# rendering is handed back untouched and retried (by the task, core.tasks.Task), never counted.
+TRANSIENT_ERRORS = TRANSIENT_DATABASE_ERRORS
 # Renderings started that never ended (their worker killed: out of memory, the hard time limit,
 # a machine lost): past this many, the statement fails for good instead of killing more workers.
 RENDER_MAX_ATTEMPTS = 3
@@ -62,15 +64,23 @@ def _lease_start(now: datetime.datetime) -> datetime.datetime:
     return now - datetime.timedelta(seconds=settings.STATEMENT_REQUEUE_AFTER_SECONDS)
 
 
-def statement_render(*, statement_id: int, now: datetime.datetime) -> bool:
+def statement_render(
+    *, statement_id: int, now: datetime.datetime, claim: str | None = None, retried_claims: Collection[str] = ()
+) -> bool:
     """Render a pending statement, once: register its code, render the PDF, record its hash and
     store the file with the request, in one transaction that holds the request's row lock —
     the code and the file exist together or not at all. Tells the person (and the proxy who
     asked). False when there was nothing to do: ready or failed already, being rendered by
-    another worker (its row lock), or taken by one a moment ago (the reconciler queues it again
-    if that one died). A statement that cannot be made fails for good with its reason; a
-    transient error (TRANSIENT_ERRORS) is raised again with the request handed back."""
-    if not _claim(statement_id=statement_id, now=now):
+    another worker (its row lock), or taken by one a moment ago (CLAIM_GRACE: it is about to
+    lock it). A statement that cannot be made fails for good with its reason; a transient error
+    (TRANSIENT_ERRORS) is raised again with the request handed back when the database allows.
+
+    ``claim`` names this rendering; ``retried_claims`` the earlier renderings this one retries
+    after a transient error (the task's earlier runs): their claim is taken back without
+    counting, even when the hand-back could not be written. The same rendering delivered again
+    (its worker died) is another attempt."""
+    claim = claim or uuid.uuid4().hex
+    if not _claim(statement_id=statement_id, claim=claim, retried_claims=retried_claims, now=now):
         return False
     try:
         with transaction.atomic():
@@ -83,7 +93,7 @@ def statement_render(*, statement_id: int, now: datetime.datetime) -> bool:
                 return False
             _render(statement, now)
     except TRANSIENT_ERRORS:
-        _hand_back(statement_id=statement_id)
+        _hand_back(statement_id=statement_id, claim=claim)
         raise
     except _Failed as failed:
         _fail(statement_id=statement_id, code=failed.code, now=now)
@@ -97,11 +107,19 @@ def statement_render(*, statement_id: int, now: datetime.datetime) -> bool:
     return True
 
 
-def _claim(*, statement_id: int, now: datetime.datetime) -> bool:
-    """Take the statement for this worker, counting the attempt in its own committed
+def _claim(*, statement_id: int, claim: str, retried_claims: Collection[str], now: datetime.datetime) -> bool:
+    """Take the statement for the rendering ``claim``, counting the attempt in its own committed
     transaction (a worker killed while rendering leaves the count behind). Nobody else's to
-    take: a row locked (being rendered) or taken less than STATEMENT_REQUEUE_AFTER_SECONDS ago
-    is left alone; one taken RENDER_MAX_ATTEMPTS times already fails for good."""
+    take: a row locked (being rendered) or taken by another less than CLAIM_GRACE ago (about to
+    lock it) is left alone; one taken RENDER_MAX_ATTEMPTS times already fails for good. The
+    claim of a rendering this one retries is taken back without counting; taking over another
+    claim remembers it, so that if that rendering comes back (it was not killed, only waiting to
+    retry), its attempt is struck off."""
+    if retried_claims:
+        # Our claim was taken over while we waited to retry: that attempt ended by a transient error.
+        StatementRequest.objects.filter(
+            pk=statement_id, claim_taken_over__in=list(retried_claims), attempts__gt=0
+        ).update(attempts=F("attempts") - 1, claim_taken_over="")
     with transaction.atomic():
         statement = (
             StatementRequest.objects.select_for_update(skip_locked=True)
@@ -110,26 +128,34 @@ def _claim(*, statement_id: int, now: datetime.datetime) -> bool:
         )
         if statement is None:
             return False
-        if statement.started_at is not None and statement.started_at > _lease_start(now):
+        if statement.claim and statement.claim in retried_claims:
+            statement.claim = claim
+            statement.started_at = statement.queued_at = now
+            statement.save(update_fields=["claim", "started_at", "queued_at"])
+            return True
+        if statement.started_at is not None and statement.started_at > now - CLAIM_GRACE:
             return False
         if statement.attempts >= RENDER_MAX_ATTEMPTS:
             logger.error("contribution statement never rendered", extra={"statement_id": statement_id})
             _failed(statement, code="render_error", now=now)
             return False
+        statement.claim_taken_over = statement.claim if statement.started_at is not None else ""
+        statement.claim = claim
         statement.attempts += 1
         statement.started_at = now
         statement.queued_at = now
-        statement.save(update_fields=["attempts", "started_at", "queued_at"])
+        statement.save(update_fields=["claim", "claim_taken_over", "attempts", "started_at", "queued_at"])
     return True
 
 
-def _hand_back(*, statement_id: int) -> None:
+def _hand_back(*, statement_id: int, claim: str) -> None:
     """After a transient error: the attempt did not count, and the next one may start at once.
-    When the database cannot take even this, the claim lapses and the reconciler queues it."""
+    When the database cannot take even this, the claim stays, and the retry (the same claim)
+    takes it back without counting."""
     try:
-        StatementRequest.objects.filter(pk=statement_id, status=StatementStatus.PENDING, attempts__gt=0).update(
-            started_at=None, attempts=F("attempts") - 1
-        )
+        StatementRequest.objects.filter(
+            pk=statement_id, status=StatementStatus.PENDING, claim=claim, attempts__gt=0
+        ).update(started_at=None, claim="", attempts=F("attempts") - 1)
     except DatabaseError:
         logger.warning("contribution statement not handed back", extra={"statement_id": statement_id})
 
@@ -244,15 +270,18 @@ def failure_message(code: str) -> str:
 
 
 def statements_reconcile(*, now: datetime.datetime) -> int:
-    """Queue again every pending statement that nobody is working on: queued, or taken by a
-    worker, more than STATEMENT_REQUEUE_AFTER_SECONDS ago, and not being rendered (a rendering
-    holds the row lock, which SKIP LOCKED passes over). Returns how many were queued."""
-    cutoff = _lease_start(now)
+    """Queue again every pending statement that nobody is working on: taken by a rendering that
+    no longer holds its row lock (its worker died: PostgreSQL dropped the lock with its
+    connection) more than CLAIM_GRACE ago and not queued since, or queued more than
+    STATEMENT_REQUEUE_AFTER_SECONDS ago (a lost message). A rendering holds the row lock, which
+    SKIP LOCKED passes over. Returns how many were queued."""
     with transaction.atomic():
         waiting = list(
             StatementRequest.objects.select_for_update(skip_locked=True)
-            .filter(status=StatementStatus.PENDING, queued_at__lt=cutoff)
-            .filter(Q(started_at__isnull=True) | Q(started_at__lt=cutoff))
+            .filter(status=StatementStatus.PENDING)
+            .filter(
+                Q(started_at__lt=now - CLAIM_GRACE, queued_at__lte=F("started_at")) | Q(queued_at__lt=_lease_start(now))
+            )
             .values_list("pk", flat=True)
         )
         StatementRequest.objects.filter(pk__in=waiting).update(queued_at=now)

@@ -359,6 +359,35 @@ def test_the_reconciler_queues_again_only_what_is_unfinished_and_waiting(w):
     assert bulk.uploads_reconcile(now=later + datetime.timedelta(minutes=6)) == 0
 
 
+def test_the_reconciler_queues_at_once_the_chunks_a_dead_worker_left(w, settings):
+    """Taken and no longer locked (its worker died mid-chunk), or never taken while the queue
+    moved past it (its worker died holding its message): queued again once CLAIM_GRACE passed,
+    not BULK_REQUEUE_AFTER_SECONDS."""
+    settings.BULK_CHUNK_LINES = 1
+    settings.BULK_REQUEUE_AFTER_SECONDS = 60
+    rows = rows_for(w["a"], w["staff"][w["a"].pk])
+    upload = receive(w["bureau_actor"], csv_bytes(rows)).upload
+    now = timezone.now()
+    bulk.upload_plan(upload_id=upload.pk, now=now)
+    first, second, third = BulkChunk.objects.filter(upload=upload).order_by("pk")
+    # The worker took the second chunk and died in it; the first one's message died with it.
+    BulkChunk.objects.filter(pk=second.pk).update(started_at=now + datetime.timedelta(seconds=1))
+    assert bulk.uploads_reconcile(now=now + datetime.timedelta(seconds=5)) == 0  # maybe taking its lock
+
+    requeued = now + datetime.timedelta(seconds=7)
+    assert bulk.uploads_reconcile(now=requeued) == 2
+    assert list(BulkChunk.objects.filter(upload=upload).order_by("pk").values_list("queued_at", flat=True)) == [
+        requeued,
+        requeued,
+        now,  # still waiting in the queue, behind the one taken
+    ]
+    # Once: not again at every pass while their new messages wait.
+    assert bulk.uploads_reconcile(now=requeued + datetime.timedelta(seconds=15)) == 0
+    for chunk in (first, second, third):
+        assert bulk.chunk_process(chunk_id=chunk.pk, now=requeued) is True
+    assert DeclarationLine.objects.filter(declaration__bulk_upload=upload).count() == len(rows)
+
+
 # --- The report, and who may read it ----------------------------------------------------------
 
 

@@ -2,7 +2,9 @@
 Redis broker, this test database): a worker killed outright — its child, or the whole worker —
 in the middle of a file, a broker that lost its queue, or a database that drops every
 connection of the workers, and the file still ends exactly once, with the same declarations as
-an uninterrupted run."""
+an uninterrupted run. How fast: a database outage is ridden out by the tasks' own retries
+within 15 s of the database's return, and a dead worker's work is queued again by the
+reconciler, at the pace beat runs it, within 30 s."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -42,6 +45,7 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 CHUNK_LINES = 10
 EMPLOYEES = 200
 MONTHS = 20  # the file declares the employer's last 20 months: 4,000 lines, 400 chunks
+CHUNKS = EMPLOYEES * MONTHS // CHUNK_LINES
 
 
 def _wait_until(condition: Callable[[], bool], *, seconds: float = 90, every: float = 0.005) -> None:
@@ -120,6 +124,54 @@ class Worker:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+def database_down(seconds: float) -> int:
+    """What the workers see of a PostgreSQL restart that lasts ``seconds``: the database refuses
+    new connections, and every connection to it but the test's own is cut, whatever it was
+    doing. Returns how many were cut."""
+    cut = 0
+    database = connection.settings_dict
+    name = database["NAME"]
+    # A database cannot refuse connections from a session of its own: say it from another one.
+    with (
+        psycopg.connect(
+            host=database["HOST"] or "127.0.0.1",
+            port=database["PORT"] or 5432,
+            user=database["USER"],
+            dbname="postgres",
+            autocommit=True,
+        ) as server,
+        connection.cursor() as cursor,
+    ):
+        server.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+        try:
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                cursor.execute(
+                    "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                cut += cursor.fetchone()[0]
+                time.sleep(0.01)
+        finally:
+            server.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
+    return cut
+
+
+def beat_every(seconds: float, reconcile: Callable[[], object], done: Callable[[], bool], *, within: float) -> float:
+    """What beat does: ``reconcile`` now and every ``seconds`` (the schedule's interval), until
+    ``done``; the seconds it took. Fails past ``within`` seconds."""
+    start = time.monotonic()
+    next_pass = start
+    while not done():
+        now = time.monotonic()
+        assert now - start < within, f"not done {within} s after the start"
+        if now >= next_pass:
+            reconcile()
+            next_pass += seconds
+        time.sleep(0.05)
+    return time.monotonic() - start
 
 
 def _database_url() -> str:
@@ -297,3 +349,95 @@ def test_the_database_dropping_the_workers_connections_mid_file_ends_it_exactly_
 
     _assert_exactly_once(upload, lines)
     assert _outcome(upload) == [(p, s, 2, n, t, b) for p, s, _v, n, t, b in expected]
+
+
+def _done_chunks(upload: BulkUpload) -> int:
+    return BulkChunk.objects.filter(upload=upload, status=ChunkStatus.DONE).count()
+
+
+def test_a_database_outage_mid_file_is_ridden_out_by_the_tasks_own_retries(storage, capsys):
+    """Ten seconds of PostgreSQL refusing the workers: every queued chunk is retried with a short
+    backoff rather than failed, and the file goes on within 15 s of the database's return and
+    ends exactly once — without the reconciler (which this test never calls)."""
+    w = world(employees=EMPLOYEES)
+    content, lines = _file(w)
+    upload = receive(w["bureau_actor"], content).upload
+    worker = Worker(storage)
+    try:
+        _wait_until(lambda: _done_chunks(upload) > 0)
+        assert database_down(10) > 0
+        back = time.monotonic()
+        done_when_back = _done_chunks(upload)
+        assert BulkChunk.objects.filter(upload=upload, status=ChunkStatus.PENDING).exists(), "make the file longer"
+        _no_half_chunk(upload)
+        _wait_until(lambda: _done_chunks(upload) > done_when_back, seconds=15)
+        resumed = time.monotonic() - back
+        # Then the rest of the file at the workers' pace (hundreds of chunks here).
+        _wait_until(lambda: _finished(upload), seconds=120)
+        finished = time.monotonic() - back
+    finally:
+        worker.stop()
+
+    _assert_exactly_once(upload, lines)
+    with capsys.disabled():
+        print(
+            f"\n[figures] bulk, database back: resumed after {resumed:.1f} s, file finished after {finished:.1f} s"
+            f" ({CHUNKS - done_when_back} chunks left when it came back)"
+        )
+
+
+def test_a_whole_worker_killed_mid_file_is_resumed_within_30_seconds_by_the_reconciler_as_beat_runs_it(
+    storage, settings, capsys
+):
+    """A worker killed outright leaves its chunks taken and no longer locked, and its messages
+    unacknowledged in Redis for the visibility timeout (20 minutes): the reconciler, at the pace
+    beat runs it, queues those chunks again at once (no lease to wait for), and another worker
+    finishes the file exactly once."""
+    schedule = settings.CELERY_BEAT_SCHEDULE["bulk-reconcile"]["schedule"]
+    assert schedule == 15.0
+    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > 30  # no help from the broker
+    settings.BULK_REQUEUE_AFTER_SECONDS = 60  # as in production: not what brings the work back
+    w = world(employees=EMPLOYEES)
+    content, lines = _file(w)
+    upload = receive(w["bureau_actor"], content).upload
+    worker = Worker(storage)
+    _wait_until(lambda: _done_chunks(upload) > 0)
+    # Kill while a chunk is being processed, as a machine dies.
+    _wait_until(lambda: _chunks_being_processed(upload) > 0, seconds=30, every=0.001)
+    worker.kill()
+    killed = time.monotonic()
+    time.sleep(0.5)
+    abandoned = list(
+        BulkChunk.objects.filter(upload=upload, status=ChunkStatus.PENDING, started_at__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
+    assert abandoned, "the worker finished its chunks before it could be killed"
+    _no_half_chunk(upload)
+
+    other = Worker(storage)  # another worker of the bulk queue (or the same, restarted)
+    try:
+        beat_every(
+            schedule,
+            lambda: bulk.uploads_reconcile(now=timezone.now()),
+            lambda: not BulkChunk.objects.filter(pk__in=abandoned, status=ChunkStatus.PENDING).exists(),
+            within=30 - (time.monotonic() - killed),
+        )
+        resumed = time.monotonic() - killed
+        beat_every(schedule, lambda: bulk.uploads_reconcile(now=timezone.now()), lambda: _finished(upload), within=120)
+        finished = time.monotonic() - killed
+    finally:
+        other.stop()
+
+    _assert_exactly_once(upload, lines)
+    with capsys.disabled():
+        print(
+            f"\n[figures] bulk, whole worker killed: its chunks done again after {resumed:.1f} s,"
+            f" file finished after {finished:.1f} s"
+        )
+
+
+def _chunks_being_processed(upload: BulkUpload) -> int:
+    """Chunks of the file a worker took and has not finished (probing their row locks would
+    make the workers skip them)."""
+    return BulkChunk.objects.filter(upload=upload, status=ChunkStatus.PENDING, started_at__isnull=False).count()

@@ -107,17 +107,28 @@ def test_rendering_stores_the_file_with_its_code_and_tells_the_person_once(caree
 
 
 def test_a_statement_taken_by_a_worker_a_moment_ago_is_left_to_it(career):
+    """Between its claim and its row lock, a rendering holds nothing: CLAIM_GRACE covers it."""
     statement_id = ask(career, None, None).statement_id
-    StatementRequest.objects.filter(pk=statement_id).update(started_at=RENDERED_AT, attempts=1)
+    StatementRequest.objects.filter(pk=statement_id).update(started_at=RENDERED_AT, attempts=1, claim="first")
 
     assert (
-        statements.statement_render(statement_id=statement_id, now=RENDERED_AT + datetime.timedelta(seconds=30))
-        is False
+        statements.statement_render(statement_id=statement_id, now=RENDERED_AT + datetime.timedelta(seconds=4)) is False
     )
 
     statement = _row(statement_id)
-    assert (statement.status, statement.attempts) == ("pending", 1)
+    assert (statement.status, statement.attempts, statement.claim) == ("pending", 1, "first")
     assert not VerifiableDocument.objects.exists()
+
+
+def test_a_claim_taken_and_not_locked_past_the_grace_is_taken_over_and_counted(career):
+    statement_id = ask(career, None, None).statement_id
+    # Its worker died: the claim stays, the lock went with its connection.
+    StatementRequest.objects.filter(pk=statement_id).update(started_at=RENDERED_AT, attempts=1, claim="killed")
+
+    statement = render(statement_id, now=RENDERED_AT + datetime.timedelta(seconds=6))
+
+    assert (statement.status, statement.attempts, statement.claim_taken_over) == ("ready", 2, "killed")
+    assert VerifiableDocument.objects.count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -160,12 +171,15 @@ def test_a_worker_killed_mid_render_leaves_it_pending_and_the_reconciler_queues_
     # A worker took it at RENDERED_AT and died rendering: its transaction rolled back, its claim stays.
     StatementRequest.objects.filter(pk=statement_id).update(started_at=RENDERED_AT, queued_at=RENDERED_AT, attempts=1)
 
-    assert statements.statements_reconcile(now=RENDERED_AT + datetime.timedelta(seconds=59)) == 0
+    # Taken and not locked: nobody renders it, no need to wait for STATEMENT_REQUEUE_AFTER_SECONDS.
+    assert statements.statements_reconcile(now=RENDERED_AT + datetime.timedelta(seconds=4)) == 0
     assert queued == []
-    assert statements.statements_reconcile(now=RENDERED_AT + datetime.timedelta(seconds=61)) == 1
-    assert _row(statement_id).queued_at == RENDERED_AT + datetime.timedelta(seconds=61)
+    assert statements.statements_reconcile(now=RENDERED_AT + datetime.timedelta(seconds=6)) == 1
+    assert _row(statement_id).queued_at == RENDERED_AT + datetime.timedelta(seconds=6)
+    # Queued again once, not at every pass while its copy waits in the queue.
+    assert statements.statements_reconcile(now=RENDERED_AT + datetime.timedelta(seconds=21)) == 0
 
-    render(statement_id, now=RENDERED_AT + datetime.timedelta(seconds=62))
+    render(statement_id, now=RENDERED_AT + datetime.timedelta(seconds=22))
 
     statement = _row(statement_id)
     assert (statement.status, statement.attempts) == ("ready", 2)
@@ -238,7 +252,74 @@ def test_a_transient_error_hands_the_statement_back_untouched_and_the_retry_rend
     assert _told(statement_id) == []
     monkeypatch.undo()
     assert render(statement_id, now=RENDERED_AT + datetime.timedelta(seconds=5)).status == "ready"
-    assert tasks.statement_render.autoretry_for == statements.TRANSIENT_ERRORS
+    assert isinstance(tasks.statement_render, core_tasks.Task)
+    assert statements.TRANSIENT_ERRORS == core_tasks.TRANSIENT_DATABASE_ERRORS
+
+
+def test_a_retry_takes_back_its_own_claim_when_the_database_could_not_hand_it_back(career, monkeypatch):
+    statement_id = ask(career, None, None).statement_id
+    _failing_weasyprint(monkeypatch, OperationalError("the database restarted"))
+    # The database is still down when the rendering tries to hand its claim back.
+    monkeypatch.setattr(StatementRequest.objects, "filter", _down_after_claim(StatementRequest.objects.filter))
+
+    with pytest.raises(OperationalError):
+        statements.statement_render(statement_id=statement_id, now=RENDERED_AT, claim="task-1/0")
+
+    monkeypatch.undo()
+    statement = _row(statement_id)
+    assert (statement.attempts, statement.claim, statement.started_at) == (1, "task-1/0", RENDERED_AT)
+    # Another copy finds it taken a moment ago; the retry (same task, next run) takes it back.
+    soon = RENDERED_AT + datetime.timedelta(seconds=1)
+    assert statements.statement_render(statement_id=statement_id, now=soon, claim="task-2/0") is False
+    assert (
+        statements.statement_render(statement_id=statement_id, now=soon, claim="task-1/1", retried_claims=["task-1/0"])
+        is True
+    )
+    statement = _row(statement_id)
+    assert (statement.status, statement.attempts, VerifiableDocument.objects.count()) == ("ready", 1, 1)
+
+
+def _down_after_claim(original):
+    """StatementRequest.objects.filter, raising as a database that is down once the claim was
+    written (the hand-back's update)."""
+
+    def filter_(*args, **kwargs):
+        if "claim" in kwargs:
+            raise OperationalError("the database is down")
+        return original(*args, **kwargs)
+
+    return filter_
+
+
+def test_a_rendering_delivered_again_after_its_worker_died_counts_an_attempt(career):
+    """A pool process killed mid-render: Celery hands the same message (same task id, same run)
+    back; it is not a retry, and counts."""
+    statement_id = ask(career, None, None).statement_id
+    StatementRequest.objects.filter(pk=statement_id).update(started_at=RENDERED_AT, attempts=1, claim="task-1/0")
+
+    later = RENDERED_AT + datetime.timedelta(seconds=10)
+    assert statements.statement_render(statement_id=statement_id, now=later, claim="task-1/0") is True
+
+    assert (_row(statement_id).status, _row(statement_id).attempts) == ("ready", 2)
+
+
+def test_a_rendering_whose_claim_was_taken_over_while_it_waited_to_retry_is_not_counted(career):
+    """The reconciler's copy takes over the claim of a rendering that was only waiting to retry
+    a transient error (not killed): when that one comes back, its attempt is struck off."""
+    statement_id = ask(career, None, None).statement_id
+    StatementRequest.objects.filter(pk=statement_id).update(started_at=RENDERED_AT, attempts=1, claim="retrying/0")
+    later = RENDERED_AT + datetime.timedelta(seconds=10)
+    assert render(statement_id, now=later).attempts == 2  # taken over: it could have been killed
+
+    assert (
+        statements.statement_render(
+            statement_id=statement_id, now=later, claim="retrying/1", retried_claims=["retrying/0"]
+        )
+        is False
+    )
+
+    statement = _row(statement_id)
+    assert (statement.status, statement.attempts, statement.claim_taken_over) == ("ready", 1, "")
 
 
 def test_a_rendering_that_breaks_fails_for_good_with_nothing_registered(career, monkeypatch, client):
@@ -363,9 +444,9 @@ def test_files_kept_past_their_days_are_dropped_and_their_codes_still_verify(car
     assert '<button class="usa-button" type="submit">Ask for it again</button>' in body
 
 
-def test_the_beat_schedule_reconciles_every_minute_and_purges_nightly():
+def test_the_beat_schedule_reconciles_every_15_seconds_and_purges_nightly():
     schedule = django_settings.CELERY_BEAT_SCHEDULE
-    assert schedule["statements-reconcile"] == {"task": "contributions.statements_reconcile", "schedule": 60.0}
+    assert schedule["statements-reconcile"] == {"task": "contributions.statements_reconcile", "schedule": 15.0}
     assert schedule["statements-purge"]["task"] == "contributions.statements_purge"
     assert (schedule["statements-purge"]["schedule"].hour, schedule["statements-purge"]["schedule"].minute) == (
         {3},

@@ -1,7 +1,10 @@
 """Crash safety of contribution statements with real Celery workers (separate processes, prefork
 pool, the Redis broker, this test database): forty years asked for, the worker killed outright —
-its child, or the whole worker — in the middle of the rendering, and the statement still ends
-ready exactly once: one code registered, one file, the person told once."""
+its child, or the whole worker — or the database restarting in the middle of the rendering, and
+the statement still ends ready exactly once: one code registered, one file, the person told
+once. How fast: the task's own retry takes the statement back within 15 s of the database's
+return, without counting an attempt; a dead worker's statement is taken again within 30 s,
+queued by the reconciler at the pace beat runs it."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.utils import timezone
 
 from contributions import statements
@@ -25,7 +29,7 @@ from devtools.management.commands.bench_pages import Command as PagesBenchmark
 from devtools.rates import demo_rates_seed
 from notifications.models import Notification
 from portal.celery import app
-from tests.contributions.test_bulk_worker import Worker, _wait_until
+from tests.contributions.test_bulk_worker import Worker, _wait_until, beat_every, database_down
 from tests.helpers import citizen_actor
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory
 
@@ -110,10 +114,10 @@ def _reconcile_until_ready(statement_id: int, *, seconds: float = 120) -> None:
         time.sleep(0.5)
 
 
-def _assert_exactly_once(statement_id: int, owner) -> None:
+def _assert_exactly_once(statement_id: int, owner, *, attempts: int = 2) -> None:
     statement = _row(statement_id)
     assert statement.status == "ready"
-    assert statement.attempts == 2  # the killed rendering, and the one that finished
+    assert statement.attempts == attempts  # after a kill: the killed rendering, and the one that finished
     [document] = VerifiableDocument.objects.all()
     assert statement.document_id == document.pk
     assert document.content_sha256 == hashlib.sha256(bytes(statement.content)).hexdigest()
@@ -157,3 +161,73 @@ def test_killing_a_pool_process_mid_render_ends_it_exactly_once(storage):
 
     _assert_exactly_once(statement_id, owner)
     assert _row(statement_id).finished_at - _row(statement_id).requested_at < datetime.timedelta(seconds=60)
+
+
+def test_a_database_outage_mid_render_is_ridden_out_by_the_task_s_own_retry(storage, capsys):
+    """Eight seconds of PostgreSQL refusing the worker while it renders: the rendering cannot
+    hand its claim back, its retry (the same task) takes it back and renders it, ready within
+    15 s of the database's return, without the reconciler; the outage is not counted as an
+    attempt."""
+    person, owner = _forty_years()
+    statement_id = _ask(person, owner)
+    worker = _worker(storage)
+    try:
+        _rendering(statement_id)
+        taken = _row(statement_id)
+        assert database_down(8) > 0
+        back = time.monotonic()
+        _wait_until(
+            lambda: _row(statement_id).status != "pending" or _row(statement_id).claim != taken.claim, seconds=15
+        )
+        resumed = time.monotonic() - back
+        _wait_until(lambda: _row(statement_id).status != "pending", seconds=15 - resumed)
+        ready = time.monotonic() - back
+    finally:
+        worker.stop()
+
+    # Taken back by the same task, a later run of it (not a copy queued by the reconciler).
+    task, run = _row(statement_id).claim.split("/")
+    assert (task, int(run) > 0) == (taken.claim.split("/")[0], True)
+    _assert_exactly_once(statement_id, owner, attempts=1)
+    with capsys.disabled():
+        print(f"\n[figures] statement, database back: taken back after {resumed:.1f} s, ready after {ready:.1f} s")
+
+
+def test_a_whole_worker_killed_mid_render_is_taken_again_within_30_seconds_by_the_reconciler_as_beat_runs_it(
+    storage, settings, capsys
+):
+    schedule = django_settings.CELERY_BEAT_SCHEDULE["statements-reconcile"]["schedule"]
+    assert schedule == 15.0
+    settings.STATEMENT_REQUEUE_AFTER_SECONDS = 60  # as in production: not what brings it back
+    person, owner = _forty_years()
+    statement_id = _ask(person, owner)
+    worker = _worker(storage)
+    _rendering(statement_id)
+    killed_claim = _row(statement_id).claim
+    worker.kill()
+    killed = time.monotonic()
+
+    other = _worker(storage)  # another worker of the documents queue (or the same, restarted)
+    try:
+        beat_every(
+            schedule,
+            lambda: statements.statements_reconcile(now=timezone.now()),
+            lambda: _row(statement_id).claim != killed_claim,
+            within=30 - (time.monotonic() - killed),
+        )
+        resumed = time.monotonic() - killed
+        beat_every(
+            schedule,
+            lambda: statements.statements_reconcile(now=timezone.now()),
+            lambda: _row(statement_id).status != "pending",
+            within=60,
+        )
+        ready = time.monotonic() - killed
+    finally:
+        other.stop()
+
+    _assert_exactly_once(statement_id, owner)
+    with capsys.disabled():
+        print(
+            f"\n[figures] statement, whole worker killed: taken again after {resumed:.1f} s, ready after {ready:.1f} s"
+        )
