@@ -207,3 +207,26 @@ def test_readyz_answers_within_a_second_when_redis_is_frozen(redis, settings, cl
     assert response.status_code == 503
     assert response.json()["checks"] == {"database": "ok", "redis": "unavailable", "broker": "ok"}
     assert seconds < 1.0, seconds
+
+
+def test_with_redis_frozen_no_page_waits_for_it(portal, redis):
+    """A frozen Redis accepts connections and answers nothing: every command gives up within its
+    timeout, and the pages answer as without Redis — none in 5xx, none slower than two seconds
+    (the statement asked for included: its message's publication gives up too)."""
+    _person, owner = _citizen_with_a_year_declared()
+    visitor = Visitor(portal)
+    visitor.open("/accounts/login/")
+    redis.freeze()
+    try:
+        status, _page, url = visitor.open("/accounts/login/", {"login": owner.email, "password": PASSWORD})
+        assert status == 200 and url.endswith("/dashboard/"), (status, url)
+        status, page, _url = visitor.open("/my-file/contributions/")
+        assert status == 200 and "Steady Works SA" in page
+        visitor.open("/my-file/contributions/statement/")
+        status, page, _url = visitor.open("/my-file/contributions/statement/", {"intent": str(uuid.uuid4())})
+        assert status == 200 and "Your statement is being prepared" in page
+    finally:
+        redis.thaw()
+    assert StatementRequest.objects.filter(requested_by=owner, status="pending").count() == 1
+    assert all(0 < status < 500 for _when, _path, status, _seconds in visitor.answers), visitor.answers
+    assert max(seconds for _when, _path, _status, seconds in visitor.answers) < SLOWEST_SECONDS, visitor.answers
