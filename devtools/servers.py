@@ -7,6 +7,7 @@ outages.
   nothing), started again on the same port, empty.
 - ``SilentSmtp``: an SMTP address that, while ``silent``, accepts connections and never answers
   (a mail relay that hangs); otherwise it passes each connection to a real SMTP server.
+- ``Gunicorn``: the portal served as in production, on a free port, with the given environment.
 - ``Visitor``: a browser without JavaScript (cookies, CSRF token, redirects), keeping each answer's
   status and time.
 """
@@ -19,6 +20,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -141,6 +143,54 @@ class SilentSmtp:
     def close(self) -> None:
         self.open()
         self.listener.close()
+
+
+class Gunicorn:
+    """``gunicorn portal.wsgi:application`` in its own process group on a free port, answering
+    ``/healthz`` when ``start`` returns; ``wrap`` adapts the command line (the tests' clock)."""
+
+    def __init__(
+        self,
+        environment: dict[str, str],
+        *,
+        workers: int = 2,
+        options: tuple[str, ...] = (),
+        log: Path | None = None,
+        wrap: Any = None,
+        port: int | None = None,
+    ) -> None:
+        self.port = port or free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"127.0.0.1:{self.port}"]
+        command += ["--workers", str(workers), *options]
+        self.log = log.open("wb") if log is not None else None
+        self.process = subprocess.Popen(  # noqa: S603 — fixed arguments
+            wrap(command) if wrap is not None else command,
+            env=environment,
+            start_new_session=True,
+            stdout=self.log or subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while not self._answers():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("gunicorn did not start")
+            time.sleep(0.1)
+
+    def _answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.base}/healthz", timeout=2):  # noqa: S310 — our own server
+                return True
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)
+        if self.log is not None:
+            self.log.close()
 
 
 class _BehindTls(http.cookiejar.DefaultCookiePolicy):

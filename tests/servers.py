@@ -1,5 +1,5 @@
 """Real servers that a test stops, freezes and starts again (devtools/servers.py)."""
 
-from devtools.servers import RedisServer, SilentSmtp, Visitor, free_port
+from devtools.servers import Gunicorn, RedisServer, SilentSmtp, Visitor, free_port
 
-__all__ = ["RedisServer", "SilentSmtp", "Visitor", "free_port"]
+__all__ = ["Gunicorn", "RedisServer", "SilentSmtp", "Visitor", "free_port"]

@@ -21,6 +21,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
 from portal.celery import app, worker_command
+from tests.servers import Gunicorn
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -54,45 +55,12 @@ def _environment(directory: Path) -> dict[str, str]:
 def gunicorn(tmp_path) -> Iterator[tuple[str, Path]]:
     directory = tmp_path / "metrics"
     directory.mkdir()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    log = (tmp_path / "gunicorn.log").open("wb")
     # Two workers, each replaced after 5 requests: the counts of processes that ended stay counted.
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "portal.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--max-requests",
-            "5",
-        ],
-        env=_environment(directory),
-        start_new_session=True,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def answers() -> bool:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2):  # noqa: S310 — our own server
-                return True
-        except OSError:
-            return False
-
+    server = Gunicorn(_environment(directory), options=("--max-requests", "5"), log=tmp_path / "gunicorn.log")
     try:
-        _wait_until(answers)
-        yield base, directory
+        yield server.base, directory
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-        log.close()
+        server.stop()
 
 
 def _healthz_count(base: str) -> float:

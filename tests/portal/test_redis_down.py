@@ -12,9 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +29,7 @@ from notifications.models import Notification
 from portal.celery import worker_command
 from tests import clock
 from tests.identity.factories import PASSWORD, EnterpriseFactory, PersonFactory, UserFactory
-from tests.servers import RedisServer, Visitor, free_port
+from tests.servers import Gunicorn, RedisServer, Visitor
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -73,42 +70,11 @@ def redis(tmp_path) -> Iterator[RedisServer]:
 
 @pytest.fixture
 def portal(redis, tmp_path) -> Iterator[str]:
-    port = free_port()
-    log = (tmp_path / "gunicorn.log").open("wb")
-    server = subprocess.Popen(
-        clock.command(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "portal.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-            ]
-        ),
-        env=_environment(redis, tmp_path),
-        start_new_session=True,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def answers() -> bool:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2):  # noqa: S310 — our own server
-                return True
-        except OSError:
-            return False
-
+    server = Gunicorn(_environment(redis, tmp_path), log=tmp_path / "gunicorn.log", wrap=clock.command)
     try:
-        _wait_until(answers)
-        yield base
+        yield server.base
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-        log.close()
+        server.stop()
 
 
 def _citizen_with_a_year_declared():

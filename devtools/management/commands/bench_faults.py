@@ -54,7 +54,7 @@ from core.actor import ActingMode, Actor, LevelOfAssurance
 from core.periods import Period
 from devtools.management.commands.bench_bulk import Command as BulkBenchmark
 from devtools.management.commands.bench_pages import Command as PagesBenchmark
-from devtools.servers import RedisServer, SilentSmtp, Visitor, free_port
+from devtools.servers import Gunicorn, RedisServer, SilentSmtp, Visitor, free_port
 from identity.models import Representation, User
 from notifications.models import Notification
 
@@ -134,19 +134,11 @@ class Command(BaseCommand):
         port = free_port()
         self.base = f"http://127.0.0.1:{port}"
         self.environment = self._environment()
-        gunicorn = subprocess.Popen(  # noqa: S603 — fixed arguments
-            [
-                *(sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"127.0.0.1:{port}"),
-                *("--workers", "2", "--access-logfile", "/dev/null", "--log-level", "warning"),
-            ],
-            env=self.environment,
-            start_new_session=True,
-        )
+        gunicorn = Gunicorn(self.environment, port=port, options=("--access-logfile", "/dev/null"))
         self.worker = self._worker_start()
         reader = _Reader(self.base, pages._session(citizen).split("=", 1))
         results: dict[str, Any] = {}
         try:
-            pages._wait(self.base)
             self._worker_answers(seconds=60)
             reader.start()
             time.sleep(2)
@@ -166,9 +158,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"   {name}: {json.dumps(results[name])}")
         finally:
             reader.stop()
-            self._worker_stop(self.worker)
-            os.killpg(gunicorn.pid, signal.SIGTERM)
-            gunicorn.wait(timeout=30)
+            BulkBenchmark._stop(self.worker)
+            gunicorn.stop()
             self.smtp.close()
             controller.stop()
             self.redis.stop()
@@ -354,15 +345,6 @@ class Command(BaseCommand):
                 pass
             if time.monotonic() > deadline:
                 return False
-
-    @staticmethod
-    def _worker_stop(worker: subprocess.Popen[bytes]) -> None:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait()
 
     @staticmethod
     def _statements_clean(citizen: User) -> None:
