@@ -395,15 +395,15 @@ def _database_restart(down: int) -> float:
     started = time.monotonic()
     host = str(connection.settings_dict.get("HOST") or "")
     if host.startswith("/"):
-        from portal.embedded import embedded_database
-
         data_dir = Path(settings.EMBEDDED_DATA_DIR)
         postmaster = data_dir / "postgres" / "postmaster.pid"
         pid = int(postmaster.read_text().splitlines()[0])
         os.kill(pid, signal.SIGINT)
         _until(lambda: not Path(f"/proc/{pid}").exists(), seconds=60)
         time.sleep(down)
-        embedded_database(data_dir)
+        # Started by a process of its own: this one keeps a handle on the server it found running.
+        start = f"from pathlib import Path; from portal.embedded import embedded_database; embedded_database(Path({str(data_dir)!r}))"
+        subprocess.run([sys.executable, "-c", start], check=True)  # noqa: S603 — fixed arguments
     else:
         versions = sorted(os.listdir("/etc/postgresql"))
         if not versions or shutil.which("pg_ctlcluster") is None:
