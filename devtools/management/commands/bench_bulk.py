@@ -390,6 +390,12 @@ class Command(BaseCommand):
                 [user.pk],
             )
             cursor.execute(
+                "DELETE FROM notifications_deliveryattempt WHERE delivery_id IN (SELECT d.id FROM"
+                " notifications_delivery d JOIN notifications_notification n ON n.id = d.notification_id"
+                " WHERE n.recipient_id = %s)",
+                [user.pk],
+            )
+            cursor.execute(
                 "DELETE FROM notifications_delivery WHERE notification_id IN (SELECT id FROM"
                 " notifications_notification WHERE recipient_id = %s)",
                 [user.pk],
