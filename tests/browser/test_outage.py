@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from unittest import mock
 
 import psycopg
 from django.db import connection
@@ -85,3 +86,15 @@ def test_a_page_that_does_not_exist_answers_the_sites_404_page_in_both_languages
         assert response is not None and response.status == 404
         expect(page.locator("h1")).to_have_text(_in(language, "Page not found"))
         _look(page, f"not-found-{language}")
+
+
+def test_a_defect_answers_the_500_page_in_both_languages(new_page: NewPage) -> None:
+    """The live server runs in this process: a defect is made in the home page's view."""
+    with mock.patch("portal.views.catalogue_for", side_effect=RuntimeError("a defect")):
+        for language, locale in (("fr", "fr-FR"), ("en", "en-GB")):
+            page = new_page(locale=locale)
+            response = page.goto("/")
+            assert response is not None and response.status == 500
+            expect(page.locator("h1")).to_have_text(_in(language, "Something went wrong on our side"))
+            assert "a defect" not in page.content()
+            _look(page, f"server-error-{language}")
