@@ -60,6 +60,9 @@ class AccountSummary:
     balance: Decimal
     overdue: Decimal
     not_yet_due: Decimal
+    # The payment reference of the debit due first among those not fully paid ("" when none):
+    # a transfer of the whole balance names it, and settles it first, then the oldest.
+    first_due_reference: str = ""
 
 
 def period_status(*, owed: Decimal, settled: Decimal, due_on: datetime.date | None, today: datetime.date) -> str:
@@ -112,15 +115,20 @@ def account_summary(*, enterprise_id: int, today: datetime.date) -> AccountSumma
     debits = (
         LedgerEntry.objects.filter(enterprise_id=enterprise_id, amount__gt=0)
         .annotate(settled=Sum("allocations_received__amount", default=_ZERO))
-        .values_list("amount", "settled", "due_on")
+        .order_by(F("due_on").asc(nulls_last=True), "booked_on", "pk")
+        .values_list("amount", "settled", "due_on", "payment_reference")
     )
     overdue = not_yet_due = _ZERO
-    for amount, settled, due_on in debits.filter(settled__lt=F("amount")):
+    first_due_reference = ""
+    for amount, settled, due_on, reference in debits.filter(settled__lt=F("amount")):
+        first_due_reference = first_due_reference or reference
         if due_on is not None and due_on < today:
             overdue += amount - settled
         else:
             not_yet_due += amount - settled
-    return AccountSummary(balance=balance, overdue=overdue, not_yet_due=not_yet_due)
+    return AccountSummary(
+        balance=balance, overdue=overdue, not_yet_due=not_yet_due, first_due_reference=first_due_reference
+    )
 
 
 def account_entries(*, enterprise_id: int, year: int | None = None) -> list[EntryRow]:

@@ -17,6 +17,9 @@ from celery.schedules import crontab
 from csp.constants import NONCE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from stdnum import bic as stdnum_bic
+from stdnum import iban as stdnum_iban
+from stdnum.exceptions import ValidationError
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -601,6 +604,19 @@ STATUS_WORK_LATE_AFTER_SECONDS = env.int("STATUS_WORK_LATE_AFTER_SECONDS", defau
 # --- The institution --------------------------------------------------------------------------
 SUPPORT_PHONE = env("SUPPORT_PHONE", default="+32 2 000 00 00")
 SUPPORT_HOURS = env("SUPPORT_HOURS", default="8:00–17:00")
+# The account employers pay their contributions into by bank transfer (shown with a QR code for
+# banking apps). The demonstration default is the European Payments Council's sample account.
+INSTITUTION_NAME = env("INSTITUTION_NAME", default="Institution de sécurité sociale (démo)")
+INSTITUTION_IBAN = env("INSTITUTION_IBAN", default="BE71 0961 2345 6769")
+INSTITUTION_BIC = env("INSTITUTION_BIC", default="GKCCBEBB")
+try:
+    INSTITUTION_IBAN = stdnum_iban.validate(INSTITUTION_IBAN)
+    INSTITUTION_BIC = stdnum_bic.validate(INSTITUTION_BIC)
+except ValidationError as error:
+    raise ImproperlyConfigured(f"INSTITUTION_IBAN or INSTITUTION_BIC is not valid: {error}.") from error
+# A SEPA transfer and its QR code carry at most 70 characters of beneficiary name.
+if not 0 < len(INSTITUTION_NAME.strip()) <= 70:
+    raise ImproperlyConfigured("INSTITUTION_NAME must have between 1 and 70 characters.")
 FORM_RENDERER = "portal.forms.GuichetFormRenderer"
 
 # --- Notifications ----------------------------------------------------------------------------

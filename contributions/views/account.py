@@ -6,24 +6,28 @@ from __future__ import annotations
 import csv
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from contributions import account as account_selectors
-from contributions import payments, policies
+from contributions import payments, policies, transfers
 from contributions.models import EntryKind, PaymentStatus
 from contributions.types import PaymentError, PeriodPaymentStatus
 from core.caching import fragments
 from core.http import PortalRequest
 from core.spreadsheet import Echo, neutralised
+from core.templatetags.guichet import money
 from identity.selectors import enterprise_names
 
 
@@ -69,10 +73,11 @@ def account(request: PortalRequest, enterprise_id: int) -> HttpResponse:
             "year": chosen if chosen is not None else (overview.years[0] if overview.years else today.year),
             "years": overview.years,
             "suggested_amount": summary.balance if summary.balance > 0 else None,
+            **_transfer(summary),
         }
         return {
             name: render_to_string(f"contributions/account/{name}.html", context)
-            for name in ("summary", "pay_fields", "statement")
+            for name in ("summary", "transfer", "pay_fields", "statement")
         }
 
     return render(
@@ -83,9 +88,27 @@ def account(request: PortalRequest, enterprise_id: int) -> HttpResponse:
             "enterprise_name": enterprise_names(enterprise_ids=[enterprise_id]).get(enterprise_id, ""),
             "payments": account_selectors.payment_list(enterprise_id=enterprise_id),
             "intent": uuid.uuid4(),
-            **fragments(f"{source.key}:tables", tables, seconds=_TABLES_SECONDS),
+            # The institution's account is in the key: a new one is shown at once, not in an hour.
+            **fragments(f"{source.key}:tables:{settings.INSTITUTION_IBAN}", tables, seconds=_TABLES_SECONDS),
         },
     )
+
+
+def _transfer(summary: account_selectors.AccountSummary) -> dict[str, object]:
+    """The institution's account, and when something is owed, the transfer of the whole balance
+    with the reference of the debit due first (settled first, then the oldest) and its QR code."""
+    owed = summary.balance > 0 and summary.first_due_reference
+    details = transfers.transfer_details(
+        amount=summary.balance if owed else Decimal("0.00"), reference=summary.first_due_reference
+    )
+    qr_code = ""
+    if owed:
+        qr_code = transfers.transfer_qr_svg(
+            details,
+            title=_("QR code of a transfer of %(amount)s € to %(iban)s, reference %(reference)s")
+            % {"amount": money(details.amount), "iban": details.iban_display, "reference": details.reference},
+        )
+    return {"transfer": details, "transfer_owed": bool(owed), "transfer_qr": mark_safe(qr_code)}  # noqa: S308 — segno's SVG, text escaped
 
 
 def _entry_label(entry: account_selectors.EntryRow) -> str:

@@ -14,6 +14,7 @@ from core.periods import Period
 from devtools.rates import demo_rates_seed
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_journeys import _sign_in
+from tests.browser.test_trust import _look
 from tests.helpers import citizen_actor
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation
 
@@ -108,3 +109,21 @@ def test_an_employee_reads_their_contribution_record(new_page, settings):
     _sign_in(checker, owner.email)
     checker.goto("/my-file/contributions/")
     assert_accessible(checker)
+
+
+# The clock starts on the journey's day and runs (axe and screenshots wait on it).
+@pytest.mark.time_machine(datetime.datetime(2026, 12, 5, 9, 0, tzinfo=datetime.UTC))
+def test_the_account_page_gives_the_transfer_details_and_a_qr_code_for_banking_apps(new_page, settings):
+    enterprise, declarant, _employee = _declared_month(settings)
+
+    page = new_page()
+    _sign_in(page, declarant.email)
+    page.goto(f"/enterprises/{enterprise.pk}/account/")
+
+    transfer = page.locator("#transfer + div")
+    expect(transfer).to_contain_text("BE71 0961 2345 6769")
+    expect(transfer).to_contain_text("GKCCBEBB")
+    expect(transfer).to_contain_text("972,90 €")
+    code = page.get_by_role("img", name="Code QR d’un virement de 972,90", exact=False)
+    expect(code).to_be_visible()
+    _look(page, "account-transfer")
