@@ -11,10 +11,12 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import F, Sum, Window
 
-from contributions.models import LedgerEntry, Payment, PaymentStatus
+from contributions.ledger import payment_due_date
+from contributions.models import EntryKind, LedgerEntry, Payment, PaymentStatus
 from contributions.types import PeriodPaymentStatus
 from core.caching import Versioned
 from core.db import prepared_cursor
+from core.periods import Period
 
 _ZERO = Decimal("0.00")
 
@@ -248,4 +250,30 @@ def _overview_compute(*, enterprise_id: int, today: datetime.date, year: int | N
             enterprise_id=enterprise_id, year=year if year is not None else (years[0] if years else today.year)
         ),
         years=years,
+    )
+
+
+@dataclass(frozen=True)
+class DeclarationPayment:
+    """What a declaration's receipt says about paying it: what it posted to the account (its
+    debit; for a replacement the difference with the version it replaced, negative when credited;
+    None when nothing was posted), the period's payment reference and its due date."""
+
+    posted: Decimal | None
+    payment_reference: str
+    due_on: datetime.date
+
+
+def declaration_payment(*, enterprise_id: int, declaration_id: int, period: str) -> DeclarationPayment:
+    """One query: the entries the declarations of the period posted (every version carries the
+    period's reference; a replacement that changes nothing posts no entry)."""
+    rows = list(
+        LedgerEntry.objects.filter(
+            enterprise_id=enterprise_id, period=period, kind__in=[EntryKind.DECLARATION, EntryKind.CORRECTION]
+        ).values_list("declaration_id", "amount", "payment_reference")
+    )
+    return DeclarationPayment(
+        posted=next((amount for declared, amount, _reference in rows if declared == declaration_id), None),
+        payment_reference=next((reference for _declared, _amount, reference in rows if reference), ""),
+        due_on=payment_due_date(Period.parse(period)),
     )

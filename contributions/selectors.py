@@ -28,6 +28,7 @@ from decimal import Decimal
 from django.db import connection
 
 from contributions import record
+from contributions.account import declaration_payment
 from contributions.bulk import rejection
 from contributions.figures import bulk_processing as bulk_processing
 from contributions.figures import declaration_timeliness as declaration_timeliness
@@ -118,6 +119,11 @@ class DeclarationReceipt:
     totals: tuple[ReceiptBranchTotal, ...]
     warnings: tuple[ReceiptWarning, ...]
     lines: tuple[ReceiptLine, ...]
+    # Paying it (contributions.account.declaration_payment): what this version posted to the
+    # account (None: nothing), the period's payment reference and the date it is due by.
+    posted: Decimal | None
+    payment_reference: str
+    payment_due_on: datetime.date
 
     @property
     def total_employee(self) -> Decimal:
@@ -133,9 +139,11 @@ class DeclarationReceipt:
 
 
 def declaration_receipt_get(*, enterprise_id: int, declaration_id: int) -> DeclarationReceipt:
-    """The receipt of one of the enterprise's declarations (LookupError for any other), in five
-    queries whatever its number of lines (the caller has checked who may see it)."""
+    """The receipt of one of the enterprise's declarations (LookupError for any other), with
+    what to pay, in six queries whatever its number of lines (the caller has checked who may see
+    it)."""
     declaration, lines, warnings = declaration_get(enterprise_id=enterprise_id, declaration_id=declaration_id)
+    payment = declaration_payment(enterprise_id=enterprise_id, declaration_id=declaration_id, period=declaration.period)
     enterprise = enterprise_summaries(enterprise_ids=[enterprise_id])[0]
     names = person_names(person_ids=[line.person_id for line in lines])
     branch_labels = dict(Branch.choices)
@@ -182,6 +190,9 @@ def declaration_receipt_get(*, enterprise_id: int, declaration_id: int) -> Decla
             )
             for line in lines
         ),
+        posted=payment.posted,
+        payment_reference=payment.payment_reference,
+        payment_due_on=payment.due_on,
     )
 
 

@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from contributions import documents, policies, services
+from contributions import account, documents, policies, services
 from contributions.computation import RateTable
 from contributions.declarations import declaration_submit
 from contributions.forms import HireForm, TerminationForm
+from contributions.ledger import declaration_total
 from contributions.reads import declaration_get, declaration_list
 from contributions.selectors import active_employees, employment_list_for_enterprise, rates_for_period
 from contributions.types import ANOMALY_MESSAGES, Branch, EmploymentError, LineInput, WorkerCategory
@@ -251,6 +252,10 @@ def declaration(request: PortalRequest, enterprise_id: int, declaration_id: int)
         "contributions/receipt.html",
         {
             "declaration": found,
+            "payment": account.declaration_payment(
+                enterprise_id=enterprise_id, declaration_id=found.pk, period=found.period
+            ),
+            "total_due": declaration_total(found.totals),
             "enterprise_name": enterprise_names(enterprise_ids=[enterprise_id]).get(enterprise_id, ""),
             "totals": [
                 (branch_labels.get(branch, branch), Decimal(amounts[0]), Decimal(amounts[1]))

@@ -9,6 +9,7 @@ from core.periods import Period
 from devtools.rates import demo_rates_seed
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_journeys import _sign_in
+from tests.browser.test_trust import _look
 from tests.helpers import citizen_actor
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation
 
@@ -43,6 +44,7 @@ def test_file_a_declaration_by_form_and_read_the_receipt(new_page):
     page.fill("#wage-1", "2500.00")
     page.locator("main form[method=post] button[type=submit]").click()
     expect(page.locator("h1")).to_contain_text("D" + f"{last_month.year}{last_month.month:02d}-")
+    expect(page.locator("#payment + dl")).to_contain_text("Date d’échéance")
     receipt_url = page.url
 
     # axe needs JavaScript: the same pages, in a JavaScript-enabled context of the same user.
@@ -51,5 +53,6 @@ def test_file_a_declaration_by_form_and_read_the_receipt(new_page):
     for url in (form_url, receipt_url):
         checker.goto(url)
         assert_accessible(checker)
+    _look(checker, "declaration-receipt")
     checker.set_content(rejected_html)
     assert_accessible(checker)

@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pypdf
@@ -9,12 +10,13 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from contributions import services
+from contributions import ledger, services
 from contributions.declarations import declaration_submit
 from contributions.documents import declaration_receipt_pdf
-from contributions.models import Declaration
+from contributions.models import Declaration, LedgerEntry
 from contributions.selectors import declaration_receipt_get
 from contributions.types import LineInput
+from core.periods import Period
 from devtools.rates import demo_rates_seed
 from identity.country_profiles import country_profile
 from tests.helpers import citizen_actor, sign_in
@@ -77,6 +79,8 @@ def receipt():
         "declarant": declarant,
         "declaration": Declaration.objects.get(pk=result.declaration_id),
         "url": reverse("contributions:declaration_pdf", args=[enterprise.pk, result.declaration_id]),
+        "actor": actor,
+        "people": (clerk, baker, apprentice),
     }
 
 
@@ -84,6 +88,12 @@ def _text(content: bytes) -> str:
     """The PDF's text with every run of white space (line breaks, narrow no-break spaces) as one space."""
     reader = pypdf.PdfReader(io.BytesIO(content))
     return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def _reference(receipt):
+    return ledger.structured_reference(
+        enterprise_number=receipt["enterprise"].enterprise_number, letter="D", period=Period.parse(PERIOD)
+    )
 
 
 def test_the_stored_totals_are_the_hand_computed_ones(receipt):
@@ -126,6 +136,7 @@ def test_the_receipt_in_english_gives_the_reference_totals_warnings_and_lines(cl
         "family benefits 0.00 € 525.00 € 525.00 €",
         "work injury 0.00 € 38.00 € 38.00 €",
         "Total 733.75 € 1,484.63 € 2,218.38 €",
+        f"Payment Total contributions due 2,218.38 € Payment reference {_reference(receipt)} Due date Nov. 15, 2026",
         "3 not_hired This employee is not registered as hired by the enterprise during the period.",
         "1 Alice Martin employee (white-collar) 5,000.00 22 497.35 € 970.43 €",
         "2 Bruno Lambert worker (blue-collar) 2,000.00 20 226.40 € 436.20 €",
@@ -153,6 +164,8 @@ def test_the_receipt_in_french_has_french_labels_and_numbers(client, receipt):
         "pension 414,35 € 533,43 € 947,78 €",
         "soins de santé 258,50 € 281,00 € 539,50 €",
         "Total 733,75 € 1 484,63 € 2 218,38 €",
+        f"Paiement Total des cotisations dues 2 218,38 € Communication structurée {_reference(receipt)}"
+        " Date d’échéance 15 novembre 2026",
         "Avertissements",
         "3 not_hired Ce travailleur n’est pas inscrit comme engagé par l’entreprise pendant la période.",
         "Lignes de la déclaration",
@@ -188,9 +201,10 @@ def test_the_pdf_is_titled_and_carries_its_language_and_font(client, receipt):
     assert fonts and all("Public-Sans" in font or "PublicSans" in font for font in fonts), fonts
 
 
-def test_the_receipt_is_read_in_five_queries_whatever_its_lines(receipt, django_assert_num_queries):
-    # The declaration, its lines, its warnings, the enterprise's name and number, the names.
-    with django_assert_num_queries(5):
+def test_the_receipt_is_read_in_six_queries_whatever_its_lines(receipt, django_assert_num_queries):
+    # The declaration, its lines, its warnings, the period's ledger entries, the enterprise's name
+    # and number, the names.
+    with django_assert_num_queries(6):
         read = declaration_receipt_get(enterprise_id=receipt["enterprise"].pk, declaration_id=receipt["declaration"].pk)
     assert [line.person_name for line in read.lines] == ["Alice Martin", "Bruno Lambert", "Chloé Dubois"]
     assert (read.total_employee, read.total_employer, read.total) == (
@@ -256,3 +270,74 @@ def test_a_declaration_of_another_enterprise_is_not_found_under_ones_own(client,
 
     assert client.get(forged).status_code == 404
     assert client.get(receipt["url"]).status_code == 200
+
+
+def _replace(receipt, clerk_wage):
+    clerk, baker, apprentice = receipt["people"]
+    result = declaration_submit(
+        actor=receipt["actor"],
+        enterprise_id=receipt["enterprise"].pk,
+        period=PERIOD,
+        lines=[
+            _line(clerk, "employee", clerk_wage, "22"),
+            _line(baker, "worker", "2000", "20"),
+            _line(apprentice, "apprentice", "1000.00", "18"),
+        ],
+        replace=True,
+        channel="form",
+        now=NOW + datetime.timedelta(days=1),
+    )
+    assert result.accepted, result.anomalies
+    return result.declaration_id
+
+
+def test_the_html_receipt_gives_the_total_due_the_reference_and_the_due_date(client, receipt):
+    sign_in(client, receipt["declarant"])
+
+    page = client.get(
+        reverse("contributions:declaration", args=[receipt["enterprise"].pk, receipt["declaration"].pk]),
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
+
+    payment = page[page.index('<h2 id="payment">') :]
+    facts = re.findall(r'<dt class="text-bold">([^<]+)</dt><dd[^>]*>(?:<code>)?([^<]+)', payment)
+    assert facts[:3] == [
+        ("Total contributions due", "2,218.38 €"),
+        ("Payment reference", _reference(receipt)),
+        ("Due date", "Nov. 15, 2026"),
+    ]
+
+
+def test_a_replacement_receipt_says_what_it_posted_to_the_account(client, receipt):
+    # The clerk's wage from 5,000.00 to 4,000.00: the ledger holds the (negative) difference.
+    replacement = _replace(receipt, "4000.00")
+    posted = LedgerEntry.objects.get(declaration_id=replacement).amount
+    assert posted < 0
+    sign_in(client, receipt["declarant"])
+    enterprise_id = receipt["enterprise"].pk
+
+    page = client.get(
+        reverse("contributions:declaration", args=[enterprise_id, replacement]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    pdf = client.get(
+        reverse("contributions:declaration_pdf", args=[enterprise_id, replacement]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    credited = f"{-posted:,.2f} € credited"
+    assert (
+        '<dt class="text-bold">Posted to your account by this replacement</dt>'
+        f'<dd class="margin-left-0 margin-bottom-1">{credited}</dd>'
+    ) in page
+    assert f"Posted to your account by this replacement {credited} Payment reference {_reference(receipt)}" in _text(
+        pdf.content
+    )
+
+
+def test_a_replacement_that_changes_no_amount_posts_nothing_and_says_so(receipt):
+    replacement = _replace(receipt, "5000.00")
+
+    read = declaration_receipt_get(enterprise_id=receipt["enterprise"].pk, declaration_id=replacement)
+
+    assert read.posted is None
+    assert read.payment_reference == _reference(receipt)
+    assert read.payment_due_on == datetime.date(2026, 11, 15)
