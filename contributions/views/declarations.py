@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from contributions import account, documents, policies, services
+from contributions.certificates import missing_declarations
 from contributions.computation import RateTable
 from contributions.declarations import declaration_submit
 from contributions.forms import HireForm, TerminationForm
@@ -231,6 +232,8 @@ def declarations(request: PortalRequest, enterprise_id: int) -> HttpResponse:
             "result": result,
             "categories": WorkerCategory.choices,
             "history": declaration_list(enterprise_id=enterprise_id),
+            # The same rule as the compliance certificate's refusal (two queries, whatever the months).
+            "missing_periods": missing_declarations(enterprise_id=enterprise_id, today=today),
         },
         status=400 if result is not None else 200,
     )

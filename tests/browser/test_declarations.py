@@ -56,3 +56,27 @@ def test_file_a_declaration_by_form_and_read_the_receipt(new_page):
     _look(checker, "declaration-receipt")
     checker.set_content(rejected_html)
     assert_accessible(checker)
+
+
+def test_the_declarations_page_lists_the_months_still_to_declare(new_page):
+    demo_rates_seed()
+    # Hired four months ago: at least the two months whose due date passed are missing.
+    first = Period.of(datetime.date.today()).previous().previous().previous().previous()
+    enterprise = EnterpriseFactory(name="Boulangerie Dupont")
+    declarant = UserFactory()
+    representation(declarant, enterprise, "declarant")
+    services.employment_hire(
+        actor=citizen_actor(declarant, enterprise_ids=frozenset({enterprise.pk})),
+        enterprise_id=enterprise.pk,
+        national_number=PersonFactory().national_number,
+        worker_category="employee",
+        start_date=first.first_day,
+        now=datetime.datetime.combine(first.first_day, datetime.time(8), tzinfo=datetime.UTC),
+    )
+
+    page = new_page()
+    _sign_in(page, declarant.email)
+    page.goto(f"/enterprises/{enterprise.pk}/declarations/")
+    page.get_by_role("link", name=f"Déclarer {first}").click()
+    expect(page.locator("#choose-period")).to_have_value(str(first))
+    _look(page, "declarations-missing")

@@ -518,3 +518,55 @@ def test_the_dashboard_links_declarants_to_the_certificate(compliant, client, fr
     sign_in(client, compliant["declarant"])
     body = client.get(reverse("portal:dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f'<a href="{_url(compliant)}">Compliance certificate — Boulangerie Dupont SRL</a>' in body
+
+
+# --- The declarations page lists the missing months ---------------------------------------------
+
+
+def _missing_links(client, employer):
+    page = client.get(
+        reverse("contributions:declarations", args=[employer["enterprise"].pk]), headers={"Accept-Language": "en"}
+    )
+    assert page.status_code == 200
+    html = page.content.decode()
+    if 'id="missing-declarations"' not in html:
+        return None
+    listed = html[html.index('id="missing-declarations"') :]
+    return re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', listed[: listed.index("</ul>")])
+
+
+@pytest.mark.time_machine(ISSUED_AT, tick=False)
+def test_the_declarations_page_lists_the_missing_months_each_with_a_link_to_declare_it(employer, client):
+    _declare(employer, "2026-08")
+    sign_in(client, employer["declarant"])
+    url = reverse("contributions:declarations", args=[employer["enterprise"].pk])
+
+    assert _missing_links(client, employer) == [
+        (f"{url}?period=2026-09", "Declare 2026-09"),
+        (f"{url}?period=2026-10", "Declare 2026-10"),
+    ]
+
+
+@pytest.mark.time_machine(ISSUED_AT, tick=False)
+def test_the_declarations_page_lists_no_missing_month_when_every_one_is_declared(employer, client):
+    _declare(employer, "2026-08", "2026-09", "2026-10")
+    sign_in(client, employer["declarant"])
+
+    assert _missing_links(client, employer) is None
+
+
+@pytest.mark.time_machine(ISSUED_AT, tick=False)
+def test_the_missing_months_cost_the_same_queries_whatever_their_number(employer, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sign_in(client, employer["declarant"])
+    url = reverse("contributions:declarations", args=[employer["enterprise"].pk])
+    with CaptureQueriesContext(connection) as three_missing:
+        client.get(url)
+    _declare(employer, "2026-08", "2026-09")
+    with CaptureQueriesContext(connection) as one_missing:
+        client.get(url)
+
+    assert len(_missing_links(client, employer)) == 1
+    assert len(three_missing) == len(one_missing)
