@@ -153,3 +153,14 @@ def enterprises_without_declaration(*, period: Period) -> list[int]:
         .order_by("enterprise_id")
         .distinct()
     )
+
+
+def declaration_in_force_with_lines(
+    *, enterprise_id: int, period: str
+) -> tuple[Declaration, list[DeclarationLine]] | None:
+    """The declaration in force of the enterprise's period and its lines in order (None when the
+    period is not declared) — two queries, to prefill its replacement."""
+    declaration = _declarations(enterprise_id).filter(period=period, status=DeclarationStatus.IN_FORCE).first()
+    if declaration is None:
+        return None
+    return declaration, list(declaration.lines.order_by("line_number"))

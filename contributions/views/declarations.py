@@ -19,7 +19,7 @@ from contributions.computation import RateTable
 from contributions.declarations import declaration_submit
 from contributions.forms import HireForm, TerminationForm
 from contributions.ledger import declaration_total
-from contributions.reads import declaration_get, declaration_list
+from contributions.reads import declaration_get, declaration_in_force_with_lines, declaration_list
 from contributions.selectors import active_employees, employment_list_for_enterprise, rates_for_period
 from contributions.types import ANOMALY_MESSAGES, Branch, EmploymentError, LineInput, WorkerCategory
 from core.http import PortalRequest
@@ -188,10 +188,13 @@ def declarations(request: PortalRequest, enterprise_id: int) -> HttpResponse:
             return redirect(
                 "contributions:declaration", enterprise_id=enterprise_id, declaration_id=result.declaration_id
             )
-    employees = active_employees(enterprise_id=enterprise_id, period=period)
-    numbers_by_person = person_national_numbers(person_ids=[row.person_id for row in employees])
-    rows = (
-        [
+    # A month already declared: its replacement starts from the declaration in force, so that
+    # the employer changes only what differs.
+    in_force = (
+        None if posted_lines else declaration_in_force_with_lines(enterprise_id=enterprise_id, period=str(period))
+    )
+    if posted_lines:
+        rows = [
             {
                 "national_number": line.national_number,
                 "worker_category": line.worker_category,
@@ -201,8 +204,24 @@ def declarations(request: PortalRequest, enterprise_id: int) -> HttpResponse:
             }
             for line in posted_lines
         ]
-        if posted_lines
-        else [
+    elif in_force is not None:
+        declared_ids = [line.person_id for line in in_force[1]]
+        numbers_by_person = person_national_numbers(person_ids=declared_ids)
+        names = person_names(person_ids=declared_ids)
+        rows = [
+            {
+                "national_number": numbers_by_person.get(line.person_id, ""),
+                "worker_category": line.worker_category,
+                "gross_wage": str(line.gross_wage),
+                "days_worked": str(line.days_worked),
+                "name": names.get(line.person_id, ""),
+            }
+            for line in in_force[1]
+        ]
+    else:
+        employees = active_employees(enterprise_id=enterprise_id, period=period)
+        numbers_by_person = person_national_numbers(person_ids=[row.person_id for row in employees])
+        rows = [
             {
                 "national_number": numbers_by_person.get(row.person_id, ""),
                 "worker_category": row.worker_category,
@@ -212,7 +231,6 @@ def declarations(request: PortalRequest, enterprise_id: int) -> HttpResponse:
             }
             for row in employees
         ]
-    )
     errors_by_line: dict[int | None, list[str]] = {}
     if result is not None:
         for anomaly in result.errors:
@@ -234,6 +252,8 @@ def declarations(request: PortalRequest, enterprise_id: int) -> HttpResponse:
             "history": declaration_list(enterprise_id=enterprise_id),
             # The same rule as the compliance certificate's refusal (two queries, whatever the months).
             "missing_periods": missing_declarations(enterprise_id=enterprise_id, today=today),
+            "replacing": in_force[0] if in_force is not None else None,
+            "replace_checked": request.POST.get("replace") == "1" if posted_lines else in_force is not None,
         },
         status=400 if result is not None else 200,
     )

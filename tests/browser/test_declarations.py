@@ -46,6 +46,9 @@ def test_file_a_declaration_by_form_and_read_the_receipt(new_page):
     expect(page.locator("h1")).to_contain_text("D" + f"{last_month.year}{last_month.month:02d}-")
     expect(page.locator("#payment + dl")).to_contain_text("Date d’échéance")
     receipt_url = page.url
+    page.goto(form_url)
+    expect(page.locator("#wage-1")).to_have_value("2500.00")
+    expect(page.locator("#replace")).to_be_checked()
 
     # axe needs JavaScript: the same pages, in a JavaScript-enabled context of the same user.
     checker = new_page()
@@ -54,6 +57,8 @@ def test_file_a_declaration_by_form_and_read_the_receipt(new_page):
         checker.goto(url)
         assert_accessible(checker)
     _look(checker, "declaration-receipt")
+    checker.goto(form_url)
+    _look(checker, "declaration-replacement")
     checker.set_content(rejected_html)
     assert_accessible(checker)
 

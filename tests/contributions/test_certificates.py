@@ -26,6 +26,7 @@ from contributions.certificates import (
     months_later,
 )
 from contributions.declarations import declaration_submit
+from contributions.models import Declaration, LedgerEntry
 from contributions.types import LineInput
 from core.actor import LevelOfAssurance
 from core.models import VerifiableDocument
@@ -570,3 +571,85 @@ def test_the_missing_months_cost_the_same_queries_whatever_their_number(employer
 
     assert len(_missing_links(client, employer)) == 1
     assert len(three_missing) == len(one_missing)
+
+
+# --- A replacement starts from the declaration in force -----------------------------------------
+
+
+def _form_fields(html):
+    """The form's lines as (national number, category, wage, days), and whether "replace" is ticked."""
+    numbers = re.findall(r'id="nn-\d+" name="national_number" value="([^"]*)"', html)
+    categories = re.findall(r'<option value="([^"]+)" selected>', html)
+    wages = re.findall(r'id="wage-\d+" name="gross_wage" value="([^"]*)"', html)
+    days = re.findall(r'id="days-\d+" name="days_worked" value="([^"]*)"', html)
+    return list(zip(numbers, categories, wages, days, strict=True)), 'name="replace" value="1" checked' in html
+
+
+@pytest.mark.time_machine(ISSUED_AT, tick=False)
+def test_the_form_of_a_declared_month_is_prefilled_with_the_declaration_in_force(employer, client):
+    _declare(employer, "2026-09")
+    declared = Declaration.objects.get(enterprise=employer["enterprise"], period="2026-09")
+    sign_in(client, employer["declarant"])
+    url = reverse("contributions:declarations", args=[employer["enterprise"].pk])
+
+    html = client.get(url, {"period": "2026-09"}, headers={"Accept-Language": "en"}).content.decode()
+
+    lines, replace_ticked = _form_fields(html)
+    assert lines == [
+        (line.person.national_number, line.worker_category, str(line.gross_wage), str(line.days_worked))
+        for line in declared.lines.select_related("person").order_by("line_number")
+    ]
+    assert lines == [(person.national_number, "employee", "3000.00", "20") for person in employer["staff"]]
+    assert replace_ticked
+    assert f"2026-09 is already declared (version 1, {declared.reference})" in html
+
+
+@pytest.mark.time_machine(ISSUED_AT, tick=False)
+def test_the_form_of_a_month_not_declared_is_prefilled_with_the_employees_only(employer, client):
+    _declare(employer, "2026-09")
+    sign_in(client, employer["declarant"])
+    url = reverse("contributions:declarations", args=[employer["enterprise"].pk])
+
+    html = client.get(url, {"period": "2026-10"}).content.decode()
+
+    lines, replace_ticked = _form_fields(html)
+    assert lines == [(person.national_number, "employee", "", "") for person in employer["staff"]]
+    assert not replace_ticked
+    assert 'id="replacing"' not in html
+
+
+@pytest.mark.time_machine(ISSUED_AT, tick=False)
+def test_sending_the_prefilled_form_unchanged_makes_an_identical_version_and_posts_nothing(employer, client):
+    # Accepted (the employer may confirm a month as it is): version 2 has the same lines, and the
+    # account is not touched, the amounts being the same.
+    _declare(employer, "2026-09")
+    sign_in(client, employer["declarant"])
+    url = reverse("contributions:declarations", args=[employer["enterprise"].pk])
+    lines, _replace_ticked = _form_fields(client.get(url, {"period": "2026-09"}).content.decode())
+    entries_before = list(LedgerEntry.objects.filter(enterprise=employer["enterprise"]).values_list("pk", flat=True))
+
+    sent = client.post(
+        url,
+        {
+            "period": "2026-09",
+            "replace": "1",
+            "national_number": [line[0] for line in lines],
+            "worker_category": [line[1] for line in lines],
+            "gross_wage": [line[2] for line in lines],
+            "days_worked": [line[3] for line in lines],
+        },
+    )
+
+    versions = Declaration.objects.filter(enterprise=employer["enterprise"], period="2026-09").order_by("version")
+    assert sent.status_code == 302
+    assert [(v.version, v.status) for v in versions] == [(1, "replaced"), (2, "in_force")]
+    assert [
+        (line.person_id, line.worker_category, line.gross_wage, line.days_worked)
+        for line in versions[1].lines.order_by("line_number")
+    ] == [
+        (line.person_id, line.worker_category, line.gross_wage, line.days_worked)
+        for line in versions[0].lines.order_by("line_number")
+    ]
+    assert list(LedgerEntry.objects.filter(enterprise=employer["enterprise"]).values_list("pk", flat=True)) == (
+        entries_before
+    )
