@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.actor import ACTING_FOR_SESSION_KEY, Actor
+from core.actor import ACTING_FOR_SESSION_KEY, Actor, LevelOfAssurance
 from core.audit import access_record_list
 from core.http import PortalRequest
 from mandates import selectors, services
@@ -46,7 +46,14 @@ def mandate_list(request: PortalRequest, **bound: Any) -> HttpResponse:
     return render(
         request,
         "mandates/list.html",
-        {"linked": True, "given": given, "held": held, "statuses": MandateStatus, **_forms(request, **bound)},
+        {
+            "linked": True,
+            "given": given,
+            "held": held,
+            "statuses": MandateStatus,
+            "needs_second_factor": not actor.has_level(LevelOfAssurance.SUBSTANTIAL),
+            **_forms(request, **bound),
+        },
     )
 
 
@@ -175,7 +182,15 @@ def change(request: PortalRequest, mandate_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The mandate is changed: a new version replaces the previous one."))
             return redirect("mandates:list")
-    return render(request, "mandates/change.html", {"mandate": mandate, "form": form})
+    return render(
+        request,
+        "mandates/change.html",
+        {
+            "mandate": mandate,
+            "form": form,
+            "needs_second_factor": not actor.has_level(LevelOfAssurance.SUBSTANTIAL),
+        },
+    )
 
 
 @login_required

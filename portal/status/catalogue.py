@@ -64,6 +64,7 @@ _BY_NAME = {
     "identity:link_person": "account",
     "identity:second_factor": "account",
     "identity:second_factor_again": "account",
+    "identity:second_factor_set_up": "account",
     "identity:bank_account": "account",
     "identity:representatives": "account",
     "identity:representative_revoke": "account",
