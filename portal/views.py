@@ -36,6 +36,7 @@ from identity.selectors import (
     representation_list_for_user,
 )
 from identity.services import user_language_set
+from identity.types import EnterpriseRole
 from portal.api_schema import api_operations, error_codes
 from portal.catalogue import PERSONAS, catalogue_for
 from portal.forms import AssistedForm, VerificationForm
@@ -71,12 +72,15 @@ def dashboard(request: PortalRequest) -> HttpResponse:
         return redirect("admin:index")
     person = person_get(person_id=actor.person_id) if actor.person_id else None
     security = account_security(user_id=actor.signed_in_user_id)
+    representations = representation_list_for_user(user_id=actor.signed_in_user_id)
     return render(
         request,
         "portal/dashboard.html",
         {
             "person": person,
-            "representations": representation_list_for_user(user_id=actor.signed_in_user_id),
+            "representations": representations,
+            # A viewer only consults: the declaration files are for those who declare somewhere.
+            "declares_somewhere": any(row.role != EnterpriseRole.VIEWER for row in representations),
             "employments": employment_list_for_person(person_id=actor.person_id) if actor.person_id else [],
             "has_mfa": security.has_mfa,
             "session_count": security.session_count,
