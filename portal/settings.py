@@ -98,6 +98,8 @@ MIDDLEWARE = [
     # A view that lets core.errors.NotFound through answers 404 (the API maps it itself).
     "core.http.NotFoundMiddleware",
     "portal.middleware.MfaRequiredMiddleware",
+    # While acting in someone else's file, one's own pages are not offered (portal.acting).
+    "portal.acting.ActingPagesMiddleware",
     "portal.middleware.PermissionsPolicyMiddleware",
     # Signed-in pages are never stored by a cache (personal data).
     "portal.middleware.PrivatePagesMiddleware",

@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from contributions import bulk
+from contributions import bulk, policies
 from contributions.models import BulkUpload, Channel
 from contributions.types import ANOMALY_MESSAGES, WorkerCategory
 from core.http import PortalRequest
@@ -34,7 +34,8 @@ _ENVELOPE_BYTES = 64 * 1024
 
 
 def _representative(request: PortalRequest) -> None:
-    if not request.actor.enterprise_ids:
+    """Only a representative who declares somewhere sends files; a viewer does not."""
+    if not policies.can_send_declaration_files(actor=request.actor):
         raise Http404
 
 

@@ -395,11 +395,25 @@ def test_an_enterprise_missing_a_declaration_is_refused_and_nothing_is_registere
     assert not VerifiableDocument.objects.exists()
 
 
-def test_someone_who_may_not_see_the_account_gets_no_certificate(compliant):
+def test_a_viewer_of_the_enterprise_may_issue_its_certificate(compliant):
     viewer = UserFactory()
     representation(viewer, compliant["enterprise"], "viewer")
+    actor = citizen_actor(viewer, enterprise_ids=frozenset({compliant["enterprise"].pk}))
+
+    code, content = compliance_certificate_issue(
+        actor=actor, enterprise_id=compliant["enterprise"].pk, language="en", now=ISSUED_AT
+    )
+
+    assert content.startswith(b"%PDF")
+    assert VerifiableDocument.objects.get().issued_by_id == viewer.pk
+    assert CODE.fullmatch(code)
+
+
+def test_someone_who_may_not_see_the_account_gets_no_certificate(compliant):
+    other = UserFactory()
+    representation(other, EnterpriseFactory(), "viewer")
     for actor in (
-        citizen_actor(viewer, enterprise_ids=frozenset({compliant["enterprise"].pk})),
+        citizen_actor(other, enterprise_ids=frozenset({other.representations.get().enterprise_id})),
         citizen_actor(UserFactory(person=PersonFactory())),
     ):
         with pytest.raises(services.NotFound):
@@ -464,7 +478,7 @@ def test_the_page_gives_the_reasons_and_refuses_to_issue(employer, client, froze
     [
         ("anonymous", 302),
         ("citizen", 404),
-        ("viewer", 404),
+        ("viewer", 200),
         ("other_admin", 404),
         ("unpaid_bureau", 404),
         ("declarant", 200),

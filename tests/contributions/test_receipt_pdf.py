@@ -215,11 +215,13 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, receipt):
     assert response["Location"] == f"{reverse('account_login')}?next={receipt['url']}"
 
 
-def test_a_viewer_of_the_enterprise_does_not_get_it(client, receipt):
+def test_a_viewer_of_the_enterprise_gets_it(client, receipt):
     viewer = UserFactory()
     representation(viewer, receipt["enterprise"], "viewer")
     sign_in(client, viewer)
-    assert client.get(receipt["url"]).status_code == 404
+    response = client.get(receipt["url"])
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
 
 
 def test_a_representative_of_another_enterprise_does_not_get_it(client, receipt):
