@@ -69,6 +69,7 @@ _OWN_ACCOUNT = (
     "mfa_authenticate",
     "identity:second_factor",
     "mfa_activate_totp",
+    "identity:second_factor_set_up",
     "mfa_deactivate_totp",
     "mfa_view_recovery_codes",
     "mfa_generate_recovery_codes",
