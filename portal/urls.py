@@ -33,6 +33,8 @@ urlpatterns = [
     path("api/v1/", include("contributions.api.urls")),
     path("accounts/", include("allauth.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
+    # Browsers ask for it on every page, whatever the <link rel="icon">.
+    path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     # For the operators' Prometheus, with a bearer token; keep /internal/ off the public proxy.

@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -293,6 +294,11 @@ def internal_metrics(request: PortalRequest) -> HttpResponse:
     if not token or not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
         raise Http404
     return HttpResponse(metrics_exposition(now=timezone.now()), content_type=CONTENT_TYPE_LATEST)
+
+
+@require_GET
+def favicon(request: PortalRequest) -> HttpResponse:
+    return redirect(static("guichet/img/favicon.svg"), permanent=True)
 
 
 @never_cache
