@@ -13,6 +13,7 @@ portal_patterns = (
         path("", views.home, name="home"),
         path("dashboard/", views.dashboard, name="dashboard"),
         path("my-file/accesses/", views.access_log, name="access_log"),
+        path("enterprises/services/<slug:service>/", views.enterprise_service, name="enterprise_service"),
         path("language/", views.language_set, name="language_set"),
         path("api/", views.api_docs, name="api_docs"),
         path("verify/", views.verify, name="verify"),

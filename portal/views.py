@@ -38,7 +38,7 @@ from identity.selectors import (
 )
 from identity.services import user_language_set
 from portal.api_schema import api_operations, error_codes
-from portal.catalogue import PERSONAS, catalogue_for
+from portal.catalogue import PERSONAS, catalogue_for, service_get
 from portal.forms import AssistedForm, VerificationForm
 from portal.metrics import metrics_exposition
 from portal.middleware import can_serve_at_counter
@@ -132,6 +132,25 @@ def assisted_start(request: PortalRequest, person_id: int) -> HttpResponse:
 def assisted_stop(request: PortalRequest) -> HttpResponse:
     request.session.pop(ASSISTED_SESSION_KEY, None)
     return redirect("admin:index")
+
+
+@login_required
+@require_GET
+def enterprise_service(request: PortalRequest, service: str) -> HttpResponse:
+    """A service of the catalogue that lives on an enterprise's pages: the page of the person's
+    enterprise, or the choice among the enterprises they act for in a role that reaches it."""
+    chosen = service_get(service)
+    if chosen is None or chosen.enterprise_url_name is None:
+        raise Http404
+    enterprises = [
+        representation.enterprise
+        for representation in representation_list_for_user(user_id=request.actor.signed_in_user_id)
+        if representation.role in chosen.enterprise_roles
+    ]
+    if len(enterprises) == 1:
+        return redirect(chosen.enterprise_url(enterprise_id=enterprises[0].id))
+    choices = [(enterprise, chosen.enterprise_url(enterprise_id=enterprise.id)) for enterprise in enterprises]
+    return render(request, "portal/enterprise_service.html", {"service": chosen, "choices": choices})
 
 
 @login_required

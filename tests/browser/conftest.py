@@ -104,3 +104,40 @@ def assert_accessible(page: Page) -> None:
     results = _AXE.run(page)
     if results.violations_count:
         pytest.fail(f"axe-core on {page.url}:\n{results.generate_report()}", pytrace=False)
+
+
+SHOTS = os.environ.get("GUICHET_SCREENSHOTS", "")
+PHONE_WIDTH = 390
+
+
+def assert_reflows(page: Page, width: int = PHONE_WIDTH) -> None:
+    """WCAG 1.4.10 (reflow): at ``width`` CSS pixels the page scrolls only vertically — no table or
+    line wider than the screen, which a phone would shrink to fit."""
+    size = page.viewport_size or {"width": 1280, "height": 900}
+    page.set_viewport_size({"width": width, "height": 900})
+    try:
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        if scroll_width > width:
+            wide = page.evaluate(
+                """(width) => [...document.querySelectorAll('body *')]
+                     .filter((element) => element.getBoundingClientRect().right > width + 1)
+                     .slice(0, 5).map((element) => element.tagName + '.' + element.className)""",
+                width,
+            )
+            pytest.fail(f"{page.url} is {scroll_width} px wide at {width} px: {wide}", pytrace=False)
+    finally:
+        page.set_viewport_size(size)
+
+
+def look(page: Page, name: str) -> None:
+    """Check the page with axe and its reflow at phone width; photograph it when asked
+    (GUICHET_SCREENSHOTS: desktop, then 390 px wide)."""
+    assert_accessible(page)
+    assert_reflows(page)
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        size = page.viewport_size or {"width": 1280, "height": 900}
+        for width, suffix in ((1280, "desktop"), (PHONE_WIDTH, "phone")):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.screenshot(path=str(Path(SHOTS) / f"{name}-{suffix}.png"), full_page=True)
+        page.set_viewport_size(size)
