@@ -435,6 +435,8 @@ LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="Europe/Brussels")
+# Dates a Belgian reader cannot misread, in English too (portal/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["portal.formats"]
 USE_I18N = True
 USE_TZ = True
 LANGUAGE_COOKIE_SECURE = not DEBUG
