@@ -325,7 +325,7 @@ def test_legal_notice_is_flagged_important(client: Client, owner: User) -> None:
     page = response.content.decode()
     assert response.context["message"].is_legal is True
     assert "Your account is now linked to your file" in page
-    assert '<span class="usa-tag bg-secondary-dark">important</span>' in page
+    assert '<span class="usa-tag bg-secondary-dark text-ink">important</span>' in page
 
 
 def test_names_from_the_event_are_escaped(client: Client, owner: User) -> None:
