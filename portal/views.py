@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -39,7 +40,7 @@ from identity.services import user_language_set
 from identity.types import EnterpriseRole
 from portal.acting import not_while_acting
 from portal.api_schema import api_operations, error_codes
-from portal.catalogue import PERSONAS, catalogue_for
+from portal.catalogue import PERSONAS, catalogue_for, service_get
 from portal.forms import AssistedForm, VerificationForm
 from portal.metrics import metrics_exposition
 from portal.middleware import can_serve_at_counter
@@ -136,6 +137,25 @@ def assisted_start(request: PortalRequest, person_id: int) -> HttpResponse:
 def assisted_stop(request: PortalRequest) -> HttpResponse:
     request.session.pop(ASSISTED_SESSION_KEY, None)
     return redirect("admin:index")
+
+
+@login_required
+@require_GET
+def enterprise_service(request: PortalRequest, service: str) -> HttpResponse:
+    """A service of the catalogue that lives on an enterprise's pages: the page of the person's
+    enterprise, or the choice among the enterprises they act for in a role that reaches it."""
+    chosen = service_get(service)
+    if chosen is None or chosen.enterprise_url_name is None:
+        raise Http404
+    enterprises = [
+        representation.enterprise
+        for representation in representation_list_for_user(user_id=request.actor.signed_in_user_id)
+        if representation.role in chosen.enterprise_roles
+    ]
+    if len(enterprises) == 1:
+        return redirect(chosen.enterprise_url(enterprise_id=enterprises[0].id))
+    choices = [(enterprise, chosen.enterprise_url(enterprise_id=enterprise.id)) for enterprise in enterprises]
+    return render(request, "portal/enterprise_service.html", {"service": chosen, "choices": choices})
 
 
 @login_required
@@ -311,6 +331,11 @@ def internal_metrics(request: PortalRequest) -> HttpResponse:
     if not token or not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
         raise Http404
     return HttpResponse(metrics_exposition(now=timezone.now()), content_type=CONTENT_TYPE_LATEST)
+
+
+@require_GET
+def favicon(request: PortalRequest) -> HttpResponse:
+    return redirect(static("guichet/img/favicon.svg"), permanent=True)
 
 
 @never_cache

@@ -192,5 +192,7 @@ def statement_csv(request: PortalRequest, enterprise_id: int) -> StreamingHttpRe
             )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="account-{enterprise_id}.csv"'
+    # Translators: a file name: no spaces, no accents.
+    filename = _("account-statement-%(enterprise)s.csv") % {"enterprise": enterprise_id}
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

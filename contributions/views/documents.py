@@ -41,7 +41,11 @@ def certificate(request: PortalRequest, enterprise_id: int) -> HttpResponse:
         except (certificates.CertificateRefused, DocumentLimitReached) as error:
             messages.error(request, str(error.message))
         else:
-            filename = f"compliance-certificate-{enterprise_id}-{timezone.localdate().isoformat()}.pdf"
+            # Translators: a file name: no spaces, no accents.
+            filename = _("compliance-certificate-%(enterprise)s-%(date)s.pdf") % {
+                "enterprise": enterprise_id,
+                "date": timezone.localdate().isoformat(),
+            }
             return HttpResponse(
                 content,
                 content_type="application/pdf",

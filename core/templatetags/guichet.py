@@ -21,6 +21,8 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from core.sizes import file_size as _file_size
+
 register = template.Library()
 
 
@@ -79,6 +81,12 @@ def field_widget(field: BoundField) -> SafeString:
 
 
 _SEPARATORS: dict[str, tuple[str, str]] = {}
+
+
+@register.filter
+def file_size(value: int | float | None) -> str:
+    """A file's size in the reader's language ("2,5 Mo", "2.5 MB"): see core/sizes.py."""
+    return _file_size(value)
 
 
 @register.filter

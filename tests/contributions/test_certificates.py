@@ -300,12 +300,12 @@ def test_the_certificate_names_the_enterprise_and_carries_its_code_and_validity(
     for expected in [
         "Guichet Social security contributions of employers Compliance certificate",
         f"Enterprise Boulangerie Dupont SRL Enterprise number {number}",
-        "Situation as of Nov. 20, 2026",
-        "Issued on Nov. 20, 2026, 10 a.m.",
-        "Valid until May 20, 2027",
-        "Guichet certifies that, as of Nov. 20, 2026, the enterprise Boulangerie Dupont SRL is up to date "
+        "Situation as of 20 November 2026",
+        "Issued on 20 November 2026, 10:00",
+        "Valid until 20 May 2027",
+        "Guichet certifies that, as of 20 November 2026, the enterprise Boulangerie Dupont SRL is up to date "
         "with its declarations and contribution payments.",
-        "This certificate is valid until May 20, 2027.",
+        "This certificate is valid until 20 May 2027.",
         f"on the verification page or by scanning the QR code. {code} Verification page: https://guichet.example/verify/",
     ]:
         assert expected in text, expected
@@ -361,7 +361,7 @@ def test_the_public_page_confirms_the_certificate_with_the_masked_name(compliant
     assert "Authentic document, valid today" in body
     assert ">Compliance certificate (contributions)</dd>" in body
     assert ">Boul*** Dup*** SRL</dd>" in body
-    assert ">May 20, 2027</dd>" in body
+    assert ">20 May 2027</dd>" in body
     assert "Boulangerie" not in body
 
 
@@ -436,7 +436,7 @@ def test_the_page_shows_a_compliant_enterprise_and_issues_the_pdf(compliant, cli
     page = client.get(_url(compliant), HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     body = page.content.decode()
-    assert "On Nov. 20, 2026 the enterprise is up to date: the certificate can be issued." in body
+    assert "On 20 November 2026 the enterprise is up to date: the certificate can be issued." in body
     assert '<button class="usa-button" type="submit">Issue the certificate (PDF)</button>' in body
 
     response = client.post(_url(compliant), HTTP_ACCEPT_LANGUAGE="en")

@@ -352,7 +352,8 @@ def test_the_account_page_lists_the_latest_payments_with_their_status_newest_fir
     html = page.content.decode()
     table = html[html.index("<h2>Online payments</h2>") :]
     rows = re.findall(
-        r'<tr><th scope="row"><a href="([^"]+)">[^<]+</a></th><td>([^<]+)</td><td>([^<]+)</td></tr>', table
+        r'<tr><th scope="row"[^>]*><a href="([^"]+)">[^<]+</a></th><td[^>]*>([^<]+)</td><td[^>]*>([^<]+)</td></tr>',
+        table,
     )
     assert rows == [
         (reverse("contributions:payment", args=[world["enterprise"].pk, paid.pk]), "100.00", "paid"),

@@ -116,7 +116,7 @@ def test_the_receipt_in_english_gives_the_reference_totals_warnings_and_lines(cl
         f"Enterprise Boulangerie Dupont Enterprise number {number}",
         "Period 2026-10 — version 1 (in force)",
         f"Reference {declaration.reference}",
-        "Received Nov. 10, 2026, 11 a.m. (web form)",
+        "Received 10 November 2026, 11:00 (web form)",
         "Lines 3",
         "Total gross wages 8,000.00 €",
         "Contributions per branch Branch Employee share Employer share Total",
