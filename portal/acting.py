@@ -45,6 +45,7 @@ UNWALKED_PAGES = frozenset(
         "api_upload_anomalies",
         "healthz",
         "readyz",
+        "favicon",
         "internal_metrics",
         "contributions:payment_callback",
     }
@@ -70,6 +71,8 @@ _OWN_ACCOUNT = (
     "identity:second_factor",
     "mfa_activate_totp",
     "identity:second_factor_set_up",
+    # The employer's service cards lead to the enterprise's own pages.
+    "portal:enterprise_service",
     "mfa_deactivate_totp",
     "mfa_view_recovery_codes",
     "mfa_generate_recovery_codes",

@@ -26,6 +26,7 @@ REACHED_FROM = {
     "identity:counter_sign_in_address": "staff at a counter",
     "identity:second_factor": "signing in",
     "identity:second_factor_again": "signing in",
+    "identity:second_factor_set_up": "a page that needs the second factor (step-up)",
     "identity:api_keys": "api (Connect payroll software), for administrators",
     "notifications:mark_all_read": "inbox",
     "notifications:preferences": "inbox",
