@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from contributions.account import account_summary
 from contributions.documents import CertificateContent, compliance_certificate_pdf
 from contributions.models import Declaration, DeclarationStatus, Employment
-from contributions.policies import paying_capacity
+from contributions.policies import can_view_account
 from contributions.reads import employed_during
 from contributions.reminders import overdue_period
 from core.actor import Actor
@@ -128,13 +128,12 @@ def compliance_certificate_issue(
     *, actor: Actor, enterprise_id: int, language: str, now: datetime.datetime
 ) -> tuple[str, bytes]:
     """Issue the enterprise's compliance certificate, valid six months, in ``language``: returns
-    its verification code and the PDF. Those who may see the enterprise's account may ask for it
-    (NotFound otherwise); CertificateRefused, with nothing registered, when the enterprise is
+    its verification code and the PDF. Those who may see the enterprise's account, its viewers
+    included, may ask for it (NotFound otherwise); CertificateRefused, with nothing registered, when the enterprise is
     not compliant. The document is registered, rendered with its code and QR code, and its
     SHA-256 recorded in one transaction: a failed rendering leaves no code that verifies."""
     today = timezone.localdate(now)
-    allowed, _bureau_id = paying_capacity(actor=actor, enterprise_id=enterprise_id, on=today)
-    if not allowed:
+    if not can_view_account(actor=actor, enterprise_id=enterprise_id, on=today):
         raise NotFound
     status = compliance_status(enterprise_id=enterprise_id, today=today)
     if not status.compliant:

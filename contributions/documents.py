@@ -103,7 +103,10 @@ def compliance_certificate_pdf(*, certificate: CertificateContent, language: str
         )
     fetcher = weasyprint.urls.URLFetcher(allowed_protocols={"file", "data"})
     content = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf(pdf_variant="pdf/ua-1")
-    return Pdf(filename=f"compliance-certificate-{certificate.as_of.isoformat()}.pdf", content=content)
+    with translation.override(language):
+        # Translators: a file name: no spaces, no accents.
+        filename = translation.gettext("compliance-certificate-%(date)s.pdf") % {"date": certificate.as_of.isoformat()}
+    return Pdf(filename=filename, content=content)
 
 
 @dataclass(frozen=True)
@@ -191,4 +194,7 @@ def contribution_statement_pdf(*, statement: StatementContent, language: str) ->
         )
     fetcher = weasyprint.urls.URLFetcher(allowed_protocols={"file", "data"})
     content = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf(pdf_variant="pdf/ua-1")
-    return Pdf(filename=f"statement-{statement.code[:4]}.pdf", content=content)
+    with translation.override(language):
+        # Translators: a file name: no spaces, no accents.
+        filename = translation.gettext("contribution-statement-%(code)s.pdf") % {"code": statement.code[:4]}
+    return Pdf(filename=filename, content=content)

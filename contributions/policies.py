@@ -23,6 +23,9 @@ def can_view_record(*, actor: Actor, person_id: int) -> bool:
 
 
 DECLARING_ROLES = (EnterpriseRole.ADMINISTRATOR, EnterpriseRole.DECLARANT)
+# Roles that consult the enterprise's file: its declarations and receipts, its account and its
+# CSV statement, its compliance certificate. A viewer reads; only the declaring roles change.
+READING_ROLES = (*DECLARING_ROLES, EnterpriseRole.VIEWER)
 
 
 def _declaring_bureaus(actor: Actor) -> frozenset[int]:
@@ -37,12 +40,18 @@ def _declaring_bureaus(actor: Actor) -> frozenset[int]:
 
 
 def _capacities(
-    *, actor: Actor, enterprise_ids: list[int], on: datetime.date, mandate_scope: str, access: str
+    *,
+    actor: Actor,
+    enterprise_ids: list[int],
+    on: datetime.date,
+    mandate_scope: str,
+    access: str,
+    own_roles: tuple[str, ...] = DECLARING_ROLES,
 ) -> dict[int, int | None]:
     """Of ``enterprise_ids``, those the actor may act for, each with the bureau it acts through
     (None: as the enterprise's own representative or key). An enterprise the actor represents
-    is acted for as such or not at all. A query per bureau of the actor, whatever the number of
-    enterprises. Fail closed."""
+    is acted for as such, with one of ``own_roles``, or not at all. A query per bureau of the
+    actor, whatever the number of enterprises. Fail closed."""
     if actor.is_machine and access not in actor.scopes:
         return {}
     wanted = set(enterprise_ids)
@@ -52,7 +61,7 @@ def _capacities(
         allowed.update(dict.fromkeys(own))
     elif own and actor.user_id is not None:
         roles = identity_selectors.enterprise_roles(user_id=actor.user_id, enterprise_ids=sorted(own))
-        allowed.update(dict.fromkeys((e for e in own if roles.get(e) in DECLARING_ROLES), None))
+        allowed.update(dict.fromkeys((e for e in own if roles.get(e) in own_roles), None))
     others = wanted - own
     for bureau_id in sorted(_declaring_bureaus(actor)) if others else ():
         mandating = others.intersection(
@@ -66,9 +75,22 @@ def _capacities(
 
 
 def _capacity(
-    *, actor: Actor, enterprise_id: int, on: datetime.date, mandate_scope: str, access: str
+    *,
+    actor: Actor,
+    enterprise_id: int,
+    on: datetime.date,
+    mandate_scope: str,
+    access: str,
+    own_roles: tuple[str, ...] = DECLARING_ROLES,
 ) -> tuple[bool, int | None]:
-    found = _capacities(actor=actor, enterprise_ids=[enterprise_id], on=on, mandate_scope=mandate_scope, access=access)
+    found = _capacities(
+        actor=actor,
+        enterprise_ids=[enterprise_id],
+        on=on,
+        mandate_scope=mandate_scope,
+        access=access,
+        own_roles=own_roles,
+    )
     return enterprise_id in found, found.get(enterprise_id)
 
 
@@ -104,6 +126,48 @@ def paying_capacity(*, actor: Actor, enterprise_id: int, on: datetime.date) -> t
     return _capacity(
         actor=actor, enterprise_id=enterprise_id, on=on, mandate_scope=EnterpriseScope.PAY, access=ApiKeyScope.READ
     )
+
+
+def can_view_declarations(*, actor: Actor, enterprise_id: int, on: datetime.date) -> bool:
+    """The enterprise's declarations sent and their receipts (page and PDF): whoever may declare
+    for it, and its viewers. Fail closed."""
+    allowed, _bureau_id = _capacity(
+        actor=actor,
+        enterprise_id=enterprise_id,
+        on=on,
+        mandate_scope=EnterpriseScope.DECLARE,
+        access=ApiKeyScope.READ,
+        own_roles=READING_ROLES,
+    )
+    return allowed
+
+
+def can_view_account(*, actor: Actor, enterprise_id: int, on: datetime.date) -> bool:
+    """The enterprise's account (balance, periods, entries, its CSV statement) and its compliance
+    certificate: whoever may pay for it, and its viewers. Fail closed.
+
+    Issuing the compliance certificate goes with this reading right, not with paying: the
+    certificate attests the state of the file and changes nothing in it (it registers a
+    verifiable document, within the documents' daily limit), and a viewer — the enterprise's
+    accountant, a manager answering a tender — is who most often needs one."""
+    if actor.is_machine:
+        return False
+    allowed, _bureau_id = _capacity(
+        actor=actor,
+        enterprise_id=enterprise_id,
+        on=on,
+        mandate_scope=EnterpriseScope.PAY,
+        access=ApiKeyScope.READ,
+        own_roles=READING_ROLES,
+    )
+    return allowed
+
+
+def can_send_declaration_files(*, actor: Actor) -> bool:
+    """Whether the declaration files page is for the actor at all: a representative with a
+    declaring role somewhere (each line is then checked against its employer). A viewer only
+    consults, and sends nothing."""
+    return bool(_declaring_bureaus(actor))
 
 
 def enterprises_mandating(*, actor: Actor, on: datetime.date) -> list[int]:

@@ -102,6 +102,7 @@ def access_record_many(
 # The fixed details the portal records (what was read), worded for the person in the story.
 FIXED_DETAILS = {
     "dashboard": _("your summary page"),
+    "access log": _("the list of who accessed your data"),
     "contribution record": _("your contribution record"),
     "contribution statement": _("a contribution statement"),
     "contribution statement asked for": _("a contribution statement asked for"),
@@ -156,6 +157,57 @@ STORIES: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
 }
 
 
+# The same, told about the person to someone reading their trail for them (a proxy whose mandate
+# lets them view the file): %(name)s is the person.
+FIXED_DETAILS_ABOUT = {
+    "dashboard": _("their summary page"),
+    "access log": _("the list of who accessed their data"),
+    "contribution record": _("their contribution record"),
+}
+STORIES_ABOUT: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
+    AccessPurpose.STAFF_REGISTRY_VIEW: (
+        _("%(who)s, of our staff, consulted the record of %(name)s in the back office."),
+        _("%(who)s, of our staff, consulted %(detail)s in the back office."),
+    ),
+    AccessPurpose.STAFF_REGISTRY_SEARCH: (
+        _("%(who)s, of our staff, saw the name of %(name)s in a list in the back office."),
+        _("%(who)s, of our staff, saw the name of %(name)s in a list in the back office (%(detail)s)."),
+    ),
+    AccessPurpose.STAFF_REGISTRY_CHANGE: (
+        _("%(who)s, of our staff, corrected the record of %(name)s in the registry."),
+        _("%(who)s, of our staff, corrected the record of %(name)s in the registry (%(detail)s)."),
+    ),
+    AccessPurpose.STAFF_ACCOUNT_CHANGE: (
+        _("%(who)s, of our staff, changed the account of %(name)s."),
+        _("%(who)s, of our staff, changed the account of %(name)s (%(detail)s)."),
+    ),
+    AccessPurpose.COUNTER_SIGN_IN_ADDRESS: (
+        _("%(who)s, of our staff, asked at the counter to change the address %(name)s signs in with."),
+        _("%(who)s, of our staff, asked at the counter to change the address %(name)s signs in with: “%(detail)s”."),
+    ),
+    AccessPurpose.STAFF_ACTIVATION_CODE: (
+        _("%(who)s, of our staff, issued an activation code for the file of %(name)s."),
+        _("%(who)s, of our staff, issued an activation code for the file of %(name)s (%(detail)s)."),
+    ),
+    AccessPurpose.PROXY_FILE_VIEW: (
+        _("%(who)s, whom %(name)s mandated, consulted their file."),
+        _("%(who)s, whom %(name)s mandated, consulted %(detail)s."),
+    ),
+    AccessPurpose.BANK_ACCOUNT_VIEW: (
+        _("%(who)s saw the bank account of %(name)s for payments."),
+        _("%(who)s saw the bank account of %(name)s for payments (%(detail)s)."),
+    ),
+    AccessPurpose.BANK_ACCOUNT_CHANGE: (
+        _("%(who)s changed the bank account of %(name)s for payments."),
+        _("%(who)s changed the bank account of %(name)s for payments (%(detail)s)."),
+    ),
+    AccessPurpose.ASSISTED_VIEW: (
+        _("%(who)s, of our staff, served %(name)s at the counter in their file."),
+        _("%(who)s, of our staff, served %(name)s at the counter in their file: “%(detail)s”."),
+    ),
+}
+
+
 @dataclass(frozen=True)
 class AccessRow:
     at: datetime.datetime
@@ -164,6 +216,8 @@ class AccessRow:
     purpose: str
     purpose_label: str
     detail: str
+    # Set when someone reads the trail for the person (``about``): the story names them.
+    about: str = ""
 
     @property
     def day(self) -> datetime.date:
@@ -172,14 +226,19 @@ class AccessRow:
     @property
     def story(self) -> str:
         """What happened, in a sentence in the active language."""
-        without, with_detail = STORIES.get(self.purpose, (self.purpose_label, self.purpose_label))
-        detail = str(FIXED_DETAILS[self.detail]) if self.detail in FIXED_DETAILS else self.detail
-        return str(with_detail if detail else without) % {"who": self.actor_label, "detail": detail}
+        stories, details = (STORIES_ABOUT, FIXED_DETAILS_ABOUT) if self.about else (STORIES, FIXED_DETAILS)
+        without, with_detail = stories.get(self.purpose, (self.purpose_label, self.purpose_label))
+        known = details.get(self.detail) or FIXED_DETAILS.get(self.detail)
+        detail = str(known) if known is not None else self.detail
+        return str(with_detail if detail else without) % {"who": self.actor_label, "detail": detail, "name": self.about}
 
 
-def access_record_list(*, subject_person_id: int, mandate_id: int | None = None, limit: int = 200) -> list[AccessRow]:
+def access_record_list(
+    *, subject_person_id: int, mandate_id: int | None = None, limit: int = 200, about: str = ""
+) -> list[AccessRow]:
     """The most recent accesses to a person's data (optionally those made under one mandate),
-    newest first, in one query."""
+    newest first, in one query. ``about``: the person's name, when someone reads the list for
+    them (the stories then speak of them, not to them)."""
     query = AccessRecord.objects.filter(subject_person_id=subject_person_id)
     if mandate_id is not None:
         query = query.filter(mandate_id=mandate_id)
@@ -208,6 +267,7 @@ def access_record_list(*, subject_person_id: int, mandate_id: int | None = None,
             purpose=purpose,
             purpose_label=str(labels.get(purpose, purpose)),
             detail=detail,
+            about=about,
         )
         for at, name, is_staff, purpose, detail in rows
     ]

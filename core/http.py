@@ -16,13 +16,15 @@ class PortalRequest(HttpRequest):
 
     ``actor`` says who acts, how surely and in whose file; ``enterprise_roles`` maps the
     signed-in account's enterprises to its role in each; ``must_enrol_mfa`` is true for staff and
-    enterprise administrators who have no second factor yet. Views take this type instead of
-    ``HttpRequest``; the back office reads the actor through ``core.backoffice``.
+    enterprise administrators who have no second factor yet; ``has_second_factor`` says whether
+    the account has one set up at all (a page asking for it then says how to set one up). Views
+    take this type instead of ``HttpRequest``; the back office reads the actor through ``core.backoffice``.
     """
 
     actor: Actor
     enterprise_roles: dict[int, str]
     must_enrol_mfa: bool
+    has_second_factor: bool
 
 
 def portal_request(request: HttpRequest) -> PortalRequest:

@@ -200,4 +200,21 @@ class RedisCache(DjangoRedisCache):
             self._guarded("delete_many", lambda: self._client.delete_many(safe), None, writes=safe)
 
     def clear(self) -> None:
-        self._guarded("clear", self._client.clear, None)
+        self._guarded("clear", self._own_keys_delete, None)
+
+    def _own_keys_delete(self) -> None:
+        """Delete this cache's keys (those under its ``KEY_PREFIX``), not the whole database: the
+        Celery broker may share it (a ``REDIS_URL`` naming one database, see the settings)."""
+        client = self._client.get_client(None, write=True)
+        if not self.key_prefix:
+            client.flushdb()
+            return
+        pattern = "".join(f"\\{char}" if char in "[]*?\\" else char for char in self.key_prefix) + ":*"
+        batch: list[bytes] = []
+        for key in client.scan_iter(match=pattern, count=1000):
+            batch.append(key)
+            if len(batch) == 1000:
+                client.delete(*batch)
+                batch = []
+        if batch:
+            client.delete(*batch)

@@ -5,8 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+
+# allauth records a sign-in step in the session with this function; its public module
+# (allauth.account.authentication) only reads them.
+from allauth.account.internal.flows.login import record_authentication
 from allauth.account.signals import email_changed
 from allauth.core import context as allauth_context
+from allauth.mfa.models import Authenticator
+from allauth.mfa.signals import authenticator_added
 from axes.signals import user_locked_out
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.mail import EmailMultiAlternatives
@@ -15,6 +21,8 @@ from django.http import HttpRequest
 from django.utils import timezone, translation
 
 from identity import services
+
+_PROVING_TYPES = frozenset({Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN})
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -65,3 +73,14 @@ def _email_changed(*, user: Any, from_email_address: Any, to_email_address: Any,
         new_address=to_email_address.email,
         now=timezone.now(),
     )
+
+
+@receiver(authenticator_added, dispatch_uid="identity-second-factor-added")
+def _second_factor_added(*, request: HttpRequest | None, authenticator: Authenticator, **_kwargs: Any) -> None:
+    """Setting up an authenticator app means typing a code it showed: the session has just proved
+    the second factor, so it reaches the "substantial" level at once (portal.middleware reads the
+    session's authentication records), without signing out and in again. Recovery codes prove
+    nothing new, so they do not count."""
+    if request is None or authenticator.type not in _PROVING_TYPES:
+        return
+    record_authentication(request, authenticator.user, "mfa", id=authenticator.pk, type=authenticator.type)

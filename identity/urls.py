@@ -8,8 +8,10 @@ urlpatterns = [
     path("my-file/link/", views.link_person, name="link_person"),
     path("my-file/bank-account/", views.bank_account, name="bank_account"),
     path("counter/sign-in-address/", views.counter_sign_in_address, name="counter_sign_in_address"),
-    # allauth's second-factor steps, answering 429 when codes are limited (same addresses).
+    # allauth's second-factor steps (same addresses): sign-in and confirmation answer 429 when
+    # codes are limited; the set-up of an app leads back to the page that asked for it.
     path("accounts/2fa/authenticate/", views.SecondFactorView.as_view(), name="second_factor"),
+    path("accounts/2fa/totp/activate/", views.SecondFactorSetUpView.as_view(), name="second_factor_set_up"),
     path("accounts/2fa/reauthenticate/", views.SecondFactorAgainView.as_view(), name="second_factor_again"),
     path("enterprises/<int:enterprise_id>/representatives/", views.representatives, name="representatives"),
     path(

@@ -6,11 +6,14 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.base.views import AuthenticateView, ReauthenticateView
+from allauth.mfa.totp.views import ActivateTOTPView
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -276,3 +279,35 @@ class SecondFactorAgainView(ReauthenticateView):
 
     def form_invalid(self, form: Any) -> HttpResponse:
         return _refused_for_too_many_codes(form, super().form_invalid(form))
+
+
+_SET_UP_NEXT_SESSION_KEY = "second_factor_set_up_next"
+
+
+class SecondFactorSetUpView(ActivateTOTPView):
+    """allauth's set-up of an authenticator app, remembering the page that asked for a second
+    factor (``?next=``): once the app is set up, the person reads their recovery codes, with a
+    link back to that page. The session's level rises at once (identity.adapters)."""
+
+    def get(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponse:
+        next_url = request.GET.get("next", "")
+        if url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            request.session[_SET_UP_NEXT_SESSION_KEY] = next_url
+        return super().get(request, *args, **kwargs)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        next_url = self.request.session.pop(_SET_UP_NEXT_SESSION_KEY, None)
+        if next_url:
+            messages.info(
+                self.request,
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    _("Your second factor is set up. Keep your recovery codes somewhere safe, then:"),
+                    next_url,
+                    _("go back to the page you were on"),
+                ),
+            )
+        return response

@@ -11,11 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.actor import ACTING_FOR_SESSION_KEY, Actor
+from core.actor import ACTING_FOR_SESSION_KEY, Actor, LevelOfAssurance
 from core.audit import access_record_list
 from core.http import PortalRequest
 from mandates import selectors, services
@@ -46,7 +47,14 @@ def mandate_list(request: PortalRequest, **bound: Any) -> HttpResponse:
     return render(
         request,
         "mandates/list.html",
-        {"linked": True, "given": given, "held": held, "statuses": MandateStatus, **_forms(request, **bound)},
+        {
+            "linked": True,
+            "given": given,
+            "held": held,
+            "statuses": MandateStatus,
+            "needs_second_factor": not actor.has_level(LevelOfAssurance.SUBSTANTIAL),
+            **_forms(request, **bound),
+        },
     )
 
 
@@ -175,7 +183,15 @@ def change(request: PortalRequest, mandate_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The mandate is changed: a new version replaces the previous one."))
             return redirect("mandates:list")
-    return render(request, "mandates/change.html", {"mandate": mandate, "form": form})
+    return render(
+        request,
+        "mandates/change.html",
+        {
+            "mandate": mandate,
+            "form": form,
+            "needs_second_factor": not actor.has_level(LevelOfAssurance.SUBSTANTIAL),
+        },
+    )
 
 
 @login_required
@@ -210,6 +226,13 @@ def act(request: PortalRequest, mandate_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def stop_acting(request: PortalRequest) -> HttpResponse:
+    """Back to one's own file: to the dashboard, or to the page of one's own that was asked for
+    while acting (``next``, an address of this site only)."""
     request.session.pop(ACTING_FOR_SESSION_KEY, None)
     messages.info(request, _("You are back in your own file."))
+    wanted = request.POST.get("next", "")
+    if wanted and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(wanted)
     return redirect("portal:dashboard")

@@ -1,7 +1,13 @@
 """The one-stop shop's catalogue: every service, grouped by life situation and by persona.
 
 A service either links to a page that works today, or says plainly that it is not yet online
-and how to get it at a counter or by phone. Later issues switch entries on by naming their URL.
+and how to get it at a counter or by phone. Whether it is online comes from the routes: a service
+names its page's URL name, and is online when that name resolves in the URLconf — a page that
+opens switches its card on, a page that goes switches it off, with no flag to forget.
+
+A service of an enterprise names the enterprise's page (``enterprise_url_name``, taking an
+``enterprise_id``); its card leads to ``portal:enterprise_service``, which goes to that page of the
+person's enterprise, or lets them choose when they act for several.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from identity.types import EnterpriseRole
 
 CITIZEN = "citizen"
 EMPLOYER = "employer"
@@ -32,15 +40,25 @@ class Service:
     description: Promise
     personas: tuple[str, ...]
     url_name: str | None = None
+    enterprise_url_name: str | None = None
+    # The roles in the enterprise that reach its page (the dashboard shows the same links).
+    enterprise_roles: tuple[str, ...] = (EnterpriseRole.ADMINISTRATOR, EnterpriseRole.DECLARANT)
 
     @property
     def url(self) -> str | None:
-        if self.url_name is None:
-            return None
         try:
+            if self.enterprise_url_name is not None:
+                self.enterprise_url(enterprise_id=1)  # the page exists
+                return reverse("portal:enterprise_service", kwargs={"service": self.key})
+            if self.url_name is None:
+                return None
             return reverse(self.url_name)
         except NoReverseMatch:
             return None
+
+    def enterprise_url(self, *, enterprise_id: int) -> str:
+        assert self.enterprise_url_name is not None
+        return reverse(self.enterprise_url_name, kwargs={"enterprise_id": enterprise_id})
 
     @property
     def is_online(self) -> bool:
@@ -119,6 +137,7 @@ CATALOGUE: tuple[LifeSituation, ...] = (
                 _("Download my contribution statement"),
                 _("A verifiable statement of your contributions, for a bank or an administration."),
                 (CITIZEN,),
+                "contributions:statement",
             ),
         ),
     ),
@@ -207,7 +226,8 @@ CATALOGUE: tuple[LifeSituation, ...] = (
                 _("Manage who acts for my enterprise"),
                 _("Give your staff or your accountant a role: administrator, declarant or viewer."),
                 (EMPLOYER,),
-                "portal:dashboard",
+                enterprise_url_name="identity:representatives",
+                enterprise_roles=tuple(EnterpriseRole.values),
             ),
             Service(
                 "rates",
@@ -221,14 +241,14 @@ CATALOGUE: tuple[LifeSituation, ...] = (
                 _("Declare a hire or a departure"),
                 _("Before the first day of work, and by the next working day after the last."),
                 (EMPLOYER,),
-                "portal:dashboard",
+                enterprise_url_name="contributions:employees",
             ),
             Service(
                 "monthly-declaration",
                 _("File the monthly declaration"),
                 _("Wages and days of each employee, by form, file or payroll software."),
                 (EMPLOYER, THIRD_PARTY),
-                "portal:dashboard",
+                enterprise_url_name="contributions:declarations",
             ),
             Service(
                 "api",
@@ -242,14 +262,14 @@ CATALOGUE: tuple[LifeSituation, ...] = (
                 _("Pay contributions"),
                 _("Your account balance and online payment."),
                 (EMPLOYER, THIRD_PARTY),
-                "portal:dashboard",
+                enterprise_url_name="contributions:account",
             ),
             Service(
                 "compliance-certificate",
                 _("Get a compliance certificate"),
                 _("A verifiable certificate that your contributions are paid."),
                 (EMPLOYER,),
-                "portal:dashboard",
+                enterprise_url_name="contributions:certificate",
             ),
             Service(
                 "verify-document",
@@ -261,6 +281,10 @@ CATALOGUE: tuple[LifeSituation, ...] = (
         ),
     ),
 )
+
+
+def service_get(key: str) -> Service | None:
+    return next((service for situation in CATALOGUE for service in situation.services if service.key == key), None)
 
 
 def catalogue_for(persona: str | None) -> list[tuple[LifeSituation, list[Service]]]:

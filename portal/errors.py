@@ -10,7 +10,6 @@ database may be what failed; the language is the one the request was served in.
 
 from __future__ import annotations
 
-import logging
 import math
 import sys
 
@@ -22,8 +21,6 @@ from django.template import loader
 from core.api import error_body
 from core.errors import RETRY_AFTER_SECONDS, Unavailable, unavailable_part
 from core.logging import request_id_var
-
-logger = logging.getLogger(__name__)
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -39,6 +36,7 @@ def unavailable_response(request: HttpRequest, part: str) -> HttpResponse:
         reason = str(Unavailable.messages.get(part, Unavailable.messages["database"]))
         context = {
             "reason": reason,
+            "part": part,
             "retry_minutes": max(1, math.ceil(RETRY_AFTER_SECONDS / 60)),
             "request_id": request_id_var.get(),
             "support_phone": settings.SUPPORT_PHONE,

@@ -91,6 +91,7 @@ class ActorMiddleware:
         typed = cast(PortalRequest, request)
         typed.actor = ANONYMOUS_ACTOR
         typed.must_enrol_mfa = False
+        typed.has_second_factor = False
         typed.enterprise_roles = {}
         user = request.user
         if user.is_authenticated:
@@ -106,6 +107,7 @@ class ActorMiddleware:
             )
             typed.actor = self._acting_for(request, actor)
             typed.enterprise_roles = facts.enterprise_roles
+            typed.has_second_factor = facts.has_mfa
             typed.must_enrol_mfa = (
                 policies.must_use_mfa(
                     is_staff=user.is_staff, is_enterprise_administrator=facts.is_enterprise_administrator

@@ -101,6 +101,8 @@ MIDDLEWARE = [
     # A view that lets core.errors.NotFound through answers 404 (the API maps it itself).
     "core.http.NotFoundMiddleware",
     "portal.middleware.MfaRequiredMiddleware",
+    # While acting in someone else's file, one's own pages are not offered (portal.acting).
+    "portal.acting.ActingPagesMiddleware",
     "portal.middleware.PermissionsPolicyMiddleware",
     # Signed-in pages are never stored by a cache (personal data).
     "portal.middleware.PrivatePagesMiddleware",
@@ -155,13 +157,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
 # --- Redis: the given server, or the embedded one ---------------------------------------------
-def _redis_url_with_db(url: str, db: int) -> str:
+def redis_url_with_db(url: str, *, override: int | None, default: int) -> str:
+    """``url`` pointing at a Redis database: ``override`` when given (``REDIS_CACHE_DB``,
+    ``REDIS_BROKER_DB``), else the one the URL names (``redis://host:6379/3``,
+    ``unix:///run/redis.sock?db=3``), else ``default`` — so that two portals given two URLs
+    never share a cache or a broker."""
     parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
     if parts.scheme in {"unix", "redis+socket"}:
-        query = dict(parse_qsl(parts.query))
+        named = query.get("db", "")
+    else:
+        named = parts.path.strip("/") or query.get("db", "")
+    db = override if override is not None else int(named) if named.isdigit() else default
+    if parts.scheme in {"unix", "redis+socket"}:
         query["db"] = str(db)
         return f"{parts.scheme}://{parts.netloc}{parts.path}?{urlencode(query)}"
-    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, ""))
+    query.pop("db", None)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", urlencode(query), ""))
 
 
 REDIS_URL = env("REDIS_URL", default="")
@@ -170,7 +182,9 @@ if not REDIS_URL:
 
     REDIS_URL = f"unix://{embedded_redis_socket(EMBEDDED_DATA_DIR)}"
 REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=0.25)
-REDIS_CACHE_URL = _redis_url_with_db(REDIS_URL, env.int("REDIS_CACHE_DB", default=1))
+# The cache and the broker share the URL's database unless told apart: the cache's keys carry its
+# KEY_PREFIX, and clearing it deletes only those (core/redis_cache.py).
+REDIS_CACHE_URL = redis_url_with_db(REDIS_URL, override=env.int("REDIS_CACHE_DB", default=None), default=1)
 CACHES = {
     "default": {
         # Django's Redis cache, reusing its client (see the module).
@@ -187,7 +201,7 @@ CACHES = {
 }
 
 # --- Celery ----------------------------------------------------------------------------------
-_broker_default = _redis_url_with_db(REDIS_URL, env.int("REDIS_BROKER_DB", default=0))
+_broker_default = redis_url_with_db(REDIS_URL, override=env.int("REDIS_BROKER_DB", default=None), default=0)
 if _broker_default.startswith("unix://"):
     _broker_default = "redis+socket://" + _broker_default.removeprefix("unix://")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=_broker_default)
@@ -426,6 +440,8 @@ LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="Europe/Brussels")
+# Dates a Belgian reader cannot misread, in English too (portal/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["portal.formats"]
 USE_I18N = True
 USE_TZ = True
 LANGUAGE_COOKIE_SECURE = not DEBUG

@@ -13,6 +13,7 @@ portal_patterns = (
         path("", views.home, name="home"),
         path("dashboard/", views.dashboard, name="dashboard"),
         path("my-file/accesses/", views.access_log, name="access_log"),
+        path("enterprises/services/<slug:service>/", views.enterprise_service, name="enterprise_service"),
         path("language/", views.language_set, name="language_set"),
         path("api/", views.api_docs, name="api_docs"),
         path("verify/", views.verify, name="verify"),
@@ -33,6 +34,8 @@ urlpatterns = [
     path("api/v1/", include("contributions.api.urls")),
     path("accounts/", include("allauth.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
+    # Browsers ask for it on every page, whatever the <link rel="icon">.
+    path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     # For the operators' Prometheus, with a bearer token; keep /internal/ off the public proxy.

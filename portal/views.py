@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -24,7 +25,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from contributions.selectors import employment_list_for_person
 from core.actor import ACTING_FOR_SESSION_KEY, ASSISTED_SESSION_KEY, Actor
-from core.audit import access_record, access_record_list
+from core.audit import access_record, access_record_list, file_view_record
 from core.documents import document_verify
 from core.http import PortalRequest
 from core.types import SCOPE_LABELS_FOR_PROXY, AccessPurpose, Scope
@@ -36,8 +37,10 @@ from identity.selectors import (
     representation_list_for_user,
 )
 from identity.services import user_language_set
+from identity.types import EnterpriseRole
+from portal.acting import not_while_acting
 from portal.api_schema import api_operations, error_codes
-from portal.catalogue import PERSONAS, catalogue_for
+from portal.catalogue import PERSONAS, catalogue_for, service_get
 from portal.forms import AssistedForm, VerificationForm
 from portal.metrics import metrics_exposition
 from portal.middleware import can_serve_at_counter
@@ -71,12 +74,15 @@ def dashboard(request: PortalRequest) -> HttpResponse:
         return redirect("admin:index")
     person = person_get(person_id=actor.person_id) if actor.person_id else None
     security = account_security(user_id=actor.signed_in_user_id)
+    representations = representation_list_for_user(user_id=actor.signed_in_user_id)
     return render(
         request,
         "portal/dashboard.html",
         {
             "person": person,
-            "representations": representation_list_for_user(user_id=actor.signed_in_user_id),
+            "representations": representations,
+            # A viewer only consults: the declaration files are for those who declare somewhere.
+            "declares_somewhere": any(row.role != EnterpriseRole.VIEWER for row in representations),
             "employments": employment_list_for_person(person_id=actor.person_id) if actor.person_id else [],
             "has_mfa": security.has_mfa,
             "session_count": security.session_count,
@@ -135,8 +141,40 @@ def assisted_stop(request: PortalRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+def enterprise_service(request: PortalRequest, service: str) -> HttpResponse:
+    """A service of the catalogue that lives on an enterprise's pages: the page of the person's
+    enterprise, or the choice among the enterprises they act for in a role that reaches it."""
+    chosen = service_get(service)
+    if chosen is None or chosen.enterprise_url_name is None:
+        raise Http404
+    enterprises = [
+        representation.enterprise
+        for representation in representation_list_for_user(user_id=request.actor.signed_in_user_id)
+        if representation.role in chosen.enterprise_roles
+    ]
+    if len(enterprises) == 1:
+        return redirect(chosen.enterprise_url(enterprise_id=enterprises[0].id))
+    choices = [(enterprise, chosen.enterprise_url(enterprise_id=enterprise.id)) for enterprise in enterprises]
+    return render(request, "portal/enterprise_service.html", {"service": chosen, "choices": choices})
+
+
+@login_required
+@require_GET
 def access_log(request: PortalRequest) -> HttpResponse:
+    """Who accessed the data of the open file. In one's own file, one's own; acting for someone
+    else, the principal's, when the mandate lets the proxy view the file (the read is written in
+    the principal's trail, so it shows in this very list) — otherwise the page is not offered."""
     actor = request.actor
+    if actor.acts_for_someone_else:
+        if not actor.may(Scope.VIEW_FILE):
+            return not_while_acting(request, refused_by_mandate=True)
+        assert actor.subject_person_id is not None
+        file_view_record(actor=actor, subject_person_id=actor.subject_person_id, what="access log", now=timezone.now())
+        return render(
+            request,
+            "portal/access_log.html",
+            {"rows": access_record_list(subject_person_id=actor.subject_person_id, about=actor.subject_name)},
+        )
     if actor.person_id is None:
         return render(request, "portal/access_log.html", {"rows": None})
     return render(request, "portal/access_log.html", {"rows": access_record_list(subject_person_id=actor.person_id)})
@@ -293,6 +331,11 @@ def internal_metrics(request: PortalRequest) -> HttpResponse:
     if not token or not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
         raise Http404
     return HttpResponse(metrics_exposition(now=timezone.now()), content_type=CONTENT_TYPE_LATEST)
+
+
+@require_GET
+def favicon(request: PortalRequest) -> HttpResponse:
+    return redirect(static("guichet/img/favicon.svg"), permanent=True)
 
 
 @never_cache

@@ -18,7 +18,6 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.defaultfilters import filesizeformat
 
 from contributions.models import (
     BulkUpload,
@@ -27,6 +26,7 @@ from contributions.models import (
 from contributions.types import UPLOAD_ERROR_MESSAGES
 from core.actor import ActingMode, Actor, LevelOfAssurance
 from core.errors import DomainError, NotFound, Unavailable
+from core.sizes import file_size
 from core.tasks import enqueue
 from identity.types import ApiKeyScope
 
@@ -73,7 +73,7 @@ def rejection(code: str) -> UploadRejected:
     """An immediate rejection with the limits of this installation in its message."""
     params: dict[str, object] = {}
     if code == "too_large":
-        params["limit"] = filesizeformat(settings.BULK_MAX_BYTES)
+        params["limit"] = file_size(settings.BULK_MAX_BYTES)
     elif code == "too_many_lines":
         params["limit"] = settings.BULK_MAX_LINES
     elif code == "too_many_uploads":

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import CharField, F, QuerySet, Value
 from django.db.models.functions import Coalesce, Concat, NullIf
+from django.utils.translation import gettext
 
 from contributions.models import StatementRequest, StatementStatus
 from contributions.policies import can_view_record
@@ -146,4 +147,10 @@ def statement_file_get(*, actor: Actor, statement_id: int, now: datetime.datetim
     if content is None:  # (a ready statement always has its file: a database constraint)
         return None
     file_view_record(actor=actor, subject_person_id=person_id, what="contribution statement", now=now)
-    return StatementFile(filename=f"statement-{code_prefix}.pdf", content=bytes(content))
+    return StatementFile(filename=statement_filename(code_prefix=code_prefix), content=bytes(content))
+
+
+def statement_filename(*, code_prefix: str) -> str:
+    """The statement's file name, in the active language."""
+    # Translators: a file name: no spaces, no accents.
+    return gettext("contribution-statement-%(code)s.pdf") % {"code": code_prefix}

@@ -41,6 +41,11 @@ def _paying(request: PortalRequest, enterprise_id: int) -> None:
         raise Http404
 
 
+def _reading(request: PortalRequest, enterprise_id: int) -> None:
+    if not policies.can_view_account(actor=request.actor, enterprise_id=enterprise_id, on=timezone.localdate()):
+        raise Http404
+
+
 # The account's tables are rendered once per version of the account, year shown and language,
 # and read back from the cache; the version changes with every entry and allocation.
 _TABLES_SECONDS = 3600
@@ -49,8 +54,11 @@ _TABLES_SECONDS = 3600
 @login_required
 @require_GET
 def account(request: PortalRequest, enterprise_id: int) -> HttpResponse:
-    _paying(request, enterprise_id)
+    """The account for those who may see it; the payment form and the payments' pages only for
+    those who may pay (a viewer reads the balance, the periods and the statement)."""
+    _reading(request, enterprise_id)
     today = timezone.localdate()
+    may_pay, _bureau = policies.paying_capacity(actor=request.actor, enterprise_id=enterprise_id, on=today)
     try:
         chosen = int(request.GET["year"]) if request.GET.get("year") else None
     except ValueError:
@@ -87,6 +95,7 @@ def account(request: PortalRequest, enterprise_id: int) -> HttpResponse:
             "enterprise_id": enterprise_id,
             "enterprise_name": enterprise_names(enterprise_ids=[enterprise_id]).get(enterprise_id, ""),
             "payments": account_selectors.payment_list(enterprise_id=enterprise_id),
+            "may_pay": may_pay,
             "intent": uuid.uuid4(),
             # The institution's account is in the key: a new one is shown at once, not in an hour.
             **fragments(f"{source.key}:tables:{settings.INSTITUTION_IBAN}", tables, seconds=_TABLES_SECONDS),
@@ -185,7 +194,7 @@ def payment_callback(request: PortalRequest, provider: str) -> HttpResponse:
 @require_GET
 def statement_csv(request: PortalRequest, enterprise_id: int) -> StreamingHttpResponse:
     """The whole account as CSV (date, kind, period, reference, amount, balance)."""
-    _paying(request, enterprise_id)
+    _reading(request, enterprise_id)
     rows = account_selectors.account_entries(enterprise_id=enterprise_id)
     writer = csv.writer(Echo())
 
@@ -206,5 +215,7 @@ def statement_csv(request: PortalRequest, enterprise_id: int) -> StreamingHttpRe
             )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="account-{enterprise_id}.csv"'
+    # Translators: a file name: no spaces, no accents.
+    filename = _("account-statement-%(enterprise)s.csv") % {"enterprise": enterprise_id}
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -13,18 +13,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from contributions import bulk
+from contributions import bulk, policies
 from contributions.models import BulkUpload, Channel
 from contributions.types import ANOMALY_MESSAGES, WorkerCategory
 from core.http import PortalRequest
 from core.periods import Period
+from core.sizes import file_size
 from core.spreadsheet import Echo
 from identity.country_profiles import country_profile
 
@@ -34,7 +34,8 @@ _ENVELOPE_BYTES = 64 * 1024
 
 
 def _representative(request: PortalRequest) -> None:
-    if not request.actor.enterprise_ids:
+    """Only a representative who declares somewhere sends files; a viewer does not."""
+    if not policies.can_send_declaration_files(actor=request.actor):
         raise Http404
 
 
@@ -52,7 +53,7 @@ def file_format(request: PortalRequest) -> HttpResponse:
         {
             "columns": bulk.COLUMNS,
             "categories": WorkerCategory.choices,
-            "max_bytes": filesizeformat(settings.BULK_MAX_BYTES),
+            "max_bytes": file_size(settings.BULK_MAX_BYTES),
             "max_lines": settings.BULK_MAX_LINES,
             "max_in_progress": settings.BULK_MAX_IN_PROGRESS,
             "enterprise_example": profile.enterprise_number.example,
@@ -142,7 +143,7 @@ def _uploads_page(request: PortalRequest, *, error: str = "", status: int = 200)
         {
             "uploads": bulk.upload_list(actor=request.actor),
             "error": error,
-            "max_bytes": filesizeformat(settings.BULK_MAX_BYTES),
+            "max_bytes": file_size(settings.BULK_MAX_BYTES),
         },
         status=status,
     )

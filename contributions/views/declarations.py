@@ -78,6 +78,11 @@ def _capacity(request: PortalRequest, enterprise_id: int) -> int | None:
     return bureau_id
 
 
+def _reading(request: PortalRequest, enterprise_id: int) -> None:
+    if not policies.can_view_declarations(actor=request.actor, enterprise_id=enterprise_id, on=timezone.localdate()):
+        raise Http404
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def employees(request: PortalRequest, enterprise_id: int) -> HttpResponse:
@@ -151,9 +156,26 @@ def employee_action(request: PortalRequest, enterprise_id: int, employment_id: i
 @require_http_methods(["GET", "POST"])
 def declarations(request: PortalRequest, enterprise_id: int) -> HttpResponse:
     """File the monthly declaration by form: the lines are prefilled with the employees of the
-    period; the answer lists every anomaly by line, or leads to the receipt."""
-    _capacity(request, enterprise_id)
+    period; the answer lists every anomaly by line, or leads to the receipt. A viewer sees the
+    declarations sent, without the form (and may not send it)."""
     actor = request.actor
+    may_declare, _bureau_id = policies.declaring_capacity(
+        actor=actor, enterprise_id=enterprise_id, on=timezone.localdate()
+    )
+    if not may_declare:
+        _reading(request, enterprise_id)
+        if request.method == "POST":
+            raise Http404
+        return render(
+            request,
+            "contributions/declarations.html",
+            {
+                "enterprise_id": enterprise_id,
+                "enterprise_name": enterprise_names(enterprise_ids=[enterprise_id]).get(enterprise_id, ""),
+                "may_declare": False,
+                "history": declaration_list(enterprise_id=enterprise_id),
+            },
+        )
     today = timezone.localdate()
     default_period = Period.of(today).previous()
     raw_period = request.POST.get("period") or request.GET.get("period") or str(default_period)
@@ -249,6 +271,7 @@ def declarations(request: PortalRequest, enterprise_id: int) -> HttpResponse:
             "general_errors": errors_by_line.get(None, []),
             "result": result,
             "categories": WorkerCategory.choices,
+            "may_declare": True,
             "history": declaration_list(enterprise_id=enterprise_id),
             # The same rule as the compliance certificate's refusal (two queries, whatever the months).
             "missing_periods": missing_declarations(enterprise_id=enterprise_id, today=today),
@@ -263,7 +286,7 @@ def declarations(request: PortalRequest, enterprise_id: int) -> HttpResponse:
 @require_GET
 def declaration(request: PortalRequest, enterprise_id: int, declaration_id: int) -> HttpResponse:
     """The receipt: reference, totals per branch, and the warnings kept with the declaration."""
-    _capacity(request, enterprise_id)
+    _reading(request, enterprise_id)
     try:
         found, lines, warnings = declaration_get(enterprise_id=enterprise_id, declaration_id=declaration_id)
     except LookupError:
@@ -295,7 +318,7 @@ def declaration(request: PortalRequest, enterprise_id: int, declaration_id: int)
 @never_cache
 def declaration_receipt_pdf(request: PortalRequest, enterprise_id: int, declaration_id: int) -> HttpResponse:
     """The receipt as a PDF to keep, in the language of the page."""
-    _capacity(request, enterprise_id)
+    _reading(request, enterprise_id)
     try:
         document = documents.declaration_receipt_pdf(
             enterprise_id=enterprise_id, declaration_id=declaration_id, language=translation.get_language()

@@ -28,10 +28,10 @@ from identity.selectors import enterprise_names
 @never_cache
 def certificate(request: PortalRequest, enterprise_id: int) -> HttpResponse:
     """Whether the enterprise is up to date, and why not; when it is, a button issues the
-    certificate as a PDF. For those who may see the enterprise's account."""
+    certificate as a PDF. For those who may see the enterprise's account, its viewers included
+    (see ``policies.can_view_account``)."""
     actor = request.actor
-    allowed, _bureau_id = policies.paying_capacity(actor=actor, enterprise_id=enterprise_id, on=timezone.localdate())
-    if not allowed:
+    if not policies.can_view_account(actor=actor, enterprise_id=enterprise_id, on=timezone.localdate()):
         raise Http404
     if request.method == "POST":
         try:
@@ -41,7 +41,11 @@ def certificate(request: PortalRequest, enterprise_id: int) -> HttpResponse:
         except (certificates.CertificateRefused, DocumentLimitReached) as error:
             messages.error(request, str(error.message))
         else:
-            filename = f"compliance-certificate-{enterprise_id}-{timezone.localdate().isoformat()}.pdf"
+            # Translators: a file name: no spaces, no accents.
+            filename = _("compliance-certificate-%(enterprise)s-%(date)s.pdf") % {
+                "enterprise": enterprise_id,
+                "date": timezone.localdate().isoformat(),
+            }
             return HttpResponse(
                 content,
                 content_type="application/pdf",
@@ -55,6 +59,10 @@ def certificate(request: PortalRequest, enterprise_id: int) -> HttpResponse:
             "enterprise_id": enterprise_id,
             "enterprise_name": enterprise_names(enterprise_ids=[enterprise_id]).get(enterprise_id, ""),
             "status": status,
+            "may_pay": policies.paying_capacity(actor=actor, enterprise_id=enterprise_id, on=timezone.localdate())[0],
+            "may_declare": policies.declaring_capacity(
+                actor=actor, enterprise_id=enterprise_id, on=timezone.localdate()
+            )[0],
             "validity_months": certificates.CERTIFICATE_VALIDITY_MONTHS,
         },
         status=409 if request.method == "POST" else 200,

@@ -47,6 +47,7 @@ def record(request: PortalRequest) -> HttpResponse:
         year = chosen if chosen is not None else (years[0] if years else timezone.localdate().year)
         labels = dict(RecordStatus.choices)
         context = {
+            "about_someone_else": about_someone_else,
             "record": found,
             "year": year,
             "months": [
@@ -56,7 +57,11 @@ def record(request: PortalRequest) -> HttpResponse:
         }
         return {"tables": render_to_string("contributions/record_tables.html", context)}
 
-    pieces = fragments(f"{source.key}:tables:{chosen}", tables, seconds=_TABLES_SECONDS)
+    # A proxy reads the principal's record: the tables speak of "their" contributions, not
+    # "yours" (no name in the piece: the key says only which of the two wordings it holds).
+    about_someone_else = actor.acts_for_someone_else
+    wording = "theirs" if about_someone_else else "yours"
+    pieces = fragments(f"{source.key}:tables:{chosen}:{wording}", tables, seconds=_TABLES_SECONDS)
     return render(request, "contributions/record.html", pieces)
 
 

@@ -10,6 +10,7 @@ from django import forms, template
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.forms import BoundField
+from django.forms.boundfield import BoundWidget
 from django.template.base import FilterExpression, NodeList, Parser, TextNode, Token, Variable
 from django.template.context import Context
 from django.templatetags.i18n import TranslateNode
@@ -17,8 +18,10 @@ from django.templatetags.static import StaticNode
 from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
 from django.utils import formats
 from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
+
+from core.sizes import file_size as _file_size
 
 register = template.Library()
 
@@ -26,6 +29,29 @@ register = template.Library()
 @register.filter
 def is_checkbox(field: BoundField) -> bool:
     return isinstance(field.field.widget, forms.CheckboxInput)
+
+
+@register.filter
+def choice_kind(field: BoundField) -> str:
+    """The kind of input of a field drawn as a list of choices ("checkbox" or "radio"), else
+    an empty string."""
+    widget = field.field.widget
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        return "checkbox"
+    if isinstance(widget, forms.RadioSelect):
+        return "radio"
+    return ""
+
+
+@register.simple_tag
+def choice_input(field: BoundField, option: BoundWidget) -> SafeString:
+    """One choice of a checkbox or radio list as a bare design-system input; the template
+    draws its label next to it, which is what USWDS styles (a label wrapping its input is not)."""
+    kind = choice_kind(field) or "checkbox"
+    attrs = dict(option.data["attrs"])
+    attrs["class"] = " ".join(filter(None, [attrs.get("class", ""), f"usa-{kind}__input"]))
+    context = {"widget": {**option.data, "attrs": attrs, "wrap_label": False}}
+    return mark_safe(option.renderer.render(option.template_name, context))  # noqa: S308 (Django's own widget template)
 
 
 @register.simple_tag
@@ -55,6 +81,12 @@ def field_widget(field: BoundField) -> SafeString:
 
 
 _SEPARATORS: dict[str, tuple[str, str]] = {}
+
+
+@register.filter
+def file_size(value: int | float | None) -> str:
+    """A file's size in the reader's language ("2,5 Mo", "2.5 MB"): see core/sizes.py."""
+    return _file_size(value)
 
 
 @register.filter

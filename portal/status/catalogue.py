@@ -53,6 +53,7 @@ _BY_NAME = {
     "portal:home": "information",
     "portal:api_docs": "information",
     "portal:status": "information",
+    "portal:enterprise_service": "information",
     "contributions:rates": "information",
     "api_schema": "information",
     "api_rates": "declarations",
@@ -64,6 +65,7 @@ _BY_NAME = {
     "identity:link_person": "account",
     "identity:second_factor": "account",
     "identity:second_factor_again": "account",
+    "identity:second_factor_set_up": "account",
     "identity:bank_account": "account",
     "identity:representatives": "account",
     "identity:representative_revoke": "account",
@@ -106,13 +108,14 @@ _BY_NAME = {
 }
 
 # Named routes that are no online service: staff pages (the back office, the counter), health
-# checks, the metrics endpoint, the payment sandbox (a stand-in for an outside provider).
+# checks, the metrics endpoint, the payment sandbox (a stand-in for an outside provider), the icon.
 NOT_A_SERVICE_NAMESPACES = frozenset({"admin", "payment_sandbox"})
 NOT_A_SERVICE = frozenset(
     {
         "healthz",
         "readyz",
         "internal_metrics",
+        "favicon",
         "portal:assisted_start",
         "portal:assisted_stop",
         "identity:counter_sign_in_address",

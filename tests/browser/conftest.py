@@ -6,7 +6,9 @@ Every test in this folder is marked ``browser``. Pages are checked with axe-core
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -85,7 +87,9 @@ def new_page(browser: Browser, live_server: Any) -> Iterator[NewPage]:
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        _check_translations_on_goto(page)
+        return page
 
     yield open_page
     for context in contexts:
@@ -99,8 +103,135 @@ def page(new_page: NewPage) -> Page:
 
 
 def assert_accessible(page: Page) -> None:
-    """Run axe-core (its default rules: WCAG 2.x A/AA and best practices) on the page; no violation allowed."""
+    """Run axe-core (its default rules: WCAG 2.x A/AA and best practices) on the page; no violation
+    allowed. A French page is also checked for English left untranslated (``assert_translated``)."""
     page.wait_for_load_state("load")
+    assert_translated(page)
     results = _AXE.run(page)
     if results.violations_count:
         pytest.fail(f"axe-core on {page.url}:\n{results.generate_report()}", pytrace=False)
+
+
+SHOTS = os.environ.get("GUICHET_SCREENSHOTS", "")
+PHONE_WIDTH = 390
+
+
+def assert_reflows(page: Page, width: int = PHONE_WIDTH) -> None:
+    """WCAG 1.4.10 (reflow): at ``width`` CSS pixels the page scrolls only vertically — no table or
+    line wider than the screen, which a phone would shrink to fit."""
+    size = page.viewport_size or {"width": 1280, "height": 900}
+    page.set_viewport_size({"width": width, "height": 900})
+    try:
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        if scroll_width > width:
+            wide = page.evaluate(
+                """(width) => [...document.querySelectorAll('body *')]
+                     .filter((element) => element.getBoundingClientRect().right > width + 1)
+                     .slice(0, 5).map((element) => element.tagName + '.' + element.className)""",
+                width,
+            )
+            pytest.fail(f"{page.url} is {scroll_width} px wide at {width} px: {wide}", pytrace=False)
+    finally:
+        page.set_viewport_size(size)
+
+
+def look(page: Page, name: str) -> None:
+    """Check the page with axe and its reflow at phone width; photograph it when asked
+    (GUICHET_SCREENSHOTS: desktop, then 390 px wide)."""
+    assert_accessible(page)
+    assert_reflows(page)
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        size = page.viewport_size or {"width": 1280, "height": 900}
+        for width, suffix in ((1280, "desktop"), (PHONE_WIDTH, "phone")):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.screenshot(path=str(Path(SHOTS) / f"{name}-{suffix}.png"), full_page=True)
+        page.set_viewport_size(size)
+
+
+# --- Untranslated English on French pages -----------------------------------------------------
+# Every page a browser test opens (``page.goto``) or checks (``assert_accessible``) in French is
+# read for the English of our catalogue: a msgid that has a different French msgstr, showing on a
+# French page, was not translated (a string outside {% translate %}, a label built from a raw
+# value, a cached fragment of the wrong language).
+LOCALE_FR = HERE.parent.parent / "locale" / "fr" / "LC_MESSAGES" / "django.po"
+# English that may rightly show on a French page: proper names, and words both languages write
+# alike that the catalogue still translates in some other sense.
+ALLOWED_ENGLISH = frozenset({"English", "Guichet"})
+_PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\{?[^}]*\}\}?|<[^>]+>")
+# A phrase is looked for only if it is long enough not to be a word French shares.
+_MINIMUM_LENGTH = 8
+
+
+def _english_phrases() -> list[str]:
+    import polib
+
+    phrases: set[str] = set()
+    catalogue = polib.pofile(str(LOCALE_FR))
+    # A phrase French writes too ("principal", "Documents") tells nothing.
+    french = "\n".join(
+        [entry.msgstr for entry in catalogue] + [text for entry in catalogue for text in entry.msgstr_plural.values()]
+    )
+    for entry in catalogue:
+        if entry.obsolete or "fuzzy" in entry.flags:
+            continue
+        pairs = [(entry.msgid, entry.msgstr)]
+        if entry.msgid_plural:
+            pairs = [
+                (entry.msgid, entry.msgstr_plural.get(0, "")),
+                (entry.msgid_plural, entry.msgstr_plural.get(1, "")),
+            ]
+        for msgid, msgstr in pairs:
+            if not msgstr or msgstr == msgid:
+                continue
+            for fragment in _PLACEHOLDER.split(msgid):
+                fragment = fragment.strip(" ,.:;()—-“”\n")
+                # Phrases of several words, or a whole message of one long word.
+                if len(fragment) >= _MINIMUM_LENGTH and (" " in fragment or fragment == msgid):
+                    phrases.add(fragment)
+    return sorted(
+        (
+            phrase
+            for phrase in phrases - ALLOWED_ENGLISH
+            if not re.search(rf"(?<![\w’'-]){re.escape(phrase)}(?![\w’'-])", french)
+        ),
+        key=len,
+        reverse=True,
+    )
+
+
+@functools.cache
+def _english_pattern() -> re.Pattern[str]:
+    # Not inside a word, an address or a path (employer@example.org, /employer/).
+    return re.compile(r"(?<![\w’'@/.-])(?:" + "|".join(map(re.escape, _english_phrases())) + r")(?!(?:[\w’'@/-]|\.\w))")
+
+
+def assert_translated(page: Page) -> None:
+    """Fail when the page is in French and shows a phrase of the catalogue in English."""
+    if page.evaluate("document.documentElement.lang") != "fr":
+        return
+    # Codes, identifiers and file contents are no prose: <code>worker_category</code> stays.
+    text = page.evaluate(
+        """() => {
+            if (!document.body) return '';
+            const body = document.body.cloneNode(true);
+            body.querySelectorAll('code, pre, kbd, samp, script, style, [translate=no]').forEach((e) => e.remove());
+            return body.textContent;
+        }"""
+    )
+    found = sorted(set(_english_pattern().findall(text)))
+    if found:
+        pytest.fail(f"English on the French page {page.url}: {found}", pytrace=False)
+
+
+def _check_translations_on_goto(page: Page) -> None:
+    goto = page.goto
+
+    def checked_goto(url: str, **kwargs: Any) -> Any:
+        response = goto(url, **kwargs)
+        content_type = (response.headers.get("content-type", "") if response else "") or ""
+        if content_type.startswith("text/html"):
+            assert_translated(page)
+        return response
+
+    page.goto = checked_goto  # type: ignore[method-assign]

@@ -16,7 +16,7 @@ from identity.models import User
 from notifications.models import ChannelPreference, Notification, PhoneNumber
 from notifications.services import notify
 from notifications.types import Category, Recipient
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, look
 from tests.browser.test_journeys import _in, _sign_in, _url
 from tests.identity import factories
 
@@ -142,3 +142,20 @@ def test_read_a_message_then_choose_how_to_be_notified(page: Page, settings: Any
     expect(page.locator("input[name=code]")).to_have_count(0)
     assert_accessible(page)
     assert PhoneNumber.objects.get(user=user).verified_at is not None
+
+
+def test_an_important_message_is_marked_legibly(new_page: Any) -> None:
+    """The "important" tag of a legal notice reads at AA contrast, in the list and on the message."""
+    user = cast(User, factories.UserFactory())
+    ChannelPreference.objects.create(user=user, category=Category.ACCOUNT, email=False, sms=False)
+    notify(recipients=[Recipient(user.pk)], event="account_linked", context={}, now=timezone.now(), link="/dashboard/")
+    for locale, language in (("fr-FR", "fr"), ("en-GB", "en")):
+        page = new_page(locale=locale)
+        _sign_in(page, user.email)
+        page.goto("/inbox/")
+        tag = page.locator("main .usa-tag", has_text=_in(language, "important").upper()).first
+        expect(tag).to_be_visible()
+        look(page, f"inbox-important-{language}")
+        page.locator("main a", has_text=_in(language, "Your account is now linked to your file")).first.click()
+        expect(page.locator("main .usa-tag").first).to_be_visible()
+        look(page, f"message-important-{language}")

@@ -63,7 +63,10 @@ def test_give_a_mandate_accept_it_act_and_read_the_trail(new_page: NewPage) -> N
         country_profile().person_number.format(proxy.person.national_number)
     )
     grant.locator("input[name='grant-last_name']").fill(proxy.person.last_name)
-    grant.locator(f"input[name='grant-scopes'][value='{Scope.VIEW_FILE}']").check()
+    # The design system draws the box from the label (the input itself is off screen): click it.
+    view_file = grant.locator(f"input[name='grant-scopes'][value='{Scope.VIEW_FILE}']")
+    grant.locator(f"label[for='{view_file.get_attribute('id')}']").click()
+    expect(view_file).to_be_checked()
     # The page should prefill both dates; in French it renders them as dd/mm/yyyy, which the
     # browser's date field rejects (see tests/mandates/test_views.py), so they are typed here.
     grant.locator("input[name='grant-starts_on']").fill(today.isoformat())

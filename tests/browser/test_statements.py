@@ -77,7 +77,7 @@ def test_ask_without_javascript_wait_download_and_verify(new_page: NewPage, care
     assert "Marie Dupont" in text
     assert "2026-10 Garage 2 000,00" in text
     [code] = set(CODE.findall(text))
-    assert download.value.suggested_filename == f"statement-{code[:4]}.pdf"
+    assert download.value.suggested_filename == f"releve-cotisations-{code[:4]}.pdf"
 
     customer = new_page(java_script_enabled=False)
     customer.goto("/verify/")

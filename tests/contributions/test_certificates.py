@@ -301,12 +301,12 @@ def test_the_certificate_names_the_enterprise_and_carries_its_code_and_validity(
     for expected in [
         "Guichet Social security contributions of employers Compliance certificate",
         f"Enterprise Boulangerie Dupont SRL Enterprise number {number}",
-        "Situation as of Nov. 20, 2026",
-        "Issued on Nov. 20, 2026, 10 a.m.",
-        "Valid until May 20, 2027",
-        "Guichet certifies that, as of Nov. 20, 2026, the enterprise Boulangerie Dupont SRL is up to date "
+        "Situation as of 20 November 2026",
+        "Issued on 20 November 2026, 10:00",
+        "Valid until 20 May 2027",
+        "Guichet certifies that, as of 20 November 2026, the enterprise Boulangerie Dupont SRL is up to date "
         "with its declarations and contribution payments.",
-        "This certificate is valid until May 20, 2027.",
+        "This certificate is valid until 20 May 2027.",
         f"on the verification page or by scanning the QR code. {code} Verification page: https://guichet.example/verify/",
     ]:
         assert expected in text, expected
@@ -362,7 +362,7 @@ def test_the_public_page_confirms_the_certificate_with_the_masked_name(compliant
     assert "Authentic document, valid today" in body
     assert ">Compliance certificate (contributions)</dd>" in body
     assert ">Boul*** Dup*** SRL</dd>" in body
-    assert ">May 20, 2027</dd>" in body
+    assert ">20 May 2027</dd>" in body
     assert "Boulangerie" not in body
 
 
@@ -396,11 +396,25 @@ def test_an_enterprise_missing_a_declaration_is_refused_and_nothing_is_registere
     assert not VerifiableDocument.objects.exists()
 
 
-def test_someone_who_may_not_see_the_account_gets_no_certificate(compliant):
+def test_a_viewer_of_the_enterprise_may_issue_its_certificate(compliant):
     viewer = UserFactory()
     representation(viewer, compliant["enterprise"], "viewer")
+    actor = citizen_actor(viewer, enterprise_ids=frozenset({compliant["enterprise"].pk}))
+
+    code, content = compliance_certificate_issue(
+        actor=actor, enterprise_id=compliant["enterprise"].pk, language="en", now=ISSUED_AT
+    )
+
+    assert content.startswith(b"%PDF")
+    assert VerifiableDocument.objects.get().issued_by_id == viewer.pk
+    assert CODE.fullmatch(code)
+
+
+def test_someone_who_may_not_see_the_account_gets_no_certificate(compliant):
+    other = UserFactory()
+    representation(other, EnterpriseFactory(), "viewer")
     for actor in (
-        citizen_actor(viewer, enterprise_ids=frozenset({compliant["enterprise"].pk})),
+        citizen_actor(other, enterprise_ids=frozenset({other.representations.get().enterprise_id})),
         citizen_actor(UserFactory(person=PersonFactory())),
     ):
         with pytest.raises(services.NotFound):
@@ -423,7 +437,7 @@ def test_the_page_shows_a_compliant_enterprise_and_issues_the_pdf(compliant, cli
     page = client.get(_url(compliant), HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     body = page.content.decode()
-    assert "On Nov. 20, 2026 the enterprise is up to date: the certificate can be issued." in body
+    assert "On 20 November 2026 the enterprise is up to date: the certificate can be issued." in body
     assert '<button class="usa-button" type="submit">Issue the certificate (PDF)</button>' in body
 
     response = client.post(_url(compliant), HTTP_ACCEPT_LANGUAGE="en")
@@ -465,7 +479,7 @@ def test_the_page_gives_the_reasons_and_refuses_to_issue(employer, client, froze
     [
         ("anonymous", 302),
         ("citizen", 404),
-        ("viewer", 404),
+        ("viewer", 200),
         ("other_admin", 404),
         ("unpaid_bureau", 404),
         ("declarant", 200),

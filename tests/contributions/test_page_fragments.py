@@ -29,9 +29,11 @@ FRENCH = {"Accept-Language": "fr"}
 def _record_row(page, period, employer):
     """The status and the report cells of a month's row on the record page, as text."""
     html = page.content.decode()
-    row = re.search(rf'<th scope="row">{period}</th><td>{employer}</td>(.*?)</tr>', html, re.DOTALL)
+    row = re.search(rf'<th scope="row"[^>]*>{period}</th><td[^>]*>{employer}</td>(.*?)</tr>', html, re.DOTALL)
     assert row is not None, html
-    cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row.group(1), re.DOTALL)]
+    cells = [
+        re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.DOTALL)
+    ]
     return cells[-2], cells[-1]
 
 

@@ -126,7 +126,7 @@ def test_the_receipt_in_english_gives_the_reference_totals_warnings_and_lines(cl
         f"Enterprise Boulangerie Dupont Enterprise number {number}",
         "Period 2026-10 — version 1 (in force)",
         f"Reference {declaration.reference}",
-        "Received Nov. 10, 2026, 11 a.m. (web form)",
+        "Received 10 November 2026, 11:00 (web form)",
         "Lines 3",
         "Total gross wages 8,000.00 €",
         "Contributions per branch Branch Employee share Employer share Total",
@@ -229,11 +229,13 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, receipt):
     assert response["Location"] == f"{reverse('account_login')}?next={receipt['url']}"
 
 
-def test_a_viewer_of_the_enterprise_does_not_get_it(client, receipt):
+def test_a_viewer_of_the_enterprise_gets_it(client, receipt):
     viewer = UserFactory()
     representation(viewer, receipt["enterprise"], "viewer")
     sign_in(client, viewer)
-    assert client.get(receipt["url"]).status_code == 404
+    response = client.get(receipt["url"])
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
 
 
 def test_a_representative_of_another_enterprise_does_not_get_it(client, receipt):

@@ -81,8 +81,8 @@ def test_a_statement_of_a_range_lists_its_years_months_and_statuses_and_no_other
     number = country_profile().person_number.format(career["person"].national_number)
     for expected in [
         "Guichet Social security contributions declared by the employers Contribution statement",
-        f"Name Marie Dupont National number {number} Years from 2026 to 2027 Issued on Feb. 20, 2027, 10 a.m.",
-        "as Guichet's records stood on Feb. 20, 2027.",
+        f"Name Marie Dupont National number {number} Years from 2026 to 2027 Issued on 20 February 2027, 10:00",
+        "as Guichet's records stood on 20 February 2027.",
         "Summary per year Year Months declared Months paid Months missing Gross wages (€) "
         "Employee contributions (€) 2026 2 1 2 3,234.56 366.15 2027 0 0 1 0.00 0.00 Total 2 1 3 3,234.56 366.15",
         # (The headers of the narrow columns wrap: their words come out of the PDF glued together.)
@@ -219,7 +219,7 @@ def test_forty_years_render_without_a_query(django_assert_num_queries):
     pages = pypdf.PdfReader(io.BytesIO(pdf.content)).pages
     assert len(pages) > 15
     assert all("Contribution statement — ABCD-EFGH-JKMN-PQRS-TUVW-XYZ2" in page.extract_text() for page in pages)
-    assert pdf.filename == "statement-ABCD.pdf"
+    assert pdf.filename == "contribution-statement-ABCD.pdf"
 
 
 # --- Asking: the years, who asks, once -------------------------------------------------------
@@ -528,15 +528,14 @@ def test_the_page_offers_the_years_of_the_record_and_asking_answers_at_once_with
     assert "Your statement is ready." in ready
     assert f'<a class="usa-button" href="{detail}statement.pdf" download>Download the statement (PDF, ' in ready
     assert (
-        f"Its verification code begins with {document.code_prefix}. Guichet keeps the file until March 22, 2027"
-        in ready
+        f"Its verification code begins with {document.code_prefix}. Guichet keeps the file until 22 March 2027" in ready
     )
     assert "guichet/js/progress.js" not in ready and "Refresh to see" not in ready
     download = client.get(f"{detail}statement.pdf")
     assert download.status_code == 200
     assert download["Content-Type"] == "application/pdf"
     assert "no-store" in download["Cache-Control"]
-    assert download["Content-Disposition"] == f'attachment; filename="statement-{document.code_prefix}.pdf"'
+    assert download["Content-Disposition"] == f'attachment; filename="releve-cotisations-{document.code_prefix}.pdf"'
     assert len(download.content) == size
     assert document.content_sha256 == hashlib.sha256(download.content).hexdigest()
     text = pdf_text(download.content)

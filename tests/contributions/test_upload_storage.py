@@ -71,6 +71,7 @@ def test_a_file_sent_on_the_form_while_the_storage_refuses_it_answers_503_and_ke
     page = response.content.decode()
     assert words in page
     assert f'lang="{language}"' in page
+    assert ("formulaire" if language == "fr" else "with the form") in page  # what still works: the form
     assert not BulkUpload.objects.exists()
     assert _files_left(bulk_storage) == [f"{timezone.now():%Y}/{timezone.now():%m}"]  # the blocking file only
     logged = [r for r in caplog.records if r.getMessage() == "upload storage failed"]

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+import redis
 from prometheus_client import REGISTRY
 
 from core import redis_cache
@@ -96,3 +97,20 @@ def test_a_write_dropped_while_redis_was_frozen_does_not_bring_back_an_old_value
     time.sleep(0.25)
     assert cache.get("session") is None
     assert cache.get("profile") is None  # never the value Redis held before the dropped write
+
+
+def test_clear_deletes_only_the_cache_keys_so_a_broker_sharing_the_database_keeps_its_queue(server):
+    cache = _cache(server)
+    cache.set("session", "a")
+    cache.set_many({f"read-model-{number}": number for number in range(2500)})
+    other = redis.Redis.from_url(server.url)
+    other.lpush("documents", "a task")  # what Celery's Redis transport keeps: a list per queue
+    other.set("t-other:1:key", "another prefix")
+
+    cache.clear()
+
+    assert cache.get("session") is None
+    assert cache.get("read-model-7") is None
+    assert other.lrange("documents", 0, -1) == [b"a task"]
+    assert other.get("t-other:1:key") == b"another prefix"
+    assert other.dbsize() == 2

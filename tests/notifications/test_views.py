@@ -325,7 +325,7 @@ def test_legal_notice_is_flagged_important(client: Client, owner: User) -> None:
     page = response.content.decode()
     assert response.context["message"].is_legal is True
     assert "Your account is now linked to your file" in page
-    assert '<span class="usa-tag bg-secondary-dark">important</span>' in page
+    assert '<span class="usa-tag bg-secondary-dark text-ink">important</span>' in page
 
 
 def test_names_from_the_event_are_escaped(client: Client, owner: User) -> None:
@@ -406,7 +406,7 @@ def test_inbox_shows_the_unread_count_in_the_header_and_the_page(client: Client,
     ]
     assert [row.is_read for row in response.context["page"].rows] == [False, False, True]
     assert page.count('<span class="usa-tag bg-primary">new</span>') == 2
-    assert page.count('<span class="usa-tag bg-secondary-dark">important</span>') == 1
+    assert page.count('<span class="usa-tag bg-secondary-dark text-ink">important</span>') == 1
     assert f'<form method="post" action="{_mark_url(first.pk)}">' in page
 
 

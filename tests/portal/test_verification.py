@@ -242,8 +242,8 @@ def test_the_qr_address_shows_an_authentic_document_in_english(client, settings)
     assert "Authentic document, valid today" in main
     for label, value in [
         ("Document", "Compliance certificate (contributions)"),
-        ("Issued on", "Nov. 10, 2026"),
-        ("Valid until", "June 30, 2099"),
+        ("Issued on", "10 November 2026"),
+        ("Valid until", "30 June 2099"),
         ("Holder", "Boul*** Dup*** SRL"),
     ]:
         assert f'<dt class="text-bold">{label}</dt><dd class="margin-left-0' in main
