@@ -136,7 +136,7 @@ def test_the_receipt_in_english_gives_the_reference_totals_warnings_and_lines(cl
         "family benefits 0.00 € 525.00 € 525.00 €",
         "work injury 0.00 € 38.00 € 38.00 €",
         "Total 733.75 € 1,484.63 € 2,218.38 €",
-        f"Payment Total contributions due 2,218.38 € Payment reference {_reference(receipt)} Due date Nov. 15, 2026",
+        f"Payment Total contributions due 2,218.38 € Payment reference {_reference(receipt)} Due date 15 November 2026",
         "3 not_hired This employee is not registered as hired by the enterprise during the period.",
         "1 Alice Martin employee (white-collar) 5,000.00 22 497.35 € 970.43 €",
         "2 Bruno Lambert worker (blue-collar) 2,000.00 20 226.40 € 436.20 €",
@@ -306,7 +306,7 @@ def test_the_html_receipt_gives_the_total_due_the_reference_and_the_due_date(cli
     assert facts[:3] == [
         ("Total contributions due", "2,218.38 €"),
         ("Payment reference", _reference(receipt)),
-        ("Due date", "Nov. 15, 2026"),
+        ("Due date", "15 November 2026"),
     ]
 
 
