@@ -131,15 +131,7 @@ def paying_capacity(*, actor: Actor, enterprise_id: int, on: datetime.date) -> t
 def can_view_declarations(*, actor: Actor, enterprise_id: int, on: datetime.date) -> bool:
     """The enterprise's declarations sent and their receipts (page and PDF): whoever may declare
     for it, and its viewers. Fail closed."""
-    allowed, _bureau_id = _capacity(
-        actor=actor,
-        enterprise_id=enterprise_id,
-        on=on,
-        mandate_scope=EnterpriseScope.DECLARE,
-        access=ApiKeyScope.READ,
-        own_roles=READING_ROLES,
-    )
-    return allowed
+    return _reading_capacity(actor=actor, enterprise_id=enterprise_id, on=on, mandate_scope=EnterpriseScope.DECLARE)
 
 
 def can_view_account(*, actor: Actor, enterprise_id: int, on: datetime.date) -> bool:
@@ -152,11 +144,17 @@ def can_view_account(*, actor: Actor, enterprise_id: int, on: datetime.date) -> 
     accountant, a manager answering a tender — is who most often needs one."""
     if actor.is_machine:
         return False
+    return _reading_capacity(actor=actor, enterprise_id=enterprise_id, on=on, mandate_scope=EnterpriseScope.PAY)
+
+
+def _reading_capacity(*, actor: Actor, enterprise_id: int, on: datetime.date, mandate_scope: str) -> bool:
+    """Reading what ``mandate_scope`` acts on: any reading role of the enterprise's own, or a
+    bureau it mandated for that scope."""
     allowed, _bureau_id = _capacity(
         actor=actor,
         enterprise_id=enterprise_id,
         on=on,
-        mandate_scope=EnterpriseScope.PAY,
+        mandate_scope=mandate_scope,
         access=ApiKeyScope.READ,
         own_roles=READING_ROLES,
     )

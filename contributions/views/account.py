@@ -56,9 +56,10 @@ _TABLES_SECONDS = 3600
 def account(request: PortalRequest, enterprise_id: int) -> HttpResponse:
     """The account for those who may see it; the payment form and the payments' pages only for
     those who may pay (a viewer reads the balance, the periods and the statement)."""
-    _reading(request, enterprise_id)
     today = timezone.localdate()
     may_pay, _bureau = policies.paying_capacity(actor=request.actor, enterprise_id=enterprise_id, on=today)
+    if not may_pay:  # whoever may pay may read: the reading rule is asked only of the others
+        _reading(request, enterprise_id)
     try:
         chosen = int(request.GET["year"]) if request.GET.get("year") else None
     except ValueError:
