@@ -22,29 +22,35 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import BigIntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import BigIntegerField, Case, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from contributions import bank
-from contributions.discrepancies import discrepancy_close
+from contributions.discrepancies import case_evidence, discrepancy_decide
 from contributions.models import (
+    DISCREPANCY_TO_HANDLE,
     BankStatementImport,
     BankTransaction,
     BankTransactionStatus,
+    Channel,
     ContributionRate,
+    DeclarationStatus,
+    DiscrepancyOutcome,
     DiscrepancyReport,
+    DiscrepancyStatus,
+    EntryKind,
     Payment,
     StatementRequest,
 )
-from contributions.types import BANK_STATEMENT_ERROR_MESSAGES, BankStatementError
+from contributions.types import BANK_STATEMENT_ERROR_MESSAGES, BankStatementError, DiscrepancyError, WorkerCategory
 from core.backoffice import NoPersonalDataAdmin, PersonalDataAdmin, ReadOnlyModelAdmin, staff_actor
 from core.errors import NotFound
 from identity import selectors as identity_selectors
@@ -485,19 +491,38 @@ class PaymentAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
     ordering = ["-created_at"]
 
 
+class DiscrepancyDecisionForm(forms.Form):
+    """Staff record the outcome of a case, with the reason the person (and, when asked to
+    correct, the employer) reads."""
+
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=DiscrepancyOutcome.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        help_text=_("The person reads it in their inbox; when the employer is asked to correct, the employer too."),
+    )
+    seen_status = forms.CharField(widget=forms.HiddenInput)
+
+
 @admin.register(DiscrepancyReport)
 class DiscrepancyReportAdmin(PersonalDataAdmin):
-    """The work queue of records reported wrong by the persons: open cases first. A case is the
-    person's data (their wages, their message), and that of whoever reported it for them."""
+    """The work queue of records reported wrong by the persons: cases waiting for staff first
+    (new, or the employer's correction to check), then those waiting for the employer. A case is
+    the person's data (their wages, their message), and that of whoever reported it for them;
+    its page shows, read-only, what staff judge it on — the month's declarations, the person's
+    hires with the employer, the employer's account for the month — and records that read in the
+    person's trail. Staff record an outcome with a reason on that page."""
 
     person_fields = ("person_id", "reported_by.person_id")
+    read_detail = "reported problem, with the employer's declarations and account"
+    change_form_template = "admin/contributions/discrepancy_case.html"
 
-    list_display = ["reported_at", "period", "enterprise", "person", "status", "closed_at"]
-    list_filter = ["status"]
+    list_display = ["reported_at", "period", "enterprise", "person", "status", "outcome", "updated_at"]
+    list_filter = ["status", "outcome"]
     search_fields = ["period", "enterprise__name", "enterprise__enterprise_number", "person__last_name"]
     list_select_related = ["enterprise", "person", "reported_by"]
-    ordering = ["status", "reported_at"]
-    readonly_fields = [
+    readonly_fields = (
         "person",
         "enterprise",
         "period",
@@ -505,28 +530,118 @@ class DiscrepancyReportAdmin(PersonalDataAdmin):
         "reported_by",
         "reported_at",
         "status",
+        "outcome",
         "closed_by",
         "closed_at",
-        "outcome",
-    ]
-    actions = ["mark_handled"]
+    )
+    fields = readonly_fields
+    actions = None
 
-    @admin.action(description=_("Mark as handled"), permissions=["change"])
-    def mark_handled(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        assert request.user.pk is not None  # the back office is for signed-in staff
-        closed = discrepancy_close(
-            user_id=request.user.pk,
-            report_ids=list(queryset.values_list("pk", flat=True)),
-            outcome=gettext("Handled by the back office."),
-            now=timezone.now(),
-        )
-        self.message_user(request, gettext("Cases marked as handled: %(count)d.") % {"count": closed})
+    def get_queryset(self, request: HttpRequest) -> QuerySet[DiscrepancyReport]:
+        # The queue's order is an annotation: annotated before the ordering is applied.
+        return DiscrepancyReport.objects.annotate(
+            queue=Case(
+                When(status__in=DISCREPANCY_TO_HANDLE, then=Value(0)),
+                When(status=DiscrepancyStatus.AWAITING_EMPLOYER, then=Value(1)),
+                default=Value(2),
+            )
+        ).order_by(*self.get_ordering(request))
+
+    def get_ordering(self, request: HttpRequest) -> tuple[str, ...]:
+        # Waiting for staff first, then for the employer, then closed; oldest first.
+        return ("queue", "reported_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<int:report_id>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name="contributions_discrepancyreport_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        report = self.get_object(request, object_id)
+        context: dict[str, Any] = {
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete": False,
+        }
+        if report is not None:
+            context["evidence"] = _evidence_rows(report)
+            context["steps"] = list(report.steps.select_related("by", "declaration").order_by("at", "id"))
+            if report.status != DiscrepancyStatus.CLOSED and self.has_change_permission(request, report):
+                context["decision_form"] = DiscrepancyDecisionForm(initial={"seen_status": report.status})
+                context["decide_url"] = reverse("admin:contributions_discrepancyreport_decide", args=[report.pk])
+        return super().change_view(request, object_id, form_url, {**context, **(extra_context or {})})
+
+    def decide_view(self, request: HttpRequest, report_id: int) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:contributions_discrepancyreport_change", args=[report_id]))
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = DiscrepancyDecisionForm(request.POST)
+        back = reverse("admin:contributions_discrepancyreport_change", args=[report_id])
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(back)
+        try:
+            status = discrepancy_decide(
+                actor=staff_actor(request),
+                report_id=report_id,
+                seen_status=form.cleaned_data["seen_status"],
+                outcome=form.cleaned_data["outcome"],
+                reason=form.cleaned_data["reason"],
+                now=timezone.now(),
+            )
+        except DiscrepancyError as refused:
+            self.message_user(request, str(refused.message), messages.ERROR)
+            return HttpResponseRedirect(back)
+        self.message_user(
+            request,
+            gettext("Outcome recorded; the case is now: %(status)s. The person is told in their inbox.")
+            % {"status": DiscrepancyStatus(status).label},
+        )
+        return HttpResponseRedirect(back)
+
+
+def _evidence_rows(report: DiscrepancyReport) -> dict[str, Any]:
+    """What the case page shows of the evidence, with its labels."""
+    found = case_evidence(report=report)
+    statuses, channels = dict(DeclarationStatus.choices), dict(Channel.choices)
+    categories, kinds = dict(WorkerCategory.choices), dict(EntryKind.choices)
+    return {
+        "declarations": [
+            {
+                "row": row,
+                "status": statuses.get(row.status, row.status),
+                "channel": channels.get(row.channel, row.channel),
+                "category": categories.get(row.worker_category or "", ""),
+            }
+            for row in found.declarations
+        ],
+        "employments": [
+            {"row": row, "category": categories.get(row.worker_category, row.worker_category)}
+            for row in found.employments
+        ],
+        "entries": [
+            {"row": row, "kind": kinds.get(row.kind, row.kind), "remaining": row.amount - row.settled}
+            for row in found.entries
+        ],
+        "outstanding": found.outstanding,
+    }
 
 
 @admin.register(StatementRequest)

@@ -115,12 +115,12 @@ def receipts_by_month(*, months: list[Period]) -> list[MonthlyReceipts]:
 
 
 _DISCREPANCY_SQL = """
-SELECT COUNT(*) FILTER (WHERE status = 'open' AND reported_at > %(week)s),
-       COUNT(*) FILTER (WHERE status = 'open' AND reported_at <= %(week)s AND reported_at >= %(month)s),
-       COUNT(*) FILTER (WHERE status = 'open' AND reported_at < %(month)s),
+SELECT COUNT(*) FILTER (WHERE status <> 'closed' AND reported_at > %(week)s),
+       COUNT(*) FILTER (WHERE status <> 'closed' AND reported_at <= %(week)s AND reported_at >= %(month)s),
+       COUNT(*) FILTER (WHERE status <> 'closed' AND reported_at < %(month)s),
        COUNT(*) FILTER (WHERE status = 'closed' AND closed_at > %(month)s AND closed_at <= %(now)s)
 FROM contributions_discrepancyreport
-WHERE status = 'open' OR closed_at > %(month)s
+WHERE status <> 'closed' OR closed_at > %(month)s
 """
 
 
@@ -182,7 +182,7 @@ SELECT
   (SELECT MIN(queued_at) FROM contributions_statementrequest WHERE status = 'pending'),
   (SELECT COUNT(*) FROM contributions_payment WHERE status = 'pending'),
   (SELECT COUNT(*) FROM contributions_banktransaction WHERE status = 'unmatched'),
-  (SELECT COUNT(*) FROM contributions_discrepancyreport WHERE status = 'open')
+  (SELECT COUNT(*) FROM contributions_discrepancyreport WHERE status IN ('open', 'correction_received'))
 """
 
 

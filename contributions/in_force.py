@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.db.models.expressions import RawSQL
 
 from contributions import ledger
+from contributions.discrepancies import discrepancies_follow_declarations
 from contributions.models import Declaration, DeclarationStatus
 from core.locks import LockNamespace, advisory_locks
 
@@ -97,3 +98,6 @@ def declarations_bring_into_force(
         versions=[(d, current.get((d.enterprise_id, d.period))) for d in incoming],
         now=now,
     )
+    # Cases where staff asked the employer to correct a month (a replacement, or the month's
+    # first declaration when it was missing) follow the version that comes into force.
+    discrepancies_follow_declarations(declarations=[(d.pk, d.enterprise_id, d.period) for d in incoming], now=now)

@@ -14,6 +14,12 @@ CONTRIBUTIONS_EVENT_TYPES = (
     EventType("declaration_missing", Category.ENTERPRISE, template_folder=TEMPLATE_FOLDER),
     # To the enterprise's representatives: an employee reports a problem (discrepancies.py).
     EventType("discrepancy_reported", Category.ENTERPRISE, template_folder=TEMPLATE_FOLDER),
+    # To the enterprise's representatives: staff ask them to correct a reported month.
+    EventType("discrepancy_correction_requested", Category.ENTERPRISE, template_folder=TEMPLATE_FOLDER),
+    # To the person who reported, and to those whose mandate lets them view the file: staff
+    # decided (employer asked, corrected, not founded), or the employer sent the correction.
+    EventType("discrepancy_answered", Category.INFORMATION, template_folder=TEMPLATE_FOLDER),
+    EventType("discrepancy_correction_received", Category.INFORMATION, template_folder=TEMPLATE_FOLDER),
     # To whoever sent a declaration file: it was processed (bulk/finalize.py).
     EventType("bulk_upload_processed", Category.ENTERPRISE, template_folder=TEMPLATE_FOLDER),
     # To the person, and to the proxy who asked for it: a contribution statement is ready, or could

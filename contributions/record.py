@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from contributions.account import periods_payment
-from contributions.discrepancies import open_reports
+from contributions.discrepancies import reports_of_person
 from contributions.ledger import payment_due_date
 from contributions.models import DeclarationLine, DeclarationStatus, Employment
 from contributions.policies import can_view_record
@@ -33,13 +33,14 @@ def _months_between(start: datetime.date, end: datetime.date) -> list[str]:
 
 
 # Everything a record is computed from leaves a new row: a declaration (a replacement too), an
-# employment event, a ledger entry, an allocation, a discrepancy report — tables that are only
+# employment event, a ledger entry, an allocation, a discrepancy report or a step of its case (a
+# staff decision, the employer's correction) — tables that are only
 # inserted into. The record is cached under their last ids and counts (and the day: statuses
 # change with due dates): a row committed after one with a higher id still changes the count, so
 # a cached record is never stale, and checking it costs one query instead of the five that
 # compute it. Two changes are updates, counted apart: a bulk file's declarations come into force
-# together (pending, then in force: the count of those in force), and staff close a report (the
-# count of open ones).
+# together (pending, then in force: the count of those in force), and a report moves on (each
+# move leaves a step).
 # The person's employers are those of their lines and of their hires, gathered once (OFFSET 0
 # keeps the planner from copying that subquery into each count); the query is prepared (its
 # planning cost more than running it).
@@ -53,8 +54,10 @@ SELECT
         WHERE g.enterprise_id = ANY(employers.ids)),
     (SELECT COALESCE(MAX(a.id), 0) || '.' || COUNT(*) FROM contributions_ledgerentry g
         JOIN contributions_allocation a ON a.debit_id = g.id WHERE g.enterprise_id = ANY(employers.ids)),
-    (SELECT COALESCE(MAX(r.id), 0) || '.' || COUNT(*) || '.' || COUNT(*) FILTER (WHERE r.status = 'open')
-        FROM contributions_discrepancyreport r WHERE r.person_id = %(person)s)
+    (SELECT COALESCE(MAX(r.id), 0) || '.' || COUNT(*)
+        FROM contributions_discrepancyreport r WHERE r.person_id = %(person)s),
+    (SELECT COALESCE(MAX(s.id), 0) || '.' || COUNT(*) FROM contributions_discrepancyreport r
+        JOIN contributions_discrepancystep s ON s.report_id = r.id WHERE r.person_id = %(person)s)
 FROM (
     SELECT ARRAY(
         SELECT d.enterprise_id FROM contributions_declarationline l
@@ -130,9 +133,7 @@ def _record_compute(*, person_id: int, today: datetime.date) -> ContributionReco
             status = RecordStatus.NOT_DECLARED if due < today else RecordStatus.NOT_YET_DUE
             months.append(RecordMonth(period, enterprise_id, names.get(enterprise_id, ""), None, None, None, status))
     months.sort(key=lambda month: (month.period, month.enterprise_name), reverse=True)
-    return ContributionRecord(
-        months=months, years=_years(months), open_reports=frozenset(open_reports(person_id=person_id))
-    )
+    return ContributionRecord(months=months, years=_years(months), reports=reports_of_person(person_id=person_id))
 
 
 def _years(months: list[RecordMonth]) -> list[RecordYear]:

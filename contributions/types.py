@@ -215,14 +215,23 @@ class RecordYear(NamedTuple):
     employee_contributions: Decimal
 
 
+class RecordReport(NamedTuple):
+    """Where the person's latest report of a month stands (a DiscrepancyStatus and, once
+    decided, a DiscrepancyOutcome)."""
+
+    report_id: int
+    status: str
+    outcome: str
+
+
 @dataclass(frozen=True)
 class ContributionRecord:
     """A person's contribution record: its months newest first, a summary per year."""
 
     months: list[RecordMonth] = field(default_factory=list)
     years: list[RecordYear] = field(default_factory=list)
-    # (employer, period) of the months the person reported wrong, while staff handle them.
-    open_reports: frozenset[tuple[int, str]] = frozenset()
+    # The person's latest case for each (employer, period) they reported wrong.
+    reports: dict[tuple[int, str], RecordReport] = field(default_factory=dict)
 
     def of_year(self, year: int) -> list[RecordMonth]:
         prefix = f"{year:04d}-"
@@ -281,7 +290,36 @@ DISCREPANCY_ERROR_MESSAGES = {
     "too_many_today": _(
         "You have reported many months today: the staff will look at those first. Report this one tomorrow, or call us."
     ),
+    "outcome_required": _("Choose the outcome of the case."),
+    "reason_required": _("Give the reason: the person and the employer read it."),
+    "reason_too_long": _("Keep the reason under 2,000 characters."),
+    "already_decided": _("This case has already moved on (someone else decided it meanwhile): read it again."),
 }
+
+
+@dataclass(frozen=True)
+class DiscrepancyCaseStep:
+    """A step of a case, as the person reads it: what happened, when, and why."""
+
+    kind: str  # a DiscrepancyStepKind
+    label: str
+    at: datetime.datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class DiscrepancyCase:
+    """A reported problem, as the person (or their proxy) reads it."""
+
+    report_id: int
+    period: str
+    enterprise_name: str
+    message: str
+    reported_at: datetime.datetime
+    status: str  # a DiscrepancyStatus
+    status_label: str
+    outcome: str
+    steps: tuple[DiscrepancyCaseStep, ...]
 
 
 class DiscrepancyError(DomainError):

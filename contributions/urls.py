@@ -10,6 +10,7 @@ urlpatterns = [
     path("contributions/rates/", views.rates, name="rates"),
     path("my-file/contributions/", record.record, name="record"),
     path("my-file/contributions/report/", record.report, name="record_report"),
+    path("my-file/contributions/reports/<int:report_id>/", record.case, name="record_case"),
     path("my-file/contributions/statement/", document_views.statement, name="statement"),
     path(
         "my-file/contributions/statements/<int:statement_id>/",

@@ -106,6 +106,10 @@ FIXED_DETAILS = {
     "contribution record": _("your contribution record"),
     "contribution statement": _("a contribution statement"),
     "contribution statement asked for": _("a contribution statement asked for"),
+    "reported problem": _("a problem you reported with your contribution record"),
+    "reported problem, with the employer's declarations and account": _(
+        "a problem you reported, with the declarations, your hiring and the account of that employer for that month"
+    ),
     "history": _("the history of a record"),
     "deletion": _("a record, before a deletion that was not made"),
 }
@@ -163,6 +167,11 @@ FIXED_DETAILS_ABOUT = {
     "dashboard": _("their summary page"),
     "access log": _("the list of who accessed their data"),
     "contribution record": _("their contribution record"),
+    "reported problem": _("a problem reported with their contribution record"),
+    "reported problem, with the employer's declarations and account": _(
+        "a problem reported with their record, with the declarations, their hiring and the account of that employer"
+        " for that month"
+    ),
 }
 STORIES_ABOUT: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
     AccessPurpose.STAFF_REGISTRY_VIEW: (

@@ -24,7 +24,7 @@ T = TypeVar("T")
 
 # Part of every key: bump it when a cached type changes shape, so that a deployment never reads
 # the previous release's pickles.
-FORMAT = "3"
+FORMAT = "4"
 
 
 def computed(key: str, compute: Callable[[], T], *, kind: type[T], seconds: int) -> T:

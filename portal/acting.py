@@ -127,6 +127,7 @@ _PRINCIPAL = (
     "identity:bank_account",
     "contributions:record",
     "contributions:record_report",
+    "contributions:record_case",
     "contributions:statement",
     "contributions:statement_detail",
     "contributions:statement_status",

@@ -216,7 +216,7 @@ class _ReadWhenScraped(Collector):
         )
         yield GaugeMetricFamily(
             "guichet_discrepancy_reports_open",
-            "Problems reported on contribution records not handled yet.",
+            "Problems reported on contribution records waiting for staff (new, or the employer's correction to check).",
             value=work.discrepancies_open,
         )
 

@@ -18,7 +18,14 @@ from contributions.models.declarations import (
     DeclarationStatus,
     DeclarationWarning,
 )
-from contributions.models.discrepancies import DiscrepancyReport, DiscrepancyStatus
+from contributions.models.discrepancies import (
+    DISCREPANCY_TO_HANDLE,
+    DiscrepancyOutcome,
+    DiscrepancyReport,
+    DiscrepancyStatus,
+    DiscrepancyStep,
+    DiscrepancyStepKind,
+)
 from contributions.models.employment import Employment, EmploymentEvent, EmploymentEventKind
 
 # _DateRange is named by the migrations of the exclusion constraints.
@@ -26,6 +33,7 @@ from contributions.models.rates import ContributionRate, _DateRange
 from contributions.models.statements import StatementRequest, StatementStatus
 
 __all__ = [
+    "DISCREPANCY_TO_HANDLE",
     "INTEREST_CORRECTION_SOURCE",
     "Allocation",
     "BankStatementImport",
@@ -43,8 +51,11 @@ __all__ = [
     "DeclarationReminder",
     "DeclarationStatus",
     "DeclarationWarning",
+    "DiscrepancyOutcome",
     "DiscrepancyReport",
     "DiscrepancyStatus",
+    "DiscrepancyStep",
+    "DiscrepancyStepKind",
     "Employment",
     "EmploymentEvent",
     "EmploymentEventKind",

@@ -13,11 +13,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from contributions.discrepancies import discrepancy_report
+from contributions.discrepancies import discrepancy_case_get, discrepancy_report
 from contributions.record import contribution_record_get, contribution_record_source_get
-from contributions.types import DiscrepancyError, RecordStatus
+from contributions.types import DiscrepancyError, RecordReport, RecordStatus
 from core.caching import fragments
 from core.http import PortalRequest
 
@@ -25,6 +26,20 @@ from core.http import PortalRequest
 # read back from the cache (their thousands of template nodes were most of the page's time); the
 # version changes with every row the record is computed from, the person's reports included.
 _TABLES_SECONDS = 3600
+
+# Where a reported month stands, on the record: (status, outcome) → words.
+_REPORT_STATES = {
+    ("open", ""): gettext_lazy("Reported: being handled"),
+    ("awaiting_employer", "employer_asked"): gettext_lazy("Reported: the employer is asked to correct it"),
+    ("correction_received", "employer_asked"): gettext_lazy("Reported: the correction is being checked"),
+    ("closed", "corrected"): gettext_lazy("Reported: corrected"),
+    ("closed", "not_founded"): gettext_lazy("Reported: not founded"),
+}
+
+
+def report_state(report: RecordReport) -> str:
+    """Where a reported month stands, in the active language."""
+    return str(_REPORT_STATES.get((report.status, report.outcome), gettext_lazy("Reported: handled")))
 
 
 @login_required
@@ -51,7 +66,7 @@ def record(request: PortalRequest) -> HttpResponse:
             "record": found,
             "year": year,
             "months": [
-                (month, labels[month.status], (month.enterprise_id, month.period) in found.open_reports)
+                (month, labels[month.status], *_report_of(found.reports.get((month.enterprise_id, month.period))))
                 for month in found.of_year(year)
             ],
         }
@@ -63,6 +78,23 @@ def record(request: PortalRequest) -> HttpResponse:
     wording = "theirs" if about_someone_else else "yours"
     pieces = fragments(f"{source.key}:tables:{chosen}:{wording}", tables, seconds=_TABLES_SECONDS)
     return render(request, "contributions/record.html", pieces)
+
+
+def _report_of(report: RecordReport | None) -> tuple[RecordReport | None, str]:
+    return report, report_state(report) if report is not None else ""
+
+
+@login_required
+@require_GET
+def case(request: PortalRequest, report_id: int) -> HttpResponse:
+    """A reported problem: what was reported, each step and its reason, what happens next."""
+    actor = request.actor
+    if actor.subject_person_id is None:
+        return redirect("identity:link_person")
+    found = discrepancy_case_get(actor=actor, report_id=report_id, now=timezone.now())
+    if found is None:
+        raise Http404
+    return render(request, "contributions/record_case.html", {"case": found})
 
 
 @login_required

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from contributions import bulk, ledger, services
 from contributions.declarations import declaration_submit
-from contributions.discrepancies import discrepancy_close, discrepancy_report
+from contributions.discrepancies import discrepancy_decide, discrepancy_report
 from contributions.models import (
     Allocation,
     BulkChunk,
@@ -26,7 +26,7 @@ from identity.models import User
 from tests.contributions.bulk_helpers import NOW as FILES_NOW
 from tests.contributions.bulk_helpers import PERIOD, csv_bytes, receive, rows_for
 from tests.contributions.test_record import TODAY, history  # noqa: F401 — fixture
-from tests.helpers import citizen_actor
+from tests.helpers import citizen_actor, staff_actor
 from tests.identity.factories import PersonFactory, UserFactory, representation
 
 pytestmark = pytest.mark.django_db
@@ -109,11 +109,11 @@ def test_the_key_changes_with_each_entry_allocation_declaration_and_employment_e
     assert _key(stranger) == stranger_key
 
 
-def test_a_report_shows_in_the_record_when_opened_and_leaves_it_when_closed(history):  # noqa: F811
+def test_a_report_shows_in_the_record_with_each_step_of_its_case(history):  # noqa: F811
     person, garage = history["person"], history["garage"]
     owner = UserFactory(person=person)
     before = contribution_record(person_id=person.pk, today=TODAY)
-    assert before.open_reports == frozenset()
+    assert before.reports == {}
 
     discrepancy_report(
         actor=citizen_actor(owner),
@@ -123,12 +123,20 @@ def test_a_report_shows_in_the_record_when_opened_and_leaves_it_when_closed(hist
         message="I was paid but it says otherwise.",
         now=NOW,
     )
-    assert contribution_record(person_id=person.pk, today=TODAY).open_reports == {(garage.pk, "2026-08")}
-
-    staff = User.objects.create(email="agent@guichet.example", is_staff=True)
     report = DiscrepancyReport.objects.get(person=person)
-    assert discrepancy_close(user_id=staff.pk, report_ids=[report.pk], outcome="Corrected.", now=NOW) == 1
-    assert contribution_record(person_id=person.pk, today=TODAY).open_reports == frozenset()
+    reported = contribution_record(person_id=person.pk, today=TODAY).reports
+    assert reported == {(garage.pk, "2026-08"): (report.pk, "open", "")}
+
+    staff = staff_actor(User.objects.create(email="agent@guichet.example", is_staff=True))
+    for seen, outcome, expected in [
+        ("open", "employer_asked", ("awaiting_employer", "employer_asked")),
+        ("awaiting_employer", "corrected", ("closed", "corrected")),
+    ]:
+        discrepancy_decide(
+            actor=staff, report_id=report.pk, seen_status=seen, outcome=outcome, reason="Checked.", now=NOW
+        )
+        # The step changes the record's version: the cached record shows where the case stands.
+        assert contribution_record(person_id=person.pk, today=TODAY).reports[(garage.pk, "2026-08")][1:] == expected
 
 
 # The bulk world is hired on fixed dates for PERIOD while the test reads today from the clock: on

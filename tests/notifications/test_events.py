@@ -73,6 +73,9 @@ def test_contributions_registers_its_event_types_with_their_templates_in_its_own
         "bulk_upload_processed",
         "contribution_statement_processed",
         "declaration_missing",
+        "discrepancy_answered",
+        "discrepancy_correction_received",
+        "discrepancy_correction_requested",
         "discrepancy_reported",
     ]
     statement = event_type("contribution_statement_processed")
