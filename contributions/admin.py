@@ -578,6 +578,7 @@ class DiscrepancyReportAdmin(PersonalDataAdmin):
             "show_delete": False,
         }
         if report is not None:
+            context["title"] = gettext("Reported problem")
             context["evidence"] = _evidence_rows(report)
             context["steps"] = list(report.steps.select_related("by", "declaration").order_by("at", "id"))
             if report.status != DiscrepancyStatus.CLOSED and self.has_change_permission(request, report):

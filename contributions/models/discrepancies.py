@@ -89,7 +89,7 @@ class DiscrepancyReport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.period} — {self.enterprise_id}"
+        return str(_("Case %(number)s, %(period)s") % {"number": self.pk, "period": self.period})
 
     @transition(
         field=status,

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from contributions import bulk
 from contributions.declarations import declaration_submit
+from contributions.discrepancies import discrepancy_decide, discrepancy_report
 from contributions.models import (
     BulkAnomaly,
     BulkChunk,
@@ -21,6 +22,7 @@ from contributions.models import (
     Declaration,
     DeclarationLine,
     DeclarationWarning,
+    DiscrepancyReport,
     LedgerEntry,
     UploadStatus,
 )
@@ -29,7 +31,7 @@ from contributions.types import LineInput
 from identity.country_profiles import country_profile
 from notifications.models import Notification
 from tests.contributions.bulk_helpers import NOW, PERIOD, csv_bytes, process, receive, rows_for, world
-from tests.helpers import citizen_actor
+from tests.helpers import citizen_actor, staff_actor
 from tests.identity.factories import PersonFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bulk_storage"), pytest.mark.time_machine(NOW, tick=False)]
@@ -427,3 +429,50 @@ def test_a_file_of_blank_lines_beyond_what_is_sniffed_on_arrival_is_rejected_as_
 
     assert (upload.status, upload.lines_total, upload.declarations) == (UploadStatus.REJECTED, 0, 0)
     assert list(BulkAnomaly.objects.values_list("line_number", "code", "severity")) == [(None, "no_lines", "error")]
+
+
+# --- A reported problem follows the file that corrects it -----------------------------------------
+
+
+def test_a_case_waiting_for_the_employer_follows_the_file_that_declares_the_month(w):
+    """Staff asked employer A to correct PERIOD for one employee, and B another month; the
+    bureau's file declaring A brings A's month into force: A's case comes back to staff with that
+    declaration, B's stays waiting, and the person is told once."""
+    employee = w["staff"][w["a"].pk][0]
+    other = w["staff"][w["b"].pk][0]
+    owner, other_owner = UserFactory(person=employee), UserFactory(person=other)
+    staff = staff_actor(UserFactory(is_staff=True))
+    cases = {}
+    for key, user, enterprise, period in (
+        ("a", owner, w["a"], PERIOD),
+        ("b-other-month", other_owner, w["b"], "2026-11"),
+    ):
+        cases[key] = discrepancy_report(
+            actor=citizen_actor(user),
+            person_id=user.person_id,
+            enterprise_id=enterprise.pk,
+            period=period,
+            message="Not declared.",
+            now=NOW,
+        )
+        discrepancy_decide(
+            actor=staff,
+            report_id=cases[key],
+            seen_status="open",
+            outcome="employer_asked",
+            reason="Declare it.",
+            now=NOW,
+        )
+    rows = rows_for(w["a"], w["staff"][w["a"].pk])
+
+    upload = process(receive(w["bureau_actor"], csv_bytes(rows)).upload)
+    assert upload.status == UploadStatus.ACCEPTED
+    process(upload)  # a worker running the file again changes nothing
+
+    a_case = DiscrepancyReport.objects.get(pk=cases["a"])
+    assert a_case.status == "correction_received"
+    [step] = a_case.steps.filter(kind="correction_received")
+    assert step.declaration_id == Declaration.objects.get(enterprise=w["a"], period=PERIOD, status="in_force").pk
+    assert DiscrepancyReport.objects.get(pk=cases["b-other-month"]).status == "awaiting_employer"
+    told = Notification.objects.filter(event_type="discrepancy_correction_received")
+    assert [n.recipient_id for n in told] == [owner.pk]
