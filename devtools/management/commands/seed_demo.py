@@ -21,7 +21,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from contributions.models import Employment, EmploymentEvent
+from contributions.models import DiscrepancyReport, Employment, EmploymentEvent
+from core.periods import Period
 from devtools.rates import demo_rates_seed
 from identity.country_profiles import country_profile
 from identity.models import ActivationCode, ApiKey, Enterprise, Person, Representation, User
@@ -300,6 +301,19 @@ class Command(BaseCommand):
             at=employment.declared_at,
             by_user=users["claire"],
             details={"worker_category": "employee", "start_date": "2025-01-01"},
+        )
+        # She reported a month the bakery has not declared: a case in the back office's queue.
+        month = Period.of(now.date()).previous().previous()
+        DiscrepancyReport.objects.get_or_create(
+            person=persons["employee"],
+            enterprise=enterprises["bakery"],
+            period=str(month),
+            defaults={
+                "message": "J’ai travaillé tout le mois à la boulangerie, mais il n’est pas déclaré.",
+                "reported_by": users["marie"],
+                "reported_at": now,
+                "updated_at": now,
+            },
         )
 
     def _api_key(self, bureau: Enterprise, administrator: User, now: datetime.datetime) -> None:
