@@ -17,9 +17,15 @@ CONTRIBUTIONS_EVENT_TYPES = (
     # To the enterprise's representatives: staff ask them to correct a reported month.
     EventType("discrepancy_correction_requested", Category.ENTERPRISE, template_folder=TEMPLATE_FOLDER),
     # To the person who reported, and to those whose mandate lets them view the file: staff
-    # decided (employer asked, corrected, not founded), or the employer sent the correction.
-    EventType("discrepancy_answered", Category.INFORMATION, template_folder=TEMPLATE_FOLDER),
-    EventType("discrepancy_correction_received", Category.INFORMATION, template_folder=TEMPLATE_FOLDER),
+    # decided (employer asked, corrected, not founded), or the employer sent the correction. In
+    # the inbox; by e-mail too for those who chose it for the institution's information.
+    EventType("discrepancy_answered", Category.INFORMATION, template_folder=TEMPLATE_FOLDER, default_email=False),
+    EventType(
+        "discrepancy_correction_received",
+        Category.INFORMATION,
+        template_folder=TEMPLATE_FOLDER,
+        default_email=False,
+    ),
     # To whoever sent a declaration file: it was processed (bulk/finalize.py).
     EventType("bulk_upload_processed", Category.ENTERPRISE, template_folder=TEMPLATE_FOLDER),
     # To the person, and to the proxy who asked for it: a contribution statement is ready, or could

@@ -20,6 +20,7 @@ from core.types import Scope
 from devtools.rates import demo_rates_seed
 from identity.models import User
 from notifications.models import Notification
+from notifications.services import preferences_set
 from tests.contributions.statement_helpers import proxy_for
 from tests.contributions.test_record import _employer, _hire
 from tests.helpers import citizen_actor, deliver_outbox, sign_in, staff_actor
@@ -178,6 +179,8 @@ def _declare_september(worked, wage="2100.00", *, replace=False):
 def test_staff_ask_the_employer_who_is_told_and_the_person_and_their_proxy_are_told(worked, client, smtp_sink):
     worked["owner"].preferred_language = "en"
     worked["owner"].save()
+    # The person chose e-mail for the institution's information (inbox only by default).
+    preferences_set(user_id=worked["owner"].pk, choices={"information": (True, False)})
     proxy, _mandate_id = proxy_for(client, worked["owner"], [Scope.VIEW_FILE])
     report_id = _report(worked)
 
@@ -205,6 +208,8 @@ def test_staff_ask_the_employer_who_is_told_and_the_person_and_their_proxy_are_t
     subjects = {str(message["To"]): str(message["Subject"]) for message in smtp_sink.messages}
     assert subjects[worked["owner"].email] == "Answer to a problem reported with a contribution record in Guichet"
     assert subjects[worked["administrator"].email] == "Une déclaration à corriger dans Guichet"
+    # The proxy kept the default for the institution's information: the inbox only.
+    assert [m for m in smtp_sink.messages if str(m["To"]) == proxy.email and "problème" in str(m["Subject"])] == []
     # The inbox message says what was decided and why.
     owner_notice = answered.get(recipient=worked["owner"])
     sign_in(client, worked["owner"])
