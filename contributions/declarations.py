@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import re
 import secrets
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Avg
@@ -85,6 +85,7 @@ def declaration_submit(
             table=table,
             seen=seen,
             anomalies=anomalies,
+            decimal_comma=channel == "form",
         )
         if checked is not None:
             parsed.append(checked)
@@ -184,11 +185,13 @@ def line_check(
     table: RateTable,
     seen: set[int],
     anomalies: list[Anomaly],
+    decimal_comma: bool = False,
 ) -> ParsedLine | None:
     """Every rule of one line, whatever the channel (form, API, bulk file): its anomalies are
     appended (all of them, not the first), and the parsed line is returned when it can be
     computed. ``compact`` is the line's valid national number (None when malformed), ``entry``
-    what the register holds for it, ``seen`` the persons already on the declaration."""
+    what the register holds for it, ``seen`` the persons already on the declaration;
+    ``decimal_comma``: the wage may be written with a decimal comma (the form)."""
     if entry is None:
         if compact is not None:
             anomalies.append(_error("person_unknown", number, "national_number"))
@@ -203,10 +206,10 @@ def line_check(
         anomalies.append(_error("category_unknown", number, "worker_category"))
     elif not table.has_category(category):
         anomalies.append(_error("rates_missing", number, "worker_category"))
-    wage = _decimal(line.gross_wage)
+    wage = amount_parse(line.gross_wage, decimal_comma=decimal_comma)
     if wage is None:
         anomalies.append(_error("wage_invalid", number, "gross_wage"))
-    elif wage < 0:
+    elif wage < 0 or line.gross_wage.strip().startswith("-"):
         anomalies.append(_error("wage_negative", number, "gross_wage"))
     elif wage > WAGE_MAX:
         anomalies.append(_error("wage_too_large", number, "gross_wage"))
@@ -233,31 +236,35 @@ def line_amounts(
     )
 
 
-# An amount as nearly every line writes it: digits, and at most two decimals after a point.
-_PLAIN_AMOUNT = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,2})?")
+# The one notation of an amount, on every channel: ASCII digits, then at most two decimals after
+# a point (a decimal comma where the channel allows it: the form, and the semicolon variant of
+# the files, which turns it into a point before the line is checked). No sign, exponent,
+# grouping, other digits, nor a point without digits on both sides: a payroll export's stray
+# "1e3" or "1_000.00" is a line error, never a guess. A leading minus is told apart (negative).
+_AMOUNT = re.compile(r"(-?)([0-9]{1,12}(?:\.[0-9]{1,2})?)")
+_WHOLE = re.compile(r"[0-9]{1,6}")
 
 
-def _decimal(value: str) -> Decimal | None:
-    try:
-        value = value.strip()
-    except AttributeError:
+def amount_parse(value: str, *, decimal_comma: bool = False) -> Decimal | None:
+    """The amount ``value`` writes in the documented notation, or None; a negative amount comes
+    back negative (the caller refuses it with its own message)."""
+    if not isinstance(value, str):
         return None
-    if _PLAIN_AMOUNT.fullmatch(value):
-        return Decimal(value)  # finite, with at most two decimals: nothing more to check
-    try:
-        amount = Decimal(value.replace(",", "."))
-    except InvalidOperation:
+    text = value.strip()
+    if decimal_comma and "." not in text:
+        text = text.replace(",", ".", 1)
+    match = _AMOUNT.fullmatch(text)
+    if match is None:
         return None
-    if not amount.is_finite() or amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        return None
-    return amount
+    amount = Decimal(match.group(2))
+    return -amount if match.group(1) else amount
 
 
 def _integer(value: str) -> int | None:
-    try:
-        return int(value.strip())
-    except (ValueError, AttributeError):
+    """A whole number in ASCII digits, without sign or grouping."""
+    if not isinstance(value, str) or _WHOLE.fullmatch(value.strip()) is None:
         return None
+    return int(value.strip())
 
 
 def _array_text(ids: set[int]) -> str:

@@ -69,7 +69,15 @@ class LineInputSerializer(serializers.Serializer):
     # with the anomaly codes (a number is accepted and read as its decimal text).
     national_number = serializers.CharField(max_length=40, allow_blank=True)
     worker_category = serializers.CharField(max_length=40, allow_blank=True)
-    gross_wage = serializers.CharField(max_length=40, allow_blank=True, help_text=_('Decimal text, e.g. "2950.00".'))
+    gross_wage = serializers.CharField(
+        max_length=40,
+        allow_blank=True,
+        help_text=_(
+            'The amount as text: ASCII digits with an optional decimal point and at most two decimals, e.g. "2950.00"'
+            ' or "2950". No sign, exponent, thousands separator or decimal comma: any other notation is the line'
+            " error wage_invalid."
+        ),
+    )
     days_worked = serializers.CharField(max_length=10, allow_blank=True)
 
 

@@ -197,7 +197,9 @@ def _chunk_read(upload: BulkUpload, chunk: BulkChunk) -> tuple[list[_Row], list[
             continue
         employer, period, national, _last, _first, category, wage, days = fields
         wage = wage.strip()
-        if not decimal_comma and "," in wage:
+        if decimal_comma and "." not in wage:
+            wage = wage.replace(",", ".", 1)  # the semicolon variant's decimal comma
+        elif "," in wage:
             wage = "?"  # a decimal comma needs the semicolon separator: the wage is unreadable
         rows.append(
             (

@@ -954,3 +954,34 @@ def test_a_large_page_size_is_taken_as_the_largest_and_a_page_beyond_the_last_is
     beyond = _call("get", url, world["key"], {"page": "2"})
     assert (large.status_code, large.json()["count"], len(large.json()["results"])) == (200, 2, 2)
     assert (beyond.status_code, beyond.json()["code"]) == (404, "not_found")
+
+
+@pytest.mark.parametrize("wage", ["1e3", "1_000.00", "１０００.００", "١٠٠٠", "+5.00", ".5", "5.", "2950,50"])
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "The gross wage must be an amount with at most two decimals."),
+        ("fr", None),  # French, whatever its wording: not the English
+    ],
+)
+def test_an_amount_in_another_notation_is_a_line_error_on_the_api(world, wage, language, message):
+    first, _second = world["staff"]
+    lines = [
+        {
+            "national_number": first.national_number,
+            "worker_category": "employee",
+            "gross_wage": wage,
+            "days_worked": "1",
+        }
+    ]
+
+    response = _declare(world, lines=lines, language=language)
+
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert (error["line"], error["field"], error["code"]) == (1, "gross_wage", "wage_invalid")
+    if message is not None:
+        assert error["message"] == message
+    else:
+        assert error["message"] != "The gross wage must be an amount with at most two decimals." and error["message"]
+    assert not Declaration.objects.exists()

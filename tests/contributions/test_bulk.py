@@ -476,3 +476,28 @@ def test_a_case_waiting_for_the_employer_follows_the_file_that_declares_the_mont
     assert DiscrepancyReport.objects.get(pk=cases["b-other-month"]).status == "awaiting_employer"
     told = Notification.objects.filter(event_type="discrepancy_correction_received")
     assert [n.recipient_id for n in told] == [owner.pk]
+
+
+@pytest.mark.parametrize(
+    ("separator", "wage"),
+    [
+        (",", "1e3"),
+        (",", "1_000.00"),
+        (",", "１０００.００"),
+        (",", "١٠٠٠"),
+        (",", "+5.00"),
+        (",", ".5"),
+        (",", "5."),
+        (";", "1.000,50"),
+        (";", "1e3"),
+    ],
+)
+def test_an_amount_in_another_notation_is_an_error_of_its_line_in_a_file(w, separator, wage):
+    people = w["staff"][w["a"].pk]
+    rows = rows_for(w["a"], people)
+    rows[1][6] = wage
+    upload = process(receive(w["bureau_actor"], csv_bytes(rows, separator=separator)).upload)
+
+    assert upload.status == UploadStatus.REJECTED
+    assert list(BulkAnomaly.objects.values_list("line_number", "field", "code")) == [(3, "gross_wage", "wage_invalid")]
+    assert not Declaration.objects.filter(status="in_force").exists()

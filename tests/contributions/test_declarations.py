@@ -81,7 +81,7 @@ def test_an_accepted_declaration_stores_lines_and_totals_per_branch(employer):
         ({"number": "1234"}, "national_number_length", "national_number"),
         ({"wage": "-1.00"}, "wage_negative", "gross_wage"),
         ({"wage": "10000000.00"}, "wage_too_large", "gross_wage"),
-        ({"wage": "1e20"}, "wage_too_large", "gross_wage"),
+        ({"wage": "1e20"}, "wage_invalid", "gross_wage"),
         ({"wage": "12.345"}, "wage_invalid", "gross_wage"),
         ({"wage": "abc"}, "wage_invalid", "gross_wage"),
         ({"days": "32"}, "days_outside_month", "days_worked"),
@@ -232,3 +232,62 @@ def test_receipts_and_forms_of_another_enterprise_answer_404(client, employer):
         == 404
     )
     assert client.get(reverse("contributions:declaration", args=[other.pk, result.declaration_id])).status_code == 404
+
+
+# The one notation of an amount (contributions.declarations.amount_parse): ASCII digits, at most
+# two decimals after a point; the form also reads a decimal comma. Everything Python's parser
+# would make something of is a line error instead.
+STRICTLY_REFUSED = [
+    "1e3",
+    "1_000.00",
+    "１０００.００",
+    "١٠٠٠",
+    "+5.00",
+    ".5",
+    "5.",
+    "1 000.00",
+    "1,000.00",
+    "NaN",
+    "Infinity",
+]
+
+
+@pytest.mark.parametrize("wage", STRICTLY_REFUSED)
+def test_an_amount_in_another_notation_is_a_line_error_on_the_form(employer, wage):
+    first, second = employer["staff"]
+    result = _submit(employer, [_line(first), _line(second, wage=wage)])
+
+    assert [(a.code, a.line_number, a.field) for a in result.errors] == [("wage_invalid", 2, "gross_wage")]
+    assert not Declaration.objects.exists()
+
+
+@pytest.mark.parametrize(("wage", "days"), [("-0.00", "20"), ("-5", "20")])
+def test_a_sign_is_refused_even_on_zero(employer, wage, days):
+    first, _second = employer["staff"]
+    result = _submit(employer, [_line(first, wage=wage, days=days)])
+    assert [a.code for a in result.errors] == ["wage_negative"]
+
+
+@pytest.mark.parametrize("days", ["+5", "٥", "1_0", "5.0", "-1"])
+def test_days_worked_are_ascii_digits_only(employer, days):
+    first, _second = employer["staff"]
+    result = _submit(employer, [_line(first, days=days)])
+    assert [a.code for a in result.errors] == ["days_invalid"]
+
+
+def test_the_form_reads_a_decimal_comma_and_the_api_channel_does_not(employer):
+    first, _second = employer["staff"]
+    via_form = _submit(employer, [_line(first, wage="2950,50")])
+    assert via_form.accepted
+    assert DeclarationLine.objects.get().gross_wage == Decimal("2950.50")
+
+    via_api = declaration_submit(
+        actor=employer["actor"],
+        enterprise_id=employer["enterprise"].pk,
+        period=PERIOD,
+        lines=[_line(first, wage="2950,50")],
+        replace=True,
+        channel="api",
+        now=NOW,
+    )
+    assert [a.code for a in via_api.errors] == ["wage_invalid"]
