@@ -119,8 +119,8 @@ def _record_compute(*, person_id: int, today: datetime.date) -> ContributionReco
         if key in declared:
             wage, days, amount = declared[key]
             account = payment.get(key)
-            if account is None:  # nothing owed for the period (e.g. zero contributions)
-                status = RecordStatus.PAID
+            if account is None:  # nothing owed for the period (its contributions total zero)
+                status = RecordStatus.NOTHING_DUE
             else:
                 status = {
                     "paid": RecordStatus.PAID,
@@ -143,7 +143,17 @@ def _years(months: list[RecordMonth]) -> list[RecordYear]:
     years = []
     for year, rows in sorted(by_year.items(), reverse=True):
         declared = {row.period for row in rows if row.gross_wage is not None}
-        paid = {row.period for row in rows if row.status == RecordStatus.PAID and row.gross_wage is not None}
+        # A month is paid when every employer's row of it is settled — paid, or declared with
+        # nothing due — and at least one was paid: one employer of two paying is not enough,
+        # and a month worked but not declared by one of them is not paid.
+        statuses: dict[str, set[str]] = defaultdict(set)
+        for row in rows:
+            statuses[row.period].add(row.status)
+        paid = {
+            period
+            for period, found in statuses.items()
+            if RecordStatus.PAID in found and found <= {RecordStatus.PAID, RecordStatus.NOTHING_DUE}
+        }
         years.append(
             RecordYear(
                 year=year,

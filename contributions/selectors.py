@@ -207,8 +207,9 @@ def contribution_record(*, person_id: int, today: datetime.date) -> Contribution
     the person was declared or, by the employment register, worked — newest first — with its
     period (``YYYY-MM``), the employer, and for a declared month the gross wage, days worked and
     employee contributions of the declaration in force (``None`` for a month worked and not
-    declared); its ``status`` is a ``RecordStatus``: paid, not yet due, declared and not paid,
-    or worked and not declared (only once the month's payment is due). ``years`` sums each
+    declared); its ``status`` is a ``RecordStatus``: paid, declared with nothing due, not yet
+    due, declared and not paid, or worked and not declared (only once the month's payment is
+    due); a year's ``months_paid`` counts the months every employer settled. ``years`` sums each
     calendar year. Replaced declarations count by their version in force only; a bulk file's
     declarations count once the whole file is accepted. Cached, never stale."""
     return record.contribution_record(person_id=person_id, today=today)

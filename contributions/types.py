@@ -248,6 +248,8 @@ class RecordStatus(models.TextChoices):
     """A month of a person's contribution record, for one employer."""
 
     PAID = "paid", _("declared and paid")
+    # A declaration in force that owes nothing (its contributions total zero): nothing to pay.
+    NOTHING_DUE = "nothing_due", _("declared, nothing due")
     NOT_YET_DUE = "not_yet_due", _("not yet due")
     DECLARED_NOT_PAID = "declared_not_paid", _("declared, not paid by the employer")
     NOT_DECLARED = "not_declared", _("worked, not declared by the employer")

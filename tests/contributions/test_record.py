@@ -20,6 +20,7 @@ from core.actor import ACTING_FOR_SESSION_KEY, LevelOfAssurance
 from core.models import AccessRecord
 from core.types import Scope
 from devtools.rates import demo_rates_seed
+from identity.models import User
 from mandates import services as mandate_services
 from tests.helpers import citizen_actor, sign_in
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation
@@ -118,8 +119,39 @@ def test_each_month_has_its_status_per_employer(history):
         Decimal("339.60"),
     )
     [year] = record.years
-    assert (year.year, year.months_declared, year.months_paid, year.gaps) == (2026, 5, 2, 2)
+    # Paid: June only. September is paid by the bakery but the garage did not declare it.
+    assert (year.year, year.months_declared, year.months_paid, year.gaps) == (2026, 5, 1, 2)
     assert year.total_wages == Decimal("13000.00")
+
+
+def test_a_month_is_paid_when_every_employer_settled_it_and_a_zero_declaration_owes_nothing(history):
+    person, garage = history["person"], history["garage"]
+    garage_actor = citizen_actor(
+        User.objects.get(representations__enterprise=garage), enterprise_ids=frozenset({garage.pk})
+    )
+    # The garage declares September with a zero wage: nothing is owed, nothing posted.
+    _declare_zero = declaration_submit(
+        actor=garage_actor,
+        enterprise_id=garage.pk,
+        period="2026-09",
+        lines=[
+            LineInput(
+                national_number=person.national_number, worker_category="employee", gross_wage="0.00", days_worked="0"
+            )
+        ],
+        replace=False,
+        channel="form",
+        now=datetime.datetime(2026, 11, 5, tzinfo=datetime.UTC),
+    )
+    assert _declare_zero.accepted
+
+    record = contribution_record(person_id=person.pk, today=TODAY)
+
+    september = {m.enterprise_name: m.status for m in record.months if m.period == "2026-09"}
+    assert september == {"Boulangerie": "paid", "Garage": "nothing_due"}
+    [year] = record.years
+    # June, and September now that each employer settled it (August: the garage did not pay).
+    assert (year.months_declared, year.months_paid, year.gaps) == (5, 2, 1)
 
 
 def test_after_the_due_day_unpaid_becomes_overdue_and_missing_becomes_a_gap(history):
