@@ -61,6 +61,7 @@ _BY_NAME = {
     "portal:access_log": "file",
     "contributions:record": "file",
     "contributions:record_report": "file",
+    "contributions:record_case": "file",
     "portal:language_set": "account",
     "identity:link_person": "account",
     "identity:second_factor": "account",

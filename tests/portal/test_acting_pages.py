@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from contributions import services as contribution_services
 from contributions import statements
 from contributions.declarations import declaration_submit
+from contributions.discrepancies import discrepancy_report
 from contributions.types import LineInput
 from core.actor import ActingMode, LevelOfAssurance
 from core.audit import access_record
@@ -101,6 +102,15 @@ def acting(clock):
         now=datetime.datetime(2026, 11, 10, 10, 0, tzinfo=datetime.UTC),
     )
     assert declared.accepted
+    # Jean reported that October is wrong: a case of his file.
+    report_id = discrepancy_report(
+        actor=citizen_actor(jean),
+        person_id=jean.person_id,
+        enterprise_id=bakery.pk,
+        period="2026-10",
+        message="My wage was higher.",
+        now=NOW,
+    )
     garage = EnterpriseFactory(name="Garage Martin")
     representation(sophie, garage, "declarant")
     clerk = UserFactory(is_staff=True, first_name="Camille", last_name="Leroy")
@@ -144,6 +154,7 @@ def acting(clock):
         "bakery": bakery,
         "garage": garage,
         "statement_id": asked.statement_id,
+        "report_id": report_id,
     }
 
 
@@ -151,6 +162,7 @@ def _url(name: str, pattern: URLPattern, world) -> str:
     """The page's address, with arguments that exist where it matters (the principal's pages)."""
     values = {
         "statement_id": world["statement_id"],
+        "report_id": world["report_id"],
         "mandate_id": world["mandate_id"],
         "enterprise_id": world["garage"].pk,
         "action": "revoke",
