@@ -9,6 +9,7 @@ the same transaction, so that there is no moment with both or neither in force.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import re
 import secrets
@@ -88,25 +89,32 @@ def declaration_submit(
         now=now,
     )
     if not result.accepted and channel == Channel.API:
-        _tell_rejected(enterprise_id=enterprise_id, period=period, result=result, bureau_id=bureau_id, now=now)
+        _tell_rejected(
+            enterprise_id=enterprise_id, period=period, replace=replace, result=result, bureau_id=bureau_id, now=now
+        )
     return result
 
 
 def _tell_rejected(
-    *, enterprise_id: int, period: str, result: SubmissionResult, bureau_id: int | None, now: datetime.datetime
+    *,
+    enterprise_id: int,
+    period: str,
+    replace: bool,
+    result: SubmissionResult,
+    bureau_id: int | None,
+    now: datetime.datetime,
 ) -> None:
-    try:
-        due_on: datetime.date | None = declaration_due_date(
-            period=Period.parse(period), due_day=settings.DECLARATION_DUE_DAY
-        )
-    except ValueError:
-        due_on = None
+    due_on: datetime.date | None = None
+    if not replace:  # a replacement's month is filed already: no filing date to recall
+        with contextlib.suppress(ValueError):
+            due_on = declaration_due_date(period=Period.parse(period), due_day=settings.DECLARATION_DUE_DAY)
     notices.declarations_rejected(
         rejected=[
             notices.Rejected(
                 enterprise_id=enterprise_id,
                 period=period.strip(),
                 channel=Channel.API,
+                replacement=replace,
                 error_count=len(result.errors),
                 errors=errors_summary((a.code, a.line_number, 1) for a in result.errors),
                 due_on=due_on,

@@ -162,13 +162,15 @@ def _change(declaration: Accepted) -> str:
 
 @dataclass(frozen=True)
 class Rejected:
-    """A declaration refused: ``errors`` are (anomaly code, first line, how many lines), the
-    most frequent first; ``error_count`` counts them all. ``period`` is as it was sent (it may
-    be the error); ``due_on`` is its filing date when the period is one."""
+    """A declaration refused (a ``replacement`` of the one in force, or not): ``errors`` are
+    (anomaly code, first line, how many lines), the most frequent first; ``error_count`` counts
+    them all. ``period`` is as it was sent (it may be the error); ``due_on`` is its filing date
+    when the period is one and is still to be filed."""
 
     enterprise_id: int
     period: str
     channel: str
+    replacement: bool
     error_count: int
     errors: tuple[tuple[str, int | None, int], ...]
     due_on: datetime.date | None
@@ -189,6 +191,7 @@ def declarations_rejected(*, rejected: list[Rejected], now: datetime.datetime) -
                 {
                     "period": rejection.period[:20],
                     "channel": rejection.channel,
+                    "replacement": rejection.replacement,
                     "file_name": rejection.file_name[:255],
                     "error_count": rejection.error_count,
                     "reasons": [

@@ -287,6 +287,7 @@ def _tell_rejected(upload: BulkUpload, sender_id: int | None, now: datetime.date
                 enterprise_id=enterprise_id,
                 period=period,
                 channel=Channel.FILE,
+                replacement=False,  # a file declares months not declared yet
                 error_count=sum(count for _code, _first, count in anomalies),
                 errors=errors_summary(anomalies),
                 due_on=due_on,

@@ -362,6 +362,7 @@ def test_a_declaration_the_api_refuses_is_told_with_its_reasons_once():
         "enterprise_name": "Boulangerie Dupont",
         "period": "2026-10",
         "channel": "api",
+        "replacement": False,
         "file_name": "",
         "error_count": 4,
         "reasons": [
@@ -381,6 +382,31 @@ def test_a_declaration_the_api_refuses_is_told_with_its_reasons_once():
     assert "It was due on 15 November 2026: file it as soon as possible." in body
     french = render_part(event="declaration_rejected", part="body.html", context=context, language="fr", link=link)
     assert "Ligne 3\u00a0: Le salaire brut" in french
+
+
+def test_a_replacement_the_api_refuses_says_the_version_in_force_stays():
+    bakery = _employer("Boulangerie Dupont")
+    key = _api_key(bakery)
+    assert _api_declare(bakery, key, _api_lines(bakery, ["3000.00"])).status_code == 201
+    lines = _api_lines(bakery, ["-1"])
+
+    answer = Client().post(
+        f"/api/v1/employers/{bakery['enterprise'].enterprise_number}/declarations/",
+        json.dumps({"period": PERIOD, "replace": True, "lines": lines}),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {key}", "Idempotency-Key": "k-2"},
+    )
+
+    assert answer.status_code == 422
+    (_user, context, link), *_rest = _told("declaration_rejected")
+    assert (context["replacement"], context["due_date"], context["overdue"]) == (True, "", False)
+    assert (
+        render_part(event="declaration_rejected", part="subject.txt", context=context, language="en", link=link)
+        == "Replacing declaration of Boulangerie Dupont for October 2026 rejected"
+    )
+    body = render_part(event="declaration_rejected", part="body.html", context=context, language="en", link=link)
+    assert "was rejected: the version in force stays in force." in body
+    assert "due" not in body
 
 
 def test_a_key_that_may_not_declare_for_an_enterprise_tells_its_representatives_nothing():
@@ -481,6 +507,7 @@ def test_a_rejected_file_tells_the_employers_whose_lines_were_wrong_and_no_one_e
         "enterprise_name": "Garage Martin",
         "period": "2026-10",
         "channel": "file",
+        "replacement": False,
         "file_name": "paie-octobre.csv",
         "error_count": 1,
         "reasons": [{"code": "wage_invalid", "line": 5, "others": 0}],

@@ -40,6 +40,7 @@ CONTEXT = {
     "error_count": 3,
     "reasons": [{"code": "person_unknown", "line": 4, "others": 1}, {"code": "no_lines", "line": None, "others": 0}],
     "more_reasons": True,
+    "replacement": False,
     "overdue": True,
     "amount": "1234.50",
     "date": "2026-11-20",
