@@ -23,7 +23,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 
 from contributions.models import Allocation, EntryKind, LedgerEntry
@@ -54,14 +53,16 @@ def _news(
 ) -> int:
     """Tell each item — (enterprise id, context, link, user ids who know already) — to the
     enterprise's representatives but those; the context gets the enterprise's name (and
-    ``bureau_name`` for a ``bureau_id``). Three queries and ``notify_many``'s writes, whatever
-    the number of items."""
+    ``bureau_name`` for a ``bureau_id``). Two queries (their representatives, the enterprises'
+    names) and ``notify_many``'s writes, whatever the number of items."""
     items = list(items)
     if not items:
         return 0
     enterprise_ids = sorted({enterprise_id for enterprise_id, _c, _l, _k in items})
-    names = enterprise_names(enterprise_ids=sorted({*enterprise_ids, *extra_enterprise_ids}))
     representatives = recipients_for_enterprises(enterprise_ids=enterprise_ids, roles=ROLES_TOLD)
+    if not representatives:
+        return 0
+    names = enterprise_names(enterprise_ids=sorted({*representatives, *extra_enterprise_ids}))
 
     def notices() -> Iterator[Notice]:
         for enterprise_id, context, link, knowing in items:
@@ -79,8 +80,7 @@ def _news(
                 link=link,
             )
 
-    with transaction.atomic():
-        return notify_many(event=event, notices=notices(), now=now)
+    return notify_many(event=event, notices=notices(), now=now)
 
 
 def _account_link(enterprise_id: int) -> str:

@@ -177,38 +177,62 @@ def _notify_chunk(*, kind: EventType, chunk: list[_Row], now: datetime.datetime)
         # rows are streamed with COPY, several times faster than INSERT.
         _copy_notifications(kind=kind, chunk=chunk, now=now)
         return len(chunk)
-    notifications = Notification.objects.bulk_create(
-        [
-            Notification(
-                recipient_id=recipient.user_id,
-                on_behalf_of_person_id=recipient.on_behalf_of_person_id,
-                event_type=kind.key,
-                category=kind.category,
-                importance=kind.importance,
-                in_inbox=kind.in_inbox,
-                context=context,
-                link=link,
-                created_at=now,
-            )
-            for recipient, context, link in chunk
-        ],
-        batch_size=CHUNK_SIZE,
-    )
+    stored = _insert_notifications(kind=kind, chunk=chunk, now=now)
     deliveries = [
-        Delivery(
-            notification_id=notification.pk,
-            channel=channel,
-            address=addresses[notification.recipient_id],
-            next_attempt_at=now,
-        )
-        for notification in notifications
+        Delivery(notification_id=notification_id, channel=channel, address=addresses[user_id], next_attempt_at=now)
+        for notification_id, user_id in stored
         for channel, addresses in ((Channel.EMAIL, emails), (Channel.SMS, phones))
-        if notification.recipient_id in addresses
+        if user_id in addresses
     ]
     if deliveries:
         created = Delivery.objects.bulk_create(deliveries, batch_size=CHUNK_SIZE)
         _enqueue_after_commit([delivery.pk for delivery in created])
-    return len(notifications)
+    return len(stored)
+
+
+_INSERT_NOTIFICATIONS_SQL = """
+INSERT INTO notifications_notification
+    (recipient_id, on_behalf_of_person_id, event_type, category, importance, in_inbox, context, link, created_at)
+SELECT recipient, person, %s, %s, %s, %s, context::jsonb, link, %s
+FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[]) AS rows(recipient, person, context, link)
+RETURNING id, recipient_id
+"""
+
+
+def _insert_notifications(*, kind: EventType, chunk: list[_Row], now: datetime.datetime) -> list[tuple[int, int]]:
+    """Store the chunk's notifications in one statement over arrays (a model instance and a
+    parameter per field of each row cost several times more for thousands of rows); returns
+    (notification id, recipient's user id) of each."""
+    contexts = _contexts_json(chunk)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_NOTIFICATIONS_SQL,
+            [
+                kind.key,
+                kind.category.value,
+                kind.importance.value,
+                kind.in_inbox,
+                now,
+                [recipient.user_id for recipient, _context, _link in chunk],
+                [recipient.on_behalf_of_person_id for recipient, _context, _link in chunk],
+                contexts,
+                [link for _recipient, _context, link in chunk],
+            ],
+        )
+        return [(notification_id, user_id) for notification_id, user_id in cursor.fetchall()]
+
+
+def _contexts_json(chunk: list[_Row]) -> list[str]:
+    """Each row's context as JSON text, each context written once (a notify() shares one among
+    all its recipients)."""
+    written: dict[int, str] = {}
+    texts = []
+    for _recipient, context, _link in chunk:
+        text = written.get(id(context))
+        if text is None:
+            text = written[id(context)] = json.dumps(context, cls=DjangoJSONEncoder)
+        texts.append(text)
+    return texts
 
 
 def _copy_notifications(*, kind: EventType, chunk: list[_Row], now: datetime.datetime) -> None:
@@ -216,13 +240,8 @@ def _copy_notifications(*, kind: EventType, chunk: list[_Row], now: datetime.dat
     columns = (
         "recipient_id, on_behalf_of_person_id, event_type, category, importance, in_inbox, context, link, created_at"
     )
-    # Each context written once (a notify() shares one among all its recipients).
-    written: dict[int, str] = {}
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for recipient, context, link in chunk:
-            context_json = written.get(id(context))
-            if context_json is None:
-                context_json = written[id(context)] = json.dumps(context, cls=DjangoJSONEncoder)
+        for (recipient, _context, link), context_json in zip(chunk, _contexts_json(chunk), strict=True):
             copy.write_row(
                 (
                     recipient.user_id,
