@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 from stdnum import iso11649
 
-from contributions import ledger
+from contributions import ledger, notices
 from contributions.camt053 import statement_parse
 from contributions.models import BankStatementImport, BankTransaction, BankTransactionStatus
 from contributions.types import BankStatementError
@@ -74,7 +74,8 @@ def _source(*, account: str, entry_reference: str, index: int) -> str:
 def bank_statement_import(
     *, actor: Actor, file_name: str, content: bytes, now: datetime.datetime
 ) -> BankStatementImport:
-    """Import a camt.053 file in one transaction and return its record with the counts.
+    """Import a camt.053 file in one transaction and return its record with the counts; the
+    representatives of each enterprise credited are told of each transfer, in one batch.
     BankStatementError when the file is refused (nothing is stored) or was already imported
     (nothing changes)."""
     user_id = _check_staff(actor, IMPORT_PERMISSION)
@@ -150,15 +151,20 @@ def bank_statement_import(
             for row in rows:
                 row.statement_import = statement_import
             BankTransaction.objects.bulk_create(rows)
+            received = []
             for enterprise_id, row in sorted(to_credit, key=lambda pair: (pair[0], pair[1].booking_date)):
-                ledger.credit_post(
+                source = _source(account=row.account_iban, entry_reference=row.entry_reference, index=row.index)
+                if ledger.credit_post(
                     enterprise_id=enterprise_id,
                     amount=row.amount,
                     payment_reference=row.payment_reference,
-                    source=_source(account=row.account_iban, entry_reference=row.entry_reference, index=row.index),
+                    source=source,
                     booked_on=row.booking_date,
                     now=now,
-                )
+                ):
+                    received.append(_received(enterprise_id, row, source))
+            # Each enterprise's representatives, of each transfer credited: one batch.
+            notices.payments_received(received=received, now=now)
     except IntegrityError:
         # The same file, imported at the same moment by someone else.
         if BankStatementImport.objects.filter(sha256=digest).exists():
@@ -171,8 +177,8 @@ def bank_transaction_resolve(
     *, actor: Actor, transaction_id: int, enterprise_id: int, payment_reference: str, now: datetime.datetime
 ) -> BankTransaction:
     """Staff assign a transfer of the work queue to an enterprise (with, optionally, the
-    structured reference of the debt it pays): its account is credited. Assigning it again to
-    the same enterprise changes nothing."""
+    structured reference of the debt it pays): its account is credited and its representatives
+    are told. Assigning it again to the same enterprise changes nothing."""
     user_id = _check_staff(actor, HANDLE_PERMISSION)
     enterprises = identity_selectors.enterprise_summaries(enterprise_ids=[enterprise_id])
     if not enterprises:
@@ -193,11 +199,12 @@ def bank_transaction_resolve(
             raise BankStatementError("not_open")
         if row.currency != _EURO:
             raise BankStatementError("currency", row.currency)
-        ledger.credit_post(
+        source = _source(account=row.account_iban, entry_reference=row.entry_reference, index=row.index)
+        credited = ledger.credit_post(
             enterprise_id=enterprise_id,
             amount=row.amount,
             payment_reference=reference,
-            source=_source(account=row.account_iban, entry_reference=row.entry_reference, index=row.index),
+            source=source,
             booked_on=row.booking_date,
             now=now,
         )
@@ -209,7 +216,20 @@ def bank_transaction_resolve(
             resolved_at=now,
         )
         row.refresh_from_db()
+        if credited:
+            notices.payments_received(received=[_received(enterprise_id, row, source)], now=now)
     return row
+
+
+def _received(enterprise_id: int, row: BankTransaction, source: str) -> notices.Received:
+    return notices.Received(
+        enterprise_id=enterprise_id,
+        source=source,
+        amount=row.amount,
+        booked_on=row.booking_date,
+        method="transfer",
+        payment_reference=row.payment_reference,
+    )
 
 
 def bank_transaction_return(*, actor: Actor, transaction_id: int, note: str, now: datetime.datetime) -> BankTransaction:

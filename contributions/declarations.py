@@ -9,19 +9,31 @@ the same transaction, so that there is no moment with both or neither in force.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import re
 import secrets
+from collections.abc import Iterable
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Avg
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from contributions import notices
 from contributions.computation import RateTable, branch_totals, cents, cents_text
 from contributions.in_force import declaration_periods_lock, declarations_bring_into_force
-from contributions.models import Declaration, DeclarationLine, DeclarationStatus, DeclarationWarning, Employment
+from contributions.ledger import declaration_due_date
+from contributions.models import (
+    Channel,
+    Declaration,
+    DeclarationLine,
+    DeclarationStatus,
+    DeclarationWarning,
+    Employment,
+)
 from contributions.policies import declaring_capacity
 from contributions.reads import employed_during, rates_for_period
 from contributions.types import Anomaly, LineInput, Severity, SubmissionResult, WorkerCategory
@@ -57,9 +69,89 @@ def declaration_submit(
     channel: str,
     now: datetime.datetime,
 ) -> SubmissionResult:
+    """File a monthly declaration sent by form or API: accepted (stored and in force, the
+    enterprise's representatives told — but the form's sender, who sees the receipt) or rejected
+    with every anomaly (nothing stored). A rejection of the API is told to the representatives
+    too, the client being software; the form's sender sees the anomalies on the form, and a
+    declaration being corrected on screen is nobody else's news. NotFound when the actor may
+    not declare for the enterprise (nothing is told)."""
     allowed, bureau_id = declaring_capacity(actor=actor, enterprise_id=enterprise_id, on=timezone.localdate(now))
     if not allowed:
         raise NotFound
+    result = _submit(
+        actor=actor,
+        enterprise_id=enterprise_id,
+        period=period,
+        lines=lines,
+        replace=replace,
+        channel=channel,
+        bureau_id=bureau_id,
+        now=now,
+    )
+    if not result.accepted and channel == Channel.API:
+        _tell_rejected(
+            enterprise_id=enterprise_id, period=period, replace=replace, result=result, bureau_id=bureau_id, now=now
+        )
+    return result
+
+
+def _tell_rejected(
+    *,
+    enterprise_id: int,
+    period: str,
+    replace: bool,
+    result: SubmissionResult,
+    bureau_id: int | None,
+    now: datetime.datetime,
+) -> None:
+    due_on: datetime.date | None = None
+    if not replace:  # a replacement's month is filed already: no filing date to recall
+        with contextlib.suppress(ValueError):
+            due_on = declaration_due_date(period=Period.parse(period), due_day=settings.DECLARATION_DUE_DAY)
+    notices.declarations_rejected(
+        rejected=[
+            notices.Rejected(
+                enterprise_id=enterprise_id,
+                period=period.strip(),
+                channel=Channel.API,
+                replacement=replace,
+                error_count=len(result.errors),
+                errors=errors_summary((a.code, a.line_number, 1) for a in result.errors),
+                due_on=due_on,
+                overdue=due_on is not None and timezone.localdate(now) > due_on,
+                bureau_id=bureau_id,
+            )
+        ],
+        now=now,
+    )
+
+
+def errors_summary(errors: Iterable[tuple[str, int | None, int]]) -> tuple[tuple[str, int | None, int], ...]:
+    """Blocking anomalies — (code, line number, how many) — as (code, first line, how many) per
+    code, the most frequent first: what a rejection's message names."""
+    counts: dict[str, tuple[int | None, int]] = {}
+    for code, line, times in errors:
+        first, count = counts.get(code, (line, 0))
+        if first is None or (line is not None and line < first):
+            first = line
+        counts[code] = (first, count + times)
+    return tuple(
+        (code, first, count)
+        for code, (first, count) in sorted(counts.items(), key=lambda item: (-item[1][1], item[1][0] or 0, item[0]))
+    )
+
+
+def _submit(
+    *,
+    actor: Actor,
+    enterprise_id: int,
+    period: str,
+    lines: list[LineInput],
+    replace: bool,
+    channel: str,
+    bureau_id: int | None,
+    now: datetime.datetime,
+) -> SubmissionResult:
     declared, anomalies = period_check(period, today=timezone.localdate(now))
     if declared is None:
         return SubmissionResult(accepted=False, anomalies=tuple(anomalies))
@@ -354,7 +446,13 @@ def _store(
                     )
                 ]
             )
-            declarations_bring_into_force(declaration_ids=[declaration.pk], bureaus={enterprise_id: bureau_id}, now=now)
+            declarations_bring_into_force(
+                declaration_ids=[declaration.pk],
+                bureaus={enterprise_id: bureau_id},
+                now=now,
+                # The form's sender sees the receipt at once; software does not read it.
+                told_user_id=actor.user_id if channel == Channel.FORM else None,
+            )
     except IntegrityError:
         # A concurrent submission for the same period won: undo everything (the previous version
         # stays in force) and report the period as already declared.

@@ -11,10 +11,11 @@ from django.db import connection
 from django.db.models import Max
 from django.db.models.expressions import RawSQL
 
-from contributions import ledger
+from contributions import ledger, notices
 from contributions.discrepancies import discrepancies_follow_declarations
 from contributions.models import Declaration, DeclarationStatus
 from core.locks import LockNamespace, advisory_locks
+from core.periods import Period
 
 
 def declaration_periods_lock(periods: Iterable[tuple[int, str]]) -> None:
@@ -31,7 +32,11 @@ def _unnest(ids: Collection[int]) -> RawSQL:
 
 
 def declarations_bring_into_force(
-    *, declaration_ids: Collection[int], bureaus: Mapping[int, int | None], now: datetime.datetime
+    *,
+    declaration_ids: Collection[int],
+    bureaus: Mapping[int, int | None],
+    now: datetime.datetime,
+    told_user_id: int | None = None,
 ) -> None:
     """Bring pending declarations — their lines and totals written — into force together,
     inside the caller's transaction, each under the lock of its period (taken here if the
@@ -39,16 +44,19 @@ def declarations_bring_into_force(
     after the versions before it, dated ``now``, with the bureau it was declared through
     (``bureaus``: enterprise id → bureau id; None or absent, the enterprise's own); the version
     it replaces, if any, is marked replaced first, so that there is never a moment with both or
-    neither in force; the ledger posts its debit, or for a replacement the difference.
+    neither in force; the ledger posts its debit, or for a replacement the difference. Each
+    enterprise's administrators and declarants are told, but ``told_user_id``, who knows already
+    (the person who sent the form sees its receipt; whoever sent a file gets its summary; an
+    API client is a machine: everyone is told).
 
-    At most one declaration per enterprise and period. A dozen queries at most, whatever the
-    number of declarations. IntegrityError when a version came into force meanwhile without
-    the lock."""
+    At most one declaration per enterprise and period. A few dozen queries at most, whatever
+    the number of declarations. IntegrityError when a version came into force meanwhile
+    without the lock."""
     if not declaration_ids:
         return
     incoming = list(
         Declaration.objects.filter(pk__in=_unnest(declaration_ids), status=DeclarationStatus.PENDING)
-        .only("pk", "enterprise_id", "period", "totals")
+        .only("pk", "enterprise_id", "period", "totals", "reference", "channel")
         .order_by("pk")
     )
     if len(incoming) != len(set(declaration_ids)):
@@ -79,6 +87,7 @@ def declarations_bring_into_force(
         Declaration.objects.filter(pk__in=_unnest([d.pk for d in current.values()])).update(
             status=DeclarationStatus.REPLACED
         )
+    versions = [last.get((d.enterprise_id, d.period), 0) + 1 for d in incoming]
     with connection.cursor() as cursor:
         # One statement over arrays (Django's bulk_update writes a CASE of every row for every
         # column: quadratic in the rows, seconds for a file of a thousand employers).
@@ -90,12 +99,35 @@ def declarations_bring_into_force(
                 DeclarationStatus.IN_FORCE,
                 now,
                 [d.pk for d in incoming],
-                [last.get((d.enterprise_id, d.period), 0) + 1 for d in incoming],
+                versions,
                 [bureaus.get(d.enterprise_id) for d in incoming],
             ],
         )
-    ledger.declarations_post(
-        versions=[(d, current.get((d.enterprise_id, d.period))) for d in incoming],
+    posted = {
+        entry.declaration_id: entry
+        for entry in ledger.declarations_post(
+            versions=[(d, current.get((d.enterprise_id, d.period))) for d in incoming],
+            now=now,
+        )
+    }
+    notices.declarations_accepted(
+        accepted=[
+            notices.Accepted(
+                declaration_id=d.pk,
+                enterprise_id=d.enterprise_id,
+                period=d.period,
+                version=version,
+                reference=d.reference,
+                channel=d.channel,
+                total=ledger.declaration_total(d.totals),
+                posted=posted[d.pk].amount if d.pk in posted else None,
+                payment_reference=posted[d.pk].payment_reference if d.pk in posted else "",
+                due_on=ledger.payment_due_date(Period.parse(d.period)),
+                bureau_id=bureaus.get(d.enterprise_id),
+                told_user_id=told_user_id,
+            )
+            for d, version in zip(incoming, versions, strict=True)
+        ],
         now=now,
     )
     # Cases where staff asked the employer to correct a month (a replacement, or the month's

@@ -19,6 +19,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from stdnum.iso7064 import mod_97_10
 
+from contributions import notices
 from contributions.models import INTEREST_CORRECTION_SOURCE, Allocation, Declaration, EntryKind, LedgerEntry
 from core.locks import LockNamespace, advisory_lock
 from core.money import round_half_up
@@ -51,11 +52,14 @@ def declaration_total(totals: dict[str, list[str]]) -> Decimal:
     return sum((Decimal(employee) + Decimal(employer) for employee, employer in totals.values()), _ZERO)
 
 
-def declarations_post(*, versions: list[tuple[Declaration, Declaration | None]], now: datetime.datetime) -> int:
+def declarations_post(
+    *, versions: list[tuple[Declaration, Declaration | None]], now: datetime.datetime
+) -> list[LedgerEntry]:
     """Inside the transaction that brings declarations into force, for each (declaration, the
     version it replaces or None): its debit, or for a replacement the difference with the
     version it replaces (a negative correction is a credit) — in one insert. Posting twice
-    posts once (each entry's source is its declaration). Returns how many were posted.
+    posts once (each entry's source is its declaration). Returns the entries posted (none for
+    a declaration whose amount is nothing, or a replacement that changes nothing).
 
     The entries of one enterprise (a declaration sent by form or API) are settled at once,
     under the enterprise's lock; those of several (a bulk file) once committed, each
@@ -67,7 +71,7 @@ def declarations_post(*, versions: list[tuple[Declaration, Declaration | None]],
         if amount:
             owed.append((declaration, replaced, amount))
     if not owed:
-        return 0
+        return []
     enterprise_ids = sorted({declaration.enterprise_id for declaration, _replaced, _amount in owed})
     numbers = {summary.id: summary.enterprise_number for summary in enterprise_summaries(enterprise_ids=enterprise_ids)}
     entries = []
@@ -176,13 +180,46 @@ def _allocate(*, enterprise_id: int, now: datetime.datetime) -> None:
     Allocation.objects.bulk_create(allocations)
 
 
-def _insert_new(entries: list[LedgerEntry]) -> int:
-    """Insert the entries whose source is not posted yet (a concurrent run's are skipped by the
-    unique constraint); returns how many this call posted."""
-    posted = set(LedgerEntry.objects.filter(source__in=[e.source for e in entries]).values_list("source", flat=True))
-    fresh = [entry for entry in entries if entry.source not in posted]
-    LedgerEntry.objects.bulk_create(fresh, ignore_conflicts=True)
-    return len(fresh)
+_INSERT_NEW_SQL = """
+INSERT INTO contributions_ledgerentry
+    (enterprise_id, kind, amount, booked_on, due_on, period, payment_reference, declaration_id, source, created_at)
+SELECT * FROM unnest(
+    %s::bigint[], %s::text[], %s::numeric[], %s::date[], %s::date[], %s::text[], %s::text[], %s::bigint[],
+    %s::text[], %s::timestamptz[]
+)
+ON CONFLICT (source) DO NOTHING
+RETURNING id, source
+"""
+
+
+def _insert_new(entries: list[LedgerEntry]) -> list[LedgerEntry]:
+    """Insert the entries whose source is not posted yet, in one statement, and return those
+    this call inserted (with their ids): an entry posted before, or by a concurrent run (the
+    insert waits for its commit on the unique source), is skipped and not returned — what is
+    returned is what this run may tell people about."""
+    if not entries:
+        return []
+    columns = (
+        [entry.enterprise_id for entry in entries],
+        [entry.kind for entry in entries],
+        [entry.amount for entry in entries],
+        [entry.booked_on for entry in entries],
+        [entry.due_on for entry in entries],
+        [entry.period for entry in entries],
+        [entry.payment_reference for entry in entries],
+        [entry.declaration_id for entry in entries],
+        [entry.source for entry in entries],
+        [entry.created_at for entry in entries],
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_NEW_SQL, list(columns))
+        inserted = dict((source, pk) for pk, source in cursor.fetchall())
+    fresh = []
+    for entry in entries:
+        if entry.source in inserted:
+            entry.pk = inserted[entry.source]
+            fresh.append(entry)
+    return fresh
 
 
 def _allocate_where_credit_is_left(enterprise_ids: list[int], now: datetime.datetime) -> None:
@@ -210,28 +247,31 @@ def _allocate_after_commit(enterprise_ids: list[int], now: datetime.datetime) ->
 
 def penalties_post(*, enterprises: dict[int, str], period: Period, amount: Decimal, now: datetime.datetime) -> int:
     """The late-filing penalty of ``period`` for each enterprise (id → enterprise number), once
-    per enterprise and period, in one insert. Returns how many were posted."""
+    per enterprise and period, in one insert; the representatives of those charged this time
+    are told, in the same transaction. Returns how many were posted."""
     if amount <= 0 or not enterprises:
         return 0
     booked_on = timezone.localdate(now)
-    created = _insert_new(
-        [
-            LedgerEntry(
-                enterprise_id=enterprise_id,
-                kind=EntryKind.PENALTY,
-                amount=amount,
-                booked_on=booked_on,
-                due_on=booked_on + datetime.timedelta(days=settings.PENALTY_PAYMENT_DAYS),
-                period=str(period),
-                payment_reference=structured_reference(enterprise_number=number, letter="L", period=period),
-                source=f"penalty:{enterprise_id}:{period}",
-                created_at=now,
-            )
-            for enterprise_id, number in enterprises.items()
-        ]
-    )
-    _allocate_after_commit(list(enterprises), now)
-    return created
+    with transaction.atomic():
+        posted = _insert_new(
+            [
+                LedgerEntry(
+                    enterprise_id=enterprise_id,
+                    kind=EntryKind.PENALTY,
+                    amount=amount,
+                    booked_on=booked_on,
+                    due_on=booked_on + datetime.timedelta(days=settings.PENALTY_PAYMENT_DAYS),
+                    period=str(period),
+                    payment_reference=structured_reference(enterprise_number=number, letter="L", period=period),
+                    source=f"penalty:{enterprise_id}:{period}",
+                    created_at=now,
+                )
+                for enterprise_id, number in enterprises.items()
+            ]
+        )
+        notices.penalties_posted(entries=posted, now=now)
+        _allocate_after_commit(list(enterprises), now)
+    return len(posted)
 
 
 _DAILY_OVERDUE_SQL = """
@@ -289,32 +329,42 @@ def interest_post(*, month: Period, now: datetime.datetime) -> int:
     """Late-payment interest of one month, for every enterprise at once (the rule is
     ``_interest_of``), posted once per enterprise and month; then the interest of earlier months
     corrected for the credits booked in the past that were posted during ``month``
-    (``_interest_corrections_post``). Returns how many entries were posted."""
+    (``_interest_corrections_post``). The representatives of each enterprise for which this run
+    posted something are told in one message, in the same transaction. Returns how many
+    entries were posted."""
     amounts = {enterprise_id: amount for enterprise_id, amount in _interest_of(month=month).items() if amount}
-    created = 0
-    if amounts:
-        numbers = {e.id: e.enterprise_number for e in enterprise_summaries(enterprise_ids=list(amounts))}
-        booked_on = timezone.localdate(now)
-        created = _insert_new(
-            [
-                LedgerEntry(
-                    enterprise_id=enterprise_id,
-                    kind=EntryKind.INTEREST,
-                    amount=amount,
-                    booked_on=booked_on,
-                    due_on=booked_on + datetime.timedelta(days=settings.PENALTY_PAYMENT_DAYS),
-                    period=str(month),
-                    payment_reference=structured_reference(
-                        enterprise_number=numbers[enterprise_id], letter="I", period=month
-                    ),
-                    source=f"interest:{enterprise_id}:{month}",
-                    created_at=now,
-                )
-                for enterprise_id, amount in amounts.items()
-            ]
+    with transaction.atomic():
+        posted: list[LedgerEntry] = []
+        if amounts:
+            numbers = {e.id: e.enterprise_number for e in enterprise_summaries(enterprise_ids=list(amounts))}
+            booked_on = timezone.localdate(now)
+            posted = _insert_new(
+                [
+                    LedgerEntry(
+                        enterprise_id=enterprise_id,
+                        kind=EntryKind.INTEREST,
+                        amount=amount,
+                        booked_on=booked_on,
+                        due_on=booked_on + datetime.timedelta(days=settings.PENALTY_PAYMENT_DAYS),
+                        period=str(month),
+                        payment_reference=structured_reference(
+                            enterprise_number=numbers[enterprise_id], letter="I", period=month
+                        ),
+                        source=f"interest:{enterprise_id}:{month}",
+                        created_at=now,
+                    )
+                    for enterprise_id, amount in amounts.items()
+                ]
+            )
+            _allocate_after_commit(list(amounts), now)
+        corrections = _interest_corrections_post(month=month, now=now)
+        by_enterprise: dict[int, list[LedgerEntry]] = {}
+        for correction in corrections:
+            by_enterprise.setdefault(correction.enterprise_id, []).append(correction)
+        notices.interest_posted(
+            interest={entry.enterprise_id: entry for entry in posted}, corrections=by_enterprise, now=now
         )
-        _allocate_after_commit(list(amounts), now)
-    return created + _interest_corrections_post(month=month, now=now)
+    return len(posted) + len(corrections)
 
 
 # Per enterprise, the earliest booking date of the credits allocated during a month that were
@@ -333,11 +383,11 @@ def _local_midnight(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
 
 
-def _interest_corrections_post(*, month: Period, now: datetime.datetime) -> int:
+def _interest_corrections_post(*, month: Period, now: datetime.datetime) -> list[LedgerEntry]:
     """Correct the interest already posted for months before ``month`` when a credit booked in
     one of them (a bank transfer imported days later, a transfer staff assigned late) was
-    allocated during ``month``, after that interest was computed. Returns how many corrections
-    were posted.
+    allocated during ``month``, after that interest was computed. Returns the corrections this
+    call posted.
 
     Exact: each affected month is computed again by the same rule (``_interest_of``), and the
     correction is what that figure differs from everything already posted for the month (its
@@ -367,7 +417,7 @@ def _interest_corrections_post(*, month: Period, now: datetime.datetime) -> int:
             for enterprise_id, booked_on in cursor.fetchall()
         }
     if not earliest:
-        return 0
+        return []
     months = [str(p) for p in _months(min(earliest.values()), month.previous())]
     posted: dict[tuple[int, str], Decimal] = {}
     references: dict[tuple[int, str], str] = {}
@@ -405,10 +455,10 @@ def _interest_corrections_post(*, month: Period, now: datetime.datetime) -> int:
                 )
             )
     if not corrections:
-        return 0
-    created = _insert_new(corrections)
+        return []
+    inserted = _insert_new(corrections)
     _allocate_after_commit(sorted({entry.enterprise_id for entry in corrections}), now)
-    return created
+    return inserted
 
 
 def _months(first: Period, last: Period) -> list[Period]:

@@ -28,6 +28,15 @@ CONTRIBUTIONS_EVENT_TYPES = (
     ),
     # To whoever sent a declaration file: it was processed (bulk/finalize.py).
     EventType("bulk_upload_processed", Category.ENTERPRISE, template_folder=TEMPLATE_FOLDER),
+    # To the enterprise's administrators and declarants, each of their own enterprise's news
+    # (notices.py): a monthly declaration came into force (form, API, file) or was rejected (API,
+    # or the enterprise's lines of a file); a payment was credited (online, bank transfer); a
+    # penalty or late-payment interest was posted (or the interest corrected).
+    EventType("declaration_accepted", Category.ENTERPRISE, template_folder=TEMPLATE_FOLDER),
+    EventType("declaration_rejected", Category.ENTERPRISE, template_folder=TEMPLATE_FOLDER),
+    EventType("payment_received", Category.ENTERPRISE, template_folder=TEMPLATE_FOLDER),
+    EventType("penalty_posted", Category.ENTERPRISE, template_folder=TEMPLATE_FOLDER),
+    EventType("interest_posted", Category.ENTERPRISE, template_folder=TEMPLATE_FOLDER),
     # To the person, and to the proxy who asked for it: a contribution statement is ready, or could
     # not be made (statements/rendering.py).
     EventType("contribution_statement_processed", Category.DOCUMENTS, template_folder=TEMPLATE_FOLDER),

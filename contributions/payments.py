@@ -28,7 +28,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from contributions import ledger
+from contributions import ledger, notices
 from contributions.models import Payment, PaymentStatus
 from contributions.policies import paying_capacity
 from contributions.types import PaymentError
@@ -222,7 +222,8 @@ def payment_start(
 
 def payment_settle(*, provider_name: str, reported: ProviderStatus, now: datetime.datetime) -> Payment | None:
     """Apply what the provider says of a payment, once: the first final status wins; a success
-    credits the account (the ledger entry's source is the payment)."""
+    credits the account (the ledger entry's source is the payment) and its representatives are
+    told."""
     with transaction.atomic():
         payment = (
             Payment.objects.select_for_update()
@@ -247,14 +248,31 @@ def payment_settle(*, provider_name: str, reported: ProviderStatus, now: datetim
             return payment
         Payment.objects.filter(pk=payment.pk).update(status=status, settled_at=now)
         if status == PaymentStatus.SUCCEEDED:
-            ledger.credit_post(
+            source, booked_on = f"payment:{payment.pk}", timezone.localdate(now)
+            credited = ledger.credit_post(
                 enterprise_id=payment.enterprise_id,
                 amount=payment.amount,
                 payment_reference=payment.payment_reference,
-                source=f"payment:{payment.pk}",
-                booked_on=timezone.localdate(now),
+                source=source,
+                booked_on=booked_on,
                 now=now,
             )
+            if credited:
+                # Every representative who pays, the payer too: the provider settles when it
+                # likes (the payer may have left), and a payment deserves its confirmation.
+                notices.payments_received(
+                    received=[
+                        notices.Received(
+                            enterprise_id=payment.enterprise_id,
+                            source=source,
+                            amount=payment.amount,
+                            booked_on=booked_on,
+                            method="online",
+                            payment_reference=payment.payment_reference,
+                        )
+                    ],
+                    now=now,
+                )
         payment.refresh_from_db()
         return payment
 

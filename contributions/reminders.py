@@ -26,9 +26,11 @@ from core.periods import Period
 from identity.selectors import enterprise_summaries
 from identity.types import EnterpriseRole
 from notifications.selectors import recipients_for_enterprises
-from notifications.services import notify
+from notifications.services import notify_many
+from notifications.types import Notice
 
-# Who files the declarations: viewers only consult the enterprise's file.
+# Who files the declarations: viewers only consult the enterprise's file (the same people are
+# told of their declarations and their account: notices.ROLES_TOLD).
 REMINDED_ROLES = (EnterpriseRole.ADMINISTRATOR.value, EnterpriseRole.DECLARANT.value)
 
 
@@ -39,9 +41,10 @@ def overdue_period(*, today: datetime.date, due_day: int) -> Period:
 
 
 def declarations_remind_missing(*, now: datetime.datetime) -> int:
-    """Remind the enterprises whose declaration of the latest overdue period is missing; returns
-    how many were reminded by this run. A constant number of queries to find and record them
-    whatever their number; then each enterprise's representatives are read and told."""
+    """Remind the enterprises whose declaration of the latest overdue period is missing, and
+    charge them the late-filing penalty (whose own message tells what to pay); returns how many
+    were reminded by this run. A constant number of queries whatever their number: to find and
+    record them, to read their representatives, and to tell them."""
     due_day = settings.DECLARATION_DUE_DAY
     period = overdue_period(today=timezone.localdate(now), due_day=due_day)
     due_on = declaration_due_date(period=period, due_day=due_day)
@@ -59,18 +62,23 @@ def declarations_remind_missing(*, now: datetime.datetime) -> int:
             now=now,
         )
         recipients = recipients_for_enterprises(enterprise_ids=reminded, roles=REMINDED_ROLES)
-        for enterprise_id in reminded:
-            notify(
-                recipients=recipients.get(enterprise_id, []),
-                event="declaration_missing",
-                context={
-                    "enterprise_name": names.get(enterprise_id, ""),
-                    "period": str(period),
-                    "due_date": due_on.isoformat(),
-                },
-                now=now,
-                link=f"{reverse('contributions:declarations', args=[enterprise_id])}?period={period}",
-            )
+        notify_many(
+            event="declaration_missing",
+            notices=(
+                Notice(
+                    recipients=tuple(recipients[enterprise_id]),
+                    context={
+                        "enterprise_name": names.get(enterprise_id, ""),
+                        "period": str(period),
+                        "due_date": due_on.isoformat(),
+                    },
+                    link=f"{reverse('contributions:declarations', args=[enterprise_id])}?period={period}",
+                )
+                for enterprise_id in reminded
+                if recipients.get(enterprise_id)
+            ),
+            now=now,
+        )
     return len(reminded)
 
 

@@ -1,9 +1,10 @@
 """The one path from events to people.
 
 Each app registers the event types it owns with :func:`event_types_register` in its
-``AppConfig.ready()``, then calls :func:`notify` inside its own transaction: the notifications
-and their deliveries are stored in that transaction (an outbox) and sent after commit by Celery.
-A rolled-back event sends nothing. A committed one is sent once: a delivery is claimed under a
+``AppConfig.ready()``, then calls :func:`notify` (one piece of news for its recipients) or
+:func:`notify_many` (each group of recipients its own, in one batch) inside its own
+transaction: the notifications and their deliveries are stored in that transaction (an outbox)
+and sent after commit by Celery. A rolled-back event sends nothing. A committed one is sent once: a delivery is claimed under a
 row lock before it is sent, so a task run twice finds nothing left to do, and a worker that
 dies while sending leaves a lease that runs out, after which the reconciler (a beat job) hands
 the delivery to another worker. Every attempt is recorded; transient failures are retried with
@@ -56,6 +57,7 @@ from notifications.types import (
     Channel,
     EventType,
     Importance,
+    Notice,
     NotificationError,
     PermanentDeliveryError,
     Recipient,
@@ -71,8 +73,13 @@ PHONE_CODE_VALIDITY = datetime.timedelta(minutes=10)
 PHONE_CODE_MAX_ATTEMPTS = 5
 
 
-def _chunks(items: Iterable[Recipient], size: int) -> Iterator[list[Recipient]]:
-    iterator = iter(items)
+# One message to store: to whom, with which context and link (shared by the messages of one
+# notify(), each its own in a notify_many()).
+_Row = tuple[Recipient, dict[str, Any], str]
+
+
+def _chunks(rows: Iterable[_Row], size: int) -> Iterator[list[_Row]]:
+    iterator = iter(rows)
     while chunk := list(itertools.islice(iterator, size)):
         yield chunk
 
@@ -107,18 +114,32 @@ def notify(
     ``recipients`` may be a generator: it is consumed in chunks, so memory stays flat whatever
     their number. Returns the number of notifications stored.
     """
-    kind = event_type(event)
+    return _store(kind=event_type(event), rows=((recipient, context, link) for recipient in recipients), now=now)
+
+
+def notify_many(*, event: str, notices: Iterable[Notice], now: datetime.datetime) -> int:
+    """Tell many groups of people each their own news of one kind of event — each enterprise's
+    representatives about their enterprise — in the queries of one :func:`notify`: a chunk of
+    recipients costs the same few statements whether it holds one notice or thousands. Call it
+    inside the transaction of the events; ``notices`` may be a generator. Returns the number of
+    notifications stored."""
+    return _store(
+        kind=event_type(event),
+        rows=((recipient, notice.context, notice.link) for notice in notices for recipient in notice.recipients),
+        now=now,
+    )
+
+
+def _store(*, kind: EventType, rows: Iterable[_Row], now: datetime.datetime) -> int:
     total = 0
     with transaction.atomic():
-        for chunk in _chunks(recipients, CHUNK_SIZE):
-            total += _notify_chunk(kind=kind, chunk=chunk, context=context, link=link, now=now)
+        for chunk in _chunks(rows, CHUNK_SIZE):
+            total += _notify_chunk(kind=kind, chunk=chunk, now=now)
     return total
 
 
-def _notify_chunk(
-    *, kind: EventType, chunk: list[Recipient], context: dict[str, Any], link: str, now: datetime.datetime
-) -> int:
-    user_ids = [recipient.user_id for recipient in chunk]
+def _notify_chunk(*, kind: EventType, chunk: list[_Row], now: datetime.datetime) -> int:
+    user_ids = list(dict.fromkeys(recipient.user_id for recipient, _context, _link in chunk))
     chosen = dict(
         (user_id, (email, sms))
         for user_id, email, sms in ChannelPreference.objects.filter(
@@ -154,52 +175,73 @@ def _notify_chunk(
     if not emails and not phones:
         # Inbox only (the common case of a mass fan-out): no delivery needs the new ids, so the
         # rows are streamed with COPY, several times faster than INSERT.
-        _copy_notifications(kind=kind, chunk=chunk, context=context, link=link, now=now)
+        _copy_notifications(kind=kind, chunk=chunk, now=now)
         return len(chunk)
-    notifications = Notification.objects.bulk_create(
-        [
-            Notification(
-                recipient_id=recipient.user_id,
-                on_behalf_of_person_id=recipient.on_behalf_of_person_id,
-                event_type=kind.key,
-                category=kind.category,
-                importance=kind.importance,
-                in_inbox=kind.in_inbox,
-                context=context,
-                link=link,
-                created_at=now,
-            )
-            for recipient in chunk
-        ],
-        batch_size=CHUNK_SIZE,
-    )
+    stored = _insert_notifications(kind=kind, chunk=chunk, now=now)
     deliveries = [
-        Delivery(
-            notification_id=notification.pk,
-            channel=channel,
-            address=addresses[notification.recipient_id],
-            next_attempt_at=now,
-        )
-        for notification in notifications
+        Delivery(notification_id=notification_id, channel=channel, address=addresses[user_id], next_attempt_at=now)
+        for notification_id, user_id in stored
         for channel, addresses in ((Channel.EMAIL, emails), (Channel.SMS, phones))
-        if notification.recipient_id in addresses
+        if user_id in addresses
     ]
     if deliveries:
         created = Delivery.objects.bulk_create(deliveries, batch_size=CHUNK_SIZE)
         _enqueue_after_commit([delivery.pk for delivery in created])
-    return len(notifications)
+    return len(stored)
 
 
-def _copy_notifications(
-    *, kind: EventType, chunk: list[Recipient], context: dict[str, Any], link: str, now: datetime.datetime
-) -> None:
+_INSERT_NOTIFICATIONS_SQL = """
+INSERT INTO notifications_notification
+    (recipient_id, on_behalf_of_person_id, event_type, category, importance, in_inbox, context, link, created_at)
+SELECT recipient, person, %s, %s, %s, %s, context::jsonb, link, %s
+FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[]) AS rows(recipient, person, context, link)
+RETURNING id, recipient_id
+"""
+
+
+def _insert_notifications(*, kind: EventType, chunk: list[_Row], now: datetime.datetime) -> list[tuple[int, int]]:
+    """Store the chunk's notifications in one statement over arrays (a model instance and a
+    parameter per field of each row cost several times more for thousands of rows); returns
+    (notification id, recipient's user id) of each."""
+    contexts = _contexts_json(chunk)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_NOTIFICATIONS_SQL,
+            [
+                kind.key,
+                kind.category.value,
+                kind.importance.value,
+                kind.in_inbox,
+                now,
+                [recipient.user_id for recipient, _context, _link in chunk],
+                [recipient.on_behalf_of_person_id for recipient, _context, _link in chunk],
+                contexts,
+                [link for _recipient, _context, link in chunk],
+            ],
+        )
+        return [(notification_id, user_id) for notification_id, user_id in cursor.fetchall()]
+
+
+def _contexts_json(chunk: list[_Row]) -> list[str]:
+    """Each row's context as JSON text, each context written once (a notify() shares one among
+    all its recipients)."""
+    written: dict[int, str] = {}
+    texts = []
+    for _recipient, context, _link in chunk:
+        text = written.get(id(context))
+        if text is None:
+            text = written[id(context)] = json.dumps(context, cls=DjangoJSONEncoder)
+        texts.append(text)
+    return texts
+
+
+def _copy_notifications(*, kind: EventType, chunk: list[_Row], now: datetime.datetime) -> None:
     table = Notification._meta.db_table
     columns = (
         "recipient_id, on_behalf_of_person_id, event_type, category, importance, in_inbox, context, link, created_at"
     )
-    context_json = json.dumps(context, cls=DjangoJSONEncoder)
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for recipient in chunk:
+        for (recipient, _context, link), context_json in zip(chunk, _contexts_json(chunk), strict=True):
             copy.write_row(
                 (
                     recipient.user_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import KW_ONLY, dataclass
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -70,6 +71,18 @@ class Recipient:
 
     user_id: int
     on_behalf_of_person_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One message of a batch given to ``notifications.services.notify_many``: whom to tell,
+    the event's context for them (it names what happened: an enterprise, a month, an amount)
+    and the page the message leads to. A job that tells thousands of enterprises each their own
+    news hands them all at once: the batch costs the queries of one ``notify``."""
+
+    recipients: tuple[Recipient, ...]
+    context: dict[str, Any]
+    link: str = ""
 
 
 class NotificationError(DomainError):

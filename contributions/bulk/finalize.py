@@ -3,26 +3,31 @@ queues again whatever a lost message or a dead worker left unfinished."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
+from contributions import notices
 from contributions.bulk.files import (
     _actor_restore,
 )
 from contributions.computation import branch_totals
+from contributions.declarations import errors_summary
 from contributions.in_force import declaration_periods_lock, declarations_bring_into_force
+from contributions.ledger import declaration_due_date
 from contributions.models import (
     BulkAnomaly,
     BulkChunk,
     BulkTotal,
     BulkUpload,
+    Channel,
     ChunkStatus,
     Declaration,
     DeclarationStatus,
@@ -30,11 +35,15 @@ from contributions.models import (
 )
 from contributions.policies import declaring_capacities
 from contributions.types import Severity
+from core.periods import Period
 from core.tasks import CLAIM_GRACE, enqueue
+from identity.country_profiles import country_profile
 from identity.selectors import (
     api_key_creator,
+    enterprise_ids_by_numbers,
     enterprise_summaries,
 )
+from identity.types import InvalidIdentifier
 from notifications.services import notify
 from notifications.types import Recipient
 
@@ -46,7 +55,12 @@ logger = logging.getLogger(__name__)
 def upload_finalize(*, upload_id: int, now: datetime.datetime) -> bool:
     """Once every chunk is done: bring the file's declarations into force together, or — any
     blocking error anywhere, or a period declared meanwhile — delete them all and reject the
-    file. Tells the uploader. False when there was nothing to do."""
+    file. Tells the uploader the file's outcome, and the representatives of each enterprise
+    (but the uploader, who has the summary) theirs: a declaration in force, or — when the
+    enterprise's own lines had blocking errors — a declaration rejected, with why. An enterprise
+    whose lines were right in a file rejected for other employers' lines is not told: nothing
+    is wrong on its side, and the sender, who was told, sends the file again. False when there
+    was nothing to do."""
     with transaction.atomic():
         upload = (
             BulkUpload.objects.select_for_update(skip_locked=True)
@@ -67,18 +81,20 @@ def upload_finalize(*, upload_id: int, now: datetime.datetime) -> bool:
             errors += 1
         if errors == 0:
             errors += _periods_declared_meanwhile(upload, declarations)
+        sender_id = _sender(upload)
         if errors:
             _pending_delete(upload)
             upload.status = UploadStatus.REJECTED
+            _tell_rejected(upload, sender_id, now)
         else:
-            _in_force(upload, [d for d in declarations if d.pk in totals], totals, now)
+            _in_force(upload, [d for d in declarations if d.pk in totals], totals, sender_id, now)
             # Groups none of whose lines were valid do not exist without errors; drop strays.
             _pending_delete(upload)
             upload.status = UploadStatus.ACCEPTED
             upload.declarations = len(totals)
         upload.errors, upload.warnings, upload.finished_at = errors, warnings, now
         upload.save(update_fields=["status", "errors", "warnings", "declarations", "finished_at"])
-        _tell_uploader(upload, now)
+        _tell_uploader(upload, sender_id, now)
     return True
 
 
@@ -144,7 +160,11 @@ def _pending_delete(upload: BulkUpload) -> None:
 
 
 def _in_force(
-    upload: BulkUpload, declarations: list[Declaration], totals: dict[int, BulkTotal], now: datetime.datetime
+    upload: BulkUpload,
+    declarations: list[Declaration],
+    totals: dict[int, BulkTotal],
+    sender_id: int | None,
+    now: datetime.datetime,
 ) -> None:
     """The file's declarations, with their totals summed over the chunks, come into force
     together by the rule of every channel, declared through the bureau the uploader declares
@@ -168,7 +188,9 @@ def _in_force(
         enterprise_ids=sorted({d.enterprise_id for d in declarations}),
         on=timezone.localdate(now),
     )
-    declarations_bring_into_force(declaration_ids=[d.pk for d in declarations], bureaus=bureaus, now=now)
+    declarations_bring_into_force(
+        declaration_ids=[d.pk for d in declarations], bureaus=bureaus, now=now, told_user_id=sender_id
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO contributions_declarationwarning (declaration_id, line_number, field, code)"
@@ -178,12 +200,19 @@ def _in_force(
         )
 
 
-def _tell_uploader(upload: BulkUpload, now: datetime.datetime) -> None:
+def _sender(upload: BulkUpload) -> int | None:
+    """Who is told of the file: the person who sent it, or for software, the person who created
+    its key."""
+    if upload.uploaded_by_id is not None:
+        return upload.uploaded_by_id
+    if upload.uploaded_with_key_id is not None:
+        return api_key_creator(api_key_id=upload.uploaded_with_key_id)
+    return None
+
+
+def _tell_uploader(upload: BulkUpload, user_id: int | None, now: datetime.datetime) -> None:
     """The person who sent the file (for software, the person who created its key) is told in
     the same transaction as the outcome."""
-    user_id = upload.uploaded_by_id
-    if user_id is None and upload.uploaded_with_key_id is not None:
-        user_id = api_key_creator(api_key_id=upload.uploaded_with_key_id)
     if user_id is None:
         return
     notify(
@@ -200,6 +229,75 @@ def _tell_uploader(upload: BulkUpload, now: datetime.datetime) -> None:
         now=now,
         link=reverse("contributions:bulk_upload", args=[upload.pk]),
     )
+
+
+# The errors of a line's employer, not of its declaration: the sender may not declare for it,
+# or it is not one.
+_NOT_THE_EMPLOYERS = ("employer_number_invalid", "employer_unknown", "employer_not_allowed")
+
+
+def _tell_rejected(upload: BulkUpload, sender_id: int | None, now: datetime.datetime) -> None:
+    """The representatives of each enterprise the sender may declare for whose own lines (or
+    period) had blocking errors: its declaration of the month was rejected, why, by whom.
+    Three queries (the errors grouped by employer, period and code; the employers; whom the
+    sender may declare for) and the notices', whatever the number of lines."""
+    found = list(
+        BulkAnomaly.objects.filter(upload=upload, severity=Severity.ERROR)
+        .exclude(employer_number="")
+        .exclude(code__in=_NOT_THE_EMPLOYERS)
+        .order_by()
+        .values_list("employer_number", "period", "code")
+        .annotate(first=Min("line_number"), count=Count("pk"))
+    )
+    if not found:
+        return
+    scheme = country_profile().enterprise_number
+    numbers: dict[str, str | None] = {}
+    for written, _period, _code, _first, _count in found:
+        if written not in numbers:
+            try:
+                numbers[written] = scheme.validate(written)
+            except InvalidIdentifier:
+                numbers[written] = None
+    enterprises = enterprise_ids_by_numbers(enterprise_numbers=sorted({n for n in numbers.values() if n}))
+    bureaus = declaring_capacities(
+        actor=_actor_restore(upload.actor),
+        enterprise_ids=sorted(set(enterprises.values())),
+        on=timezone.localdate(now),
+    )
+    errors: dict[tuple[int, str], list[tuple[str, int | None, int]]] = {}
+    for written, period, code, first, count in found:
+        enterprise_id = enterprises.get(numbers[written] or "")
+        if enterprise_id is None or enterprise_id not in bureaus:
+            continue
+        with contextlib.suppress(ValueError):
+            period = str(Period.parse(period))
+        errors.setdefault((enterprise_id, period), []).append((code, first, count))
+    today = timezone.localdate(now)
+    rejected = []
+    for (enterprise_id, period), anomalies in sorted(errors.items()):
+        try:
+            due_on: datetime.date | None = declaration_due_date(
+                period=Period.parse(period), due_day=settings.DECLARATION_DUE_DAY
+            )
+        except ValueError:
+            due_on = None
+        rejected.append(
+            notices.Rejected(
+                enterprise_id=enterprise_id,
+                period=period,
+                channel=Channel.FILE,
+                replacement=False,  # a file declares months not declared yet
+                error_count=sum(count for _code, _first, count in anomalies),
+                errors=errors_summary(anomalies),
+                due_on=due_on,
+                overdue=due_on is not None and today > due_on,
+                file_name=upload.file_name,
+                bureau_id=bureaus[enterprise_id],
+                told_user_id=sender_id,
+            )
+        )
+    notices.declarations_rejected(rejected=rejected, now=now)
 
 
 # --- The reconciler ---------------------------------------------------------------------------

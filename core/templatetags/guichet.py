@@ -3,6 +3,7 @@ markup of the page shell."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -105,6 +106,31 @@ def money(value: Decimal | int | float | str | None) -> str:
     thousands, decimal = _SEPARATORS[language]
     text = f"{Decimal(str(value)).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
     return text.replace(",", "\x00").replace(".", decimal).replace("\x00", thousands)
+
+
+@register.filter
+def iso_date(value: str | datetime.date | None) -> str:
+    """A day kept as ``YYYY-MM-DD`` (in a message's stored context) as the reader's language
+    writes dates: "15 novembre 2026", "15 November 2026". Anything else is shown as it is."""
+    day = _day(value)
+    return formats.date_format(day, "DATE_FORMAT") if day else str(value or "")
+
+
+@register.filter
+def iso_month(value: str | None) -> str:
+    """A month kept as ``YYYY-MM`` (a declaration's period) as the reader's language names it:
+    "octobre 2026", "October 2026". Anything else is shown as it is."""
+    day = _day(f"{value}-01") if isinstance(value, str) and len(value) == 7 else None
+    return formats.date_format(day, "YEAR_MONTH_FORMAT") if day else str(value or "")
+
+
+def _day(value: object) -> datetime.date | None:
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        return None
 
 
 # Addresses of pages without arguments, reversed once per process: Django's reverse() was a fifth

@@ -68,8 +68,13 @@ def _declare(employer, period=PERIOD, status="in_force"):
     )
 
 
+def _reminders():
+    # The late-filing penalty charged with each reminder has its own message (test_account_notices.py).
+    return Notification.objects.filter(event_type="declaration_missing")
+
+
 def _told():
-    return sorted(Notification.objects.values_list("recipient_id", "event_type", "context", "link"))
+    return sorted(_reminders().values_list("recipient_id", "event_type", "context", "link"))
 
 
 def test_an_enterprise_that_employed_someone_and_did_not_declare_is_reminded(settings):
@@ -108,7 +113,7 @@ def test_running_twice_reminds_once_and_tells_each_person_once():
     assert declarations_remind_missing(now=AFTER_DUE_DAY + datetime.timedelta(days=1)) == 0
 
     assert DeclarationReminder.objects.count() == 1
-    assert sorted(Notification.objects.values_list("recipient_id", flat=True)) == sorted(
+    assert sorted(_reminders().values_list("recipient_id", flat=True)) == sorted(
         [bakery["administrator"].pk, bakery["declarant"].pk]
     )
 
@@ -160,7 +165,7 @@ def test_only_enterprises_that_employed_someone_during_the_period_are_reminded(s
 
     assert declarations_remind_missing(now=AFTER_DUE_DAY) == int(reminded)
 
-    assert Notification.objects.filter(recipient=employer["declarant"]).count() == int(reminded)
+    assert _reminders().filter(recipient=employer["declarant"]).count() == int(reminded)
 
 
 def test_a_cancelled_hire_does_not_count():
@@ -190,7 +195,7 @@ def test_the_due_day_comes_from_the_settings(settings):
 
     assert declarations_remind_missing(now=datetime.datetime(2026, 11, 5, 12, 0, tzinfo=datetime.UTC)) == 0
     assert declarations_remind_missing(now=datetime.datetime(2026, 11, 6, 12, 0, tzinfo=datetime.UTC)) == 1
-    assert Notification.objects.first().context["due_date"] == "2026-11-05"
+    assert _reminders().first().context["due_date"] == "2026-11-05"
 
 
 @pytest.mark.parametrize(
@@ -216,7 +221,7 @@ def _queries(enterprises: int, now: datetime.datetime) -> list[str]:
     return [query["sql"] for query in queries.captured_queries]
 
 
-def test_finding_and_recording_takes_the_same_queries_for_1_or_20_enterprises():
+def test_reminding_and_charging_takes_the_same_queries_for_1_or_20_enterprises():
     one = _queries(1, AFTER_DUE_DAY)
     twenty = _queries(20, AFTER_DUE_DAY + datetime.timedelta(days=1))
 
@@ -224,16 +229,17 @@ def test_finding_and_recording_takes_the_same_queries_for_1_or_20_enterprises():
         return [sql for sql in queries if "contributions_" in sql or '"identity_enterprise"' in sql]
 
     # Who employed someone and did not declare (one query), the reminders (one INSERT), the
-    # enterprises' names and numbers (one query), the penalties (which are new, then one INSERT;
-    # who has credit left to settle them is looked up after commit): the same five for 1 or 20.
-    assert len(own(one)) == len(own(twenty)) == 5
-    # The administrators and declarants of all of them: one query.
-    assert len([sql for sql in twenty if "identity_representation" in sql]) == 1
-    # Then each reminded enterprise costs notify()'s writes only (one call each: the message
-    # names the enterprise and links to its form).
-    per_enterprise = (len(twenty) - len(one)) // 19
-    assert len(twenty) - 20 * per_enterprise == len(one) - per_enterprise
-    assert per_enterprise <= 6
+    # enterprises' names and numbers (one query), the penalties (one INSERT that returns those it
+    # posted; who has credit left to settle them is looked up after commit): the same four.
+    assert len(own(one)) == len(own(twenty)) == 4
+    # The administrators and declarants of all of them: one query for the reminders, one for the
+    # penalties' messages.
+    assert len([sql for sql in twenty if "identity_representation" in sql]) == 2
+    # Each enterprise is told of its reminder and of its penalty in a batch of each: 20 cost
+    # what 1 costs.
+    assert len(twenty) == len(one)
+    assert Notification.objects.filter(event_type="declaration_missing").count() == 2 * 21
+    assert Notification.objects.filter(event_type="penalty_posted").count() == 2 * 21
 
 
 def test_the_task_reminds_for_the_period_overdue_today():
@@ -246,7 +252,7 @@ def test_the_task_reminds_for_the_period_overdue_today():
     assert list(DeclarationReminder.objects.values_list("enterprise_id", "period")) == [
         (employer["enterprise"].pk, str(period))
     ]
-    assert Notification.objects.filter(recipient=employer["administrator"]).count() == 1
+    assert _reminders().filter(recipient=employer["administrator"]).count() == 1
 
 
 @pytest.mark.parametrize("value", ["0", "29", "31"])

@@ -72,11 +72,16 @@ def test_contributions_registers_its_event_types_with_their_templates_in_its_own
     assert _keys_by_folder()["contributions/notifications"] == [
         "bulk_upload_processed",
         "contribution_statement_processed",
+        "declaration_accepted",
         "declaration_missing",
+        "declaration_rejected",
         "discrepancy_answered",
         "discrepancy_correction_received",
         "discrepancy_correction_requested",
         "discrepancy_reported",
+        "interest_posted",
+        "payment_received",
+        "penalty_posted",
     ]
     statement = event_type("contribution_statement_processed")
     assert (statement.category, statement.importance, statement.template_dir) == (

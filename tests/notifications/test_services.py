@@ -45,11 +45,13 @@ from notifications.services import (
     notification_mark,
     notification_mark_all_read,
     notify,
+    notify_many,
     phone_number_set,
     phone_number_verify,
 )
 from notifications.types import (
     Category,
+    Notice,
     NotificationError,
     PermanentDeliveryError,
     Recipient,
@@ -704,6 +706,82 @@ def test_inbox_only_fan_out_to_12000_recipients_is_copied_in_chunks_without_deli
     assert callbacks == []
     # Streamed with COPY (which Django does not log), not inserted row by row or batch by batch.
     assert not [query for query in queries.captured_queries if "INSERT" in query["sql"].upper()]
+
+
+def _role_notices(groups: list[list[Any]]) -> list[Notice]:
+    return [
+        Notice(
+            recipients=tuple(Recipient(user.pk) for user in users),
+            context={"enterprise_name": f"Entreprise {index}", "role": "declarant"},
+            link=f"/enterprises/{index}/",
+        )
+        for index, users in enumerate(groups)
+    ]
+
+
+def test_notify_many_gives_each_group_its_own_context_link_and_channels(django_capture_on_commit_callbacks):
+    emailed, inbox_only, both = UserFactory(), UserFactory(), UserFactory()
+    ChannelPreference.objects.create(user=inbox_only, category=Category.ENTERPRISE, email=False, sms=False)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        stored = notify_many(
+            event="role_granted", notices=iter(_role_notices([[emailed, inbox_only], [both], [], [both]])), now=NOW
+        )
+
+    assert stored == 4
+    assert sorted(
+        Notification.objects.values_list("recipient_id", "context", "link", "created_at"),
+        key=lambda row: (row[2], row[0]),
+    ) == [
+        (emailed.pk, {"enterprise_name": "Entreprise 0", "role": "declarant"}, "/enterprises/0/", NOW),
+        (inbox_only.pk, {"enterprise_name": "Entreprise 0", "role": "declarant"}, "/enterprises/0/", NOW),
+        (both.pk, {"enterprise_name": "Entreprise 1", "role": "declarant"}, "/enterprises/1/", NOW),
+        (both.pk, {"enterprise_name": "Entreprise 3", "role": "declarant"}, "/enterprises/3/", NOW),
+    ]
+    # Each message to an address of its own: the account's preferences, per message.
+    assert sorted(
+        Delivery.objects.values_list("notification__recipient_id", "notification__link", "address")
+    ) == sorted(
+        [
+            (emailed.pk, "/enterprises/0/", emailed.email),
+            (both.pk, "/enterprises/1/", both.email),
+            (both.pk, "/enterprises/3/", both.email),
+        ]
+    )
+    assert len(callbacks) == 1
+
+
+def test_notify_many_inbox_only_copies_each_context_with_its_message():
+    users = [UserFactory() for _ in range(3)]
+    for user in users:
+        ChannelPreference.objects.create(user=user, category=Category.ENTERPRISE, email=False, sms=False)
+
+    assert notify_many(event="role_granted", notices=_role_notices([[users[0]], users[1:]]), now=NOW) == 3
+
+    assert sorted(Notification.objects.values_list("recipient_id", "context", "link")) == sorted(
+        [
+            (users[0].pk, {"enterprise_name": "Entreprise 0", "role": "declarant"}, "/enterprises/0/"),
+            (users[1].pk, {"enterprise_name": "Entreprise 1", "role": "declarant"}, "/enterprises/1/"),
+            (users[2].pk, {"enterprise_name": "Entreprise 1", "role": "declarant"}, "/enterprises/1/"),
+        ]
+    )
+    assert not Delivery.objects.exists()
+
+
+def test_notify_many_costs_the_same_queries_for_one_notice_or_two_hundred(django_capture_on_commit_callbacks):
+    model = UserFactory._meta.model
+    users = model.objects.bulk_create([model(email=f"many{index}@example.org", password="!") for index in range(400)])
+
+    def queries(groups: list[list[Any]]) -> int:
+        with django_capture_on_commit_callbacks(execute=False), CaptureQueriesContext(connection) as captured:
+            notify_many(event="role_granted", notices=_role_notices(groups), now=NOW)
+        return len(captured.captured_queries)
+
+    one = queries([users[:2]])
+    two_hundred = queries([users[index : index + 2] for index in range(0, 400, 2)])
+
+    assert two_hundred == one
+    assert Notification.objects.count() == Delivery.objects.count() == 402
 
 
 # --- The mobile number ------------------------------------------------------------------------

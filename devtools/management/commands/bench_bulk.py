@@ -3,7 +3,9 @@ Celery worker (prefork, 2 processes) on PostgreSQL, against a bare ``COPY`` of t
 
 Data (created once, kept for the next runs; marked by the enterprise numbers of serials
 980001–981000): 1,000 employers, each with 1,000 employees hired (but one in 200, whose lines
-get the "not hired" warning), and a payroll bureau they all mandated to declare. Each run
+get the "not hired" warning), and a payroll bureau they all mandated to declare; and, as in
+life, ``--representatives`` people per employer (2 by default: its administrator and a
+declarant, e-mail on), whom the processing tells of their employer's declaration. Each run
 writes a file of ``--employers`` × ``--employees`` lines for a month that has ended (valid
 national numbers, wages between 1,600 and 9,000 €, three worker categories), uploads it as the
 bureau's declarant, and times from the acknowledgement to the report. ``--invalid-percent 5``
@@ -64,6 +66,7 @@ class Command(BaseCommand):
         parser.add_argument("--invalid-percent", type=float, default=0.0)
         parser.add_argument("--concurrency", type=int, default=2, help="worker processes")
         parser.add_argument("--timeout", type=int, default=600, help="seconds to wait for the report")
+        parser.add_argument("--representatives", type=int, default=2, help="people told of each employer's declaration")
 
     def handle(self, *args: Any, **options: Any) -> None:
         employers, employees = options["employers"], options["employees"]
@@ -71,6 +74,7 @@ class Command(BaseCommand):
             raise CommandError(f"at most {EMPLOYERS} employers × {EMPLOYEES} employees")
         started = time.monotonic()
         bureau_user, enterprises, people = self._data()
+        self._representatives(enterprises, options["representatives"])
         self.stderr.write(f"data ready in {time.monotonic() - started:.1f} s")
         self._clean(bureau_user)
         # What autovacuum does between two such loads: each run inserts and deletes millions of
@@ -188,6 +192,39 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         return user
+
+    def _representatives(self, enterprises: list[Enterprise], count: int) -> None:
+        """``count`` representatives per employer (an administrator, then declarants), created
+        once; those beyond ``count`` of an earlier run are revoked, those within it restored."""
+        now = timezone.now()
+        emails = {
+            f"rep{rank}-{index}@{DOMAIN}": (enterprise, rank)
+            for index, enterprise in enumerate(enterprises)
+            for rank in range(max(count, 0))
+        }
+        existing = set(User.objects.filter(email__in=list(emails)).values_list("email", flat=True))
+        missing = [email for email in emails if email not in existing]
+        if missing:
+            with transaction.atomic():
+                users = User.objects.bulk_create(
+                    [User(email=email, password=make_password(None), preferred_language="fr") for email in missing]
+                )
+                Representation.objects.bulk_create(
+                    [
+                        Representation(
+                            user=user,
+                            enterprise=emails[user.email][0],
+                            role="administrator" if emails[user.email][1] == 0 else "declarant",
+                            granted_at=now,
+                        )
+                        for user in users
+                    ]
+                )
+        representatives = Representation.objects.filter(
+            user__email__startswith="rep", user__email__endswith=f"@{DOMAIN}"
+        )
+        representatives.exclude(user__email__in=list(emails)).filter(revoked_at__isnull=True).update(revoked_at=now)
+        representatives.filter(user__email__in=list(emails)).update(revoked_at=None)
 
     def _file(
         self,
@@ -389,16 +426,22 @@ class Command(BaseCommand):
                 " (SELECT id FROM contributions_bulkupload WHERE uploaded_by_id = %s)",
                 [user.pk],
             )
+            # What the runs told the bureau's sender and the employers' representatives.
+            told = [f"%@{DOMAIN}"]
             cursor.execute(
                 "DELETE FROM notifications_deliveryattempt WHERE delivery_id IN (SELECT d.id FROM"
                 " notifications_delivery d JOIN notifications_notification n ON n.id = d.notification_id"
-                " WHERE n.recipient_id = %s)",
-                [user.pk],
+                " JOIN identity_user u ON u.id = n.recipient_id WHERE u.email LIKE %s)",
+                told,
             )
             cursor.execute(
-                "DELETE FROM notifications_delivery WHERE notification_id IN (SELECT id FROM"
-                " notifications_notification WHERE recipient_id = %s)",
-                [user.pk],
+                "DELETE FROM notifications_delivery WHERE notification_id IN (SELECT n.id FROM"
+                " notifications_notification n JOIN identity_user u ON u.id = n.recipient_id WHERE u.email LIKE %s)",
+                told,
             )
-            cursor.execute("DELETE FROM notifications_notification WHERE recipient_id = %s", [user.pk])
+            cursor.execute(
+                "DELETE FROM notifications_notification WHERE recipient_id IN"
+                " (SELECT id FROM identity_user WHERE email LIKE %s)",
+                told,
+            )
             cursor.execute("DELETE FROM contributions_bulkupload WHERE uploaded_by_id = %s", [user.pk])
