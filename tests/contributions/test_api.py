@@ -789,10 +789,15 @@ def test_asking_for_html_answers_406_in_json(world):
 
 def test_a_wage_beyond_what_can_be_stored_is_an_anomaly_not_a_server_error(world):
     lines = _lines(world)
-    lines[0]["gross_wage"] = "1e20"
+    lines[0]["gross_wage"] = "999999999999.99"
     response = _declare(world, lines=lines)
     assert response.status_code == 422
     assert [(e["line"], e["code"]) for e in response.json()["errors"]] == [(1, "wage_too_large")]
+    # Longer still, or as an exponent: not the notation of an amount.
+    for wage in ("1e20", "9" * 30):
+        lines[0]["gross_wage"] = wage
+        response = _declare(world, lines=lines, idempotency_key=f"k-{wage[:5]}")
+        assert [(e["line"], e["code"]) for e in response.json()["errors"]] == [(1, "wage_invalid")]
 
 
 @pytest.mark.parametrize(
