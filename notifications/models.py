@@ -91,10 +91,20 @@ class Delivery(models.Model):
     or one prepared e-mail to its address."""
 
     notification = models.ForeignKey(
-        Notification, on_delete=models.PROTECT, null=True, blank=True, related_name="deliveries"
+        Notification,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("notification"),
     )
     prepared_email = models.OneToOneField(
-        PreparedEmail, on_delete=models.PROTECT, null=True, blank=True, related_name="delivery"
+        PreparedEmail,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="delivery",
+        verbose_name=_("prepared e-mail"),
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     address = models.CharField(_("address"), max_length=254)
@@ -162,6 +172,8 @@ class ChannelPreference(models.Model):
     sms = models.BooleanField(default=False)
 
     class Meta:
+        verbose_name = _("channel preference")
+        verbose_name_plural = _("channel preferences")
         constraints = [models.UniqueConstraint(fields=["user", "category"], name="preference_one_per_category")]
 
     def __str__(self) -> str:
