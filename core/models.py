@@ -109,4 +109,4 @@ class VerifiableDocument(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.code_prefix}…"
+        return f"{self.get_kind_display()} {self.code_prefix}…"

@@ -31,7 +31,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import access_record, changed_fields
-from core.backoffice import NoPersonalDataAdmin, PersonalDataAdmin, staff_actor
+from core.backoffice import Choices, NoPersonalDataAdmin, PersonalDataAdmin, staff_actor
 from core.types import AccessPurpose
 from identity import services
 from identity.country_profiles import country_profile
@@ -257,7 +257,7 @@ class UserAdmin(PersonalDataAdmin, DjangoUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "first_name", "last_name")}),)
     # A few staff roles: boxes to tick, in the reader's language (no script, nothing to filter).
     filter_horizontal = ()
-    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
+    formfield_overrides = {models.ManyToManyField: {"widget": Choices}}
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is None:

@@ -103,7 +103,7 @@ class Mandate(ConcurrentTransitionMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.principal_id}→{self.proxy_id} ({self.status})"
+        return f"#{self.pk} {self.principal_id}→{self.proxy_id} ({self.get_status_display()})"
 
     # Transitions: the services call them under a row lock; ConcurrentTransitionMixin refuses a
     # save whose state changed meanwhile.

@@ -83,7 +83,7 @@ class PreparedEmail(models.Model):
         verbose_name_plural = _("prepared e-mails")
 
     def __str__(self) -> str:
-        return f"prepared e-mail #{self.pk}"
+        return f"{self._meta.verbose_name} #{self.pk}"
 
 
 class Delivery(models.Model):
@@ -142,8 +142,8 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         if self.notification_id is None:
-            return f"{self.channel} prepared #{self.prepared_email_id} ({self.status})"
-        return f"{self.channel} #{self.notification_id} ({self.status})"
+            return f"{self.get_channel_display()} — {self.prepared_email} ({self.get_status_display()})"
+        return f"{self.get_channel_display()} #{self.notification_id} ({self.get_status_display()})"
 
 
 class DeliveryAttempt(models.Model):
@@ -160,7 +160,7 @@ class DeliveryAttempt(models.Model):
         indexes = [models.Index(fields=["at"], name="delivery_attempt_at_idx")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.outcome}"
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.get_outcome_display()}"
 
 
 class ChannelPreference(models.Model):

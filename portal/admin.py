@@ -8,6 +8,8 @@ and a role's permissions are offered by the names of the back-office pages they 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import groupby
 from typing import Any
 
 # Django's admin of groups is imported first so that it is registered before being replaced.
@@ -18,34 +20,50 @@ from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import ManyToManyField, Q, QuerySet
+from django.forms.models import ModelChoiceIterator
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.backoffice import NoPersonalDataAdmin
+from core.backoffice import Choices, NoPersonalDataAdmin
 from portal.signals import STAFF_GROUPS
 
 # The four permissions Django gives every model, worded for the reader.
 _DEFAULT_ACTIONS = {"add": _("Can add"), "change": _("Can change"), "delete": _("Can delete"), "view": _("Can view")}
 
 
-def permission_label(permission: Permission) -> str:
-    """« Application | model | what it allows », in the active language: Django stores the
-    permissions' names in English when it creates them."""
+def permission_page(permission: Permission) -> str:
+    """« Application | model »: the pages a permission is about, in the active language."""
     model = permission.content_type.model_class()
     if model is None:
-        return str(permission)
+        return str(permission.content_type)
+    return f"{capfirst(model._meta.app_config.verbose_name)} | {model._meta.verbose_name}"
+
+
+def permission_label(permission: Permission) -> str:
+    """What a permission allows, in the active language: Django stores the permissions' names
+    in English when it creates them."""
+    model = permission.content_type.model_class()
     action = permission.codename.split("_", 1)[0]
-    if action in _DEFAULT_ACTIONS and permission.codename == f"{action}_{model._meta.model_name}":
-        what = str(_DEFAULT_ACTIONS[action])
-    else:
-        what = gettext(permission.name)  # a model's own permission, named in our catalogue
-    return f"{capfirst(model._meta.app_config.verbose_name)} | {model._meta.verbose_name} | {what}"
+    if model is not None and action in _DEFAULT_ACTIONS and permission.codename == f"{action}_{model._meta.model_name}":
+        return str(_DEFAULT_ACTIONS[action])
+    return gettext(permission.name)  # a model's own permission, named in our catalogue
+
+
+class PermissionsByPage(ModelChoiceIterator):
+    """The permissions grouped by the pages they are about (one group of boxes per model)."""
+
+    def __iter__(self) -> Iterator[Any]:
+        for _content_type, permissions in groupby(self.queryset, key=lambda permission: permission.content_type_id):
+            listed = list(permissions)
+            yield permission_page(listed[0]), [self.choice(permission) for permission in listed]
 
 
 class PermissionChoiceField(forms.ModelMultipleChoiceField):
+    iterator = PermissionsByPage
+
     def label_from_instance(self, permission: Permission) -> str:
         return permission_label(permission)
 
@@ -86,7 +104,7 @@ class GroupAdmin(NoPersonalDataAdmin, DjangoGroupAdmin):
         if db_field.name == "permissions":
             return PermissionChoiceField(
                 queryset=self.permissions_offered(),
-                widget=forms.CheckboxSelectMultiple,
+                widget=Choices,
                 required=False,
                 label=capfirst(db_field.verbose_name),
             )

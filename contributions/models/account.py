@@ -131,4 +131,4 @@ class Payment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.provider}:{self.provider_payment_id or self.pk} {self.amount} {self.status}"
+        return f"{self.provider}:{self.provider_payment_id or self.pk} {self.amount} ({self.get_status_display()})"

@@ -102,4 +102,4 @@ class StatementRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person_id}: {self.year_from}–{self.year_to} ({self.status})"
+        return f"{self.person_id}: {self.year_from}–{self.year_to} ({self.get_status_display()})"

@@ -213,5 +213,17 @@ def test_staff_roles_are_named_in_the_readers_language_and_keep_their_stable_nam
     # Stored, found and shown by its stable name where code and commands need it.
     assert set(Group.objects.values_list("name", flat=True)) == set(STAFF_GROUPS)
     page = client.get(reverse("admin:auth_group_change", args=[role.pk]), headers={"accept-language": "fr"})
-    assert 'Gestionnaire de dossiers (<code translate="no">Case worker</code>)' in page.content.decode()
-    assert 'name="name"' not in page.content.decode()
+    body = page.content.decode()
+    assert 'Gestionnaire de dossiers (<code translate="no">Case worker</code>)' in body
+    assert 'name="name"' not in body
+    # Its permissions, grouped by the pages they open, say what they allow in French.
+    translation.activate("fr")
+    groups = dict(_context(page)["adminform"].form.fields["permissions"].choices)
+    assert {str(label) for _pk, label in groups["Identité et registres | personne"]} == {
+        "Peut ajouter",
+        "Peut modifier",
+        "Peut supprimer",
+        "Peut consulter",
+        "Peut ouvrir le dossier d’une personne au guichet (mode assisté)",
+    }
+    assert "Can view" not in body and "Can open" not in body
