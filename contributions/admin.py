@@ -75,11 +75,43 @@ class ContributionRateAdmin(NoPersonalDataAdmin):
     date_hierarchy = "valid_from"
 
 
+# django-pghistory's labels of a change, as staff read them.
+_RATE_CHANGES = {"insert": _("created"), "update": _("changed"), "delete": _("deleted")}
+
+
+class RateChangeFilter(admin.SimpleListFilter):
+    title = _("change")
+    parameter_name = "change"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return list(_RATE_CHANGES.items())
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(pgh_label=self.value()) if self.value() in _RATE_CHANGES else queryset
+
+
+_RATE_EVENT_FIELDS = (
+    "changed_at",
+    "change",
+    "changed_by",
+    "worker_category",
+    "branch",
+    "employee_rate",
+    "employer_rate",
+    "monthly_ceiling",
+    "valid_from",
+    "valid_until",
+)
+
+
 @admin.register(ContributionRateEvent)
 class ContributionRateEventAdmin(NoPersonalDataAdmin, ReadOnlyModelAdmin):
     """The change history of the rates: read-only, newest first."""
 
     why = "changes of the public rates, made by staff"
+    # A change's page: what it made of the rate, when and by whom (not django-pghistory's keys).
+    fields = _RATE_EVENT_FIELDS
+    readonly_fields = _RATE_EVENT_FIELDS
 
     list_display = [
         "changed_at",
@@ -93,7 +125,7 @@ class ContributionRateEventAdmin(NoPersonalDataAdmin, ReadOnlyModelAdmin):
         "valid_until",
         "changed_by",
     ]
-    list_filter = ["pgh_label", "worker_category", "branch"]
+    list_filter = [RateChangeFilter, "worker_category", "branch"]
     ordering = ["-pgh_created_at", "-pgh_id"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
@@ -112,11 +144,7 @@ class ContributionRateEventAdmin(NoPersonalDataAdmin, ReadOnlyModelAdmin):
 
     @admin.display(description=_("change"), ordering="pgh_label")
     def change(self, event: Any) -> str:
-        return str(
-            {"insert": _("created"), "update": _("changed"), "delete": _("deleted")}.get(
-                event.pgh_label, event.pgh_label
-            )
-        )
+        return str(_RATE_CHANGES.get(event.pgh_label, event.pgh_label))
 
     @admin.display(description=_("by"))
     def changed_by(self, event: Any) -> str:

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import detail_shown
 from core.backoffice import PersonalDataAdmin, ReadOnlyModelAdmin
 from core.documents import document_revoke
 from core.models import AccessRecord, VerifiableDocument
@@ -21,11 +22,18 @@ class AccessRecordAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
 
     person_fields = ("subject_person_id", "actor_user.person_id")
 
-    list_display = ["at", "actor_user", "subject_person", "purpose", "detail"]
+    list_display = ["at", "actor_user", "subject_person", "purpose", "detail_text"]
     list_filter = ["purpose"]
     search_fields = ["actor_user__email", "=subject_person__national_number"]
     list_select_related = ["actor_user", "subject_person"]
     date_hierarchy = "at"
+    fields = readonly_fields = ("at", "actor_user", "subject_person", "purpose", "detail_text", "mandate_id")
+
+    @admin.display(description=_("detail"))
+    def detail_text(self, record: AccessRecord) -> str:
+        """What was read or changed, in the reader's language (the fields a change named, a
+        page read), or the reason given at the counter."""
+        return detail_shown(purpose=record.purpose, detail=record.detail)
 
 
 @admin.register(VerifiableDocument)

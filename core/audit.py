@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -217,6 +218,35 @@ STORIES_ABOUT: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
 }
 
 
+# What staff changed in a person's record or account is kept as the names of the fields changed
+# (``changed_fields``): the same in every language, and readable again when a label is reworded.
+# The app that owns those fields registers their labels (``changed_field_labels_register``), and
+# the trail names them in the reader's language (``detail_shown``).
+_CHANGED_FIELD_LABELS: dict[str, dict[str, StrOrPromise]] = {}
+
+
+def changed_fields(names: Iterable[str]) -> str:
+    """The detail of a staff change: the names of the fields changed, in the form's order."""
+    return ", ".join(names)
+
+
+def changed_field_labels_register(*, purpose: AccessPurpose, labels: Mapping[str, StrOrPromise]) -> None:
+    """Name, for the trail, the fields a change of ``purpose`` may record (lazy translations)."""
+    _CHANGED_FIELD_LABELS.setdefault(purpose, {}).update(labels)
+
+
+def detail_shown(*, purpose: str, detail: str, about: bool = False) -> str:
+    """The detail of a record in the active language: a fixed detail worded for the reader, the
+    fields a staff change named by their labels, or the text recorded (a counter reason)."""
+    known = (FIXED_DETAILS_ABOUT.get(detail) if about else None) or FIXED_DETAILS.get(detail)
+    if known is not None:
+        return str(known)
+    labels = _CHANGED_FIELD_LABELS.get(purpose)
+    if labels and detail:
+        return ", ".join(str(labels.get(name, name)) for name in (part.strip() for part in detail.split(",")))
+    return detail
+
+
 @dataclass(frozen=True)
 class AccessRow:
     at: datetime.datetime
@@ -235,10 +265,9 @@ class AccessRow:
     @property
     def story(self) -> str:
         """What happened, in a sentence in the active language."""
-        stories, details = (STORIES_ABOUT, FIXED_DETAILS_ABOUT) if self.about else (STORIES, FIXED_DETAILS)
+        stories = STORIES_ABOUT if self.about else STORIES
         without, with_detail = stories.get(self.purpose, (self.purpose_label, self.purpose_label))
-        known = details.get(self.detail) or FIXED_DETAILS.get(self.detail)
-        detail = str(known) if known is not None else self.detail
+        detail = detail_shown(purpose=self.purpose, detail=self.detail, about=bool(self.about))
         return str(with_detail if detail else without) % {"who": self.actor_label, "detail": detail, "name": self.about}
 
 

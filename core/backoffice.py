@@ -6,6 +6,8 @@
   is open. A model names the persons a row shows in ``person_fields``.
 - ``ReadOnlyModelAdmin``: records, trails and histories nobody adds to, edits or deletes from.
 - ``staff_actor``: who acts in a back-office request (the admin's methods take Django's request).
+- ``Choices``: a list of boxes to tick (groups of them in fieldsets), instead of Django's
+  two-list selector, whose script adds ARIA labels to elements that may not have them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -27,6 +30,13 @@ from core.types import AccessPurpose
 def staff_actor(request: HttpRequest) -> Actor:
     """The actor of a back-office request (built by the portal's middleware)."""
     return portal_request(request).actor
+
+
+class Choices(forms.CheckboxSelectMultiple):
+    """Boxes to tick, each group of them a fieldset with its legend, labels as wide as they need
+    (templates/admin/widgets/choices.html)."""
+
+    template_name = "admin/widgets/choices.html"
 
 
 def _follow(row: Any, path: str) -> Any:

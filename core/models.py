@@ -40,7 +40,7 @@ class AccessRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.purpose}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_purpose_display()}"
 
 
 class IdempotencyRecord(models.Model):
@@ -56,6 +56,8 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("API request answered")
+        verbose_name_plural = _("API requests answered")
         constraints = [models.UniqueConstraint(fields=["owner", "key"], name="idempotency_owner_key_unique")]
         indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]
 
@@ -107,4 +109,4 @@ class VerifiableDocument(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.code_prefix}…"
+        return f"{self.get_kind_display()} {self.code_prefix}…"

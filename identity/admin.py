@@ -15,21 +15,23 @@ from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
+from django.apps import apps
+from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from core.audit import access_record
-from core.backoffice import NoPersonalDataAdmin, PersonalDataAdmin, staff_actor
+from core.audit import access_record, changed_fields
+from core.backoffice import Choices, NoPersonalDataAdmin, PersonalDataAdmin, staff_actor
 from core.types import AccessPurpose
 from identity import services
 from identity.country_profiles import country_profile
@@ -116,7 +118,7 @@ class PersonAdmin(PersonalDataAdmin):
                 subject_person_id=obj.pk,
                 purpose=AccessPurpose.STAFF_REGISTRY_CHANGE,
                 now=timezone.now(),
-                detail=", ".join(form.changed_data),
+                detail=changed_fields(form.changed_data),
             )
 
     @admin.action(description=_("Issue an activation code (to print and send by post)"), permissions=["issue_code"])
@@ -253,7 +255,9 @@ class UserAdmin(PersonalDataAdmin, DjangoUserAdmin):
     )
     add_form = StaffAccountForm
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "first_name", "last_name")}),)
-    filter_horizontal = ["groups"]
+    # A few staff roles: boxes to tick, in the reader's language (no script, nothing to filter).
+    filter_horizontal = ()
+    formfield_overrides = {models.ManyToManyField: {"widget": Choices}}
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is None:
@@ -276,7 +280,7 @@ class UserAdmin(PersonalDataAdmin, DjangoUserAdmin):
                 subject_person_id=obj.person_id,
                 purpose=AccessPurpose.STAFF_ACCOUNT_CHANGE,
                 now=timezone.now(),
-                detail=", ".join(form.changed_data),
+                detail=changed_fields(form.changed_data),
             )
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
@@ -287,13 +291,59 @@ class UserAdmin(PersonalDataAdmin, DjangoUserAdmin):
 # --- What other libraries register: accounts' addresses, second factors, sessions, sign-in attempts.
 # Replaced by admins that show without changing, and record whose data they showed. Their own
 # admin modules are imported first (at the top), so that they are registered before being replaced.
-for _model in (Group, EmailAddress, Authenticator, UserSession, AccessAttempt, AccessLog, AccessFailureLog):
+# (The staff roles, Django's groups, are the portal's: portal/admin.py.)
+for _model in (EmailAddress, Authenticator, UserSession, AccessAttempt, AccessLog, AccessFailureLog):
     admin.site.unregister(_model)
 
 
-@admin.register(Group)
-class GroupAdmin(NoPersonalDataAdmin, DjangoGroupAdmin):
-    why = "staff roles and their permissions"
+def _names_shown(model: type[models.Model], *, singular: Any, plural: Any, fields: dict[str, Any]) -> None:
+    """Name a library's model and fields in our catalogue, where the library leaves them without
+    translation: allauth's second factors and sessions name them in plain English (no gettext),
+    and django-axes' French catalogue lacks some. Only the names shown change: migrations read
+    the names a model was declared with (``Options.original_attrs``, ``Field._verbose_name``)."""
+    model._meta.verbose_name = singular
+    model._meta.verbose_name_plural = plural
+    for name, label in fields.items():
+        field = model._meta.get_field(name)
+        assert isinstance(field, models.Field)
+        field.verbose_name = label
+
+
+_names_shown(
+    Authenticator,
+    singular=_("second factor"),
+    plural=_("second factors"),
+    fields={
+        "user": _("account"),
+        "type": _("kind"),
+        "data": _("data"),
+        "created_at": _("added at"),
+        "last_used_at": _("last used at"),
+    },
+)
+_names_shown(
+    UserSession,
+    singular=_("open session"),
+    plural=_("open sessions"),
+    fields={
+        "user": _("account"),
+        "created_at": _("started at"),
+        "ip": _("IP address"),
+        "last_seen_at": _("last seen at"),
+        "user_agent": _("browser"),
+        "data": _("data"),
+    },
+)
+for _model in (AccessAttempt, AccessLog, AccessFailureLog):
+    _names_shown(
+        _model,
+        singular=_model._meta.verbose_name,
+        plural=_model._meta.verbose_name_plural,
+        fields={"user_agent": _("browser"), "http_accept": _("formats accepted (HTTP Accept)")},
+    )
+AccessLog._meta.get_field("session_hash").verbose_name = _("session key digest (SHA-256)")
+apps.get_app_config("mfa").verbose_name = _("Two-factor authentication")
+apps.get_app_config("axes").verbose_name = _("Sign-in security")
 
 
 class _AccountDataAdmin(PersonalDataAdmin):
@@ -358,9 +408,65 @@ class _SignInAttemptAdmin(PersonalDataAdmin):
         return False
 
 
+class LockedOutFilter(admin.SimpleListFilter):
+    title = _("locked out")
+    parameter_name = "locked_out"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[AccessAttempt]) -> QuerySet[AccessAttempt]:
+        limit = settings.AXES_FAILURE_LIMIT
+        if self.value() == "yes":
+            return queryset.filter(failures_since_start__gte=limit)
+        if self.value() == "no":
+            return queryset.filter(failures_since_start__lt=limit)
+        return queryset
+
+
 @admin.register(AccessAttempt)
 class AccessAttemptAdmin(_SignInAttemptAdmin, axes.admin.AccessAttemptAdmin):
-    """Failed sign-ins that count towards a lock-out; deleting one lifts the lock."""
+    """Failed sign-ins that count towards a lock-out; deleting one lifts the lock. django-axes'
+    status, filter and action, worded in our catalogue (its own leaves them in English)."""
+
+    list_display = [
+        "attempt_time",
+        "ip_address",
+        "user_agent",
+        "username",
+        "path_info",
+        "failures_since_start",
+        "status",
+    ]
+    list_filter = ["attempt_time", "path_info", LockedOutFilter]
+    fieldsets = (
+        (None, {"fields": ("username", "path_info", "failures_since_start", "expires_at")}),
+        *axes.admin.AccessAttemptAdmin.fieldsets[1:],
+    )
+    readonly_fields = [
+        *(name for name in axes.admin.AccessAttemptAdmin.readonly_fields if name != "expiration"),
+        "expires_at",
+    ]
+
+    @admin.display(description=_("expires at"))
+    def expires_at(self, attempt: AccessAttempt) -> Any:
+        return attempt.expiration.expires_at if hasattr(attempt, "expiration") else "—"
+
+    @admin.display(description=_("status"))
+    def status(self, attempt: AccessAttempt) -> str:
+        left = settings.AXES_FAILURE_LIMIT - attempt.failures_since_start
+        if left <= 0:
+            return gettext("locked out")
+        return ngettext("%(count)d attempt left", "%(count)d attempts left", left) % {"count": left}
+
+    @admin.action(description=_("Remove the expired attempts"))
+    def cleanup_expired_attempts(self, request: HttpRequest, queryset: QuerySet[AccessAttempt]) -> None:
+        count = self.handler.clean_expired_user_attempts(request=request)
+        self.message_user(
+            request,
+            ngettext("%(count)d expired attempt removed.", "%(count)d expired attempts removed.", count)
+            % {"count": count},
+        )
 
 
 @admin.register(AccessLog)

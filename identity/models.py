@@ -162,8 +162,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 class Representation(models.Model):
     """An account acting for an enterprise, with a role. Revoked, never deleted."""
 
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="representations")
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="representations")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="representations", verbose_name=_("account"))
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="representations", verbose_name=_("enterprise")
+    )
     role = models.CharField(_("role"), max_length=20, choices=EnterpriseRole.choices)
     granted_at = models.DateTimeField(_("granted at"))
     granted_by = models.ForeignKey(
@@ -192,15 +194,17 @@ class Representation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} — {self.enterprise} ({self.role})"
+        return f"{self.user} — {self.enterprise} ({self.get_role_display()})"
 
 
 class ActivationCode(models.Model):
     """A one-time code, issued by staff (sent by post or handed at the counter), that proves
     the holder of an account is the person of the registry. Only its digest is stored."""
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="activation_codes")
-    digest = models.CharField(max_length=64, unique=True)
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="activation_codes", verbose_name=_("person")
+    )
+    digest = models.CharField(_("digest of the code"), max_length=64, unique=True)
     created_at = models.DateTimeField(_("issued at"))
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by"))
     expires_at = models.DateTimeField(_("expires at"))

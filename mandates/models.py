@@ -25,7 +25,7 @@ class ProfessionalKind(models.TextChoices):
 class AccreditedProfessional(models.Model):
     """The register of accredited professionals, kept by staff."""
 
-    person = models.ForeignKey("identity.Person", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("identity.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("person"))
     kind = models.CharField(_("kind"), max_length=20, choices=ProfessionalKind.choices)
     accreditation_number = models.CharField(_("accreditation number"), max_length=30, unique=True)
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
@@ -61,11 +61,18 @@ class Mandate(ConcurrentTransitionMixin, models.Model):
     ends_on = models.DateField(_("ends on"))
     status = FSMField(_("status"), default=MandateStatus.PENDING, choices=MandateStatus.choices)
     created_at = models.DateTimeField(_("created at"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ended by"),
     )
     previous = models.OneToOneField(
         "self",
@@ -75,8 +82,8 @@ class Mandate(ConcurrentTransitionMixin, models.Model):
         related_name="next_version",
         verbose_name=_("previous version"),
     )
-    reminded_30_days_at = models.DateTimeField(null=True, blank=True)
-    reminded_7_days_at = models.DateTimeField(null=True, blank=True)
+    reminded_30_days_at = models.DateTimeField(_("reminded 30 days before its end at"), null=True, blank=True)
+    reminded_7_days_at = models.DateTimeField(_("reminded 7 days before its end at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("mandate")
@@ -96,7 +103,7 @@ class Mandate(ConcurrentTransitionMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.principal_id}→{self.proxy_id} ({self.status})"
+        return f"#{self.pk} {self.principal_id}→{self.proxy_id} ({self.get_status_display()})"
 
     # Transitions: the services call them under a row lock; ConcurrentTransitionMixin refuses a
     # save whose state changed meanwhile.
@@ -142,10 +149,17 @@ class EnterpriseMandate(models.Model):
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
     )
 
     class Meta:

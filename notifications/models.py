@@ -83,7 +83,7 @@ class PreparedEmail(models.Model):
         verbose_name_plural = _("prepared e-mails")
 
     def __str__(self) -> str:
-        return f"prepared e-mail #{self.pk}"
+        return f"{self._meta.verbose_name} #{self.pk}"
 
 
 class Delivery(models.Model):
@@ -91,10 +91,20 @@ class Delivery(models.Model):
     or one prepared e-mail to its address."""
 
     notification = models.ForeignKey(
-        Notification, on_delete=models.PROTECT, null=True, blank=True, related_name="deliveries"
+        Notification,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("notification"),
     )
     prepared_email = models.OneToOneField(
-        PreparedEmail, on_delete=models.PROTECT, null=True, blank=True, related_name="delivery"
+        PreparedEmail,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="delivery",
+        verbose_name=_("prepared e-mail"),
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     address = models.CharField(_("address"), max_length=254)
@@ -132,8 +142,8 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         if self.notification_id is None:
-            return f"{self.channel} prepared #{self.prepared_email_id} ({self.status})"
-        return f"{self.channel} #{self.notification_id} ({self.status})"
+            return f"{self.get_channel_display()} — {self.prepared_email} ({self.get_status_display()})"
+        return f"{self.get_channel_display()} #{self.notification_id} ({self.get_status_display()})"
 
 
 class DeliveryAttempt(models.Model):
@@ -150,7 +160,7 @@ class DeliveryAttempt(models.Model):
         indexes = [models.Index(fields=["at"], name="delivery_attempt_at_idx")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.outcome}"
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.get_outcome_display()}"
 
 
 class ChannelPreference(models.Model):
@@ -162,6 +172,8 @@ class ChannelPreference(models.Model):
     sms = models.BooleanField(default=False)
 
     class Meta:
+        verbose_name = _("channel preference")
+        verbose_name_plural = _("channel preferences")
         constraints = [models.UniqueConstraint(fields=["user", "category"], name="preference_one_per_category")]
 
     def __str__(self) -> str:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin import actions
 from django.contrib.admin.apps import AdminConfig
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path, reverse
@@ -21,11 +23,22 @@ from core.actor import LevelOfAssurance
 KPIS_PERMISSION = "portal.view_kpis"
 
 
+@admin.action(permissions=["delete"], description=_("Delete the selected %(verbose_name_plural)s"))
+def delete_selected(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+    """Django's deletion (with its confirmation page), named so that French agrees with the
+    model's gender: Django's « Supprimer les personnes sélectionnés » does not."""
+    return actions.delete_selected(modeladmin, request, queryset)
+
+
 class GuichetAdminSite(admin.AdminSite):
     site_header = _("Guichet — back office")
     site_title = _("Guichet back office")
     index_title = _("Work queues and registries")
     enable_nav_sidebar = False
+
+    def __init__(self, name: str = "admin") -> None:
+        super().__init__(name)
+        self.add_action(delete_selected, "delete_selected")
 
     def has_permission(self, request: HttpRequest) -> bool:
         actor = getattr(request, "actor", None)

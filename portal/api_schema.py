@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from drf_spectacular.generators import SchemaGenerator
 
 from contributions.selectors import upload_rejection_message
@@ -38,6 +39,24 @@ def error_codes() -> list[tuple[str, str]]:
 
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def rate_text(rate: str) -> str:
+    """A throttle rate as Django REST framework writes it (``1200/min``) told in the active
+    language: « 1 200 requêtes par minute »."""
+    written, period = rate.split("/")
+    count = int(written)
+    number = formats.number_format(count, force_grouping=True)
+    # Django REST framework reads only the period's first letter: s, m, h or d.
+    if period.startswith("s"):
+        text = ngettext("%(count)s request per second", "%(count)s requests per second", count)
+    elif period.startswith("m"):
+        text = ngettext("%(count)s request per minute", "%(count)s requests per minute", count)
+    elif period.startswith("h"):
+        text = ngettext("%(count)s request per hour", "%(count)s requests per hour", count)
+    else:
+        text = ngettext("%(count)s request per day", "%(count)s requests per day", count)
+    return text % {"count": number}
 
 
 def document_error_codes(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
@@ -90,6 +109,20 @@ def document_unavailable(result: dict[str, Any], generator: Any, request: Any, p
                 "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": str(_("Seconds to wait."))}},
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
             }
+    return result
+
+
+def describe_pages(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """A drf-spectacular post-processing hook: a paginated list's answer says it is a page (a
+    list's description cannot be given with its serializer without losing its page parameters)."""
+    for item in result.get("paths", {}).values():
+        for method in HTTP_METHODS:
+            operation = item.get(method)
+            if operation is None or not any(p["name"] == "page" for p in operation.get("parameters", [])):
+                continue
+            answer = operation.get("responses", {}).get("200")
+            if answer is not None and not answer.get("description"):
+                answer["description"] = str(_("A page of results: count, next, previous and the results."))
     return result
 
 

@@ -555,6 +555,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Each field's description says what its values mean, in the reader's language; the values
+    # themselves are in the enum (not a second list of "* `code` - code" in the description).
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
     "ENUM_NAME_OVERRIDES": {
         "ErrorCodeEnum": "contributions.api.serializers.ERROR_CODES",
         "ErrorItemCodeEnum": "contributions.api.serializers.ERROR_ITEM_CODES",
@@ -565,6 +568,7 @@ SPECTACULAR_SETTINGS = {
         "portal.api_schema.document_error_codes",
         "portal.api_schema.require_request_bodies",
         "portal.api_schema.document_unavailable",
+        "portal.api_schema.describe_pages",
     ],
 }
 

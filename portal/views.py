@@ -39,7 +39,7 @@ from identity.selectors import (
 from identity.services import user_language_set
 from identity.types import EnterpriseRole
 from portal.acting import not_while_acting
-from portal.api_schema import api_operations, error_codes
+from portal.api_schema import api_operations, error_codes, rate_text
 from portal.catalogue import PERSONAS, catalogue_for, service_get
 from portal.forms import AssistedForm, VerificationForm
 from portal.metrics import metrics_exposition
@@ -193,7 +193,7 @@ def api_docs(request: PortalRequest) -> HttpResponse:
             "error_codes": error_codes(),
             "idempotency_days": settings.IDEMPOTENCY_KEY_DAYS,
             "max_lines": settings.API_DECLARATION_MAX_LINES,
-            "rate_per_key": settings.API_THROTTLE_RATES["key"],
+            "rate_per_key": rate_text(settings.API_THROTTLE_RATES["key"]),
         },
     )
 

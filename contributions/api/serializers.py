@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -16,6 +18,16 @@ from contributions.types import (
     WorkerCategory,
 )
 from core.api import API_ERROR_MESSAGES, VALIDATION_CODES, PeriodField, QuerySerializer
+
+
+def _worker_categories() -> str:
+    return ", ".join(f"`{value}` = {label}" for value, label in WorkerCategory.choices)
+
+
+# The codes a payroll system sends, each with what it means, in the reader's language.
+WORKER_CATEGORY_HELP = format_lazy(
+    _("The worker category, one of: {categories}."), categories=lazy(_worker_categories, str)()
+)
 
 # What happened to the request: the API's own codes, and a bulk file's immediate rejections.
 ERROR_CODES = sorted({*API_ERROR_MESSAGES, *UPLOAD_ERROR_MESSAGES})
@@ -67,8 +79,10 @@ class EmployerSerializer(serializers.Serializer):
 class LineInputSerializer(serializers.Serializer):
     # Strings on purpose: every value reaches the one validation of every channel, which answers
     # with the anomaly codes (a number is accepted and read as its decimal text).
-    national_number = serializers.CharField(max_length=40, allow_blank=True)
-    worker_category = serializers.CharField(max_length=40, allow_blank=True)
+    national_number = serializers.CharField(
+        max_length=40, allow_blank=True, help_text=_("The worker's national number (dots and dashes allowed).")
+    )
+    worker_category = serializers.CharField(max_length=40, allow_blank=True, help_text=WORKER_CATEGORY_HELP)
     gross_wage = serializers.CharField(
         max_length=40,
         allow_blank=True,
@@ -78,7 +92,11 @@ class LineInputSerializer(serializers.Serializer):
             " error wage_invalid."
         ),
     )
-    days_worked = serializers.CharField(max_length=10, allow_blank=True)
+    days_worked = serializers.CharField(
+        max_length=10,
+        allow_blank=True,
+        help_text=_("Days worked in the month: from 0 to the number of days of the month."),
+    )
 
 
 class DeclarationInputSerializer(serializers.Serializer):
@@ -136,7 +154,13 @@ class DeclarationAcceptedSerializer(DeclarationSerializer):
 class DeclarationFilterSerializer(QuerySerializer):
     period_from = PeriodField(required=False, help_text=_("YYYY-MM, included."))
     period_to = PeriodField(required=False, help_text=_("YYYY-MM, included."))
-    status = serializers.ChoiceField(choices=["in_force", "replaced"], required=False)
+    status = serializers.ChoiceField(
+        choices=["in_force", "replaced"],
+        required=False,
+        help_text=_(
+            "`in_force`: the versions in force; `replaced`: the versions a later one replaced. Both if absent."
+        ),
+    )
 
 
 class EmploymentSerializer(serializers.Serializer):
@@ -154,8 +178,10 @@ class EmploymentFilterSerializer(QuerySerializer):
 
 
 class HireInputSerializer(serializers.Serializer):
-    national_number = serializers.CharField(max_length=40)
-    worker_category = serializers.CharField(max_length=40)
+    national_number = serializers.CharField(
+        max_length=40, help_text=_("The worker's national number (dots and dashes allowed).")
+    )
+    worker_category = serializers.CharField(max_length=40, help_text=WORKER_CATEGORY_HELP)
     start_date = serializers.DateField(help_text=_("The first day of work (today or later)."))
 
 

@@ -292,7 +292,10 @@ class UploadDetailApi(APIView):
             "rejected. Needs the read or the declare scope."
         ),
         parameters=[_UPLOAD_ID],
-        responses={200: s.UploadDetailSerializer, **ERROR_RESPONSES},
+        responses={
+            200: OpenApiResponse(response=s.UploadDetailSerializer, description=_("Where the file stands.")),
+            **ERROR_RESPONSES,
+        },
         tags=["uploads"],
     )
     def get(self, request: Request, upload_id: str) -> Response:

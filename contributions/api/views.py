@@ -69,6 +69,19 @@ _IDEMPOTENCY = OpenApiParameter(
     ),
 )
 _EMPLOYER = OpenApiParameter("employer_number", str, OpenApiParameter.PATH, description=_("The enterprise number."))
+_REFERENCE = OpenApiParameter(
+    "reference",
+    str,
+    OpenApiParameter.PATH,
+    description=_("The declaration's reference, as answered when it was filed."),
+)
+_EMPLOYMENT = OpenApiParameter(
+    "employment_id", int, OpenApiParameter.PATH, description=_("The employment's id, as answered when it was declared.")
+)
+
+
+def _answer(serializer: Any, description: Any) -> OpenApiResponse:
+    return OpenApiResponse(response=serializer, description=description)
 
 
 def _employer(request: Request, employer_number: str, access: str) -> int:
@@ -132,11 +145,15 @@ class RatesApi(APIView):
         operation_id="rates_in_force",
         summary=_("Contribution rates in force for a period"),
         description=_(
-            "Public: no key needed. Per branch and worker category, the employee and employer "
-            "shares and the monthly wage ceiling in force on the first day of the period."
+            "Per branch and worker category, the employee and employer shares and the monthly wage "
+            "ceiling in force on the first day of the period."
         ),
         parameters=[s.PeriodQuerySerializer],
-        responses={200: s.RatesSerializer, 400: ERROR_RESPONSES[400], 429: ERROR_RESPONSES[429]},
+        responses={
+            200: _answer(s.RatesSerializer, _("The rates in force, for each branch and worker category.")),
+            400: ERROR_RESPONSES[400],
+            429: ERROR_RESPONSES[429],
+        },
         tags=["rates"],
     )
     def get(self, request: Request) -> Response:
@@ -154,7 +171,11 @@ class EmployerListApi(APIView):
         description=_(
             "The key's own enterprise and, for a payroll bureau, every employer whose mandate to declare is in force."
         ),
-        responses={200: s.EmployerSerializer(many=True), 401: ERROR_RESPONSES[401], 429: ERROR_RESPONSES[429]},
+        responses={
+            200: _answer(s.EmployerSerializer(many=True), _("The employers, each with its enterprise number.")),
+            401: ERROR_RESPONSES[401],
+            429: ERROR_RESPONSES[429],
+        },
         tags=["employers"],
     )
     def get(self, request: Request) -> Response:
@@ -211,7 +232,10 @@ class DeclarationListApi(GenericAPIView):
         ),
         parameters=[_EMPLOYER, _IDEMPOTENCY],
         request=s.DeclarationInputSerializer,
-        responses={201: s.DeclarationAcceptedSerializer, **_POST_ERRORS},
+        responses={
+            201: _answer(s.DeclarationAcceptedSerializer, _("Accepted: the declaration, its totals and its warnings.")),
+            **_POST_ERRORS,
+        },
         tags=["declarations"],
     )
     def post(self, request: Request, employer_number: str) -> Response:
@@ -245,8 +269,11 @@ class DeclarationDetailApi(APIView):
     @extend_schema(
         operation_id="declarations_get",
         summary=_("One declaration, with its lines and warnings"),
-        parameters=[_EMPLOYER],
-        responses={200: s.DeclarationDetailSerializer, **ERROR_RESPONSES},
+        parameters=[_EMPLOYER, _REFERENCE],
+        responses={
+            200: _answer(s.DeclarationDetailSerializer, _("The declaration, its lines and its warnings.")),
+            **ERROR_RESPONSES,
+        },
         tags=["declarations"],
     )
     def get(self, request: Request, employer_number: str, reference: str) -> Response:
@@ -355,7 +382,7 @@ class EmploymentListApi(GenericAPIView):
         ),
         parameters=[_EMPLOYER, _IDEMPOTENCY],
         request=s.HireInputSerializer,
-        responses={201: s.EmploymentSerializer, **_POST_ERRORS},
+        responses={201: _answer(s.EmploymentSerializer, _("Declared: the employment.")), **_POST_ERRORS},
         tags=["employments"],
     )
     def post(self, request: Request, employer_number: str) -> Response:
@@ -388,9 +415,12 @@ class EmploymentTerminationApi(APIView):
             "Due by the next working day after the last day; a late one is recorded and flagged "
             "(late=true). Needs the declare scope."
         ),
-        parameters=[_EMPLOYER, _IDEMPOTENCY],
+        parameters=[_EMPLOYER, _EMPLOYMENT, _IDEMPOTENCY],
         request=s.TerminationInputSerializer,
-        responses={200: s.TerminationSerializer, **_POST_ERRORS},
+        responses={
+            200: _answer(s.TerminationSerializer, _("Declared: the employment and its last day.")),
+            **_POST_ERRORS,
+        },
         tags=["employments"],
     )
     def post(self, request: Request, employer_number: str, employment_id: str) -> Response:
@@ -421,9 +451,9 @@ class EmploymentCancellationApi(APIView):
             "Only before the first day of work; the cancelled hire stays in the register, marked. "
             "Needs the declare scope."
         ),
-        parameters=[_EMPLOYER, _IDEMPOTENCY],
+        parameters=[_EMPLOYER, _EMPLOYMENT, _IDEMPOTENCY],
         request=None,
-        responses={200: s.EmploymentSerializer, **_POST_ERRORS},
+        responses={200: _answer(s.EmploymentSerializer, _("Cancelled: the employment, marked so.")), **_POST_ERRORS},
         tags=["employments"],
     )
     def post(self, request: Request, employer_number: str, employment_id: str) -> Response:

@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import formats
 
 from contributions.models import (
     BulkUpload,
@@ -75,7 +76,7 @@ def rejection(code: str) -> UploadRejected:
     if code == "too_large":
         params["limit"] = file_size(settings.BULK_MAX_BYTES)
     elif code == "too_many_lines":
-        params["limit"] = settings.BULK_MAX_LINES
+        params["limit"] = formats.number_format(settings.BULK_MAX_LINES, force_grouping=True)
     elif code == "too_many_uploads":
         params["limit"] = settings.BULK_MAX_IN_PROGRESS
     elif code == "header":

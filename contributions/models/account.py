@@ -68,6 +68,8 @@ class Allocation(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("allocation of a credit")
+        verbose_name_plural = _("allocations of credits")
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_positive")]
         indexes = [
             models.Index(fields=["debit"], name="allocation_debit_idx"),
@@ -92,16 +94,20 @@ class Payment(models.Model):
     """An online payment, from its creation to its settlement by the provider. The account is
     credited when the payment succeeds (once: the ledger entry's source is the payment)."""
 
-    enterprise = models.ForeignKey("identity.Enterprise", on_delete=models.PROTECT, related_name="+")
+    enterprise = models.ForeignKey(
+        "identity.Enterprise", on_delete=models.PROTECT, related_name="+", verbose_name=_("enterprise")
+    )
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     payment_reference = models.CharField(_("payment reference"), max_length=35, blank=True)
     provider = models.CharField(_("payment provider"), max_length=20)
-    provider_payment_id = models.CharField(max_length=100, blank=True)
-    redirect_url = models.URLField(max_length=500, blank=True)
+    provider_payment_id = models.CharField(_("provider's payment number"), max_length=100, blank=True)
+    redirect_url = models.URLField(_("provider's payment page"), max_length=500, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
     # The form's one-time token: a double click creates one payment.
-    intent = models.UUIDField()
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    intent = models.UUIDField(_("form token"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
     created_at = models.DateTimeField(_("created at"))
     settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
 
@@ -125,4 +131,4 @@ class Payment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.provider}:{self.provider_payment_id or self.pk} {self.amount} {self.status}"
+        return f"{self.provider}:{self.provider_payment_id or self.pk} {self.amount} ({self.get_status_display()})"

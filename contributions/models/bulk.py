@@ -115,6 +115,8 @@ class BulkChunk(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("part of a declaration file")
+        verbose_name_plural = _("parts of declaration files")
         constraints = [models.UniqueConstraint(fields=["upload", "number"], name="bulk_chunk_unique")]
         indexes = [
             models.Index(fields=["status"], condition=Q(status="pending"), name="bulk_chunk_pending_idx"),
@@ -139,6 +141,8 @@ class BulkAnomaly(models.Model):
     declaration_pk = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("anomaly of a declaration file")
+        verbose_name_plural = _("anomalies of declaration files")
         indexes = [models.Index(fields=["upload", "line_number"], name="bulk_anomaly_line_idx")]
 
     def __str__(self) -> str:
@@ -158,6 +162,8 @@ class BulkTotal(models.Model):
     totals = models.JSONField(default=dict)  # per branch: [employee, employer]
 
     class Meta:
+        verbose_name = _("total of a declaration file")
+        verbose_name_plural = _("totals of declaration files")
         constraints = [models.UniqueConstraint(fields=["chunk", "declaration"], name="bulk_total_unique")]
 
     def __str__(self) -> str:

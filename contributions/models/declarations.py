@@ -98,6 +98,8 @@ class DeclarationLine(models.Model):
     employer_amount = models.DecimalField(max_digits=12, decimal_places=2)
 
     class Meta:
+        verbose_name = _("declaration line")
+        verbose_name_plural = _("declaration lines")
         constraints = [
             models.UniqueConstraint(fields=["declaration", "person"], name="declaration_line_one_per_person"),
             models.CheckConstraint(condition=Q(gross_wage__gte=0), name="declaration_line_wage_not_negative"),
@@ -115,6 +117,10 @@ class DeclarationWarning(models.Model):
     line_number = models.PositiveIntegerField(null=True, blank=True)
     field = models.CharField(max_length=30, blank=True)
     code = models.CharField(max_length=40)
+
+    class Meta:
+        verbose_name = _("declaration warning")
+        verbose_name_plural = _("declaration warnings")
 
     def __str__(self) -> str:
         return f"{self.code} line {self.line_number}"

@@ -7,6 +7,8 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
 from django.db import models
 from django.db.models import F, Func, Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from contributions.types import Branch, WorkerCategory
@@ -73,4 +75,8 @@ class ContributionRate(models.Model):
         indexes = [models.Index(fields=["valid_from", "valid_until"], name="rate_validity_idx")]
 
     def __str__(self) -> str:
-        return f"{self.get_branch_display()} / {self.get_worker_category_display()} from {self.valid_from}"
+        return gettext("%(branch)s / %(category)s from %(date)s") % {
+            "branch": self.get_branch_display(),
+            "category": self.get_worker_category_display(),
+            "date": date_format(self.valid_from),
+        }

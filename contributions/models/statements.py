@@ -42,7 +42,7 @@ class StatementRequest(models.Model):
     acting_mode = models.CharField(_("asked as"), max_length=10)  # an ActingMode: self, proxy, assisted
     mandate_id = models.BigIntegerField(_("mandate"), null=True, blank=True)
     # The form's one-time token: the same form sent twice asks once.
-    intent = models.UUIDField()
+    intent = models.UUIDField(_("form token"))
     year_from = models.PositiveSmallIntegerField(_("from year"))
     year_to = models.PositiveSmallIntegerField(_("to year"))
     language = models.CharField(_("language"), max_length=8)
@@ -51,13 +51,13 @@ class StatementRequest(models.Model):
     )
     failure = models.CharField(_("why it could not be prepared"), max_length=20, blank=True)
     requested_at = models.DateTimeField(_("asked at"))
-    queued_at = models.DateTimeField()  # when its rendering was last queued
-    started_at = models.DateTimeField(null=True, blank=True)  # when a worker last took it
+    queued_at = models.DateTimeField(_("last queued at"))
+    started_at = models.DateTimeField(_("last taken by a worker at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("renderings started"), default=0)
     # The rendering that took it (its task's id, kept by its retries), and the one whose claim it
     # took over (which, if it comes back, was only retrying: its attempt is struck off).
-    claim = models.CharField(max_length=64, blank=True, editable=False)
-    claim_taken_over = models.CharField(max_length=64, blank=True, editable=False)
+    claim = models.CharField(_("rendering task"), max_length=64, blank=True, editable=False)
+    claim_taken_over = models.CharField(_("rendering task taken over"), max_length=64, blank=True, editable=False)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     document = models.OneToOneField(
         "core.VerifiableDocument",
@@ -67,7 +67,7 @@ class StatementRequest(models.Model):
         related_name="+",
         verbose_name=_("verifiable document"),
     )
-    content = models.BinaryField(null=True, blank=True, editable=False)  # the PDF, while it is kept
+    content = models.BinaryField(_("file"), null=True, blank=True, editable=False)  # the PDF, while it is kept
     size = models.PositiveIntegerField(_("size in bytes"), null=True, blank=True)
     purged_at = models.DateTimeField(_("file dropped at"), null=True, blank=True)
 
@@ -102,4 +102,4 @@ class StatementRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person_id}: {self.year_from}–{self.year_to} ({self.status})"
+        return f"{self.person_id}: {self.year_from}–{self.year_to} ({self.get_status_display()})"

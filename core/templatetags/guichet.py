@@ -4,6 +4,7 @@ markup of the page shell."""
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -82,6 +83,16 @@ def field_widget(field: BoundField) -> SafeString:
 
 
 _SEPARATORS: dict[str, tuple[str, str]] = {}
+
+
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+@register.filter
+def code_spans(text: str) -> SafeString:
+    """A description written as OpenAPI's (Markdown) are: `a code` between backquotes is shown
+    as code; the rest is escaped text."""
+    return mark_safe(_CODE_SPAN.sub(r"<code>\1</code>", str(conditional_escape(text))))  # noqa: S308 — escaped first
 
 
 @register.filter

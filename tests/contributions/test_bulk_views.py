@@ -268,7 +268,7 @@ def test_a_rejected_file_lists_its_anomalies_in_french_with_the_csv_link(w):
     assert _in("fr", rejected) in text
     assert "Le salaire brut ne peut pas être négatif." in text
     assert "<code>wage_negative</code>" in text
-    assert '<th scope="row">3</th><td>gross_wage</td>' in text
+    assert '<th scope="row" data-label="Ligne">3</th><td data-label="Colonne">gross_wage</td>' in text
     assert reverse("contributions:bulk_upload_anomalies", args=[upload.pk]) in text
     assert response.context["totals"] == []
 

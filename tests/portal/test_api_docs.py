@@ -139,5 +139,47 @@ def test_the_documentation_page_renders_every_operation_and_code_in_the_readers_
     assert f"<h1>{title}</h1>" in html
     assert set(re.findall(r'id="op-([a-z_]+)"', html)) == OPERATIONS
     assert summary in html
-    assert set(re.findall(r"<th scope=\"row\"><code>([a-z_]+)</code></th><td>", html)) >= ALL_CODES
+    assert set(re.findall(r"<th scope=\"row\"><code>([a-z_]+)</code></th><td[^>]*>", html)) >= ALL_CODES
     assert "<script" not in html.split("<main", 1)[1].split("</main>", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("language", "rate", "categories"),
+    [
+        ("fr", "1\u00a0200 requêtes par minute ;", "`employee` = employé, `worker` = ouvrier, `apprentice` = apprenti"),
+        (
+            "en",
+            "1,200 requests per minute;",
+            "`employee` = employee (white-collar), `worker` = worker (blue-collar), `apprentice` = apprentice",
+        ),
+    ],
+)
+def test_the_documentation_page_says_what_every_value_means_in_words(settings, language, rate, categories):
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "key": "1200/min"}
+    response = Client().get("/api/", headers={"Accept-Language": language})
+    operations = response.context["operations"]
+
+    # No enum left as drf-spectacular's list of raw values ("* `in_force` - in_force").
+    assert "* `" not in response.content.decode()
+    # Every parameter, body field and answer says what it is, in the reader's language.
+    for operation in operations:
+        for parameter in operation["parameters"]:
+            assert parameter["description"], (operation["id"], parameter["name"])
+        for field in operation["body"]:
+            assert field["description"] or field["type"] == "array", (operation["id"], field["name"])
+        for status, meaning in operation["responses"]:
+            assert meaning, (operation["id"], status)
+    (declarations,) = [operation for operation in operations if operation["id"] == "declarations_list"]
+    (status_filter,) = [parameter for parameter in declarations["parameters"] if parameter["name"] == "status"]
+    with translation.override(language):
+        assert status_filter["description"] == translation.gettext(
+            "`in_force`: the versions in force; `replaced`: the versions a later one replaced. Both if absent."
+        )
+    (submit,) = [operation for operation in operations if operation["id"] == "declarations_submit"]
+    (category,) = [field for field in submit["body"] if field["name"] == "lines[].worker_category"]
+    assert category["description"].endswith(f"{categories}.")
+    # Shown as code on the page, the values to send; their meaning as text.
+    assert "<code>worker</code> = " in response.content.decode()
+    assert (
+        f"Each key may send {rate}" in response.content.decode() or f"peut envoyer {rate}" in response.content.decode()
+    )

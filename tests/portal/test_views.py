@@ -142,6 +142,69 @@ def test_access_log_shows_only_accesses_to_my_data(client):
     assert "Camille Leroy, of our staff, consulted your record in the back office." in response.content.decode()
 
 
+def _person_form(person, **changes):
+    fields = {
+        "national_number": person.national_number,
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "birth_date": person.birth_date.isoformat(),
+        "death_date": "",
+        "street": person.street,
+        "postal_code": person.postal_code,
+        "city": person.city,
+        "country": person.country,
+        "preferred_language": person.preferred_language,
+    }
+    return {**fields, **changes}
+
+
+def test_a_staff_correction_names_the_fields_changed_in_the_readers_language(client):
+    person = PersonFactory(first_name="Jan", last_name="Peters", city="Gent")
+    citizen = UserFactory(person=person)
+    clerk = with_totp(UserFactory(is_staff=True, is_superuser=True, first_name="Camille", last_name="Leroy"))
+    sign_in(client, clerk, mfa=True)
+    response = client.post(
+        reverse("admin:identity_person_change", args=[person.pk]),
+        _person_form(person, first_name="Jean", last_name="Peeters", city="Gand"),
+    )
+    assert response.status_code == 302
+    # Kept as the fields' names: the same in every language.
+    (change,) = AccessRecord.objects.filter(purpose=AccessPurpose.STAFF_REGISTRY_CHANGE)
+    assert change.detail == "first_name, last_name, city"
+
+    client.logout()
+    sign_in(client, citizen)
+    french = client.get(reverse("portal:access_log"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    english = client.get(reverse("portal:access_log"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Camille Leroy, de nos services, a corrigé votre fiche dans le registre (prénom, nom, localité)." in french
+    assert (
+        "Camille Leroy, of our staff, corrected your record in the registry (first name, last name, city)." in english
+    )
+    assert "first_name" not in french + english
+
+
+def test_a_staff_change_of_an_account_names_its_fields_to_the_person_and_to_the_security_officer(client):
+    person = PersonFactory()
+    citizen = UserFactory(person=person, first_name="Jan", preferred_language="fr")
+    admin = with_totp(UserFactory(is_staff=True, is_superuser=True, first_name="Camille", last_name="Leroy"))
+    sign_in(client, admin, mfa=True)
+    response = client.post(
+        reverse("admin:identity_user_change", args=[citizen.pk]),
+        {"first_name": "Jean", "last_name": citizen.last_name, "preferred_language": "en", "is_active": "on"},
+    )
+    assert response.status_code == 302
+    (change,) = AccessRecord.objects.filter(purpose=AccessPurpose.STAFF_ACCOUNT_CHANGE)
+    assert change.detail == "first_name, preferred_language"
+
+    records = client.get(reverse("admin:core_accessrecord_changelist"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "prénom, langue préférée" in records.content.decode()
+    client.logout()
+    sign_in(client, citizen)
+    english = client.get(reverse("portal:access_log"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Camille Leroy, of our staff, changed your account (first name, preferred language)." in english
+
+
 def test_access_log_requires_login_and_a_linked_file(client):
     assert client.get(reverse("portal:access_log")).status_code == 302
     sign_in(client, UserFactory())
