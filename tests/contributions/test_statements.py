@@ -650,7 +650,10 @@ def test_the_page_lists_the_recent_statements_in_a_constant_number_of_queries(ca
     assert body.count('>Download<span class="usa-sr-only">') == 2
     assert body.count('>See<span class="usa-sr-only">') == 3
     assert f'href="/my-file/contributions/statements/{rows[0].id}/statement.pdf" download>' in body
-    assert "<td>2026 to 2027</td><td>English</td><td>ready</td>" in body
+    assert (
+        '<td data-label="Years">2026 to 2027</td><td data-label="Language">English</td>'
+        '<td data-label="Status">ready</td>'
+    ) in body
 
 
 # --- Who may ask, see and download ------------------------------------------------------------
