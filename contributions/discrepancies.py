@@ -405,24 +405,25 @@ def case_evidence(*, report: DiscrepancyReport) -> CaseEvidence:
         .order_by("booked_on", "id")
     ]
     return CaseEvidence(
-        declarations=[
-            EvidenceDeclaration(
-                declaration_id=version.pk,
-                reference=version.reference,
-                version=version.version,
-                status=version.status,
-                channel=version.channel,
-                submitted_at=version.submitted_at,
-                line_count=version.line_count,
-                total_wages=version.total_wages,
-                worker_category=lines[version.pk].worker_category if version.pk in lines else None,
-                gross_wage=lines[version.pk].gross_wage if version.pk in lines else None,
-                days_worked=lines[version.pk].days_worked if version.pk in lines else None,
-                employee_amount=lines[version.pk].employee_amount if version.pk in lines else None,
-                employer_amount=lines[version.pk].employer_amount if version.pk in lines else None,
-            )
-            for version in versions
-        ],
+        declarations=[_evidence_declaration(version, lines.get(version.pk)) for version in versions],
         employments=employments,
         entries=entries,
+    )
+
+
+def _evidence_declaration(version: Declaration, line: DeclarationLine | None) -> EvidenceDeclaration:
+    return EvidenceDeclaration(
+        declaration_id=version.pk,
+        reference=version.reference,
+        version=version.version,
+        status=version.status,
+        channel=version.channel,
+        submitted_at=version.submitted_at,
+        line_count=version.line_count,
+        total_wages=version.total_wages,
+        worker_category=line.worker_category if line else None,
+        gross_wage=line.gross_wage if line else None,
+        days_worked=line.days_worked if line else None,
+        employee_amount=line.employee_amount if line else None,
+        employer_amount=line.employer_amount if line else None,
     )
