@@ -301,7 +301,7 @@ def line_check(
     wage = amount_parse(line.gross_wage, decimal_comma=decimal_comma)
     if wage is None:
         anomalies.append(_error("wage_invalid", number, "gross_wage"))
-    elif wage < 0 or line.gross_wage.strip().startswith("-"):
+    elif wage.is_signed():  # a minus, even on zero
         anomalies.append(_error("wage_negative", number, "gross_wage"))
     elif wage > WAGE_MAX:
         anomalies.append(_error("wage_too_large", number, "gross_wage"))
@@ -349,7 +349,7 @@ def amount_parse(value: str, *, decimal_comma: bool = False) -> Decimal | None:
     if match is None:
         return None
     amount = Decimal(match.group(2))
-    return -amount if match.group(1) else amount
+    return amount.copy_negate() if match.group(1) else amount  # "-0.00" stays signed
 
 
 def _integer(value: str) -> int | None:

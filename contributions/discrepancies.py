@@ -49,7 +49,8 @@ from core.types import Scope
 from identity.selectors import enterprise_names, person_names
 from mandates.selectors import recipients_with_proxies
 from notifications.selectors import recipients_for_enterprises
-from notifications.services import notify
+from notifications.services import notify, notify_many
+from notifications.types import Notice
 
 MESSAGE_MAX_LENGTH = 2000
 
@@ -155,22 +156,18 @@ def _case_link(report_id: int) -> str:
     return reverse("contributions:record_case", args=[report_id])
 
 
-def _tell_person(
-    report: DiscrepancyReport, *, event: str, enterprise_name: str, reason: str, now: datetime.datetime
-) -> None:
-    """The person, and those whose mandate lets them view the file, in their inbox."""
-    notify(
-        recipients=recipients_with_proxies(
-            person_id=report.person_id, scope=Scope.VIEW_FILE, on=timezone.localdate(now)
+def _person_notice(report: DiscrepancyReport, *, enterprise_name: str, reason: str, now: datetime.datetime) -> Notice:
+    """The news of a case for the person, and those whose mandate lets them view the file."""
+    return Notice(
+        recipients=tuple(
+            recipients_with_proxies(person_id=report.person_id, scope=Scope.VIEW_FILE, on=timezone.localdate(now))
         ),
-        event=event,
         context={
             "enterprise_name": enterprise_name,
             "period": report.period,
             "outcome": report.outcome,
             "reason": reason,
         },
-        now=now,
         link=_case_link(report.pk),
     )
 
@@ -207,7 +204,11 @@ def discrepancy_decide(
         report.save(update_fields=["status", "outcome", "closed_by", "closed_at", "updated_at"])
         DiscrepancyStep.objects.create(report=report, kind=outcome, at=now, by_id=actor.user_id, reason=text)
         enterprise_name = enterprise_names(enterprise_ids=[report.enterprise_id]).get(report.enterprise_id, "")
-        _tell_person(report, event="discrepancy_answered", enterprise_name=enterprise_name, reason=text, now=now)
+        notify_many(
+            event="discrepancy_answered",
+            notices=[_person_notice(report, enterprise_name=enterprise_name, reason=text, now=now)],
+            now=now,
+        )
         if outcome == DiscrepancyOutcome.EMPLOYER_ASKED:
             notify(
                 recipients=recipients_for_enterprises(enterprise_ids=[report.enterprise_id], roles=REMINDED_ROLES).get(
@@ -265,14 +266,14 @@ def discrepancies_follow_declarations(*, declarations: Collection[tuple[int, int
     if moved:
         reports = list(DiscrepancyReport.objects.filter(pk__in=moved))
         names = enterprise_names(enterprise_ids=sorted({report.enterprise_id for report in reports}))
-        for report in reports:
-            _tell_person(
-                report,
-                event="discrepancy_correction_received",
-                enterprise_name=names.get(report.enterprise_id, ""),
-                reason="",
-                now=now,
-            )
+        notify_many(
+            event="discrepancy_correction_received",
+            notices=[
+                _person_notice(report, enterprise_name=names.get(report.enterprise_id, ""), reason="", now=now)
+                for report in reports
+            ],
+            now=now,
+        )
     return len(moved)
 
 
