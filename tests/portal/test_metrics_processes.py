@@ -15,13 +15,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from prometheus_client import CollectorRegistry
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
 from portal.celery import app, worker_command
-from tests.servers import Gunicorn
+from tests.servers import Gunicorn, test_database_url
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -38,11 +37,10 @@ def _wait_until(condition: Callable[[], bool], *, seconds: float = 60) -> None:
 
 
 def _environment(directory: Path) -> dict[str, str]:
-    database = connection.settings_dict
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}",
+        "DATABASE_URL": test_database_url(),
         "REDIS_CACHE_DB": os.environ.get("REDIS_CACHE_DB", "14"),
         "REDIS_BROKER_DB": os.environ.get("REDIS_BROKER_DB", "15"),
         "PROMETHEUS_MULTIPROC_DIR": str(directory),

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from contributions.models import StatementRequest
@@ -29,7 +28,7 @@ from notifications.models import Notification
 from portal.celery import worker_command
 from tests import clock
 from tests.identity.factories import PASSWORD, EnterpriseFactory, PersonFactory, UserFactory
-from tests.servers import Gunicorn, RedisServer, Visitor
+from tests.servers import Gunicorn, RedisServer, Visitor, test_database_url
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -37,14 +36,10 @@ SLOWEST_SECONDS = 2.0
 
 
 def _environment(redis: RedisServer, tmp_path: Path) -> dict[str, str]:
-    database = connection.settings_dict
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": (
-            f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
-            f"/{database['NAME']}"
-        ),
+        "DATABASE_URL": test_database_url(),
         "REDIS_URL": redis.url,
         "REDIS_CACHE_DB": "1",
         "REDIS_BROKER_DB": "0",

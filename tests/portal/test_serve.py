@@ -13,9 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from django.conf import settings
 
 from portal.management.commands.serve import site_url_apply, site_url_for
+from tests.servers import test_database_url
 
 
 def test_site_url_is_the_served_address() -> None:
@@ -98,6 +100,7 @@ def _listening(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+@pytest.mark.django_db(transaction=True)
 def test_sigterm_stops_serve_with_its_workers(tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -105,6 +108,8 @@ def test_sigterm_stops_serve_with_its_workers(tmp_path: Path) -> None:
     environment = {key: value for key, value in os.environ.items() if key not in {"SITE_URL", "PAYMENT_SANDBOX_URL"}}
     environment |= {
         "DJANGO_SETTINGS_MODULE": "tests.settings",
+        # The test database: the machine's default one may not exist on a fresh machine.
+        "DATABASE_URL": test_database_url(),
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
         "PYTHONUNBUFFERED": "1",
     }
