@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import F, Sum, Window
+from django.db.models import F, Q, Sum, Window
 
 from contributions.ledger import payment_due_date
 from contributions.models import EntryKind, LedgerEntry, Payment, PaymentStatus
@@ -21,8 +21,21 @@ from core.periods import Period
 _ZERO = Decimal("0.00")
 
 
+class DebtKind:
+    """What a debt of the account is: the contributions of a period (its declarations and their
+    corrections), a late-filing penalty or a month's late-payment interest (with its catch-ups)."""
+
+    CONTRIBUTIONS = "contributions"
+    PENALTY = "penalty"
+    INTEREST = "interest"
+
+
 @dataclass(frozen=True)
 class PeriodAccount:
+    """A debt of the account: the entries that share a payment reference. ``owed`` is what they
+    add up to (corrections, up or down, included); ``settled`` is the money received for it
+    only (a correction is not a payment)."""
+
     enterprise_id: int
     period: str
     owed: Decimal
@@ -30,10 +43,11 @@ class PeriodAccount:
     due_on: datetime.date | None
     payment_reference: str
     status: str
+    kind: str = DebtKind.CONTRIBUTIONS
 
     @property
     def outstanding(self) -> Decimal:
-        return self.owed - self.settled
+        return max(self.owed - self.settled, _ZERO)
 
 
 @dataclass(frozen=True)
@@ -59,11 +73,17 @@ class EntryRow:
 
 @dataclass(frozen=True)
 class AccountSummary:
+    """``overdue`` + ``not_yet_due`` is what the debts still open add up to; ``credit`` is the
+    money received that no debt took (paid ahead, or released by a correction): it settles the
+    next debts, or is refunded on request. ``balance`` (all the entries) is the first less the
+    second."""
+
     balance: Decimal
     overdue: Decimal
     not_yet_due: Decimal
-    # The payment reference of the debit due first among those not fully paid ("" when none):
-    # a transfer of the whole balance names it, and settles it first, then the oldest.
+    credit: Decimal = _ZERO
+    # The payment reference of the debt due first among those still open ("" when none): a
+    # transfer of the whole balance names it, and settles it first, then the oldest.
     first_due_reference: str = ""
 
 
@@ -75,61 +95,92 @@ def period_status(*, owed: Decimal, settled: Decimal, due_on: datetime.date | No
     return PeriodPaymentStatus.NOT_YET_DUE
 
 
-_PERIODS_SQL = """
-SELECT d.enterprise_id, d.period, SUM(d.amount), MIN(d.due_on), MAX(d.payment_reference),
-       COALESCE(SUM(settled.total), 0)
+# The debts (entries sharing a payment reference, payments aside) with what they owe together and
+# the money allocated to them. Only groups with a debit are debts.
+_DEBTS_SQL = """
+SELECT d.enterprise_id, d.payment_reference,
+       MIN(CASE WHEN d.kind IN ('declaration', 'correction') THEN 'contributions' ELSE d.kind END),
+       MIN(d.period), SUM(d.amount), MIN(d.due_on) FILTER (WHERE d.amount > 0), COALESCE(SUM(settled.total), 0)
 FROM contributions_ledgerentry d
 LEFT JOIN LATERAL (
     SELECT SUM(a.amount) AS total FROM contributions_allocation a WHERE a.debit_id = d.id
 ) AS settled ON TRUE
-WHERE d.enterprise_id = ANY(%s) AND d.kind IN ('declaration', 'correction') AND d.amount > 0
-GROUP BY d.enterprise_id, d.period
+WHERE d.enterprise_id = ANY(%(enterprises)s) AND d.kind <> 'payment'
+  AND (%(contributions)s = FALSE OR d.kind IN ('declaration', 'correction'))
+GROUP BY d.enterprise_id, d.payment_reference
+HAVING MAX(d.amount) > 0
 """
 
 
-def periods_payment(*, enterprise_ids: list[int], today: datetime.date) -> dict[tuple[int, str], PeriodAccount]:
-    """For every (enterprise, period) with declared contributions: what is owed, what is
-    settled, the due date and the status (paid, not yet due, overdue) — one query for any
-    number of enterprises and periods."""
-    if not enterprise_ids:
-        return {}
+def _debts(*, enterprise_ids: list[int], today: datetime.date, contributions_only: bool) -> list[PeriodAccount]:
     with connection.cursor() as cursor:
-        cursor.execute(_PERIODS_SQL, [list(enterprise_ids)])
+        cursor.execute(_DEBTS_SQL, {"enterprises": list(enterprise_ids), "contributions": contributions_only})
         rows = cursor.fetchall()
-    result = {}
-    for enterprise_id, period, total, due_on, reference, paid in rows:
-        result[(enterprise_id, period)] = PeriodAccount(
+    return [
+        PeriodAccount(
             enterprise_id=enterprise_id,
             period=period,
-            owed=total,
+            owed=owed,
             settled=paid,
             due_on=due_on,
             payment_reference=reference,
-            status=period_status(owed=total, settled=paid, due_on=due_on, today=today),
+            status=period_status(owed=owed, settled=paid, due_on=due_on, today=today),
+            kind=kind,
         )
-    return result
+        for enterprise_id, reference, kind, period, owed, due_on, paid in rows
+    ]
+
+
+def periods_payment(*, enterprise_ids: list[int], today: datetime.date) -> dict[tuple[int, str], PeriodAccount]:
+    """For every (enterprise, period) with declared contributions: what is owed (corrections
+    included), the money received for it, the due date and the status (paid, not yet due,
+    overdue) — one query for any number of enterprises and periods."""
+    if not enterprise_ids:
+        return {}
+    return {
+        (row.enterprise_id, row.period): row
+        for row in _debts(enterprise_ids=enterprise_ids, today=today, contributions_only=True)
+    }
+
+
+def account_debts(*, enterprise_id: int, today: datetime.date) -> list[PeriodAccount]:
+    """Every debt of the account — contributions, penalties, interest — due first first."""
+    return sorted(
+        _debts(enterprise_ids=[enterprise_id], today=today, contributions_only=False),
+        key=lambda row: (row.due_on or datetime.date.max, row.period, row.payment_reference),
+    )
 
 
 def account_summary(*, enterprise_id: int, today: datetime.date) -> AccountSummary:
-    """The balance (what the enterprise owes; negative when it paid ahead), and how much of it
-    is overdue or not yet due — two queries."""
-    balance = LedgerEntry.objects.filter(enterprise_id=enterprise_id).aggregate(total=Sum("amount"))["total"] or _ZERO
-    debits = (
-        LedgerEntry.objects.filter(enterprise_id=enterprise_id, amount__gt=0)
-        .annotate(settled=Sum("allocations_received__amount", default=_ZERO))
-        .order_by(F("due_on").asc(nulls_last=True), "booked_on", "pk")
-        .values_list("amount", "settled", "due_on", "payment_reference")
+    """The balance (what the enterprise owes; negative when it has credit), how much of the open
+    debts is overdue or not yet due, and the money no debt took — three queries."""
+    return _summary(
+        enterprise_id=enterprise_id, debts=account_debts(enterprise_id=enterprise_id, today=today), today=today
     )
+
+
+def _summary(*, enterprise_id: int, debts: list[PeriodAccount], today: datetime.date) -> AccountSummary:
+    totals = LedgerEntry.objects.filter(enterprise_id=enterprise_id).aggregate(
+        balance=Sum("amount", default=_ZERO), paid=Sum("amount", filter=Q(kind=EntryKind.PAYMENT), default=_ZERO)
+    )
+    balance, received = totals["balance"], -totals["paid"]
     overdue = not_yet_due = _ZERO
     first_due_reference = ""
-    for amount, settled, due_on, reference in debits.filter(settled__lt=F("amount")):
-        first_due_reference = first_due_reference or reference
-        if due_on is not None and due_on < today:
-            overdue += amount - settled
+    for debt in debts:
+        if debt.outstanding <= 0:
+            continue
+        first_due_reference = first_due_reference or debt.payment_reference
+        if debt.status == PeriodPaymentStatus.OVERDUE:
+            overdue += debt.outstanding
         else:
-            not_yet_due += amount - settled
+            not_yet_due += debt.outstanding
+    allocated = sum((debt.settled for debt in debts), _ZERO)
     return AccountSummary(
-        balance=balance, overdue=overdue, not_yet_due=not_yet_due, first_due_reference=first_due_reference
+        balance=balance,
+        overdue=overdue,
+        not_yet_due=not_yet_due,
+        credit=max(received - allocated, _ZERO),
+        first_due_reference=first_due_reference,
     )
 
 
@@ -197,7 +248,7 @@ def payment_list(*, enterprise_id: int, limit: int = 20) -> list[PaymentRow]:
 @dataclass(frozen=True)
 class AccountOverview:
     summary: AccountSummary
-    periods: list[PeriodAccount]  # newest first
+    periods: list[PeriodAccount]  # every debt, due first first
     entries: list[EntryRow]
     years: list[int]
 
@@ -239,13 +290,10 @@ def account_overview(*, enterprise_id: int, today: datetime.date, year: int | No
 
 def _overview_compute(*, enterprise_id: int, today: datetime.date, year: int | None) -> AccountOverview:
     years = account_years(enterprise_id=enterprise_id)
+    debts = account_debts(enterprise_id=enterprise_id, today=today)
     return AccountOverview(
-        summary=account_summary(enterprise_id=enterprise_id, today=today),
-        periods=sorted(
-            periods_payment(enterprise_ids=[enterprise_id], today=today).values(),
-            key=lambda row: row.period,
-            reverse=True,
-        ),
+        summary=_summary(enterprise_id=enterprise_id, debts=debts, today=today),
+        periods=debts,
         entries=account_entries(
             enterprise_id=enterprise_id, year=year if year is not None else (years[0] if years else today.year)
         ),

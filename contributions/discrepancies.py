@@ -335,8 +335,8 @@ class EvidenceEmployment:
 
 @dataclass(frozen=True)
 class EvidenceEntry:
-    """An entry of the employer's account for the month: what was owed and how much of it
-    was paid."""
+    """An entry of the employer's account for the month, and the money allocated to it (the
+    money paying a debt is allocated to its first entry)."""
 
     kind: str
     amount: Decimal
@@ -353,8 +353,19 @@ class CaseEvidence:
     entries: list[EvidenceEntry]
 
     @property
+    def paid(self) -> Decimal:
+        """The money received for the month's debts (a correction is not a payment)."""
+        return sum((entry.settled for entry in self.entries), Decimal("0.00"))
+
+    @property
     def outstanding(self) -> Decimal:
-        return sum((entry.amount - entry.settled for entry in self.entries if entry.amount > 0), Decimal("0.00"))
+        """What the month's debts (the entries that share a payment reference) still owe."""
+        debts: dict[str, Decimal] = {}
+        for entry in self.entries:
+            debts[entry.payment_reference] = debts.get(entry.payment_reference, Decimal("0.00")) + (
+                entry.amount - entry.settled
+            )
+        return sum((max(left, Decimal("0.00")) for left in debts.values()), Decimal("0.00"))
 
 
 def case_evidence(*, report: DiscrepancyReport) -> CaseEvidence:

@@ -11,6 +11,7 @@ then the oldest ones; a debit posted while credit is left over is settled at onc
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
@@ -95,7 +96,7 @@ def declarations_post(
         )
     if len(enterprise_ids) > 1:
         created = _insert_new(entries)
-        _allocate_after_commit(enterprise_ids, now)
+        _allocate_after_commit(created, now)
         return created
     with transaction.atomic():
         advisory_lock(LockNamespace.LEDGER, enterprise_ids[0])
@@ -135,47 +136,96 @@ def credit_post(
     return created
 
 
-def _open_items(enterprise_id: int) -> tuple[list[tuple[int, str, Decimal]], list[tuple[int, str, Decimal]]]:
-    """(debits, credits) with what is left of each: (id, payment reference, amount left),
-    oldest first; two queries."""
-    debits = (
-        LedgerEntry.objects.filter(enterprise_id=enterprise_id, amount__gt=0)
-        .annotate(settled=Sum("allocations_received__amount", default=_ZERO))
-        .filter(settled__lt=F("amount"))
-        .order_by("due_on", "booked_on", "pk")
-        .values_list("pk", "payment_reference", "amount", "settled")
-    )
-    credits = (
-        LedgerEntry.objects.filter(enterprise_id=enterprise_id, amount__lt=0)
-        .annotate(given=Sum("allocations_given__amount", default=_ZERO))
+@dataclass
+class _Debt:
+    """The entries of an enterprise that share a payment reference: what they owe together
+    (declarations and their corrections up or down, a penalty, a month's interest and its
+    catch-ups), the money allocated to them, credit by credit."""
+
+    reference: str
+    owed: Decimal = _ZERO
+    due_on: datetime.date | None = None
+    anchor: tuple[datetime.date, int] | None = None  # (booked on, id) of the first positive entry
+    money: dict[int, Decimal] = field(default_factory=dict)  # credit id → net amount allocated
+
+    @property
+    def paid(self) -> Decimal:
+        return sum(self.money.values(), _ZERO)
+
+
+def _debts_and_credits(enterprise_id: int) -> tuple[list[_Debt], list[tuple[int, str, Decimal, datetime.date]]]:
+    """The enterprise's debts, and its payments as (id, payment reference, amount, booked on),
+    oldest first — two queries, whatever the length of the history."""
+    debts: dict[str, _Debt] = {}
+    by_entry: dict[int, _Debt] = {}
+    credits = []
+    for pk, kind, amount, booked_on, due_on, reference in (
+        LedgerEntry.objects.filter(enterprise_id=enterprise_id)
         .order_by("booked_on", "pk")
-        .values_list("pk", "payment_reference", "amount", "given")
-    )
-    return (
-        [(pk, reference, amount - settled) for pk, reference, amount, settled in debits],
-        [(pk, reference, -amount - given) for pk, reference, amount, given in credits if -amount - given > 0],
-    )
+        .values_list("pk", "kind", "amount", "booked_on", "due_on", "payment_reference")
+    ):
+        if kind == EntryKind.PAYMENT:
+            credits.append((pk, reference, -amount, booked_on))
+            continue
+        debt = debts.setdefault(reference or f"entry:{pk}", _Debt(reference=reference))
+        debt.owed += amount
+        by_entry[pk] = debt
+        if amount > 0:
+            debt.anchor = debt.anchor or (booked_on, pk)
+            if due_on is not None and (debt.due_on is None or due_on < debt.due_on):
+                debt.due_on = due_on
+    for credit_id, debit_id, amount in Allocation.objects.filter(debit__enterprise_id=enterprise_id).values_list(
+        "credit_id", "debit_id", "amount"
+    ):
+        debt = by_entry[debit_id]
+        debt.money[credit_id] = debt.money.get(credit_id, _ZERO) + amount
+    return [debt for debt in debts.values() if debt.anchor is not None], credits
 
 
 def _allocate(*, enterprise_id: int, now: datetime.datetime) -> None:
-    debits, credits = _open_items(enterprise_id)
-    if not debits or not credits:
-        return
-    left = {pk: amount for pk, _reference, amount in debits}
+    """Under the enterprise's lock: first release the money of debts that corrections reduced
+    below what was paid (the latest money first), then settle the debts still open with the
+    money left — each payment first the debt its reference names, then the oldest. Inserts
+    only; one insert."""
+    debts, credits = _debts_and_credits(enterprise_id)
+    booked = {pk: booked_on for pk, _reference, _amount, booked_on in credits}
     allocations = []
-    for credit_id, reference, available in credits:
-        # The debits this credit names by its reference first, then the oldest.
-        ordered = [d for d in debits if reference and d[1] == reference] + [
-            d for d in debits if not (reference and d[1] == reference)
-        ]
-        for debit_id, _debit_reference, _amount in ordered:
-            if available <= 0:
+    for debt in debts:
+        surplus = debt.paid - max(debt.owed, _ZERO)
+        for credit_id in sorted(debt.money, key=lambda pk: (booked[pk], pk), reverse=True):
+            if surplus <= 0:
                 break
-            share = min(available, left[debit_id])
+            share = min(surplus, debt.money[credit_id])
             if share <= 0:
                 continue
-            allocations.append(Allocation(credit_id=credit_id, debit_id=debit_id, amount=share, created_at=now))
-            left[debit_id] -= share
+            allocations.append(Allocation(credit_id=credit_id, debit_id=debt.anchor[1], amount=-share, created_at=now))  # type: ignore[index]
+            debt.money[credit_id] -= share
+            surplus -= share
+    given: dict[int, Decimal] = {}
+    for debt in debts:
+        for credit_id, amount in debt.money.items():
+            given[credit_id] = given.get(credit_id, _ZERO) + amount
+    open_debts = sorted(
+        (debt for debt in debts if debt.owed > debt.paid),
+        key=lambda debt: (debt.due_on or datetime.date.max, debt.anchor),
+    )
+    left = {id(debt): debt.owed - debt.paid for debt in open_debts}
+    for credit_id, reference, amount, _booked_on in credits:
+        available = amount - given.get(credit_id, _ZERO)
+        if available <= 0:
+            continue
+        # The debt this payment names by its reference first, then the oldest.
+        ordered = [d for d in open_debts if reference and d.reference == reference] + [
+            d for d in open_debts if not (reference and d.reference == reference)
+        ]
+        for debt in ordered:
+            if available <= 0:
+                break
+            share = min(available, left[id(debt)])
+            if share <= 0:
+                continue
+            allocations.append(Allocation(credit_id=credit_id, debit_id=debt.anchor[1], amount=share, created_at=now))  # type: ignore[index]
+            left[id(debt)] -= share
             available -= share
     Allocation.objects.bulk_create(allocations)
 
@@ -222,27 +272,31 @@ def _insert_new(entries: list[LedgerEntry]) -> list[LedgerEntry]:
     return fresh
 
 
-def _allocate_where_credit_is_left(enterprise_ids: list[int], now: datetime.datetime) -> None:
-    """After debits were posted in bulk: settle them from credit left over, for the few
-    enterprises that have some (one query to find them)."""
-    with_credit = (
-        LedgerEntry.objects.filter(enterprise_id__in=enterprise_ids, amount__lt=0)
+def _allocate_where_needed(enterprise_ids: list[int], reduced: set[int], now: datetime.datetime) -> None:
+    """After entries were posted in bulk: settle them from money left over, for the few
+    enterprises that have some (one query to find them), and release the money of the debts
+    reduced below what was paid (``reduced``: the enterprises that got a negative entry)."""
+    with_money = (
+        LedgerEntry.objects.filter(enterprise_id__in=enterprise_ids, kind=EntryKind.PAYMENT)
         .annotate(given=Sum("allocations_given__amount", default=_ZERO))
         .filter(given__lt=-F("amount"))
         .values_list("enterprise_id", flat=True)
         .distinct()
     )
-    for enterprise_id in sorted(set(with_credit)):
+    for enterprise_id in sorted(set(with_money) | reduced):
         with transaction.atomic():
             advisory_lock(LockNamespace.LEDGER, enterprise_id)
             _allocate(enterprise_id=enterprise_id, now=now)
 
 
-def _allocate_after_commit(enterprise_ids: list[int], now: datetime.datetime) -> None:
-    """Debits posted in bulk are not under each enterprise's lock (thousands of locks in one
-    transaction): once they are committed, settle them from credit left over — a credit
-    committed meanwhile is seen then."""
-    transaction.on_commit(lambda: _allocate_where_credit_is_left(enterprise_ids, now))
+def _allocate_after_commit(entries: list[LedgerEntry], now: datetime.datetime) -> None:
+    """Entries posted in bulk are not under each enterprise's lock (thousands of locks in one
+    transaction): once they are committed, settle them from money left over and release the
+    money of the debts they reduced — a payment committed meanwhile is seen then."""
+    enterprise_ids = sorted({entry.enterprise_id for entry in entries})
+    reduced = {entry.enterprise_id for entry in entries if entry.amount < 0}
+    if enterprise_ids:
+        transaction.on_commit(lambda: _allocate_where_needed(enterprise_ids, reduced, now))
 
 
 def penalties_post(*, enterprises: dict[int, str], period: Period, amount: Decimal, now: datetime.datetime) -> int:
@@ -270,35 +324,56 @@ def penalties_post(*, enterprises: dict[int, str], period: Period, amount: Decim
             ]
         )
         notices.penalties_posted(entries=posted, now=now)
-        _allocate_after_commit(list(enterprises), now)
+        _allocate_after_commit(posted, now)
     return len(posted)
 
 
+# Per enterprise, the sum over the days of a month of each debt's unpaid part times the yearly
+# rate of that day. A debt is the contributions of a period (declarations and their corrections,
+# whenever they were booked: a declaration filed late or corrected owes interest from the legal
+# due date, on its corrected amount) or a penalty; interest does not bear interest. Its unpaid
+# part on a day is what it owes less the money allocated to it that was received before that
+# day. It accrues from the day after its due date.
 _DAILY_OVERDUE_SQL = """
 WITH days AS (
-    SELECT day::date AS day FROM generate_series(%(first)s::date, %(last)s::date, interval '1 day') AS day
+    SELECT day::date AS day,
+           (SELECT r.yearly_rate FROM contributions_lateinterestrate r
+             WHERE r.valid_from <= day::date ORDER BY r.valid_from DESC LIMIT 1) AS rate
+    FROM generate_series(%(first)s::date, %(last)s::date, interval '1 day') AS day
 ),
-open_debits AS (
-    SELECT e.id, e.enterprise_id, e.amount, e.due_on
+debts AS (
+    SELECT e.enterprise_id, e.payment_reference, SUM(e.amount) AS owed,
+           MIN(e.due_on) FILTER (WHERE e.amount > 0) AS due_on
     FROM contributions_ledgerentry e
-    WHERE e.amount > 0
-      AND e.kind IN ('declaration', 'correction', 'penalty')
-      AND e.due_on < %(last)s
-      AND e.booked_on <= %(last)s
+    WHERE e.kind IN ('declaration', 'correction', 'penalty')
       AND (%(enterprises)s::bigint[] IS NULL OR e.enterprise_id = ANY(%(enterprises)s::bigint[]))
-      AND e.amount > COALESCE((
-          SELECT SUM(a.amount) FROM contributions_allocation a
-          JOIN contributions_ledgerentry c ON c.id = a.credit_id
-          WHERE a.debit_id = e.id AND c.booked_on < %(first)s
-      ), 0)
+    GROUP BY e.enterprise_id, e.payment_reference
+    HAVING MIN(e.due_on) FILTER (WHERE e.amount > 0) < %(last)s AND SUM(e.amount) > 0
+),
+money AS (
+    SELECT d.enterprise_id, d.payment_reference, c.booked_on, SUM(a.amount) AS amount
+    FROM contributions_allocation a
+    JOIN contributions_ledgerentry d ON d.id = a.debit_id
+    JOIN contributions_ledgerentry c ON c.id = a.credit_id
+    WHERE d.kind IN ('declaration', 'correction', 'penalty') AND c.booked_on < %(last)s
+      AND (%(enterprises)s::bigint[] IS NULL OR d.enterprise_id = ANY(%(enterprises)s::bigint[]))
+    GROUP BY d.enterprise_id, d.payment_reference, c.booked_on
+),
+open_debts AS (
+    SELECT b.* FROM debts b
+    WHERE b.owed > COALESCE((
+        SELECT SUM(m.amount) FROM money m
+        WHERE m.enterprise_id = b.enterprise_id AND m.payment_reference = b.payment_reference
+          AND m.booked_on < %(first)s
+    ), 0)
 )
-SELECT b.enterprise_id, SUM(GREATEST(b.amount - COALESCE(paid.total, 0), 0))
-FROM open_debits b
+SELECT b.enterprise_id, SUM(GREATEST(b.owed - COALESCE(paid.total, 0), 0) * days.rate)
+FROM open_debts b
 JOIN days ON days.day > b.due_on
 LEFT JOIN LATERAL (
-    SELECT SUM(a.amount) AS total FROM contributions_allocation a
-    JOIN contributions_ledgerentry c ON c.id = a.credit_id
-    WHERE a.debit_id = b.id AND c.booked_on < days.day
+    SELECT SUM(m.amount) AS total FROM money m
+    WHERE m.enterprise_id = b.enterprise_id AND m.payment_reference = b.payment_reference
+      AND m.booked_on < days.day
 ) AS paid ON TRUE
 GROUP BY b.enterprise_id
 """
@@ -306,32 +381,30 @@ GROUP BY b.enterprise_id
 
 def _interest_of(*, month: Period, enterprise_ids: list[int] | None = None) -> dict[int, Decimal]:
     """The rule, in one place: the interest of ``month`` for every enterprise (or those given)
-    with something overdue in it — per day, the overdue part of each debit booked by the end of
-    the month (what the credits booked before that day left of it) × the yearly rate / 365,
-    summed over the month and rounded once; 0.00 when under LATE_INTEREST_MINIMUM. One query.
+    with something overdue in it — per day, the unpaid part of each debt past its legal due
+    date × the yearly rate of that day / 365, summed over the month and rounded once; 0.00 when
+    under LATE_INTEREST_MINIMUM. One query.
 
-    A debit booked after the month (a late declaration, a replacement) counts from the next
-    month on, whatever its due date: the month's interest depends only on what was on the
-    account by its end and on the booking dates of the credits, so that computing it again later
-    gives the same figure unless a credit booked in the past was posted since."""
-    rate = Decimal(str(settings.LATE_INTEREST_YEARLY_RATE))
+    The debts are taken as they stand when this runs (a declaration filed late counts from its
+    legal due date; a correction, up or down, counts as if the period had been declared so),
+    so computing a month again after a change gives what it should have been: the difference
+    is the catch-up (``_interest_catch_up``)."""
     minimum = Decimal(str(settings.LATE_INTEREST_MINIMUM))
     with connection.cursor() as cursor:
         cursor.execute(
             _DAILY_OVERDUE_SQL, {"first": month.first_day, "last": month.last_day, "enterprises": enterprise_ids}
         )
         totals = {enterprise_id: Decimal(total) for enterprise_id, total in cursor.fetchall() if total}
-    amounts = {enterprise_id: round_half_up(total * rate / Decimal(365)) for enterprise_id, total in totals.items()}
+    amounts = {enterprise_id: round_half_up(total / Decimal(365)) for enterprise_id, total in totals.items()}
     return {enterprise_id: amount if amount >= minimum else _ZERO for enterprise_id, amount in amounts.items()}
 
 
 def interest_post(*, month: Period, now: datetime.datetime) -> int:
     """Late-payment interest of one month, for every enterprise at once (the rule is
-    ``_interest_of``), posted once per enterprise and month; then the interest of earlier months
-    corrected for the credits booked in the past that were posted during ``month``
-    (``_interest_corrections_post``). The representatives of each enterprise for which this run
-    posted something are told in one message, in the same transaction. Returns how many
-    entries were posted."""
+    ``_interest_of``), posted once per enterprise and month; then the catch-up of earlier
+    months for what changed since they were charged (``_interest_catch_up``). The
+    representatives of each enterprise for which this run posted something are told in one
+    message, in the same transaction. Returns how many entries were posted."""
     amounts = {enterprise_id: amount for enterprise_id, amount in _interest_of(month=month).items() if amount}
     with transaction.atomic():
         posted: list[LedgerEntry] = []
@@ -356,26 +429,36 @@ def interest_post(*, month: Period, now: datetime.datetime) -> int:
                     for enterprise_id, amount in amounts.items()
                 ]
             )
-            _allocate_after_commit(list(amounts), now)
-        corrections = _interest_corrections_post(month=month, now=now)
+            _allocate_after_commit(posted, now)
+        corrections = _interest_catch_up(month=month, now=now)
         by_enterprise: dict[int, list[LedgerEntry]] = {}
         for correction in corrections:
             by_enterprise.setdefault(correction.enterprise_id, []).append(correction)
         notices.interest_posted(
-            interest={entry.enterprise_id: entry for entry in posted}, corrections=by_enterprise, now=now
+            month=month, interest={entry.enterprise_id: entry for entry in posted}, corrections=by_enterprise, now=now
         )
     return len(posted) + len(corrections)
 
 
-# Per enterprise, the earliest booking date of the credits allocated during a month that were
-# booked early enough to count in an earlier month (a credit counts from the day after it).
-_BACKDATED_CREDITS_SQL = """
-SELECT d.enterprise_id, MIN(c.booked_on)
-FROM contributions_allocation a
-JOIN contributions_ledgerentry c ON c.id = a.credit_id
-JOIN contributions_ledgerentry d ON d.id = a.debit_id
-WHERE a.created_at >= %(start)s AND a.created_at < %(end)s AND c.booked_on < %(before)s
-GROUP BY d.enterprise_id
+# What changed, since ``start``, the interest of the months before ``month``: per enterprise, the
+# earliest day from which it counts — a debt posted late or corrected (from the day after its
+# due date) and money received in the past but allocated since (from the day after it was
+# received: a transfer imported days later, one staff assigned late, money released by a
+# reduction and settling another debt).
+_CHANGES_SQL = """
+SELECT enterprise_id, MIN(since) FROM (
+    SELECT e.enterprise_id, e.due_on + 1 AS since
+    FROM contributions_ledgerentry e
+    WHERE e.created_at >= %(start)s AND e.kind IN ('declaration', 'correction', 'penalty')
+      AND e.due_on < %(before)s
+    UNION ALL
+    SELECT d.enterprise_id, c.booked_on + 1
+    FROM contributions_allocation a
+    JOIN contributions_ledgerentry c ON c.id = a.credit_id
+    JOIN contributions_ledgerentry d ON d.id = a.debit_id
+    WHERE a.created_at >= %(start)s AND c.booked_on < %(before)s
+) AS changes
+GROUP BY enterprise_id
 """
 
 
@@ -383,60 +466,45 @@ def _local_midnight(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
 
 
-def _interest_corrections_post(*, month: Period, now: datetime.datetime) -> list[LedgerEntry]:
-    """Correct the interest already posted for months before ``month`` when a credit booked in
-    one of them (a bank transfer imported days later, a transfer staff assigned late) was
-    allocated during ``month``, after that interest was computed. Returns the corrections this
-    call posted.
+def _interest_catch_up(*, month: Period, now: datetime.datetime) -> list[LedgerEntry]:
+    """Bring the interest of the months before ``month`` to what it should be, now that debts
+    were posted late or corrected, or money received in the past was allocated, since the
+    start of ``month`` (a run looks at everything that changed from the start of the month it
+    charges to the moment it runs: what the next run looks at again changes nothing). Returns
+    the entries this call posted.
 
     Exact: each affected month is computed again by the same rule (``_interest_of``), and the
-    correction is what that figure differs from everything already posted for the month (its
-    interest and earlier corrections), so corrections never pile up rounding. The minimum
-    applies to the corrected total of the month: if it falls under LATE_INTEREST_MINIMUM, the
-    month's interest is reversed in full. Only months whose interest was posted are corrected
-    (a month under the minimum can only go down). A correction is an interest entry — a credit
-    when negative, with the reference of the month's interest, so that it settles that interest
-    first — whose source ``interest-correction:<enterprise>:<month corrected>:<month>`` names
-    the month during which the credits arrived: running this twice posts once.
-
-    Allocations of every month are looked at by the run of that month, whatever the day it
-    runs: a credit allocated on the 1st before the run is seen both by the interest of the
-    month that ended (computed with it) and here next month (no difference, nothing posted).
-    One query per affected month, for all enterprises at once."""
+    catch-up is what that figure differs from everything already posted for that month (its
+    interest and earlier catch-ups), so they never pile up rounding. A month never charged (the
+    debt was posted after it) is caught up in full; one whose corrected figure falls under
+    LATE_INTEREST_MINIMUM is reversed in full. A catch-up is an interest entry of the month it
+    catches up, with that month's reference — a debit when more is owed, else it reduces that
+    month's interest — whose source ``interest-correction:<enterprise>:<month caught up>:<month
+    charged>`` makes a second run post nothing. One query per affected month, for all the
+    enterprises it concerns."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            _BACKDATED_CREDITS_SQL,
-            {
-                "start": _local_midnight(month.first_day),
-                "end": _local_midnight(month.next().first_day),
-                "before": month.previous().last_day,
-            },
-        )
-        earliest = {
-            enterprise_id: Period.of(booked_on + datetime.timedelta(days=1))
-            for enterprise_id, booked_on in cursor.fetchall()
-        }
+        cursor.execute(_CHANGES_SQL, {"start": _local_midnight(month.first_day), "before": month.previous().last_day})
+        earliest = {enterprise_id: Period.of(since) for enterprise_id, since in cursor.fetchall()}
     if not earliest:
         return []
     months = [str(p) for p in _months(min(earliest.values()), month.previous())]
     posted: dict[tuple[int, str], Decimal] = {}
-    references: dict[tuple[int, str], str] = {}
-    for enterprise_id, period, source, amount, reference in LedgerEntry.objects.filter(
+    for enterprise_id, period, amount in LedgerEntry.objects.filter(
         enterprise_id__in=list(earliest), kind=EntryKind.INTEREST, period__in=months
-    ).values_list("enterprise_id", "period", "source", "amount", "payment_reference"):
+    ).values_list("enterprise_id", "period", "amount"):
         posted[(enterprise_id, period)] = posted.get((enterprise_id, period), _ZERO) + amount
-        if source == f"interest:{enterprise_id}:{period}":
-            references[(enterprise_id, period)] = reference
     affected: dict[str, list[int]] = {}
-    for enterprise_id, period in sorted(references):
-        if Period.parse(period) >= earliest[enterprise_id]:
-            affected.setdefault(period, []).append(enterprise_id)
+    for period in months:
+        for enterprise_id, since in earliest.items():
+            if Period.parse(period) >= since:
+                affected.setdefault(period, []).append(enterprise_id)
+    numbers = {e.id: e.enterprise_number for e in enterprise_summaries(enterprise_ids=list(earliest))}
     booked_on = timezone.localdate(now)
     corrections = []
     for period, enterprise_ids in affected.items():
         corrected = _interest_of(month=Period.parse(period), enterprise_ids=enterprise_ids)
         for enterprise_id in enterprise_ids:
-            difference = corrected.get(enterprise_id, _ZERO) - posted[(enterprise_id, period)]
+            difference = corrected.get(enterprise_id, _ZERO) - posted.get((enterprise_id, period), _ZERO)
             if difference == 0:
                 continue
             corrections.append(
@@ -449,7 +517,9 @@ def _interest_corrections_post(*, month: Period, now: datetime.datetime) -> list
                     if difference > 0
                     else None,
                     period=period,
-                    payment_reference=references[(enterprise_id, period)],
+                    payment_reference=structured_reference(
+                        enterprise_number=numbers[enterprise_id], letter="I", period=Period.parse(period)
+                    ),
                     source=f"{INTEREST_CORRECTION_SOURCE}{enterprise_id}:{period}:{month}",
                     created_at=now,
                 )
@@ -457,7 +527,7 @@ def _interest_corrections_post(*, month: Period, now: datetime.datetime) -> list
     if not corrections:
         return []
     inserted = _insert_new(corrections)
-    _allocate_after_commit(sorted({entry.enterprise_id for entry in corrections}), now)
+    _allocate_after_commit(inserted, now)
     return inserted
 
 

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
 
-from contributions.models import Allocation, EntryKind, LedgerEntry
+from contributions.models import Allocation, EntryKind, LateInterestRate, LedgerEntry
 from contributions.policies import DECLARING_ROLES
+from core.periods import Period
 from identity.selectors import enterprise_names
 from notifications.selectors import recipients_for_enterprises
 from notifications.services import notify_many
@@ -291,14 +291,29 @@ def penalties_posted(*, entries: list[LedgerEntry], now: datetime.datetime) -> i
     )
 
 
+def _interest_rate(day: datetime.date) -> Decimal | None:
+    """The yearly rate of late-payment interest in force on ``day`` (None when none is)."""
+    return (
+        LateInterestRate.objects.filter(valid_from__lte=day)
+        .order_by("-valid_from")
+        .values_list("yearly_rate", flat=True)
+        .first()
+    )
+
+
 def interest_posted(
-    *, interest: Mapping[int, LedgerEntry], corrections: Mapping[int, list[LedgerEntry]], now: datetime.datetime
+    *,
+    month: Period,
+    interest: Mapping[int, LedgerEntry],
+    corrections: Mapping[int, list[LedgerEntry]],
+    now: datetime.datetime,
 ) -> int:
     """Tell each enterprise's representatives, in one message, of the late-payment interest of
     the month posted this time (``interest``: enterprise id → its entry) and of the corrections
     of earlier months' interest posted by the same run (mostly good news: a payment booked in a
     past month, received since, lowers what that month owed)."""
-    rate = Decimal(str(settings.LATE_INTEREST_YEARLY_RATE)) * 100
+    # The rate in force at the end of the month charged (one query, for every enterprise).
+    rate = _interest_rate(month.last_day) if interest else None
 
     def context(enterprise_id: int) -> dict[str, Any]:
         entry = interest.get(enterprise_id)
@@ -307,7 +322,7 @@ def interest_posted(
             "amount": _money(entry.amount) if entry else "",
             "due_date": entry.due_on.isoformat() if entry and entry.due_on else "",
             "payment_reference": entry.payment_reference if entry else "",
-            "rate": f"{rate.normalize():f}",
+            "rate": f"{(rate * 100).normalize():f}" if entry and rate is not None else "",
             "corrections": [
                 {"period": correction.period, "amount": _money(abs(correction.amount)), "lower": correction.amount < 0}
                 for correction in sorted(corrections.get(enterprise_id, []), key=lambda c: c.period)

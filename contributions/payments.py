@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contributions import ledger, notices
+from contributions.declarations import amount_parse
 from contributions.models import Payment, PaymentStatus
 from contributions.policies import paying_capacity
 from contributions.types import PaymentError
@@ -181,11 +182,10 @@ def payment_start(
     allowed, _bureau = paying_capacity(actor=actor, enterprise_id=enterprise_id, on=timezone.localdate(now))
     if not allowed or actor.user_id is None:
         raise NotFound
-    try:
-        value = Decimal(amount.strip().replace(",", ".").replace("\u00a0", "").replace(" ", ""))
-    except (InvalidOperation, AttributeError):
-        raise PaymentError("amount_invalid") from None
-    if not value.is_finite() or value <= 0 or value > MAX_AMOUNT or value.as_tuple().exponent < -2:  # type: ignore[operator]
+    # The notation of the declarations (one parser: ASCII digits, a decimal point or comma, two
+    # decimals at most, no sign, no exponent), with the spaces that group thousands in French.
+    value = amount_parse("".join(amount.split()) if isinstance(amount, str) else "", decimal_comma=True)
+    if value is None or value.is_signed() or value <= 0 or value > MAX_AMOUNT:
         raise PaymentError("amount_invalid")
     chosen = provider or payment_provider()
     with transaction.atomic():

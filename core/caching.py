@@ -24,7 +24,7 @@ T = TypeVar("T")
 
 # Part of every key: bump it when a cached type changes shape, so that a deployment never reads
 # the previous release's pickles.
-FORMAT = "4"
+FORMAT = "5"
 
 
 def computed(key: str, compute: Callable[[], T], *, kind: type[T], seconds: int) -> T:

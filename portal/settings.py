@@ -669,9 +669,9 @@ if not 1 <= DECLARATION_DUE_DAY <= 28:
 # none), with the reminder; penalties and interest are due PENALTY_PAYMENT_DAYS after posting.
 LATE_FILING_PENALTY = env.str("LATE_FILING_PENALTY", default="100.00")
 PENALTY_PAYMENT_DAYS = env.int("PENALTY_PAYMENT_DAYS", default=30)
-# Late-payment interest: a yearly rate, computed per day on what is overdue, posted monthly
-# (amounts under the minimum are not posted).
-LATE_INTEREST_YEARLY_RATE = env.str("LATE_INTEREST_YEARLY_RATE", default="0.07")
+# Late-payment interest: computed per day on what is overdue at the yearly rate of that day (the
+# table of rates in the back office), posted monthly; a month's amount under the minimum is not
+# posted.
 LATE_INTEREST_MINIMUM = env.str("LATE_INTEREST_MINIMUM", default="1.00")
 # Verifiable documents (certificates, statements) one holder may have issued per kind and day.
 DOCUMENTS_PER_HOLDER_PER_DAY = env.int("DOCUMENTS_PER_HOLDER_PER_DAY", default=10)

@@ -18,6 +18,7 @@ STAFF_GROUPS: dict[str, list[str]] = {
     ],
     gettext_noop("Supervisor"): [
         "contributions.view_contributionrate",
+        "contributions.view_lateinterestrate",
         "notifications.view_notification",
         "notifications.view_delivery",
         "identity.view_person",
@@ -35,6 +36,9 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "contributions.view_contributionrate",
         "contributions.add_contributionrate",
         "contributions.change_contributionrate",
+        "contributions.view_lateinterestrate",
+        "contributions.add_lateinterestrate",
+        "contributions.change_lateinterestrate",
         # Bank statements: import them, and handle the transfers left in the work queue.
         "contributions.view_bankstatementimport",
         "contributions.add_bankstatementimport",

@@ -29,7 +29,7 @@ from contributions.models.discrepancies import (
 from contributions.models.employment import Employment, EmploymentEvent, EmploymentEventKind
 
 # _DateRange is named by the migrations of the exclusion constraints.
-from contributions.models.rates import ContributionRate, _DateRange
+from contributions.models.rates import ContributionRate, LateInterestRate, _DateRange
 from contributions.models.statements import StatementRequest, StatementStatus
 
 __all__ = [
@@ -60,6 +60,7 @@ __all__ = [
     "EmploymentEvent",
     "EmploymentEventKind",
     "EntryKind",
+    "LateInterestRate",
     "LedgerEntry",
     "Payment",
     "PaymentStatus",

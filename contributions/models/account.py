@@ -60,7 +60,12 @@ class LedgerEntry(models.Model):
 
 
 class Allocation(models.Model):
-    """``amount`` of a credit entry settles part of a debit entry."""
+    """``amount`` of money received (a payment entry) settles part of a debt: the debts are the
+    groups of entries that share a payment reference (a period's contributions with its
+    corrections, a penalty, a month's interest with its catch-ups), and ``debit`` is the
+    group's first entry. A negative amount releases money from a debt that a correction
+    reduced below what was paid: that money is credit again, from the day it was received.
+    Rows are only ever inserted."""
 
     credit = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="allocations_given")
     debit = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="allocations_received")
@@ -70,7 +75,7 @@ class Allocation(models.Model):
     class Meta:
         verbose_name = _("allocation of a credit")
         verbose_name_plural = _("allocations of credits")
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_positive")]
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="allocation_not_zero")]
         indexes = [
             models.Index(fields=["debit"], name="allocation_debit_idx"),
             models.Index(fields=["credit"], name="allocation_credit_idx"),

@@ -80,3 +80,37 @@ class ContributionRate(models.Model):
             "category": self.get_worker_category_display(),
             "date": date_format(self.valid_from),
         }
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    meta={"verbose_name": _("interest rate change"), "verbose_name_plural": _("interest rate changes")},
+)
+class LateInterestRate(models.Model):
+    """The yearly rate of late-payment interest in force from ``valid_from`` until the next
+    row's date. Interest accrues per day at the rate of that day: a month across a change of
+    rate is charged at each rate for its days, and a month computed again later (a catch-up)
+    is charged at the rates of its own days, not today's."""
+
+    valid_from = models.DateField(_("in force from"), unique=True)
+    yearly_rate = models.DecimalField(
+        _("yearly rate"), max_digits=6, decimal_places=5, help_text=_("For example 0.07 for seven percent a year.")
+    )
+
+    class Meta:
+        verbose_name = _("late-payment interest rate")
+        verbose_name_plural = _("late-payment interest rates")
+        ordering = ["-valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(yearly_rate__gte=0, yearly_rate__lt=1), name="interest_rate_between_0_and_1"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return gettext("%(rate)s %% a year from %(date)s") % {
+            "rate": f"{(self.yearly_rate * 100).normalize():f}",
+            "date": date_format(self.valid_from),
+        }

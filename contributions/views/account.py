@@ -71,13 +71,15 @@ def account(request: PortalRequest, enterprise_id: int) -> HttpResponse:
     def tables() -> dict[str, str]:
         overview = source.load()
         summary = overview.summary
-        open_periods = [row for row in overview.periods if row.status != PeriodPaymentStatus.PAID]
+        open_debts = [row for row in overview.periods if row.status != PeriodPaymentStatus.PAID]
         status_labels = dict(PeriodPaymentStatus.choices)
         context = {
             "enterprise_id": enterprise_id,
             "summary": summary,
-            "open_periods": open_periods,
-            "open_periods_labelled": [(row, status_labels[row.status]) for row in open_periods],
+            "open_debts": [(row, _debt_label(row.kind), status_labels[row.status]) for row in open_debts],
+            "open_owed": sum((row.owed for row in open_debts), Decimal("0.00")),
+            "open_settled": sum((row.settled for row in open_debts), Decimal("0.00")),
+            "open_left": sum((row.outstanding for row in open_debts), Decimal("0.00")),
             "entries": [(entry, _entry_label(entry)) for entry in overview.entries],
             "year": chosen if chosen is not None else (overview.years[0] if overview.years else today.year),
             "years": overview.years,
@@ -121,10 +123,21 @@ def _transfer(summary: account_selectors.AccountSummary) -> dict[str, object]:
     return {"transfer": details, "transfer_owed": bool(owed), "transfer_qr": mark_safe(qr_code)}  # noqa: S308 — segno's SVG, text escaped
 
 
+def _debt_label(kind: str) -> str:
+    return {
+        account_selectors.DebtKind.CONTRIBUTIONS: _("Contributions"),
+        account_selectors.DebtKind.PENALTY: _("Late-filing penalty"),
+        account_selectors.DebtKind.INTEREST: _("Late-payment interest"),
+    }.get(kind, kind)
+
+
 def _entry_label(entry: account_selectors.EntryRow) -> str:
     """What the statement calls an entry: its kind, or for an interest entry that corrects the
-    interest of its period (a credit booked in it arrived later), that it is a correction."""
+    interest of its period (a debt posted or corrected late, or money received in it allocated
+    later), that it catches that month up or corrects it."""
     if entry.is_interest_correction:
+        if entry.amount > 0:
+            return _("late-payment interest caught up for an earlier month")
         return _("correction of late-payment interest")
     return str(dict(EntryKind.choices).get(entry.kind, entry.kind))
 

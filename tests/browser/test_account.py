@@ -82,7 +82,7 @@ def test_pay_contributions_in_the_sandbox_without_javascript(new_page, live_serv
     assert payment.status == "succeeded"
     assert list(LedgerEntry.objects.filter(kind="payment").values_list("amount", flat=True)) == [-payment.amount]
     page.goto(account_url)
-    expect(page.get_by_text("Nothing to pay: every declared period is paid.")).to_be_visible()
+    expect(page.get_by_text("Nothing to pay: every debt is paid.")).to_be_visible()
 
     checker = new_page(locale="en-GB")
     _sign_in(checker, declarant.email)

@@ -55,7 +55,6 @@ def _rules(settings: Any) -> None:
     settings.DECLARATION_DUE_DAY = 15
     settings.LATE_FILING_PENALTY = "100.00"
     settings.PENALTY_PAYMENT_DAYS = 30
-    settings.LATE_INTEREST_YEARLY_RATE = "0.07"
     settings.LATE_INTEREST_MINIMUM = "1.00"
     demo_rates_seed()
 
@@ -864,8 +863,8 @@ def test_interest_lowered_by_a_payment_booked_in_its_month_is_told_as_good_news(
     )
     body = render_part(event="interest_posted", part="body.html", context=context, language="en", link="/")
     assert (
-        "The interest for October 2026 is lowered by 0.28 €: a payment booked in that month was received after "
-        "the interest was computed." in body
+        "The interest for October 2026 is lowered by 0.28 €: a payment or a correction concerning that month "
+        "arrived after the interest was computed." in body
     )
 
 

@@ -928,15 +928,16 @@ def test_a_transfer_imported_after_its_month_was_charged_interest_gets_that_inte
 ):
     from core.periods import Period
 
-    settings.LATE_INTEREST_YEARLY_RATE = "0.07"
     settings.LATE_INTEREST_MINIMUM = "1.00"
     enterprise = employer["enterprise"]
     october = employer["october"]
     with django_capture_on_commit_callbacks(execute=True):
         # November (both declared on 10 November): September's 30 × 972.90 + October's 16–30
         # November 15 × 648.60 = 38,916.00 × 7 % / 365 = 7.463… → 7.46, on 1 December at 04:00.
+        # And October caught up: September's debit, declared late, owes interest from its due
+        # date, 16–31 October 16 × 972.90 × 7 % / 365 = 2.985… → 2.99.
         december_run = datetime.datetime(2026, 12, 1, 3, tzinfo=datetime.UTC)
-        assert ledger.interest_post(month=Period(2026, 11), now=december_run) == 1
+        assert ledger.interest_post(month=Period(2026, 11), now=december_run) == 2
         # Paid on 27 November, imported on 3 December.
         content = camt(
             "08",
@@ -966,12 +967,13 @@ def test_a_transfer_imported_after_its_month_was_charged_interest_gets_that_inte
         LedgerEntry.objects.filter(kind="interest").order_by("pk").values_list("period", "amount", "booked_on")
     ) == [
         ("2026-11", Decimal("7.46"), datetime.date(2026, 12, 1)),
+        ("2026-10", Decimal("2.99"), datetime.date(2026, 12, 1)),
         ("2026-12", Decimal("5.78"), datetime.date(2027, 1, 1)),
         ("2026-11", Decimal("-0.37"), datetime.date(2027, 1, 1)),
     ]
-    # 972.90 + 648.60 + 7.46 − 648.60 + 5.78 − 0.37
+    # 972.90 + 648.60 + 7.46 + 2.99 − 648.60 + 5.78 − 0.37
     balance = LedgerEntry.objects.filter(enterprise=enterprise).aggregate(total=Sum("amount"))["total"]
-    assert balance == Decimal("985.77")
+    assert balance == Decimal("988.76")
 
     # The account page reads the clock (a year after next is refused): read it the day after the
     # January run, not on the real date.
@@ -985,4 +987,5 @@ def test_a_transfer_imported_after_its_month_was_charged_interest_gets_that_inte
         "correction of late-payment interest",
     ]
     assert "2027-01-01,correction of late-payment interest,2026-11,RF" in statement.decode()
-    assert ",-0.37,985.77\r\n" in statement.decode()
+    assert ",-0.37,988.76\r\n" in statement.decode()
+    assert "2026-12-01,late-payment interest caught up for an earlier month,2026-10,RF" in statement.decode()

@@ -145,7 +145,6 @@ def test_a_zero_declaration_posts_nothing(employer):
 
 
 def test_interest_is_computed_per_day_on_what_is_overdue_and_posted_once(employer, settings):
-    settings.LATE_INTEREST_YEARLY_RATE = "0.07"
     settings.LATE_INTEREST_MINIMUM = "1.00"
     debit = LedgerEntry.objects.get(
         declaration=_declare(employer, "2026-09", ["3000.00"], now=DECLARED)
@@ -162,7 +161,6 @@ def test_interest_is_computed_per_day_on_what_is_overdue_and_posted_once(employe
 
 
 def test_a_payment_reduces_interest_from_the_day_after_it_is_booked(employer, settings):
-    settings.LATE_INTEREST_YEARLY_RATE = "0.07"
     settings.LATE_INTEREST_MINIMUM = "1.00"
     debit = LedgerEntry.objects.get(declaration=_declare(employer, "2026-09", ["3000.00"], now=DECLARED))
     ledger.credit_post(
@@ -181,7 +179,6 @@ def test_a_payment_reduces_interest_from_the_day_after_it_is_booked(employer, se
 
 
 def test_no_interest_when_paid_on_time_or_under_the_minimum(employer, settings):
-    settings.LATE_INTEREST_YEARLY_RATE = "0.07"
     settings.LATE_INTEREST_MINIMUM = "5.00"
     debit = LedgerEntry.objects.get(declaration=_declare(employer, "2026-09", ["3000.00"], now=DECLARED))
     from core.periods import Period
@@ -199,16 +196,20 @@ def test_no_interest_when_paid_on_time_or_under_the_minimum(employer, settings):
     assert ledger.interest_post(month=Period(2026, 11), now=NOW) == 0
 
 
-def test_a_debit_counts_for_interest_from_the_month_it_is_booked_in(employer, settings):
-    settings.LATE_INTEREST_YEARLY_RATE = "0.07"
+def test_a_debit_declared_late_owes_interest_from_its_legal_due_date(employer, settings):
     settings.LATE_INTEREST_MINIMUM = "1.00"
     _declare(employer, "2026-09", ["3000.00"])  # declared late, on 10 November; due 15 October
     from core.periods import Period
 
-    assert ledger.interest_post(month=Period(2026, 10), now=NOW) == 0
+    # October, charged on 10 November, counts the debit from the day after its due date, though
+    # it was booked later: 16 days × 972.90 × 7 % / 365 = 2.985… → 2.99.
+    assert ledger.interest_post(month=Period(2026, 10), now=NOW) == 1
     # All of November: 30 × 972.90 × 7 % / 365 = 5.597… → 5.60
     assert ledger.interest_post(month=Period(2026, 11), now=NOW) == 1
-    assert LedgerEntry.objects.get(kind="interest").amount == Decimal("5.60")
+    assert sorted(LedgerEntry.objects.filter(kind="interest").values_list("amount", flat=True)) == [
+        Decimal("2.99"),
+        Decimal("5.60"),
+    ]
 
 
 # --- Interest corrected for credits booked in the past ----------------------------------------
@@ -243,7 +244,6 @@ def _interest(period):
 
 @pytest.fixture
 def interest_rules(settings):
-    settings.LATE_INTEREST_YEARLY_RATE = "0.07"
     settings.LATE_INTEREST_MINIMUM = "1.00"
     settings.PENALTY_PAYMENT_DAYS = 30
 
@@ -251,7 +251,7 @@ def interest_rules(settings):
 def test_a_credit_booked_in_a_month_already_charged_corrects_its_interest_once(
     employer, interest_rules, django_capture_on_commit_callbacks
 ):
-    from contributions.account import account_entries, account_summary
+    from contributions.account import account_debts, account_entries, account_summary
     from core.periods import Period
 
     enterprise_id = employer["enterprise"].pk
@@ -284,10 +284,16 @@ def test_a_credit_booked_in_a_month_already_charged_corrects_its_interest_once(
     assert (correction.payment_reference, correction.due_on) == (october_interest.payment_reference, None)
     assert correction.is_interest_correction and not october_interest.is_interest_correction
     assert _interest("2026-11") == [(Decimal("2.88"), datetime.date(2026, 12, 1), f"interest:{enterprise_id}:2026-11")]
-    # The correction settles October's interest first: 2.71 of it is left to pay.
-    assert list(Allocation.objects.filter(credit=correction).values_list("debit_id", "amount")) == [
-        (october_interest.pk, Decimal("0.28"))
-    ]
+    # The correction lowers October's interest, it pays nothing: 2.71 of it is left to pay.
+    assert not Allocation.objects.filter(credit=correction).exists()
+    october_debt = next(
+        d for d in account_debts(enterprise_id=enterprise_id, today=datetime.date(2026, 12, 1)) if d.period == "2026-10"
+    )
+    assert (october_debt.kind, october_debt.owed, october_debt.settled) == (
+        "interest",
+        Decimal("2.71"),
+        Decimal("0.00"),
+    )
     # 972.90 + 2.99 − 472.90 + 2.88 − 0.28 = 505.59
     summary = account_summary(enterprise_id=enterprise_id, today=datetime.date(2026, 12, 1))
     assert (summary.balance, summary.overdue, summary.not_yet_due) == (

@@ -124,7 +124,7 @@ def test_a_payment_shows_on_the_account_page_at_the_next_request(history, client
 
     page = client.get(url, headers=ENGLISH)
     assert _balance(page) == "0.00"
-    assert "Nothing to pay: every declared period is paid." in page.content.decode()
+    assert "Nothing to pay: every debt is paid." in page.content.decode()
 
 
 def test_each_enterprise_and_year_has_its_own_account_tables(history, client):  # noqa: F811

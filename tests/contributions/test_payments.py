@@ -116,7 +116,9 @@ def test_a_double_click_creates_one_payment_here_and_at_the_provider(world):
     assert (first.status, first.redirect_url) == ("pending", "https://pay.example/x")
 
 
-@pytest.mark.parametrize("amount", ["0", "-5", "12.345", "abc", "", "1e9999", "100000000.01"])
+@pytest.mark.parametrize(
+    "amount", ["0", "-5", "12.345", "abc", "", "1e9999", "100000000.01", "+5.00", "1_000.00", "５0", "-0.00", ".5"]
+)
 def test_an_invalid_amount_is_refused_and_nothing_is_created(world, amount):
     with pytest.raises(PaymentError):
         _start(world, amount=amount)

@@ -5,9 +5,10 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 
-from contributions.models import ContributionRate, ContributionRateEvent
+from contributions.models import ContributionRate, ContributionRateEvent, LateInterestRate, LateInterestRateEvent
 from tests.helpers import sign_in
 from tests.identity.factories import UserFactory, with_totp
 
@@ -68,3 +69,45 @@ def test_a_bulk_update_and_a_deletion_are_recorded_too():
         .order_by("pgh_id")
         .values_list("pgh_label", "employer_rate")
     ) == [("insert", Decimal("0.08550")), ("update", Decimal("0.09000")), ("delete", Decimal("0.09000"))]
+
+
+# --- Late-payment interest rates: a new rate from a future day, the past left as it was --------
+
+
+@time_machine.travel(datetime.datetime(2026, 12, 5, 9, 0, tzinfo=datetime.UTC), tick=False)
+def test_finance_adds_a_rate_from_a_future_day_and_cannot_change_a_rate_in_force(client):
+    from django.contrib.auth.models import Group
+
+    in_force = LateInterestRate.objects.get()  # the migration's: 7 % from 2000-01-01
+    finance = with_totp(UserFactory(is_staff=True, email="finance.officer@example.org"))
+    finance.groups.add(Group.objects.get(name="Finance"))
+    sign_in(client, finance, mfa=True)
+    add = reverse("admin:contributions_lateinterestrate_add")
+
+    for day in ("2026-12-05", "2026-01-01"):
+        refused = client.post(add, {"valid_from": day, "yearly_rate": "0.08"}, headers={"Accept-Language": "en"})
+        assert refused.status_code == 200
+        assert "A new rate applies from a day after today" in refused.content.decode()
+    refused = client.post(add, {"valid_from": "2027-01-01", "yearly_rate": "1.5"})
+    assert refused.status_code == 200
+    assert LateInterestRate.objects.count() == 1
+
+    assert client.post(add, {"valid_from": "2027-01-01", "yearly_rate": "0.08"}).status_code == 302
+    added = LateInterestRate.objects.get(valid_from=datetime.date(2027, 1, 1))
+    assert added.yearly_rate == Decimal("0.08")
+    event = LateInterestRateEvent.objects.get(pgh_obj_id=added.pk)
+    assert (event.pgh_label, event.pgh_context.metadata["user"]) == ("insert", finance.pk)
+
+    # The rate in force is read-only; the future one can still be changed.
+    change = reverse("admin:contributions_lateinterestrate_change", args=[in_force.pk])
+    assert client.post(change, {"valid_from": "2000-01-01", "yearly_rate": "0.01"}).status_code == 403
+    assert client.post(reverse("admin:contributions_lateinterestrate_delete", args=[in_force.pk])).status_code == 403
+    in_force.refresh_from_db()
+    assert in_force.yearly_rate == Decimal("0.07000")
+    response = client.post(
+        reverse("admin:contributions_lateinterestrate_change", args=[added.pk]),
+        {"valid_from": "2027-02-01", "yearly_rate": "0.075"},
+    )
+    assert response.status_code == 302
+    added.refresh_from_db()
+    assert (added.valid_from, added.yearly_rate) == (datetime.date(2027, 2, 1), Decimal("0.07500"))
