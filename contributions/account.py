@@ -28,6 +28,7 @@ class DebtKind:
     CONTRIBUTIONS = "contributions"
     PENALTY = "penalty"
     INTEREST = "interest"
+    REFUND = "refund"
 
 
 @dataclass(frozen=True)

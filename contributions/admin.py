@@ -33,7 +33,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from contributions import bank
+from contributions import bank, ledger, refunds
 from contributions.discrepancies import case_evidence, discrepancy_decide
 from contributions.models import (
     DISCREPANCY_TO_HANDLE,
@@ -49,9 +49,17 @@ from contributions.models import (
     EntryKind,
     LateInterestRate,
     Payment,
+    RefundRequest,
+    RefundStatus,
     StatementRequest,
 )
-from contributions.types import BANK_STATEMENT_ERROR_MESSAGES, BankStatementError, DiscrepancyError, WorkerCategory
+from contributions.types import (
+    BANK_STATEMENT_ERROR_MESSAGES,
+    BankStatementError,
+    DiscrepancyError,
+    RefundError,
+    WorkerCategory,
+)
 from core.backoffice import NoPersonalDataAdmin, PersonalDataAdmin, ReadOnlyModelAdmin, staff_actor
 from core.errors import NotFound
 from identity import selectors as identity_selectors
@@ -754,3 +762,109 @@ class StatementRequestAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[StatementRequest]:
         return super().get_queryset(request).defer("content")
+
+
+class RefundDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("refunded", _("The refund is paid to this account")), ("rejected", _("Refuse the refund"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason of the refusal"),
+        required=False,
+        max_length=refunds.REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text=_("Required to refuse: the enterprise reads it on its account page."),
+    )
+
+
+_REFUND_FIELDS: tuple[str, ...] = (
+    "enterprise",
+    "amount",
+    "iban",
+    "holder_name",
+    "status",
+    "requested_by",
+    "requested_at",
+    "decided_by",
+    "decided_at",
+    "reason",
+    "entry",
+)
+
+
+@admin.register(RefundRequest)
+class RefundRequestAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
+    """Enterprises' requests to be paid back their credit, waiting ones first. Finance staff
+    record the refund once paid (it is posted to the account, settled by the credit) or refuse
+    it with a reason, on the request's page."""
+
+    # An enterprise's request, and who made it: a page names the representative who asked.
+    person_fields = ("requested_by.person_id",)
+    change_form_template = "admin/contributions/refund_request.html"
+    list_display = ["requested_at", "enterprise", "amount", "status", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["enterprise", "requested_by"]
+    search_fields = ["enterprise__name", "enterprise__enterprise_number"]
+    fields = _REFUND_FIELDS
+    readonly_fields = _REFUND_FIELDS
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RefundRequest]:
+        waiting_first = Case(When(status=RefundStatus.REQUESTED, then=Value(0)), default=Value(1))
+        return super().get_queryset(request).order_by(waiting_first, "-requested_at", "-pk")
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<int:request_id>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name="contributions_refundrequest_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _may_decide(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("contributions.change_refundrequest")
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        found = self.get_object(request, object_id)
+        context: dict[str, Any] = {}
+        if found is not None and found.status == RefundStatus.REQUESTED and self._may_decide(request):
+            context["decision_form"] = RefundDecisionForm()
+            context["decide_url"] = reverse("admin:contributions_refundrequest_decide", args=[found.pk])
+            context["credit_now"] = ledger.credit_available(found.enterprise_id)
+        return super().change_view(request, object_id, form_url, {**context, **(extra_context or {})})
+
+    def decide_view(self, request: HttpRequest, request_id: int) -> HttpResponse:
+        back = reverse("admin:contributions_refundrequest_change", args=[request_id])
+        if request.method != "POST":
+            return HttpResponseRedirect(back)
+        if not self._may_decide(request):
+            raise PermissionDenied
+        form = RefundDecisionForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(back)
+        try:
+            decided = refunds.refund_decide(
+                actor=staff_actor(request),
+                request_id=request_id,
+                refunded=form.cleaned_data["decision"] == "refunded",
+                reason=form.cleaned_data["reason"],
+                now=timezone.now(),
+            )
+        except NotFound:
+            raise PermissionDenied from None
+        except RefundError as refused:
+            self.message_user(request, str(refused.message), messages.ERROR)
+            return HttpResponseRedirect(back)
+        self.message_user(
+            request,
+            gettext("Decision recorded: %(status)s.") % {"status": RefundStatus(decided.status).label},
+        )
+        return HttpResponseRedirect(back)

@@ -153,6 +153,47 @@ class _Debt:
         return sum(self.money.values(), _ZERO)
 
 
+def credit_available(enterprise_id: int) -> Decimal:
+    """The money received that no debt took (call it under the enterprise's lock to act on it)."""
+    debts, credits = _debts_and_credits(enterprise_id)
+    allocated = sum((debt.paid for debt in debts), _ZERO)
+    return max(sum((amount for _pk, _reference, amount, _booked in credits), _ZERO) - allocated, _ZERO)
+
+
+def credit_available_locked(enterprise_id: int) -> Decimal:
+    """``credit_available`` under the enterprise's lock, held to the end of the caller's
+    transaction (a payment or a debt posted meanwhile waits)."""
+    advisory_lock(LockNamespace.LEDGER, enterprise_id)
+    return credit_available(enterprise_id)
+
+
+def refund_post(
+    *, enterprise_id: int, enterprise_number: str, amount: Decimal, source: str, now: datetime.datetime
+) -> LedgerEntry | None:
+    """Post the refund of ``amount`` of the enterprise's credit (a debit the credit settles at
+    once), under the enterprise's lock, in the caller's transaction; None, and nothing posted,
+    when the credit left is smaller (other debts took it since)."""
+    advisory_lock(LockNamespace.LEDGER, enterprise_id)
+    if amount <= 0 or credit_available(enterprise_id) < amount:
+        return None
+    today = timezone.localdate(now)
+    entry = LedgerEntry.objects.create(
+        enterprise_id=enterprise_id,
+        kind=EntryKind.REFUND,
+        amount=amount,
+        booked_on=today,
+        due_on=today,
+        period=str(Period.of(today)),
+        payment_reference=structured_reference(
+            enterprise_number=enterprise_number, letter="R", period=Period.of(today)
+        ),
+        source=source,
+        created_at=now,
+    )
+    _allocate(enterprise_id=enterprise_id, now=now)
+    return entry
+
+
 def _debts_and_credits(enterprise_id: int) -> tuple[list[_Debt], list[tuple[int, str, Decimal, datetime.date]]]:
     """The enterprise's debts, and its payments as (id, payment reference, amount, booked on),
     oldest first — two queries, whatever the length of the history."""

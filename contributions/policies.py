@@ -174,3 +174,29 @@ def enterprises_mandating(*, actor: Actor, on: datetime.date) -> list[int]:
     if not bureaus:
         return []
     return enterprises_for_bureau(bureau_enterprise_ids=bureaus, scope=EnterpriseScope.DECLARE, on=on)
+
+
+def can_request_refund(*, actor: Actor, enterprise_id: int, on: datetime.date) -> bool:
+    """Asking for the enterprise's credit to be paid back to a bank account: money leaves the
+    institution, so only the enterprise's own administrators, for themselves — not a declarant,
+    a viewer, a bureau or a proxy. Fail closed. (The second factor is asked by the service.)"""
+    if actor.is_machine or actor.user_id is None or actor.acts_for_someone_else:
+        return False
+    if enterprise_id not in actor.enterprise_ids:
+        return False
+    return (
+        identity_selectors.enterprise_role(user_id=actor.user_id, enterprise_id=enterprise_id)
+        == EnterpriseRole.ADMINISTRATOR
+    )
+
+
+def can_decide_refunds(*, actor: Actor) -> bool:
+    """Paying a refund or refusing it: staff with the back office's permission to change refund
+    requests (the Finance role)."""
+    return (
+        actor.user_id is not None
+        and actor.is_staff
+        and identity_selectors.staff_has_permission(
+            user_id=actor.user_id, permission="contributions.change_refundrequest"
+        )
+    )

@@ -328,6 +328,30 @@ class DiscrepancyError(DomainError):
     messages = DISCREPANCY_ERROR_MESSAGES
 
 
+REFUND_ERROR_MESSAGES = {
+    "level_too_low": _("Sign in with your second factor (two-factor authentication) to ask for a refund."),
+    "iban_invalid": _("This IBAN is not valid: check it on the enterprise's bank statement."),
+    "holder_required": _("Enter the name of the account holder."),
+    "holder_too_long": _("Keep the account holder's name under 140 characters."),
+    "no_credit": _("There is no credit to refund: the enterprise has not paid more than its debts."),
+    "credit_changed": _(
+        "The credit has changed since the page was shown (a payment or a debt arrived): check it and ask again."
+    ),
+    "already_waiting": _("A refund request is already waiting: the institution answers it first."),
+    "reason_required": _("Give the reason of the refusal: the enterprise reads it."),
+    "reason_too_long": _("Keep the reason under 2,000 characters."),
+    "already_decided": _("This request has already been decided (someone else did it meanwhile): read it again."),
+    "credit_too_small": _(
+        "The enterprise's credit no longer covers this refund (debts took part of it since): refuse the request, "
+        "the enterprise can ask again for what is left."
+    ),
+}
+
+
+class RefundError(DomainError):
+    messages = REFUND_ERROR_MESSAGES
+
+
 # --- Figures for the back office and the operators (aggregates only: no one is named) -------
 
 

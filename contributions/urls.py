@@ -47,6 +47,7 @@ urlpatterns = [
     path("enterprises/<int:enterprise_id>/account/", account.account, name="account"),
     path("enterprises/<int:enterprise_id>/certificate/", document_views.certificate, name="certificate"),
     path("enterprises/<int:enterprise_id>/account/pay/", account.pay, name="pay"),
+    path("enterprises/<int:enterprise_id>/account/refund/", account.refund, name="refund"),
     path("enterprises/<int:enterprise_id>/account/statement.csv", account.statement_csv, name="statement_csv"),
     path("enterprises/<int:enterprise_id>/payments/<int:payment_id>/", account.payment, name="payment"),
     path("payments/callback/<slug:provider>/", account.payment_callback, name="payment_callback"),

@@ -45,6 +45,9 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "contributions.view_banktransaction",
         "contributions.change_banktransaction",
         "contributions.view_payment",
+        # Enterprises' requests to be paid back their credit: pay them or refuse them.
+        "contributions.view_refundrequest",
+        "contributions.change_refundrequest",
     ],
     gettext_noop("Registry clerk"): [
         "identity.view_person",

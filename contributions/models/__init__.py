@@ -7,6 +7,8 @@ from contributions.models.account import (
     LedgerEntry,
     Payment,
     PaymentStatus,
+    RefundRequest,
+    RefundStatus,
 )
 from contributions.models.bank import BankStatementImport, BankTransaction, BankTransactionStatus
 from contributions.models.bulk import BulkAnomaly, BulkChunk, BulkTotal, BulkUpload, ChunkStatus, UploadStatus
@@ -64,6 +66,8 @@ __all__ = [
     "LedgerEntry",
     "Payment",
     "PaymentStatus",
+    "RefundRequest",
+    "RefundStatus",
     "StatementRequest",
     "StatementStatus",
     "UploadStatus",

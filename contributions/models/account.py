@@ -3,10 +3,13 @@ and credits (payments), and the allocations that say which credit paid which deb
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
 
 
 class EntryKind(models.TextChoices):
@@ -15,6 +18,8 @@ class EntryKind(models.TextChoices):
     PENALTY = "penalty", _("late-filing penalty")
     INTEREST = "interest", _("late-payment interest")
     PAYMENT = "payment", _("payment")
+    # Money paid back to the enterprise from its credit: a debit that the credit settles.
+    REFUND = "refund", _("refund of a credit")
 
 
 # An interest entry whose source starts with this corrects the interest already posted for its
@@ -137,3 +142,72 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.provider_payment_id or self.pk} {self.amount} ({self.get_status_display()})"
+
+
+class RefundStatus(models.TextChoices):
+    REQUESTED = "requested", _("asked for, waiting for the institution")
+    REFUNDED = "refunded", _("paid back")
+    REJECTED = "rejected", _("refused")
+
+
+class RefundRequest(models.Model):
+    """An enterprise's administrator asks for its credit (money paid beyond its debts) to be paid
+    back to a bank account; finance staff pay it (the refund is posted to the account, the credit
+    settling it) or refuse it with a reason. One request waits at a time per enterprise."""
+
+    enterprise = models.ForeignKey(
+        "identity.Enterprise", on_delete=models.PROTECT, related_name="+", verbose_name=_("enterprise")
+    )
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    iban = models.CharField(_("IBAN"), max_length=34)
+    holder_name = models.CharField(_("account holder"), max_length=140)
+    status = FSMField(_("status"), max_length=10, choices=RefundStatus.choices, default=RefundStatus.REQUESTED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("asked by")
+    )
+    requested_at = models.DateTimeField(_("asked on"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided on"), null=True, blank=True)
+    reason = models.TextField(_("reason of the refusal"), blank=True)
+    entry = models.OneToOneField(
+        LedgerEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("account entry"),
+    )
+
+    class Meta:
+        verbose_name = _("refund request")
+        verbose_name_plural = _("refund requests")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.UniqueConstraint(
+                fields=["enterprise"], condition=Q(status="requested"), name="refund_one_waiting_per_enterprise"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["enterprise", "-requested_at"], name="refund_enterprise_idx"),
+            models.Index(fields=["requested_at"], condition=Q(status="requested"), name="refund_waiting_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return str(
+            _("Refund of %(amount)s €, asked on %(date)s") % {"amount": self.amount, "date": self.requested_at.date()}
+        )
+
+    @transition(field=status, source=RefundStatus.REQUESTED, target=RefundStatus.REFUNDED)
+    def refund(self, *, entry: LedgerEntry, by_id: int, at: datetime.datetime) -> None:
+        self.entry, self.decided_by_id, self.decided_at = entry, by_id, at
+
+    @transition(field=status, source=RefundStatus.REQUESTED, target=RefundStatus.REJECTED)
+    def reject(self, *, reason: str, by_id: int, at: datetime.datetime) -> None:
+        self.reason, self.decided_by_id, self.decided_at = reason, by_id, at

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -21,9 +22,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from contributions import account as account_selectors
-from contributions import payments, policies, transfers
+from contributions import payments, policies, refunds, transfers
+from contributions.forms import RefundRequestForm
 from contributions.models import EntryKind, PaymentStatus
-from contributions.types import PaymentError, PeriodPaymentStatus
+from contributions.types import PaymentError, PeriodPaymentStatus, RefundError
 from core.caching import fragments
 from core.http import PortalRequest
 from core.spreadsheet import Echo, neutralised
@@ -91,6 +93,10 @@ def account(request: PortalRequest, enterprise_id: int) -> HttpResponse:
             for name in ("summary", "transfer", "pay_fields", "statement")
         }
 
+    # The refund form, for the enterprise's administrators when it has credit: the credit shown
+    # is sent back with the request (asked again if it changed meanwhile).
+    may_request_refund = policies.can_request_refund(actor=request.actor, enterprise_id=enterprise_id, on=today)
+    credit = source.load().summary.credit if may_request_refund else Decimal("0.00")
     return render(
         request,
         "contributions/account.html",
@@ -98,6 +104,9 @@ def account(request: PortalRequest, enterprise_id: int) -> HttpResponse:
             "enterprise_id": enterprise_id,
             "enterprise_name": enterprise_names(enterprise_ids=[enterprise_id]).get(enterprise_id, ""),
             "payments": account_selectors.payment_list(enterprise_id=enterprise_id),
+            "refunds": refunds.refund_list(enterprise_id=enterprise_id) if may_pay else [],
+            "refund_credit": credit if credit > 0 else None,
+            "refund_form": RefundRequestForm() if credit > 0 else None,
             "may_pay": may_pay,
             "intent": uuid.uuid4(),
             # The institution's account is in the key: a new one is shown at once, not in an hour.
@@ -128,6 +137,7 @@ def _debt_label(kind: str) -> str:
         account_selectors.DebtKind.CONTRIBUTIONS: _("Contributions"),
         account_selectors.DebtKind.PENALTY: _("Late-filing penalty"),
         account_selectors.DebtKind.INTEREST: _("Late-payment interest"),
+        account_selectors.DebtKind.REFUND: _("Refund of a credit"),
     }.get(kind, kind)
 
 
@@ -168,6 +178,34 @@ def pay(request: PortalRequest, enterprise_id: int) -> HttpResponse:
     if payment.status != PaymentStatus.PENDING or not payment.redirect_url:
         return redirect("contributions:payment", enterprise_id=enterprise_id, payment_id=payment.pk)
     return HttpResponseRedirect(payment.redirect_url)
+
+
+@login_required
+@require_POST
+def refund(request: PortalRequest, enterprise_id: int) -> HttpResponse:
+    """Ask for the enterprise's credit to be paid back (its administrators only)."""
+    if not policies.can_request_refund(actor=request.actor, enterprise_id=enterprise_id, on=timezone.localdate()):
+        raise Http404
+    form = RefundRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            refunds.refund_request(
+                actor=request.actor,
+                enterprise_id=enterprise_id,
+                iban=form.cleaned_data["iban"],
+                holder_name=form.cleaned_data["holder_name"],
+                seen_credit=request.POST.get("credit", ""),
+                now=timezone.now(),
+            )
+        except RefundError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(
+                request, _("Your refund request is sent: the institution pays it back or tells you why not.")
+            )
+    else:
+        messages.error(request, _("Enter the IBAN and the account holder's name."))
+    return redirect(reverse("contributions:account", args=[enterprise_id]) + "#refund")
 
 
 @login_required
