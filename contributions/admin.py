@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from stdnum import iban as iban_module
 
 from contributions import bank, ledger, refunds
 from contributions.discrepancies import case_evidence, discrepancy_decide
@@ -782,7 +783,7 @@ class RefundDecisionForm(forms.Form):
 _REFUND_FIELDS: tuple[str, ...] = (
     "enterprise",
     "amount",
-    "iban",
+    "iban_grouped",
     "holder_name",
     "status",
     "requested_by",
@@ -823,6 +824,10 @@ class RefundRequestAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    @admin.display(description=_("IBAN"))
+    def iban_grouped(self, request_row: RefundRequest) -> str:
+        return iban_module.format(request_row.iban)
 
     def _may_decide(self, request: HttpRequest) -> bool:
         return request.user.has_perm("contributions.change_refundrequest")

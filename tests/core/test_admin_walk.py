@@ -33,7 +33,10 @@ from contributions.models import (
     ContributionRate,
     ContributionRateEvent,
     DiscrepancyReport,
+    LateInterestRate,
+    LateInterestRateEvent,
     Payment,
+    RefundRequest,
     StatementRequest,
 )
 from core.audit import access_record
@@ -175,6 +178,22 @@ class World:
             ),
             ContributionRate: lambda now: (ContributionRate.objects.first(), set()),
             ContributionRateEvent: lambda now: (self._rate_event(), set()),
+            LateInterestRate: lambda now: (
+                LateInterestRate.objects.create(valid_from=datetime.date(2099, 1, 1), yearly_rate=Decimal("0.08")),
+                set(),
+            ),
+            LateInterestRateEvent: lambda now: (LateInterestRateEvent.objects.order_by("-pk").first(), set()),
+            RefundRequest: lambda now: (
+                RefundRequest.objects.create(
+                    enterprise=self.enterprise,
+                    amount=Decimal("12.50"),
+                    iban="BE71096123456769",
+                    holder_name="Boulangerie Walk",
+                    requested_by=self.ben_user,
+                    requested_at=now,
+                ),
+                {ben.pk},
+            ),
             BankStatementImport: lambda now: (self._bank_import(now), set()),
             BankTransaction: lambda now: (
                 BankTransaction.objects.create(
