@@ -111,6 +111,7 @@ _OWN_ACCOUNT = (
     "contributions:declaration_pdf",
     "contributions:account",
     "contributions:pay",
+    "contributions:refund",
     "contributions:statement_csv",
     "contributions:payment",
     "contributions:certificate",

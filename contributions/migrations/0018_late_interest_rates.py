@@ -3,19 +3,7 @@
 import django.db.models.deletion
 import pgtrigger.compiler
 import pgtrigger.migrations
-import os
-from decimal import Decimal
-
 from django.db import migrations, models
-
-
-def rate_of_the_setting(apps, schema_editor):
-    """The rate charged until now (the former LATE_INTEREST_YEARLY_RATE setting, 7 % by
-    default) stays the rate in force: the table starts with it."""
-    LateInterestRate = apps.get_model("contributions", "LateInterestRate")
-    if not LateInterestRate.objects.exists():
-        rate = Decimal(os.environ.get("LATE_INTEREST_YEARLY_RATE", "0.07"))
-        LateInterestRate.objects.create(valid_from="2000-01-01", yearly_rate=rate)
 
 
 # A correction that lowered a debt was allocated as if it were money: it now lowers its own
@@ -98,6 +86,5 @@ class Migration(migrations.Migration):
             name='pgh_obj',
             field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='contributions.lateinterestrate'),
         ),
-        migrations.RunPython(rate_of_the_setting, migrations.RunPython.noop),
         migrations.RunSQL(NOT_MONEY, migrations.RunSQL.noop),
     ]

@@ -96,6 +96,7 @@ _BY_NAME = {
     "api_upload_anomalies": "bulk",
     "contributions:account": "payments",
     "contributions:pay": "payments",
+    "contributions:refund": "payments",
     "contributions:payment": "payments",
     "contributions:payment_callback": "payments",
     "contributions:statement_csv": "payments",

@@ -162,6 +162,7 @@ VIEWER_MATRIX = {
     # Issuing the certificate is a read of the file (policies.can_view_account): 200, a PDF.
     "contributions:certificate": ((), 200, 200),
     "contributions:pay": ((), 405, 404),
+    "contributions:refund": ((), 405, 404),
     "contributions:payment": (("payment_id",), 404, 405),
     "contributions:employees": ((), 404, 404),
     "contributions:employee_action": (("employment_id", "terminate"), 405, 404),

@@ -39,6 +39,7 @@ REACHED_FROM = {
     "mandates:enterprise_bureaus": "representatives",
     "contributions:record_report": "contribution-record",
     "contributions:pay": "payment",
+    "contributions:refund": "payment",
     "contributions:statement_csv": "payment",
     "contributions:bulk_uploads": "monthly-declaration, by file",
     "contributions:bulk_format": "monthly-declaration, by file",
