@@ -400,31 +400,47 @@ money AS (
       AND (%(enterprises)s::bigint[] IS NULL OR d.enterprise_id = ANY(%(enterprises)s::bigint[]))
     GROUP BY d.enterprise_id, d.payment_reference, c.booked_on
 ),
+money_per_debt AS (
+    SELECT m.enterprise_id, m.payment_reference,
+           SUM(m.amount) FILTER (WHERE m.booked_on < %(first)s) AS before,
+           SUM(m.amount) AS total, MAX(m.booked_on) AS last_on
+    FROM money m
+    GROUP BY m.enterprise_id, m.payment_reference
+),
+-- The debts still unpaid at the start, each with the day it was paid in full, if it was: no
+-- interest after that day, so no row for it.
 open_debts AS (
-    SELECT b.* FROM debts b
-    WHERE b.owed > COALESCE((
-        SELECT SUM(m.amount) FROM money m
-        WHERE m.enterprise_id = b.enterprise_id AND m.payment_reference = b.payment_reference
-          AND m.booked_on < %(first)s
-    ), 0)
+    SELECT b.enterprise_id, b.payment_reference, b.due_on, b.owed - COALESCE(p.before, 0) AS unpaid,
+           CASE WHEN p.total >= b.owed THEN p.last_on END AS settled_on
+    FROM debts b
+    LEFT JOIN money_per_debt p ON p.enterprise_id = b.enterprise_id AND p.payment_reference = b.payment_reference
+    WHERE b.owed > COALESCE(p.before, 0)
+),
+paid_in_range AS (
+    SELECT m.enterprise_id, m.payment_reference, m.booked_on, m.amount
+    FROM money m WHERE m.booked_on >= %(first)s
+),
+per_day AS (
+    SELECT o.enterprise_id, days.day, days.rate, o.unpaid - COALESCE(SUM(i.amount), 0) AS unpaid
+    FROM open_debts o
+    JOIN days ON days.day > o.due_on AND (o.settled_on IS NULL OR days.day <= o.settled_on)
+    LEFT JOIN paid_in_range i ON i.enterprise_id = o.enterprise_id
+        AND i.payment_reference = o.payment_reference AND i.booked_on < days.day
+    GROUP BY o.enterprise_id, o.payment_reference, o.unpaid, days.day, days.rate
 )
-SELECT b.enterprise_id, SUM(GREATEST(b.owed - COALESCE(paid.total, 0), 0) * days.rate)
-FROM open_debts b
-JOIN days ON days.day > b.due_on
-LEFT JOIN LATERAL (
-    SELECT SUM(m.amount) AS total FROM money m
-    WHERE m.enterprise_id = b.enterprise_id AND m.payment_reference = b.payment_reference
-      AND m.booked_on < days.day
-) AS paid ON TRUE
-GROUP BY b.enterprise_id
+SELECT enterprise_id, to_char(day, 'YYYY-MM'), SUM(GREATEST(unpaid, 0) * rate)
+FROM per_day GROUP BY enterprise_id, to_char(day, 'YYYY-MM')
 """
 
 
-def _interest_of(*, month: Period, enterprise_ids: list[int] | None = None) -> dict[int, Decimal]:
-    """The rule, in one place: the interest of ``month`` for every enterprise (or those given)
-    with something overdue in it — per day, the unpaid part of each debt past its legal due
-    date × the yearly rate of that day / 365, summed over the month and rounded once; 0.00 when
-    under LATE_INTEREST_MINIMUM. One query.
+def _interest_of(
+    *, first: Period, last: Period | None = None, enterprise_ids: list[int] | None = None
+) -> dict[tuple[int, str], Decimal]:
+    """The rule, in one place: the interest of each month from ``first`` to ``last`` (or of
+    ``first`` alone) for every enterprise (or those given) with something overdue in it — per
+    day, the unpaid part of each debt past its legal due date × the yearly rate of that day /
+    365, summed over the month and rounded once; 0.00 when under LATE_INTEREST_MINIMUM. Keyed
+    by (enterprise, month). One query, whatever the number of months.
 
     The debts are taken as they stand when this runs (a declaration filed late counts from its
     legal due date; a correction, up or down, counts as if the period had been declared so),
@@ -433,11 +449,12 @@ def _interest_of(*, month: Period, enterprise_ids: list[int] | None = None) -> d
     minimum = Decimal(str(settings.LATE_INTEREST_MINIMUM))
     with connection.cursor() as cursor:
         cursor.execute(
-            _DAILY_OVERDUE_SQL, {"first": month.first_day, "last": month.last_day, "enterprises": enterprise_ids}
+            _DAILY_OVERDUE_SQL,
+            {"first": first.first_day, "last": (last or first).last_day, "enterprises": enterprise_ids},
         )
-        totals = {enterprise_id: Decimal(total) for enterprise_id, total in cursor.fetchall() if total}
-    amounts = {enterprise_id: round_half_up(total / Decimal(365)) for enterprise_id, total in totals.items()}
-    return {enterprise_id: amount if amount >= minimum else _ZERO for enterprise_id, amount in amounts.items()}
+        totals = {(enterprise_id, month): Decimal(total) for enterprise_id, month, total in cursor.fetchall() if total}
+    amounts = {key: round_half_up(total / Decimal(365)) for key, total in totals.items()}
+    return {key: amount if amount >= minimum else _ZERO for key, amount in amounts.items()}
 
 
 def interest_post(*, month: Period, now: datetime.datetime) -> int:
@@ -446,7 +463,7 @@ def interest_post(*, month: Period, now: datetime.datetime) -> int:
     months for what changed since they were charged (``_interest_catch_up``). The
     representatives of each enterprise for which this run posted something are told in one
     message, in the same transaction. Returns how many entries were posted."""
-    amounts = {enterprise_id: amount for enterprise_id, amount in _interest_of(month=month).items() if amount}
+    amounts = {enterprise_id: amount for (enterprise_id, _month), amount in _interest_of(first=month).items() if amount}
     with transaction.atomic():
         posted: list[LedgerEntry] = []
         if amounts:
@@ -534,18 +551,22 @@ def _interest_catch_up(*, month: Period, now: datetime.datetime) -> list[LedgerE
         enterprise_id__in=list(earliest), kind=EntryKind.INTEREST, period__in=months
     ).values_list("enterprise_id", "period", "amount"):
         posted[(enterprise_id, period)] = posted.get((enterprise_id, period), _ZERO) + amount
-    affected: dict[str, list[int]] = {}
-    for period in months:
-        for enterprise_id, since in earliest.items():
-            if Period.parse(period) >= since:
-                affected.setdefault(period, []).append(enterprise_id)
     numbers = {e.id: e.enterprise_number for e in enterprise_summaries(enterprise_ids=list(earliest))}
     booked_on = timezone.localdate(now)
+    # One query per first month concerned (enterprises whose changes go back as far computed
+    # together): a filing twenty years late does not make every other enterprise's months count.
+    corrected: dict[tuple[int, str], Decimal] = {}
+    by_since: dict[Period, list[int]] = {}
+    for enterprise_id, since in earliest.items():
+        by_since.setdefault(since, []).append(enterprise_id)
+    for since, enterprise_ids in sorted(by_since.items()):
+        corrected |= _interest_of(first=since, last=month.previous(), enterprise_ids=sorted(enterprise_ids))
     corrections = []
-    for period, enterprise_ids in affected.items():
-        corrected = _interest_of(month=Period.parse(period), enterprise_ids=enterprise_ids)
-        for enterprise_id in enterprise_ids:
-            difference = corrected.get(enterprise_id, _ZERO) - posted.get((enterprise_id, period), _ZERO)
+    for period in months:
+        for enterprise_id, since in sorted(earliest.items()):
+            if Period.parse(period) < since:
+                continue
+            difference = corrected.get((enterprise_id, period), _ZERO) - posted.get((enterprise_id, period), _ZERO)
             if difference == 0:
                 continue
             corrections.append(

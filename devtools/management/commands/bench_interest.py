@@ -3,8 +3,8 @@ catch-up after many declarations filed late.
 
 Data (created once, kept for the next runs; marked by the enterprise numbers of serials from
 970000): ``--enterprises`` enterprises (20,000 by default), each with 24 months of contributions
-(2024-01 to 2025-12, 972.90 € a month), every month paid on its due date but for one enterprise
-in ten, whose last three months are unpaid — about 960,000 ledger entries and 470,000
+(2024-01 to 2025-12, 972.90 € a month, each recorded when it was booked), every month paid on
+its due date but for one enterprise in ten, whose last three months are unpaid — about 960,000 ledger entries and 470,000
 allocations, written in SQL.
 
 Two measures, each inside a transaction rolled back at the end (the data stays as it was):
@@ -132,7 +132,7 @@ class Command(BaseCommand):
                     " SELECT e.id, 'declaration', %(amount)s, (m + interval '1 month')::date,"
                     " (m + interval '1 month' + interval '14 days')::date, to_char(m, 'YYYY-MM'),"
                     " 'RF00' || e.enterprise_number || 'D' || to_char(m, 'YYYYMM'),"
-                    " 'bench-interest:' || e.id || ':' || to_char(m, 'YYYY-MM'), now()"
+                    " 'bench-interest:' || e.id || ':' || to_char(m, 'YYYY-MM'), m + interval '1 month'"
                     " FROM identity_enterprise e,"
                     " generate_series(%(first)s::date, %(last)s::date, interval '1 month') AS m"
                     " WHERE e.id = ANY(%(ids)s)",
@@ -148,7 +148,7 @@ class Command(BaseCommand):
                     "INSERT INTO contributions_ledgerentry (enterprise_id, kind, amount, booked_on, period,"
                     " payment_reference, source, created_at)"
                     " SELECT d.enterprise_id, 'payment', -d.amount, d.due_on, '', d.payment_reference,"
-                    " 'bench-paid:' || d.id, now()"
+                    " 'bench-paid:' || d.id, d.due_on"
                     " FROM contributions_ledgerentry d"
                     " WHERE d.enterprise_id = ANY(%(ids)s) AND d.source LIKE 'bench-interest:%%'"
                     " AND NOT (d.enterprise_id %% 10 = 0 AND d.period > %(paid_until)s)",
@@ -156,7 +156,7 @@ class Command(BaseCommand):
                 )
                 cursor.execute(
                     "INSERT INTO contributions_allocation (credit_id, debit_id, amount, created_at)"
-                    " SELECT c.id, d.id, -c.amount, now()"
+                    " SELECT c.id, d.id, -c.amount, c.created_at"
                     " FROM contributions_ledgerentry c"
                     " JOIN contributions_ledgerentry d ON d.id = substr(c.source, 12)::bigint"
                     " WHERE c.enterprise_id = ANY(%(ids)s) AND c.source LIKE 'bench-paid:%%'",
