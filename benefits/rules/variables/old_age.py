@@ -78,7 +78,9 @@ class old_age_pension_computed_amount(Variable):
     label = "Monthly amount from the rate and the average wage, before the minimum and the maximum"
 
     def formula(person: Any, period: Any, parameters: Any) -> Array:
-        rate = person("old_age_pension_rate", period).astype(numpy.float64)
+        # OpenFisca stores the rate in float32 (0.225 becomes 0.22499999…, and a half cent would be
+        # rounded down): a rate has at most 6 decimals (0.015 × months / 12), float32 keeps 7 digits.
+        rate = numpy.round(person("old_age_pension_rate", period).astype(numpy.float64), 6)
         average = round_to_cents(person("average_revalued_yearly_wage", period))
         return round_to_cents(rate * average / 12)
 
