@@ -1,0 +1,269 @@
+"""The engine: one OpenFisca simulation for a whole population (``evaluate``), the same with a
+trace for one person (``explain``), and the version of the rules a decision stores.
+
+Amounts come out in cents (int64): OpenFisca keeps floats in float32, exact to the cent below
+131,072 €; the formulas sum careers in float64 and round each amount to the cent themselves.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import functools
+import hashlib
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Any
+
+import numpy
+import numpy.typing as npt
+from openfisca_core.periods import DateUnit
+from openfisca_core.simulations import Simulation, SimulationBuilder
+
+from benefits.rules.arithmetic import round_to_cents
+from benefits.rules.schemes import STATUTORY
+from benefits.rules.system import GuichetTaxBenefitSystem
+from benefits.rules.system import system as process_system
+from benefits.rules.types import (
+    Condition,
+    Evaluation,
+    Explanation,
+    Fact,
+    Population,
+    RulesInputError,
+    RulesVersion,
+    Scheme,
+    Value,
+)
+from core.money import round_half_up
+from core.periods import Period
+
+RULES_DIRECTORY = Path(__file__).resolve().parent
+ROLES = ("parent", "child")
+
+
+def _files_of_the_rules() -> Iterator[Path]:
+    """The files whose content decides a result: the code of the rules and the parameters (not
+    the YAML tests)."""
+    for path in sorted(RULES_DIRECTORY.rglob("*")):
+        relative = path.relative_to(RULES_DIRECTORY)
+        if relative.parts[0] == "tests" or "__pycache__" in relative.parts or not path.is_file():
+            continue
+        if path.suffix in {".py", ".yaml"}:
+            yield path
+
+
+@functools.cache
+def _baseline_version() -> RulesVersion:
+    openfisca_core = package_version("openfisca-core")
+    digest = hashlib.sha256(f"openfisca-core {openfisca_core}\0".encode())
+    for path in _files_of_the_rules():
+        digest.update(str(path.relative_to(RULES_DIRECTORY)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return RulesVersion(fingerprint=f"sha256:{digest.hexdigest()}", openfisca_core=openfisca_core)
+
+
+def rules_version(scheme: Scheme | str | None = None) -> RulesVersion:
+    """The version of the rules (and of a composed scheme's description) to store on a decision."""
+    baseline = _baseline_version()
+    resolved = _resolve(scheme) if scheme is not None else None
+    if resolved is None or not resolved.description_fingerprint:
+        return baseline
+    digest = hashlib.sha256(f"{baseline.fingerprint}\0{resolved.description_fingerprint}".encode())
+    return RulesVersion(fingerprint=f"sha256:{digest.hexdigest()}", openfisca_core=baseline.openfisca_core)
+
+
+def _resolve(scheme: Scheme | str) -> Scheme:
+    if isinstance(scheme, Scheme):
+        return scheme
+    try:
+        return STATUTORY[scheme]
+    except KeyError:
+        raise RulesInputError("unknown_scheme", scheme) from None
+
+
+def _array(values: npt.ArrayLike, count: int, subject: str) -> npt.NDArray[Any]:
+    array = numpy.asarray(values)
+    if array.shape != (count,):
+        raise RulesInputError("wrong_length", subject)
+    return array
+
+
+def _simulation(
+    rules: GuichetTaxBenefitSystem, population: Population, month: Period
+) -> tuple[Simulation, npt.NDArray[numpy.int64]]:
+    """A simulation of the population; with each person's family index (for family values)."""
+    count = population.count
+    families = _array(population.family, count, "family") if population.family is not None else numpy.arange(count)
+    roles = _array(population.role, count, "role") if population.role is not None else numpy.full(count, "parent")
+    if not numpy.isin(roles, ROLES).all():
+        raise RulesInputError("unknown_role", "role")
+    family_ids, family_index = numpy.unique(families, return_inverse=True)
+    if (numpy.bincount(family_index, weights=roles == "parent") > 2).any():
+        raise RulesInputError("more_than_two_parents", "role")
+
+    builder = SimulationBuilder()
+    builder.create_entities(rules)
+    builder.declare_person_entity("person", numpy.arange(count))
+    builder.join_with_persons(builder.declare_entity("family", family_ids), families, roles)
+    simulation = builder.build(rules)
+
+    for name, column in population.columns.items():
+        variable = rules.get_variable(name)
+        if variable is None or variable.formulas:
+            raise RulesInputError("not_an_input", name)
+        by_period = (
+            column
+            if isinstance(column, Mapping)
+            else {"ETERNITY" if variable.definition_period == DateUnit.ETERNITY else str(month): column}
+        )
+        for period, values in by_period.items():
+            array = _array(values, count, name)
+            if variable.value_type is datetime.date:
+                array = array.astype("datetime64[D]")
+            simulation.set_input(name, period, array)
+    return simulation, family_index.astype(numpy.int64)
+
+
+def evaluate(
+    scheme: Scheme | str, population: Population, month: Period, *, rules: GuichetTaxBenefitSystem | None = None
+) -> Evaluation:
+    """The scheme for every person of the population in one simulation (no loop per person)."""
+    resolved = _resolve(scheme)
+    simulation, _ = _simulation(rules or process_system(), population, month)
+    period = str(month)
+    amounts = round_to_cents(simulation.calculate(resolved.amount, period))
+    return Evaluation(
+        scheme=resolved.code,
+        month=month,
+        cents=numpy.rint(amounts * 100).astype(numpy.int64),
+        eligible=simulation.calculate(resolved.eligible, period).astype(bool),
+        conditions={name: simulation.calculate(name, period).astype(bool) for name in resolved.conditions},
+        rules_version=rules_version(resolved),
+    )
+
+
+def explain(
+    scheme: Scheme | str,
+    population: Population,
+    month: Period,
+    *,
+    person: int = 0,
+    rules: GuichetTaxBenefitSystem | None = None,
+) -> Explanation:
+    """One person's result and its reasons (the population holds the person and their family)."""
+    resolved = _resolve(scheme)
+    rules = rules or process_system()
+    simulation, family_index = _simulation(rules, population, month)
+    if not 0 <= person < population.count:
+        raise RulesInputError("unknown_person", str(person))
+    simulation.trace = True
+    period = str(month)
+    amount = round_to_cents(simulation.calculate(resolved.amount, period))[person]
+    eligible = bool(simulation.calculate(resolved.eligible, period)[person])
+    for name in (*resolved.conditions, *resolved.details):
+        simulation.calculate(name, period)
+
+    trace = _Trace(rules, simulation, person=person, family=int(family_index[person]))
+
+    def with_limits(fact: Fact) -> Fact:
+        limits = resolved.limits.get(fact.code, ())
+        if not limits:
+            return fact
+        extra = tuple(Fact(code=limit, kind="limit", period=period, value=value) for limit, value in limits)
+        return dataclasses.replace(fact, inputs=fact.inputs + extra)
+
+    conditions = tuple(
+        Condition(code=name, met=bool(fact.value), inputs=fact.inputs)
+        for name in resolved.conditions
+        for fact in (with_limits(trace.fact(name, period)),)
+    )
+    return Explanation(
+        scheme=resolved.code,
+        month=month,
+        amount=round_half_up(Decimal(str(amount))),
+        eligible=eligible,
+        conditions=conditions,
+        details=tuple(with_limits(trace.fact(name, period)) for name in resolved.details),
+        computation=trace.fact(resolved.amount, period),
+        rules_version=rules_version(resolved),
+    )
+
+
+class _Trace:
+    """OpenFisca's computation tree, read for one person: each variable computed once (later calls
+    hit the cache and have no children), with the parameters each formula read."""
+
+    def __init__(self, rules: GuichetTaxBenefitSystem, simulation: Simulation, *, person: int, family: int) -> None:
+        self._rules = rules
+        self._simulation = simulation
+        self._person = person
+        self._family = family
+        self._computed: dict[tuple[str, str], Any] = {}
+        self._facts: dict[tuple[str, str], Fact] = {}
+        stack = list(reversed(simulation.tracer.trees))
+        while stack:
+            node = stack.pop()
+            self._computed.setdefault((node.name, str(node.period)), node)
+            stack.extend(reversed(node.children))
+
+    def fact(self, name: str, period: str) -> Fact:
+        key = (name, period)
+        if key not in self._facts:
+            node = self._computed.get(key)
+            if node is None:  # read outside a formula: computed by the explanation itself
+                self._facts[key] = self._variable(name, period, self._simulation.calculate(name, period), ())
+            else:
+                inputs = tuple(self.fact(child.name, str(child.period)) for child in node.children)
+                parameters = tuple(self._parameter(parameter) for parameter in node.parameters)
+                self._facts[key] = self._variable(name, period, node.value, _unique(inputs + parameters))
+        return self._facts[key]
+
+    def _variable(self, name: str, period: str, values: Any, inputs: tuple[Fact, ...]) -> Fact:
+        variable = self._rules.get_variable(name)
+        index = self._family if variable.entity.key == "family" else self._person
+        return Fact(code=name, kind="variable", period=period, value=_value(values[index]), inputs=inputs)
+
+    def _parameter(self, node: Any) -> Fact:
+        instant = str(node.period)
+        return Fact(
+            code=node.name,
+            kind="parameter",
+            period=instant,
+            value=_value(node.value),
+            reference=_reference(self._rules, node.name, instant),
+        )
+
+
+def _unique(facts: tuple[Fact, ...]) -> tuple[Fact, ...]:
+    seen: dict[tuple[str, str, str], Fact] = {}
+    for fact in facts:
+        seen.setdefault((fact.kind, fact.code, fact.period), fact)
+    return tuple(seen.values())
+
+
+def _value(value: Any) -> Value:
+    if isinstance(value, bool | numpy.bool_):
+        return bool(value)
+    if isinstance(value, int | numpy.integer):
+        return int(value)
+    if isinstance(value, numpy.datetime64):
+        return datetime.date.fromisoformat(str(value.astype("datetime64[D]")))
+    if isinstance(value, numpy.floating):
+        # str() of a float32 is its shortest decimal form: 0.015, not 0.014999999664…
+        return Decimal(str(value))
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    raise TypeError(f"no explanation for a value of type {type(value).__name__}")
+
+
+def _reference(rules: GuichetTaxBenefitSystem, name: str, instant: str) -> str:
+    """The legal reference of the value in force at ``instant`` (or of the parameter)."""
+    parameter: Any = rules.parameters
+    for part in name.split("."):
+        parameter = parameter.children[part]
+    in_force = next((value for value in parameter.values_list if value.instant_str <= instant), None)
+    reference = (in_force.metadata or {}).get("reference") if in_force is not None else None
+    return str(reference or parameter.metadata.get("reference", ""))
