@@ -18,16 +18,13 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from contributions import ledger, payments, services
+from contributions import ledger, payments
 from contributions.account import account_debts, account_entries, account_summary, periods_payment
-from contributions.declarations import declaration_submit
-from contributions.models import Allocation, Declaration, LateInterestRate, LedgerEntry
-from contributions.types import LineInput
+from contributions.models import Allocation, LateInterestRate, LedgerEntry
 from core.periods import Period
-from devtools.rates import demo_rates_seed
+from tests.contributions.account_helpers import declare, employer_with_staff
 from tests.contributions.test_payments import FakeProvider, _callback
-from tests.helpers import citizen_actor, sign_in
-from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -46,39 +43,13 @@ def employer(settings):
     settings.DECLARATION_DUE_DAY = 15
     settings.LATE_INTEREST_MINIMUM = "1.00"
     settings.PENALTY_PAYMENT_DAYS = 30
-    demo_rates_seed()
-    enterprise = EnterpriseFactory(name="Boulangerie Dupont")
-    declarant = UserFactory()
-    representation(declarant, enterprise, "declarant")
-    actor = citizen_actor(declarant, enterprise_ids=frozenset({enterprise.pk}))
-    staff = [PersonFactory(), PersonFactory()]
-    for person in staff:
-        services.employment_hire(
-            actor=actor,
-            enterprise_id=enterprise.pk,
-            national_number=person.national_number,
-            worker_category="employee",
-            start_date=datetime.date(2024, 12, 1),
-            now=_at(2024, 11, 20),
-        )
-    return {"enterprise": enterprise, "declarant": declarant, "actor": actor, "staff": staff}
+    return employer_with_staff(
+        hired_from=datetime.date(2024, 12, 1), hired_at=_at(2024, 11, 20), name="Boulangerie Dupont"
+    )
 
 
 def _declare(employer, period, wages, *, now, replace=False):
-    result = declaration_submit(
-        actor=employer["actor"],
-        enterprise_id=employer["enterprise"].pk,
-        period=period,
-        lines=[
-            LineInput(national_number=p.national_number, worker_category="employee", gross_wage=w, days_worked="20")
-            for p, w in zip(employer["staff"], wages, strict=False)
-        ],
-        replace=replace,
-        channel="form",
-        now=now,
-    )
-    assert result.accepted, result.anomalies
-    return Declaration.objects.get(pk=result.declaration_id)
+    return declare(employer, period, wages, now=now, replace=replace)
 
 
 def _bank(employer, amount, *, booked_on, now, reference="", source="bank:1"):

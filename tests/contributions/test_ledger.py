@@ -7,13 +7,9 @@ from decimal import Decimal
 import pytest
 from stdnum import iso11649
 
-from contributions import ledger, services
-from contributions.declarations import declaration_submit
-from contributions.models import Allocation, Declaration, LedgerEntry
-from contributions.types import LineInput
-from devtools.rates import demo_rates_seed
-from tests.helpers import citizen_actor
-from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation
+from contributions import ledger
+from contributions.models import Allocation, LedgerEntry
+from tests.contributions.account_helpers import declare, employer_with_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -32,39 +28,13 @@ LINE_2000 = Decimal("648.60")
 @pytest.fixture
 def employer(settings):
     settings.DECLARATION_DUE_DAY = 15
-    demo_rates_seed()
-    enterprise = EnterpriseFactory()
-    declarant = UserFactory()
-    representation(declarant, enterprise, "declarant")
-    actor = citizen_actor(declarant, enterprise_ids=frozenset({enterprise.pk}))
-    staff = [PersonFactory(), PersonFactory()]
-    for person in staff:
-        services.employment_hire(
-            actor=actor,
-            enterprise_id=enterprise.pk,
-            national_number=person.national_number,
-            worker_category="employee",
-            start_date=datetime.date(2026, 8, 1),
-            now=datetime.datetime(2026, 7, 20, tzinfo=datetime.UTC),
-        )
-    return {"enterprise": enterprise, "actor": actor, "staff": staff}
+    return employer_with_staff(
+        hired_from=datetime.date(2026, 8, 1), hired_at=datetime.datetime(2026, 7, 20, tzinfo=datetime.UTC)
+    )
 
 
 def _declare(employer, period, wages, replace=False, now=NOW):
-    result = declaration_submit(
-        actor=employer["actor"],
-        enterprise_id=employer["enterprise"].pk,
-        period=period,
-        lines=[
-            LineInput(national_number=p.national_number, worker_category="employee", gross_wage=w, days_worked="20")
-            for p, w in zip(employer["staff"], wages, strict=False)
-        ],
-        replace=replace,
-        channel="form",
-        now=now,
-    )
-    assert result.accepted, result.anomalies
-    return Declaration.objects.get(pk=result.declaration_id)
+    return declare(employer, period, wages, now=now, replace=replace)
 
 
 def _pay(employer, amount, reference="", source="bank:1"):
