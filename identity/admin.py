@@ -35,7 +35,7 @@ from core.backoffice import Choices, NoPersonalDataAdmin, PersonalDataAdmin, sta
 from core.types import AccessPurpose
 from identity import services
 from identity.country_profiles import country_profile
-from identity.models import ActivationCode, Enterprise, Person, Representation, User
+from identity.models import ActivationCode, Enterprise, FamilyLink, Person, Representation, User
 from identity.selectors import persons_of_sign_in_addresses
 from identity.types import IdentityError, InvalidIdentifier
 
@@ -145,6 +145,21 @@ class PersonAdmin(PersonalDataAdmin):
 
     def has_issue_code_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("identity.add_activationcode")
+
+
+@admin.register(FamilyLink)
+class FamilyLinkAdmin(PersonalDataAdmin):
+    """Civil-status links, kept by registry clerks. Every change is kept in the link's history
+    with who made it (django-pghistory); both persons' trails record each page that shows them."""
+
+    person_fields = ("person_id", "relative_id")
+    list_display = ["kind", "person", "relative", "started_on", "ended_on"]
+    list_filter = ["kind"]
+    list_select_related = ["person", "relative"]
+    search_fields = ["=person__national_number", "=relative__national_number", "person__last_name"]
+    raw_id_fields = ["person", "relative"]
+    date_hierarchy = "started_on"
+    show_full_result_count = False
 
 
 @admin.register(Enterprise)

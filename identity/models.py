@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import pghistory
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import ArrayField, BigIntegerRangeField, DateRangeField, RangeOperators
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from identity.types import ApiKeyScope, EnterpriseRole, Language
+from identity.types import ApiKeyScope, EnterpriseRole, FamilyLinkKind, Language
 
 
 def _validate_person_number(value: str) -> None:
@@ -284,3 +288,110 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
+
+
+class _DateRange(Func):
+    function = "DATERANGE"
+    output_field = DateRangeField()
+
+
+class _IdRange(Func):
+    function = "INT8RANGE"
+    output_field = BigIntegerRangeField()
+
+    def __init__(self, field: str) -> None:
+        super().__init__(F(field), F(field) + 1)
+
+
+class _PersonPair(Func):
+    """Both persons of a link as one value that GiST compares with ``&&`` (overlaps): a
+    multirange of two one-id ranges, so two links sharing a person, on either side, overlap."""
+
+    function = "INT8MULTIRANGE"
+    output_field = BigIntegerRangeField()
+
+    def __init__(self, first: str, second: str) -> None:
+        super().__init__(_IdRange(first), _IdRange(second))
+
+
+# Civil status is evidence for decisions (survivor's pension, birth grant): every insert,
+# change and deletion is kept, with who made it (database triggers, so bulk and SQL changes too).
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    meta={"verbose_name": _("family link change"), "verbose_name_plural": _("family link changes")},
+)
+class FamilyLink(models.Model):
+    """A civil-status link between two persons of the registry.
+
+    Spouses (a marriage or a registered partnership): ``person`` and ``relative`` are the two
+    spouses; the link holds from ``started_on`` (the wedding) until the day before ``ended_on``
+    (the divorce or the death), open-ended while it lasts — so a remarriage may start the day the
+    previous link ended. Parent and child: ``person`` is the parent, ``relative`` the child, from
+    the birth or the adoption."""
+
+    kind = models.CharField(_("kind of link"), max_length=20, choices=FamilyLinkKind.choices)
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        related_name="family_links",
+        verbose_name=_("person"),
+        help_text=_("A spouse, or the parent."),
+    )
+    relative = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        related_name="family_links_as_relative",
+        verbose_name=_("relative"),
+        help_text=_("The other spouse, or the child."),
+    )
+    started_on = models.DateField(
+        _("from"), help_text=_("The date of the marriage or partnership, or of the birth or adoption.")
+    )
+    ended_on = models.DateField(
+        _("ended on"),
+        null=True,
+        blank=True,
+        help_text=_("The date of the divorce, dissolution or death; empty while the link lasts."),
+    )
+
+    class Meta:
+        verbose_name = _("family link")
+        verbose_name_plural = _("family links")
+        ordering = ["person", "kind", "-started_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(person=F("relative")), name="family_link_not_to_self"),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gt=F("started_on")),
+                name="family_link_period_valid",
+            ),
+            # A parent-child link does not end (an adoption undone is a correction of the record).
+            models.CheckConstraint(
+                condition=~Q(kind=FamilyLinkKind.PARENT_CHILD) | Q(ended_on__isnull=True),
+                name="family_link_child_open_ended",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "relative"],
+                condition=Q(kind=FamilyLinkKind.PARENT_CHILD),
+                name="family_link_child_unique",
+            ),
+            # Nobody has two spouses at once, whichever side of the link they are on.
+            ExclusionConstraint(
+                name="family_link_one_spouse_at_a_time",
+                expressions=[
+                    (_PersonPair("person_id", "relative_id"), RangeOperators.OVERLAPS),
+                    (_DateRange("started_on", "ended_on", models.Value("[)")), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(kind__in=FamilyLinkKind.spouse_kinds()),
+            ),
+        ]
+        indexes = [models.Index(fields=["relative", "kind"], name="family_link_relative_idx")]
+
+    def __str__(self) -> str:
+        return gettext("%(kind)s: %(person)s and %(relative)s from %(date)s") % {
+            "kind": self.get_kind_display(),
+            "person": self.person,
+            "relative": self.relative,
+            "date": date_format(self.started_on),
+        }

@@ -63,6 +63,16 @@ class EnterpriseRole(models.TextChoices):
     VIEWER = "viewer", _("viewer")
 
 
+class FamilyLinkKind(models.TextChoices):
+    MARRIAGE = "marriage", _("marriage")
+    PARTNERSHIP = "partnership", _("registered partnership")
+    PARENT_CHILD = "parent_child", _("parent and child")
+
+    @classmethod
+    def spouse_kinds(cls) -> list[str]:
+        return [cls.MARRIAGE.value, cls.PARTNERSHIP.value]
+
+
 class Language(models.TextChoices):
     FRENCH = "fr", _("French")
     ENGLISH = "en", _("English")
@@ -124,3 +134,43 @@ class BankAccountSummary:
     iban_display: str
     holder_name: str
     since: datetime.datetime
+
+
+@dataclass(frozen=True)
+class Spouse:
+    """A person's spouse or registered partner in force on a day, since when."""
+
+    person_id: int
+    since: datetime.date
+    kind: str
+
+
+@dataclass(frozen=True)
+class Child:
+    person_id: int
+    birth_date: datetime.date
+    # The birth, or the adoption: the day the link to this parent started.
+    since: datetime.date
+
+
+@dataclass(frozen=True)
+class FamilySummary:
+    """A person's family on one day: the spouse in force (if any) and the children linked by then."""
+
+    person_id: int
+    on: datetime.date
+    spouse: Spouse | None
+    children: tuple[Child, ...]
+
+
+@dataclass(frozen=True)
+class Marriage:
+    """A marriage or registered partnership: from ``started_on`` until ``ended_on`` (the
+    divorce or the death, excluded), open-ended while it lasts."""
+
+    id: int
+    kind: str
+    person_id: int
+    spouse_id: int
+    started_on: datetime.date
+    ended_on: datetime.date | None

@@ -25,6 +25,7 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "identity.view_enterprise",
         "identity.view_representation",
         "identity.view_activationcode",
+        "identity.view_familylink",
         "core.view_accessrecord",
         # Contribution statements asked for (those being prepared, those that failed).
         "contributions.view_statementrequest",
@@ -62,6 +63,10 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "identity.change_representation",
         "identity.view_activationcode",
         "identity.add_activationcode",
+        # Civil-status links (spouses, parents and children): evidence for benefit decisions.
+        "identity.view_familylink",
+        "identity.add_familylink",
+        "identity.change_familylink",
     ],
     gettext_noop("Security officer"): [
         "notifications.view_notification",

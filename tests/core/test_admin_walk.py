@@ -44,7 +44,7 @@ from core.backoffice import NoPersonalDataAdmin, PersonalDataAdmin
 from core.models import AccessRecord, VerifiableDocument
 from core.types import AccessPurpose, DocumentKind, DocumentSubject
 from devtools.rates import demo_rates_seed
-from identity.models import ActivationCode, Enterprise, Person, Representation, User
+from identity.models import ActivationCode, Enterprise, FamilyLink, Person, Representation, User
 from mandates.models import AccreditedProfessional, EnterpriseMandate, Mandate
 from notifications.models import Delivery, Notification
 from notifications.services import notify
@@ -126,6 +126,12 @@ class World:
                     person=anna, digest="0" * 64, created_at=now, created_by=self.staff, expires_at=now
                 ),
                 {anna.pk},
+            ),
+            FamilyLink: lambda now: (
+                FamilyLink.objects.create(
+                    kind="marriage", person=anna, relative=ben, started_on=now.date() - datetime.timedelta(days=400)
+                ),
+                {anna.pk, ben.pk},
             ),
             AccreditedProfessional: lambda now: (
                 AccreditedProfessional.objects.create(
