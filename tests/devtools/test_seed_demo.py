@@ -4,6 +4,7 @@ import datetime
 import io
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.test import Client
 
@@ -46,3 +47,31 @@ def test_the_demo_refuses_to_run_without_debug(settings):
     with pytest.raises(CommandError):
         call_command("seed_demo", stdout=io.StringIO())
     assert not User.objects.exists()
+
+
+@pytest.mark.time_machine(datetime.datetime(2027, 3, 10, 9, 0, tzinfo=datetime.UTC), tick=False)
+def test_the_pensioner_is_married_and_marie_has_a_baby_a_few_weeks_old_seeded_once(settings):
+    from identity.models import FamilyLink, Person
+    from identity.selectors import family_on, marriage_of
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+
+    pensioner = Person.objects.get(first_name="Jean", last_name="Peeters")
+    marie = Person.objects.get(first_name="Marie", last_name="Dubois")
+    today = datetime.date(2027, 3, 10)
+    marriage = marriage_of(person_id=pensioner.pk, on=today)
+    assert marriage is not None
+    assert (marriage.started_on, marriage.ended_on) == (datetime.date(1978, 9, 16), None)
+    assert Person.objects.get(pk=marriage.spouse_id).first_name == "Maria"
+    children = family_on(person_ids=[marie.pk], on=today)[marie.pk].children
+    assert [(child.birth_date, child.since) for child in children] == [(datetime.date(2027, 2, 17),) * 2]
+    assert FamilyLink.objects.count() == 2
+
+    # Seeded again weeks later, the baby is still a few weeks old (and still the only one).
+    with time_machine.travel(datetime.datetime(2027, 6, 1, 9, 0, tzinfo=datetime.UTC), tick=False):
+        call_command("seed_demo", stdout=io.StringIO())
+    children = family_on(person_ids=[marie.pk], on=datetime.date(2027, 6, 1))[marie.pk].children
+    assert [child.birth_date for child in children] == [datetime.date(2027, 5, 11)]
+    assert FamilyLink.objects.count() == 2

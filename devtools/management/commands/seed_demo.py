@@ -25,8 +25,8 @@ from contributions.models import DiscrepancyReport, Employment, EmploymentEvent
 from core.periods import Period
 from devtools.rates import demo_rates_seed
 from identity.country_profiles import country_profile
-from identity.models import ActivationCode, ApiKey, Enterprise, Person, Representation, User
-from identity.types import EnterpriseRole
+from identity.models import ActivationCode, ApiKey, Enterprise, FamilyLink, Person, Representation, User
+from identity.types import EnterpriseRole, FamilyLinkKind
 from mandates.models import EnterpriseMandate, Mandate
 from mandates.types import MandateStatus, Scope
 from notifications.models import Notification
@@ -58,7 +58,13 @@ PERSONS = [
         "en",
     ),
     ("newcomer", "Luc", "Janssens", datetime.date(1992, 1, 15), 57, "Kerkstraat 3", "2000", "Antwerpen", "BE", "fr"),
+    # The pensioner's wife (no account): married long ago, for the survivor's pension.
+    ("spouse", "Maria", "Peeters", datetime.date(1956, 6, 5), 18, "Calle Mayor 5", "03001", "Alicante", "ES", "fr"),
 ]
+PENSIONER_WEDDING = datetime.date(1978, 9, 16)
+# Marie's baby is born this many days before the day of seeding, for the birth grant.
+BABY_AGE_DAYS = 21
+BABY_SERIAL = 201
 
 ENTERPRISES = [
     ("bakery", 1101, "Boulangerie Dupont SRL", "Place du Marché 4", "4000", "Liège"),
@@ -192,6 +198,7 @@ class Command(BaseCommand):
             demo_rates_seed()
             self._employment(persons, enterprises, users, now)
             self._api_key(enterprises["bureau"], users["bureau"], now)
+            self._family(persons, now)
         self._print(persons)
 
     def _account(
@@ -347,6 +354,40 @@ class Command(BaseCommand):
             now=now,
             link="/",
         )
+
+    def _family(self, persons: dict[str, Person], now: datetime.datetime) -> None:
+        """The pensioner is married (long ago); Marie had a baby a few weeks ago. The baby is
+        found through its link and kept a few weeks old whenever the demo is seeded again."""
+        FamilyLink.objects.get_or_create(
+            kind=FamilyLinkKind.MARRIAGE,
+            person=persons["pensioner"],
+            relative=persons["spouse"],
+            defaults={"started_on": PENSIONER_WEDDING},
+        )
+        mother = persons["employee"]
+        birth = now.date() - datetime.timedelta(days=BABY_AGE_DAYS)
+        number = country_profile().synthetic_person_number(birth, BABY_SERIAL)
+        link = (
+            FamilyLink.objects.filter(kind=FamilyLinkKind.PARENT_CHILD, person=mother)
+            .select_related("relative")
+            .first()
+        )
+        if link is None:
+            baby = Person.objects.create(
+                national_number=number,
+                first_name="Léa",
+                last_name=mother.last_name,
+                birth_date=birth,
+                street=mother.street,
+                postal_code=mother.postal_code,
+                city=mother.city,
+                country=mother.country,
+                preferred_language=mother.preferred_language,
+            )
+            FamilyLink.objects.create(kind=FamilyLinkKind.PARENT_CHILD, person=mother, relative=baby, started_on=birth)
+        elif link.relative.birth_date != birth:
+            Person.objects.filter(pk=link.relative_id).update(national_number=number, birth_date=birth)
+            FamilyLink.objects.filter(pk=link.pk).update(started_on=birth)
 
     def _print(self, persons: dict[str, Person]) -> None:
         profile = country_profile()
