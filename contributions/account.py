@@ -10,9 +10,10 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import F, Q, Sum, Window
+from stdnum import iban as iban_module
 
 from contributions.ledger import payment_due_date
-from contributions.models import EntryKind, LedgerEntry, Payment, PaymentStatus
+from contributions.models import EntryKind, LedgerEntry, Payment, PaymentStatus, RefundRequest, RefundStatus
 from contributions.types import PeriodPaymentStatus
 from core.caching import Versioned
 from core.db import prepared_cursor
@@ -247,11 +248,41 @@ def payment_list(*, enterprise_id: int, limit: int = 20) -> list[PaymentRow]:
 
 
 @dataclass(frozen=True)
+class RefundRow:
+    id: int
+    amount: Decimal
+    iban: str
+    status: str
+    requested_at: datetime.datetime
+    decided_at: datetime.datetime | None
+    reason: str
+
+    @property
+    def status_label(self) -> str:
+        return str(RefundStatus(self.status).label)
+
+    @property
+    def iban_display(self) -> str:
+        return iban_module.format(self.iban)
+
+
+def refund_list(*, enterprise_id: int, limit: int = 10) -> list[RefundRow]:
+    """The latest refund requests of the enterprise, newest first — one query."""
+    return [
+        RefundRow(*row)
+        for row in RefundRequest.objects.filter(enterprise_id=enterprise_id)
+        .order_by("-requested_at", "-pk")
+        .values_list("pk", "amount", "iban", "status", "requested_at", "decided_at", "reason")[:limit]
+    ]
+
+
+@dataclass(frozen=True)
 class AccountOverview:
     summary: AccountSummary
     periods: list[PeriodAccount]  # every debt, due first first
     entries: list[EntryRow]
     years: list[int]
+    refunds: list[RefundRow]  # the latest refund requests, newest first
 
 
 _ACCOUNT_VERSION_SQL = """
@@ -259,7 +290,9 @@ SELECT
     (SELECT COALESCE(MAX(g.id), 0) || '.' || COUNT(*) FROM contributions_ledgerentry g
         WHERE g.enterprise_id = %(enterprise)s),
     (SELECT COALESCE(MAX(a.id), 0) || '.' || COUNT(*) FROM contributions_allocation a
-        JOIN contributions_ledgerentry g ON g.id = a.debit_id WHERE g.enterprise_id = %(enterprise)s)
+        JOIN contributions_ledgerentry g ON g.id = a.debit_id WHERE g.enterprise_id = %(enterprise)s),
+    (SELECT COALESCE(MAX(r.id), 0) || '.' || COUNT(*) || '.' || COUNT(r.decided_at)
+        FROM contributions_refundrequest r WHERE r.enterprise_id = %(enterprise)s)
 """
 _ACCOUNT_CACHE_SECONDS = 3600
 
@@ -274,9 +307,9 @@ def account_overview_source(
     changes the count; ``load()`` reads it."""
     with prepared_cursor() as cursor:
         cursor.execute(_ACCOUNT_VERSION_SQL, {"enterprise": enterprise_id})
-        entry_id, allocation_id = cursor.fetchone()
+        entry_id, allocation_id, refund_id = cursor.fetchone()
     return Versioned(
-        key=f"contributions:account:{enterprise_id}:{today.isoformat()}:{year}:{entry_id}:{allocation_id}",
+        key=f"contributions:account:{enterprise_id}:{today.isoformat()}:{year}:{entry_id}:{allocation_id}:{refund_id}",
         compute=lambda: _overview_compute(enterprise_id=enterprise_id, today=today, year=year),
         kind=AccountOverview,
         seconds=_ACCOUNT_CACHE_SECONDS,
@@ -299,6 +332,7 @@ def _overview_compute(*, enterprise_id: int, today: datetime.date, year: int | N
             enterprise_id=enterprise_id, year=year if year is not None else (years[0] if years else today.year)
         ),
         years=years,
+        refunds=refund_list(enterprise_id=enterprise_id),
     )
 
 

@@ -5,8 +5,6 @@ settled by the credit — or refuse it with a reason."""
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -21,35 +19,6 @@ from core.errors import NotFound
 from identity.selectors import enterprise_summaries
 
 REASON_MAX = 2000
-
-
-@dataclass(frozen=True)
-class RefundRow:
-    id: int
-    amount: Decimal
-    iban: str
-    status: str
-    requested_at: datetime.datetime
-    decided_at: datetime.datetime | None
-    reason: str
-
-    @property
-    def status_label(self) -> str:
-        return str(RefundStatus(self.status).label)
-
-    @property
-    def iban_display(self) -> str:
-        return iban_module.format(self.iban)
-
-
-def refund_list(*, enterprise_id: int, limit: int = 10) -> list[RefundRow]:
-    """The latest refund requests of the enterprise, newest first — one query."""
-    return [
-        RefundRow(*row)
-        for row in RefundRequest.objects.filter(enterprise_id=enterprise_id)
-        .order_by("-requested_at", "-pk")
-        .values_list("pk", "amount", "iban", "status", "requested_at", "decided_at", "reason")[:limit]
-    ]
 
 
 def refund_request(

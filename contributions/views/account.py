@@ -93,10 +93,13 @@ def account(request: PortalRequest, enterprise_id: int) -> HttpResponse:
             for name in ("summary", "transfer", "pay_fields", "statement")
         }
 
-    # The refund form, for the enterprise's administrators when it has credit: the credit shown
-    # is sent back with the request (asked again if it changed meanwhile).
-    may_request_refund = policies.can_request_refund(actor=request.actor, enterprise_id=enterprise_id, on=today)
-    credit = source.load().summary.credit if may_request_refund else Decimal("0.00")
+    # For those who may pay: the refund requests and, for the enterprise's administrators when
+    # it has credit, the refund form (the credit shown is sent back with the request, asked again
+    # if it changed meanwhile). Read from the cached overview; the role is asked only then.
+    overview = source.load() if may_pay else None
+    credit = overview.summary.credit if overview is not None else Decimal("0.00")
+    if credit > 0 and not policies.can_request_refund(actor=request.actor, enterprise_id=enterprise_id, on=today):
+        credit = Decimal("0.00")
     return render(
         request,
         "contributions/account.html",
@@ -104,7 +107,7 @@ def account(request: PortalRequest, enterprise_id: int) -> HttpResponse:
             "enterprise_id": enterprise_id,
             "enterprise_name": enterprise_names(enterprise_ids=[enterprise_id]).get(enterprise_id, ""),
             "payments": account_selectors.payment_list(enterprise_id=enterprise_id),
-            "refunds": refunds.refund_list(enterprise_id=enterprise_id) if may_pay else [],
+            "refunds": overview.refunds if overview is not None else [],
             "refund_credit": credit if credit > 0 else None,
             "refund_form": RefundRequestForm() if credit > 0 else None,
             "may_pay": may_pay,
