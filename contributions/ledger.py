@@ -545,7 +545,7 @@ def _interest_catch_up(*, month: Period, now: datetime.datetime) -> list[LedgerE
         earliest = {enterprise_id: Period.of(since) for enterprise_id, since in cursor.fetchall()}
     if not earliest:
         return []
-    months = [str(p) for p in _months(min(earliest.values()), month.previous())]
+    months = [str(p) for p in min(earliest.values()).through(month.previous())]
     posted: dict[tuple[int, str], Decimal] = {}
     for enterprise_id, period, amount in LedgerEntry.objects.filter(
         enterprise_id__in=list(earliest), kind=EntryKind.INTEREST, period__in=months
@@ -591,11 +591,3 @@ def _interest_catch_up(*, month: Period, now: datetime.datetime) -> list[LedgerE
     inserted = _insert_new(corrections)
     _allocate_after_commit(inserted, now)
     return inserted
-
-
-def _months(first: Period, last: Period) -> list[Period]:
-    months = []
-    while first <= last:
-        months.append(first)
-        first = first.next()
-    return months

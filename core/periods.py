@@ -54,6 +54,15 @@ class Period:
     def previous(self) -> Period:
         return Period(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
 
+    def through(self, last: Period) -> list[Period]:
+        """This month and each one after it up to ``last`` included (none when ``last`` is before)."""
+        months = []
+        month = self
+        while month <= last:
+            months.append(month)
+            month = month.next()
+        return months
+
 
 @functools.cache
 def _days_in(year: int, month: int) -> int:

@@ -2,8 +2,9 @@
 accounts' tests post their debits this way (the ledger, its rules, the interest)."""
 
 import datetime
+from decimal import Decimal
 
-from contributions import services
+from contributions import ledger, services
 from contributions.declarations import declaration_submit
 from contributions.models import Declaration
 from contributions.types import LineInput
@@ -48,3 +49,17 @@ def declare(employer: dict, period: str, wages: list[str], *, now: datetime.date
     )
     assert result.accepted, result.anomalies
     return Declaration.objects.get(pk=result.declaration_id)
+
+
+def credit(
+    employer: dict, amount: str, *, booked_on: datetime.date, now: datetime.datetime, reference: str, source: str
+):
+    """A transfer of ``amount`` received on ``booked_on``, credited to the account at ``now``."""
+    return ledger.credit_post(
+        enterprise_id=employer["enterprise"].pk,
+        amount=Decimal(amount),
+        payment_reference=reference,
+        source=source,
+        booked_on=booked_on,
+        now=now,
+    )

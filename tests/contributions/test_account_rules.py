@@ -22,7 +22,7 @@ from contributions import ledger, payments
 from contributions.account import account_debts, account_entries, account_summary, periods_payment
 from contributions.models import Allocation, LateInterestRate, LedgerEntry
 from core.periods import Period
-from tests.contributions.account_helpers import declare, employer_with_staff
+from tests.contributions.account_helpers import credit, declare, employer_with_staff
 from tests.contributions.test_payments import FakeProvider, _callback
 from tests.helpers import sign_in
 
@@ -53,14 +53,7 @@ def _declare(employer, period, wages, *, now, replace=False):
 
 
 def _bank(employer, amount, *, booked_on, now, reference="", source="bank:1"):
-    assert ledger.credit_post(
-        enterprise_id=employer["enterprise"].pk,
-        amount=Decimal(amount),
-        payment_reference=reference,
-        source=source,
-        booked_on=booked_on,
-        now=now,
-    )
+    assert credit(employer, amount, booked_on=booked_on, now=now, reference=reference, source=source)
 
 
 def _interest(employer):
@@ -69,13 +62,6 @@ def _interest(employer):
         (entry.period, entry.amount, entry.is_interest_correction)
         for entry in LedgerEntry.objects.filter(enterprise=employer["enterprise"], kind="interest").order_by("pk")
     ]
-
-
-def _months(first, last):
-    months = [first]
-    while months[-1] != last:
-        months.append(months[-1].next())
-    return months
 
 
 # --- 1. Interest runs from the legal due date --------------------------------------------------
@@ -105,7 +91,7 @@ def test_a_debit_filed_21_months_late_owes_interest_from_its_due_date_caught_up_
     # of 30 → 5.59; February 2026, 28 days → 5.22.
     day = Decimal("971.40") * Decimal("0.07") / 365
     expected = {"2025-02": Decimal("2.42")}
-    for month in _months(Period(2025, 3), Period(2026, 10)):
+    for month in Period(2025, 3).through(Period(2026, 10)):
         days = (month.next().first_day - month.first_day).days
         expected[str(month)] = {31: Decimal("5.78"), 30: Decimal("5.59"), 28: Decimal("5.22")}[days]
         assert abs(day * days - expected[str(month)]) < Decimal("0.005")

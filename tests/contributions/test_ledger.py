@@ -9,7 +9,7 @@ from stdnum import iso11649
 
 from contributions import ledger
 from contributions.models import Allocation, LedgerEntry
-from tests.contributions.account_helpers import declare, employer_with_staff
+from tests.contributions.account_helpers import credit, declare, employer_with_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -194,14 +194,7 @@ NOVEMBER_RUN, DECEMBER_RUN, JANUARY_RUN = _at(2026, 11, 1, 3), _at(2026, 12, 1, 
 
 
 def _credit(employer, amount, *, booked_on, now, reference="", source="bank:late"):
-    return ledger.credit_post(
-        enterprise_id=employer["enterprise"].pk,
-        amount=Decimal(amount),
-        payment_reference=reference,
-        source=source,
-        booked_on=booked_on,
-        now=now,
-    )
+    return credit(employer, amount, booked_on=booked_on, now=now, reference=reference, source=source)
 
 
 def _interest(period):
