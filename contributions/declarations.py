@@ -39,6 +39,7 @@ from contributions.reads import employed_during, rates_for_period
 from contributions.types import Anomaly, LineInput, Severity, SubmissionResult, WorkerCategory
 from core.actor import Actor
 from core.errors import NotFound
+from core.money import amount_parse
 from core.periods import Period
 from identity.country_profiles import IdentifierScheme, country_profile
 from identity.selectors import RegistryEntry, persons_by_national_numbers
@@ -328,28 +329,7 @@ def line_amounts(
     )
 
 
-# The one notation of an amount, on every channel: ASCII digits, then at most two decimals after
-# a point (a decimal comma where the channel allows it: the form, and the semicolon variant of
-# the files, which turns it into a point before the line is checked). No sign, exponent,
-# grouping, other digits, nor a point without digits on both sides: a payroll export's stray
-# "1e3" or "1_000.00" is a line error, never a guess. A leading minus is told apart (negative).
-_AMOUNT = re.compile(r"(-?)([0-9]{1,12}(?:\.[0-9]{1,2})?)")
 _WHOLE = re.compile(r"[0-9]{1,6}")
-
-
-def amount_parse(value: str, *, decimal_comma: bool = False) -> Decimal | None:
-    """The amount ``value`` writes in the documented notation, or None; a negative amount comes
-    back negative (the caller refuses it with its own message)."""
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if decimal_comma and "." not in text:
-        text = text.replace(",", ".", 1)
-    match = _AMOUNT.fullmatch(text)
-    if match is None:
-        return None
-    amount = Decimal(match.group(2))
-    return amount.copy_negate() if match.group(1) else amount  # "-0.00" stays signed
 
 
 def _integer(value: str) -> int | None:

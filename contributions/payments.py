@@ -29,12 +29,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contributions import ledger, notices
-from contributions.declarations import amount_parse
 from contributions.models import Payment, PaymentStatus
 from contributions.policies import paying_capacity
 from contributions.types import PaymentError
 from core.actor import Actor
 from core.errors import NotFound
+from core.money import amount_parse
 from core.signatures import SIGNATURE_HEADER, verify
 
 logger = logging.getLogger(__name__)

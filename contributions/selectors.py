@@ -215,6 +215,13 @@ def contribution_record(*, person_id: int, today: datetime.date) -> Contribution
     return record.contribution_record(person_id=person_id, today=today)
 
 
+def contribution_record_version(*, person_id: int, today: datetime.date) -> str:
+    """A name of everything the person's record (and so their insured career) is computed from,
+    in one query: it changes whenever a declaration, a correction or a payment would change
+    them. Benefits key their cached estimates on it."""
+    return record.contribution_record_source(person_id=person_id, today=today).key
+
+
 @dataclass(frozen=True)
 class InsuredCareer:
     """What a person's declared career counts for benefits, up to a period.

@@ -111,6 +111,8 @@ FIXED_DETAILS = {
     "reported problem, with the employer's declarations and account": _(
         "a problem you reported, with the declarations, your hiring and the account of that employer for that month"
     ),
+    "benefit entitlement": _("whether you are entitled to a benefit"),
+    "pension simulation": _("an estimate of your pension"),
     "history": _("the history of a record"),
     "deletion": _("a record, before a deletion that was not made"),
 }
@@ -168,6 +170,8 @@ FIXED_DETAILS_ABOUT = {
     "dashboard": _("their summary page"),
     "access log": _("the list of who accessed their data"),
     "contribution record": _("their contribution record"),
+    "benefit entitlement": _("whether they are entitled to a benefit"),
+    "pension simulation": _("an estimate of their pension"),
     "reported problem": _("a problem reported with their contribution record"),
     "reported problem, with the employer's declarations and account": _(
         "a problem reported with their record, with the declarations, their hiring and the account of that employer"

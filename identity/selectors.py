@@ -554,3 +554,27 @@ def marriage_of(*, person_id: int, on: datetime.date) -> Marriage | None:
         started_on=link.started_on,
         ended_on=link.ended_on,
     )
+
+
+def person_summaries(*, person_ids: Collection[int]) -> dict[int, PersonSummary]:
+    """The persons of ``person_ids`` that exist, by id, in one query."""
+    return {person.pk: _person_summary(person) for person in Person.objects.filter(pk__in=list(person_ids))}
+
+
+def marriages_of(*, person_id: int) -> list[Marriage]:
+    """Every marriage or registered partnership of the person, the newest first (ended ones too:
+    a survivor's pension reads the marriage the spouse's death ended)."""
+    links = FamilyLink.objects.filter(
+        Q(person_id=person_id) | Q(relative_id=person_id), kind__in=FamilyLinkKind.spouse_kinds()
+    ).order_by("-started_on", "-pk")
+    return [
+        Marriage(
+            id=link.pk,
+            kind=link.kind,
+            person_id=person_id,
+            spouse_id=link.relative_id if link.person_id == person_id else link.person_id,
+            started_on=link.started_on,
+            ended_on=link.ended_on,
+        )
+        for link in links
+    ]

@@ -133,6 +133,7 @@ _PRINCIPAL = (
     "contributions:statement_detail",
     "contributions:statement_status",
     "contributions:statement_pdf",
+    "benefits:simulator",
 )
 
 _NEUTRAL = (
@@ -142,6 +143,10 @@ _NEUTRAL = (
     "portal:verify",
     "portal:status",
     "contributions:rates",
+    # The schemes are public; signed in, a scheme's page also answers "am I entitled?" from the
+    # open file (the principal's, named there, when the mandate allows viewing it).
+    "benefits:schemes",
+    "benefits:scheme",
     "contributions:bulk_format",
     "contributions:bulk_file",
     "account_logout",

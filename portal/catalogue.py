@@ -139,6 +139,13 @@ CATALOGUE: tuple[LifeSituation, ...] = (
                 (CITIZEN,),
                 "contributions:statement",
             ),
+            Service(
+                "benefits",
+                _("Which benefits am I entitled to?"),
+                _("Each benefit's conditions and amounts in force, and whether you are entitled, from your own file."),
+                (CITIZEN, PENSIONER, THIRD_PARTY),
+                "benefits:schemes",
+            ),
         ),
     ),
     LifeSituation(
@@ -174,8 +181,9 @@ CATALOGUE: tuple[LifeSituation, ...] = (
             Service(
                 "pension-simulator",
                 _("Estimate my pension"),
-                _("A simulation from your contribution record."),
-                (CITIZEN, PENSIONER),
+                _("From your contribution record and your plans: the pension month by month of retirement, explained."),
+                (CITIZEN, PENSIONER, THIRD_PARTY),
+                "benefits:simulator",
             ),
             Service(
                 "old-age-pension",

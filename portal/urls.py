@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("mandates.urls")),
     path("", include("contributions.urls")),
+    path("", include("benefits.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api_schema"),
     path("api/v1/", include("contributions.api.urls")),
     path("accounts/", include("allauth.urls")),

@@ -3,6 +3,7 @@
 The rest of ``benefits`` calls:
 
 - ``evaluate(scheme, population, month)`` — one scheme for N persons in one simulation;
+- ``evaluate_months(scheme, population, months)`` — the same for several months, one simulation;
 - ``explain(scheme, population, month, person=i)`` — one person's result with its reasons
   (conditions, intermediate values, parameters with their legal references);
 - ``rules_version(scheme)`` — the fingerprint to store on a decision;
@@ -14,7 +15,7 @@ store what it answered with ``rules_version``. YAML cases a lawyer can read are 
 """
 
 from benefits.rules.composition import add_composed_scheme
-from benefits.rules.engine import evaluate, explain, rules_version
+from benefits.rules.engine import evaluate, evaluate_months, explain, rules_version
 from benefits.rules.schemes import STATUTORY
 from benefits.rules.system import system
 from benefits.rules.types import (
@@ -40,6 +41,7 @@ __all__ = [
     "Scheme",
     "add_composed_scheme",
     "evaluate",
+    "evaluate_months",
     "explain",
     "rules_version",
     "system",

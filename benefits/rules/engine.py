@@ -145,6 +145,38 @@ def evaluate(
     )
 
 
+def evaluate_months(
+    scheme: Scheme | str,
+    population: Population,
+    months: list[Period],
+    *,
+    rules: GuichetTaxBenefitSystem | None = None,
+) -> list[Evaluation]:
+    """The scheme for every person of the population in each of ``months``, from one simulation
+    (OpenFisca computes each month on the same inputs: a simulator's retirement months). Columns
+    without periods are inputs of the first month only: give a monthly input by period."""
+    if not months:
+        return []
+    resolved = _resolve(scheme)
+    simulation, _ = _simulation(rules or process_system(), population, months[0])
+    version = rules_version(resolved)
+    evaluations = []
+    for month in months:
+        period = str(month)
+        amounts = round_to_cents(simulation.calculate(resolved.amount, period))
+        evaluations.append(
+            Evaluation(
+                scheme=resolved.code,
+                month=month,
+                cents=numpy.rint(amounts * 100).astype(numpy.int64),
+                eligible=simulation.calculate(resolved.eligible, period).astype(bool),
+                conditions={name: simulation.calculate(name, period).astype(bool) for name in resolved.conditions},
+                rules_version=version,
+            )
+        )
+    return evaluations
+
+
 def explain(
     scheme: Scheme | str,
     population: Population,

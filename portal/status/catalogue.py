@@ -42,12 +42,13 @@ SERVICES: tuple[OnlineService, ...] = (
     OnlineService("payments", _("Employer's account and payments"), _QUEUEING),
     OnlineService("documents", _("Documents and their verification"), _QUEUEING),
     OnlineService("mandates", _("Mandates"), _QUEUEING),
+    OnlineService("benefits", _("Benefits: conditions, entitlement and pension estimate"), _ALWAYS),
     OnlineService("information", _("Service catalogue and public information"), _ALWAYS),
 )
 SERVICE_KEYS = frozenset(service.key for service in SERVICES)
 
 # Whole namespaces, and the prefixes of django-allauth's route names (it has no namespace).
-_BY_NAMESPACE = {"mandates": "mandates", "notifications": "messages"}
+_BY_NAMESPACE = {"mandates": "mandates", "notifications": "messages", "benefits": "benefits"}
 _BY_PREFIX = {"account_": "account", "mfa_": "account", "usersessions_": "account"}
 _BY_NAME = {
     "portal:home": "information",

@@ -45,7 +45,7 @@ REACHED_FROM = {
     "contributions:bulk_format": "monthly-declaration, by file",
     "portal:enterprise_service": "the employer's cards",
 }
-APPS = {"portal", "identity", "notifications", "mandates", "contributions"}
+APPS = {"portal", "identity", "notifications", "mandates", "contributions", "benefits"}
 
 
 def _pages() -> set[str]:

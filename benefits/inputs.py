@@ -1,0 +1,123 @@
+"""The rules engine's inputs for a person and their family, read through identity's and
+contributions' faces (never their models): civil status, family links and insured careers.
+
+One family per question: the person, their spouse or partner (the one in force, else the one
+whose death ended the last marriage) and their children. A handful of queries whatever the size
+of the family.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy
+from django.conf import settings
+
+from benefits.rules import Population
+from contributions.selectors import InsuredCareer, insured_careers
+from core.periods import Period
+from identity.selectors import family_on, marriages_of, person_summaries
+from identity.types import PersonSummary
+
+NEVER = datetime.date(9999, 12, 31)
+
+
+@dataclass(frozen=True)
+class Member:
+    person: PersonSummary
+    role: str  # "parent" or "child"
+    career: InsuredCareer | None
+
+
+@dataclass(frozen=True)
+class Family:
+    """The members in the engine's order (the person first) and the marriage of the parents."""
+
+    members: tuple[Member, ...]
+    marriage_started_on: datetime.date | None
+    spouse_index: int | None
+
+    def index_of(self, person_id: int) -> int:
+        return next(index for index, member in enumerate(self.members) if member.person.id == person_id)
+
+    @property
+    def children(self) -> list[tuple[int, Member]]:
+        return [(index, member) for index, member in enumerate(self.members) if member.role == "child"]
+
+
+def family_of(*, person_id: int, on: datetime.date, careers_until: Period) -> Family:
+    """The person's family on ``on``, with each member's insured career up to ``careers_until``."""
+    today_family = family_on(person_ids=[person_id], on=on)[person_id]
+    spouse_id: int | None = today_family.spouse.person_id if today_family.spouse else None
+    marriage_started_on = today_family.spouse.since if today_family.spouse else None
+    widowed = False
+    if spouse_id is None:
+        # A widow or widower: the last marriage, if the spouse's death ended it (checked below).
+        last = next(iter(marriages_of(person_id=person_id)), None)
+        if last is not None and last.ended_on is not None and last.ended_on <= on:
+            spouse_id, marriage_started_on, widowed = last.spouse_id, last.started_on, True
+    child_ids = [child.person_id for child in today_family.children]
+    ids = [person_id, *([spouse_id] if spouse_id is not None else []), *child_ids]
+    persons = person_summaries(person_ids=ids)
+    if widowed and spouse_id is not None:
+        death = persons[spouse_id].death_date if spouse_id in persons else None
+        if death is None or death > on:  # ended by a divorce: no spouse for the rules
+            ids.remove(spouse_id)
+            spouse_id, marriage_started_on = None, None
+    careers = insured_careers(person_ids=[i for i in ids if i in persons], until=careers_until)
+    members = tuple(
+        Member(
+            person=persons[member_id],
+            role="child" if member_id in child_ids else "parent",
+            career=careers.get(member_id),
+        )
+        for member_id in ids
+        if member_id in persons
+    )
+    spouse_index = next((index for index, member in enumerate(members) if member.person.id == spouse_id), None)
+    return Family(members=members, marriage_started_on=marriage_started_on, spouse_index=spouse_index)
+
+
+def _dates(values: list[datetime.date]) -> numpy.ndarray:
+    return numpy.array([value.isoformat() for value in values], dtype="datetime64[D]")
+
+
+def population_of(family: Family, month: Period, *, extra: Mapping[str, Any] | None = None) -> Population:
+    """The family as the engine's population for ``month``: one family, the spouses as parents.
+    ``extra`` adds or replaces columns (a disability's onset, a simulator's projected career)."""
+    members = family.members
+    parents = {0, family.spouse_index} - {None}
+    years = sorted({year for member in members if member.career for year, _ in member.career.wages_by_year})
+    wages: dict[int, dict[int, float]] = {
+        index: {year: float(wage) for year, wage in member.career.wages_by_year}
+        for index, member in enumerate(members)
+        if member.career
+    }
+    country = settings.COUNTRY_PROFILE
+    columns: dict[str, Any] = {
+        "birth_date": _dates([member.person.birth_date for member in members]),
+        "death_date": _dates([member.person.death_date or NEVER for member in members]),
+        "marriage_date": _dates(
+            [
+                family.marriage_started_on if index in parents and family.marriage_started_on else NEVER
+                for index in range(len(members))
+            ]
+        ),
+        "insured_months": numpy.array([member.career.insured_months if member.career else 0 for member in members]),
+        "resident": numpy.array([member.person.country == country for member in members]),
+        "yearly_wage": {
+            str(year): numpy.array([wages.get(index, {}).get(year, 0.0) for index in range(len(members))])
+            for year in years
+        },
+    }
+    if not columns["yearly_wage"]:
+        del columns["yearly_wage"]
+    columns.update(extra or {})
+    return Population(
+        columns=columns,
+        family=numpy.zeros(len(members), dtype=numpy.int64),
+        role=numpy.array([member.role for member in members]),
+    )

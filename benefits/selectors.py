@@ -1,0 +1,243 @@
+"""Reads of the benefits app: the schemes and their parameters in force, "am I entitled?" from a
+person's own data, and the pension estimate. Worded in the active language."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from benefits import simulator
+from benefits.catalogue import BY_SLUG, PERIODICITY_LABELS, SCHEMES, Periodicity, SchemeDescription
+from benefits.inputs import Family, family_of, population_of
+from benefits.policies import can_view_entitlements
+from benefits.rules import explain, system
+from benefits.types import EntitlementAnswer, ParameterInForce, PensionAssumptions, PensionEstimate, SchemeInfo
+from benefits.wording import day, parameter_display, reasons
+from core.actor import Actor
+from core.audit import file_view_record
+from core.errors import NotFound
+from core.periods import Period
+
+# A one-off grant is claimed within a year of its event: "am I entitled?" looks that far back.
+CLAIM_WINDOW_MONTHS = 12
+
+
+def _parameter(path: str, on: datetime.date) -> tuple[Any, Any, Any] | None:
+    """(the parameter, the value in force on ``on``, its unit), or None before its first value."""
+    node: Any = system().parameters
+    for part in path.split("."):
+        node = node.children[part]
+    instant = on.isoformat()
+    in_force = next((value for value in node.values_list if value.instant_str <= instant), None)
+    if in_force is None or in_force.value is None:
+        return None
+    return node, in_force, node.metadata.get("unit", "")
+
+
+def _parameters_in_force(description: SchemeDescription, month: Period) -> tuple[ParameterInForce, ...] | None:
+    found = []
+    for label in description.parameters:
+        read = _parameter(label.path, month.first_day)
+        if read is None:
+            return None
+        node, in_force, unit = read
+        raw = in_force.value
+        value: Decimal | int = raw if isinstance(raw, int) else Decimal(str(raw))
+        found.append(
+            ParameterInForce(
+                path=label.path,
+                label=str(label.label),
+                value=value,
+                display=parameter_display(label, unit, value),
+                since=datetime.date.fromisoformat(in_force.instant_str),
+                reference=str((in_force.metadata or {}).get("reference") or node.metadata.get("reference", "")),
+            )
+        )
+    return tuple(found)
+
+
+def _format_key(path: str) -> str:
+    return path.split(".", 1)[1].replace(".", "_")
+
+
+def _info(description: SchemeDescription, month: Period) -> SchemeInfo:
+    parameters = _parameters_in_force(description, month)
+    displays = {_format_key(parameter.path): parameter.display for parameter in parameters or ()}
+    return SchemeInfo(
+        code=description.code,
+        slug=description.slug,
+        title=str(description.title),
+        summary=str(description.summary),
+        month=month,
+        who=tuple(str(sentence).format(**displays) for sentence in description.who) if parameters else (),
+        documents=tuple(str(document) for document in description.documents),
+        decision_days=description.decision_days,
+        periodicity=str(PERIODICITY_LABELS[description.periodicity]),
+        monthly=description.periodicity == Periodicity.MONTHLY,
+        legal_basis=description.legal_basis,
+        parameters=parameters or (),
+    )
+
+
+def scheme_list(*, month: Period) -> list[SchemeInfo]:
+    """Every statutory scheme, with what is in force for ``month``."""
+    return [_info(description, month) for description in SCHEMES]
+
+
+def scheme_get(*, slug: str, month: Period) -> SchemeInfo:
+    """One scheme's public page for ``month`` (no sentence nor parameter before the scheme
+    existed); ``NotFound`` for an unknown address."""
+    description = BY_SLUG.get(slug)
+    if description is None:
+        raise NotFound
+    return _info(description, month)
+
+
+# "Am I entitled?"
+
+
+def _answer(
+    description: SchemeDescription,
+    family: Family,
+    month: Period,
+    *,
+    index: int,
+    about: str = "",
+    notes: tuple[str, ...] = (),
+    extra: dict[str, Any] | None = None,
+) -> EntitlementAnswer:
+    explanation = explain(description.code, population_of(family, month, extra=extra), month, person=index)
+    return EntitlementAnswer(
+        scheme=description.code,
+        month=month,
+        about=about,
+        eligible=explanation.eligible,
+        amount=explanation.amount,
+        reasons=reasons(explanation.conditions),
+        notes=notes,
+        rules_fingerprint=explanation.rules_version.fingerprint,
+    )
+
+
+def _recent(event: datetime.date | None, today: datetime.date) -> bool:
+    if event is None or event > today:
+        return False
+    window_start = Period.of(today)
+    for _month in range(CLAIM_WINDOW_MONTHS - 1):
+        window_start = window_start.previous()
+    return event >= window_start.first_day
+
+
+def _born(name: str, birth_date: datetime.date) -> str:
+    return _("%(name)s, born on %(day)s") % {"name": name, "day": day(birth_date)}
+
+
+def _answers(description: SchemeDescription, family: Family, today: datetime.date) -> list[EntitlementAnswer]:
+    month = Period.of(today)
+    person = family.members[0].person
+    code = description.code
+    if code == "old_age_pension":
+        reached = simulator.pension_age_month(person.birth_date, Period.of(person.birth_date))
+        note = (
+            _("The pension age is reached on %(day)s.")
+            if reached.first_day > today
+            else _("The pension age was reached on %(day)s.")
+        ) % {"day": day(reached.first_day)}
+        return [_answer(description, family, month, index=0, notes=(note,))]
+    if code == "disability_pension":
+        months = family.members[0].career.insured_months if family.members[0].career else 0
+        extra = {"insured_months_before_onset": [months] + [0] * (len(family.members) - 1)}
+        return [_answer(description, family, month, index=0, extra=extra)]
+    if code == "survivor_pension":
+        return [_answer(description, family, month, index=0)]
+    if code == "marriage_grant":
+        married = family.marriage_started_on
+        if _recent(married, today) and married is not None:
+            return [_answer(description, family, Period.of(married), index=0)]
+        note = _("No marriage of the last twelve months is registered in the file.")
+        return [_answer(description, family, month, index=0, notes=(note,))]
+    if code == "funeral_grant":
+        spouse = family.members[family.spouse_index].person if family.spouse_index is not None else None
+        if spouse is not None and _recent(spouse.death_date, today) and spouse.death_date is not None:
+            return [
+                _answer(
+                    description,
+                    family,
+                    Period.of(spouse.death_date),
+                    index=family.spouse_index or 0,
+                    about=spouse.full_name,
+                )
+            ]
+        note = _(
+            "No death of a husband, wife or partner in the last twelve months is registered in the file; "
+            "for another relative, the claim is made at a counter."
+        )
+        return [_answer(description, family, month, index=0, notes=(note,))]
+    children = family.children
+    if code == "birth_grant":
+        born = [(index, member) for index, member in children if _recent(member.person.birth_date, today)]
+        if not born:
+            note = _("No child born or adopted in the last twelve months is registered in the file.")
+            return [_answer(description, family, month, index=0, notes=(note,))]
+        return [
+            _answer(
+                description,
+                family,
+                Period.of(member.person.birth_date),
+                index=index,
+                about=_born(member.person.first_name, member.person.birth_date),
+            )
+            for index, member in born
+        ]
+    # family_allowance
+    if not children:
+        note = _("No child is registered in the file.")
+        return [_answer(description, family, month, index=0, notes=(note,))]
+    return [
+        _answer(
+            description, family, month, index=index, about=_born(member.person.first_name, member.person.birth_date)
+        )
+        for index, member in children
+    ]
+
+
+def entitlement_check(
+    *, actor: Actor, person_id: int, slug: str, now: datetime.datetime
+) -> list[EntitlementAnswer] | None:
+    """Whether the person is entitled to the scheme today, from their own data, with the reasons:
+    one answer per subject (each child for a family benefit). None when the actor may not read
+    the person's file; a read by anyone but the person is written in their trail."""
+    description = BY_SLUG.get(slug)
+    if description is None:
+        raise NotFound
+    if not can_view_entitlements(actor=actor, person_id=person_id):
+        return None
+    file_view_record(actor=actor, subject_person_id=person_id, what="benefit entitlement", now=now)
+    today = timezone.localdate(now)
+    month = Period.of(today)
+    family = family_of(person_id=person_id, on=today, careers_until=month.previous())
+    return _answers(description, family, today)
+
+
+def pension_estimate(
+    *, actor: Actor, person_id: int, assumptions: PensionAssumptions | None, now: datetime.datetime
+) -> PensionEstimate | None:
+    """The old-age pension estimated from the person's record and ``assumptions`` (None: the
+    defaults — retiring at the pension age, earning last year's wage until then). None when the
+    actor may not read the person's file; a read by anyone but the person is in their trail."""
+    if not can_view_entitlements(actor=actor, person_id=person_id):
+        return None
+    file_view_record(actor=actor, subject_person_id=person_id, what="pension simulation", now=now)
+    return simulator.estimate(person_id=person_id, assumptions=assumptions, today=timezone.localdate(now))
+
+
+ESTIMATE_DISCLAIMER = gettext_lazy(
+    "This is an estimate, not a decision: it assumes the rules in force today stay as they are, and the "
+    "wage you entered until you retire. Your pension is decided on your claim, from your record as it "
+    "then stands."
+)

@@ -1,0 +1,87 @@
+"""The benefits' pages: the schemes and who is entitled (public), "am I entitled?" from one's own
+file, and the pension simulator. Thin: each view makes one domain call and renders."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from benefits.forms import PensionAssumptionsForm
+from benefits.selectors import ESTIMATE_DISCLAIMER, entitlement_check, pension_estimate, scheme_get, scheme_list
+from core.errors import NotFound
+from core.http import PortalRequest
+from core.periods import Period
+
+
+def _month_asked(request: PortalRequest) -> tuple[Period, str, bool]:
+    """(the month asked for, as typed, whether it was wrong): this month when none or wrong."""
+    current = Period.of(timezone.localdate())
+    typed = request.GET.get("month", "").strip()
+    if not typed:
+        return current, str(current), False
+    try:
+        month = Period.parse(typed)
+    except ValueError:
+        return current, typed[:7], True
+    if not 1990 <= month.year <= current.year + 50:
+        return current, typed[:7], True
+    return month, typed, False
+
+
+@require_GET
+def schemes(request: PortalRequest) -> HttpResponse:
+    month = Period.of(timezone.localdate())
+    return render(request, "benefits/schemes.html", {"schemes": scheme_list(month=month), "month": month})
+
+
+@require_GET
+def scheme(request: PortalRequest, slug: str) -> HttpResponse:
+    month, typed, wrong = _month_asked(request)
+    try:
+        info = scheme_get(slug=slug, month=month)
+    except NotFound:
+        raise Http404 from None
+    actor = request.actor
+    answers = None
+    if actor.subject_person_id is not None:
+        answers = entitlement_check(actor=actor, person_id=actor.subject_person_id, slug=slug, now=timezone.now())
+    return render(
+        request,
+        "benefits/scheme.html",
+        {"scheme": info, "typed_month": typed, "month_error": wrong, "answers": answers},
+    )
+
+
+@login_required
+@require_GET
+def simulator(request: PortalRequest) -> HttpResponse:
+    actor = request.actor
+    if actor.subject_person_id is None:
+        return redirect("identity:link_person")
+    current = Period.of(timezone.localdate())
+    form = PensionAssumptionsForm(request.GET or None, current=current)
+    assumptions = form.assumptions() if form.is_bound and form.is_valid() else None
+    if form.is_bound and not form.is_valid():
+        # The page shows the errors next to the fields, and the estimate of the defaults below.
+        assumptions = None
+    estimate = pension_estimate(
+        actor=actor, person_id=actor.subject_person_id, assumptions=assumptions, now=timezone.now()
+    )
+    if estimate is None:
+        raise Http404
+    if not form.is_bound:
+        form = PensionAssumptionsForm(
+            initial={
+                "retirement": str(estimate.assumptions.retirement),
+                "wage": f"{estimate.assumptions.future_yearly_wage:.2f}",
+            },
+            current=current,
+        )
+    return render(
+        request,
+        "benefits/simulator.html",
+        {"form": form, "estimate": estimate, "disclaimer": ESTIMATE_DISCLAIMER},
+    )
