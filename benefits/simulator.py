@@ -154,6 +154,12 @@ def _compute(*, person_id: int, assumptions: PensionAssumptions | None, today: d
     )
 
 
+def _last_revaluation_year() -> int:
+    """The year of the last wage revaluation decreed: later years are revalued at its rate."""
+    node: Any = system().parameters.children["old_age"].children["wage_revaluation_coefficient"]
+    return max(int(value.instant_str[:4]) for value in node.values_list)
+
+
 def _steps(explanation: Any, recorded: int, projected: int) -> tuple[ComputationStep, ...]:
     v = values_of((*explanation.details, explanation.computation))
     counted = min(int(v.get("insured_months", 0)), int(v.get("maximum_counted_months", 0) or 10**6))
@@ -167,8 +173,16 @@ def _steps(explanation: Any, recorded: int, projected: int) -> tuple[Computation
         ),
         ComputationStep(
             _("Average yearly wage, revalued"),
-            _("%(amount)s: each year's wage since %(first)s, turned into this year's money")
-            % {"amount": euros(v.get("average_revalued_yearly_wage", 0)), "first": v.get("first_wage_year", "")},
+            _(
+                "%(amount)s: each year's wage since %(first)s, revalued into the money of %(year)s (after %(known)s, "
+                "at the last coefficient decreed)"
+            )
+            % {
+                "amount": euros(v.get("average_revalued_yearly_wage", 0)),
+                "first": v.get("first_wage_year", ""),
+                "year": explanation.month.year,
+                "known": _last_revaluation_year(),
+            },
         ),
         ComputationStep(
             _("Rate"),

@@ -75,3 +75,33 @@ def test_the_pensioner_is_married_and_marie_has_a_baby_a_few_weeks_old_seeded_on
     children = family_on(person_ids=[marie.pk], on=datetime.date(2027, 6, 1))[marie.pk].children
     assert [child.birth_date for child in children] == [datetime.date(2027, 5, 11)]
     assert FamilyLink.objects.count() == 2
+
+
+@pytest.mark.time_machine(datetime.datetime(2026, 12, 5, 9, 0, tzinfo=datetime.UTC), tick=False)
+def test_the_demo_careers_make_jean_a_pensioner_and_marie_entitled_to_the_birth_grant(settings):
+    from django.utils import timezone, translation
+
+    from benefits.selectors import entitlement_check
+    from identity.models import Person
+    from tests.helpers import citizen_actor
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())  # the careers are written once
+    jean = User.objects.get(email="jean@demo.guichet.example")
+    marie = User.objects.get(email="marie@demo.guichet.example")
+    with translation.override("en"):
+        (pension,) = entitlement_check(
+            actor=citizen_actor(jean), person_id=jean.person_id, slug="old-age-pension", now=timezone.now()
+        )
+        (grant,) = entitlement_check(
+            actor=citizen_actor(marie), person_id=marie.person_id, slug="birth-grant", now=timezone.now()
+        )
+    # 1990-01 to 2019-03: 351 months; born on 12 March 1954, he reached 65 in March 2019.
+    assert pension.eligible and pension.amount > 0
+    assert "351 months credited to the record" in " ".join(reason.text for reason in pension.reasons)
+    assert "The pension age was reached on 1 April 2019." in pension.notes
+    # Léa, 21 days old; Marie has 72 months (2019–2024 at the garage).
+    assert grant.eligible and grant.amount == 1200
+    assert grant.about.startswith("Léa, born on 14 November 2026")
+    assert Person.objects.filter(first_name="Léa").count() == 1

@@ -1,4 +1,5 @@
-"""Benchmark: the citizen's contribution record and the employer's account page, served by
+"""Benchmark: the citizen's contribution record, their pension estimate (the simulator, on the
+same 40-year record) and the employer's account page, served by
 gunicorn as in production (metrics counted in files, as with PROMETHEUS_MULTIPROC_DIR in the
 image), under 16 concurrent connections (wrk), against a bare Django view on the same server.
 
@@ -6,7 +7,7 @@ Data (created once, kept for the next runs; marked by the enterprise numbers of 
 990001–990014): a citizen with 40 years of monthly history across four employers, each month
 declared and paid; an employer with 5,000 employees and 10 years of monthly declarations
 (600,000 lines), every period debited and all but the last two paid. It prints one JSON line:
-{"record": {"rps", "p50_ms", "p99_ms", "fraction_of_bare"}, "account": {…}, "bare": {…}}
+{"record": {"rps", "p50_ms", "p99_ms", "fraction_of_bare"}, "simulator": {…}, "account": {…}, "bare": {…}}
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from decimal import Decimal
 from importlib import import_module
 from typing import Any
 
@@ -33,8 +33,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from contributions.ledger import payment_due_date, structured_reference
 from core.periods import Period
+from devtools.history import paid_history
 from devtools.rates import demo_rates_seed
 from identity.country_profiles import country_profile
 from identity.models import Enterprise, Person, Representation, User
@@ -44,8 +44,6 @@ EMPLOYER_SERIAL = 990001
 CITIZEN_EMPLOYER_SERIALS = (990011, 990012, 990013, 990014)
 EMPLOYEES = 5000
 YEARS = 10
-# One employee line of 3,000.00 (employee category, 2026 demo rates): 339.60 + 633.30.
-LINE_EMPLOYEE, LINE_TOTAL = Decimal("339.60"), Decimal("972.90")
 _DURATION = re.compile(r"^([\d.]+)(us|ms|s)$")
 
 
@@ -65,7 +63,10 @@ def _ms(value: str) -> float:
 
 
 class Command(BaseCommand):
-    help = "Requests per second and latency of the record and account pages under gunicorn (wrk, 16 connections)."
+    help = (
+        "Requests per second and latency of the record, pension estimate and account pages under gunicorn"
+        " (wrk, 16 connections)."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--duration", type=int, default=10, help="seconds of load per page")
@@ -108,6 +109,8 @@ class Command(BaseCommand):
             pages = {
                 "bare": (f"{base}/healthz", None),
                 "record": (f"{base}/my-file/contributions/", cookies["citizen"]),
+                # Retiring at the pension age with last year's wage: the page's own defaults.
+                "simulator": (f"{base}/my-file/pension-estimate/", cookies["citizen"]),
                 "account": (f"{base}/enterprises/{employer.pk}/account/", cookies["employer"]),
             }
             for url, cookie in pages.values():
@@ -124,7 +127,7 @@ class Command(BaseCommand):
             server.wait(timeout=30)
             shutil.rmtree(self.metrics_directory, ignore_errors=True)
         bare = results["bare"]["rps"]
-        for name in ("record", "account"):
+        for name in ("record", "simulator", "account"):
             results[name]["fraction_of_bare"] = round(results[name]["rps"] / bare, 3) if bare else 0.0
         self.stdout.write(json.dumps(results))
 
@@ -162,7 +165,7 @@ class Command(BaseCommand):
             first = this_month
             for _ in range(YEARS * 12):
                 first = first.previous()
-            self._history(employer, [p.pk for p in staff], _periods(first, YEARS * 12), declarant, now, unpaid=2)
+            paid_history(employer, [p.pk for p in staff], _periods(first, YEARS * 12), declarant, now, unpaid=2)
 
             person = Person.objects.create(
                 national_number=profile.synthetic_person_number(datetime.date(1964, 5, 17), 992),
@@ -179,99 +182,10 @@ class Command(BaseCommand):
                 other = Enterprise.objects.create(
                     enterprise_number=profile.synthetic_enterprise_number(serial), name=f"Bench employer {index + 1}"
                 )
-                self._history(other, [person.pk], months[index * 120 : (index + 1) * 120], declarant, now, unpaid=0)
+                paid_history(other, [person.pk], months[index * 120 : (index + 1) * 120], declarant, now, unpaid=0)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # as autovacuum would after such a load
         return citizen, declarant, employer
-
-    def _history(
-        self,
-        enterprise: Enterprise,
-        person_ids: list[int],
-        periods: list[Period],
-        author: User,
-        now: datetime.datetime,
-        *,
-        unpaid: int,
-    ) -> None:
-        """Employments, one declaration per period with one line per person, the debits, and
-        credits with their allocations for all but the last ``unpaid`` periods — in SQL."""
-        first_day, last_day = periods[0].first_day, periods[-1].last_day
-        lines = len(person_ids)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO contributions_employment (enterprise_id, person_id, worker_category, start_date,"
-                " end_date, declared_at) SELECT %s, p, 'employee', %s, %s, %s FROM unnest(%s::bigint[]) AS p",
-                [enterprise.pk, first_day, last_day if lines == 1 else None, now, person_ids],
-            )
-            totals = json.dumps(
-                {
-                    "pension": [str(Decimal("207.00") * lines), str(Decimal("256.50") * lines)],
-                    "health": [str(Decimal("106.50") * lines), str(Decimal("114.00") * lines)],
-                    "unemployment": [str(Decimal("26.10") * lines), str(Decimal("43.80") * lines)],
-                    "family": ["0.00", str(Decimal("210.00") * lines)],
-                    "work_injury": ["0.00", str(Decimal("9.00") * lines)],
-                }
-            )
-            for period in periods:
-                cursor.execute(
-                    "INSERT INTO contributions_declaration (enterprise_id, period, version, status, reference,"
-                    " channel, submitted_at, submitted_by_id, line_count, total_wages, totals)"
-                    " VALUES (%s, %s, 1, 'in_force', %s, 'file', %s, %s, %s, %s, %s) RETURNING id",
-                    [
-                        enterprise.pk,
-                        str(period),
-                        f"B{enterprise.pk}-{period}",
-                        now,
-                        author.pk,
-                        lines,
-                        Decimal("3000.00") * lines,
-                        totals,
-                    ],
-                )
-                (declaration_id,) = cursor.fetchone()
-                cursor.execute(
-                    "INSERT INTO contributions_declarationline (declaration_id, line_number, person_id,"
-                    " worker_category, gross_wage, days_worked, employee_amount, employer_amount)"
-                    " SELECT %s, n, p, 'employee', 3000.00, 20, %s, %s"
-                    " FROM unnest(%s::bigint[]) WITH ORDINALITY AS t(p, n)",
-                    [declaration_id, LINE_EMPLOYEE, LINE_TOTAL - LINE_EMPLOYEE, person_ids],
-                )
-                reference = structured_reference(
-                    enterprise_number=enterprise.enterprise_number, letter="D", period=period
-                )
-                amount = LINE_TOTAL * lines
-                cursor.execute(
-                    "INSERT INTO contributions_ledgerentry (enterprise_id, kind, amount, booked_on, due_on, period,"
-                    " payment_reference, declaration_id, source, created_at)"
-                    " VALUES (%s, 'declaration', %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-                    [
-                        enterprise.pk,
-                        amount,
-                        period.next().first_day,
-                        payment_due_date(period),
-                        str(period),
-                        reference,
-                        declaration_id,
-                        f"declaration:{declaration_id}",
-                        now,
-                    ],
-                )
-                (debit_id,) = cursor.fetchone()
-                if period in periods[len(periods) - unpaid :]:
-                    continue
-                cursor.execute(
-                    "INSERT INTO contributions_ledgerentry (enterprise_id, kind, amount, booked_on, period,"
-                    " payment_reference, source, created_at)"
-                    " VALUES (%s, 'payment', %s, %s, '', %s, %s, %s) RETURNING id",
-                    [enterprise.pk, -amount, payment_due_date(period), reference, f"bench:{debit_id}", now],
-                )
-                (credit_id,) = cursor.fetchone()
-                cursor.execute(
-                    "INSERT INTO contributions_allocation (credit_id, debit_id, amount, created_at)"
-                    " VALUES (%s, %s, %s, %s)",
-                    [credit_id, debit_id, amount, now],
-                )
 
     # --- the server and the load ---------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from contributions.models import DiscrepancyReport, Employment, EmploymentEvent
 from core.periods import Period
+from devtools.history import paid_history
 from devtools.rates import demo_rates_seed
 from identity.country_profiles import country_profile
 from identity.models import ActivationCode, ApiKey, Enterprise, FamilyLink, Person, Representation, User
@@ -70,6 +71,14 @@ ENTERPRISES = [
     ("bakery", 1101, "Boulangerie Dupont SRL", "Place du Marché 4", "4000", "Liège"),
     ("garage", 2202, "Atelier Mécanique Namur SA", "Chaussée de Louvain 88", "5000", "Namur"),
     ("bureau", 3303, "Secrétariat Social Horizon ASBL", "Boulevard du Roi Albert II 30", "1000", "Bruxelles"),
+    # Jean's employer for his whole career (he retired in 2019).
+    ("foundry", 4404, "Fonderie de la Sambre SA", "Rue de la Providence 1", "6000", "Charleroi"),
+]
+# The past careers, declared and paid month by month (devtools/history.py): Jean's until his
+# pension age; Marie's at the garage before the bakery (her birth grant's insured months).
+CAREERS = [
+    ("pensioner", "foundry", Period(1990, 1), Period(2019, 3)),
+    ("employee", "garage", Period(2019, 1), Period(2024, 12)),
 ]
 
 ACCOUNTS: list[dict[str, Any]] = [
@@ -199,6 +208,7 @@ class Command(BaseCommand):
             self._employment(persons, enterprises, users, now)
             self._api_key(enterprises["bureau"], users["bureau"], now)
             self._family(persons, now)
+            self._careers(persons, enterprises, users, now)
         self._print(persons)
 
     def _account(
@@ -388,6 +398,21 @@ class Command(BaseCommand):
         elif link.relative.birth_date != birth:
             Person.objects.filter(pk=link.relative_id).update(national_number=number, birth_date=birth)
             FamilyLink.objects.filter(pk=link.pk).update(started_on=birth)
+
+    def _careers(
+        self,
+        persons: dict[str, Person],
+        enterprises: dict[str, Enterprise],
+        users: dict[str, User],
+        now: datetime.datetime,
+    ) -> None:
+        """Each past career once: declared and paid every month (the record, the simulator and
+        "am I entitled?" read them)."""
+        for person_key, enterprise_key, first, last in CAREERS:
+            person, enterprise = persons[person_key], enterprises[enterprise_key]
+            if Employment.objects.filter(person=person, enterprise=enterprise).exists():
+                continue
+            paid_history(enterprise, [person.pk], first.through(last), users["admin"], now, unpaid=0)
 
     def _print(self, persons: dict[str, Person]) -> None:
         profile = country_profile()
