@@ -41,7 +41,9 @@ def test_schemes_entitlement_and_simulator_without_javascript(new_page, family, 
                 page.screenshot(path=f"{SHOTS}/benefits-{name}-{words}-{suffix}.png", full_page=True)
 
     page.goto("/benefits/")
-    expect(page.locator("h1")).to_have_text("Les prestations et qui y a droit" if french else "Benefits and who is entitled")
+    expect(page.locator("h1")).to_have_text(
+        "Les prestations et qui y a droit" if french else "Benefits and who is entitled"
+    )
     look_at("schemes")
 
     _sign_in(page, family.email)
