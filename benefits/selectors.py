@@ -20,6 +20,7 @@ from benefits.types import EntitlementAnswer, ParameterInForce, PensionAssumptio
 from benefits.wording import day, parameter_display, reasons
 from core.actor import Actor
 from core.audit import file_view_record
+from core.caching import Versioned
 from core.errors import NotFound
 from core.periods import Period
 
@@ -224,16 +225,25 @@ def entitlement_check(
     return _answers(description, family, today)
 
 
-def pension_estimate(
+def pension_estimate_source(
     *, actor: Actor, person_id: int, assumptions: PensionAssumptions | None, now: datetime.datetime
-) -> PensionEstimate | None:
+) -> Versioned[PensionEstimate] | None:
     """The old-age pension estimated from the person's record and ``assumptions`` (None: the
-    defaults — retiring at the pension age, earning last year's wage until then). None when the
-    actor may not read the person's file; a read by anyone but the person is in their trail."""
+    defaults — retiring at the pension age, earning last year's wage until then), named by what
+    it is computed from. None when the actor may not read the person's file; a read by anyone
+    but the person is in their trail."""
     if not can_view_entitlements(actor=actor, person_id=person_id):
         return None
     file_view_record(actor=actor, subject_person_id=person_id, what="pension simulation", now=now)
-    return simulator.estimate(person_id=person_id, assumptions=assumptions, today=timezone.localdate(now))
+    return simulator.estimate_source(person_id=person_id, assumptions=assumptions, today=timezone.localdate(now))
+
+
+def pension_estimate(
+    *, actor: Actor, person_id: int, assumptions: PensionAssumptions | None, now: datetime.datetime
+) -> PensionEstimate | None:
+    """As ``pension_estimate_source``, the estimate itself."""
+    source = pension_estimate_source(actor=actor, person_id=person_id, assumptions=assumptions, now=now)
+    return None if source is None else source.load()
 
 
 ESTIMATE_DISCLAIMER = gettext_lazy(

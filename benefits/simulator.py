@@ -22,7 +22,7 @@ from benefits.rules import evaluate_months, explain, rules_version, system
 from benefits.types import ComputationStep, EstimateMonth, PensionAssumptions, PensionEstimate
 from benefits.wording import euros, months, percent, reasons, values_of, years
 from contributions.selectors import contribution_record_version, insured_careers
-from core.caching import computed
+from core.caching import Versioned
 from core.periods import Period
 from identity.selectors import person_get
 
@@ -82,8 +82,12 @@ def _projected_wages(
     return wages
 
 
-def estimate(*, person_id: int, assumptions: PensionAssumptions | None, today: datetime.date) -> PensionEstimate:
-    """The estimate (the caller checked who may read the file and recorded the read)."""
+def estimate_source(
+    *, person_id: int, assumptions: PensionAssumptions | None, today: datetime.date
+) -> Versioned[PensionEstimate]:
+    """The estimate named by everything it is computed from (two queries): the record's version,
+    the person's dates, the rules' fingerprint, the assumptions, the language and the day. A
+    page keys its rendered pieces on ``key``; ``load()`` computes it or reads it back."""
     person = person_get(person_id=person_id)
     version = contribution_record_version(person_id=person_id, today=today)
     key = "benefits:pension-estimate:{}:{}:{}:{}:{}:{}:{}".format(
@@ -95,12 +99,17 @@ def estimate(*, person_id: int, assumptions: PensionAssumptions | None, today: d
         get_language(),
         today.isoformat(),
     )
-    return computed(
-        key,
-        lambda: _compute(person_id=person_id, assumptions=assumptions, today=today),
+    return Versioned(
+        key=key,
+        compute=lambda: _compute(person_id=person_id, assumptions=assumptions, today=today),
         kind=PensionEstimate,
         seconds=_CACHE_SECONDS,
     )
+
+
+def estimate(*, person_id: int, assumptions: PensionAssumptions | None, today: datetime.date) -> PensionEstimate:
+    """The estimate (the caller checked who may read the file and recorded the read)."""
+    return estimate_source(person_id=person_id, assumptions=assumptions, today=today).load()
 
 
 def _compute(*, person_id: int, assumptions: PensionAssumptions | None, today: datetime.date) -> PensionEstimate:

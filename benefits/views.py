@@ -6,14 +6,24 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from benefits.forms import PensionAssumptionsForm
-from benefits.selectors import ESTIMATE_DISCLAIMER, entitlement_check, pension_estimate, scheme_get, scheme_list
+from benefits.selectors import (
+    ESTIMATE_DISCLAIMER,
+    entitlement_check,
+    pension_estimate_source,
+    scheme_get,
+    scheme_list,
+)
+from core.caching import fragments
 from core.errors import NotFound
 from core.http import PortalRequest
 from core.periods import Period
+
+_RESULTS_SECONDS = 3600
 
 
 def _month_asked(request: PortalRequest) -> tuple[Period, str, bool]:
@@ -63,15 +73,14 @@ def simulator(request: PortalRequest) -> HttpResponse:
         return redirect("identity:link_person")
     current = Period.of(timezone.localdate())
     form = PensionAssumptionsForm(request.GET or None, current=current)
+    # Wrong assumptions are said next to their fields; the defaults are estimated below them.
     assumptions = form.assumptions() if form.is_bound and form.is_valid() else None
-    if form.is_bound and not form.is_valid():
-        # The page shows the errors next to the fields, and the estimate of the defaults below.
-        assumptions = None
-    estimate = pension_estimate(
+    source = pension_estimate_source(
         actor=actor, person_id=actor.subject_person_id, assumptions=assumptions, now=timezone.now()
     )
-    if estimate is None:
+    if source is None:
         raise Http404
+    estimate = source.load()
     if not form.is_bound:
         form = PensionAssumptionsForm(
             initial={
@@ -80,8 +89,11 @@ def simulator(request: PortalRequest) -> HttpResponse:
             },
             current=current,
         )
-    return render(
-        request,
-        "benefits/simulator.html",
-        {"form": form, "estimate": estimate, "disclaimer": ESTIMATE_DISCLAIMER},
+    # The results (the estimate, its computation and the months after it) are rendered once per
+    # estimate and language: the key names the record's version, the assumptions and the day.
+    pieces = fragments(
+        f"{source.key}:results",
+        lambda: {"results": render_to_string("benefits/simulator_results.html", {"estimate": estimate})},
+        seconds=_RESULTS_SECONDS,
     )
+    return render(request, "benefits/simulator.html", {"form": form, "disclaimer": ESTIMATE_DISCLAIMER, **pieces})

@@ -22,7 +22,7 @@ from core.http import PortalRequest
 from core.types import Scope
 from identity import policies, selectors, services
 from identity.forms import ApiKeyForm, BankAccountForm, LinkPersonForm, RepresentativeGrantForm, SignInAddressForm
-from identity.types import ApiKeyScope, EnterpriseRole, IdentityError
+from identity.types import ApiKeyScope, EnterpriseRole, EnterpriseSummary, IdentityError
 
 
 @login_required
@@ -51,7 +51,7 @@ def link_person(request: PortalRequest) -> HttpResponse:
     return render(request, "identity/link_person.html", {"form": form})
 
 
-def _enterprise_or_404(request: PortalRequest, enterprise_id: int) -> selectors.EnterpriseSummary:
+def _enterprise_or_404(request: PortalRequest, enterprise_id: int) -> EnterpriseSummary:
     return selectors.enterprise_get_for_actor(actor=request.actor, enterprise_id=enterprise_id)
 
 
@@ -157,7 +157,7 @@ def bank_account(request: PortalRequest) -> HttpResponse:
 _NEW_API_KEY_SESSION_KEY = "new_api_key"
 
 
-def _administered_enterprise_or_404(request: PortalRequest, enterprise_id: int) -> selectors.EnterpriseSummary:
+def _administered_enterprise_or_404(request: PortalRequest, enterprise_id: int) -> EnterpriseSummary:
     """API keys are the administrators' business: to anyone else the page does not exist."""
     enterprise = _enterprise_or_404(request, enterprise_id)
     if request.enterprise_roles.get(enterprise_id) != EnterpriseRole.ADMINISTRATOR:

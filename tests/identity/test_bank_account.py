@@ -5,9 +5,10 @@ import time_machine
 from django.urls import reverse
 
 from core.actor import LevelOfAssurance
+from core.errors import NotFound
 from core.models import AccessRecord
 from core.types import AccessPurpose, Scope
-from identity import selectors, services
+from identity import services
 from identity.models import BankAccount
 from identity.types import BankAccountRefused
 from mandates import services as mandate_services
@@ -123,7 +124,7 @@ def test_a_proxy_with_the_payment_scope_changes_it_and_both_names_are_kept():
 def test_a_proxy_without_the_payment_scope_or_without_a_second_factor_is_refused():
     principal = UserFactory(person=PersonFactory())
     proxy, mandate_id = _proxy_of(principal, [Scope.VIEW_FILE])
-    with pytest.raises(selectors.NotFound):
+    with pytest.raises(NotFound):
         services.bank_account_set(
             actor=_acting(proxy, principal, mandate_id, [Scope.VIEW_FILE]),
             person_id=principal.person_id,
@@ -145,7 +146,7 @@ def test_a_proxy_without_the_payment_scope_or_without_a_second_factor_is_refused
 def test_nobody_changes_another_persons_account_by_naming_it():
     victim = UserFactory(person=PersonFactory())
     attacker = UserFactory(person=PersonFactory())
-    with pytest.raises(selectors.NotFound):
+    with pytest.raises(NotFound):
         services.bank_account_set(
             actor=citizen_actor(attacker, level=LevelOfAssurance.SUBSTANTIAL),
             person_id=victim.person_id,

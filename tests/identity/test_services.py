@@ -4,11 +4,11 @@ import pytest
 from django.utils import timezone
 
 from core.actor import LevelOfAssurance
+from core.errors import NotFound
 from core.models import AccessRecord
 from core.types import AccessPurpose
 from identity import services
 from identity.models import ActivationCode, Representation, User
-from identity.selectors import NotFound
 from identity.types import ActivationRefused, EnterpriseRole, RoleRefused
 from tests.helpers import citizen_actor, staff_actor
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation

@@ -1,0 +1,96 @@
+"""Reads of family links: spouses, partners and children, on a day."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import F, Q
+
+from identity.models import FamilyLink
+from identity.types import (
+    Child,
+    FamilyLinkKind,
+    FamilySummary,
+    Marriage,
+    Spouse,
+)
+
+
+def _in_force_on(on: datetime.date) -> Q:
+    # A link ends the day of the divorce or the death: ``ended_on`` itself is no longer in force.
+    return Q(started_on__lte=on) & (Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+
+
+def family_on(*, person_ids: list[int], on: datetime.date) -> dict[int, FamilySummary]:
+    """Each person's family on ``on``: the spouse or registered partner in force that day, and
+    the children linked to them by then (born or adopted on or before ``on``), oldest first.
+
+    Two queries whatever the number of persons (benefits evaluate whole populations)."""
+    spouses: dict[int, Spouse] = {}
+    spouse_links = FamilyLink.objects.filter(
+        _in_force_on(on),
+        Q(person_id__in=person_ids) | Q(relative_id__in=person_ids),
+        kind__in=FamilyLinkKind.spouse_kinds(),
+    ).values_list("person_id", "relative_id", "started_on", "kind")
+    for first, second, started_on, kind in spouse_links:
+        spouses[first] = Spouse(person_id=second, since=started_on, kind=kind)
+        spouses[second] = Spouse(person_id=first, since=started_on, kind=kind)
+    children: dict[int, list[Child]] = {}
+    child_links = (
+        FamilyLink.objects.filter(person_id__in=person_ids, kind=FamilyLinkKind.PARENT_CHILD, started_on__lte=on)
+        .order_by("person_id", "relative__birth_date", "relative_id")
+        .values_list("person_id", "relative_id", "relative__birth_date", "started_on")
+    )
+    for parent, child, birth_date, started_on in child_links:
+        children.setdefault(parent, []).append(Child(person_id=child, birth_date=birth_date, since=started_on))
+    return {
+        person_id: FamilySummary(
+            person_id=person_id, on=on, spouse=spouses.get(person_id), children=tuple(children.get(person_id, ()))
+        )
+        for person_id in dict.fromkeys(person_ids)
+    }
+
+
+def marriage_of(*, person_id: int, on: datetime.date) -> Marriage | None:
+    """The person's marriage or registered partnership in force on ``on`` or that ended that day
+    (a death ends the marriage on its date: the survivor's pension asks on the date of death)."""
+    link = (
+        FamilyLink.objects.filter(
+            Q(person_id=person_id) | Q(relative_id=person_id),
+            Q(ended_on__isnull=True) | Q(ended_on__gte=on),
+            kind__in=FamilyLinkKind.spouse_kinds(),
+            started_on__lte=on,
+        )
+        # The one still in force first, then the one that ended that day.
+        .order_by(F("ended_on").desc(nulls_first=True))
+        .first()
+    )
+    if link is None:
+        return None
+    return Marriage(
+        id=link.pk,
+        kind=link.kind,
+        person_id=person_id,
+        spouse_id=link.relative_id if link.person_id == person_id else link.person_id,
+        started_on=link.started_on,
+        ended_on=link.ended_on,
+    )
+
+
+def marriages_of(*, person_id: int) -> list[Marriage]:
+    """Every marriage or registered partnership of the person, the newest first (ended ones too:
+    a survivor's pension reads the marriage the spouse's death ended)."""
+    links = FamilyLink.objects.filter(
+        Q(person_id=person_id) | Q(relative_id=person_id), kind__in=FamilyLinkKind.spouse_kinds()
+    ).order_by("-started_on", "-pk")
+    return [
+        Marriage(
+            id=link.pk,
+            kind=link.kind,
+            person_id=person_id,
+            spouse_id=link.relative_id if link.person_id == person_id else link.person_id,
+            started_on=link.started_on,
+            ended_on=link.ended_on,
+        )
+        for link in links
+    ]

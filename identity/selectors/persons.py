@@ -1,0 +1,164 @@
+"""Reads of the person registry: summaries, matching, files and bank accounts."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Collection
+from typing import NamedTuple
+
+from django.db import connection
+from django.db.models.functions import Lower
+
+from core.actor import Actor
+from core.errors import NotFound
+from identity.country_profiles import country_profile
+from identity.models import BankAccount, Person, User
+from identity.types import (
+    BankAccountSummary,
+    PersonSummary,
+)
+
+
+def _person_summary(person: Person) -> PersonSummary:
+    return PersonSummary(
+        id=person.pk,
+        national_number=person.national_number,
+        national_number_display=country_profile().person_number.format(person.national_number),
+        first_name=person.first_name,
+        last_name=person.last_name,
+        birth_date=person.birth_date,
+        death_date=person.death_date,
+        address=person.address,
+        country=person.country,
+        preferred_language=person.preferred_language,
+    )
+
+
+def person_get(*, person_id: int) -> PersonSummary:
+    try:
+        return _person_summary(Person.objects.get(pk=person_id))
+    except Person.DoesNotExist:
+        raise NotFound from None
+
+
+def _name_key(value: str) -> str:
+    """Names compared as people type them: case, accents, spaces and hyphens ignored."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    return "".join(ch for ch in decomposed if ch.isalnum())
+
+
+def person_match(*, national_number: str, last_name: str) -> PersonSummary:
+    """The person with this national number, if the last name matches the registry's; else
+    NotFound (the same answer whichever part is wrong, so numbers cannot be probed)."""
+    from identity.types import InvalidIdentifier
+
+    try:
+        compact = country_profile().person_number.validate(national_number)
+    except InvalidIdentifier:
+        raise NotFound from None
+    person = Person.objects.filter(national_number=compact).first()
+    if person is None or _name_key(person.last_name) != _name_key(last_name):
+        raise NotFound
+    return _person_summary(person)
+
+
+def persons_of_sign_in_addresses(*, addresses: list[str]) -> dict[str, int]:
+    """The person linked to the account of each sign-in address (as typed: any case), in one
+    query; addresses of no account, or of an account linked to nobody, are absent."""
+    if not addresses:
+        return {}
+    by_lower: dict[str, list[str]] = {}
+    for address in addresses:
+        by_lower.setdefault(address.lower(), []).append(address)
+    rows = (
+        User.objects.annotate(address=Lower("email"))
+        .filter(address__in=list(by_lower), person_id__isnull=False)
+        .values_list("address", "person_id")
+    )
+    return {typed: person_id for address, person_id in rows for typed in by_lower[address]}
+
+
+def person_names(*, person_ids: list[int]) -> dict[int, str]:
+    return {
+        pk: f"{first} {last}"
+        for pk, first, last in Person.objects.filter(pk__in=person_ids).values_list("pk", "first_name", "last_name")
+    }
+
+
+def person_file_get(*, actor: Actor, person_id: int, now: datetime.datetime) -> PersonSummary | None:
+    """The identity part of the open file, if the actor may view it (None otherwise). A read
+    by anyone but the person is written in their trail, with the mandate or counter reason."""
+    from core.audit import file_view_record
+    from core.types import Scope
+
+    if actor.subject_person_id != person_id or not actor.may(Scope.VIEW_FILE):
+        return None
+    summary = person_get(person_id=person_id)
+    file_view_record(actor=actor, subject_person_id=person_id, what="dashboard", now=now)
+    return summary
+
+
+def bank_account_get(*, actor: Actor, person_id: int, now: datetime.datetime) -> BankAccountSummary | None:
+    """The current bank account of the open file (the person, or a proxy with "view my file").
+    A read by anyone but the person is written in their trail."""
+    from stdnum import iban as iban_module
+
+    from core.audit import access_record
+    from core.types import AccessPurpose, Scope
+
+    if actor.subject_person_id != person_id or not actor.may(Scope.VIEW_FILE):
+        raise NotFound
+    row = (
+        BankAccount.objects.filter(person_id=person_id, ended_at__isnull=True)
+        .values_list("iban", "holder_name", "created_at")
+        .first()
+    )
+    access_record(actor=actor, subject_person_id=person_id, purpose=AccessPurpose.BANK_ACCOUNT_VIEW, now=now)
+    if row is None:
+        return None
+    return BankAccountSummary(iban_display=iban_module.format(row[0]), holder_name=row[1], since=row[2])
+
+
+def person_by_national_number(*, national_number: str) -> PersonSummary:
+    """The registry's person (InvalidIdentifier when the number is malformed, NotFound when
+    no one has it)."""
+    compact = country_profile().person_number.validate(national_number)
+    person = Person.objects.filter(national_number=compact).first()
+    if person is None:
+        raise NotFound
+    return _person_summary(person)
+
+
+class RegistryEntry(NamedTuple):  # a tuple: a bulk file's chunk reads tens of thousands at once
+    person_id: int
+    death_date: datetime.date | None
+
+
+def persons_by_national_numbers(*, compact_numbers: Collection[str]) -> dict[str, RegistryEntry]:
+    """The registry's entries for many (already validated, compact) numbers, in one query: a
+    bulk file asks for tens of thousands at a time. The numbers travel as one text (cheaper to
+    send than a list parameter; a compact number is alphanumeric, so anything else cannot be in
+    the registry) and each is looked up by the unique index — the ``LIMIT 1`` keeps the planner
+    from a merge join that would read the index from its start."""
+    wanted = [number for number in compact_numbers if number.isalnum()]
+    if not wanted:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n.number, p.id, p.death_date FROM unnest(string_to_array(%s, ',')) AS n(number)"
+            " CROSS JOIN LATERAL (SELECT id, death_date FROM identity_person"
+            " WHERE national_number = n.number LIMIT 1) AS p",
+            [",".join(wanted)],
+        )
+        return {number: RegistryEntry(pk, death_date) for number, pk, death_date in cursor.fetchall()}
+
+
+def person_national_numbers(*, person_ids: list[int]) -> dict[int, str]:
+    return dict(Person.objects.filter(pk__in=person_ids).values_list("pk", "national_number"))
+
+
+def person_summaries(*, person_ids: Collection[int]) -> dict[int, PersonSummary]:
+    """The persons of ``person_ids`` that exist, by id, in one query."""
+    return {person.pk: _person_summary(person) for person in Person.objects.filter(pk__in=list(person_ids))}
