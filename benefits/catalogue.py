@@ -12,12 +12,8 @@ from dataclasses import dataclass
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
-
-class Periodicity(enum.StrEnum):
-    MONTHLY = "monthly"
-    ONCE = "once"
+from benefits.models import Periodicity
 
 
 class Subject(enum.StrEnum):
@@ -243,7 +239,4 @@ SCHEMES: tuple[SchemeDescription, ...] = (
 BY_SLUG = {scheme.slug: scheme for scheme in SCHEMES}
 BY_CODE = {scheme.code: scheme for scheme in SCHEMES}
 
-PERIODICITY_LABELS = {
-    Periodicity.MONTHLY: pgettext_lazy("benefit", "monthly"),
-    Periodicity.ONCE: pgettext_lazy("benefit", "paid once"),
-}
+PERIODICITY_LABELS = dict(Periodicity.choices)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from benefits import simulator
+from benefits import composed, simulator
 from benefits.catalogue import BY_SLUG, PERIODICITY_LABELS, SCHEMES, Periodicity, SchemeDescription
 from benefits.inputs import Family, family_of, population_of
 from benefits.policies import can_view_entitlements
@@ -82,21 +82,28 @@ def _info(description: SchemeDescription, month: Period) -> SchemeInfo:
         monthly=description.periodicity == Periodicity.MONTHLY,
         legal_basis=description.legal_basis,
         parameters=parameters or (),
+        state="in_force" if parameters else "not_yet",
     )
 
 
 def scheme_list(*, month: Period) -> list[SchemeInfo]:
-    """Every statutory scheme, with what is in force for ``month``."""
-    return [_info(description, month) for description in SCHEMES]
+    """Every statutory scheme, then those staff composed and published, with what is in force
+    for ``month``."""
+    return [_info(description, month) for description in SCHEMES] + [
+        composed.info(scheme, month) for scheme in composed.published()
+    ]
 
 
 def scheme_get(*, slug: str, month: Period) -> SchemeInfo:
-    """One scheme's public page for ``month`` (no sentence nor parameter before the scheme
-    existed); ``NotFound`` for an unknown address."""
+    """One scheme's public page for ``month`` (no sentence nor parameter when it is not in force
+    that month); ``NotFound`` for an unknown address or a composed scheme not published."""
     description = BY_SLUG.get(slug)
-    if description is None:
+    if description is not None:
+        return _info(description, month)
+    found = composed.published(slug=slug)
+    if not found:
         raise NotFound
-    return _info(description, month)
+    return composed.info(found[0], month)
 
 
 # "Am I entitled?"
@@ -214,7 +221,8 @@ def entitlement_check(
     one answer per subject (each child for a family benefit). None when the actor may not read
     the person's file; a read by anyone but the person is written in their trail."""
     description = BY_SLUG.get(slug)
-    if description is None:
+    composed_scheme = None if description is not None else next(iter(composed.published(slug=slug)), None)
+    if description is None and composed_scheme is None:
         raise NotFound
     if not can_view_entitlements(actor=actor, person_id=person_id):
         return None
@@ -222,6 +230,9 @@ def entitlement_check(
     today = timezone.localdate(now)
     month = Period.of(today)
     family = family_of(person_id=person_id, on=today, careers_until=month.previous())
+    if composed_scheme is not None:
+        return [composed.answer(composed_scheme, family, today)]
+    assert description is not None
     return _answers(description, family, today)
 
 

@@ -38,6 +38,11 @@ class SchemeInfo:
     monthly: bool
     legal_basis: str
     parameters: tuple[ParameterInForce, ...]
+    # "in_force", "not_yet" (before its first day) or "ended" (after its last, for a scheme
+    # composed for a while); a composed scheme's dates.
+    state: str = "in_force"
+    valid_from: datetime.date | None = None
+    valid_until: datetime.date | None = None
 
 
 @dataclass(frozen=True)

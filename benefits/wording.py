@@ -9,6 +9,7 @@ proxy alike. Called with the language of the request (or of the letter) active.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
@@ -227,13 +228,57 @@ def _wordings() -> dict[str, Wording]:
     }
 
 
+def _composed_age(met: bool, v: Mapping[str, Any]) -> str:
+    return _("Age on the first day of the month: %(age)s; from %(minimum)s to %(maximum)s.") % {
+        "age": years(int(v.get("age", 0))),
+        "minimum": years(int(v.get("minimum_age", 0))),
+        "maximum": years(int(v.get("maximum_age", 0))),
+    }
+
+
+def _composed_contributed(met: bool, v: Mapping[str, Any]) -> str:
+    return _("At least %(minimum)s contributed in the %(window)s before the month.") % {
+        "minimum": months(int(v.get("minimum_months", 0))),
+        "window": months(int(v.get("window_months", 0))),
+    }
+
+
+def _composed_employment_ended(met: bool, v: Mapping[str, Any]) -> str:
+    within = months(int(v.get("within_months", 0)))
+    if met:
+        return _("An employment ended in the %(within)s before the month, or during it.") % {"within": within}
+    return _("No employment ended in the %(within)s before the month, nor during it.") % {"within": within}
+
+
+def _composed_child(met: bool, v: Mapping[str, Any]) -> str:
+    age = years(int(v.get("child_age_below", 0)))
+    return (_("Parent of a child under %(age)s.") if met else _("No child under %(age)s in the family.")) % {"age": age}
+
+
+# The conditions of a composed scheme are named after their kind (``…__2_age_range``).
+_COMPOSED_KIND = re.compile(r"__\d+_([a-z_]+)$")
+
+
+def _composed_wordings() -> dict[str, Wording]:
+    return {
+        "age_range": _composed_age,
+        "contributed_months": _composed_contributed,
+        "employment_ended": _composed_employment_ended,
+        "residence": _resident,
+        "parent_of_child_under": _composed_child,
+    }
+
+
 def reasons(conditions: tuple[Condition, ...]) -> tuple[Reason, ...]:
     """Each condition in words, in the scheme's order; a condition with no wording is a defect
     of this module (a test walks every statutory scheme)."""
     wordings = _wordings()
+    composed = _composed_wordings()
     found = []
     for condition in conditions:
-        text = wordings[condition.code](condition.met, values_of(condition.inputs))
+        kind = _COMPOSED_KIND.search(condition.code)
+        wording = composed[kind.group(1)] if kind else wordings[condition.code]
+        text = wording(condition.met, values_of(condition.inputs))
         if text is not None:
             found.append(Reason(code=condition.code, met=condition.met, text=text))
     return tuple(found)

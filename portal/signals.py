@@ -31,6 +31,10 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "contributions.view_statementrequest",
         # The performance indicators of the back office.
         "portal.view_kpis",
+        # Benefits composed in a crisis, without a deployment: they compose and publish them.
+        "benefits.view_composedscheme",
+        "benefits.add_composedscheme",
+        "benefits.change_composedscheme",
     ],
     gettext_noop("Finance"): [
         "identity.view_enterprise",

@@ -14,7 +14,7 @@ The engine never touches the database: services read through selectors, hand arr
 store what it answered with ``rules_version``. YAML cases a lawyer can read are in ``tests/``.
 """
 
-from benefits.rules.composition import add_composed_scheme
+from benefits.rules.composition import add_composed_scheme, composed_scheme_check
 from benefits.rules.engine import evaluate, evaluate_months, explain, rules_version
 from benefits.rules.schemes import STATUTORY
 from benefits.rules.system import system
@@ -40,6 +40,7 @@ __all__ = [
     "RulesVersion",
     "Scheme",
     "add_composed_scheme",
+    "composed_scheme_check",
     "evaluate",
     "evaluate_months",
     "explain",

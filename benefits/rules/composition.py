@@ -212,6 +212,20 @@ def _variable(name: str, value_type: type, label: str, formula: Formula, **dated
 def add_composed_scheme(rules: GuichetTaxBenefitSystem, description: Mapping[str, Any]) -> Scheme:
     """Check the description, add its variables to ``rules`` (once: adding it again finds them)
     and return the scheme to evaluate. Raises ``RulesInputError`` with the code of the fault."""
+    variables, scheme = _compile(description)
+    for variable in variables:
+        if rules.variables.get(variable.__name__) is None:
+            rules.add_variable(variable)
+    return scheme
+
+
+def composed_scheme_check(description: Mapping[str, Any]) -> None:
+    """Raise ``RulesInputError`` if the description cannot be composed (a back-office form's
+    check, which adds nothing to any system)."""
+    _compile(description)
+
+
+def _compile(description: Mapping[str, Any]) -> tuple[list[type[Variable]], Scheme]:
     code = description.get("code")
     if not isinstance(code, str) or not _CODE.match(code):
         raise _invalid("invalid_code", "code")
@@ -260,10 +274,7 @@ def add_composed_scheme(rules: GuichetTaxBenefitSystem, description: Mapping[str
         _variable(eligible_name, bool, f"Every condition of {code} is met", eligible_formula, **dates),
         _variable(amount_name, float, f"{code} for the month", scheme_amount, **dates),
     ]
-    for variable in variables:
-        if rules.variables.get(variable.__name__) is None:
-            rules.add_variable(variable)
-    return Scheme(
+    return variables, Scheme(
         code=code,
         amount=amount_name,
         eligible=eligible_name,

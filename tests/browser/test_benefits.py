@@ -76,3 +76,44 @@ def test_schemes_entitlement_and_simulator_without_javascript(new_page, family, 
     expect(main).to_contain_text("Salaire annuel moyen, revalorisé" if french else "Average yearly wage, revalued")
     expect(page.locator("tbody tr")).to_have_count(25)
     look_at("simulator-estimate")
+
+
+def test_a_supervisor_composes_a_benefit_in_the_back_office_and_a_citizen_reads_it(new_page):
+    from django.contrib.auth.models import Group
+
+    from tests.identity.factories import TOTP_SECRET, with_totp
+
+    supervisor = with_totp(UserFactory(is_staff=True))
+    supervisor.groups.add(Group.objects.get(name="Supervisor"))
+    staff = new_page(locale="fr-FR")
+    _sign_in(staff, supervisor.email, totp_secret=TOTP_SECRET)
+    staff.goto("/admin/benefits/composedscheme/add/")
+    look(staff, "admin-composed-scheme-add")
+    for field, value in (
+        ("slug", "energy-cheque"),
+        ("title_fr", "Chèque énergie"),
+        ("title_en", "Energy cheque"),
+        ("summary_fr", "Une aide unique pour les factures d’énergie de l’hiver."),
+        ("summary_en", "A one-off help with this winter's energy bills."),
+        ("legal_basis", "Arrêté du 1er décembre 2026, art. 2"),
+        ("valid_from", "01/12/2026"),
+        ("child_under", "6"),
+        ("flat_amount", "250.00"),
+    ):
+        staff.locator(f"#id_{field}").fill(value)
+    staff.get_by_label("Vivre dans le pays").check()
+    staff.get_by_label("un montant forfaitaire").check()
+    staff.locator("#id_periodicity").select_option("once")
+    staff.get_by_label("Publiée").check()
+    staff.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect(staff.locator(".messagelist")).to_contain_text("Chèque énergie")
+
+    page = new_page(java_script_enabled=False, locale="fr-FR")
+    page.goto("/benefits/energy-cheque/")
+    main = page.locator("main")
+    expect(main).to_contain_text("Parent d’un enfant de moins de 6\u00a0ans.")
+    expect(main).to_contain_text("La prestation est de 250,00\u00a0€, versée une fois.")
+    checker = new_page(locale="fr-FR")
+    checker.goto("/")
+    checker.set_content(page.content())
+    look(checker, "benefits-composed-fr")

@@ -25,7 +25,7 @@ from contributions import statements
 from contributions.models import StatementRequest
 from core.models import VerifiableDocument
 from core.periods import Period
-from devtools.management.commands.bench_pages import Command as PagesBenchmark
+from devtools.history import paid_history
 from devtools.rates import demo_rates_seed
 from notifications.models import Notification
 from portal.celery import app
@@ -78,7 +78,7 @@ def _forty_years():
     periods = [first]
     while len(periods) < 480:
         periods.append(periods[-1].next())
-    PagesBenchmark()._history(employer, [person.pk], periods, owner, timezone.now(), unpaid=0)
+    paid_history(employer, [person.pk], periods, owner, timezone.now(), unpaid=0)
     return person, owner
 
 

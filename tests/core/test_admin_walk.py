@@ -27,6 +27,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from benefits.models import ComposedScheme
 from contributions.models import (
     BankStatementImport,
     BankTransaction,
@@ -189,6 +190,23 @@ class World:
                 set(),
             ),
             LateInterestRateEvent: lambda now: (LateInterestRateEvent.objects.order_by("-pk").first(), set()),
+            ComposedScheme: lambda now: (
+                ComposedScheme.objects.create(
+                    slug="walk-support",
+                    title_fr="Aide de la promenade",
+                    title_en="Walk support",
+                    summary_fr="Une aide.",
+                    summary_en="A support.",
+                    legal_basis="Arrêté du 1er décembre 2026",
+                    valid_from=datetime.date(2026, 12, 1),
+                    periodicity="once",
+                    conditions=[{"kind": "residence"}],
+                    amount={"kind": "flat", "value": "150.00"},
+                    composed_by=self.staff,
+                    created_at=now,
+                ),
+                set(),
+            ),
             RefundRequest: lambda now: (
                 RefundRequest.objects.create(
                     enterprise=self.enterprise,
@@ -307,7 +325,16 @@ def _points_to_a_person(model: type[models.Model]) -> bool:
 
 
 # Accounts that only ever hold staff members (who did the work), not the persons served.
-_STAFF_FIELDS = {"imported_by", "resolved_by", "issued_by", "closed_by", "granted_by", "revoked_by", "ended_by"}
+_STAFF_FIELDS = {
+    "imported_by",
+    "resolved_by",
+    "issued_by",
+    "closed_by",
+    "granted_by",
+    "revoked_by",
+    "ended_by",
+    "composed_by",
+}
 
 
 def test_every_admin_says_whether_it_shows_persons_data_and_has_a_sample(world):

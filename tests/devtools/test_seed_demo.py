@@ -105,3 +105,9 @@ def test_the_demo_careers_make_jean_a_pensioner_and_marie_entitled_to_the_birth_
     assert grant.eligible and grant.amount == 1200
     assert grant.about.startswith("Léa, born on 14 November 2026")
     assert Person.objects.filter(first_name="Léa").count() == 1
+    # The supervisor's crisis scheme, composed once, published and computed by the engine.
+    from benefits.models import ComposedScheme
+
+    assert ComposedScheme.objects.filter(slug="winter-support", published=True).count() == 1
+    page = Client().get("/benefits/winter-support/", headers={"Accept-Language": "en"})
+    assert page.status_code == 200 and "Winter support for people who lost their job" in page.content.decode()

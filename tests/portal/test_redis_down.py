@@ -22,7 +22,7 @@ from django.utils import timezone
 from contributions.models import StatementRequest
 from core.models import VerifiableDocument
 from core.periods import Period
-from devtools.management.commands.bench_pages import Command as PagesBenchmark
+from devtools.history import paid_history
 from devtools.rates import demo_rates_seed
 from notifications.models import Notification
 from portal.celery import worker_command
@@ -80,7 +80,7 @@ def _citizen_with_a_year_declared():
     periods = [Period.of(timezone.localdate())]
     for _ in range(11):
         periods.insert(0, periods[0].previous())
-    PagesBenchmark()._history(employer, [person.pk], periods, owner, timezone.now(), unpaid=0)
+    paid_history(employer, [person.pk], periods, owner, timezone.now(), unpaid=0)
     return person, owner
 
 

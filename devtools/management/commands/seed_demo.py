@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from benefits.models import ComposedScheme
 from contributions.models import DiscrepancyReport, Employment, EmploymentEvent
 from core.periods import Period
 from devtools.history import paid_history
@@ -209,6 +210,7 @@ class Command(BaseCommand):
             self._api_key(enterprises["bureau"], users["bureau"], now)
             self._family(persons, now)
             self._careers(persons, enterprises, users, now)
+            self._crisis_scheme(users, now)
         self._print(persons)
 
     def _account(
@@ -413,6 +415,43 @@ class Command(BaseCommand):
             if Employment.objects.filter(person=person, enterprise=enterprise).exists():
                 continue
             paid_history(enterprise, [person.pk], first.through(last), users["admin"], now, unpaid=0)
+
+    def _crisis_scheme(self, users: dict[str, User], now: datetime.datetime) -> None:
+        """A benefit the supervisor composed in the back office for this winter: for those who
+        lost their job, 40 % of their last three months' average wage."""
+        first = Period.of(now.date()).first_day
+        ComposedScheme.objects.get_or_create(
+            slug="winter-support",
+            defaults={
+                "title_fr": "Aide d’hiver aux personnes ayant perdu leur emploi",
+                "title_en": "Winter support for people who lost their job",
+                "summary_fr": "Une aide mensuelle cet hiver, pour qui a perdu son emploi depuis trois mois au plus.",
+                "summary_en": "A monthly support this winter, for those who lost their job in the last three months.",
+                "documents_fr": "la lettre de fin de contrat de votre employeur",
+                "documents_en": "your employer's letter ending the contract",
+                "legal_basis": "Arrêté de crise du conseil d’administration, art. 1",
+                "valid_from": first,
+                "valid_until": datetime.date(first.year + 1, 3, 31),
+                "periodicity": "monthly",
+                "decision_days": 10,
+                "conditions": [
+                    {"kind": "age_range", "minimum": 18, "maximum": 64},
+                    {"kind": "contributed_months", "months": 6, "window": 12},
+                    {"kind": "employment_ended", "within_months": 3},
+                    {"kind": "residence"},
+                ],
+                "amount": {
+                    "kind": "wage_based",
+                    "rate": "0.40",
+                    "months": 3,
+                    "minimum": "300.00",
+                    "maximum": "1200.00",
+                },
+                "published": True,
+                "composed_by": users["supervisor"],
+                "created_at": now,
+            },
+        )
 
     def _print(self, persons: dict[str, Person]) -> None:
         profile = country_profile()
