@@ -65,3 +65,31 @@ def deliver_outbox() -> int:
         .values_list("pk", flat=True)
     )
     return deliveries_send(delivery_ids=due, clock=timezone.now) if due else 0
+
+
+def act_for(client: Client, principal: User, scopes: list[str], *, last_name: str = "Proxy") -> tuple[User, int]:
+    """A new proxy holding an accepted mandate of ``principal`` for ``scopes`` (30 days from
+    today), signed in on ``client`` and acting in the principal's file: (the proxy, the mandate)."""
+    import datetime
+
+    from core.actor import ACTING_FOR_SESSION_KEY
+    from mandates import services as mandate_services
+    from tests.identity.factories import PersonFactory, UserFactory
+
+    proxy = UserFactory(person=PersonFactory(last_name=last_name))
+    mandate_id = mandate_services.mandate_grant(
+        actor=citizen_actor(principal, level=LevelOfAssurance.SUBSTANTIAL),
+        proxy_national_number=proxy.person.national_number,
+        proxy_last_name=last_name,
+        scopes=scopes,
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate() + datetime.timedelta(days=30),
+        now=timezone.now(),
+    )
+    mandate_services.mandate_accept(actor=citizen_actor(proxy), mandate_id=mandate_id, now=timezone.now())
+    client.logout()
+    sign_in(client, proxy)
+    session = client.session
+    session[ACTING_FOR_SESSION_KEY] = mandate_id
+    session.save()
+    return proxy, mandate_id

@@ -7,15 +7,12 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
-from core.actor import ACTING_FOR_SESSION_KEY, LevelOfAssurance
 from core.models import AccessRecord
 from core.types import Scope
 from identity.models import FamilyLink
-from mandates import services as mandate_services
 from tests.benefits.career_helpers import career
-from tests.helpers import citizen_actor, sign_in
+from tests.helpers import act_for, sign_in
 from tests.identity.factories import PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -177,22 +174,7 @@ def test_a_proxy_reads_it_with_the_view_scope_only_and_the_read_is_recorded(clie
     owner = UserFactory(person=worker)
     url = reverse("benefits:scheme", args=["old-age-pension"])
     for scopes, answered in (([Scope.VIEW_FILE], True), ([Scope.MANAGE_CLAIMS], False)):
-        proxy = UserFactory(person=PersonFactory(last_name="Proxy"))
-        mandate_id = mandate_services.mandate_grant(
-            actor=citizen_actor(owner, level=LevelOfAssurance.SUBSTANTIAL),
-            proxy_national_number=proxy.person.national_number,
-            proxy_last_name="Proxy",
-            scopes=scopes,
-            starts_on=timezone.localdate(),
-            ends_on=timezone.localdate() + datetime.timedelta(days=30),
-            now=timezone.now(),
-        )
-        mandate_services.mandate_accept(actor=citizen_actor(proxy), mandate_id=mandate_id, now=timezone.now())
-        client.logout()
-        sign_in(client, proxy)
-        session = client.session
-        session[ACTING_FOR_SESSION_KEY] = mandate_id
-        session.save()
+        proxy, mandate_id = act_for(client, owner, scopes)
         text = _text(client.get(url, headers={"Accept-Language": "en"}))
         assert ("312 months credited" in text) is answered
         assert ("Your mandate does not allow viewing this file." in text) is not answered

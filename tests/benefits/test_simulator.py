@@ -13,14 +13,12 @@ from benefits.rules import Population, evaluate
 from benefits.selectors import pension_estimate
 from benefits.simulator import pension_age_month
 from benefits.types import PensionAssumptions
-from core.actor import ACTING_FOR_SESSION_KEY, LevelOfAssurance
 from core.models import AccessRecord
 from core.periods import Period
 from core.types import Scope
-from mandates import services as mandate_services
 from tests.benefits.career_helpers import career
 from tests.benefits.test_scheme_pages import _text
-from tests.helpers import citizen_actor, sign_in
+from tests.helpers import act_for, citizen_actor, sign_in
 from tests.identity.factories import PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -195,22 +193,7 @@ def test_who_may_use_the_simulator(client, saver):
 
     owner = UserFactory(person=saver)
     for scopes, expected in (([Scope.VIEW_FILE], 200), ([Scope.MANAGE_CLAIMS], 404)):
-        proxy = UserFactory(person=PersonFactory(last_name="Proxy"))
-        mandate_id = mandate_services.mandate_grant(
-            actor=citizen_actor(owner, level=LevelOfAssurance.SUBSTANTIAL),
-            proxy_national_number=proxy.person.national_number,
-            proxy_last_name="Proxy",
-            scopes=scopes,
-            starts_on=timezone.localdate(),
-            ends_on=timezone.localdate() + datetime.timedelta(days=30),
-            now=timezone.now(),
-        )
-        mandate_services.mandate_accept(actor=citizen_actor(proxy), mandate_id=mandate_id, now=timezone.now())
-        client.logout()
-        sign_in(client, proxy)
-        session = client.session
-        session[ACTING_FOR_SESSION_KEY] = mandate_id
-        session.save()
+        proxy, mandate_id = act_for(client, owner, scopes)
         page = client.get(url, headers={"Accept-Language": "en"})
         assert page.status_code == expected
         records = AccessRecord.objects.filter(actor_user=proxy, subject_person=saver, mandate_id=mandate_id)

@@ -9,20 +9,17 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from contributions import ledger, services
 from contributions.declarations import declaration_submit
 from contributions.models import LedgerEntry
 from contributions.record import contribution_record
 from contributions.types import LineInput
-from core.actor import ACTING_FOR_SESSION_KEY, LevelOfAssurance
 from core.models import AccessRecord
 from core.types import Scope
 from devtools.rates import demo_rates_seed
 from identity.models import User
-from mandates import services as mandate_services
-from tests.helpers import citizen_actor, sign_in
+from tests.helpers import act_for, citizen_actor, sign_in
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation
 
 pytestmark = pytest.mark.django_db
@@ -208,22 +205,7 @@ def test_the_page_for_the_person_and_for_a_proxy_with_and_without_the_view_scope
     assert not AccessRecord.objects.exists()
 
     for scopes, expected in (([Scope.VIEW_FILE], 200), ([Scope.MANAGE_CLAIMS], 404)):
-        proxy = UserFactory(person=PersonFactory(last_name="Proxy"))
-        mandate_id = mandate_services.mandate_grant(
-            actor=citizen_actor(owner, level=LevelOfAssurance.SUBSTANTIAL),
-            proxy_national_number=proxy.person.national_number,
-            proxy_last_name="Proxy",
-            scopes=scopes,
-            starts_on=timezone.localdate(),
-            ends_on=timezone.localdate() + datetime.timedelta(days=30),
-            now=timezone.now(),
-        )
-        mandate_services.mandate_accept(actor=citizen_actor(proxy), mandate_id=mandate_id, now=timezone.now())
-        client.logout()
-        sign_in(client, proxy)
-        session = client.session
-        session[ACTING_FOR_SESSION_KEY] = mandate_id
-        session.save()
+        proxy, mandate_id = act_for(client, owner, scopes)
         assert client.get(url).status_code == expected
         records = AccessRecord.objects.filter(actor_user=proxy, subject_person=person, mandate_id=mandate_id)
         assert records.count() == (1 if expected == 200 else 0)
