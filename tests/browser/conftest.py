@@ -98,6 +98,14 @@ def new_page(browser: Browser, live_server: Any) -> Iterator[NewPage]:
         context.close()
 
 
+def another_tab(page: Page) -> Page:
+    """A second tab of ``page``'s browser context (the same session, language and settings),
+    read for English on each ``goto`` as ``new_page``'s are."""
+    tab = page.context.new_page()
+    _check_translations_on_goto(tab)
+    return tab
+
+
 @pytest.fixture
 def page(new_page: NewPage) -> Page:
     """A JavaScript-enabled page, in French, in its own browser context."""
@@ -107,20 +115,36 @@ def page(new_page: NewPage) -> Page:
 def assert_accessible(page: Page) -> None:
     """Run axe-core (its default rules: WCAG 2.x A/AA and best practices) on the page; no violation
     allowed. A French page is also checked for English left untranslated (``assert_translated``)."""
+    accessibility_check_start(page)
+    accessibility_check_end(page)
+
+
+# Where the page keeps axe's run while the test does something else (accessibility_check_start).
+_RUNNING = "__guichetAxeViolations"
+
+
+def accessibility_check_start(page: Page) -> None:
+    """``assert_accessible`` in two halves, for a test that has other pages to open meanwhile:
+    the page is read for English, then axe is started in it, exactly as ``Axe().run(page)``
+    runs it (same script, same options); ``accessibility_check_end`` waits for its violations
+    and fails on any. The page must not navigate nor change in between."""
     page.wait_for_load_state("load")
     assert_translated(page)
-    results = _axe_violations(page)
-    if results.violations_count:
-        pytest.fail(f"axe-core on {page.url}:\n{results.generate_report()}", pytrace=False)
-
-
-def _axe_violations(page: Page) -> AxeResults:
-    """``Axe().run(page)`` — the same run, the same options — bringing back only the violations
-    (all that is read of it): not the passes and rules not applicable, a few hundred
-    kilobytes of JSON a page."""
     page.evaluate(_AXE.axe_script)
     options = json.dumps(DEFAULT_OPTIONS)
-    return AxeResults(page.evaluate(f"axe.run({options}).then((results) => ({{violations: results.violations}}))"))
+    # Only the violations come back (all that is read): not the passes and rules not applicable.
+    page.evaluate(
+        f"() => {{ window.{_RUNNING} = axe.run({options}).then((results) => ({{violations: results.violations}})); }}"
+    )
+
+
+def accessibility_check_end(page: Page) -> None:
+    """The violations of the axe run ``accessibility_check_start`` left in the page: none allowed."""
+    response = page.evaluate(f"() => window.{_RUNNING}")
+    assert response is not None, f"{page.url}: no axe run in the page (did it navigate since it started?)"
+    results = AxeResults(response)
+    if results.violations_count:
+        pytest.fail(f"axe-core on {page.url}:\n{results.generate_report()}", pytrace=False)
 
 
 SHOTS = os.environ.get("GUICHET_SCREENSHOTS", "")
