@@ -279,7 +279,7 @@ def _finished(upload: BulkUpload) -> bool:
     return BulkUpload.objects.get(pk=upload.pk).is_finished
 
 
-# Seconds between two passes of the reconciler while a file is finished (beat: 15 s). Each pass
+# Seconds between two passes of the reconciler until a file is finished (beat: 15 s). Each pass
 # queues again every chunk still pending (BULK_REQUEUE_AFTER_SECONDS is 0 here): passes every
 # second kept the workers busy with copies of hundreds of chunks, and the file took three times
 # as long as without the reconciler; there are still copies of most chunks, run twice.
