@@ -466,7 +466,7 @@ def test_a_database_outage_mid_file_is_ridden_out_by_the_tasks_own_retries(stora
 
 
 def test_a_whole_worker_killed_mid_file_is_resumed_within_30_seconds_by_the_reconciler_as_beat_runs_it(
-    storage, workers, settings, capsys
+    storage, settings, capsys
 ):
     """A worker killed outright leaves its chunks taken and no longer locked, and its messages
     unacknowledged in Redis for the visibility timeout (20 minutes): the reconciler, at the pace
@@ -476,7 +476,6 @@ def test_a_whole_worker_killed_mid_file_is_resumed_within_30_seconds_by_the_reco
     assert schedule == 15.0
     assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > 30  # no help from the broker
     settings.BULK_REQUEUE_AFTER_SECONDS = 60  # as in production: not what brings the work back
-    worker = workers()
     w = world(employees=EMPLOYEES)
     content, lines = _file(w)
     upload = receive(w["bureau_actor"], content).upload
@@ -484,11 +483,9 @@ def test_a_whole_worker_killed_mid_file_is_resumed_within_30_seconds_by_the_reco
     # Kill while a chunk is being processed, as a machine dies. A chunk takes milliseconds: the
     # kill may land just after the one seen finished — then a worker is started and killed again.
     for attempt in range(5):
+        worker = Worker(storage)
         if attempt == 0:
-            worker.take_work()
             _wait_until(lambda: _done_chunks(upload) > 0)
-        else:
-            worker = Worker(storage)
         _wait_until(lambda: _chunks_being_processed(upload) > 0, seconds=30, every=0.001)
         worker.kill()
         killed = time.monotonic()
