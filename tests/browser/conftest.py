@@ -7,6 +7,7 @@ Every test in this folder is marked ``browser``. Pages are checked with axe-core
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -14,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
+from axe_playwright_python.base import AxeResults
+from axe_playwright_python.sync_playwright import DEFAULT_OPTIONS, Axe
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 # The live server and Django's ORM are used from the test thread, which Playwright's sync API
@@ -96,6 +98,14 @@ def new_page(browser: Browser, live_server: Any) -> Iterator[NewPage]:
         context.close()
 
 
+def another_tab(page: Page) -> Page:
+    """A second tab of ``page``'s browser context (the same session, language and settings),
+    read for English on each ``goto`` as ``new_page``'s are."""
+    tab = page.context.new_page()
+    _check_translations_on_goto(tab)
+    return tab
+
+
 @pytest.fixture
 def page(new_page: NewPage) -> Page:
     """A JavaScript-enabled page, in French, in its own browser context."""
@@ -105,9 +115,34 @@ def page(new_page: NewPage) -> Page:
 def assert_accessible(page: Page) -> None:
     """Run axe-core (its default rules: WCAG 2.x A/AA and best practices) on the page; no violation
     allowed. A French page is also checked for English left untranslated (``assert_translated``)."""
+    accessibility_check_start(page)
+    accessibility_check_end(page)
+
+
+# Where the page keeps axe's run while the test does something else (accessibility_check_start).
+_RUNNING = "__guichetAxeViolations"
+
+
+def accessibility_check_start(page: Page) -> None:
+    """``assert_accessible`` in two halves, for a test that has other pages to open meanwhile:
+    the page is read for English, then axe is started in it, exactly as ``Axe().run(page)``
+    runs it (same script, same options); ``accessibility_check_end`` waits for its violations
+    and fails on any. The page must not navigate nor change in between."""
     page.wait_for_load_state("load")
     assert_translated(page)
-    results = _AXE.run(page)
+    page.evaluate(_AXE.axe_script)
+    options = json.dumps(DEFAULT_OPTIONS)
+    # Only the violations come back (all that is read): not the passes and rules not applicable.
+    page.evaluate(
+        f"() => {{ window.{_RUNNING} = axe.run({options}).then((results) => ({{violations: results.violations}})); }}"
+    )
+
+
+def accessibility_check_end(page: Page) -> None:
+    """The violations of the axe run ``accessibility_check_start`` left in the page: none allowed."""
+    response = page.evaluate(f"() => window.{_RUNNING}")
+    assert response is not None, f"{page.url}: no axe run in the page (did it navigate since it started?)"
+    results = AxeResults(response)
     if results.violations_count:
         pytest.fail(f"axe-core on {page.url}:\n{results.generate_report()}", pytrace=False)
 
@@ -200,10 +235,36 @@ def _english_phrases() -> list[str]:
     )
 
 
+_WORD = re.compile(r"\w+")
+
+
 @functools.cache
-def _english_pattern() -> re.Pattern[str]:
+def _english_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
     # Not inside a word, an address or a path (employer@example.org, /employer/).
-    return re.compile(r"(?<![\w’'@/.-])(?:" + "|".join(map(re.escape, _english_phrases())) + r")(?!(?:[\w’'@/-]|\.\w))")
+    return re.compile(r"(?<![\w’'@/.-])(?:" + "|".join(map(re.escape, phrases)) + r")(?!(?:[\w’'@/-]|\.\w))")
+
+
+@functools.cache
+def _english_index() -> tuple[dict[str, int], dict[str, list[str]]]:
+    """Each phrase's rank in ``_english_phrases`` (longest first), and the phrases under the
+    longest of their words ("" for a phrase without any)."""
+    phrases = _english_phrases()
+    by_word: dict[str, list[str]] = {}
+    for phrase in phrases:
+        by_word.setdefault(max(_WORD.findall(phrase), key=len, default=""), []).append(phrase)
+    return {phrase: rank for rank, phrase in enumerate(phrases)}, by_word
+
+
+def _english_found(text: str) -> list[str]:
+    """The catalogue's English phrases in ``text``: what the expression of all of them, longest
+    first, finds. A phrase starts and ends at a word's edge (the expression's look-arounds), so
+    each of its words is a whole word of the text: only the phrases whose longest word is one are
+    tried, in the same order — the same matches, without trying two thousand phrases at each
+    character of a long page."""
+    rank, by_word = _english_index()
+    words = {"", *_WORD.findall(text)} & by_word.keys()
+    candidates = sorted((phrase for word in words for phrase in by_word[word]), key=rank.__getitem__)
+    return _english_pattern(tuple(candidates)).findall(text) if candidates else []
 
 
 def assert_translated(page: Page) -> None:
@@ -219,7 +280,7 @@ def assert_translated(page: Page) -> None:
             return body.textContent;
         }"""
     )
-    found = sorted(set(_english_pattern().findall(text)))
+    found = sorted(set(_english_found(text)))
     if found:
         pytest.fail(f"English on the French page {page.url}: {found}", pytrace=False)
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime
 import os
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -79,10 +81,20 @@ def _empty_queues() -> Iterator[None]:
 
 class Worker:
     """``celery worker`` in its own process group, on this test database and broker, at the
-    tests' date (tests/clock.py)."""
+    tests' date (tests/clock.py).
+
+    ``standby=True`` starts it without waiting and without taking any work (it consumes a queue
+    of its own): a test starts its workers first, builds its data while they start, and has each
+    take its queues with ``take_work()`` where it used to start it — from there on, the same
+    worker of the same queues."""
 
     def __init__(
-        self, storage: Path, *, queues: tuple[str, ...] = ("bulk", "default"), environment: dict[str, str] | None = None
+        self,
+        storage: Path,
+        *,
+        queues: tuple[str, ...] = ("bulk", "default"),
+        environment: dict[str, str] | None = None,
+        standby: bool = False,
     ) -> None:
         self.log = (storage.parent / f"worker-{time.monotonic_ns()}.log").open("wb")
         extra = environment or {}
@@ -97,15 +109,46 @@ class Worker:
             "LOG_LEVEL": "INFO",
             **extra,
         }
+        name = f"test-{queues[0]}-{time.monotonic_ns()}"
+        self.queues = queues
+        self.hostname = f"{name}@{socket.gethostname()}"
+        self.standby_queue = f"standby-{name}" if standby else None
         self.process = subprocess.Popen(
-            clock.command(worker_command(queues=queues, concurrency=2, name=f"test-{queues[0]}-{time.monotonic_ns()}")),
+            clock.command(
+                worker_command(queues=(self.standby_queue,) if standby else queues, concurrency=2, name=name)
+            ),
             env=environment,
             start_new_session=True,
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        _wait_until(lambda: self.process.poll() is not None or bool(app.control.ping(timeout=0.5)), seconds=60)
+        if not standby:
+            self._wait_started()
+
+    def _wait_started(self) -> None:
+        # Its own answer ends the wait as soon as it comes (a ping without a limit waits its timeout).
+        _wait_until(
+            lambda: self.process.poll() is not None or bool(app.control.ping([self.hostname], timeout=0.5, limit=1)),
+            seconds=60,
+        )
         assert self.process.poll() is None, "the worker did not start"
+
+    def take_work(self) -> None:
+        """A standby worker, once started, consumes its queues (and no longer its own)."""
+        assert self.standby_queue is not None, "not a standby worker"
+        self._wait_started()
+        standby_queue = self.standby_queue
+        inspect = app.control.inspect([self.hostname], timeout=0.5)
+        for queue in self.queues:
+            app.control.add_consumer(queue, destination=[self.hostname], reply=True, timeout=0.5, limit=1)
+        app.control.cancel_consumer(standby_queue, destination=[self.hostname], reply=True, timeout=0.5, limit=1)
+        _wait_until(
+            lambda: (
+                sorted(queue["name"] for queue in (inspect.active_queues() or {}).get(self.hostname, []))
+                == sorted(self.queues)
+            ),
+            seconds=30,
+        )
 
     def logged(self) -> str:
         """What the worker has written to its log so far."""
@@ -129,6 +172,26 @@ class Worker:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.kill()
+        if self.standby_queue is not None:
+            with app.connection_for_write() as broker:
+                broker.default_channel.queue_delete(self.standby_queue)
+            self.standby_queue = None
+
+
+@pytest.fixture
+def workers(storage) -> Iterator[Callable[..., Worker]]:
+    """``workers(**options)`` starts a standby Worker on this test's storage (stopped at the end
+    of the test, whatever happened)."""
+    started: list[Worker] = []
+
+    def start(**options: Any) -> Worker:
+        worker = Worker(storage, standby=True, **options)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
 
 
 def database_down(seconds: float) -> int:
@@ -216,13 +279,21 @@ def _finished(upload: BulkUpload) -> bool:
     return BulkUpload.objects.get(pk=upload.pk).is_finished
 
 
+# Seconds between two passes of the reconciler until a file is finished (beat: 15 s). Each pass
+# queues again every chunk still pending (BULK_REQUEUE_AFTER_SECONDS is 0 here): passes every
+# second kept the workers busy with copies of hundreds of chunks, and the file took three times
+# as long as without the reconciler; there are still copies of most chunks, run twice.
+RECONCILE_EVERY_SECONDS = 3
+
+
 def _reconcile_until_finished(upload: BulkUpload, *, seconds: float = 120) -> None:
-    """What beat does every 30 seconds, every second here, until the file is finished."""
+    """What beat does every 15 seconds, every RECONCILE_EVERY_SECONDS here, until the file is
+    finished."""
     deadline = time.monotonic() + seconds
     while not _finished(upload):
         assert time.monotonic() < deadline, "the file did not finish"
         bulk.uploads_reconcile(now=timezone.now())
-        pause = time.monotonic() + 1
+        pause = time.monotonic() + RECONCILE_EVERY_SECONDS
         while time.monotonic() < pause and not _finished(upload):
             time.sleep(0.05)
 
@@ -240,14 +311,12 @@ def _assert_exactly_once(upload: BulkUpload, lines: int) -> None:
     assert set(BulkChunk.objects.filter(upload=upload).values_list("status", flat=True)) == {ChunkStatus.DONE}
 
 
-def _reference(w, content: bytes, storage: Path) -> list[tuple]:
-    """The same file, uninterrupted (sent by the employer's own administrator)."""
+def _reference(w, content: bytes, worker: Worker) -> list[tuple]:
+    """The same file, uninterrupted (sent by the employer's own administrator), run by
+    ``worker`` (a standby worker, which goes on running: the test's own run goes on with it)."""
     upload = receive(w["a_actor"], content).upload
-    worker = Worker(storage)
-    try:
-        _wait_until(lambda: _finished(upload))
-    finally:
-        worker.stop()
+    worker.take_work()
+    _wait_until(lambda: _finished(upload))
     outcome = _outcome(upload)
     # Make room for the second run of the same months: the reference steps aside.
     Declaration.objects.filter(bulk_upload=upload).update(status="replaced")
@@ -260,13 +329,13 @@ def _no_half_chunk(upload: BulkUpload) -> None:
     assert DeclarationLine.objects.filter(declaration__bulk_upload=upload).count() == sum(c.line_count for c in done)
 
 
-def test_killing_the_whole_worker_mid_file_then_restarting_ends_it_exactly_once(storage):
+def test_killing_the_whole_worker_mid_file_then_restarting_ends_it_exactly_once(storage, workers):
+    worker, restarted = workers(), workers()  # both start while the data is built
     w = world(employees=EMPLOYEES)
     content, lines = _file(w)
-    expected = _reference(w, content, storage)
+    expected = _reference(w, content, worker)
 
     upload = receive(w["bureau_actor"], content).upload
-    worker = Worker(storage)
     _wait_until(lambda: BulkChunk.objects.filter(upload=upload, status=ChunkStatus.DONE).exists())
     worker.kill()  # parent and pool, mid-file: some chunks done, one or two being written
     time.sleep(0.5)  # the database notices the dead connections and rolls their work back
@@ -274,7 +343,7 @@ def test_killing_the_whole_worker_mid_file_then_restarting_ends_it_exactly_once(
     assert pending > 0, "the worker finished before it could be killed: make the file longer"
     _no_half_chunk(upload)
 
-    restarted = Worker(storage)
+    restarted.take_work()  # a worker of the queue again: its start-up was done beside the first run
     try:
         _reconcile_until_finished(upload)
     finally:
@@ -287,11 +356,12 @@ def test_killing_the_whole_worker_mid_file_then_restarting_ends_it_exactly_once(
     )
 
 
-def test_killing_a_pool_process_mid_chunk_ends_the_file_exactly_once(storage):
+def test_killing_a_pool_process_mid_chunk_ends_the_file_exactly_once(storage, workers):
+    worker = workers()
     w = world(employees=EMPLOYEES)
     content, lines = _file(w)
     upload = receive(w["bureau_actor"], content).upload
-    worker = Worker(storage)
+    worker.take_work()
     try:
         _wait_until(lambda: BulkChunk.objects.filter(upload=upload, status=ChunkStatus.DONE).exists())
         child = worker.children()[0]
@@ -303,14 +373,15 @@ def test_killing_a_pool_process_mid_chunk_ends_the_file_exactly_once(storage):
     _assert_exactly_once(upload, lines)
 
 
-def test_a_broker_that_lost_its_queue_and_a_stopped_worker_lose_nothing(storage):
+def test_a_broker_that_lost_its_queue_and_a_stopped_worker_lose_nothing(storage, workers):
+    worker = workers()
     w = world(employees=EMPLOYEES)
     content, lines = _file(w)
     upload = receive(w["bureau_actor"], content).upload
     # The upload's messages are lost (a Redis restart without persistence) before any worker ran.
     with app.connection_for_write() as broker:
         broker.default_channel.queue_purge("bulk")
-    worker = Worker(storage)
+    worker.take_work()
     try:
         time.sleep(2)
         assert BulkUpload.objects.get(pk=upload.pk).status == UploadStatus.RECEIVED  # nothing to do: lost
@@ -322,15 +393,15 @@ def test_a_broker_that_lost_its_queue_and_a_stopped_worker_lose_nothing(storage)
     assert settings.CELERY_BEAT_SCHEDULE["bulk-reconcile"]["schedule"] <= 30
 
 
-def test_the_database_dropping_the_workers_connections_mid_file_ends_it_exactly_once(storage):
+def test_the_database_dropping_the_workers_connections_mid_file_ends_it_exactly_once(storage, workers):
     """What the workers see of a PostgreSQL restart: every connection cut, whatever it was doing
     (a chunk's COPY, its commit, the finalization), and new connections refused for a moment."""
+    worker = workers()
     w = world(employees=EMPLOYEES)
     content, lines = _file(w)
-    expected = _reference(w, content, storage)
+    expected = _reference(w, content, worker)
 
     upload = receive(w["bureau_actor"], content).upload
-    worker = Worker(storage)
     try:
         _wait_until(lambda: BulkChunk.objects.filter(upload=upload, status=ChunkStatus.DONE).exists())
         cut = 0
@@ -360,14 +431,15 @@ def _done_chunks(upload: BulkUpload) -> int:
     return BulkChunk.objects.filter(upload=upload, status=ChunkStatus.DONE).count()
 
 
-def test_a_database_outage_mid_file_is_ridden_out_by_the_tasks_own_retries(storage, capsys):
+def test_a_database_outage_mid_file_is_ridden_out_by_the_tasks_own_retries(storage, workers, capsys):
     """Ten seconds of PostgreSQL refusing the workers: every queued chunk is retried with a short
     backoff rather than failed, and the file goes on within 15 s of the database's return and
     ends exactly once — without the reconciler (which this test never calls)."""
+    worker = workers()
     w = world(employees=EMPLOYEES)
     content, lines = _file(w)
     upload = receive(w["bureau_actor"], content).upload
-    worker = Worker(storage)
+    worker.take_work()
     try:
         _wait_until(lambda: _done_chunks(upload) > 0)
         # Its connections cut (unless the outage began between two chunks, with none open).
@@ -428,7 +500,9 @@ def test_a_whole_worker_killed_mid_file_is_resumed_within_30_seconds_by_the_reco
     assert abandoned, "the worker finished its chunks before it could be killed, five times"
     _no_half_chunk(upload)
 
-    other = Worker(storage)  # another worker of the bulk queue (or the same, restarted)
+    # Another worker of the bulk queue (or the same, restarted), started now: beat's 30 s
+    # include its start-up.
+    other = Worker(storage)
     try:
         beat_every(
             schedule,

@@ -14,8 +14,9 @@ import os
 import signal
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
@@ -57,12 +58,31 @@ def storage(settings, tmp_path) -> Path:
     return tmp_path / "uploads"
 
 
+_OPTIONS: dict[str, Any] = {
+    "queues": ("documents", "default"),
+    "environment": {"STATEMENT_REQUEUE_AFTER_SECONDS": str(LEASE_SECONDS)},
+}
+
+
 def _worker(storage: Path) -> Worker:
-    return Worker(
-        storage,
-        queues=("documents", "default"),
-        environment={"STATEMENT_REQUEUE_AFTER_SECONDS": str(LEASE_SECONDS)},
-    )
+    return Worker(storage, **_OPTIONS)
+
+
+@pytest.fixture
+def standby(storage) -> Iterator[Callable[[], Worker]]:
+    """``standby()`` starts a standby worker of the documents queue (tests/contributions/
+    test_bulk_worker.py, Worker): it starts while the test builds its record, and takes its
+    queues with ``take_work()`` where the test used to start it. Stopped at the end of the test."""
+    started: list[Worker] = []
+
+    def start() -> Worker:
+        worker = Worker(storage, standby=True, **_OPTIONS)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
 
 
 def _forty_years():
@@ -127,10 +147,11 @@ def _assert_exactly_once(statement_id: int, owner, *, attempts: int = 2) -> None
     )
 
 
-def test_killing_the_whole_worker_mid_render_then_restarting_ends_it_exactly_once(storage):
+def test_killing_the_whole_worker_mid_render_then_restarting_ends_it_exactly_once(storage, standby):
+    worker, restarted = standby(), standby()  # both start while the record is written
     person, owner = _forty_years()
     statement_id = _ask(person, owner)
-    worker = _worker(storage)
+    worker.take_work()
     _rendering(statement_id)
     worker.kill()  # parent and pool, mid-render: the transaction is rolled back with its connection
     time.sleep(0.5)
@@ -138,7 +159,7 @@ def test_killing_the_whole_worker_mid_render_then_restarting_ends_it_exactly_onc
     assert (statement.status, statement.attempts, statement.document_id) == ("pending", 1, None)
     assert not VerifiableDocument.objects.exists()
 
-    restarted = _worker(storage)
+    restarted.take_work()  # a worker of the queue again: its start-up was done beside the first
     try:
         _reconcile_until_ready(statement_id)
     finally:
@@ -147,10 +168,11 @@ def test_killing_the_whole_worker_mid_render_then_restarting_ends_it_exactly_onc
     _assert_exactly_once(statement_id, owner)
 
 
-def test_killing_a_pool_process_mid_render_ends_it_exactly_once(storage):
+def test_killing_a_pool_process_mid_render_ends_it_exactly_once(storage, standby):
+    worker = standby()
     person, owner = _forty_years()
     statement_id = _ask(person, owner)
-    worker = _worker(storage)
+    worker.take_work()
     try:
         _rendering(statement_id)
         for child in worker.children():  # the one rendering among them: the parent replaces them
@@ -163,14 +185,15 @@ def test_killing_a_pool_process_mid_render_ends_it_exactly_once(storage):
     assert _row(statement_id).finished_at - _row(statement_id).requested_at < datetime.timedelta(seconds=60)
 
 
-def test_a_database_outage_mid_render_is_ridden_out_by_the_task_s_own_retry(storage, capsys):
+def test_a_database_outage_mid_render_is_ridden_out_by_the_task_s_own_retry(storage, standby, capsys):
     """Eight seconds of PostgreSQL refusing the worker while it renders: the rendering cannot
     hand its claim back, its retry (the same task) takes it back and renders it, ready within
     15 s of the database's return, without the reconciler; the outage is not counted as an
     attempt."""
+    worker = standby()
     person, owner = _forty_years()
     statement_id = _ask(person, owner)
-    worker = _worker(storage)
+    worker.take_work()
     try:
         _rendering(statement_id)
         taken = _row(statement_id)
@@ -194,20 +217,23 @@ def test_a_database_outage_mid_render_is_ridden_out_by_the_task_s_own_retry(stor
 
 
 def test_a_whole_worker_killed_mid_render_is_taken_again_within_30_seconds_by_the_reconciler_as_beat_runs_it(
-    storage, settings, capsys
+    storage, standby, settings, capsys
 ):
     schedule = django_settings.CELERY_BEAT_SCHEDULE["statements-reconcile"]["schedule"]
     assert schedule == 15.0
     settings.STATEMENT_REQUEUE_AFTER_SECONDS = 60  # as in production: not what brings it back
+    worker = standby()
     person, owner = _forty_years()
     statement_id = _ask(person, owner)
-    worker = _worker(storage)
+    worker.take_work()
     _rendering(statement_id)
     killed_claim = _row(statement_id).claim
     worker.kill()
     killed = time.monotonic()
 
-    other = _worker(storage)  # another worker of the documents queue (or the same, restarted)
+    # Another worker of the documents queue (or the same, restarted), started now: beat's 30 s
+    # include its start-up.
+    other = _worker(storage)
     try:
         beat_every(
             schedule,

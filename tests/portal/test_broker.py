@@ -19,6 +19,9 @@ from django.conf import settings
 from portal.celery import worker_command
 
 REDIS_SERVER = shutil.which("redis-server") or "redis-server"
+# Long enough that Celery's own reconnection (attempts 12 and 20 s after the loss) would miss
+# the 4 s the test allows, short enough not to wait longer than that proof needs.
+OUTAGE_SECONDS = 14
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
 
 
@@ -124,8 +127,10 @@ def test_publishing_with_redis_frozen_or_down_fails_within_two_seconds(redis, ca
 
 
 def test_a_worker_is_back_within_seconds_of_redis_returning_after_a_long_outage(redis, tmp_path, capsys):
-    """Celery's own reconnection waits 2, 4, 6, 8 … s between attempts: after 20 s away, the
-    worker would come back up to 10 s after Redis. With the project's consumer, within 2 s."""
+    """Celery's own reconnection waits 2, 4, 6, 8 … s between attempts (0, 2, 6, 12, 20 s …
+    after the loss): after 14 s away, the worker would come back 6 s after Redis (measured:
+    6.5 s with Celery's consumer), 2 s clear of either attempt around it. With the project's
+    consumer, within 2 s."""
     app = _app(redis.url)
     log = (tmp_path / "worker.log").open("wb")
     worker = subprocess.Popen(
@@ -138,7 +143,7 @@ def test_a_worker_is_back_within_seconds_of_redis_returning_after_a_long_outage(
     try:
         _wait_for_ping(app, worker, seconds=60)
         redis.stop()
-        time.sleep(20)
+        time.sleep(OUTAGE_SECONDS)
         redis.start()
         back = time.monotonic()
         _wait_for_ping(app, worker, seconds=10)
@@ -153,7 +158,7 @@ def test_a_worker_is_back_within_seconds_of_redis_returning_after_a_long_outage(
 
     assert seconds < 4
     with capsys.disabled():
-        print(f"\n[figures] worker answering again {seconds:.1f} s after Redis returned from 20 s away")
+        print(f"\n[figures] worker answering again {seconds:.1f} s after Redis returned from {OUTAGE_SECONDS} s away")
 
 
 def _wait_for_ping(app: Celery, worker: subprocess.Popen[bytes], *, seconds: float) -> None:
@@ -161,7 +166,7 @@ def _wait_for_ping(app: Celery, worker: subprocess.Popen[bytes], *, seconds: flo
     while time.monotonic() < deadline:
         assert worker.poll() is None, "the worker exited"
         try:
-            if app.control.ping(timeout=0.3):
+            if app.control.ping(timeout=0.3, limit=1):  # at its answer, not at the timeout
                 return
         except Exception:  # noqa: BLE001, S110 - the probe's own connection to a Redis coming back
             pass
