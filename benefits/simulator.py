@@ -10,6 +10,7 @@ record's version, the person's dates, the rules' fingerprint, the assumptions an
 from __future__ import annotations
 
 import datetime
+import hashlib
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -90,7 +91,7 @@ def estimate_source(
     page keys its rendered pieces on ``key``; ``load()`` computes it or reads it back."""
     person = person_get(person_id=person_id)
     version = contribution_record_version(person_id=person_id, today=today)
-    key = "benefits:pension-estimate:{}:{}:{}:{}:{}:{}:{}".format(
+    named = "{}:{}:{}:{}:{}:{}:{}".format(
         version,
         person.birth_date,
         person.death_date,
@@ -100,7 +101,8 @@ def estimate_source(
         today.isoformat(),
     )
     return Versioned(
-        key=key,
+        # A digest: the names are longer than a cache key may be.
+        key=f"benefits:pension-estimate:{person_id}:{hashlib.sha256(named.encode()).hexdigest()[:40]}",
         compute=lambda: _compute(person_id=person_id, assumptions=assumptions, today=today),
         kind=PensionEstimate,
         seconds=_CACHE_SECONDS,
