@@ -192,11 +192,7 @@ def _record_columns(family: Family, month: Period, today: datetime.date) -> dict
             wages[row.period] = wages.get(row.period, Decimal(0)) + row.gross_wage
             if row.status in _CONTRIBUTED:
                 contributed.add(row.period)
-    back = month
-    periods = []
-    for _month in range(120):
-        back = back.previous()
-        periods.append(str(back))
+    periods = [str(month.shifted(-back)) for back in range(1, 121)]
 
     def column(value: float | bool) -> numpy.ndarray:
         return numpy.array([value] + [type(value)()] * (count - 1))

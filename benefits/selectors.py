@@ -4,7 +4,6 @@ person's own data, and the pension estimate. Worded in the active language."""
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -15,7 +14,7 @@ from benefits import composed, simulator
 from benefits.catalogue import BY_SLUG, PERIODICITY_LABELS, SCHEMES, Periodicity, SchemeDescription
 from benefits.inputs import Family, family_of, population_of
 from benefits.policies import can_view_entitlements
-from benefits.rules import explain, system
+from benefits.rules import explain, parameter_history
 from benefits.types import EntitlementAnswer, ParameterInForce, PensionAssumptions, PensionEstimate, SchemeInfo
 from benefits.wording import day, parameter_display, reasons
 from core.actor import Actor
@@ -28,35 +27,22 @@ from core.periods import Period
 CLAIM_WINDOW_MONTHS = 12
 
 
-def _parameter(path: str, on: datetime.date) -> tuple[Any, Any, Any] | None:
-    """(the parameter, the value in force on ``on``, its unit), or None before its first value."""
-    node: Any = system().parameters
-    for part in path.split("."):
-        node = node.children[part]
-    instant = on.isoformat()
-    in_force = next((value for value in node.values_list if value.instant_str <= instant), None)
-    if in_force is None or in_force.value is None:
-        return None
-    return node, in_force, node.metadata.get("unit", "")
-
-
 def _parameters_in_force(description: SchemeDescription, month: Period) -> tuple[ParameterInForce, ...] | None:
+    """The scheme's parameters in force on the month's first day; None before one of them existed."""
     found = []
     for label in description.parameters:
-        read = _parameter(label.path, month.first_day)
-        if read is None:
+        history = parameter_history(label.path)
+        in_force = history.in_force(month.first_day)
+        if in_force is None or in_force.value is None:
             return None
-        node, in_force, unit = read
-        raw = in_force.value
-        value: Decimal | int = raw if isinstance(raw, int) else Decimal(str(raw))
         found.append(
             ParameterInForce(
                 path=label.path,
                 label=str(label.label),
-                value=value,
-                display=parameter_display(label, unit, value),
-                since=datetime.date.fromisoformat(in_force.instant_str),
-                reference=str((in_force.metadata or {}).get("reference") or node.metadata.get("reference", "")),
+                value=in_force.value,
+                display=parameter_display(label, history.unit, in_force.value),
+                since=in_force.since,
+                reference=in_force.reference,
             )
         )
     return tuple(found)
@@ -135,10 +121,7 @@ def _answer(
 def _recent(event: datetime.date | None, today: datetime.date) -> bool:
     if event is None or event > today:
         return False
-    window_start = Period.of(today)
-    for _month in range(CLAIM_WINDOW_MONTHS - 1):
-        window_start = window_start.previous()
-    return event >= window_start.first_day
+    return event >= Period.of(today).shifted(-(CLAIM_WINDOW_MONTHS - 1)).first_day
 
 
 def _born(name: str, birth_date: datetime.date) -> str:

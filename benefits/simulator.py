@@ -12,14 +12,13 @@ from __future__ import annotations
 import datetime
 import hashlib
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 import numpy
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from benefits.inputs import Family, Member, population_of
-from benefits.rules import evaluate_months, explain, rules_version, system
+from benefits.rules import Explanation, age_on, evaluate_months, explain, parameter_history, rules_version
 from benefits.types import ComputationStep, EstimateMonth, PensionAssumptions, PensionEstimate
 from benefits.wording import euros, months, percent, reasons, values_of, years
 from contributions.selectors import contribution_record_version, insured_careers
@@ -34,15 +33,6 @@ LONGEST_HORIZON_YEARS = 50
 _CACHE_SECONDS = 3600
 
 
-def _add_months(month: Period, count: int) -> Period:
-    index = month.year * 12 + month.month - 1 + count
-    return Period(index // 12, index % 12 + 1)
-
-
-def _age_on(birth: datetime.date, on: datetime.date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
 def _birthday(birth: datetime.date, age: int) -> datetime.date:
     try:
         return birth.replace(year=birth.year + age)
@@ -53,16 +43,19 @@ def _birthday(birth: datetime.date, age: int) -> datetime.date:
 def pension_age_month(birth: datetime.date, since: Period) -> Period:
     """The first month from ``since`` on whose first day the person has the pension age in force
     that day (the age changes by dated parameter: each value is tried over its own dates)."""
-    node: Any = system().parameters.children["old_age"].children["pension_age"]
-    values = sorted((value.instant_str, value.value) for value in node.values_list if value.value is not None)
+    # (from, age), the oldest first.
+    values = [
+        (value.since, int(value.value))
+        for value in reversed(parameter_history("old_age.pension_age").values)
+        if value.value is not None
+    ]
     candidates = []
     for position, (start, age) in enumerate(values):
-        birthday = _birthday(birth, int(age))
+        birthday = _birthday(birth, age)
         month = Period.of(birthday) if birthday.day == 1 else Period.of(birthday).next()
-        start_month = Period.of(datetime.date.fromisoformat(start))
-        month = max(month, start_month, since)
+        month = max(month, Period.of(start), since)
         following = values[position + 1][0] if position + 1 < len(values) else None
-        if following is None or month.first_day < datetime.date.fromisoformat(following):
+        if following is None or month.first_day < following:
             candidates.append(month)
     return min(candidates)
 
@@ -125,7 +118,7 @@ def _compute(*, person_id: int, assumptions: PensionAssumptions | None, today: d
     if assumptions is None:
         assumptions = PensionAssumptions(retirement=earliest, future_yearly_wage=last_year_wage)
     chosen = assumptions.retirement
-    shown = [_add_months(chosen, offset) for offset in range(MONTHS_SHOWN + 1)]
+    shown = chosen.through(chosen.shifted(MONTHS_SHOWN))
     wage = assumptions.future_yearly_wage
     # Work goes on from this month until the month before the pension starts.
     projected = {month: max(0, (month.year - current.year) * 12 + month.month - current.month) for month in shown}
@@ -140,15 +133,19 @@ def _compute(*, person_id: int, assumptions: PensionAssumptions | None, today: d
     }
     population = population_of(family, chosen, extra=extra)
     evaluations = evaluate_months("old_age_pension", population, shown)
+    ages = age_on(
+        numpy.full(len(shown), numpy.datetime64(person.birth_date, "D")),
+        numpy.array([month.first_day for month in shown], dtype="datetime64[D]"),
+    )
     rows = tuple(
         EstimateMonth(
             month=month,
-            age=_age_on(person.birth_date, month.first_day),
+            age=int(age),
             insured_months=recorded_months + projected[month],
             eligible=bool(evaluation.eligible[0]),
             amount=evaluation.amount(0),
         )
-        for month, evaluation in zip(shown, evaluations, strict=True)
+        for month, evaluation, age in zip(shown, evaluations, ages, strict=True)
     )
     explanation = explain("old_age_pension", population, chosen)
     return PensionEstimate(
@@ -167,11 +164,10 @@ def _compute(*, person_id: int, assumptions: PensionAssumptions | None, today: d
 
 def _last_revaluation_year() -> int:
     """The year of the last wage revaluation decreed: later years are revalued at its rate."""
-    node: Any = system().parameters.children["old_age"].children["wage_revaluation_coefficient"]
-    return max(int(value.instant_str[:4]) for value in node.values_list)
+    return parameter_history("old_age.wage_revaluation_coefficient").values[0].since.year
 
 
-def _steps(explanation: Any, recorded: int, projected: int) -> tuple[ComputationStep, ...]:
+def _steps(explanation: Explanation, recorded: int, projected: int) -> tuple[ComputationStep, ...]:
     v = values_of((*explanation.details, explanation.computation))
     counted = min(int(v.get("insured_months", 0)), int(v.get("maximum_counted_months", 0) or 10**6))
     rate = Decimal(str(v.get("old_age_pension_rate", 0))).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)

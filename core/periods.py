@@ -54,6 +54,11 @@ class Period:
     def previous(self) -> Period:
         return Period(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
 
+    def shifted(self, months: int) -> Period:
+        """The month ``months`` later (earlier when negative)."""
+        index = self.year * 12 + self.month - 1 + months
+        return Period(index // 12, index % 12 + 1)
+
     def through(self, last: Period) -> list[Period]:
         """This month and each one after it up to ``last`` included (none when ``last`` is before)."""
         months = []

@@ -7,6 +7,8 @@ The rest of ``benefits`` calls:
 - ``explain(scheme, population, month, person=i)`` — one person's result with its reasons
   (conditions, intermediate values, parameters with their legal references);
 - ``rules_version(scheme)`` — the fingerprint to store on a decision;
+- ``parameter_history(path)`` — a parameter's dated values with their legal references;
+- ``age_on(births, day)`` — completed years, as the formulas count them;
 - ``add_composed_scheme(rules, description)`` — a scheme staff composed, from plain data;
 - ``system()`` — the process's tax-benefit system; ``STATUTORY`` — the schemes of the Act.
 
@@ -14,8 +16,9 @@ The engine never touches the database: services read through selectors, hand arr
 store what it answered with ``rules_version``. YAML cases a lawyer can read are in ``tests/``.
 """
 
+from benefits.rules.arithmetic import age_on
 from benefits.rules.composition import add_composed_scheme, composed_scheme_check
-from benefits.rules.engine import evaluate, evaluate_months, explain, rules_version
+from benefits.rules.engine import evaluate, evaluate_months, explain, parameter_history, rules_version
 from benefits.rules.schemes import STATUTORY
 from benefits.rules.system import system
 from benefits.rules.types import (
@@ -23,6 +26,8 @@ from benefits.rules.types import (
     Evaluation,
     Explanation,
     Fact,
+    ParameterHistory,
+    ParameterValue,
     Population,
     RulesInputError,
     RulesVersion,
@@ -35,15 +40,19 @@ __all__ = [
     "Evaluation",
     "Explanation",
     "Fact",
+    "ParameterHistory",
+    "ParameterValue",
     "Population",
     "RulesInputError",
     "RulesVersion",
     "Scheme",
     "add_composed_scheme",
+    "age_on",
     "composed_scheme_check",
     "evaluate",
     "evaluate_months",
     "explain",
+    "parameter_history",
     "rules_version",
     "system",
 ]

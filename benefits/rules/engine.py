@@ -31,6 +31,8 @@ from benefits.rules.types import (
     Evaluation,
     Explanation,
     Fact,
+    ParameterHistory,
+    ParameterValue,
     Population,
     RulesInputError,
     RulesVersion,
@@ -293,9 +295,43 @@ def _value(value: Any) -> Value:
 
 def _reference(rules: GuichetTaxBenefitSystem, name: str, instant: str) -> str:
     """The legal reference of the value in force at ``instant`` (or of the parameter)."""
-    parameter: Any = rules.parameters
-    for part in name.split("."):
-        parameter = parameter.children[part]
-    in_force = next((value for value in parameter.values_list if value.instant_str <= instant), None)
-    reference = (in_force.metadata or {}).get("reference") if in_force is not None else None
-    return str(reference or parameter.metadata.get("reference", ""))
+    in_force = _history(rules, name).in_force(datetime.date.fromisoformat(instant))
+    return (
+        in_force.reference if in_force is not None else str(_parameter_node(rules, name).metadata.get("reference", ""))
+    )
+
+
+def _parameter_node(rules: GuichetTaxBenefitSystem, path: str) -> Any:
+    node: Any = rules.parameters
+    for part in path.split("."):
+        node = node.children[part]
+    return node
+
+
+def _history(rules: GuichetTaxBenefitSystem, path: str) -> ParameterHistory:
+    node = _parameter_node(rules, path)
+    fallback = str(node.metadata.get("reference", ""))
+    values = []
+    for dated in node.values_list:  # the newest first
+        if dated.value is None:  # the parameter ended on that day
+            values.append(
+                ParameterValue(since=datetime.date.fromisoformat(dated.instant_str), value=None, reference="")
+            )
+            continue
+        raw = dated.value
+        values.append(
+            ParameterValue(
+                since=datetime.date.fromisoformat(dated.instant_str),
+                value=raw if isinstance(raw, int) else Decimal(str(raw)),
+                reference=str((dated.metadata or {}).get("reference") or fallback),
+            )
+        )
+    return ParameterHistory(unit=str(node.metadata.get("unit", "")), values=tuple(values))
+
+
+@functools.cache
+def parameter_history(path: str) -> ParameterHistory:
+    """The dated values of the process's parameter ``path`` ("old_age.pension_age"), the newest
+    first, each with its legal reference: for pages that show what is in force, and for
+    computations that need a date a parameter changes on."""
+    return _history(process_system(), path)

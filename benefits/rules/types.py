@@ -133,3 +133,25 @@ class Explanation:
 
     def detail(self, code: str) -> Fact:
         return next(fact for fact in self.details if fact.code == code)
+
+
+@dataclass(frozen=True)
+class ParameterValue:
+    """One dated value of a parameter: from ``since``, with its legal reference."""
+
+    since: datetime.date
+    value: Decimal | int | None  # None: the parameter ended on ``since``
+    reference: str
+
+
+@dataclass(frozen=True)
+class ParameterHistory:
+    """A parameter's values, the newest first, and its unit ("year", "month", "currency-EUR", "/1")."""
+
+    unit: str
+    values: tuple[ParameterValue, ...]
+
+    def in_force(self, day: datetime.date) -> ParameterValue | None:
+        """The value in force on ``day``: None before the first, or once the parameter ended."""
+        found = next((value for value in self.values if value.since <= day), None)
+        return found if found is not None and found.value is not None else None
