@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from benefits import composed, simulator
 from benefits.catalogue import BY_SLUG, PERIODICITY_LABELS, SCHEMES, Periodicity, SchemeDescription
 from benefits.inputs import Family, family_of, population_of
+from benefits.models import ComposedScheme
 from benefits.policies import can_view_entitlements
 from benefits.rules import explain, parameter_history
 from benefits.types import EntitlementAnswer, ParameterInForce, PensionAssumptions, PensionEstimate, SchemeInfo
@@ -80,16 +81,32 @@ def scheme_list(*, month: Period) -> list[SchemeInfo]:
     ]
 
 
-def scheme_get(*, slug: str, month: Period) -> SchemeInfo:
-    """One scheme's public page for ``month`` (no sentence nor parameter when it is not in force
-    that month); ``NotFound`` for an unknown address or a composed scheme not published."""
+def _scheme_of(slug: str) -> SchemeDescription | ComposedScheme:
+    """The statutory scheme at ``slug``, else the published composed one; ``NotFound`` otherwise."""
     description = BY_SLUG.get(slug)
     if description is not None:
-        return _info(description, month)
+        return description
     found = composed.published(slug=slug)
     if not found:
         raise NotFound
-    return composed.info(found[0], month)
+    return found[0]
+
+
+def _scheme_info(scheme: SchemeDescription | ComposedScheme, month: Period) -> SchemeInfo:
+    return _info(scheme, month) if isinstance(scheme, SchemeDescription) else composed.info(scheme, month)
+
+
+def scheme_page_get(
+    *, actor: Actor, slug: str, month: Period, now: datetime.datetime
+) -> tuple[SchemeInfo, list[EntitlementAnswer] | None]:
+    """A scheme's public page for ``month`` (no sentence nor parameter when it is not in force
+    that month) and, when a file is open that the actor may read, whether its person is entitled
+    today (None otherwise). ``NotFound`` for an unknown address or a composed scheme not
+    published."""
+    scheme = _scheme_of(slug)
+    person_id = actor.subject_person_id
+    answers = _entitlement(scheme, actor=actor, person_id=person_id, now=now) if person_id is not None else None
+    return _scheme_info(scheme, month), answers
 
 
 # "Am I entitled?"
@@ -203,20 +220,20 @@ def entitlement_check(
     """Whether the person is entitled to the scheme today, from their own data, with the reasons:
     one answer per subject (each child for a family benefit). None when the actor may not read
     the person's file; a read by anyone but the person is written in their trail."""
-    description = BY_SLUG.get(slug)
-    composed_scheme = None if description is not None else next(iter(composed.published(slug=slug)), None)
-    if description is None and composed_scheme is None:
-        raise NotFound
+    return _entitlement(_scheme_of(slug), actor=actor, person_id=person_id, now=now)
+
+
+def _entitlement(
+    scheme: SchemeDescription | ComposedScheme, *, actor: Actor, person_id: int, now: datetime.datetime
+) -> list[EntitlementAnswer] | None:
     if not can_view_entitlements(actor=actor, person_id=person_id):
         return None
     file_view_record(actor=actor, subject_person_id=person_id, what="benefit entitlement", now=now)
     today = timezone.localdate(now)
-    month = Period.of(today)
-    family = family_of(person_id=person_id, on=today, careers_until=month.previous())
-    if composed_scheme is not None:
-        return [composed.answer(composed_scheme, family, today)]
-    assert description is not None
-    return _answers(description, family, today)
+    family = family_of(person_id=person_id, on=today, careers_until=Period.of(today).previous())
+    if isinstance(scheme, ComposedScheme):
+        return [composed.answer(scheme, family, today)]
+    return _answers(scheme, family, today)
 
 
 def pension_estimate_source(

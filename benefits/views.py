@@ -13,10 +13,9 @@ from django.views.decorators.http import require_GET
 from benefits.forms import PensionAssumptionsForm
 from benefits.selectors import (
     ESTIMATE_DISCLAIMER,
-    entitlement_check,
     pension_estimate_source,
-    scheme_get,
     scheme_list,
+    scheme_page_get,
 )
 from core.caching import fragments
 from core.errors import NotFound
@@ -51,13 +50,9 @@ def schemes(request: PortalRequest) -> HttpResponse:
 def scheme(request: PortalRequest, slug: str) -> HttpResponse:
     month, typed, wrong = _month_asked(request)
     try:
-        info = scheme_get(slug=slug, month=month)
+        info, answers = scheme_page_get(actor=request.actor, slug=slug, month=month, now=timezone.now())
     except NotFound:
         raise Http404 from None
-    actor = request.actor
-    answers = None
-    if actor.subject_person_id is not None:
-        answers = entitlement_check(actor=actor, person_id=actor.subject_person_id, slug=slug, now=timezone.now())
     return render(
         request,
         "benefits/scheme.html",
