@@ -180,7 +180,7 @@ def info(scheme: ComposedScheme, month: Period) -> SchemeInfo:
     )
 
 
-def _record_columns(family: Family, month: Period, today: datetime.date) -> dict[str, Any]:
+def record_columns(family: Family, month: Period, today: datetime.date) -> dict[str, Any]:
     """The person's months contributed and monthly wages of the ten years before ``month``, their
     last employment's end (the other members of the family: none)."""
     person_id = family.members[0].person.id
@@ -212,7 +212,7 @@ def answer(scheme: ComposedScheme, family: Family, today: datetime.date) -> Enti
     """ "Am I entitled?" to a composed scheme this month, from the person's file."""
     month = Period.of(today)
     engine = engine_scheme(scheme)
-    population = population_of(family, month, extra=_record_columns(family, month, today))
+    population = population_of(family, month, extra=record_columns(family, month, today))
     explanation = explain(engine, population, month, person=0)
     notes: tuple[str, ...] = ()
     state = scheme_state(scheme, month)

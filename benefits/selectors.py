@@ -81,7 +81,7 @@ def scheme_list(*, month: Period) -> list[SchemeInfo]:
     ]
 
 
-def _scheme_of(slug: str) -> SchemeDescription | ComposedScheme:
+def scheme_of(slug: str) -> SchemeDescription | ComposedScheme:
     """The statutory scheme at ``slug``, else the published composed one; ``NotFound`` otherwise."""
     description = BY_SLUG.get(slug)
     if description is not None:
@@ -103,7 +103,7 @@ def scheme_page_get(
     that month) and, when a file is open that the actor may read, whether its person is entitled
     today (None otherwise). ``NotFound`` for an unknown address or a composed scheme not
     published."""
-    scheme = _scheme_of(slug)
+    scheme = scheme_of(slug)
     person_id = actor.subject_person_id
     answers = _entitlement(scheme, actor=actor, person_id=person_id, now=now) if person_id is not None else None
     return _scheme_info(scheme, month), answers
@@ -121,6 +121,7 @@ def _answer(
     about: str = "",
     notes: tuple[str, ...] = (),
     extra: dict[str, Any] | None = None,
+    event_found: bool = True,
 ) -> EntitlementAnswer:
     explanation = explain(description.code, population_of(family, month, extra=extra), month, person=index)
     return EntitlementAnswer(
@@ -132,6 +133,8 @@ def _answer(
         reasons=reasons(explanation.conditions),
         notes=notes,
         rules_fingerprint=explanation.rules_version.fingerprint,
+        subject_person_id=family.members[index].person.id if index else 0,
+        event_found=event_found,
     )
 
 
@@ -168,7 +171,7 @@ def _answers(description: SchemeDescription, family: Family, today: datetime.dat
         if _recent(married, today) and married is not None:
             return [_answer(description, family, Period.of(married), index=0)]
         note = _("No marriage of the last twelve months is registered in the file.")
-        return [_answer(description, family, month, index=0, notes=(note,))]
+        return [_answer(description, family, month, index=0, notes=(note,), event_found=False)]
     if code == "funeral_grant":
         spouse = family.members[family.spouse_index].person if family.spouse_index is not None else None
         if spouse is not None and _recent(spouse.death_date, today) and spouse.death_date is not None:
@@ -185,13 +188,13 @@ def _answers(description: SchemeDescription, family: Family, today: datetime.dat
             "No death of a husband, wife or partner in the last twelve months is registered in the file; "
             "for another relative, the claim is made at a counter."
         )
-        return [_answer(description, family, month, index=0, notes=(note,))]
+        return [_answer(description, family, month, index=0, notes=(note,), event_found=False)]
     children = family.children
     if code == "birth_grant":
         born = [(index, member) for index, member in children if _recent(member.person.birth_date, today)]
         if not born:
             note = _("No child born or adopted in the last twelve months is registered in the file.")
-            return [_answer(description, family, month, index=0, notes=(note,))]
+            return [_answer(description, family, month, index=0, notes=(note,), event_found=False)]
         return [
             _answer(
                 description,
@@ -205,7 +208,7 @@ def _answers(description: SchemeDescription, family: Family, today: datetime.dat
     # family_allowance
     if not children:
         note = _("No child is registered in the file.")
-        return [_answer(description, family, month, index=0, notes=(note,))]
+        return [_answer(description, family, month, index=0, notes=(note,), event_found=False)]
     return [
         _answer(
             description, family, month, index=index, about=_born(member.person.first_name, member.person.birth_date)
@@ -220,7 +223,7 @@ def entitlement_check(
     """Whether the person is entitled to the scheme today, from their own data, with the reasons:
     one answer per subject (each child for a family benefit). None when the actor may not read
     the person's file; a read by anyone but the person is written in their trail."""
-    return _entitlement(_scheme_of(slug), actor=actor, person_id=person_id, now=now)
+    return _entitlement(scheme_of(slug), actor=actor, person_id=person_id, now=now)
 
 
 def _entitlement(
@@ -229,7 +232,13 @@ def _entitlement(
     if not can_view_entitlements(actor=actor, person_id=person_id):
         return None
     file_view_record(actor=actor, subject_person_id=person_id, what="benefit entitlement", now=now)
-    today = timezone.localdate(now)
+    return scheme_answers(scheme, person_id=person_id, today=timezone.localdate(now))
+
+
+def scheme_answers(
+    scheme: SchemeDescription | ComposedScheme, *, person_id: int, today: datetime.date
+) -> list[EntitlementAnswer]:
+    """The answers for the person's file on ``today``, without checking who asks (the callers do)."""
     family = family_of(person_id=person_id, on=today, careers_until=Period.of(today).previous())
     if isinstance(scheme, ComposedScheme):
         return [composed.answer(scheme, family, today)]

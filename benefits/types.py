@@ -4,10 +4,18 @@ reader's language when they are built (a page renders them as they are)."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, ClassVar
 
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import DomainError
 from core.periods import Period
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,10 @@ class EntitlementAnswer:
     reasons: tuple[Reason, ...]
     notes: tuple[str, ...]  # what else helps: "You reach the pension age on 1 March 2031."
     rules_fingerprint: str
+    # Whom it is about when not the person (a child, the spouse who died): their id; 0 otherwise.
+    subject_person_id: int = 0
+    # False when the event the benefit pays for (a birth, a marriage, a death) is not in the file.
+    event_found: bool = True
 
 
 @dataclass(frozen=True)
@@ -108,3 +120,51 @@ class PensionEstimate:
     steps: tuple[ComputationStep, ...]
     reasons: tuple[Reason, ...]
     rules_fingerprint: str
+
+
+# --- Claims ---------------------------------------------------------------------------------------
+
+
+class ClaimRefused(DomainError):
+    """A claim's step, or a case worker's move, that cannot be made: nothing changed."""
+
+    messages: ClassVar[Mapping[str, StrOrPromise]] = {
+        "scheme_closed": _("This benefit cannot be claimed this month."),
+        "subject_required": _("Choose whom the claim is about."),
+        "subject_unknown": _("Choose one of the persons listed."),
+        "event_missing": _(
+            "The event this benefit is paid for is not registered in your file: the claim is made at a counter."
+        ),
+        "month_invalid": _("Enter the month as YYYY-MM, for example 2027-03."),
+        "month_out_of_range": _("Choose a month between %(first)s and %(last)s."),
+        "already_claimed": _(
+            "A claim of this benefit about this person is already under way or granted: follow it in your claims."
+        ),
+        "remarks_too_long": _("Write at most 2,000 characters."),
+        "document_empty": _("The file is empty."),
+        "document_too_large": _("The file is too large: at most %(size)s a file."),
+        "document_unreadable": _("The file could not be read: send it again."),
+        "document_type": _("Send a PDF, JPEG or PNG file: this file is none of them, or it is damaged."),
+        "document_required_unknown": _("Choose which document this is."),
+        "too_many_documents": _("A claim holds at most %(count)s documents: remove one first."),
+        "bank_account_required": _("Choose the account the benefit is paid to, or enter one."),
+        "honour_required": _("Tick the declaration on honour to submit the claim."),
+        "incomplete": _("Complete the steps first: %(steps)s."),
+        "not_a_draft": _("This claim is already submitted: it cannot be changed here."),
+        "text_required": _("Write the message."),
+        "text_too_long": _("Write at most %(count)s characters."),
+        "reason_required": _("Give the reason."),
+        "moved": _(
+            "The claim changed meanwhile (now: %(status)s): nothing was done. Read it again and decide on what it is now."
+        ),
+        "not_allowed_now": _("This cannot be done while the claim is %(status)s."),
+        "not_assigned": _("Only the case worker assigned to the claim can do this: assign it to yourself first."),
+        "not_a_case_worker": _("Choose a case worker."),
+        "own_proposal": _("No one approves their own proposal: another case worker must approve it."),
+        "appeal_by_decider": _("The appeal is reviewed by a case worker who took no part in the decision appealed."),
+        "appeal_window_closed": _("The time to appeal ended on %(day)s."),
+        "due_date_invalid": _("Choose a date between tomorrow and %(day)s."),
+        "outcome_required": _("Choose the outcome."),
+        "correction_invalid": _("This corrected value cannot be used: %(why)s"),
+        "amount_invalid": _("The computed amount is not a grant: a claim that is not eligible is refused."),
+    }

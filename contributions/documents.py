@@ -5,24 +5,16 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from django.contrib.staticfiles import finders
-from django.template.loader import render_to_string
 from django.utils import formats, translation
 
 from contributions.selectors import declaration_receipt_get
 from contributions.types import RecordStatus
+from core.documents import pdf_render, qr_code_data_uri
 
 if TYPE_CHECKING:
     from contributions.types import RecordMonth, RecordYear
-
-FONTS = {
-    "regular": "guichet/fonts/public-sans/PublicSans-Regular.woff2",
-    "bold": "guichet/fonts/public-sans/PublicSans-Bold.woff2",
-}
-
 
 # A PDF is rendered in the request (about 1 s for a page of lines): the receipt of a large
 # declaration lists its first lines only; every line is on the receipt page and in the API.
@@ -35,37 +27,20 @@ class Pdf:
     content: bytes
 
 
-def _font_urls() -> dict[str, str]:
-    """file:// URLs of the embedded fonts (a missing one falls back to the default sans-serif)."""
-    urls = {}
-    for weight, name in FONTS.items():
-        found = finders.find(name)
-        if isinstance(found, str):
-            urls[weight] = Path(found).resolve().as_uri()
-    return urls
-
-
 def declaration_receipt_pdf(*, enterprise_id: int, declaration_id: int, language: str) -> Pdf:
     """The receipt of one of the enterprise's declarations as an A4 PDF in ``language``
     (LookupError for a declaration of another enterprise; the caller has checked who may see it)."""
-    import weasyprint
-
     with translation.override(language):
         receipt = declaration_receipt_get(enterprise_id=enterprise_id, declaration_id=declaration_id)
-        html = render_to_string(
-            "contributions/receipt_pdf.html",
-            {
-                "receipt": receipt,
-                "lines": receipt.lines[:RECEIPT_PDF_MAX_LINES],
-                "lines_left_out": len(receipt.lines) > RECEIPT_PDF_MAX_LINES,
-                "language": language,
-                "fonts": _font_urls(),
-            },
-        )
-    # Only local files (the fonts) and inline data: a template never makes the server fetch a URL.
-    fetcher = weasyprint.urls.URLFetcher(allowed_protocols={"file", "data"})
-    # PDF/UA: a tagged PDF with its title and language, for screen readers.
-    content = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf(pdf_variant="pdf/ua-1")
+    content = pdf_render(
+        template="contributions/receipt_pdf.html",
+        context={
+            "receipt": receipt,
+            "lines": receipt.lines[:RECEIPT_PDF_MAX_LINES],
+            "lines_left_out": len(receipt.lines) > RECEIPT_PDF_MAX_LINES,
+        },
+        language=language,
+    )
     return Pdf(filename=f"{receipt.reference}.pdf", content=content)
 
 
@@ -86,23 +61,11 @@ class CertificateContent:
 def compliance_certificate_pdf(*, certificate: CertificateContent, language: str) -> Pdf:
     """The compliance certificate as an A4 PDF in ``language``, with its verification code in
     text and as a QR code of the verification address."""
-    import segno
-    import weasyprint
-
-    # The QR code goes in as an SVG data: URI, which the fetcher below allows: nothing is fetched.
-    qr_code = segno.make(certificate.verification_url, error="m").svg_data_uri(scale=4, border=4, dark="#1b1b1b")
-    with translation.override(language):
-        html = render_to_string(
-            "contributions/certificate_pdf.html",
-            {
-                "certificate": certificate,
-                "qr_code": qr_code,
-                "language": language,
-                "fonts": _font_urls(),
-            },
-        )
-    fetcher = weasyprint.urls.URLFetcher(allowed_protocols={"file", "data"})
-    content = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf(pdf_variant="pdf/ua-1")
+    content = pdf_render(
+        template="contributions/certificate_pdf.html",
+        context={"certificate": certificate, "qr_code": qr_code_data_uri(certificate.verification_url)},
+        language=language,
+    )
     with translation.override(language):
         # Translators: a file name: no spaces, no accents.
         filename = translation.gettext("compliance-certificate-%(date)s.pdf") % {"date": certificate.as_of.isoformat()}
@@ -141,10 +104,6 @@ def contribution_statement_pdf(*, statement: StatementContent, language: str) ->
     every cell is formatted here, once, and the template only places strings (one pass over the
     months, no lookup per row); WeasyPrint's layout is the cost, about a hundred rows a second
     (forty years of one employer, 480 rows on 20 pages, in about five seconds)."""
-    import segno
-    import weasyprint
-
-    qr_code = segno.make(statement.verification_url, error="m").svg_data_uri(scale=4, border=4, dark="#1b1b1b")
     with translation.override(language):
         labels = {code: str(label) for code, label in RecordStatus.choices}
         months_by_year: dict[int, list[tuple[str, str, str, str, str, str, bool]]] = {}
@@ -178,22 +137,19 @@ def contribution_statement_pdf(*, statement: StatementContent, language: str) ->
             _amount(sum((row.total_wages for row in statement.years), Decimal("0.00"))),
             _amount(sum((row.employee_contributions for row in statement.years), Decimal("0.00"))),
         )
-        html = render_to_string(
-            "contributions/statement_pdf.html",
-            {
-                "statement": statement,
-                "summary": summary,
-                "totals": totals,
-                "months_by_year": list(months_by_year.items()),
-                "not_declared_label": labels[RecordStatus.NOT_DECLARED],
-                "declared_not_paid_label": labels[RecordStatus.DECLARED_NOT_PAID],
-                "qr_code": qr_code,
-                "language": language,
-                "fonts": _font_urls(),
-            },
-        )
-    fetcher = weasyprint.urls.URLFetcher(allowed_protocols={"file", "data"})
-    content = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf(pdf_variant="pdf/ua-1")
+    content = pdf_render(
+        template="contributions/statement_pdf.html",
+        context={
+            "statement": statement,
+            "summary": summary,
+            "totals": totals,
+            "months_by_year": list(months_by_year.items()),
+            "not_declared_label": labels[RecordStatus.NOT_DECLARED],
+            "declared_not_paid_label": labels[RecordStatus.DECLARED_NOT_PAID],
+            "qr_code": qr_code_data_uri(statement.verification_url),
+        },
+        language=language,
+    )
     with translation.override(language):
         # Translators: a file name: no spaces, no accents.
         filename = translation.gettext("contribution-statement-%(code)s.pdf") % {"code": statement.code[:4]}

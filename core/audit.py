@@ -113,6 +113,17 @@ FIXED_DETAILS = {
     ),
     "benefit entitlement": _("whether you are entitled to a benefit"),
     "pension simulation": _("an estimate of your pension"),
+    "claim": _("a benefit claim of yours"),
+    "claim document": _("a document of a benefit claim of yours"),
+    "claim started": _("a benefit claim started for you"),
+    "claim step saved": _("the answers of a benefit claim"),
+    "claim document added": _("a document added to a benefit claim"),
+    "claim document removed": _("a document removed from a benefit claim"),
+    "claim submitted": _("a benefit claim submitted for you"),
+    "claim withdrawn": _("a benefit claim withdrawn"),
+    "claim message": _("a message sent to the case worker about a claim"),
+    "claim information provided": _("information provided for a benefit claim"),
+    "claim appealed": _("an appeal against a decision on a benefit claim"),
     "history": _("the history of a record"),
     "deletion": _("a record, before a deletion that was not made"),
 }
@@ -161,6 +172,14 @@ STORIES: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
         _("%(who)s, of our staff, served you at the counter in your file."),
         _("%(who)s, of our staff, served you at the counter in your file: “%(detail)s”."),
     ),
+    AccessPurpose.PROXY_CLAIM_ACTION: (
+        _("%(who)s, whom you mandated, acted on a benefit claim of yours."),
+        _("%(who)s, whom you mandated, acted on your benefit claims: %(detail)s."),
+    ),
+    AccessPurpose.STAFF_CLAIM_VIEW: (
+        _("%(who)s, of our staff, consulted a benefit claim of yours."),
+        _("%(who)s, of our staff, consulted %(detail)s."),
+    ),
 }
 
 
@@ -172,6 +191,8 @@ FIXED_DETAILS_ABOUT = {
     "contribution record": _("their contribution record"),
     "benefit entitlement": _("whether they are entitled to a benefit"),
     "pension simulation": _("an estimate of their pension"),
+    "claim": _("a benefit claim of theirs"),
+    "claim document": _("a document of a benefit claim of theirs"),
     "reported problem": _("a problem reported with their contribution record"),
     "reported problem, with the employer's declarations and account": _(
         "a problem reported with their record, with the declarations, their hiring and the account of that employer"
@@ -218,6 +239,14 @@ STORIES_ABOUT: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
     AccessPurpose.ASSISTED_VIEW: (
         _("%(who)s, of our staff, served %(name)s at the counter in their file."),
         _("%(who)s, of our staff, served %(name)s at the counter in their file: “%(detail)s”."),
+    ),
+    AccessPurpose.PROXY_CLAIM_ACTION: (
+        _("%(who)s, whom %(name)s mandated, acted on a benefit claim of theirs."),
+        _("%(who)s, whom %(name)s mandated, acted on their benefit claims: %(detail)s."),
+    ),
+    AccessPurpose.STAFF_CLAIM_VIEW: (
+        _("%(who)s, of our staff, consulted a benefit claim of %(name)s."),
+        _("%(who)s, of our staff, consulted %(detail)s."),
     ),
 }
 

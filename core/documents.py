@@ -19,11 +19,14 @@ import hashlib
 import re
 import secrets
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
@@ -235,3 +238,42 @@ def document_verify(*, code: str, now: datetime.datetime) -> VerificationResult 
         revoked=revoked,
         holder_name_masked=document.holder_name_masked,
     )
+
+
+# --- Rendering: one way for every app's PDFs ------------------------------------------------------
+
+PDF_FONTS = {
+    "regular": "guichet/fonts/public-sans/PublicSans-Regular.woff2",
+    "bold": "guichet/fonts/public-sans/PublicSans-Bold.woff2",
+}
+
+
+def _font_urls() -> dict[str, str]:
+    """file:// URLs of the embedded fonts (a missing one falls back to the default sans-serif)."""
+    from django.contrib.staticfiles import finders
+
+    urls = {}
+    for weight, name in PDF_FONTS.items():
+        found = finders.find(name)
+        if isinstance(found, str):
+            urls[weight] = Path(found).resolve().as_uri()
+    return urls
+
+
+def qr_code_data_uri(url: str) -> str:
+    """A QR code of ``url`` as an SVG data: URI, which the PDFs' fetcher allows: nothing is fetched."""
+    import segno
+
+    return str(segno.make(url, error="m").svg_data_uri(scale=4, border=4, dark="#1b1b1b"))
+
+
+def pdf_render(*, template: str, context: dict[str, Any], language: str) -> bytes:
+    """An A4 PDF of ``template`` (which extends ``documents/pdf_base.html``) rendered in
+    ``language``: a tagged PDF/UA with its title and language, for screen readers. Only local
+    files (the fonts) and inline data are read: a template never makes the server fetch a URL."""
+    import weasyprint
+
+    with translation.override(language):
+        html = render_to_string(template, {**context, "language": language, "fonts": _font_urls()})
+    fetcher = weasyprint.urls.URLFetcher(allowed_protocols={"file", "data"})
+    return bytes(weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf(pdf_variant="pdf/ua-1"))

@@ -41,6 +41,8 @@ class AccessPurpose(models.TextChoices):
     BANK_ACCOUNT_VIEW = "bank_account_view", _("Bank account consulted")
     BANK_ACCOUNT_CHANGE = "bank_account_change", _("Bank account changed")
     ASSISTED_VIEW = "assisted_view", _("File opened by staff at the counter, with you")
+    PROXY_CLAIM_ACTION = "proxy_claim_action", _("Benefit claim handled by a person you mandated")
+    STAFF_CLAIM_VIEW = "staff_claim_view", _("Benefit claim consulted by staff")
 
 
 class DocumentKind(models.TextChoices):
@@ -48,6 +50,8 @@ class DocumentKind(models.TextChoices):
 
     COMPLIANCE_CERTIFICATE = "compliance_certificate", _("Compliance certificate (contributions)")
     CONTRIBUTION_STATEMENT = "contribution_statement", _("Contribution statement")
+    CLAIM_RECEIPT = "claim_receipt", _("Receipt of a benefit claim")
+    BENEFIT_DECISION = "benefit_decision", _("Decision on a benefit claim")
 
 
 class DocumentSubject(models.TextChoices):

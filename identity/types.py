@@ -137,6 +137,19 @@ class BankAccountSummary:
 
 
 @dataclass(frozen=True)
+class BankAccountOnFile:
+    iban: str  # compact
+    holder_name: str
+
+    @property
+    def masked(self) -> str:
+        """The country and the last four characters: "BE** **** **** 0457"."""
+        hidden = "*" * (len(self.iban) - 6)
+        shown = f"{self.iban[:2]}{hidden}{self.iban[-4:]}"
+        return " ".join(shown[index : index + 4] for index in range(0, len(shown), 4))
+
+
+@dataclass(frozen=True)
 class Spouse:
     """A person's spouse or registered partner in force on a day, since when."""
 

@@ -21,6 +21,7 @@ class Category(models.TextChoices):
     MANDATES = "mandates", _("Mandates: acting for someone, or someone acting for me")
     INFORMATION = "information", _("Information from the institution")
     DOCUMENTS = "documents", _("Documents I asked for")
+    BENEFITS = "benefits", _("My benefit claims")
 
 
 class Importance(models.TextChoices):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -684,6 +685,20 @@ STATEMENT_REQUEUE_AFTER_SECONDS = env.int("STATEMENT_REQUEUE_AFTER_SECONDS", def
 # Problems one person may report on their contribution record per day (each is a staff case and a
 # message to the employer).
 DISCREPANCY_REPORTS_PER_DAY = env.int("DISCREPANCY_REPORTS_PER_DAY", default=10)
+# --- Benefit claims ----------------------------------------------------------------------------
+# A document added to a claim (PDF, JPEG or PNG), and how many a claim holds.
+CLAIM_DOCUMENT_MAX_BYTES = env.int("CLAIM_DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
+CLAIM_DOCUMENTS_MAX = env.int("CLAIM_DOCUMENTS_MAX", default=10)
+# Four eyes: a grant above this amount (a month's, for a monthly benefit) is approved by a second
+# case worker, as is every refusal and every decision on an appeal.
+BENEFIT_FOUR_EYES_ABOVE = Decimal(env("BENEFIT_FOUR_EYES_ABOVE", default="1000.00"))
+# Days the claimant has to appeal a decision, from the day it is sent.
+CLAIM_APPEAL_DAYS = env.int("CLAIM_APPEAL_DAYS", default=60)
+# The longest a case worker may give the claimant to send information asked for.
+CLAIM_INFORMATION_DAYS_MAX = env.int("CLAIM_INFORMATION_DAYS_MAX", default=60)
+# Days the institution takes to decide an appeal.
+CLAIM_APPEAL_DECISION_DAYS = env.int("CLAIM_APPEAL_DECISION_DAYS", default=60)
+
 # Largest camt.053 bank statement staff may import (bytes).
 BANK_STATEMENT_MAX_BYTES = env.int("BANK_STATEMENT_MAX_BYTES", default=20 * 1024 * 1024)
 

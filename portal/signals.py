@@ -15,6 +15,9 @@ STAFF_GROUPS: dict[str, list[str]] = {
         # Records reported wrong by the persons: the case worker handles them.
         "contributions.view_discrepancyreport",
         "contributions.change_discrepancyreport",
+        # Benefit claims: the queues, the case work, the decisions (four eyes: another case worker).
+        "benefits.view_claim",
+        "benefits.change_claim",
     ],
     gettext_noop("Supervisor"): [
         "contributions.view_contributionrate",

@@ -47,6 +47,7 @@ from identity.selectors.family import (
 from identity.selectors.persons import (
     RegistryEntry,
     bank_account_get,
+    bank_account_on_file,
     person_by_national_number,
     person_file_get,
     person_get,
@@ -71,6 +72,7 @@ __all__ = [
     "api_key_creator",
     "api_key_list",
     "bank_account_get",
+    "bank_account_on_file",
     "contact_map",
     "enterprise_by_number",
     "enterprise_get_for_actor",

@@ -14,6 +14,7 @@ from core.errors import NotFound
 from identity.country_profiles import country_profile
 from identity.models import BankAccount, Person, User
 from identity.types import (
+    BankAccountOnFile,
     BankAccountSummary,
     PersonSummary,
 )
@@ -119,6 +120,17 @@ def bank_account_get(*, actor: Actor, person_id: int, now: datetime.datetime) ->
     if row is None:
         return None
     return BankAccountSummary(iban_display=iban_module.format(row[0]), holder_name=row[1], since=row[2])
+
+
+def bank_account_on_file(*, person_id: int) -> BankAccountOnFile | None:
+    """Where the person is paid, for a service that records it on what it pays (a benefit claim):
+    the caller shows it masked to anyone but the person."""
+    row = (
+        BankAccount.objects.filter(person_id=person_id, ended_at__isnull=True)
+        .values_list("iban", "holder_name")
+        .first()
+    )
+    return None if row is None else BankAccountOnFile(iban=row[0], holder_name=row[1])
 
 
 def person_by_national_number(*, national_number: str) -> PersonSummary:

@@ -1,4 +1,4 @@
-"""The benefits' data: schemes composed by staff (the statutory ones are code, in ``rules``)."""
+"""Schemes composed by staff (the statutory ones are code, in ``rules``)."""
 
 from __future__ import annotations
 

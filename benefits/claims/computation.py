@@ -1,0 +1,275 @@
+"""A claim computed by the engine: the claimant's family read from the registers today, the
+month claimed, the inputs the case worker corrected (each with its reason) laid over them.
+
+What the engine answered is kept on the decision as plain JSON (``explanation_json``): every
+condition with the values it compared, every intermediate value and parameter with its legal
+reference, the inputs of each member of the family, the corrections, the rules' fingerprint and
+OpenFisca-core's version. ``conditions_of`` reads the conditions back, so that the reasons are
+worded again in any language, years later, without computing anything.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import numpy
+
+from benefits import catalogue, composed
+from benefits.inputs import Family, family_of, population_of
+from benefits.models import ComposedScheme
+from benefits.rules import Condition, Explanation, Fact, Population, explain
+from core.periods import Period
+
+
+class CorrectionRefused(ValueError):
+    """A corrected input the engine cannot take (``code`` says why)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+# The inputs a case worker may correct, and what they hold: a whole number, an amount, a date, a
+# yes/no. A "by year" or "by month" input is corrected for one period.
+CORRECTABLE: dict[str, str] = {
+    "insured_months": "int",
+    "yearly_wage": "amount_by_year",
+    "birth_date": "date",
+    "death_date": "date",
+    "marriage_date": "date",
+    "resident": "bool",
+    "insured_months_before_onset": "int",
+    "monthly_wage": "amount_by_month",
+    "employment_end_date": "date",
+}
+
+
+@dataclass(frozen=True)
+class Computed:
+    explanation: Explanation
+    family: Family
+    population: Population
+    index: int  # the row of the family the benefit is computed on
+
+
+def _extra(
+    code: str, scheme: ComposedScheme | None, family: Family, month: Period, today: datetime.date
+) -> dict[str, Any]:
+    """The inputs a scheme reads beyond the family's civil status and careers."""
+    if scheme is not None:
+        return composed.record_columns(family, month, today)
+    if code == "disability_pension":
+        months = family.members[0].career.insured_months if family.members[0].career else 0
+        return {"insured_months_before_onset": numpy.array([months] + [0] * (len(family.members) - 1))}
+    return {}
+
+
+def _parse(kind: str, value: str) -> Any:
+    text = value.strip()
+    if kind == "int":
+        if not text.isdigit() or int(text) > 1200:
+            raise CorrectionRefused("value_invalid")
+        return int(text)
+    if kind.startswith("amount"):
+        try:
+            amount = Decimal(text.replace(",", ".").replace(" ", "").replace("\u00a0", ""))
+        except InvalidOperation:
+            raise CorrectionRefused("value_invalid") from None
+        if not amount.is_finite() or amount < 0 or amount > Decimal("10000000"):
+            raise CorrectionRefused("value_invalid")
+        return float(amount)
+    if kind == "date":
+        try:
+            day = datetime.date.fromisoformat(text)
+        except ValueError:
+            raise CorrectionRefused("value_invalid") from None
+        if not datetime.date(1900, 1, 1) <= day <= datetime.date(2200, 12, 31):
+            raise CorrectionRefused("value_invalid")
+        return day.isoformat()
+    if text not in ("yes", "no"):
+        raise CorrectionRefused("value_invalid")
+    return text == "yes"
+
+
+def correction_check(*, input_name: str, period: str, value: str, members: int, member: int) -> tuple[str, Any]:
+    """The period and value of a correction as the engine reads them (CorrectionRefused when it
+    cannot)."""
+    kind = CORRECTABLE.get(input_name)
+    if kind is None:
+        raise CorrectionRefused("input_unknown")
+    if not 0 <= member < members:
+        raise CorrectionRefused("member_unknown")
+    if kind == "amount_by_year":
+        if not (len(period) == 4 and period.isdigit() and 1900 <= int(period) <= 2200):
+            raise CorrectionRefused("period_invalid")
+    elif kind == "amount_by_month":
+        try:
+            period = str(Period.parse(period))
+        except ValueError:
+            raise CorrectionRefused("period_invalid") from None
+    else:
+        period = ""
+    return period, _parse(kind, value)
+
+
+def _apply(columns: dict[str, Any], corrections: Sequence[Mapping[str, Any]], count: int) -> None:
+    for correction in corrections:
+        name, member, period, value = (
+            correction["input"],
+            int(correction["member"]),
+            correction.get("period", ""),
+            correction["value"],
+        )
+        if member >= count:
+            continue  # the family changed since (a member left it): nothing to correct
+        kind = CORRECTABLE[name]
+        if kind.endswith(("by_year", "by_month")):
+            by_period = dict(columns.get(name) or {})
+            column = numpy.array(by_period.get(period, numpy.zeros(count)), dtype=float, copy=True)
+            column[member] = value
+            by_period[period] = column
+            columns[name] = by_period
+            continue
+        if kind == "date":
+            column = numpy.array(columns.get(name, numpy.full(count, "9999-12-31")), dtype="datetime64[D]", copy=True)
+            column[member] = numpy.datetime64(value, "D")
+        elif kind == "bool":
+            column = numpy.array(columns.get(name, numpy.zeros(count, dtype=bool)), dtype=bool, copy=True)
+            column[member] = value
+        else:
+            column = numpy.array(columns.get(name, numpy.zeros(count, dtype=numpy.int64)), copy=True)
+            column[member] = value
+        columns[name] = column
+
+
+def compute(
+    *,
+    scheme_code: str,
+    scheme: ComposedScheme | None,
+    person_id: int,
+    subject_person_id: int,
+    month: Period,
+    today: datetime.date,
+    corrections: Sequence[Mapping[str, Any]] = (),
+) -> Computed:
+    """The claim computed for ``month`` from the registers as they are on ``today``."""
+    family = family_of(person_id=person_id, on=today, careers_until=Period.of(today).previous())
+    index = 0
+    if subject_person_id:
+        index = next(
+            (position for position, member in enumerate(family.members) if member.person.id == subject_person_id), 0
+        )
+    base = population_of(family, month, extra=_extra(scheme_code, scheme, family, month, today))
+    columns = dict(base.columns)
+    _apply(columns, corrections, len(family.members))
+    population = Population(columns=columns, family=base.family, role=base.role)
+    engine = composed.engine_scheme(scheme) if scheme is not None else scheme_code
+    return Computed(
+        explanation=explain(engine, population, month, person=index), family=family, population=population, index=index
+    )
+
+
+def description_of(scheme_code: str) -> catalogue.SchemeDescription | None:
+    return catalogue.BY_CODE.get(scheme_code)
+
+
+# --- Kept on the decision as JSON -----------------------------------------------------------------
+
+
+def _value_json(value: Any) -> dict[str, Any]:
+    if isinstance(value, bool | numpy.bool_):
+        return {"type": "bool", "value": bool(value)}
+    if isinstance(value, int | numpy.integer):
+        return {"type": "int", "value": int(value)}
+    if isinstance(value, Decimal):
+        return {"type": "decimal", "value": str(value)}
+    if isinstance(value, datetime.date):
+        return {"type": "date", "value": value.isoformat()}
+    if isinstance(value, float | numpy.floating):
+        return {"type": "decimal", "value": str(Decimal(str(float(value))))}
+    return {"type": "text", "value": str(value)}
+
+
+def _value_of(data: Mapping[str, Any]) -> Any:
+    kind, value = data["type"], data["value"]
+    if kind == "decimal":
+        return Decimal(value)
+    if kind == "date":
+        return datetime.date.fromisoformat(value)
+    return value
+
+
+def fact_json(fact: Fact) -> dict[str, Any]:
+    return {
+        "code": fact.code,
+        "kind": fact.kind,
+        "period": fact.period,
+        "value": _value_json(fact.value),
+        "reference": fact.reference,
+        "inputs": [fact_json(one) for one in fact.inputs],
+    }
+
+
+def fact_of(data: Mapping[str, Any]) -> Fact:
+    return Fact(
+        code=data["code"],
+        kind=data["kind"],
+        period=data["period"],
+        value=_value_of(data["value"]),
+        reference=data.get("reference", ""),
+        inputs=tuple(fact_of(one) for one in data.get("inputs", ())),
+    )
+
+
+def _column_value(column: Any, index: int) -> Any:
+    if isinstance(column, Mapping):
+        return {period: _value_json(numpy.asarray(values)[index].item()) for period, values in sorted(column.items())}
+    cell = numpy.asarray(column)[index]
+    if isinstance(cell, numpy.datetime64):
+        return _value_json(datetime.date.fromisoformat(str(cell)))
+    return _value_json(cell.item() if hasattr(cell, "item") else cell)
+
+
+def explanation_json(computed: Computed, *, corrections: Sequence[Any] = ()) -> dict[str, Any]:
+    """Everything the decision was computed from and what the engine answered, as JSON."""
+    explanation = computed.explanation
+    columns = computed.population.columns
+    members = [
+        {
+            "person_id": member.person.id,
+            "name": member.person.full_name,
+            "role": member.role,
+            "inputs": {name: _column_value(column, index) for name, column in columns.items()},
+        }
+        for index, member in enumerate(computed.family.members)
+    ]
+    return {
+        "scheme": explanation.scheme,
+        "month": str(explanation.month),
+        "amount": str(explanation.amount),
+        "eligible": explanation.eligible,
+        "subject_index": computed.index,
+        "members": members,
+        "corrections": list(corrections),
+        "conditions": [
+            {"code": condition.code, "met": condition.met, "inputs": [fact_json(fact) for fact in condition.inputs]}
+            for condition in explanation.conditions
+        ],
+        "details": [fact_json(fact) for fact in explanation.details],
+        "computation": fact_json(explanation.computation),
+        "rules_version": {
+            "fingerprint": explanation.rules_version.fingerprint,
+            "openfisca_core": explanation.rules_version.openfisca_core,
+        },
+    }
+
+
+def conditions_of(data: Mapping[str, Any]) -> tuple[Condition, ...]:
+    return tuple(
+        Condition(code=one["code"], met=one["met"], inputs=tuple(fact_of(fact) for fact in one["inputs"]))
+        for one in data.get("conditions", ())
+    )

@@ -1,0 +1,23 @@
+"""The events the benefits app tells people about, registered with notifications in
+``BenefitsConfig.ready()``. Their templates are in ``templates/benefits/notifications/<event>/``;
+each message about a claim goes to the claimant and to the proxies whose mandate covers their
+claims (``benefits.claims.filing.tell_claimant``)."""
+
+from __future__ import annotations
+
+from notifications.types import Category, EventType, Importance
+
+TEMPLATE_FOLDER = "benefits/notifications"
+
+BENEFITS_EVENT_TYPES = (
+    # The claim (or the appeal) is filed: its reference and when a decision is due.
+    EventType("claim_received", Category.BENEFITS, template_folder=TEMPLATE_FOLDER),
+    EventType("claim_appeal_received", Category.BENEFITS, template_folder=TEMPLATE_FOLDER),
+    # The case worker asks for information by a date, or writes.
+    EventType("claim_information_requested", Category.BENEFITS, template_folder=TEMPLATE_FOLDER),
+    EventType("claim_message", Category.BENEFITS, template_folder=TEMPLATE_FOLDER),
+    # A decision (on the claim, or on its appeal): a legal notice, by e-mail whatever the choices.
+    EventType("claim_decided", Category.BENEFITS, template_folder=TEMPLATE_FOLDER, importance=Importance.LEGAL),
+    # To the case worker assigned: the claimant wrote, answered or withdrew.
+    EventType("claim_claimant_wrote", Category.BENEFITS, template_folder=TEMPLATE_FOLDER, default_email=False),
+)
