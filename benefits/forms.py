@@ -65,3 +65,116 @@ class PensionAssumptionsForm(forms.Form):
         return PensionAssumptions(
             retirement=self.cleaned_data["retirement"], future_yearly_wage=self.cleaned_data["wage"]
         )
+
+
+# --- Claims -----------------------------------------------------------------------------------------
+# The forms only carry what people typed: the services check it (and say what is wrong in the
+# refusal's message, shown on the form).
+
+TEXT_WIDGET = forms.Textarea(attrs={"rows": 4, "maxlength": 2000})
+
+
+class ClaimAboutForm(forms.Form):
+    subject = forms.ChoiceField(label=_("Whom is the claim about?"), widget=forms.RadioSelect)
+    month = forms.CharField(
+        label=_("From which month do you ask for it? (YYYY-MM)"),
+        max_length=7,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9]{4}-[0-9]{2}", "autocomplete": "off"}),
+    )
+    remarks = forms.CharField(
+        label=_("Anything the case worker should know (optional)"),
+        required=False,
+        max_length=2000,
+        widget=TEXT_WIDGET,
+    )
+
+    def __init__(
+        self, *args: Any, choices: list[tuple[str, str]], monthly: bool, month_hint: str, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["subject"].choices = choices
+        if monthly:
+            self.fields["month"].help_text = month_hint
+        else:
+            del self.fields["month"]
+
+
+class ClaimDocumentForm(forms.Form):
+    which = forms.TypedChoiceField(label=_("Which document is it?"), coerce=int)
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("A PDF, JPEG or PNG file of at most %(size)s: a scan or a photo is fine."),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+    )
+
+    def __init__(self, *args: Any, required: tuple[str, ...], max_size: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["which"].choices = [
+            *((str(index), label[:1].upper() + label[1:]) for index, label in enumerate(required)),
+            ("-1", _("Another document")),
+        ]
+        self.fields["file"].help_text = self.fields["file"].help_text % {"size": max_size}
+
+
+class ClaimBankForm(forms.Form):
+    account = forms.ChoiceField(label=_("Where should the benefit be paid?"), widget=forms.RadioSelect)
+    iban = forms.CharField(
+        label=_("IBAN of the new account"),
+        required=False,
+        max_length=42,
+        help_text=_("For example BE71 0961 2345 6769. Changing the account needs your second factor."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+    )
+    holder = forms.CharField(label=_("Account holder"), required=False, max_length=140)
+
+    def __init__(self, *args: Any, on_file: str, may_set: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = []
+        if on_file:
+            choices.append(("on_file", _("The account on file: %(account)s") % {"account": on_file}))
+        if may_set:
+            choices.append(("new", _("Another account")))
+        else:
+            del self.fields["iban"], self.fields["holder"]
+        self.fields["account"].choices = choices
+
+
+class ClaimDeclarationForm(forms.Form):
+    honour = forms.BooleanField(
+        label=_(
+            "I declare on honour that the information in this claim is complete and true, and I will report any "
+            "change that affects it."
+        ),
+        required=False,
+    )
+
+
+class ClaimMessageForm(forms.Form):
+    text = forms.CharField(label=_("Your message to the case worker"), max_length=2000, widget=TEXT_WIDGET)
+
+
+class ClaimInformationForm(forms.Form):
+    text = forms.CharField(label=_("Your answer"), required=False, max_length=2000, widget=TEXT_WIDGET)
+    file = forms.FileField(
+        label=_("A document (optional)"),
+        required=False,
+        help_text=_("A PDF, JPEG or PNG file."),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+    )
+    seen_status = forms.CharField(widget=forms.HiddenInput)
+
+
+class ClaimWithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("Why (optional)"), required=False, max_length=2000, widget=TEXT_WIDGET)
+    seen_status = forms.CharField(widget=forms.HiddenInput)
+
+
+class ClaimAppealForm(forms.Form):
+    grounds = forms.CharField(label=_("Why do you disagree with the decision?"), max_length=2000, widget=TEXT_WIDGET)
+    file = forms.FileField(
+        label=_("A document supporting the appeal (optional)"),
+        required=False,
+        help_text=_("A PDF, JPEG or PNG file."),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+    )
+    seen_status = forms.CharField(widget=forms.HiddenInput)

@@ -1,11 +1,36 @@
 from django.urls import path
 
-from benefits import views
+from benefits import claim_views, views
 
 app_name = "benefits"
 
 urlpatterns = [
     path("benefits/", views.schemes, name="schemes"),
     path("benefits/<slug:slug>/", views.scheme, name="scheme"),
+    path("benefits/<slug:slug>/claim/", claim_views.claim_start, name="claim_start"),
     path("my-file/pension-estimate/", views.simulator, name="simulator"),
+    path("my-file/claims/", claim_views.claims, name="claims"),
+    path("my-file/claims/<int:claim_id>/", claim_views.claim, name="claim"),
+    path("my-file/claims/<int:claim_id>/step/<str:step>/", claim_views.claim_step, name="claim_step"),
+    path("my-file/claims/<int:claim_id>/documents/", claim_views.claim_document_add, name="claim_document_add"),
+    path(
+        "my-file/claims/<int:claim_id>/documents/<int:document_id>/",
+        claim_views.claim_document,
+        name="claim_document",
+    ),
+    path(
+        "my-file/claims/<int:claim_id>/documents/<int:document_id>/remove/",
+        claim_views.claim_document_remove,
+        name="claim_document_remove",
+    ),
+    path("my-file/claims/<int:claim_id>/receipt/", claim_views.claim_receipt, name="claim_receipt"),
+    path(
+        "my-file/claims/<int:claim_id>/decisions/<int:decision_id>/letter/",
+        claim_views.claim_letter,
+        name="claim_letter",
+    ),
+    path("my-file/claims/<int:claim_id>/message/", claim_views.claim_message, name="claim_message"),
+    path("my-file/claims/<int:claim_id>/information/", claim_views.claim_information, name="claim_information"),
+    path("my-file/claims/<int:claim_id>/withdraw/", claim_views.claim_withdraw, name="claim_withdraw"),
+    path("my-file/claims/<int:claim_id>/appeal/", claim_views.claim_appeal, name="claim_appeal"),
 ]

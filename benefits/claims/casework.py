@@ -25,7 +25,7 @@ from django_fsm import can_proceed
 
 from benefits.claims import letters
 from benefits.claims.computation import Computed, CorrectionRefused, compute, correction_check, explanation_json
-from benefits.claims.filing import _event, _scheme, periodicity_of, tell_claimant
+from benefits.claims.filing import event_record, periodicity_of, scheme_of_claim, tell_claimant
 from benefits.models import (
     Claim,
     ClaimStatus,
@@ -110,7 +110,7 @@ def claim_assign(*, actor: Actor, claim_id: int, seen_status: str, to_user_id: i
             return
         claim.assigned_to_id = to_user_id
         _save(claim, now, "assigned_to")
-        _event(claim, EventKind.ASSIGNED, actor=actor, now=now, text=str(to_user_id))
+        event_record(claim, EventKind.ASSIGNED, actor=actor, now=now, text=str(to_user_id))
 
 
 def claim_review_start(*, actor: Actor, claim_id: int, seen_status: str, now: datetime.datetime) -> None:
@@ -122,12 +122,12 @@ def claim_review_start(*, actor: Actor, claim_id: int, seen_status: str, now: da
             raise _refuse_move(claim)
         if claim.assigned_to_id is None:
             claim.assigned_to_id = actor.user_id
-            _event(claim, EventKind.ASSIGNED, actor=actor, now=now, text=str(actor.user_id))
+            event_record(claim, EventKind.ASSIGNED, actor=actor, now=now, text=str(actor.user_id))
         _require_assigned(claim, actor)
         before = claim.status
         claim.start_review()
         _save(claim, now, "assigned_to")
-        _event(claim, EventKind.REVIEW_STARTED, actor=actor, now=now, from_status=before, to_status=claim.status)
+        event_record(claim, EventKind.REVIEW_STARTED, actor=actor, now=now, from_status=before, to_status=claim.status)
 
 
 def claim_information_request(
@@ -149,7 +149,7 @@ def claim_information_request(
         claim.waiting_since = now
         claim.information_due_on = due_on
         _save(claim, now, "waiting_since", "information_due_on")
-        _event(
+        event_record(
             claim,
             EventKind.INFORMATION_REQUESTED,
             actor=actor,
@@ -169,7 +169,7 @@ def claim_staff_message(*, actor: Actor, claim_id: int, seen_status: str, text: 
         claim = _staff_lock(actor=actor, claim_id=claim_id, seen_status=seen_status)
         if claim.status == ClaimStatus.WITHDRAWN:
             raise _refuse_move(claim)
-        _event(claim, EventKind.MESSAGE_FROM_STAFF, actor=actor, now=now, text=message)
+        event_record(claim, EventKind.MESSAGE_FROM_STAFF, actor=actor, now=now, text=message)
         claim.updated_at = now
         claim.save(update_fields=["updated_at"])
         tell_claimant(claim, event="claim_message", now=now, text=message)
@@ -177,7 +177,7 @@ def claim_staff_message(*, actor: Actor, claim_id: int, seen_status: str, text: 
 
 def computed(claim: Claim, *, today: datetime.date) -> Computed:
     """The claim computed now, from the registers and the corrections recorded."""
-    scheme = _scheme(claim)
+    scheme = scheme_of_claim(claim)
     return compute(
         scheme_code=claim.scheme,
         scheme=scheme if isinstance(scheme, ComposedScheme) else None,
@@ -228,7 +228,7 @@ def claim_input_correct(
         claim.corrections = [*claim.corrections, correction]
         _save(claim, now, "corrections")
         shown = f"{input_name}{f' ({checked_period})' if checked_period else ''} = {checked_value}: {why}"
-        _event(claim, EventKind.INPUT_CORRECTED, actor=actor, now=now, text=shown)
+        event_record(claim, EventKind.INPUT_CORRECTED, actor=actor, now=now, text=shown)
 
 
 def _needs_second_person(*, kind: str, outcome: str, amount: Decimal) -> bool:
@@ -247,7 +247,7 @@ def _proposal(claim: Claim, *, actor: Actor, kind: str, outcome: str, reason: st
     if outcome == DecisionOutcome.UPHELD:
         final = claim.decisions.filter(kind=DecisionKind.FIRST, state=DecisionState.FINAL).first()
         amount = final.amount if final is not None else Decimal("0.00")
-    scheme = _scheme(claim)
+    scheme = scheme_of_claim(claim)
     start = Period.parse(claim.month).first_day
     end: datetime.date | None = None
     if periodicity_of(scheme) == Periodicity.ONCE:
@@ -295,7 +295,9 @@ def claim_decision_propose(
         before = claim.status
         claim.propose()
         _save(claim, now)
-        _event(claim, EventKind.PROPOSED, actor=actor, now=now, from_status=before, to_status=claim.status, text=why)
+        event_record(
+            claim, EventKind.PROPOSED, actor=actor, now=now, from_status=before, to_status=claim.status, text=why
+        )
         if not decision.needs_second_person:
             _finalise(claim, decision, actor=actor, now=now)
     return claim.status
@@ -322,7 +324,7 @@ def claim_appeal_propose(
         before = claim.status
         claim.propose_appeal_decision()
         _save(claim, now, "assigned_to")
-        _event(
+        event_record(
             claim, EventKind.APPEAL_PROPOSED, actor=actor, now=now, from_status=before, to_status=claim.status, text=why
         )
 
@@ -367,7 +369,7 @@ def claim_proposal_return(
         before = claim.status
         move()
         _save(claim, now)
-        _event(claim, event, actor=actor, now=now, from_status=before, to_status=claim.status, text=why)
+        event_record(claim, event, actor=actor, now=now, from_status=before, to_status=claim.status, text=why)
 
 
 def _finalise(claim: Claim, decision: Decision, *, actor: Actor, now: datetime.datetime) -> None:
@@ -408,13 +410,13 @@ def _finalise(claim: Claim, decision: Decision, *, actor: Actor, now: datetime.d
             opened_at=now,
         )
     letter = letters.decision_letter_issue(
-        claim=claim, decision=decision, scheme=_scheme(claim), issued_by_id=actor.user_id, now=now
+        claim=claim, decision=decision, scheme=scheme_of_claim(claim), issued_by_id=actor.user_id, now=now
     )
     decision.letter_document_id = letter.document_id
     decision.letter = letter.content
     decision.letter_language = letter.language
     decision.save()
-    _event(claim, event, actor=actor, now=now, from_status=before, to_status=claim.status, text=decision.reason)
+    event_record(claim, event, actor=actor, now=now, from_status=before, to_status=claim.status, text=decision.reason)
     tell_claimant(
         claim,
         event="claim_decided",

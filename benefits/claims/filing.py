@@ -70,7 +70,7 @@ def trail(*, actor: Actor, person_id: int, detail: str, now: datetime.datetime) 
         )
 
 
-def _event(claim: Claim, kind: str, *, actor: Actor, now: datetime.datetime, **fields: object) -> ClaimEvent:
+def event_record(claim: Claim, kind: str, *, actor: Actor, now: datetime.datetime, **fields: object) -> ClaimEvent:
     return ClaimEvent.objects.create(
         claim=claim,
         kind=kind,
@@ -97,7 +97,7 @@ def _draft(*, actor: Actor, claim_id: int) -> Claim:
     return claim
 
 
-def _scheme(claim: Claim) -> SchemeDescription | ComposedScheme:
+def scheme_of_claim(claim: Claim) -> SchemeDescription | ComposedScheme:
     if claim.composed_scheme_id is not None:
         return ComposedScheme.objects.get(pk=claim.composed_scheme_id)
     return BY_CODE[claim.scheme]
@@ -166,7 +166,7 @@ def subject_options(*, claim: Claim, today: datetime.date) -> list[SubjectOption
     """Whom a claim of its scheme may be about, from the claimant's file today: the claimant, or
     each child born or adopted in the year (a birth grant), each child (family allowance), the
     spouse who died (funeral grant). None when the event is not in the file."""
-    answers = selectors.scheme_answers(_scheme(claim), person_id=claim.person_id, today=today)
+    answers = selectors.scheme_answers(scheme_of_claim(claim), person_id=claim.person_id, today=today)
     return [_option(answer) for answer in answers if answer.event_found]
 
 
@@ -200,7 +200,7 @@ def claim_about_save(
         text = remarks.strip()
         if len(text) > TEXT_MAX_LENGTH:
             raise ClaimRefused("remarks_too_long")
-        if periodicity_of(_scheme(claim)) == Periodicity.MONTHLY:
+        if periodicity_of(scheme_of_claim(claim)) == Periodicity.MONTHLY:
             try:
                 start = Period.parse(month.strip())
             except ValueError:
@@ -262,7 +262,7 @@ def _document_add(
 
 
 def documents_required(claim: Claim) -> tuple[str, ...]:
-    scheme = _scheme(claim)
+    scheme = scheme_of_claim(claim)
     if isinstance(scheme, ComposedScheme):
         lines = scheme.documents_fr if (translation.get_language() or "fr").startswith("fr") else scheme.documents_en
         return tuple(line.strip() for line in lines.splitlines() if line.strip())
@@ -358,7 +358,7 @@ def _reference(claim: Claim, today: datetime.date) -> str:
 
 
 def _decision_days(claim: Claim) -> int:
-    return _scheme(claim).decision_days
+    return scheme_of_claim(claim).decision_days
 
 
 def claim_submit(*, actor: Actor, claim_id: int, declared_on_honour: bool, now: datetime.datetime) -> int:
@@ -389,11 +389,13 @@ def claim_submit(*, actor: Actor, claim_id: int, declared_on_honour: bool, now: 
         claim.due_on = today + datetime.timedelta(days=_decision_days(claim))
         claim.language = translation.get_language() or claim.language
         claim.updated_at = now
-        receipt = letters.receipt_issue(claim=claim, scheme=_scheme(claim), issued_by_id=actor.user_id, now=now)
+        receipt = letters.receipt_issue(claim=claim, scheme=scheme_of_claim(claim), issued_by_id=actor.user_id, now=now)
         claim.receipt_document_id = receipt.document_id
         claim.receipt_pdf = receipt.content
         claim.save()
-        _event(claim, EventKind.SUBMITTED, actor=actor, now=now, from_status=ClaimStatus.DRAFT, to_status=claim.status)
+        event_record(
+            claim, EventKind.SUBMITTED, actor=actor, now=now, from_status=ClaimStatus.DRAFT, to_status=claim.status
+        )
         tell_claimant(claim, event="claim_received", now=now)
         trail(actor=actor, person_id=claim.person_id, detail="claim submitted", now=now)
     return claim.pk
@@ -454,7 +456,7 @@ def claim_message_send(*, actor: Actor, claim_id: int, text: str, now: datetime.
         claim = _locked(actor=actor, claim_id=claim_id)
         if claim.status in (ClaimStatus.DRAFT, ClaimStatus.WITHDRAWN):
             raise ClaimRefused("not_allowed_now", params={"status": ClaimStatus(claim.status).label})
-        _event(claim, EventKind.MESSAGE_FROM_CLAIMANT, actor=actor, now=now, text=message)
+        event_record(claim, EventKind.MESSAGE_FROM_CLAIMANT, actor=actor, now=now, text=message)
         claim.updated_at = now
         claim.save(update_fields=["updated_at"])
         tell_case_worker(claim, what="message", now=now)
@@ -502,7 +504,7 @@ def claim_information_provide(
         claim.information_due_on = None
         claim.updated_at = now
         claim.save(update_fields=["status", "due_on", "waiting_since", "information_due_on", "updated_at"])
-        _event(
+        event_record(
             claim,
             EventKind.INFORMATION_PROVIDED,
             actor=actor,
@@ -528,7 +530,9 @@ def claim_withdraw(*, actor: Actor, claim_id: int, seen_status: str, reason: str
         claim.withdraw()
         claim.withdrawn_at = claim.updated_at = now
         claim.save(update_fields=["status", "withdrawn_at", "updated_at"])
-        _event(claim, EventKind.WITHDRAWN, actor=actor, now=now, from_status=before, to_status=claim.status, text=text)
+        event_record(
+            claim, EventKind.WITHDRAWN, actor=actor, now=now, from_status=before, to_status=claim.status, text=text
+        )
         if before != ClaimStatus.DRAFT:
             tell_case_worker(claim, what="withdrawn", now=now)
         trail(actor=actor, person_id=claim.person_id, detail="claim withdrawn", now=now)
@@ -573,6 +577,8 @@ def claim_appeal(
         claim.assigned_to = None
         claim.due_on = today + datetime.timedelta(days=settings.CLAIM_APPEAL_DECISION_DAYS)
         claim.save(update_fields=["status", "appealed_at", "updated_at", "assigned_to", "due_on"])
-        _event(claim, EventKind.APPEALED, actor=actor, now=now, from_status=before, to_status=claim.status, text=text)
+        event_record(
+            claim, EventKind.APPEALED, actor=actor, now=now, from_status=before, to_status=claim.status, text=text
+        )
         tell_claimant(claim, event="claim_appeal_received", now=now)
         trail(actor=actor, person_id=claim.person_id, detail="claim appealed", now=now)

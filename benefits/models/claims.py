@@ -335,7 +335,7 @@ class Decision(models.Model):
     end_on = models.DateField(_("until"), null=True, blank=True)
     reason = models.TextField(_("reasons given"), max_length=4000)
     computation = models.JSONField(_("computation"))
-    rules_fingerprint = models.CharField(_("rules version"), max_length=64)
+    rules_fingerprint = models.CharField(_("rules version"), max_length=100)
     openfisca_core = models.CharField(_("OpenFisca-core version"), max_length=20)
     needs_second_person = models.BooleanField(_("four eyes"), default=False)
     proposed_by = models.ForeignKey(
