@@ -27,6 +27,7 @@ from benefits.models import Claim, ClaimStatus, Decision, DecisionKind, Decision
 from benefits.models.claims import STAFF_ONLY_EVENTS
 from benefits.rules import Fact, RulesInputError
 from benefits.wording import day, euros, reasons
+from core.money import amount_text
 
 ROLE_LABELS = {"parent": _("parent"), "child": _("child")}
 _NEVER = datetime.date(9999, 12, 31)
@@ -49,8 +50,10 @@ def value_text(data: Mapping[str, Any]) -> str:
     if kind == "date":
         found = datetime.date.fromisoformat(str(value))
         return "—" if found >= _NEVER else day(found)
-    if kind in ("int", "decimal"):
-        return formats.number_format(Decimal(str(value)), use_l10n=True, force_grouping=True)
+    if kind == "decimal":
+        return amount_text(Decimal(str(value)))  # the inputs that are not whole are amounts (wages)
+    if kind == "int":
+        return formats.number_format(int(str(value)), use_l10n=True, force_grouping=True)
     return str(value)
 
 
@@ -59,8 +62,14 @@ def _fact_value(value: Any) -> str:
         return gettext("yes") if value else gettext("no")
     if isinstance(value, datetime.date):
         return "—" if value >= _NEVER else day(value)
-    if isinstance(value, Decimal | int | float):
-        return formats.number_format(Decimal(str(value)), use_l10n=True, force_grouping=True)
+    if isinstance(value, int):
+        return formats.number_format(value, use_l10n=True, force_grouping=True)
+    if isinstance(value, Decimal | float):
+        # A whole figure is an amount (1,200.00); a rate or coefficient keeps its decimals.
+        figure = Decimal(str(value))
+        if figure == figure.to_integral():
+            return amount_text(figure)
+        return formats.number_format(figure.normalize(), use_l10n=True, force_grouping=True)
     return str(value)
 
 
@@ -140,6 +149,17 @@ def _members(data: Mapping[str, Any]) -> list[MemberRow]:
     return rows
 
 
+def _flatten(facts: tuple[Fact, ...]) -> list[Fact]:
+    """The facts and those each was computed from, depth first, each once."""
+    found: dict[tuple[str, str], Fact] = {}
+    stack = list(reversed(facts))
+    while stack:
+        fact = stack.pop()
+        found.setdefault((fact.code, fact.period), fact)
+        stack.extend(reversed(fact.inputs))
+    return list(found.values())
+
+
 def _details(facts: tuple[Fact, ...]) -> list[DetailRow]:
     labels = _parameter_labels()
     return [
@@ -150,7 +170,7 @@ def _details(facts: tuple[Fact, ...]) -> list[DetailRow]:
             value=_fact_value(fact.value),
             reference=fact.reference,
         )
-        for fact in facts
+        for fact in _flatten(facts)
     ]
 
 
@@ -177,7 +197,8 @@ def computation_view(claim: Claim, *, today: datetime.date) -> tuple[Computation
             ConditionRow(code=condition.code, met=condition.met, text=worded.get(condition.code, ""))
             for condition in explanation.conditions
         ],
-        details=_details(explanation.details),
+        # The intermediate values, then the amount's computation with its parameters in force.
+        details=_details((*explanation.details, explanation.computation)),
         fingerprint=explanation.rules_version.fingerprint,
         openfisca_core=explanation.rules_version.openfisca_core,
         member_choices=[(member.index, f"{member.name} ({member.role})") for member in members],
