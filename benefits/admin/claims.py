@@ -78,6 +78,33 @@ class QueueFilter(admin.SimpleListFilter):
         )
 
 
+class StatusFilter(admin.SimpleListFilter):
+    """The states staff see (a draft is the claimant's own)."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(str(value), str(label)) for value, label in ClaimStatus.choices if value != ClaimStatus.DRAFT]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Claim]) -> QuerySet[Claim]:
+        return queryset.filter(status=self.value()) if self.value() else queryset
+
+
+# The forms of the case page in the order shown: (heading, button).
+FORM_WORDS = {
+    "approve": (_("Approve the proposal"), _("Approve")),
+    "return": (_("Send the proposal back"), _("Send back")),
+    "review": (_("Start the examination"), _("Start")),
+    "correct": (_("Record a corrected input"), _("Record the correction")),
+    "propose": (_("Propose a decision"), _("Propose")),
+    "appeal_propose": (_("Propose the decision on the appeal"), _("Propose")),
+    "request_information": (_("Request information from the claimant"), _("Send the request")),
+    "message": (_("Write to the claimant"), _("Send the message")),
+    "assign_me": (_("Assign to me"), _("Assign to me")),
+    "assign": (_("Assign to a case worker"), _("Assign")),
+}
+
 _CASE_FIELDS = (
     "reference",
     "person",
@@ -108,8 +135,8 @@ class ClaimAdmin(PersonalDataAdmin):
     read_detail = "claim"
     change_form_template = "admin/benefits/claim_case.html"
 
-    list_display = ["reference", "benefit", "person", "status", "assigned_to", "deadline", "submitted_at"]
-    list_filter = [QueueFilter, "status"]
+    list_display = ["reference", "benefit", "person", "status", "worker", "deadline", "submitted_at"]
+    list_filter = [QueueFilter, StatusFilter]
     search_fields = ["=reference", "person__last_name", "=person__national_number"]
     list_select_related = ["person", "assigned_to", "composed_scheme"]
     readonly_fields = _CASE_FIELDS
@@ -136,6 +163,10 @@ class ClaimAdmin(PersonalDataAdmin):
     @admin.display(description=_("benefit"), ordering="scheme")
     def benefit(self, claim: Claim) -> str:
         return case_page.scheme_title(claim)
+
+    @admin.display(description=_("Case worker"), ordering="assigned_to__last_name")
+    def worker(self, claim: Claim) -> str:
+        return claim.assigned_to.get_full_name() if claim.assigned_to else "—"
 
     @admin.display(description=_("to decide by"), ordering="due_on")
     def deadline(self, claim: Claim) -> str:
@@ -227,7 +258,7 @@ class ClaimAdmin(PersonalDataAdmin):
                 .order_by("uploaded_at", "id")
             ),
             "decisions": decisions,
-            "forms": self._forms(request, claim, computation, decisions) if self.has_change_permission(request) else {},
+            "forms": self._forms(request, claim, computation, decisions) if self.has_change_permission(request) else [],
         }
         return context
 
@@ -237,7 +268,7 @@ class ClaimAdmin(PersonalDataAdmin):
         claim: Claim,
         computation: case_page.ComputationView,
         decisions: list[case_page.DecisionRow],
-    ) -> dict[str, Any]:
+    ) -> list[dict[str, Any]]:
         """The forms that make sense for the claim's status and the viewer (the services still
         decide): each with its address."""
         me, status = request.user.pk, claim.status
@@ -271,15 +302,23 @@ class ClaimAdmin(PersonalDataAdmin):
         appeal_open = status == ClaimStatus.APPEALED and claim.assigned_to_id in (None, me)
         if appeal_open and me not in case_page.first_deciders(claim):
             found["appeal_propose"] = AppealProposalForm(initial=seen)
-        for name, form in found.items():
+        shown = []
+        for name, (heading, button) in FORM_WORDS.items():
+            form = found.get(name)
+            if form is None:
+                continue
             form.auto_id = f"id_{name}_%s"  # one page holds them all: ids of their own
-        return {
-            name: {
-                "form": form,
-                "url": reverse(f"admin:benefits_claim_{'assign' if name == 'assign_me' else name}", args=[claim.pk]),
-            }
-            for name, form in found.items()
-        }
+            action = "assign" if name == "assign_me" else name
+            shown.append(
+                {
+                    "anchor": f"act-{name.replace('_', '-')}",
+                    "heading": heading,
+                    "button": button,
+                    "form": form,
+                    "url": reverse(f"admin:benefits_claim_{action}", args=[claim.pk]),
+                }
+            )
+        return shown
 
     # --- The forms' sub-views -----------------------------------------------------------------
 
