@@ -12,6 +12,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from benefits import services
+from benefits.claims import casework
 from benefits.models import Claim, ClaimEvent, ClaimStatus, Decision, Entitlement
 from benefits.types import ClaimRefused
 from core.errors import NotFound
@@ -417,3 +418,42 @@ def time_machine_at(moment):
     import time_machine
 
     return time_machine.travel(moment, tick=False)
+
+
+@pytest.mark.time_machine(NOW, tick=False)
+def test_the_queue_of_proposals_to_approve_leaves_out_ones_own(ana, settings):
+    settings.BENEFIT_FOUR_EYES_ABOVE = Decimal("1000.00")
+    claim_id = filed_claim(ana)
+    proposer, proposer_actor = case_worker("Proposer")
+    other, _other_actor = case_worker("Other")
+    services.claim_review_start(actor=proposer_actor, claim_id=claim_id, seen_status="submitted", now=NOW)
+    services.claim_decision_propose(
+        actor=proposer_actor, claim_id=claim_id, seen_status="in_review", outcome="granted", reason="Born.", now=NOW
+    )
+    today = NOW.date()
+
+    assert casework.queue_counts(user_id=proposer.pk, today=today)["to_approve"] == 0
+    assert casework.queue_counts(user_id=other.pk, today=today)["to_approve"] == 1
+    assert casework.queue_counts(user_id=proposer.pk, today=today)["mine"] == 1
+
+
+@pytest.mark.time_machine(NOW, tick=False)
+def test_a_corrected_value_the_engine_cannot_take_is_refused_in_words(ana):
+    claim_id = filed_claim(ana)
+    _worker, worker_actor = case_worker()
+    services.claim_review_start(actor=worker_actor, claim_id=claim_id, seen_status="submitted", now=NOW)
+    with pytest.raises(ClaimRefused) as refused:
+        casework.claim_input_correct(
+            actor=worker_actor,
+            claim_id=claim_id,
+            seen_status="in_review",
+            member=0,
+            input_name="yearly_wage",
+            period="last year",
+            value="30000",
+            reason="Pay slips.",
+            now=NOW,
+        )
+    assert refused.value.code == "correction_period_invalid"
+    assert refused.value.message.startswith("Give the period of the value")
+    assert Claim.objects.get(pk=claim_id).corrections == []
