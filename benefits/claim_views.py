@@ -118,7 +118,10 @@ def _step_context(request: PortalRequest, draft: reading.DraftView, **forms: Any
 @require_http_methods(["GET", "POST"])
 def claim_step(request: PortalRequest, claim_id: int, step: str) -> HttpResponse:
     actor, now = request.actor, timezone.now()
-    draft = reading.claim_draft_get(actor=actor, claim_id=claim_id, step=step, now=now)
+    try:
+        draft = reading.claim_draft_get(actor=actor, claim_id=claim_id, step=step, now=now)
+    except ClaimRefused:  # filed meanwhile: its page
+        return redirect("benefits:claim", claim_id=claim_id)
     if draft.step != step:
         return redirect("benefits:claim_step", claim_id=claim_id, step=draft.step)
     if request.method == "GET":
@@ -194,7 +197,12 @@ def claim_document_add(request: PortalRequest, claim_id: int) -> HttpResponse:
 @csrf_protect
 def _document_add(request: PortalRequest, claim_id: int, limit: Any) -> HttpResponse:
     actor, now = request.actor, timezone.now()
-    draft = reading.claim_draft_get(actor=actor, claim_id=claim_id, step="documents", now=now)
+    try:
+        draft = reading.claim_draft_get(actor=actor, claim_id=claim_id, step="documents", now=now)
+    except ClaimRefused:
+        return redirect("benefits:claim", claim_id=claim_id)
+    if draft.step != "documents":
+        return redirect("benefits:claim_step", claim_id=claim_id, step=draft.step)
     form = ClaimDocumentForm(
         request.POST,
         request.FILES,
