@@ -127,6 +127,7 @@ def claim_step(request: PortalRequest, claim_id: int, step: str) -> HttpResponse
     if request.method == "GET":
         return render(request, "benefits/claim_step.html", _step_context(request, draft))
     forms: dict[str, Any] = {}
+    form: Any
     try:
         if step == "about":
             form = forms["about_form"] = _about_form(draft, request.POST)
@@ -214,14 +215,14 @@ def _document_add(request: PortalRequest, claim_id: int, limit: Any) -> HttpResp
             raise _too_large()
         if not form.is_valid():
             raise _Invalid
-        upload = request.FILES["file"]
+        name, size, read = _file(request, "file") or ("", 0, bytes)
         services.claim_document_add(
             actor=actor,
             claim_id=claim_id,
             required_index=form.cleaned_data["which"],
-            name=upload.name or "document",
-            size=upload.size or 0,
-            read=upload.read,
+            name=name,
+            size=size,
+            read=read,
             now=now,
         )
     except DomainError as refused:

@@ -389,7 +389,9 @@ def claim_receipt_get(*, actor: Actor, claim_id: int, now: datetime.datetime) ->
         raise NotFound
     file_view_record(actor=actor, subject_person_id=claim.person_id, what="claim", now=now)
     return ClaimFile(
-        filename=f"{claim.reference}-receipt.pdf", content_type="application/pdf", content=bytes(claim.receipt_pdf)
+        filename=f"{claim.reference}-receipt.pdf",
+        content_type="application/pdf",
+        content=bytes(claim.receipt_pdf or b""),
     )
 
 
