@@ -43,6 +43,7 @@ CORRECTABLE: dict[str, str] = {
     "marriage_date": "date",
     "resident": "bool",
     "insured_months_before_onset": "int",
+    "disability_onset_date": "date",
     "monthly_wage": "amount_by_month",
     "employment_end_date": "date",
 }
