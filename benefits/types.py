@@ -165,6 +165,14 @@ class ClaimRefused(DomainError):
         "appeal_window_closed": _("The time to appeal ended on %(day)s."),
         "due_date_invalid": _("Choose a date between tomorrow and %(day)s."),
         "outcome_required": _("Choose the outcome."),
-        "correction_invalid": _("This corrected value cannot be used: %(why)s"),
+        "correction_input_unknown": _("Choose one of the inputs a case worker may correct."),
+        "correction_member_unknown": _("Choose a member of the family."),
+        "correction_period_invalid": _(
+            "Give the period of the value: the year (YYYY) of a yearly wage, the month (YYYY-MM) of a monthly wage."
+        ),
+        "correction_value_invalid": _(
+            "This value cannot be used: give a whole number of months, an amount, a date (YYYY-MM-DD) or yes/no,"
+            " as the input holds."
+        ),
         "amount_invalid": _("The computed amount is not a grant: a claim that is not eligible is refused."),
     }

@@ -18,6 +18,8 @@ STAFF_GROUPS: dict[str, list[str]] = {
         # Benefit claims: the queues, the case work, the decisions (four eyes: another case worker).
         "benefits.view_claim",
         "benefits.change_claim",
+        # What the grants opened, read-only.
+        "benefits.view_entitlement",
     ],
     gettext_noop("Supervisor"): [
         "contributions.view_contributionrate",

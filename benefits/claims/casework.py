@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django_fsm import can_proceed
 
@@ -35,6 +36,7 @@ from benefits.models import (
     Entitlement,
     EventKind,
 )
+from benefits.models.claims import TO_WORK_ON
 from benefits.models.schemes import ComposedScheme, Periodicity
 from benefits.types import ClaimRefused
 from benefits.wording import day
@@ -212,7 +214,8 @@ def claim_input_correct(
                 input_name=input_name, period=period, value=value, members=members, member=member
             )
         except CorrectionRefused as refused:
-            raise ClaimRefused("correction_invalid", params={"why": refused.code}) from None
+            # Each reason its own message (the engine's code is no sentence).
+            raise ClaimRefused(f"correction_{refused.code}") from None
         correction = {
             "member": member,
             "input": input_name,
@@ -424,26 +427,35 @@ def _finalise(claim: Claim, decision: Decision, *, actor: Actor, now: datetime.d
     )
 
 
+# The work queues of the back office, each a condition on claims for one case worker and day.
+QUEUES = ("unassigned", "mine", "waiting", "late", "appeals", "to_approve")
+
+
+def queue_condition(queue: str, *, user_id: int, today: datetime.date) -> Q:
+    """The claims in ``queue`` for the case worker ``user_id`` on ``today``: unassigned or
+    assigned to them among those with work to do; waiting for the claimant; past the deadline
+    (which does not run while the claimant is waited for: the services move it); appeals; and
+    proposals waiting for a second case worker, but not their own."""
+    work = [str(state) for state in TO_WORK_ON]
+    appeals = [str(ClaimStatus.APPEALED), str(ClaimStatus.APPEAL_PROPOSED)]
+    proposals = [str(ClaimStatus.PROPOSED), str(ClaimStatus.APPEAL_PROPOSED)]
+    own_proposal = Exists(
+        Decision.objects.filter(claim=OuterRef("pk"), state=DecisionState.PROPOSED, proposed_by_id=user_id)
+    )
+    conditions = {
+        "unassigned": Q(assigned_to__isnull=True, status__in=work),
+        "mine": Q(assigned_to_id=user_id, status__in=work),
+        "waiting": Q(status=ClaimStatus.INFORMATION_REQUESTED),
+        "late": Q(status__in=work, due_on__lt=today),
+        "appeals": Q(status__in=appeals),
+        "to_approve": Q(~own_proposal, status__in=proposals),
+    }
+    return conditions[queue]
+
+
 def queue_counts(*, user_id: int, today: datetime.date) -> dict[str, int]:
     """How many claims each work queue holds (one query)."""
-    from django.db.models import Count, Q
-
-    to_work = [
-        str(state)
-        for state in (
-            ClaimStatus.SUBMITTED,
-            ClaimStatus.IN_REVIEW,
-            ClaimStatus.INFORMATION_PROVIDED,
-            ClaimStatus.PROPOSED,
-        )
-    ]
-    appeals = [str(ClaimStatus.APPEALED), str(ClaimStatus.APPEAL_PROPOSED)]
     found: dict[str, Any] = Claim.objects.aggregate(
-        unassigned=Count("pk", filter=Q(assigned_to__isnull=True, status__in=[*to_work, *appeals])),
-        mine=Count("pk", filter=Q(assigned_to_id=user_id, status__in=[*to_work, *appeals])),
-        waiting=Count("pk", filter=Q(status=ClaimStatus.INFORMATION_REQUESTED)),
-        late=Count("pk", filter=Q(status__in=[*to_work, *appeals], due_on__lt=today)),
-        appeals=Count("pk", filter=Q(status__in=appeals)),
-        to_approve=Count("pk", filter=Q(status__in=[ClaimStatus.PROPOSED, ClaimStatus.APPEAL_PROPOSED])),
+        **{name: Count("pk", filter=queue_condition(name, user_id=user_id, today=today)) for name in QUEUES}
     )
-    return {name: int(value or 0) for name, value in found.items()}
+    return {name: int(found[name] or 0) for name in QUEUES}

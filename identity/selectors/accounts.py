@@ -8,6 +8,7 @@ from typing import Any
 
 from allauth.mfa.models import Authenticator
 from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Q
 
 from core.db import prepared_cursor
 from identity.models import Representation, User
@@ -187,6 +188,28 @@ def account_for_change(*, user_id: int) -> User:
     """The account itself, for allauth's flows that act on it (the verified change of its
     address): identity's views only."""
     return User.objects.get(pk=user_id)
+
+
+def staff_with_permission(*, permission: str) -> list[Contact]:
+    """The active staff accounts holding a Django permission ("app_label.codename") through
+    their groups, themselves or as superusers, by name (one query)."""
+    app_label, codename = permission.split(".", 1)
+    in_groups = User.groups.through.objects.filter(
+        group__permissions__content_type__app_label=app_label, group__permissions__codename=codename
+    ).values("user_id")
+    in_person = User.user_permissions.through.objects.filter(
+        permission__content_type__app_label=app_label, permission__codename=codename
+    ).values("user_id")
+    holders = User.objects.filter(is_active=True, is_staff=True).filter(
+        Q(is_superuser=True) | Q(pk__in=in_groups) | Q(pk__in=in_person)
+    )
+    rows = holders.order_by("last_name", "first_name", "email").values_list(
+        "pk", "email", "preferred_language", "first_name", "last_name", "is_active"
+    )
+    return [
+        Contact(user_id=pk, email=email, language=language, full_name=f"{first} {last}".strip(), is_active=active)
+        for pk, email, language, first, last, active in rows
+    ]
 
 
 def staff_has_permission(*, user_id: int, permission: str) -> bool:

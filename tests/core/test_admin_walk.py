@@ -27,7 +27,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from benefits.models import ComposedScheme
+from benefits.models import Claim, ClaimDocument, ClaimEvent, ComposedScheme, Decision, Entitlement
 from contributions.models import (
     BankStatementImport,
     BankTransaction,
@@ -207,6 +207,14 @@ class World:
                 ),
                 set(),
             ),
+            Claim: lambda now: (self._claim(now), {self.claire.pk}),
+            ClaimEvent: lambda now: (ClaimEvent.objects.get(claim__reference="BEN-2026-999001"), {self.claire.pk}),
+            ClaimDocument: lambda now: (
+                ClaimDocument.objects.get(claim__reference="BEN-2026-999001"),
+                {self.claire.pk},
+            ),
+            Decision: lambda now: (Decision.objects.get(claim__reference="BEN-2026-999001"), {self.claire.pk}),
+            Entitlement: lambda now: (Entitlement.objects.get(claim__reference="BEN-2026-999001"), {self.claire.pk}),
             RefundRequest: lambda now: (
                 RefundRequest.objects.create(
                     enterprise=self.enterprise,
@@ -269,6 +277,70 @@ class World:
                 {anna.pk},
             ),
         }
+
+    def _claim(self, now: datetime.datetime) -> Claim:
+        """A claim granted (by rows, not through the services: the walk shows pages, it does not
+        decide), with an event, a document, its decision and the entitlement it opened. Its
+        claimant has no family: the case page shows her alone."""
+        self.claire = PersonFactory(last_name="Claimant")
+        claire_user = UserFactory(person=self.claire, email="claire@example.org")
+        claim = Claim.objects.create(
+            person=self.claire,
+            scheme="marriage_grant",
+            month="2026-10",
+            status="granted",
+            reference="BEN-2026-999001",
+            created_at=now,
+            created_by=claire_user,
+            updated_at=now,
+            submitted_at=now,
+            submitted_by=claire_user,
+            assigned_to=self.staff,
+            due_on=now.date() + datetime.timedelta(days=30),
+            decided_at=now,
+        )
+        ClaimEvent.objects.create(claim=claim, kind="submitted", at=now, by=claire_user)
+        ClaimDocument.objects.create(
+            claim=claim,
+            purpose="claim",
+            filename="acte.pdf",
+            content_type="application/pdf",
+            size=4,
+            sha256="0" * 64,
+            content=b"%PDF",
+            uploaded_at=now,
+            uploaded_by=claire_user,
+        )
+        decision = Decision.objects.create(
+            claim=claim,
+            kind="first",
+            state="final",
+            outcome="granted",
+            amount=Decimal("500.00"),
+            periodicity="once",
+            start_on=datetime.date(2026, 10, 1),
+            end_on=datetime.date(2026, 10, 1),
+            reason="Married in October.",
+            computation={},
+            rules_fingerprint="walk",
+            openfisca_core="46.0.1",
+            proposed_by=self.staff,
+            proposed_at=now,
+            approved_by=self.staff,
+            approved_at=now,
+        )
+        Entitlement.objects.create(
+            person=self.claire,
+            claim=claim,
+            decision=decision,
+            scheme="marriage_grant",
+            periodicity="once",
+            amount=Decimal("500.00"),
+            start_on=datetime.date(2026, 10, 1),
+            end_on=datetime.date(2026, 10, 1),
+            opened_at=now,
+        )
+        return claim
 
     def _notification(self, now: datetime.datetime) -> Notification:
         notify(
@@ -334,6 +406,9 @@ _STAFF_FIELDS = {
     "revoked_by",
     "ended_by",
     "composed_by",
+    "assigned_to",
+    "proposed_by",
+    "approved_by",
 }
 
 
