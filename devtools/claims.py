@@ -39,6 +39,9 @@ QUEUE = [
     ("Yves", "Martin", 1966, "withdrawn"),
 ]
 QUEUE_SERIAL = 400
+# The joinery's workers stopped at the end of 2025, when their incapacity began.
+CAREER = (Period(2012, 1), Period(2025, 12))
+ONSET = datetime.date(2026, 1, 1)
 
 
 def belgian_iban(serial: int) -> str:
@@ -105,7 +108,7 @@ def _onset(claim_id: int, worker: Actor, now: datetime.datetime, status: str = "
         member=0,
         input_name="disability_onset_date",
         period="",
-        value=(now.date() - datetime.timedelta(days=200)).replace(day=1).isoformat(),
+        value=ONSET.isoformat(),
         reason="Medical board's decision: incapacity recognised.",
         now=now,
     )
@@ -255,7 +258,7 @@ def demo_claims_seed(
     paid_history(
         joinery,
         [user.person_id for user, _state in claimants if user.person_id is not None],
-        Period(2012, 1).through(Period(2025, 12)),
+        CAREER[0].through(CAREER[1]),
         users["admin"],
         now,
         unpaid=0,
