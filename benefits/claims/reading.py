@@ -169,6 +169,10 @@ class DraftView:
     may_set_account: bool
     about_label: str
 
+    @property
+    def step_index(self) -> int:
+        return STEPS.index(self.step)
+
 
 def claim_draft_get(*, actor: Actor, claim_id: int, step: str, now: datetime.datetime) -> DraftView:
     """A draft at ``step`` (a step not reached yet shows the furthest reached)."""

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
 from benefits.models.schemes import Periodicity
@@ -28,7 +29,7 @@ class ClaimStatus(models.TextChoices):
     INFORMATION_PROVIDED = "information_provided", _("information provided, to be examined")
     PROPOSED = "proposed", _("decision proposed, to be approved")
     GRANTED = "granted", _("granted")
-    REFUSED = "refused", _("refused")
+    REFUSED = "refused", pgettext_lazy("claim", "refused")
     APPEALED = "appealed", _("appeal lodged")
     APPEAL_PROPOSED = "appeal_proposed", _("appeal decision proposed, to be approved")
     APPEAL_DECIDED = "appeal_decided", _("appeal decided")
@@ -308,7 +309,7 @@ class DecisionKind(models.TextChoices):
 
 class DecisionOutcome(models.TextChoices):
     GRANTED = "granted", _("granted")
-    REFUSED = "refused", _("refused")
+    REFUSED = "refused", pgettext_lazy("claim", "refused")
     # On an appeal: the decision appealed stands, or it is replaced by a grant.
     UPHELD = "upheld", _("decision confirmed")
     REVISED = "revised", _("decision changed: granted")

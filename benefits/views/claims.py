@@ -100,6 +100,7 @@ def _about_form(draft: reading.DraftView, data: Any = None) -> ClaimAboutForm:
 def _step_context(request: PortalRequest, draft: reading.DraftView, **forms: Any) -> dict[str, Any]:
     return {
         "draft": draft,
+        "step_index": draft.step_index,
         "max_size": file_size(settings.CLAIM_DOCUMENT_MAX_BYTES),
         "about_form": forms.get("about_form") or (_about_form(draft) if draft.step == "about" else None),
         "document_form": forms.get("document_form")

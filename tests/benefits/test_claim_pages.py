@@ -66,6 +66,7 @@ def test_a_claim_filed_page_by_page_without_javascript(client, ana):
     assert added.status_code == 302
     documents = client.get(_step(claim_id, "documents"), headers=EN)
     assert "acte.pdf" in _text(documents)
+    assert "Back to the previous step: Whom and from when" in _text(documents)
     assert client.post(_step(claim_id, "documents"))["Location"] == _step(claim_id, "bank")
     bank = client.get(_step(claim_id, "bank"), headers=EN)
     assert "The account on file: BE** **** **** 6769" in _text(bank)
