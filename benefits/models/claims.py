@@ -204,6 +204,10 @@ class Claim(models.Model):
     def provide_information(self) -> None:
         pass
 
+    @transition(field=status, source=ClaimStatus.INFORMATION_REQUESTED, target=ClaimStatus.IN_REVIEW)
+    def resume_without_answer(self) -> None:
+        """The date given to the claimant passed without an answer: the examination resumes."""
+
     @transition(field=status, source=ClaimStatus.IN_REVIEW, target=ClaimStatus.PROPOSED)
     def propose(self) -> None:
         pass
