@@ -4,7 +4,7 @@ a GET form, its address can be bookmarked)."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -92,7 +92,7 @@ class ClaimAboutForm(forms.Form):
         self, *args: Any, choices: list[tuple[str, str]], monthly: bool, month_hint: str, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["subject"].choices = choices
+        cast(forms.ChoiceField, self.fields["subject"]).choices = choices
         if monthly:
             self.fields["month"].help_text = month_hint
         else:
@@ -109,7 +109,7 @@ class ClaimDocumentForm(forms.Form):
 
     def __init__(self, *args: Any, required: tuple[str, ...], max_size: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["which"].choices = [
+        cast(forms.ChoiceField, self.fields["which"]).choices = [
             *((str(index), label[:1].upper() + label[1:]) for index, label in enumerate(required)),
             ("-1", _("Another document")),
         ]
@@ -129,14 +129,14 @@ class ClaimBankForm(forms.Form):
 
     def __init__(self, *args: Any, on_file: str, may_set: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = []
+        choices: list[tuple[str, str]] = []
         if on_file:
-            choices.append(("on_file", _("The account on file: %(account)s") % {"account": on_file}))
+            choices.append(("on_file", str(_("The account on file: %(account)s") % {"account": on_file})))
         if may_set:
-            choices.append(("new", _("Another account")))
+            choices.append(("new", str(_("Another account"))))
         else:
             del self.fields["iban"], self.fields["holder"]
-        self.fields["account"].choices = choices
+        cast(forms.ChoiceField, self.fields["account"]).choices = choices
 
 
 class ClaimDeclarationForm(forms.Form):

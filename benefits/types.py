@@ -163,6 +163,9 @@ class ClaimRefused(DomainError):
         "own_proposal": _("No one approves their own proposal: another case worker must approve it."),
         "appeal_by_decider": _("The appeal is reviewed by a case worker who took no part in the decision appealed."),
         "appeal_window_closed": _("The time to appeal ended on %(day)s."),
+        "information_not_due": _(
+            "The claimant has until %(day)s to answer: the examination resumes then, or when they answer."
+        ),
         "due_date_invalid": _("Choose a date between tomorrow and %(day)s."),
         "outcome_required": _("Choose the outcome."),
         "correction_input_unknown": _("Choose one of the inputs a case worker may correct."),

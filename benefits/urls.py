@@ -1,6 +1,7 @@
 from django.urls import path
 
-from benefits import claim_views, views
+from benefits.views import claims as claim_views
+from benefits.views import schemes as views
 
 app_name = "benefits"
 

@@ -134,6 +134,21 @@ _PRINCIPAL = (
     "contributions:statement_status",
     "contributions:statement_pdf",
     "benefits:simulator",
+    # A proxy files and follows the principal's claims when the mandate allows managing them,
+    # reads them when it allows viewing the file (the views decide); each act is in the trail.
+    "benefits:claims",
+    "benefits:claim",
+    "benefits:claim_start",
+    "benefits:claim_step",
+    "benefits:claim_document_add",
+    "benefits:claim_document",
+    "benefits:claim_document_remove",
+    "benefits:claim_receipt",
+    "benefits:claim_letter",
+    "benefits:claim_message",
+    "benefits:claim_information",
+    "benefits:claim_withdraw",
+    "benefits:claim_appeal",
 )
 
 _NEUTRAL = (

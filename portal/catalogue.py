@@ -41,6 +41,8 @@ class Service:
     personas: tuple[str, ...]
     url_name: str | None = None
     enterprise_url_name: str | None = None
+    # The page's arguments (a scheme's address for a benefit's claim).
+    url_args: tuple[str, ...] = ()
     # The roles in the enterprise that reach its page (the dashboard shows the same links).
     enterprise_roles: tuple[str, ...] = (EnterpriseRole.ADMINISTRATOR, EnterpriseRole.DECLARANT)
 
@@ -52,7 +54,7 @@ class Service:
                 return reverse("portal:enterprise_service", kwargs={"service": self.key})
             if self.url_name is None:
                 return None
-            return reverse(self.url_name)
+            return reverse(self.url_name, args=self.url_args)
         except NoReverseMatch:
             return None
 
@@ -146,20 +148,45 @@ CATALOGUE: tuple[LifeSituation, ...] = (
                 (CITIZEN, PENSIONER, THIRD_PARTY),
                 "benefits:schemes",
             ),
+            Service(
+                "benefit-claims",
+                _("Follow my benefit claims"),
+                _(
+                    "Where each claim stands, what the case worker asks, the decisions and their letters; appeal online."
+                ),
+                (CITIZEN, PENSIONER, THIRD_PARTY),
+                "benefits:claims",
+            ),
         ),
     ),
     LifeSituation(
         "family",
         _("A child is born, I get married"),
         (
-            Service("birth-grant", _("Birth grant"), _("A lump sum at the birth or adoption of a child."), (CITIZEN,)),
+            Service(
+                "birth-grant",
+                _("Birth grant"),
+                _("A lump sum at the birth or adoption of a child."),
+                (CITIZEN,),
+                "benefits:scheme",
+                url_args=("birth-grant",),
+            ),
             Service(
                 "family-allowance",
                 _("Family allowance"),
                 _("A monthly allowance for each child you raise."),
                 (CITIZEN,),
+                "benefits:scheme",
+                url_args=("family-allowance",),
             ),
-            Service("marriage-grant", _("Marriage grant"), _("A lump sum when you marry."), (CITIZEN,)),
+            Service(
+                "marriage-grant",
+                _("Marriage grant"),
+                _("A lump sum when you marry."),
+                (CITIZEN,),
+                "benefits:scheme",
+                url_args=("marriage-grant",),
+            ),
         ),
     ),
     LifeSituation(
@@ -171,6 +198,8 @@ CATALOGUE: tuple[LifeSituation, ...] = (
                 _("Disability pension"),
                 _("An income when illness or an accident stops you from working."),
                 (CITIZEN,),
+                "benefits:scheme",
+                url_args=("disability-pension",),
             ),
         ),
     ),
@@ -190,6 +219,8 @@ CATALOGUE: tuple[LifeSituation, ...] = (
                 _("Claim my pension"),
                 _("File your old-age pension claim and follow it."),
                 (CITIZEN, PENSIONER),
+                "benefits:scheme",
+                url_args=("old-age-pension",),
             ),
             Service(
                 "life-certificate",
@@ -208,8 +239,17 @@ CATALOGUE: tuple[LifeSituation, ...] = (
                 _("Survivor's pension"),
                 _("A pension for the spouse or partner of a deceased insured person."),
                 (CITIZEN, PENSIONER),
+                "benefits:scheme",
+                url_args=("survivor-pension",),
             ),
-            Service("funeral-grant", _("Funeral grant"), _("Help with the cost of a funeral."), (CITIZEN, PENSIONER)),
+            Service(
+                "funeral-grant",
+                _("Funeral grant"),
+                _("Help with the cost of a funeral."),
+                (CITIZEN, PENSIONER),
+                "benefits:scheme",
+                url_args=("funeral-grant",),
+            ),
         ),
     ),
     LifeSituation(

@@ -24,6 +24,8 @@ INPUT_LABELS = {
     "insured_months_before_onset": _("Months credited before the disability"),
     "monthly_wage": _("Monthly wage (€) of one month"),
     "employment_end_date": _("Last day of the last employment"),
+    "disability_onset_date": _("Onset of the disability, as the medical board set it"),
+    "reference_monthly_wage": _("Reference monthly wage (€)"),
 }
 
 _TEXT = {"rows": 3, "cols": 60}

@@ -271,7 +271,7 @@ class ClaimAdmin(PersonalDataAdmin):
     ) -> list[dict[str, Any]]:
         """The forms that make sense for the claim's status and the viewer (the services still
         decide): each with its address."""
-        me, status = request.user.pk, claim.status
+        me, status, today = request.user.pk, claim.status, timezone.localdate()
         mine = claim.assigned_to_id == me
         seen = {"seen_status": status}
         found: dict[str, forms.Form] = {}
@@ -284,11 +284,14 @@ class ClaimAdmin(PersonalDataAdmin):
             if not mine:
                 found["assign_me"] = AssignForm(initial={**seen, "to_user": me})
                 found["assign_me"].fields["to_user"].widget = forms.HiddenInput()
-        if status in (ClaimStatus.SUBMITTED, ClaimStatus.INFORMATION_PROVIDED) and claim.assigned_to_id in (None, me):
+        # The date given to the claimant passed without an answer: the examination resumes.
+        overdue = status == ClaimStatus.INFORMATION_REQUESTED and (claim.information_due_on or today) < today
+        startable = status in (ClaimStatus.SUBMITTED, ClaimStatus.INFORMATION_PROVIDED) or overdue
+        if startable and claim.assigned_to_id in (None, me):
             found["review"] = SeenForm(initial=seen)
         if status == ClaimStatus.IN_REVIEW and mine:
             found["request_information"] = InformationRequestForm(
-                initial={**seen, "due_on": timezone.localdate() + datetime.timedelta(days=15)}
+                initial={**seen, "due_on": today + datetime.timedelta(days=15)}
             )
             found["propose"] = ProposalForm(initial=seen)
         if status in (ClaimStatus.IN_REVIEW, ClaimStatus.APPEALED) and mine and computation.members:

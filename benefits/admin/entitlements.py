@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from benefits.models import Entitlement
 from core.backoffice import PersonalDataAdmin, ReadOnlyModelAdmin
@@ -23,7 +24,7 @@ class EntitlementAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
     ordering = ["-opened_at"]
     fields = (
         "person",
-        "claim",
+        "claim_reference",
         "scheme",
         "amount",
         "periodicity",
@@ -34,3 +35,7 @@ class EntitlementAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
         "ended_at",
     )
     readonly_fields = fields
+
+    @admin.display(description=_("benefit claim"))
+    def claim_reference(self, entitlement: Entitlement) -> str:
+        return entitlement.claim.reference

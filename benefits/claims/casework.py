@@ -114,19 +114,30 @@ def claim_assign(*, actor: Actor, claim_id: int, seen_status: str, to_user_id: i
 
 
 def claim_review_start(*, actor: Actor, claim_id: int, seen_status: str, now: datetime.datetime) -> None:
-    """Start examining a claim just filed, or the information the claimant sent; an unassigned
-    claim is assigned to whoever starts."""
+    """Start examining a claim just filed, or the information the claimant sent, or — once the
+    date given to the claimant passed without an answer — resume without it (the decision's
+    deadline moves by the days waited). An unassigned claim is assigned to whoever starts."""
+    today = timezone.localdate(now)
     with transaction.atomic():
         claim = _staff_lock(actor=actor, claim_id=claim_id, seen_status=seen_status)
-        if not can_proceed(claim.start_review):
+        overdue = claim.status == ClaimStatus.INFORMATION_REQUESTED
+        if overdue and claim.information_due_on is not None and claim.information_due_on >= today:
+            raise ClaimRefused("information_not_due", params={"day": day(claim.information_due_on)})
+        if not can_proceed(claim.resume_without_answer if overdue else claim.start_review):
             raise _refuse_move(claim)
         if claim.assigned_to_id is None:
             claim.assigned_to_id = actor.user_id
             event_record(claim, EventKind.ASSIGNED, actor=actor, now=now, text=str(actor.user_id))
         _require_assigned(claim, actor)
         before = claim.status
-        claim.start_review()
-        _save(claim, now, "assigned_to")
+        if overdue:
+            claim.resume_without_answer()
+            if claim.waiting_since is not None and claim.due_on is not None:
+                claim.due_on += datetime.timedelta(days=max((today - timezone.localdate(claim.waiting_since)).days, 0))
+            claim.waiting_since = claim.information_due_on = None
+        else:
+            claim.start_review()
+        _save(claim, now, "assigned_to", "due_on", "waiting_since", "information_due_on")
         event_record(claim, EventKind.REVIEW_STARTED, actor=actor, now=now, from_status=before, to_status=claim.status)
 
 

@@ -22,6 +22,7 @@ from benefits import catalogue, composed
 from benefits.inputs import Family, family_of, population_of
 from benefits.models import ComposedScheme
 from benefits.rules import Condition, Explanation, Fact, Population, explain
+from contributions.selectors import contribution_record
 from core.periods import Period
 
 
@@ -43,6 +44,8 @@ CORRECTABLE: dict[str, str] = {
     "marriage_date": "date",
     "resident": "bool",
     "insured_months_before_onset": "int",
+    "disability_onset_date": "date",
+    "reference_monthly_wage": "amount",
     "monthly_wage": "amount_by_month",
     "employment_end_date": "date",
 }
@@ -146,6 +149,30 @@ def _apply(columns: dict[str, Any], corrections: Sequence[Mapping[str, Any]], co
         columns[name] = column
 
 
+def _reference_wages(columns: Mapping[str, Any], family: Family, today: datetime.date) -> numpy.ndarray:
+    """The claimant's average monthly wage of the twelve months before the onset the medical
+    board gave (recorded by the case worker), from the contribution record; 0 without an onset."""
+    wages = numpy.zeros(len(family.members))
+    onsets = columns.get("disability_onset_date")
+    if onsets is None:
+        return wages
+    onset = datetime.date.fromisoformat(str(numpy.asarray(onsets, dtype="datetime64[D]")[0]))
+    if onset.year >= 9999:
+        return wages
+    first = Period.of(onset).shifted(-12)
+    window = {str(period) for period in first.through(Period.of(onset).previous())}
+    total = sum(
+        (
+            row.gross_wage
+            for row in contribution_record(person_id=family.members[0].person.id, today=today).months
+            if row.period in window and row.gross_wage is not None
+        ),
+        Decimal(0),
+    )
+    wages[0] = float(total / 12)
+    return wages
+
+
 def compute(
     *,
     scheme_code: str,
@@ -166,6 +193,8 @@ def compute(
     base = population_of(family, month, extra=_extra(scheme_code, scheme, family, month, today))
     columns = dict(base.columns)
     _apply(columns, corrections, len(family.members))
+    if scheme_code == "disability_pension" and not any(c["input"] == "reference_monthly_wage" for c in corrections):
+        columns["reference_monthly_wage"] = _reference_wages(columns, family, today)
     population = Population(columns=columns, family=base.family, role=base.role)
     engine = composed.engine_scheme(scheme) if scheme is not None else scheme_code
     return Computed(

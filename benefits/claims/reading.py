@@ -33,6 +33,7 @@ from benefits.models import (
 from benefits.models.claims import BEFORE_DECISION, STAFF_ONLY_EVENTS
 from benefits.models.schemes import Periodicity
 from benefits.policies import can_manage_claims, can_view_claims
+from benefits.types import ClaimRefused
 from core.actor import Actor
 from core.audit import file_view_record
 from core.errors import NotFound
@@ -168,6 +169,10 @@ class DraftView:
     may_set_account: bool
     about_label: str
 
+    @property
+    def step_index(self) -> int:
+        return STEPS.index(self.step)
+
 
 def claim_draft_get(*, actor: Actor, claim_id: int, step: str, now: datetime.datetime) -> DraftView:
     """A draft at ``step`` (a step not reached yet shows the furthest reached)."""
@@ -175,7 +180,7 @@ def claim_draft_get(*, actor: Actor, claim_id: int, step: str, now: datetime.dat
     if claim is None or not can_manage_claims(actor=actor, person_id=claim.person_id):
         raise NotFound
     if claim.status != ClaimStatus.DRAFT:
-        raise NotFound
+        raise ClaimRefused("not_a_draft")  # filed meanwhile (another device, a double submit)
     if step not in STEPS or STEPS.index(step) > STEPS.index(claim.step):
         step = claim.step
     today = timezone.localdate(now)
@@ -388,7 +393,9 @@ def claim_receipt_get(*, actor: Actor, claim_id: int, now: datetime.datetime) ->
         raise NotFound
     file_view_record(actor=actor, subject_person_id=claim.person_id, what="claim", now=now)
     return ClaimFile(
-        filename=f"{claim.reference}-receipt.pdf", content_type="application/pdf", content=bytes(claim.receipt_pdf)
+        filename=f"{claim.reference}-receipt.pdf",
+        content_type="application/pdf",
+        content=bytes(claim.receipt_pdf or b""),
     )
 
 

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
 from benefits.models.schemes import Periodicity
@@ -28,7 +29,7 @@ class ClaimStatus(models.TextChoices):
     INFORMATION_PROVIDED = "information_provided", _("information provided, to be examined")
     PROPOSED = "proposed", _("decision proposed, to be approved")
     GRANTED = "granted", _("granted")
-    REFUSED = "refused", _("refused")
+    REFUSED = "refused", pgettext_lazy("claim", "refused")
     APPEALED = "appealed", _("appeal lodged")
     APPEAL_PROPOSED = "appeal_proposed", _("appeal decision proposed, to be approved")
     APPEAL_DECIDED = "appeal_decided", _("appeal decided")
@@ -203,6 +204,10 @@ class Claim(models.Model):
     def provide_information(self) -> None:
         pass
 
+    @transition(field=status, source=ClaimStatus.INFORMATION_REQUESTED, target=ClaimStatus.IN_REVIEW)
+    def resume_without_answer(self) -> None:
+        """The date given to the claimant passed without an answer: the examination resumes."""
+
     @transition(field=status, source=ClaimStatus.IN_REVIEW, target=ClaimStatus.PROPOSED)
     def propose(self) -> None:
         pass
@@ -308,7 +313,7 @@ class DecisionKind(models.TextChoices):
 
 class DecisionOutcome(models.TextChoices):
     GRANTED = "granted", _("granted")
-    REFUSED = "refused", _("refused")
+    REFUSED = "refused", pgettext_lazy("claim", "refused")
     # On an appeal: the decision appealed stands, or it is replaced by a grant.
     UPHELD = "upheld", _("decision confirmed")
     REVISED = "revised", _("decision changed: granted")

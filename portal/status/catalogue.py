@@ -42,7 +42,7 @@ SERVICES: tuple[OnlineService, ...] = (
     OnlineService("payments", _("Employer's account and payments"), _QUEUEING),
     OnlineService("documents", _("Documents and their verification"), _QUEUEING),
     OnlineService("mandates", _("Mandates"), _QUEUEING),
-    OnlineService("benefits", _("Benefits: conditions, entitlement and pension estimate"), _ALWAYS),
+    OnlineService("benefits", _("Benefits: conditions, entitlement, pension estimate and claims"), _QUEUEING),
     OnlineService("information", _("Service catalogue and public information"), _ALWAYS),
 )
 SERVICE_KEYS = frozenset(service.key for service in SERVICES)

@@ -409,3 +409,28 @@ def test_an_appeal_is_proposed_in_the_back_office_by_someone_who_took_no_part(cl
         _action("appeal_propose", claim_id), {"seen_status": "appealed", "outcome": "upheld", "reason": "Stands."}
     )
     assert _status(claim_id) == "appeal_proposed"
+
+
+@pytest.mark.time_machine(NOW, tick=False)
+def test_once_the_date_given_to_the_claimant_passed_the_examination_resumes_from_the_page(client, ana):
+    import time_machine
+
+    claim_id = filed_claim(ana)
+    worker, worker_actor = _worker()
+    services.claim_review_start(actor=worker_actor, claim_id=claim_id, seen_status="submitted", now=NOW)
+    services.claim_information_request(
+        actor=worker_actor,
+        claim_id=claim_id,
+        seen_status="in_review",
+        text="The certificate.",
+        due_on=datetime.date(2026, 12, 15),
+        now=NOW,
+    )
+    sign_in(client, worker, mfa=True)
+    assert "Start the examination" not in client.get(_change(claim_id), headers=EN).content.decode()
+
+    with time_machine.travel(NOW + datetime.timedelta(days=11), tick=False):
+        assert "Start the examination" in client.get(_change(claim_id), headers=EN).content.decode()
+        client.post(_action("review", claim_id), {"seen_status": "information_requested"})
+
+    assert _status(claim_id) == "in_review"

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from benefits import services
@@ -421,6 +421,67 @@ def time_machine_at(moment):
 
 
 @pytest.mark.time_machine(NOW, tick=False)
+def test_without_an_answer_by_the_date_given_the_examination_resumes_and_the_deadline_moves(ana):
+    claim_id = filed_claim(ana)
+    _worker, worker = case_worker()
+    services.claim_review_start(actor=worker, claim_id=claim_id, seen_status="submitted", now=NOW)
+    services.claim_information_request(
+        actor=worker,
+        claim_id=claim_id,
+        seen_status="in_review",
+        text="The certificate.",
+        due_on=datetime.date(2026, 12, 15),
+        now=NOW,
+    )
+    with pytest.raises(ClaimRefused) as early:
+        services.claim_review_start(
+            actor=worker, claim_id=claim_id, seen_status="information_requested", now=NOW + datetime.timedelta(days=10)
+        )
+    assert early.value.code == "information_not_due"
+    assert _status(claim_id) == "information_requested"
+    services.claim_review_start(
+        actor=worker, claim_id=claim_id, seen_status="information_requested", now=NOW + datetime.timedelta(days=11)
+    )
+    claim = Claim.objects.get(pk=claim_id)
+    assert (claim.status, claim.waiting_since, claim.information_due_on) == ("in_review", None, None)
+    assert claim.due_on == datetime.date(2027, 1, 4) + datetime.timedelta(days=11)
+
+
+@pytest.mark.time_machine(NOW, tick=False)
+def test_a_pensioner_who_dies_before_the_decision_is_paid_until_the_month_of_death(settings):
+    """Born on 3 May 1958, 65 in May 2023: the pension from the month claimed (March 2026) to
+    the end of the month of death (21 October 2026), which comes before the decision."""
+    from identity.models import BankAccount, Person
+    from tests.benefits.career_helpers import career
+    from tests.benefits.claim_helpers import IBAN
+
+    settings.BENEFIT_FOUR_EYES_ABOVE = Decimal("99999.00")
+    person = PersonFactory(first_name="Henri", birth_date=datetime.date(1958, 5, 3), country="BE")
+    career(person, "1985-01", "2023-04", "3000.00")
+    user = UserFactory(person=person)
+    BankAccount.objects.create(person=person, iban=IBAN, holder_name="Henri", created_at=NOW, created_by=user)
+    actor = citizen_actor(user)
+    claim_id = services.claim_start(actor=actor, person_id=person.pk, slug="old-age-pension", now=NOW)
+    services.claim_about_save(actor=actor, claim_id=claim_id, subject_person_id=0, month="2026-03", remarks="", now=NOW)
+    services.claim_documents_done(actor=actor, claim_id=claim_id, now=NOW)
+    services.claim_bank_save(actor=actor, claim_id=claim_id, use_account_on_file=True, iban="", holder_name="", now=NOW)
+    services.claim_submit(actor=actor, claim_id=claim_id, declared_on_honour=True, now=NOW)
+    Person.objects.filter(pk=person.pk).update(death_date=datetime.date(2026, 10, 21))
+
+    _worker, worker = case_worker()
+    services.claim_review_start(actor=worker, claim_id=claim_id, seen_status="submitted", now=NOW)
+    assert (
+        services.claim_decision_propose(
+            actor=worker, claim_id=claim_id, seen_status="in_review", outcome="granted", reason="Due.", now=NOW
+        )
+        == "granted"
+    )
+    entitlement = Entitlement.objects.get(claim_id=claim_id)
+    assert (entitlement.start_on, entitlement.end_on) == (datetime.date(2026, 3, 1), datetime.date(2026, 10, 31))
+    assert entitlement.amount > 0
+
+
+@pytest.mark.time_machine(NOW, tick=False)
 def test_the_queue_of_proposals_to_approve_leaves_out_ones_own(ana, settings):
     settings.BENEFIT_FOUR_EYES_ABOVE = Decimal("1000.00")
     claim_id = filed_claim(ana)
@@ -455,5 +516,6 @@ def test_a_corrected_value_the_engine_cannot_take_is_refused_in_words(ana):
             now=NOW,
         )
     assert refused.value.code == "correction_period_invalid"
-    assert refused.value.message.startswith("Give the period of the value")
+    with translation.override("en"):
+        assert refused.value.message.startswith("Give the period of the value")
     assert Claim.objects.get(pk=claim_id).corrections == []

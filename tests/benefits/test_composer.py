@@ -231,3 +231,58 @@ def test_the_form_shows_a_saved_scheme_as_it_was_composed(client, supervisor):
         ("wage_maximum", "1200.00"),
     ):
         assert re.search(rf'name="{name}"[^>]*value="{re.escape(value)}"', page), name
+
+
+def test_a_composed_scheme_is_claimed_and_decided_at_once(client, supervisor, settings):
+    """Composed in the morning; the same day a person dismissed in October claims it online,
+    a case worker decides, and the decision keeps the scheme's description it was computed with."""
+    from decimal import Decimal
+
+    from benefits import services as benefit_services
+    from benefits.models import Claim, Decision, Entitlement
+    from identity.models import BankAccount
+    from tests.benefits.claim_helpers import IBAN, case_worker
+
+    settings.BENEFIT_FOUR_EYES_ABOVE = Decimal("1000.00")
+    assert client.post(reverse("admin:benefits_composedscheme_add"), FORM).status_code == 302
+    person = _dismissed()
+    user = UserFactory(person=person)
+    BankAccount.objects.create(person=person, iban=IBAN, holder_name="Nadia", created_at=NOW, created_by=user)
+    client.logout()
+    sign_in(client, user)
+    started = client.post(reverse("benefits:claim_start", args=["winter-support"]))
+    claim = Claim.objects.get(person=person)
+    assert (claim.scheme, claim.composed_scheme.slug) == ("winter_support", "winter-support")
+    assert started["Location"] == reverse("benefits:claim_step", args=[claim.pk, "about"])
+    step = reverse("benefits:claim_step", args=[claim.pk, "about"])
+    assert client.post(step, {"subject": "0", "month": "2026-12", "remarks": ""}).status_code == 302
+    client.post(reverse("benefits:claim_step", args=[claim.pk, "documents"]))
+    client.post(reverse("benefits:claim_step", args=[claim.pk, "bank"]), {"account": "on_file"})
+    client.post(reverse("benefits:claim_step", args=[claim.pk, "declaration"]), {"honour": "on"})
+    claim.refresh_from_db()
+    assert (claim.status, claim.due_on) == ("submitted", datetime.date(2026, 12, 15))  # ten days
+
+    _worker, worker = case_worker()
+    benefit_services.claim_review_start(actor=worker, claim_id=claim.pk, seen_status="submitted", now=NOW)
+    status = benefit_services.claim_decision_propose(
+        actor=worker,
+        claim_id=claim.pk,
+        seen_status="in_review",
+        outcome="granted",
+        reason="Dismissed in October.",
+        now=NOW,
+    )
+    assert status == "granted"  # 533.33 a month: within the four-eyes amount
+    decision = Decision.objects.get(claim=claim)
+    # 40 % of (2,000 + 2,000 + 0) / 3, the months of September, October and November.
+    assert decision.amount == Decimal("533.33")
+    assert decision.computation["scheme"] == "winter_support"
+    entitlement = Entitlement.objects.get(claim=claim)
+    assert (entitlement.start_on, entitlement.end_on, entitlement.periodicity) == (
+        datetime.date(2026, 12, 1),
+        datetime.date(2027, 3, 31),
+        "monthly",
+    )
+
+
+NOW = datetime.datetime(2026, 12, 5, 9, 0, tzinfo=datetime.UTC)

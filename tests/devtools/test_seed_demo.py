@@ -109,5 +109,12 @@ def test_the_demo_careers_make_jean_a_pensioner_and_marie_entitled_to_the_birth_
     from benefits.models import ComposedScheme
 
     assert ComposedScheme.objects.filter(slug="winter-support", published=True).count() == 1
+    # Jean's pension is granted; the case workers' queues hold a claim in every state, once.
+    from benefits.models import Claim, ClaimStatus, Entitlement
+
+    assert Entitlement.objects.get(person=jean.person).scheme == "old_age_pension"
+    states = set(Claim.objects.values_list("status", flat=True))
+    assert states == set(ClaimStatus.values) - {"draft"}
+    assert Claim.objects.filter(status="submitted", due_on__lt=timezone.localdate()).count() == 1
     page = Client().get("/benefits/winter-support/", headers={"Accept-Language": "en"})
     assert page.status_code == 200 and "Winter support for people who lost their job" in page.content.decode()

@@ -565,6 +565,8 @@ def test_preferences_show_every_category_with_its_defaults(client: Client, owner
         ("mandates", "Mandates: acting for someone, or someone acting for me", True, False, True),
         ("information", "Information from the institution", False, False, False),
         ("documents", "Documents I asked for", True, False, False),
+        # A decision on a claim is a legal notice: its e-mail cannot be turned off.
+        ("benefits", "My benefit claims", True, False, True),
     ]
     page = response.content.decode()
     for label in (
@@ -596,6 +598,7 @@ def test_saving_preferences_keeps_email_on_for_legal_notices(client: Client, own
         "mandates": (True, False),
         "information": (True, False),
         "documents": (False, False),
+        "benefits": (True, False),
     }
     assert [(row.email, row.sms) for row in response.context["form"].rows] == [
         (True, True),
@@ -603,6 +606,7 @@ def test_saving_preferences_keeps_email_on_for_legal_notices(client: Client, own
         (True, False),
         (True, False),
         (False, False),
+        (True, False),
     ]
 
 
@@ -612,13 +616,14 @@ def test_saving_preferences_again_updates_the_same_rows(client: Client, owner: U
 
     client.post(PREFERENCES, {"enterprise_email": "on", "information_sms": "on"})
 
-    assert ChannelPreference.objects.filter(user=owner).count() == 5
+    assert ChannelPreference.objects.filter(user=owner).count() == 6
     assert _preferences() == {
         "account": (True, False),
         "enterprise": (True, False),
         "mandates": (True, False),
         "information": (False, True),
         "documents": (False, False),
+        "benefits": (True, False),
     }
 
 

@@ -14,6 +14,7 @@ import time_machine
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from benefits.models import Claim, ClaimDocument
 from contributions import services as contribution_services
 from contributions import statements
 from contributions.declarations import declaration_submit
@@ -146,8 +147,37 @@ def acting(clock):
         intent=uuid.uuid4(),
         now=NOW,
     )
+    # Jean filed a claim (its pages are his file's; Sophie's mandate lets her read it, not act on it).
+    claim = Claim.objects.create(
+        person_id=jean.person_id,
+        scheme="old_age_pension",
+        month="2026-12",
+        status="submitted",
+        step="declaration",
+        reference="BEN-2026-000001",
+        created_at=NOW,
+        updated_at=NOW,
+        submitted_at=NOW,
+        created_by=jean,
+        submitted_by=jean,
+        receipt_pdf=b"%PDF-1.7 receipt",
+        receipt_document_id=1,
+    )
+    document = ClaimDocument.objects.create(
+        claim=claim,
+        purpose="claim",
+        filename="id.pdf",
+        content_type="application/pdf",
+        size=9,
+        sha256="0" * 64,
+        content=b"%PDF-1.7\n",
+        uploaded_at=NOW,
+        uploaded_by=jean,
+    )
     return {
         "client": client,
+        "claim_id": claim.pk,
+        "document_id": document.pk,
         "jean": jean,
         "sophie": sophie,
         "mandate_id": mandate_id,
@@ -163,6 +193,10 @@ def _url(name: str, pattern: URLPattern, world) -> str:
     values = {
         "statement_id": world["statement_id"],
         "report_id": world["report_id"],
+        "claim_id": world["claim_id"],
+        "document_id": world["document_id"],
+        "step": "about",
+        "slug": "old-age-pension",
         "mandate_id": world["mandate_id"],
         "enterprise_id": world["garage"].pk,
         "action": "revoke",
@@ -175,6 +209,21 @@ def _url(name: str, pattern: URLPattern, world) -> str:
     if name == "contributions:record_report":
         url += f"?enterprise={world['bakery'].pk}&period=2026-10"
     return url
+
+
+CLAIM_ACTIONS = {
+    "benefits:claim_start": 405,
+    "benefits:claim_document_add": 405,
+    "benefits:claim_document_remove": 405,
+    "benefits:claim_message": 405,
+    "benefits:claim_information": 405,
+    "benefits:claim_withdraw": 405,
+    "benefits:claim_appeal": 405,
+    "benefits:claim_step": 404,
+    "benefits:claim_letter": 404,
+    "benefits:claim_document": 200,
+    "benefits:claim_receipt": 200,
+}
 
 
 def _h1(html: str) -> str:
@@ -220,7 +269,11 @@ def test_every_page_while_acting(acting, name):
     if kind == WhileActing.COUNTER:
         assert english.status_code in (404, 405)
         return
-    if name in ("contributions:statement_status", "contributions:statement_pdf"):
+    if name in CLAIM_ACTIONS:
+        # Claims: a POST-only action answers 405 to a GET; a draft's step and a letter not issued
+        # answer 404 (the mandate allows reading the claims, not managing them); files download.
+        assert english.status_code == CLAIM_ACTIONS[name], name
+    elif name in ("contributions:statement_status", "contributions:statement_pdf"):
         # The status (JSON), and the PDF (not ready yet: 404, as in one's own file).
         assert english.status_code == (200 if name == "contributions:statement_status" else 404)
     elif kind == WhileActing.PRINCIPAL:

@@ -24,6 +24,7 @@ from django.utils import timezone
 from benefits.models import ComposedScheme
 from contributions.models import DiscrepancyReport, Employment, EmploymentEvent
 from core.periods import Period
+from devtools.claims import demo_claims_seed
 from devtools.history import paid_history
 from devtools.rates import demo_rates_seed
 from identity.country_profiles import country_profile
@@ -74,6 +75,8 @@ ENTERPRISES = [
     ("bureau", 3303, "Secrétariat Social Horizon ASBL", "Boulevard du Roi Albert II 30", "1000", "Bruxelles"),
     # Jean's employer for his whole career (he retired in 2019).
     ("foundry", 4404, "Fonderie de la Sambre SA", "Rue de la Providence 1", "6000", "Charleroi"),
+    # Where the claimants of the case workers' queues worked (2012 to 2025).
+    ("joinery", 5505, "Menuiserie Collard SPRL", "Rue des Tanneurs 9", "7000", "Mons"),
 ]
 # The past careers, declared and paid month by month (devtools/history.py): Jean's until his
 # pension age; Marie's at the garage before the bakery (her birth grant's insured months).
@@ -137,6 +140,30 @@ ACCOUNTS: list[dict[str, Any]] = [
         "staff": "Case worker",
         "mfa": True,
         "what": "staff: case worker",
+    },
+    {
+        "email": "caseworker2",
+        "first": "Théo",
+        "last": "Dumont",
+        "staff": "Case worker",
+        "mfa": True,
+        "what": "staff: case worker (the second pair of eyes)",
+    },
+    {
+        "email": "caseworker3",
+        "first": "Lina",
+        "last": "Benali",
+        "staff": "Case worker",
+        "mfa": True,
+        "what": "staff: case worker (appeals)",
+    },
+    {
+        "email": "caseworker4",
+        "first": "Oscar",
+        "last": "Jacobs",
+        "staff": "Case worker",
+        "mfa": True,
+        "what": "staff: case worker (appeals, the second pair of eyes)",
     },
     {
         "email": "supervisor",
@@ -211,6 +238,9 @@ class Command(BaseCommand):
             self._family(persons, now)
             self._careers(persons, enterprises, users, now)
             self._crisis_scheme(users, now)
+        # Claims file receipts and letters (PDFs) through the benefits services, each in its
+        # own transaction as a person would.
+        demo_claims_seed(persons=persons, enterprises=enterprises, users=users, now=now)
         self._print(persons)
 
     def _account(

@@ -100,6 +100,7 @@ def _about_form(draft: reading.DraftView, data: Any = None) -> ClaimAboutForm:
 def _step_context(request: PortalRequest, draft: reading.DraftView, **forms: Any) -> dict[str, Any]:
     return {
         "draft": draft,
+        "step_index": draft.step_index,
         "max_size": file_size(settings.CLAIM_DOCUMENT_MAX_BYTES),
         "about_form": forms.get("about_form") or (_about_form(draft) if draft.step == "about" else None),
         "document_form": forms.get("document_form")
@@ -118,12 +119,16 @@ def _step_context(request: PortalRequest, draft: reading.DraftView, **forms: Any
 @require_http_methods(["GET", "POST"])
 def claim_step(request: PortalRequest, claim_id: int, step: str) -> HttpResponse:
     actor, now = request.actor, timezone.now()
-    draft = reading.claim_draft_get(actor=actor, claim_id=claim_id, step=step, now=now)
+    try:
+        draft = reading.claim_draft_get(actor=actor, claim_id=claim_id, step=step, now=now)
+    except ClaimRefused:  # filed meanwhile: its page
+        return redirect("benefits:claim", claim_id=claim_id)
     if draft.step != step:
         return redirect("benefits:claim_step", claim_id=claim_id, step=draft.step)
     if request.method == "GET":
         return render(request, "benefits/claim_step.html", _step_context(request, draft))
     forms: dict[str, Any] = {}
+    form: Any
     try:
         if step == "about":
             form = forms["about_form"] = _about_form(draft, request.POST)
@@ -194,7 +199,12 @@ def claim_document_add(request: PortalRequest, claim_id: int) -> HttpResponse:
 @csrf_protect
 def _document_add(request: PortalRequest, claim_id: int, limit: Any) -> HttpResponse:
     actor, now = request.actor, timezone.now()
-    draft = reading.claim_draft_get(actor=actor, claim_id=claim_id, step="documents", now=now)
+    try:
+        draft = reading.claim_draft_get(actor=actor, claim_id=claim_id, step="documents", now=now)
+    except ClaimRefused:
+        return redirect("benefits:claim", claim_id=claim_id)
+    if draft.step != "documents":
+        return redirect("benefits:claim_step", claim_id=claim_id, step=draft.step)
     form = ClaimDocumentForm(
         request.POST,
         request.FILES,
@@ -206,14 +216,14 @@ def _document_add(request: PortalRequest, claim_id: int, limit: Any) -> HttpResp
             raise _too_large()
         if not form.is_valid():
             raise _Invalid
-        upload = request.FILES["file"]
+        name, size, read = _file(request, "file") or ("", 0, bytes)
         services.claim_document_add(
             actor=actor,
             claim_id=claim_id,
             required_index=form.cleaned_data["which"],
-            name=upload.name or "document",
-            size=upload.size or 0,
-            read=upload.read,
+            name=name,
+            size=size,
+            read=read,
             now=now,
         )
     except DomainError as refused:
