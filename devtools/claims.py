@@ -78,19 +78,32 @@ def _account(person: Person, user: User, now: datetime.datetime, serial: int) ->
         )
 
 
-def _file(user: User, slug: str, month: str, now: datetime.datetime, *, document: bool = True) -> int:
+def claim_file(
+    user: User,
+    slug: str,
+    month: str,
+    now: datetime.datetime,
+    *,
+    subject_person_id: int = 0,
+    document: tuple[str, bytes] | None = ("certificat.pdf", CERTIFICATE_PDF),
+) -> int:
+    """A claim filled in step by step and submitted by the person of ``user`` (the account on
+    file; a document for the first one required, when given)."""
     actor, person_id = _citizen(user), user.person_id
     assert person_id is not None
     claim_id = services.claim_start(actor=actor, person_id=person_id, slug=slug, now=now)
-    services.claim_about_save(actor=actor, claim_id=claim_id, subject_person_id=0, month=month, remarks="", now=now)
-    if document:
+    services.claim_about_save(
+        actor=actor, claim_id=claim_id, subject_person_id=subject_person_id, month=month, remarks="", now=now
+    )
+    if document is not None:
+        name, content = document
         services.claim_document_add(
             actor=actor,
             claim_id=claim_id,
             required_index=0,
-            name="certificat.pdf",
-            size=len(CERTIFICATE_PDF),
-            read=lambda: CERTIFICATE_PDF,
+            name=name,
+            size=len(content),
+            read=lambda: content,
             now=now,
         )
     services.claim_documents_done(actor=actor, claim_id=claim_id, now=now)
@@ -212,7 +225,7 @@ def demo_claims_seed(
         owner = User.objects.get(person=persons[key])
         _account(persons[key], owner, now, serial)
     # Jean claimed his pension from the earliest month a claim reaches back to.
-    jean_claim = _file(
+    jean_claim = claim_file(
         pensioner, "old-age-pension", str(Period.of(now.date()).shifted(-11)), now - datetime.timedelta(days=40)
     )
     services.claim_review_start(
@@ -266,7 +279,7 @@ def demo_claims_seed(
     month = str(Period.of(now.date()))
     for user, state in claimants:
         filed_at = now - datetime.timedelta(days=100 if state == "late" else 5)
-        claim_id = _file(
+        claim_id = claim_file(
             user, "disability-pension", month if state != "late" else str(Period.of(filed_at.date())), filed_at
         )
         _take_to(state, claim_id, workers, timezone.now() if state != "late" else filed_at, _citizen(user))

@@ -43,6 +43,8 @@ from notifications.services import notify
 from notifications.types import Recipient
 
 STEPS = ("about", "documents", "bank", "declaration")
+# A file sent with a form: its name, its size, and how to read it (only once the size is checked).
+Upload = tuple[str, int, Callable[[], bytes]]
 TEXT_MAX_LENGTH = 2000
 # A monthly benefit is claimed from a month of the past year at the earliest, or of the next.
 MONTHS_BACK = 11
@@ -463,38 +465,39 @@ def claim_message_send(*, actor: Actor, claim_id: int, text: str, now: datetime.
         trail(actor=actor, person_id=claim.person_id, detail="claim message", now=now)
 
 
+def _moving(*, actor: Actor, claim_id: int, seen_status: str, move: str) -> Claim:
+    """The claim, locked, if it is still as the claimant saw it and the move is allowed now."""
+    claim = _locked(actor=actor, claim_id=claim_id)
+    if claim.status != seen_status or not can_proceed(getattr(claim, move)):
+        raise ClaimRefused("not_allowed_now", params={"status": ClaimStatus(claim.status).label})
+    return claim
+
+
+def _attach(claim: Claim, upload: Upload | None, *, actor: Actor, purpose: str, now: datetime.datetime) -> None:
+    if upload is not None:
+        name, size, read = upload
+        _document_add(claim, actor=actor, purpose=purpose, required_index=-1, name=name, size=size, read=read, now=now)
+
+
 def claim_information_provide(
     *,
     actor: Actor,
     claim_id: int,
     seen_status: str,
     text: str,
-    upload: tuple[str, int, Callable[[], bytes]] | None,
+    upload: Upload | None,
     now: datetime.datetime,
 ) -> None:
     """The claimant answers the case worker's request (a message, a document or both); the
     deadline of the decision moves by the days the institution waited."""
     with transaction.atomic():
-        claim = _locked(actor=actor, claim_id=claim_id)
-        if claim.status != seen_status or not can_proceed(claim.provide_information):
-            raise ClaimRefused("not_allowed_now", params={"status": ClaimStatus(claim.status).label})
+        claim = _moving(actor=actor, claim_id=claim_id, seen_status=seen_status, move="provide_information")
         message = text.strip()
         if len(message) > TEXT_MAX_LENGTH:
             raise ClaimRefused("text_too_long", params={"count": TEXT_MAX_LENGTH})
         if not message and upload is None:
             raise ClaimRefused("text_required")
-        if upload is not None:
-            name, size, read = upload
-            _document_add(
-                claim,
-                actor=actor,
-                purpose=DocumentPurpose.INFORMATION,
-                required_index=-1,
-                name=name,
-                size=size,
-                read=read,
-                now=now,
-            )
+        _attach(claim, upload, actor=actor, purpose=DocumentPurpose.INFORMATION, now=now)
         before = claim.status
         claim.provide_information()
         if claim.waiting_since is not None and claim.due_on is not None:
@@ -523,9 +526,7 @@ def claim_withdraw(*, actor: Actor, claim_id: int, seen_status: str, reason: str
     if len(text) > TEXT_MAX_LENGTH:
         raise ClaimRefused("text_too_long", params={"count": TEXT_MAX_LENGTH})
     with transaction.atomic():
-        claim = _locked(actor=actor, claim_id=claim_id)
-        if claim.status != seen_status or not can_proceed(claim.withdraw):
-            raise ClaimRefused("not_allowed_now", params={"status": ClaimStatus(claim.status).label})
+        claim = _moving(actor=actor, claim_id=claim_id, seen_status=seen_status, move="withdraw")
         before = claim.status
         claim.withdraw()
         claim.withdrawn_at = claim.updated_at = now
@@ -544,7 +545,7 @@ def claim_appeal(
     claim_id: int,
     seen_status: str,
     grounds: str,
-    upload: tuple[str, int, Callable[[], bytes]] | None,
+    upload: Upload | None,
     now: datetime.datetime,
 ) -> None:
     """The claimant appeals the decision within the window, with grounds (and a document). The
@@ -552,25 +553,12 @@ def claim_appeal(
     text = _text(grounds)
     today = timezone.localdate(now)
     with transaction.atomic():
-        claim = _locked(actor=actor, claim_id=claim_id)
-        if claim.status != seen_status or not can_proceed(claim.appeal):
-            raise ClaimRefused("not_allowed_now", params={"status": ClaimStatus(claim.status).label})
+        claim = _moving(actor=actor, claim_id=claim_id, seen_status=seen_status, move="appeal")
         if claim.appeal_until is None or today > claim.appeal_until:
             raise ClaimRefused(
                 "appeal_window_closed", params={"day": day(claim.appeal_until) if claim.appeal_until else ""}
             )
-        if upload is not None:
-            name, size, read = upload
-            _document_add(
-                claim,
-                actor=actor,
-                purpose=DocumentPurpose.APPEAL,
-                required_index=-1,
-                name=name,
-                size=size,
-                read=read,
-                now=now,
-            )
+        _attach(claim, upload, actor=actor, purpose=DocumentPurpose.APPEAL, now=now)
         before = claim.status
         claim.appeal()
         claim.appealed_at = claim.updated_at = now

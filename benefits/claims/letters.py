@@ -6,6 +6,7 @@ to appeal with its deadline."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,30 @@ def _holder(claim: Claim) -> str:
     return persons[claim.person_id].full_name if claim.person_id in persons else ""
 
 
+def _issue(
+    kind: str,
+    claim: Claim,
+    holder: str,
+    language: str,
+    *,
+    issued_by_id: int | None,
+    now: datetime.datetime,
+    render: Callable[[str], bytes],
+) -> Issued:
+    """Registered with a verification code about the claimant (core.documents), never expiring."""
+    issued = document_issue(
+        kind=kind,
+        holder_name=holder,
+        subject_type=DocumentSubject.PERSON,
+        subject_id=claim.person_id,
+        valid_until=None,
+        issued_by_id=issued_by_id,
+        now=now,
+        render=render,
+    )
+    return Issued(document_id=issued.document_id, content=issued.content, language=language)
+
+
 def receipt_issue(
     *, claim: Claim, scheme: SchemeDescription | ComposedScheme, issued_by_id: int | None, now: datetime.datetime
 ) -> Issued:
@@ -71,17 +96,9 @@ def receipt_issue(
             }
         return pdf_render(template="benefits/claim_receipt_pdf.html", context=context, language=language)
 
-    issued = document_issue(
-        kind=DocumentKind.CLAIM_RECEIPT,
-        holder_name=holder,
-        subject_type=DocumentSubject.PERSON,
-        subject_id=claim.person_id,
-        valid_until=None,
-        issued_by_id=issued_by_id,
-        now=now,
-        render=render,
+    return _issue(
+        DocumentKind.CLAIM_RECEIPT, claim, holder, language, issued_by_id=issued_by_id, now=now, render=render
     )
-    return Issued(document_id=issued.document_id, content=issued.content, language=language)
 
 
 def _legal_references(computation: dict[str, Any]) -> list[str]:
@@ -144,14 +161,6 @@ def decision_letter_issue(
             }
         return pdf_render(template="benefits/decision_letter_pdf.html", context=context, language=language)
 
-    issued = document_issue(
-        kind=DocumentKind.BENEFIT_DECISION,
-        holder_name=holder,
-        subject_type=DocumentSubject.PERSON,
-        subject_id=claim.person_id,
-        valid_until=None,
-        issued_by_id=issued_by_id,
-        now=now,
-        render=render,
+    return _issue(
+        DocumentKind.BENEFIT_DECISION, claim, holder, language, issued_by_id=issued_by_id, now=now, render=render
     )
-    return Issued(document_id=issued.document_id, content=issued.content, language=language)

@@ -5,13 +5,15 @@ Thin: each view makes one domain call and renders; a refusal is shown on its for
 
 from __future__ import annotations
 
+import functools
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from benefits import services
 from benefits.claims import reading
-from benefits.claims.filing import MONTHS_BACK
+from benefits.claims.filing import MONTHS_BACK, Upload
 from benefits.forms import (
     ClaimAboutForm,
     ClaimAppealForm,
@@ -33,10 +35,8 @@ from benefits.forms import (
 )
 from benefits.types import ClaimRefused
 from core.errors import DomainError
-from core.http import PortalRequest, upload_limit
+from core.http import PortalRequest, UploadLimit, upload_limit
 from core.sizes import file_size
-
-Upload = tuple[str, int, Callable[[], bytes]]
 
 
 def _person(request: PortalRequest) -> int | None:
@@ -52,6 +52,31 @@ def _file(request: PortalRequest, name: str) -> Upload | None:
 
 def _too_large() -> ClaimRefused:
     return ClaimRefused("document_too_large", params={"size": file_size(settings.CLAIM_DOCUMENT_MAX_BYTES)})
+
+
+def _bounded_upload(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The files of the request are bounded while read: the handler is set before the body is,
+    so the CSRF check runs after it (Django's documented way to change upload handlers)."""
+    protected = csrf_protect(view)
+
+    @csrf_exempt
+    @functools.wraps(view)
+    def wrapper(request: PortalRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        _LIMITS[request] = upload_limit(request, settings.CLAIM_DOCUMENT_MAX_BYTES)
+        return protected(request, *args, **kwargs)
+
+    return wrapper
+
+
+_LIMITS: weakref.WeakKeyDictionary[HttpRequest, UploadLimit] = weakref.WeakKeyDictionary()
+
+
+def _upload(request: PortalRequest) -> Upload | None:
+    """The request's file, if any (a refusal when it passed the limit)."""
+    limit = _LIMITS.get(request)
+    if limit is not None and limit.too_large:
+        raise _too_large()
+    return _file(request, "file")
 
 
 @login_required
@@ -186,18 +211,10 @@ class _Invalid(Exception):
     """A form with errors on its fields: shown again."""
 
 
-@csrf_exempt
+@_bounded_upload
 @login_required
 @require_POST
 def claim_document_add(request: PortalRequest, claim_id: int) -> HttpResponse:
-    # The upload's size is bounded while it is read: the handler must be set before the body is,
-    # so the CSRF check runs after it (Django's documented way).
-    limit = upload_limit(request, settings.CLAIM_DOCUMENT_MAX_BYTES)
-    return _document_add(request, claim_id, limit)
-
-
-@csrf_protect
-def _document_add(request: PortalRequest, claim_id: int, limit: Any) -> HttpResponse:
     actor, now = request.actor, timezone.now()
     try:
         draft = reading.claim_draft_get(actor=actor, claim_id=claim_id, step="documents", now=now)
@@ -212,11 +229,10 @@ def _document_add(request: PortalRequest, claim_id: int, limit: Any) -> HttpResp
         max_size=file_size(settings.CLAIM_DOCUMENT_MAX_BYTES),
     )
     try:
-        if limit.too_large:
-            raise _too_large()
-        if not form.is_valid():
+        upload = _upload(request)
+        if not form.is_valid() or upload is None:
             raise _Invalid
-        name, size, read = _file(request, "file") or ("", 0, bytes)
+        name, size, read = upload
         services.claim_document_add(
             actor=actor,
             claim_id=claim_id,
@@ -307,103 +323,93 @@ def claim(request: PortalRequest, claim_id: int) -> HttpResponse:
     return _claim_page(request, claim_id)
 
 
-@login_required
-@require_POST
-def claim_message(request: PortalRequest, claim_id: int) -> HttpResponse:
-    form = ClaimMessageForm(request.POST)
+def _act(
+    request: PortalRequest, claim_id: int, *, form: Any, name: str, done: str, call: Callable[[dict[str, Any]], None]
+) -> HttpResponse:
+    """One action of the claim's page: the form valid, the service called; a refusal is shown on
+    the form, on the page again."""
     if form.is_valid():
         try:
-            services.claim_message_send(
-                actor=request.actor, claim_id=claim_id, text=form.cleaned_data["text"], now=timezone.now()
-            )
+            call(form.cleaned_data)
         except ClaimRefused as refused:
             form.add_error(None, refused.message)
         else:
-            messages.success(request, _("Message sent to the case worker."))
+            messages.success(request, done)
             return redirect("benefits:claim", claim_id=claim_id)
-    return _claim_page(request, claim_id, status=400, message_form=form)
+    return _claim_page(request, claim_id, status=400, **{name: form})
+
+
+@login_required
+@require_POST
+def claim_message(request: PortalRequest, claim_id: int) -> HttpResponse:
+    return _act(
+        request,
+        claim_id,
+        form=ClaimMessageForm(request.POST),
+        name="message_form",
+        done=_("Message sent to the case worker."),
+        call=lambda data: services.claim_message_send(
+            actor=request.actor, claim_id=claim_id, text=data["text"], now=timezone.now()
+        ),
+    )
 
 
 @login_required
 @require_POST
 def claim_withdraw(request: PortalRequest, claim_id: int) -> HttpResponse:
-    form = ClaimWithdrawForm(request.POST)
-    if form.is_valid():
-        try:
-            services.claim_withdraw(
-                actor=request.actor,
-                claim_id=claim_id,
-                seen_status=form.cleaned_data["seen_status"],
-                reason=form.cleaned_data["reason"],
-                now=timezone.now(),
-            )
-        except ClaimRefused as refused:
-            form.add_error(None, refused.message)
-        else:
-            messages.success(request, _("The claim is withdrawn."))
-            return redirect("benefits:claim", claim_id=claim_id)
-    return _claim_page(request, claim_id, status=400, withdraw_form=form)
+    return _act(
+        request,
+        claim_id,
+        form=ClaimWithdrawForm(request.POST),
+        name="withdraw_form",
+        done=_("The claim is withdrawn."),
+        call=lambda data: services.claim_withdraw(
+            actor=request.actor,
+            claim_id=claim_id,
+            seen_status=data["seen_status"],
+            reason=data["reason"],
+            now=timezone.now(),
+        ),
+    )
 
 
-@csrf_exempt
+@_bounded_upload
 @login_required
 @require_POST
 def claim_information(request: PortalRequest, claim_id: int) -> HttpResponse:
-    limit = upload_limit(request, settings.CLAIM_DOCUMENT_MAX_BYTES)
-    return _information(request, claim_id, limit)
+    return _act(
+        request,
+        claim_id,
+        form=ClaimInformationForm(request.POST, request.FILES),
+        name="information_form",
+        done=_("Sent: the case worker examines it."),
+        call=lambda data: services.claim_information_provide(
+            actor=request.actor,
+            claim_id=claim_id,
+            seen_status=data["seen_status"],
+            text=data["text"],
+            upload=_upload(request),
+            now=timezone.now(),
+        ),
+    )
 
 
-@csrf_protect
-def _information(request: PortalRequest, claim_id: int, limit: Any) -> HttpResponse:
-    form = ClaimInformationForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            if limit.too_large:
-                raise _too_large()
-            services.claim_information_provide(
-                actor=request.actor,
-                claim_id=claim_id,
-                seen_status=form.cleaned_data["seen_status"],
-                text=form.cleaned_data["text"],
-                upload=_file(request, "file"),
-                now=timezone.now(),
-            )
-        except ClaimRefused as refused:
-            form.add_error(None, refused.message)
-        else:
-            messages.success(request, _("Sent: the case worker examines it."))
-            return redirect("benefits:claim", claim_id=claim_id)
-    return _claim_page(request, claim_id, status=400, information_form=form)
-
-
-@csrf_exempt
+@_bounded_upload
 @login_required
 @require_POST
 def claim_appeal(request: PortalRequest, claim_id: int) -> HttpResponse:
-    limit = upload_limit(request, settings.CLAIM_DOCUMENT_MAX_BYTES)
-    return _appeal(request, claim_id, limit)
-
-
-@csrf_protect
-def _appeal(request: PortalRequest, claim_id: int, limit: Any) -> HttpResponse:
-    form = ClaimAppealForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            if limit.too_large:
-                raise _too_large()
-            services.claim_appeal(
-                actor=request.actor,
-                claim_id=claim_id,
-                seen_status=form.cleaned_data["seen_status"],
-                grounds=form.cleaned_data["grounds"],
-                upload=_file(request, "file"),
-                now=timezone.now(),
-            )
-        except ClaimRefused as refused:
-            form.add_error(None, refused.message)
-        else:
-            messages.success(
-                request, _("Your appeal is lodged. A case worker who took no part in the decision examines it.")
-            )
-            return redirect("benefits:claim", claim_id=claim_id)
-    return _claim_page(request, claim_id, status=400, appeal_form=form)
+    return _act(
+        request,
+        claim_id,
+        form=ClaimAppealForm(request.POST, request.FILES),
+        name="appeal_form",
+        done=_("Your appeal is lodged. A case worker who took no part in the decision examines it."),
+        call=lambda data: services.claim_appeal(
+            actor=request.actor,
+            claim_id=claim_id,
+            seen_status=data["seen_status"],
+            grounds=data["grounds"],
+            upload=_upload(request),
+            now=timezone.now(),
+        ),
+    )

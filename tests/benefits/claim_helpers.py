@@ -8,8 +8,7 @@ import io
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from benefits import services
-from core.actor import LevelOfAssurance
+from devtools.claims import claim_file
 from identity.models import BankAccount, FamilyLink
 from tests.benefits.career_helpers import career
 from tests.helpers import citizen_actor, staff_actor
@@ -55,34 +54,13 @@ def case_worker(name: str = "Worker"):
 def filed_claim(
     claimant: dict, *, slug: str = "birth-grant", subject_person_id: int | None = None, month: str = ""
 ) -> int:
-    """A claim filled in and submitted by the claimant (a birth certificate attached)."""
-    actor, now = claimant["actor"], timezone.now()
-    claim_id = services.claim_start(actor=actor, person_id=claimant["person"].pk, slug=slug, now=now)
-    services.claim_about_save(
-        actor=actor,
-        claim_id=claim_id,
+    """A claim filled in and submitted by the claimant (a birth certificate attached), as the
+    demo files its own."""
+    return claim_file(
+        claimant["user"],
+        slug,
+        month,
+        timezone.now(),
         subject_person_id=claimant["baby"].pk if subject_person_id is None else subject_person_id,
-        month=month,
-        remarks="",
-        now=now,
+        document=("acte.pdf", pdf_bytes()),
     )
-    content = pdf_bytes()
-    services.claim_document_add(
-        actor=actor,
-        claim_id=claim_id,
-        required_index=0,
-        name="acte.pdf",
-        size=len(content),
-        read=lambda: content,
-        now=now,
-    )
-    services.claim_documents_done(actor=actor, claim_id=claim_id, now=now)
-    services.claim_bank_save(actor=actor, claim_id=claim_id, use_account_on_file=True, iban="", holder_name="", now=now)
-    services.claim_submit(actor=actor, claim_id=claim_id, declared_on_honour=True, now=now)
-    return claim_id
-
-
-def second_factor(actor):
-    import dataclasses
-
-    return dataclasses.replace(actor, level_of_assurance=LevelOfAssurance.SUBSTANTIAL)

@@ -266,8 +266,12 @@ def test_four_eyes_no_one_approves_their_own_proposal_and_the_decision_keeps_its
         "once",
     )
     letter = _text(bytes(decision.letter))
-    assert "1 200,00 €" in letter or "1,200.00 €" in letter
-    assert "appel" in letter.lower() or "appeal" in letter.lower()
+    # In the claimant's language (French here): the amount, the computation, the right to appeal.
+    assert decision.letter_language == "fr"
+    assert "La prestation est accordée : 1 200,00 €, versés une fois" in letter.replace("\u00a0", " ")
+    assert "Rempli : Né(e) le 14 novembre 2026." in letter.replace("\u00a0", " ")
+    assert "SIA art. 51" in letter  # the legal references of the parameters used
+    assert "Votre droit de recours" in letter and "3 février 2027" in letter
     assert Notification.objects.get(recipient=ana["user"], event_type="claim_decided").importance == "legal"
 
 
