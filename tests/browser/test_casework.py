@@ -8,52 +8,14 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from benefits.models import Claim, Entitlement
 from tests.benefits.claim_helpers import case_worker, filed_claim, parent_with_newborn
-from tests.browser import conftest
 from tests.browser.conftest import NewPage, look
 from tests.browser.test_journeys import _sign_in
 from tests.identity.factories import TOTP_SECRET, with_totp
-
-# English phrases of the catalogue the French case pages show until the French catalogue has the
-# case work's strings (the claim models' and the back office's, not translated yet): each is
-# allowed here, and nothing else. Empty this set once they are translated.
-NOT_TRANSLATED_YET = frozenset(
-    {
-        "Case worker",
-        "Corrected",
-        "Decision",
-        "Lives in the country",
-        "Months credited",
-        "credited to the record",
-        "marriage",
-    }
-)
-
-
-@pytest.fixture(autouse=True)
-def _french_pending(monkeypatch: pytest.MonkeyPatch) -> None:
-    checked = conftest.assert_translated
-
-    def assert_translated(page: Page) -> None:
-        if page.evaluate("document.documentElement.lang") != "fr":
-            return
-        text = page.evaluate(
-            """() => {
-                const body = document.body.cloneNode(true);
-                body.querySelectorAll('code, pre, kbd, samp, script, style, [translate=no]').forEach((e) => e.remove());
-                return body.textContent;
-            }"""
-        )
-        if not set(conftest._english_found(text)) - NOT_TRANSLATED_YET:
-            return
-        checked(page)
-
-    monkeypatch.setattr(conftest, "assert_translated", assert_translated)
 
 
 def _act(page: Page, claim_id: int, action: str) -> None:
