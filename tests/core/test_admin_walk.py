@@ -282,7 +282,7 @@ class World:
         """A claim granted (by rows, not through the services: the walk shows pages, it does not
         decide), with an event, a document, its decision and the entitlement it opened. Its
         claimant has no family: the case page shows her alone."""
-        self.claire = PersonFactory(last_name="Claimant")
+        self.claire = PersonFactory(last_name="Clairval")
         claire_user = UserFactory(person=self.claire, email="claire@example.org")
         claim = Claim.objects.create(
             person=self.claire,
