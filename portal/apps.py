@@ -18,11 +18,11 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.models import Group
 
-        from portal.signals import staff_groups_sync
+        from portal.signals import staff_groups_sync_after_migrate
 
         # Not sender=self: post_migrate is only sent for apps with models, and the groups need
-        # the permissions of the other apps; the sync is idempotent and cheap.
-        post_migrate.connect(staff_groups_sync, dispatch_uid="portal-staff-groups")
+        # the permissions of the other apps (the receiver syncs at the last app).
+        post_migrate.connect(staff_groups_sync_after_migrate, dispatch_uid="portal-staff-groups")
         # The staff roles keep stable English names (the sync and commands find them by name);
         # wherever a group is shown (lists, filters, an account's roles), it is read translated.
         Group.__str__ = _group_name_shown  # type: ignore[method-assign]
