@@ -24,3 +24,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES["default"]["KEY_PREFIX"] = "guichet-tests"  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# The same PostgreSQL backend, with a faster flush after each transactional test (see the module).
+DATABASES["default"]["ENGINE"] = "tests.database"  # noqa: F405
