@@ -102,7 +102,7 @@ def test_read_a_message_then_choose_how_to_be_notified(page: Page, settings: Any
 
     page.locator("main a[href='/inbox/preferences/']").click()
     expect(page).to_have_url(_url("/inbox/preferences/"))
-    expect(page.locator("main legend")).to_have_count(5)
+    expect(page.locator("main legend")).to_have_count(6)  # six categories, benefit claims the last
     assert_accessible(page)
 
     information_email = page.locator("#id_information_email")
@@ -117,6 +117,7 @@ def test_read_a_message_then_choose_how_to_be_notified(page: Page, settings: Any
     assert_accessible(page)
     assert dict(ChannelPreference.objects.filter(user=user).values_list("category", "email").order_by("category")) == {
         "account": True,
+        "benefits": True,  # decisions on claims are legal notices: their e-mail stays on
         "documents": True,
         "enterprise": False,
         "information": True,
