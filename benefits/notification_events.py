@@ -20,4 +20,6 @@ BENEFITS_EVENT_TYPES = (
     EventType("claim_decided", Category.BENEFITS, template_folder=TEMPLATE_FOLDER, importance=Importance.LEGAL),
     # To the case worker assigned: the claimant wrote, answered or withdrew.
     EventType("claim_claimant_wrote", Category.BENEFITS, template_folder=TEMPLATE_FOLDER, default_email=False),
+    # The bank returned a payment: check the account (the person and who manages it for them).
+    EventType("payment_rejected", Category.BENEFITS, template_folder=TEMPLATE_FOLDER, importance=Importance.LEGAL),
 )

@@ -1,5 +1,6 @@
 """Reads of the benefits app: the schemes and their parameters in force, "am I entitled?" from a
-person's own data, and the pension estimate. Worded in the active language."""
+person's own data, the pension estimate, and the person's payments (``payments_page``, from
+``benefits.payments.reading``). Worded in the active language."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from benefits import composed, simulator
 from benefits.catalogue import BY_SLUG, PERIODICITY_LABELS, SCHEMES, Periodicity, SchemeDescription
 from benefits.inputs import Family, family_of, population_of
 from benefits.models import ComposedScheme
+from benefits.payments.reading import payments_page as payments_page
 from benefits.policies import can_view_entitlements
 from benefits.rules import explain, parameter_history
 from benefits.types import EntitlementAnswer, ParameterInForce, PensionAssumptions, PensionEstimate, SchemeInfo

@@ -1,6 +1,7 @@
 """What the benefits app offers other apps for changes (the demo seeding, the back office of
-other apps): filing and following a claim, and the case work on it. The functions live in
-``benefits.claims``; see their docstrings."""
+other apps): filing and following a claim, and the case work on it (``benefits.claims``); the
+indexation of the benefits in payment, the monthly payment runs, their bank files and the bank's
+answers (``benefits.payments``). See the functions' docstrings."""
 
 from __future__ import annotations
 
@@ -28,8 +29,16 @@ from benefits.claims.filing import (
     claim_submit,
     claim_withdraw,
 )
+from benefits.payments.amounts import indexation_apply
+from benefits.payments.bank import file_write as payment_file_write
+from benefits.payments.bank import files_to_write as payment_files_to_write
+from benefits.payments.bank import status_report_import as bank_answer_import
+from benefits.payments.runs import run_approve as payment_run_approve
+from benefits.payments.runs import run_prepare as payment_run_prepare
+from benefits.payments.runs import run_submit as payment_run_submit
 
 __all__ = [
+    "bank_answer_import",
     "claim_about_save",
     "claim_appeal",
     "claim_appeal_propose",
@@ -50,4 +59,10 @@ __all__ = [
     "claim_start",
     "claim_submit",
     "claim_withdraw",
+    "indexation_apply",
+    "payment_file_write",
+    "payment_files_to_write",
+    "payment_run_approve",
+    "payment_run_prepare",
+    "payment_run_submit",
 ]

@@ -179,3 +179,21 @@ class ClaimRefused(DomainError):
         ),
         "amount_invalid": _("The computed amount is not a grant: a claim that is not eligible is refused."),
     }
+
+
+# --- Payments -------------------------------------------------------------------------------------
+
+
+class PaymentRefused(DomainError):
+    """A payment run's step, or a bank answer, that cannot be taken: nothing changed."""
+
+    messages: ClassVar[Mapping[str, StrOrPromise]] = {
+        "run_moved": _("The run is %(status)s now: nothing was done. Read it again."),
+        "period_closed": _("The run of %(period)s is already checked: it cannot be prepared again."),
+        "period_too_far": _("A run is prepared for the current month or the next one, not %(period)s."),
+        "own_run": _("Four eyes: another finance officer approves a run you prepared or checked."),
+        "empty_run": _("This run pays nothing: there is nothing to check or approve."),
+        "answer_unreadable": _("This is not a payment status report (pain.002) we can read: %(detail)s"),
+        "answer_too_large": _("The file is too large: at most %(size)s."),
+        "answer_known": _("This report (%(message_id)s) was already imported on %(when)s."),
+    }

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from benefits.views import claims as claim_views
+from benefits.views import payments as payment_views
 from benefits.views import schemes as views
 
 app_name = "benefits"
@@ -10,6 +11,7 @@ urlpatterns = [
     path("benefits/<slug:slug>/", views.scheme, name="scheme"),
     path("benefits/<slug:slug>/claim/", claim_views.claim_start, name="claim_start"),
     path("my-file/pension-estimate/", views.simulator, name="simulator"),
+    path("my-file/payments/", payment_views.payments, name="payments"),
     path("my-file/claims/", claim_views.claims, name="claims"),
     path("my-file/claims/<int:claim_id>/", claim_views.claim, name="claim"),
     path("my-file/claims/<int:claim_id>/step/<str:step>/", claim_views.claim_step, name="claim_step"),

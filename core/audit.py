@@ -118,6 +118,7 @@ FIXED_DETAILS = {
     "claim decision letter": _("the letter of a decision on a benefit claim of yours"),
     "claim of a family member": _("a benefit claim of a member of your family, computed with your data"),
     "entitlement": _("a benefit granted to you"),
+    "payments": _("your benefit payments"),
     "claim started": _("a benefit claim started for you"),
     "claim step saved": _("the answers of a benefit claim"),
     "claim document added": _("a document added to a benefit claim"),
@@ -199,6 +200,7 @@ FIXED_DETAILS_ABOUT = {
     "claim decision letter": _("the letter of a decision on a benefit claim of theirs"),
     "claim of a family member": _("a benefit claim of a member of their family, computed with their data"),
     "entitlement": _("a benefit granted to them"),
+    "payments": _("their benefit payments"),
     "reported problem": _("a problem reported with their contribution record"),
     "reported problem, with the employer's declarations and account": _(
         "a problem reported with their record, with the declarations, their hiring and the account of that employer"

@@ -44,6 +44,9 @@ class LockNamespace(IntEnum):
     # two first declarations cannot both be accepted, a replacement replaces the version in
     # force (key: "<enterprise id>:<YYYY-MM>", hashed).
     DECLARATION_PERIOD = 5
+    # The benefit payment run of a month: two preparations at once add each payment once, and no
+    # preparation runs while the run is checked or approved (key: the month as YYYYMM).
+    PAYMENT_RUN = 6
 
 
 LockKey = int | str

@@ -149,6 +149,8 @@ _PRINCIPAL = (
     "benefits:claim_information",
     "benefits:claim_withdraw",
     "benefits:claim_appeal",
+    # Read by proxies whose mandate lets them view the file (the view decides).
+    "benefits:payments",
 )
 
 _NEUTRAL = (

@@ -223,6 +223,13 @@ CATALOGUE: tuple[LifeSituation, ...] = (
                 url_args=("old-age-pension",),
             ),
             Service(
+                "benefit-payments",
+                _("My benefit payments"),
+                _("The next payment and the past ones, each amount explained: indexation, arrears, recoveries."),
+                (CITIZEN, PENSIONER, THIRD_PARTY),
+                "benefits:payments",
+            ),
+            Service(
                 "life-certificate",
                 _("Confirm my life certificate from abroad"),
                 _("Pensioners living abroad confirm once a year that their pension is still due."),

@@ -257,6 +257,22 @@ CONTROL_TASKS = (
     "portal.tasks.idempotency_records_purge",
 )
 # The first matching route wins: the exact names of "control" come before the patterns.
+# --- Benefit payments ---------------------------------------------------------------------------
+# The monthly run: prepared by the scheduler on PAYMENT_RUN_DAY (its cut-off: a bank account
+# changed later is used from the next run), paid on PAYMENT_DAY (the month's last day when
+# shorter), exported in pain.001 files of at most PAYMENT_FILE_TRANSACTIONS transfers.
+PAYMENT_RUN_DAY = env.int("PAYMENT_RUN_DAY", default=20)
+PAYMENT_DAY = env.int("PAYMENT_DAY", default=28)
+if not 1 <= PAYMENT_RUN_DAY <= PAYMENT_DAY <= 31:
+    raise ImproperlyConfigured("PAYMENT_RUN_DAY and PAYMENT_DAY are days of the month, the run's first.")
+PAYMENT_FILE_TRANSACTIONS = env.int("PAYMENT_FILE_TRANSACTIONS", default=10_000)
+if not 1 <= PAYMENT_FILE_TRANSACTIONS <= 100_000:
+    raise ImproperlyConfigured("PAYMENT_FILE_TRANSACTIONS must be between 1 and 100,000.")
+# At most this share of a payment's gross is kept back to recover an overpayment.
+RECOVERY_SHARE = Decimal(env("RECOVERY_SHARE", default="0.33"))
+if not Decimal(0) < RECOVERY_SHARE <= Decimal(1):
+    raise ImproperlyConfigured("RECOVERY_SHARE must be above 0 and at most 1.")
+
 CELERY_TASK_ROUTES = {
     **{name: {"queue": "control"} for name in CONTROL_TASKS},
     "portal.tasks.*": {"queue": "default"},
@@ -264,6 +280,8 @@ CELERY_TASK_ROUTES = {
     "contributions.bulk_*": {"queue": "bulk"},
     # Seconds of WeasyPrint each: on their own queue, never behind or in front of other work.
     "contributions.statement_render": {"queue": "documents"},
+    # A run's bank files: seconds of XML each, beside the declaration files.
+    "benefits.payment_file_write": {"queue": "bulk"},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "Europe/Brussels"
@@ -306,6 +324,22 @@ CELERY_BEAT_SCHEDULE = {
     "ledger-interest": {
         "task": "contributions.interest_post",
         "schedule": crontab(day_of_month=1, hour=4, minute=0),
+    },
+    # Benefit payments: on 1 January (before any run) the monthly benefits are indexed; on
+    # PAYMENT_RUN_DAY the month's run is prepared (again every hour that day: what a late
+    # decision made due joins it until finance checks it); every minute, a bank file of an
+    # approved run that a lost task or a killed worker left unwritten is queued again.
+    "benefits-indexation": {
+        "task": "benefits.indexation_apply",
+        "schedule": crontab(month_of_year=1, day_of_month=1, hour=1, minute=0),
+    },
+    "benefits-payment-run": {
+        "task": "benefits.payment_run_prepare",
+        "schedule": crontab(day_of_month=PAYMENT_RUN_DAY, hour="5-23", minute=0),
+    },
+    "benefits-payment-files": {
+        "task": "benefits.payment_files_reconcile",
+        "schedule": 60.0,
     },
     # Bulk files: the database says what work is unfinished; every 15 seconds, queue again what a
     # lost message, a dead worker or a restarted broker left. A chunk being processed is locked;

@@ -38,4 +38,4 @@ class EntitlementAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
 
     @admin.display(description=_("benefit claim"))
     def claim_reference(self, entitlement: Entitlement) -> str:
-        return entitlement.claim.reference
+        return entitlement.claim.reference if entitlement.claim is not None else ""

@@ -34,10 +34,12 @@ from benefits.models import (
     DecisionOutcome,
     DecisionState,
     Entitlement,
+    EntitlementState,
     EventKind,
 )
 from benefits.models.claims import TO_WORK_ON
 from benefits.models.schemes import ComposedScheme, Periodicity
+from benefits.payments.amounts import entitlement_amounts_open
 from benefits.types import ClaimRefused
 from benefits.wording import day
 from core.actor import Actor
@@ -407,8 +409,10 @@ def _finalise(claim: Claim, decision: Decision, *, actor: Actor, now: datetime.d
     claim.decided_at = now
     _save(claim, now, "decided_at", "appeal_until")
     if decision.outcome in (DecisionOutcome.GRANTED, DecisionOutcome.REVISED):
-        Entitlement.objects.filter(claim=claim, ended_at__isnull=True).update(ended_at=now)
-        Entitlement.objects.create(
+        Entitlement.objects.filter(claim=claim, ended_at__isnull=True).update(
+            ended_at=now, state=EntitlementState.ENDED
+        )
+        entitlement = Entitlement.objects.create(
             person_id=claim.person_id,
             claim=claim,
             decision=decision,
@@ -420,6 +424,7 @@ def _finalise(claim: Claim, decision: Decision, *, actor: Actor, now: datetime.d
             iban=claim.iban,
             opened_at=now,
         )
+        entitlement_amounts_open(entitlement, now=now)
     letter = letters.decision_letter_issue(
         claim=claim, decision=decision, scheme=scheme_of_claim(claim), issued_by_id=actor.user_id, now=now
     )

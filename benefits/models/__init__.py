@@ -1,5 +1,5 @@
 """The benefits' data: schemes composed by staff (the statutory ones are code, in ``rules``),
-claims and their case work, decisions and the entitlements they open."""
+claims and their case work, decisions and the entitlements they open, and their payments."""
 
 from benefits.models.claims import (
     Claim,
@@ -12,11 +12,30 @@ from benefits.models.claims import (
     DecisionState,
     DocumentPurpose,
     Entitlement,
+    EntitlementState,
     EventKind,
+    SuspensionReason,
+)
+from benefits.models.payments import (
+    PAYING,
+    AmountReason,
+    BankAnswer,
+    EntitlementAmount,
+    Payment,
+    PaymentFile,
+    PaymentRun,
+    PaymentStatus,
+    Recovery,
+    RecoveryItem,
+    RunSkip,
+    RunStatus,
 )
 from benefits.models.schemes import ComposedScheme, Periodicity
 
 __all__ = [
+    "PAYING",
+    "AmountReason",
+    "BankAnswer",
     "Claim",
     "ClaimDocument",
     "ClaimEvent",
@@ -28,6 +47,17 @@ __all__ = [
     "DecisionState",
     "DocumentPurpose",
     "Entitlement",
+    "EntitlementAmount",
+    "EntitlementState",
     "EventKind",
+    "Payment",
+    "PaymentFile",
+    "PaymentRun",
+    "PaymentStatus",
     "Periodicity",
+    "Recovery",
+    "RecoveryItem",
+    "RunSkip",
+    "RunStatus",
+    "SuspensionReason",
 ]

@@ -382,6 +382,17 @@ class Decision(models.Model):
         return f"{self.claim} {self.kind} {self.outcome}"
 
 
+class EntitlementState(models.TextChoices):
+    ACTIVE = "active", pgettext_lazy("entitlement", "active")
+    SUSPENDED = "suspended", pgettext_lazy("entitlement", "suspended")
+    ENDED = "ended", pgettext_lazy("entitlement", "ended")
+
+
+class SuspensionReason(models.TextChoices):
+    LIFE_CERTIFICATE = "life_certificate", _("no life certificate received")
+    STAFF = "staff", _("suspended by a case worker")
+
+
 class Entitlement(models.Model):
     """What a grant opens: a sum paid once, or a monthly amount from a day (until a day, or the
     claimant's death). The payments issue pays it."""
@@ -389,8 +400,11 @@ class Entitlement(models.Model):
     person = models.ForeignKey(
         "identity.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("beneficiary")
     )
-    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="entitlements")
-    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="entitlement")
+    # The claim and decision that opened it; a grant made without a claim has neither.
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, null=True, blank=True, related_name="entitlements")
+    decision = models.OneToOneField(
+        Decision, on_delete=models.PROTECT, null=True, blank=True, related_name="entitlement"
+    )
     scheme = models.CharField(_("benefit"), max_length=60)
     periodicity = models.CharField(_("paid"), max_length=10, choices=Periodicity.choices)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
@@ -400,6 +414,15 @@ class Entitlement(models.Model):
     opened_at = models.DateTimeField(_("opened at"))
     # Replaced by an appeal's decision: paid no more from then.
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # Paid by the monthly runs while active; a suspended one is skipped with its reason (its
+    # months stay due and are paid as arrears when it resumes); an ended one is paid no more.
+    state = models.CharField(
+        _("state"), max_length=10, choices=EntitlementState.choices, default=EntitlementState.ACTIVE
+    )
+    suspension_reason = models.CharField(
+        _("reason of the suspension"), max_length=30, choices=SuspensionReason.choices, blank=True
+    )
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("entitlement")
@@ -410,6 +433,11 @@ class Entitlement(models.Model):
                 condition=Q(end_on__isnull=True) | Q(end_on__gte=F("start_on")), name="entitlement_period_valid"
             ),
             models.UniqueConstraint(fields=["claim"], condition=Q(ended_at__isnull=True), name="entitlement_one_open"),
+            models.CheckConstraint(
+                condition=(Q(state=EntitlementState.SUSPENDED, suspended_at__isnull=False) & ~Q(suspension_reason=""))
+                | (~Q(state=EntitlementState.SUSPENDED) & Q(suspension_reason="")),
+                name="entitlement_suspension_reasoned",
+            ),
         ]
         indexes = [models.Index(fields=["person", "start_on"], name="entitlement_person_idx")]
 

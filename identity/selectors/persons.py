@@ -133,6 +133,15 @@ def bank_account_on_file(*, person_id: int) -> BankAccountOnFile | None:
     return None if row is None else BankAccountOnFile(iban=row[0], holder_name=row[1])
 
 
+def current_bank_accounts_sql() -> str:
+    """For set-based work over a population (the monthly payment run): a relation, to join in
+    SQL, of every person's account in force — ``person_id``, ``iban`` (compact), ``holder_name``
+    and ``since`` (when it was recorded). Identity keeps its tables to itself; this is the one
+    shape it promises."""
+    table = BankAccount._meta.db_table
+    return f"SELECT person_id, iban, holder_name, created_at AS since FROM {table} WHERE ended_at IS NULL"  # noqa: S608
+
+
 def person_by_national_number(*, national_number: str) -> PersonSummary:
     """The registry's person (InvalidIdentifier when the number is malformed, NotFound when
     no one has it)."""

@@ -1,0 +1,52 @@
+"""Celery entry points of the benefits app (scheduled in settings.CELERY_BEAT_SCHEDULE)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from benefits import services
+from benefits.types import PaymentRefused
+from core.periods import Period
+from core.tasks import enqueue
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="benefits.indexation_apply")
+def indexation_apply(**_kwargs: Any) -> None:
+    """This year's indexation of the monthly benefits (safe to run twice: one amount per
+    entitlement and day)."""
+    now = timezone.now()
+    indexed = services.indexation_apply(year=timezone.localdate(now).year, now=now)
+    logger.info("monthly benefits indexed", extra={"count": indexed})
+
+
+@shared_task(name="benefits.payment_run_prepare")
+def payment_run_prepare(**_kwargs: Any) -> None:
+    """Prepare (or complete) this month's run; once finance checked it, nothing more joins it."""
+    now = timezone.now()
+    today = timezone.localdate(now)
+    if today.day < settings.PAYMENT_RUN_DAY:
+        return
+    try:
+        prepared = services.payment_run_prepare(period=Period.of(today), user_id=None, now=now)
+    except PaymentRefused as refused:
+        logger.info("payment run not prepared", extra={"code": refused.code})
+        return
+    logger.info("payment run prepared", extra={"created": prepared.payments_created, "skipped": prepared.skips_created})
+
+
+@shared_task(name="benefits.payment_file_write")
+def payment_file_write(*, file_id: int, **_kwargs: Any) -> None:
+    services.payment_file_write(file_id=file_id, now=timezone.now())
+
+
+@shared_task(name="benefits.payment_files_reconcile")
+def payment_files_reconcile(**_kwargs: Any) -> None:
+    for file_id in services.payment_files_to_write():
+        enqueue("benefits.payment_file_write", file_id=file_id)

@@ -1,0 +1,68 @@
+"""Pensioners with an entitlement in payment and an account on file, finance officers, and the
+pain.001 schema sepaxml ships (the official ISO 20022 XSD)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import sepaxml
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from benefits.models import Entitlement
+from benefits.payments.amounts import entitlement_amounts_open
+from identity.models import BankAccount
+from tests.identity.factories import PersonFactory, UserFactory
+
+IBAN = "FR7630006000011234567890189"
+OTHER_IBAN = "DE89370400440532013000"
+PAIN001_XSD = Path(sepaxml.__file__).parent / "schemas" / "pain.001.001.03.xsd"
+
+
+def pensioner(
+    *,
+    amount: str = "1000.00",
+    start_on: datetime.date,
+    iban: str | None = IBAN,
+    periodicity: str = "monthly",
+    scheme: str = "old_age_pension",
+    end_on: datetime.date | None = None,
+    now: datetime.datetime | None = None,
+    first_name: str = "Jean",
+) -> dict:
+    """A person paid ``amount`` from ``start_on`` (an entitlement opened ``now``, its amounts
+    indexed as the decision's would be), with a user account and, unless None, a bank account."""
+    now = now or timezone.now()
+    person = PersonFactory(first_name=first_name, last_name="Pensioner", birth_date=datetime.date(1958, 4, 2))
+    user = UserFactory(person=person)
+    if iban is not None:
+        BankAccount.objects.create(
+            person=person,
+            iban=iban,
+            holder_name=f"{first_name} Pensioner",
+            created_at=now - datetime.timedelta(days=30),
+            created_by=user,
+        )
+    entitlement = Entitlement.objects.create(
+        person=person,
+        scheme=scheme,
+        periodicity=periodicity,
+        amount=Decimal(amount),
+        start_on=start_on,
+        end_on=end_on,
+        opened_at=now,
+    )
+    entitlement_amounts_open(entitlement, now=now)
+    return {"person": person, "user": user, "entitlement": entitlement}
+
+
+def finance_officer(name: str = "Finance"):
+    user = UserFactory(is_staff=True, person=PersonFactory(last_name=name))
+    user.groups.add(Group.objects.get(name="Finance"))
+    return user
+
+
+def aware(day: datetime.date, hour: int = 9) -> datetime.datetime:
+    return datetime.datetime(day.year, day.month, day.day, hour, 0, tzinfo=datetime.UTC)
