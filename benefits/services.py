@@ -33,6 +33,7 @@ from benefits.payments.amounts import indexation_apply
 from benefits.payments.bank import file_write as payment_file_write
 from benefits.payments.bank import files_to_write as payment_files_to_write
 from benefits.payments.bank import status_report_import as bank_answer_import
+from benefits.payments.deaths import deaths_apply
 from benefits.payments.runs import run_approve as payment_run_approve
 from benefits.payments.runs import run_prepare as payment_run_prepare
 from benefits.payments.runs import run_submit as payment_run_submit
@@ -59,6 +60,7 @@ __all__ = [
     "claim_start",
     "claim_submit",
     "claim_withdraw",
+    "deaths_apply",
     "indexation_apply",
     "payment_file_write",
     "payment_files_to_write",

@@ -26,6 +26,21 @@ def indexation_apply(**_kwargs: Any) -> None:
     logger.info("monthly benefits indexed", extra={"count": indexed})
 
 
+@shared_task(name="benefits.deaths_apply")
+def deaths_apply(**_kwargs: Any) -> None:
+    """Deaths recorded in the registry end the benefits, stop what has not left, and ask back
+    what was paid for after (safe to run twice)."""
+    applied = services.deaths_apply(now=timezone.now())
+    logger.info(
+        "deaths applied to benefits",
+        extra={
+            "ended": applied.entitlements_ended,
+            "stopped": applied.payments_stopped,
+            "recoveries": applied.recoveries,
+        },
+    )
+
+
 @shared_task(name="benefits.payment_run_prepare")
 def payment_run_prepare(**_kwargs: Any) -> None:
     """Prepare (or complete) this month's run; once finance checked it, nothing more joins it."""

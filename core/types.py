@@ -52,6 +52,8 @@ class DocumentKind(models.TextChoices):
     CONTRIBUTION_STATEMENT = "contribution_statement", _("Contribution statement")
     CLAIM_RECEIPT = "claim_receipt", _("Receipt of a benefit claim")
     BENEFIT_DECISION = "benefit_decision", _("Decision on a benefit claim")
+    RECOVERY_LETTER = "recovery_letter", _("Request to pay back a benefit paid after a death")
+    PAYMENT_STATEMENT = "payment_statement", _("Yearly statement of benefits paid")
 
 
 class DocumentSubject(models.TextChoices):

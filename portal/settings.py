@@ -333,6 +333,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "benefits.indexation_apply",
         "schedule": crontab(month_of_year=1, day_of_month=1, hour=1, minute=0),
     },
+    # Deaths recorded in the registry: the benefits end with the month of death, payments not
+    # yet in a bank file stop, and what was paid for after is asked back from the estate.
+    "benefits-deaths": {
+        "task": "benefits.deaths_apply",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "benefits-payment-run": {
         "task": "benefits.payment_run_prepare",
         "schedule": crontab(day_of_month=PAYMENT_RUN_DAY, hour="5-23", minute=0),

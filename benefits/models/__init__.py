@@ -27,6 +27,7 @@ from benefits.models.payments import (
     PaymentStatus,
     Recovery,
     RecoveryItem,
+    RecoveryKind,
     RunSkip,
     RunStatus,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "Periodicity",
     "Recovery",
     "RecoveryItem",
+    "RecoveryKind",
     "RunSkip",
     "RunStatus",
     "SuspensionReason",

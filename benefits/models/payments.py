@@ -124,6 +124,7 @@ class PaymentStatus(models.TextChoices):
     PENDING = "pending", _("being paid")
     PAID = "paid", _("paid")
     REJECTED = "rejected", _("rejected by the bank")
+    # Taken out before its file was written (the person died, the account was rejected).
     STOPPED = "stopped", _("stopped before the transfer")
 
 
@@ -256,16 +257,31 @@ class BankAnswer(models.Model):
         return self.message_id
 
 
+class RecoveryKind(models.TextChoices):
+    OVERPAYMENT = "overpayment", _("paid and not due")
+    AFTER_DEATH = "after_death", _("paid for months after the death")
+
+
 class Recovery(models.Model):
     """A sum paid that was not due (an overpayment), to be recovered: netted from the person's
-    next payments of the same entitlement, at most a share of each, or from the estate."""
+    next payments of the same entitlement, at most a share of each; or, paid after the person's
+    death, asked back from the estate by a letter, with a reference to quote on the transfer."""
 
     person = models.ForeignKey("identity.Person", on_delete=models.PROTECT, related_name="+")
     entitlement = models.ForeignKey(Entitlement, on_delete=models.PROTECT, related_name="recoveries")
+    kind = models.CharField(_("kind"), max_length=12, choices=RecoveryKind.choices, default=RecoveryKind.OVERPAYMENT)
+    # The payment that paid too much (one recovery per payment and kind).
+    payment = models.ForeignKey(
+        "Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("payment")
+    )
+    reference = models.CharField(_("reference to quote"), max_length=20, blank=True)
     reason = models.CharField(_("reason"), max_length=200)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     outstanding = models.DecimalField(_("outstanding"), max_digits=12, decimal_places=2)
     created_at = models.DateTimeField(_("recorded at"))
+    # The letter asking the estate to pay it back (a verifiable PDF), to be posted.
+    letter = models.BinaryField(null=True, editable=False)
+    letter_document_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("sum to recover")
@@ -274,7 +290,10 @@ class Recovery(models.Model):
             models.CheckConstraint(
                 condition=Q(amount__gt=0, outstanding__gte=0, outstanding__lte=F("amount")),
                 name="recovery_amounts_consistent",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["payment", "kind"], condition=Q(payment__isnull=False), name="recovery_once_per_payment"
+            ),
         ]
         indexes = [models.Index(fields=["entitlement"], condition=Q(outstanding__gt=0), name="recovery_open_idx")]
 

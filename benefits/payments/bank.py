@@ -14,6 +14,7 @@ import datetime
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import defusedxml
@@ -112,6 +113,12 @@ def _transfers(payment_file: PaymentFile) -> Iterator[tuple[Any, ...]]:
 
 def pain001(payment_file: PaymentFile, run: PaymentRun) -> bytes:
     """The file's ``pain.001.001.03`` document."""
+    return _build(payment_file, run)[0]
+
+
+def _build(payment_file: PaymentFile, run: PaymentRun) -> tuple[bytes, int, Decimal]:
+    """The document, and how many transfers of what total it holds (a payment stopped since the
+    run was approved — the person died — is left out)."""
     transfer = _StableTransfer(
         {
             "name": settings.INSTITUTION_NAME,
@@ -124,7 +131,10 @@ def pain001(payment_file: PaymentFile, run: PaymentRun) -> bytes:
         created_at=run.approved_at or run.prepared_at,
     )
     titles = scheme_titles()
+    count, total = 0, Decimal(0)
     for end_to_end_id, holder_name, iban, amount, scheme, months in _transfers(payment_file):
+        count += 1
+        total += amount
         last = Period.of(months.upper).previous()
         first = Period.of(months.lower)
         span = f"{first}" if first == last else f"{first} - {last}"
@@ -138,7 +148,7 @@ def pain001(payment_file: PaymentFile, run: PaymentRun) -> bytes:
                 "endtoend_id": end_to_end_id,
             }
         )
-    return bytes(transfer.export(validate=False))
+    return bytes(transfer.export(validate=False)), count, total
 
 
 def file_write(*, file_id: int, now: datetime.datetime) -> bool:
@@ -151,11 +161,11 @@ def file_write(*, file_id: int, now: datetime.datetime) -> bool:
         if payment_file is None:
             return False
         run = PaymentRun.objects.get(pk=payment_file.run_id)
-        content = pain001(payment_file, run)
+        content, payment_file.transactions, payment_file.total = _build(payment_file, run)
         payment_file.content = content
         payment_file.sha256 = hashlib.sha256(content).hexdigest()
         payment_file.written_at = now
-        payment_file.save(update_fields=["content", "sha256", "written_at"])
+        payment_file.save(update_fields=["content", "sha256", "written_at", "transactions", "total"])
     with transaction.atomic():
         # Under the run's lock, the other files' writes are committed or not begun.
         run = PaymentRun.objects.select_for_update().get(pk=payment_file.run_id)

@@ -10,14 +10,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Max
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from benefits.catalogue import SCHEMES
 from benefits.models import (
     PAYING,
     AmountReason,
-    ComposedScheme,
     Entitlement,
     EntitlementAmount,
     EntitlementState,
@@ -29,6 +27,8 @@ from benefits.models import (
     SuspensionReason,
 )
 from benefits.payments.runs import pay_day
+from benefits.payments.wording import day_text as _day
+from benefits.payments.wording import masked, months_label, scheme_titles
 from benefits.policies import can_view_entitlements
 from core.actor import Actor
 from core.audit import file_view_record
@@ -38,32 +38,6 @@ from identity.types import BankAccountOnFile
 
 # The payments listed on the page, newest first (a monthly pension: three years).
 PAYMENTS_SHOWN = 36
-
-
-def scheme_titles() -> dict[str, str]:
-    """Each benefit's name in the active language, statutory and composed."""
-    titles = {scheme.code: str(scheme.title) for scheme in SCHEMES}
-    french = (translation.get_language() or "fr").startswith("fr")
-    for slug, title_fr, title_en in ComposedScheme.objects.values_list("slug", "title_fr", "title_en"):
-        titles.setdefault(slug.replace("-", "_"), title_fr if french else title_en)
-    return titles
-
-
-def masked(iban: str) -> str:
-    return BankAccountOnFile(iban=iban, holder_name="").masked if iban else ""
-
-
-def months_label(lower: datetime.date, upper: datetime.date) -> str:
-    first, last = Period.of(lower), Period.of(upper).previous()
-    if first == last:
-        return _month_name(first)
-    return _("%(first)s to %(last)s") % {"first": _month_name(first), "last": _month_name(last)}
-
-
-def _month_name(period: Period) -> str:
-    from django.utils.formats import date_format
-
-    return date_format(period.first_day, "YEAR_MONTH_FORMAT")
 
 
 @dataclass(frozen=True)
@@ -138,12 +112,6 @@ def _status_label(status: str, run_status: str, pay_on: datetime.date, today: da
     if status == PaymentStatus.REJECTED:
         return _("returned by the bank: check your bank account")
     return _("stopped before the transfer")
-
-
-def _day(day: datetime.date) -> str:
-    from django.utils.formats import date_format
-
-    return date_format(day, "DATE_FORMAT")
 
 
 def _entitlements(person_id: int, titles: dict[str, str], today: datetime.date) -> list[EntitlementLine]:

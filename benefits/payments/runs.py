@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from benefits.models import PAYING, PaymentRun, PaymentStatus, RunStatus
-from benefits.payments import amounts
+from benefits.payments import amounts, deaths
 from benefits.types import PaymentRefused
 from core.locks import LockNamespace, advisory_lock
 from core.periods import Period
@@ -176,6 +176,8 @@ def run_prepare(*, period: Period, user_id: int | None, now: datetime.datetime) 
         )
         if run.status != RunStatus.PREPARED:
             raise PaymentRefused("period_closed", params={"period": str(period)})
+        # A death recorded since the nightly job is never paid for.
+        deaths.deaths_apply(now=now)
         if not amounts.indexation_done(year=period.year):
             amounts.indexation_apply(year=period.year, now=now)
         parameters: dict[str, Any] = {

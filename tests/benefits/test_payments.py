@@ -6,6 +6,7 @@ rejected payment issued again, once, after the account changed."""
 from __future__ import annotations
 
 import datetime
+import io
 import threading
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ import time_machine
 from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
 from lxml import etree
+from pypdf import PdfReader
 
 from benefits import services
 from benefits.models import (
@@ -399,3 +401,82 @@ def test_a_report_that_is_not_a_pain002_is_refused_and_changes_nothing():
             services.bank_answer_import(content=content, user_id=finance.pk, now=aware(D(2026, 4, 29)))
         assert refused.value.code == "answer_unreadable"
     assert not BankAnswer.objects.exists()
+
+
+# --- Death ------------------------------------------------------------------------------------------
+
+
+def _died(person, on: datetime.date) -> None:
+    person.death_date = on
+    person.save(update_fields=["death_date"])
+
+
+def test_a_death_ends_the_benefit_with_its_month_and_asks_the_estate_back_what_was_paid_after():
+    now = aware(D(2026, 3, 20))
+    with time_machine.travel(now, tick=False):
+        paid = pensioner(amount="1000.00", start_on=D(2026, 3, 1), now=now)
+    march = prepare(Period(2026, 3), now)
+    approve_and_write(march.run_id, now)
+    april = prepare(Period(2026, 4), aware(D(2026, 4, 20)))
+    (april_file,) = approve_and_write(april.run_id, aware(D(2026, 4, 20)))
+    # Reported on 30 April: died on 14 March. April was paid and was not due.
+    _died(paid["person"], D(2026, 3, 14))
+
+    applied = services.deaths_apply(now=aware(D(2026, 4, 30)))
+
+    entitlement = paid["entitlement"]
+    entitlement.refresh_from_db()
+    assert entitlement.end_on == D(2026, 3, 31)
+    assert (applied.entitlements_ended, applied.payments_stopped, applied.recoveries) == (1, 0, 1)
+    recovery = Recovery.objects.get(entitlement=entitlement)
+    assert (recovery.kind, recovery.amount, recovery.outstanding) == (
+        "after_death",
+        Decimal("1000.00"),
+        Decimal("1000.00"),
+    )
+    assert recovery.payment_id == payment_of(entitlement, Period(2026, 4)).pk
+    assert recovery.reference == f"REC-2026-{recovery.pk:06d}"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(bytes(recovery.letter))).pages)
+    assert "Jean Pensioner" in text and recovery.reference in text
+    assert "1 000,00 €" in text.replace("\u202f", " ").replace("\xa0", " ")
+    assert "avril 2026" in text
+    # Applied again: nothing more; May pays nothing.
+    again = services.deaths_apply(now=aware(D(2026, 5, 1)))
+    assert (again.entitlements_ended, again.payments_stopped, again.recoveries) == (0, 0, 0)
+    assert prepare(Period(2026, 5), aware(D(2026, 5, 20))).payments_created == 0
+    assert Recovery.objects.count() == 1
+
+
+def test_a_death_stops_a_payment_not_yet_in_a_written_file_and_the_file_leaves_it_out():
+    now = aware(D(2026, 4, 20))
+    with time_machine.travel(now, tick=False):
+        alive = pensioner(start_on=D(2026, 4, 1), now=now, first_name="Ana")
+        dying = pensioner(start_on=D(2026, 3, 1), now=now, first_name="Bob")
+    run_id = prepare(Period(2026, 4), now).run_id
+    first, second = finance_officer("Checker"), finance_officer("Approver")
+    services.payment_run_submit(run_id=run_id, user_id=first.pk, now=now)
+    services.payment_run_approve(run_id=run_id, user_id=second.pk, now=now)
+    # Died on 20 March, reported before the file was written: March is due, April is not.
+    _died(dying["person"], D(2026, 3, 20))
+    assert services.deaths_apply(now=now).payments_stopped == 1
+    (payment_file,) = [
+        PaymentFile.objects.get(pk=file_id)
+        for file_id in PaymentFile.objects.filter(run_id=run_id).values_list("pk", flat=True)
+        if services.payment_file_write(file_id=file_id, now=now)
+    ]
+
+    stopped = payment_of(dying["entitlement"], Period(2026, 4))
+    assert (stopped.status, stopped.rejection_code) == (PaymentStatus.STOPPED, "DEATH")
+    assert (payment_file.transactions, payment_file.total) == (1, Decimal("1000.00"))
+    assert payment_of(alive["entitlement"], Period(2026, 4)).end_to_end_id.encode() in bytes(payment_file.content)
+    assert stopped.end_to_end_id.encode() not in bytes(payment_file.content)
+    assert not Recovery.objects.exists()
+    # May's run pays March only, to the account on file (the estate's).
+    may = prepare(Period(2026, 5), aware(D(2026, 5, 20)))
+    paid_later = payment_of(dying["entitlement"], Period(2026, 5))
+    assert may.payments_created == 2  # Ana's May, and Bob's March
+    assert (paid_later.months.lower, paid_later.months.upper, paid_later.gross) == (
+        D(2026, 3, 1),
+        D(2026, 4, 1),
+        Decimal("1000.00"),
+    )
