@@ -25,6 +25,7 @@ from benefits.models import ComposedScheme
 from contributions.models import DiscrepancyReport, Employment, EmploymentEvent
 from core.periods import Period
 from devtools.claims import demo_claims_seed
+from devtools.payments import demo_payments_seed
 from devtools.history import paid_history
 from devtools.rates import demo_rates_seed
 from identity.country_profiles import country_profile
@@ -173,7 +174,22 @@ ACCOUNTS: list[dict[str, Any]] = [
         "mfa": True,
         "what": "staff: supervisor",
     },
-    {"email": "finance", "first": "Nora", "last": "Wouters", "staff": "Finance", "mfa": True, "what": "staff: finance"},
+    {
+        "email": "finance",
+        "first": "Nora",
+        "last": "Wouters",
+        "staff": "Finance",
+        "mfa": True,
+        "what": "staff: finance (checks a payment run)",
+    },
+    {
+        "email": "finance2",
+        "first": "Paul",
+        "last": "Lambert",
+        "staff": "Finance",
+        "mfa": True,
+        "what": "staff: finance (approves a run another officer checked)",
+    },
     {
         "email": "registry",
         "first": "Yann",
@@ -241,6 +257,8 @@ class Command(BaseCommand):
         # Claims file receipts and letters (PDFs) through the benefits services, each in its
         # own transaction as a person would.
         demo_claims_seed(persons=persons, enterprises=enterprises, users=users, now=now)
+        # Then the monthly payment runs since the grants, paid through the bank's files.
+        demo_payments_seed(users=users, now=now)
         self._print(persons)
 
     def _account(
