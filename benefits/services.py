@@ -37,6 +37,7 @@ from benefits.payments.deaths import deaths_apply
 from benefits.payments.runs import run_approve as payment_run_approve
 from benefits.payments.runs import run_prepare as payment_run_prepare
 from benefits.payments.runs import run_submit as payment_run_submit
+from benefits.payments.statements import payment_statement_issue
 
 __all__ = [
     "bank_answer_import",
@@ -67,4 +68,5 @@ __all__ = [
     "payment_run_approve",
     "payment_run_prepare",
     "payment_run_submit",
+    "payment_statement_issue",
 ]

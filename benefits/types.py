@@ -193,7 +193,13 @@ class PaymentRefused(DomainError):
         "period_too_far": _("A run is prepared for the current month or the next one, not %(period)s."),
         "own_run": _("Four eyes: another finance officer approves a run you prepared or checked."),
         "empty_run": _("This run pays nothing: there is nothing to check or approve."),
+        "run_changed": _(
+            "The run changed since you read it (now %(payments)s payments, %(amount)s €): nothing was done. Check"
+            " its totals again."
+        ),
         "answer_unreadable": _("This is not a payment status report (pain.002) we can read: %(detail)s"),
         "answer_too_large": _("The file is too large: at most %(size)s."),
         "answer_known": _("This report (%(message_id)s) was already imported on %(when)s."),
+        "year_invalid": _("Choose one of the years listed."),
+        "no_payment_in_year": _("No benefit was paid in %(year)s: there is no statement for that year."),
     }

@@ -12,6 +12,7 @@ urlpatterns = [
     path("benefits/<slug:slug>/claim/", claim_views.claim_start, name="claim_start"),
     path("my-file/pension-estimate/", views.simulator, name="simulator"),
     path("my-file/payments/", payment_views.payments, name="payments"),
+    path("my-file/payments/statement/", payment_views.payment_statement, name="payment_statement"),
     path("my-file/claims/", claim_views.claims, name="claims"),
     path("my-file/claims/<int:claim_id>/", claim_views.claim, name="claim"),
     path("my-file/claims/<int:claim_id>/step/<str:step>/", claim_views.claim_step, name="claim_step"),

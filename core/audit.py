@@ -119,6 +119,7 @@ FIXED_DETAILS = {
     "claim of a family member": _("a benefit claim of a member of your family, computed with your data"),
     "entitlement": _("a benefit granted to you"),
     "payments": _("your benefit payments"),
+    "payment statement": _("your yearly statement of benefits paid"),
     "claim started": _("a benefit claim started for you"),
     "claim step saved": _("the answers of a benefit claim"),
     "claim document added": _("a document added to a benefit claim"),
@@ -201,6 +202,7 @@ FIXED_DETAILS_ABOUT = {
     "claim of a family member": _("a benefit claim of a member of their family, computed with their data"),
     "entitlement": _("a benefit granted to them"),
     "payments": _("their benefit payments"),
+    "payment statement": _("their yearly statement of benefits paid"),
     "reported problem": _("a problem reported with their contribution record"),
     "reported problem, with the employer's declarations and account": _(
         "a problem reported with their record, with the declarations, their hiring and the account of that employer"

@@ -5,6 +5,7 @@ prepared when its day has come, and waits for finance to check it."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 
 from django.conf import settings
@@ -68,7 +69,5 @@ def demo_payments_seed(*, users: dict[str, User], now: datetime.datetime) -> Non
     with transaction.atomic():
         _paid_run(last, checker, approver)
     if today.day >= settings.PAYMENT_RUN_DAY:
-        try:
+        with contextlib.suppress(PaymentRefused):
             services.payment_run_prepare(period=current, user_id=None, now=now)
-        except PaymentRefused:
-            pass

@@ -151,6 +151,7 @@ _PRINCIPAL = (
     "benefits:claim_appeal",
     # Read by proxies whose mandate lets them view the file (the view decides).
     "benefits:payments",
+    "benefits:payment_statement",
 )
 
 _NEUTRAL = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from benefits.admin.payments import EntitlementAmountInline
 from benefits.models import Entitlement
 from core.backoffice import PersonalDataAdmin, ReadOnlyModelAdmin
 
@@ -35,6 +36,8 @@ class EntitlementAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
         "ended_at",
     )
     readonly_fields = fields
+    # The amounts in force over time (the decision's, each indexation).
+    inlines = [EntitlementAmountInline]
 
     @admin.display(description=_("benefit claim"))
     def claim_reference(self, entitlement: Entitlement) -> str:

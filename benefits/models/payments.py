@@ -137,8 +137,12 @@ class Payment(models.Model):
     run's month and any earlier one due), their gross amount, what is recovered from it, and
     the account it goes to, fixed when the run is prepared (the cut-off)."""
 
-    # Indexed by the constraints and indexes below (a million rows a month: no index twice).
-    run = models.ForeignKey(PaymentRun, on_delete=models.PROTECT, related_name="payments", db_index=False)
+    # Indexed by the constraints and indexes below (a million rows a month: no index twice). The
+    # run's key is not checked by the database: payments are only written by the statement that
+    # prepares the run, in its transaction (a million checks at the commit cost seconds).
+    run = models.ForeignKey(
+        PaymentRun, on_delete=models.PROTECT, related_name="payments", db_index=False, db_constraint=False
+    )
     entitlement = models.ForeignKey(Entitlement, on_delete=models.PROTECT, related_name="payments", db_index=False)
     # The entitlement's person, kept for the person's list of payments; its key is checked there.
     person = models.ForeignKey(
@@ -153,7 +157,8 @@ class Payment(models.Model):
     amount = models.DecimalField(_("paid"), max_digits=12, decimal_places=2)
     iban = models.CharField(_("IBAN"), max_length=34)
     holder_name = models.CharField(_("account holder"), max_length=140)
-    # Stable: the same in every export of the run, and quoted by the bank's answer.
+    # Stable: the same in every export of the run, and quoted by the bank's answer. Built from the
+    # run's month and the entitlement (bank.end_to_end_id): unique as they are, found by them.
     end_to_end_id = models.CharField(_("end-to-end id"), max_length=35)
     status = models.CharField(_("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
@@ -164,7 +169,6 @@ class Payment(models.Model):
         verbose_name_plural = pgettext_lazy("benefit", "payments")
         constraints = [
             models.UniqueConstraint(fields=["run", "entitlement"], name="payment_one_per_entitlement_and_run"),
-            models.UniqueConstraint(fields=["end_to_end_id"], name="payment_end_to_end_id_unique"),
             # A month is never paid twice: two payments of an entitlement that are paid or being
             # paid never start on the same month (each starts where the last one paid ended).
             models.UniqueConstraint(
@@ -267,7 +271,7 @@ class Recovery(models.Model):
     next payments of the same entitlement, at most a share of each; or, paid after the person's
     death, asked back from the estate by a letter, with a reference to quote on the transfer."""
 
-    person = models.ForeignKey("identity.Person", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("identity.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("person"))
     entitlement = models.ForeignKey(Entitlement, on_delete=models.PROTECT, related_name="recoveries")
     kind = models.CharField(_("kind"), max_length=12, choices=RecoveryKind.choices, default=RecoveryKind.OVERPAYMENT)
     # The payment that paid too much (one recovery per payment and kind).
@@ -298,7 +302,7 @@ class Recovery(models.Model):
         indexes = [models.Index(fields=["entitlement"], condition=Q(outstanding__gt=0), name="recovery_open_idx")]
 
     def __str__(self) -> str:
-        return f"{self.person_id} {self.outstanding}"
+        return self.reference or f"{self.amount} ({self.created_at:%Y-%m-%d})"
 
 
 class RecoveryItem(models.Model):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,6 +22,7 @@ import defusedxml
 import defusedxml.ElementTree as SafeElementTree
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import translation
 from sepaxml import SepaTransfer
 
@@ -252,6 +254,32 @@ class AnswerImported:
     unknown: int
 
 
+_END_TO_END = re.compile(r"GUI(\d{4})(\d{2})E(\d{1,18})")
+
+
+def end_to_end_id(period: datetime.date, entitlement_id: int) -> str:
+    """The transfer's end-to-end id: the run's month and the entitlement (one payment each)."""
+    return f"GUI{period:%Y%m}E{entitlement_id}"
+
+
+def _quoted(end_to_end_ids: list[str]) -> Q:
+    """The payments the bank quotes, found by the unique index of their run and entitlement
+    (the id is built from both: no index of its own on a million rows a month)."""
+    wanted: dict[datetime.date, list[int]] = {}
+    for quoted in end_to_end_ids:
+        match = _END_TO_END.fullmatch(quoted)
+        if match is None or not 1 <= int(match.group(2)) <= 12:
+            continue
+        period = datetime.date(int(match.group(1)), int(match.group(2)), 1)
+        wanted.setdefault(period, []).append(int(match.group(3)))
+    runs = dict(PaymentRun.objects.filter(period__in=list(wanted)).values_list("period", "pk"))
+    found = Q(pk__in=[])
+    for period, entitlement_ids in wanted.items():
+        if period in runs:
+            found |= Q(run_id=runs[period], entitlement_id__in=entitlement_ids)
+    return found
+
+
 def status_report_import(*, content: bytes, user_id: int, now: datetime.datetime) -> AnswerImported:
     """Import a bank's payment status report: each transaction it names is marked paid or
     rejected (a payment already answered, or not ours, is counted and left); when the whole
@@ -270,10 +298,10 @@ def status_report_import(*, content: bytes, user_id: int, now: datetime.datetime
         open_payments = Payment.objects.filter(status=PaymentStatus.PENDING, run__status=RunStatus.EXPORTED)
         accepted = [e2e for e2e, status, _code in report.transactions if status in _ACCEPTED]
         rejected = {e2e: code for e2e, status, code in report.transactions if status in _REJECTED}
-        named_paid = open_payments.filter(end_to_end_id__in=accepted).update(status=PaymentStatus.PAID, answered_at=now)
+        named_paid = open_payments.filter(_quoted(accepted)).update(status=PaymentStatus.PAID, answered_at=now)
         paid = named_paid
         rejected_rows = list(
-            open_payments.filter(end_to_end_id__in=list(rejected))
+            open_payments.filter(_quoted(list(rejected)))
             .select_for_update()
             .values_list("pk", "end_to_end_id", "person_id", "entitlement_id", "run_id")
         )
@@ -298,7 +326,7 @@ def status_report_import(*, content: bytes, user_id: int, now: datetime.datetime
                         pk__gte=payment_file.first_payment_id,
                         pk__lte=payment_file.last_payment_id,
                     )
-                    .exclude(end_to_end_id__in=list(rejected))
+                    .exclude(_quoted(list(rejected)))
                     .update(status=PaymentStatus.PAID, answered_at=now)
                 )
         unknown = len(report.transactions) - named_paid - len(rejected_rows)

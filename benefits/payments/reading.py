@@ -27,6 +27,7 @@ from benefits.models import (
     SuspensionReason,
 )
 from benefits.payments.runs import pay_day
+from benefits.payments.statements import statement_years
 from benefits.payments.wording import day_text as _day
 from benefits.payments.wording import masked, months_label, scheme_titles
 from benefits.policies import can_view_entitlements
@@ -96,6 +97,8 @@ class PaymentsPage:
     next_payment: NextPayment | None
     payments: tuple[PaymentLine, ...]
     account: str
+    # The years with payments made: a yearly statement for each.
+    statement_years: tuple[int, ...]
 
 
 def _status_label(status: str, run_status: str, pay_on: datetime.date, today: datetime.date) -> str:
@@ -275,4 +278,5 @@ def payments_page(*, actor: Actor, person_id: int, now: datetime.datetime) -> Pa
         next_payment=next_payment,
         payments=tuple(_line(payment, titles, today) for payment in payments if payment.pk not in shown),
         account=account.masked if account is not None else "",
+        statement_years=tuple(statement_years(person_id=person_id)),
     )

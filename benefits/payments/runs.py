@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from benefits.models import PAYING, PaymentRun, PaymentStatus, RunStatus
@@ -191,6 +192,8 @@ def run_prepare(*, period: Period, user_id: int | None, now: datetime.datetime) 
         with connection.cursor() as cursor:
             # Compiling this plan costs more than running it on a month's few rows.
             cursor.execute("SET LOCAL jit = off")
+            # The month's joins and its temporary table, in memory rather than on disk.
+            cursor.execute("SET LOCAL work_mem = '256MB'")
             paying = "(" + ", ".join(f"'{status}'" for status in PAYING) + ")"  # the partial index's words
             cursor.execute(_UNSKIP, parameters)
             cursor.execute(_DUE.format(accounts=current_bank_accounts_sql(), paying=paying), parameters)
@@ -213,15 +216,28 @@ def _locked_run(run_id: int, seen_status: str) -> PaymentRun:
     return run
 
 
-def run_submit(*, run_id: int, user_id: int, now: datetime.datetime) -> None:
+def run_submit(
+    *,
+    run_id: int,
+    user_id: int,
+    now: datetime.datetime,
+    seen_payments: int | None = None,
+    seen_amount: Decimal | None = None,
+) -> None:
     """A finance officer checked the run's totals: it goes to a second one for approval. No run
-    is prepared into once checked."""
+    is prepared into once checked. Refused when the run holds other totals than those the
+    officer saw (``seen_payments``, ``seen_amount``): a preparation added payments meanwhile."""
     with transaction.atomic():
         run = PaymentRun.objects.select_for_update().get(pk=run_id)
         advisory_lock(LockNamespace.PAYMENT_RUN, _month_key(Period.of(run.period)))
         run = _locked_run(run_id, RunStatus.PREPARED)
-        if not run.payments.exists():
+        held = run.payments.filter(status=PaymentStatus.PENDING).aggregate(count=Count("pk"), amount=Sum("amount"))
+        if not held["count"]:
             raise PaymentRefused("empty_run")
+        if (seen_payments is not None and seen_payments != held["count"]) or (
+            seen_amount is not None and seen_amount != held["amount"]
+        ):
+            raise PaymentRefused("run_changed", params={"payments": held["count"], "amount": held["amount"]})
         run.status = RunStatus.SUBMITTED
         run.submitted_by_id, run.submitted_at = user_id, now
         run.save(update_fields=["status", "submitted_by", "submitted_at"])
@@ -260,15 +276,16 @@ class RunTotal:
 
 def run_totals(*, run_id: int) -> tuple[list[RunTotal], list[RunTotal], list[tuple[str, str, int]]]:
     """The run's totals per benefit and per bank (the country and the bank's code in the IBAN),
-    and its skips counted per reason and detail: what finance checks before approving."""
+    payments stopped since left out, and its skips counted per reason and detail: what finance
+    checks before approving."""
     from benefits.payments.bank import BANK_CODE_SQL
 
     def grouped(key: str) -> list[RunTotal]:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT {key} AS key, count(*), sum(gross), sum(arrears), sum(recovered), sum(amount)"  # noqa: S608
-                " FROM benefits_payment WHERE run_id = %s GROUP BY 1 ORDER BY 1",
-                [run_id],
+                " FROM benefits_payment WHERE run_id = %s AND status <> %s GROUP BY 1 ORDER BY 1",
+                [run_id, PaymentStatus.STOPPED],
             )
             return [RunTotal(str(row[0]), *row[1:]) for row in cursor.fetchall()]
 

@@ -4,6 +4,7 @@ made and each amount explained (arrears, indexation, recoveries); who may see it
 authorization matrix), and a proxy's reading in the principal's trail."""
 
 import datetime
+import io
 import re
 from decimal import Decimal
 
@@ -11,10 +12,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from pypdf import PdfReader
 
 from benefits import services
 from benefits.models import Entitlement, PaymentFile, Recovery
-from core.models import AccessRecord
+from core.models import AccessRecord, VerifiableDocument
 from core.periods import Period
 from core.types import Scope
 from devtools.payments import bank_answer_accepting
@@ -158,3 +160,38 @@ def test_the_page_reads_in_the_same_queries_whatever_the_number_of_payments(clie
     with CaptureQueriesContext(connection) as more:
         client.get(url)
     assert len(more.captured_queries) == len(one.captured_queries)
+
+
+@pytest.mark.time_machine(NOW, tick=False)
+def test_the_yearly_statement_for_the_tax_return_is_a_verifiable_pdf(client, jean):
+    url = reverse("benefits:payment_statement")
+    sign_in(client, jean["user"])
+    page = _text(client.get(reverse("benefits:payments"), headers=EN))
+    assert "Yearly statement for the tax return" in page
+
+    response = client.post(url, {"year": "2026"}, headers=EN)
+
+    assert response["Content-Type"] == "application/pdf"
+    assert 'filename="benefits-paid-2026.pdf"' in response["Content-Disposition"]
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    text = " ".join(text.replace("\xa0", " ").replace("\u202f", " ").split())
+    assert "Benefits paid in 2026" in text
+    assert "Total paid in 2026: €14,098.00" in text or "Total paid in 2026: 14,098.00" in text
+    document = VerifiableDocument.objects.get(kind="payment_statement")
+    assert document.subject_id == jean["person"].pk
+
+    # A year without payments: a message, no document.
+    response = client.post(url, {"year": "2019"}, headers=EN)
+    assert response.status_code == 302
+    assert "No benefit was paid in 2019" in _text(client.get(response["Location"], headers=EN))
+    for forged in ("", "abc", "99999"):
+        assert client.post(url, {"year": forged}).status_code == 302
+    assert VerifiableDocument.objects.filter(kind="payment_statement").count() == 1
+
+    # A proxy for claims only may not have it; one allowed to view the file may, in the trail.
+    act_for(client, jean["user"], [Scope.MANAGE_CLAIMS], last_name="Claims")
+    assert client.post(url, {"year": "2026"}).status_code == 404
+    act_for(client, jean["user"], [Scope.VIEW_FILE])
+    assert client.post(url, {"year": "2026"})["Content-Type"] == "application/pdf"
+    assert AccessRecord.objects.filter(subject_person_id=jean["person"].pk, detail="payment statement").count() == 1
+    assert client.get(url).status_code == 405

@@ -418,7 +418,7 @@ def test_a_death_ends_the_benefit_with_its_month_and_asks_the_estate_back_what_w
     march = prepare(Period(2026, 3), now)
     approve_and_write(march.run_id, now)
     april = prepare(Period(2026, 4), aware(D(2026, 4, 20)))
-    (april_file,) = approve_and_write(april.run_id, aware(D(2026, 4, 20)))
+    (_april_file,) = approve_and_write(april.run_id, aware(D(2026, 4, 20)))
     # Reported on 30 April: died on 14 March. April was paid and was not due.
     _died(paid["person"], D(2026, 3, 14))
 

@@ -27,7 +27,17 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from benefits.models import Claim, ClaimDocument, ClaimEvent, ComposedScheme, Decision, Entitlement
+from benefits.models import (
+    BankAnswer,
+    Claim,
+    ClaimDocument,
+    ClaimEvent,
+    ComposedScheme,
+    Decision,
+    Entitlement,
+    PaymentRun,
+    Recovery,
+)
 from contributions.models import (
     BankStatementImport,
     BankTransaction,
@@ -276,6 +286,38 @@ class World:
                 ),
                 {anna.pk},
             ),
+            PaymentRun: lambda now: (
+                PaymentRun.objects.create(
+                    period=datetime.date(2026, 10, 1),
+                    pay_on=datetime.date(2026, 10, 28),
+                    prepared_at=now,
+                    prepared_by=self.staff,
+                ),
+                set(),
+            ),
+            BankAnswer: lambda now: (
+                BankAnswer.objects.create(
+                    message_id="WALK-ANSWER-1",
+                    imported_at=now,
+                    imported_by=self.staff,
+                    paid=1,
+                    rejected=0,
+                    unknown=0,
+                    content=b"<Document/>",
+                ),
+                set(),
+            ),
+            Recovery: lambda now: (
+                Recovery.objects.create(
+                    person=self.claire,
+                    entitlement=Entitlement.objects.get(claim__reference="BEN-2026-999001"),
+                    reason="Paid twice",
+                    amount=Decimal("100.00"),
+                    outstanding=Decimal("100.00"),
+                    created_at=now,
+                ),
+                {self.claire.pk},
+            ),
         }
 
     def _claim(self, now: datetime.datetime) -> Claim:
@@ -409,6 +451,8 @@ _STAFF_FIELDS = {
     "assigned_to",
     "proposed_by",
     "approved_by",
+    "prepared_by",
+    "submitted_by",
 }
 
 

@@ -223,6 +223,7 @@ CLAIM_ACTIONS = {
     "benefits:claim_letter": 404,
     "benefits:claim_document": 200,
     "benefits:claim_receipt": 200,
+    "benefits:payment_statement": 405,
 }
 
 

@@ -44,6 +44,7 @@ REACHED_FROM = {
     "contributions:bulk_uploads": "monthly-declaration, by file",
     "contributions:bulk_format": "monthly-declaration, by file",
     "portal:enterprise_service": "the employer's cards",
+    "benefits:payment_statement": "benefit-payments, its yearly statement form",
 }
 APPS = {"portal", "identity", "notifications", "mandates", "contributions", "benefits"}
 

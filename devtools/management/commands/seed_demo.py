@@ -25,8 +25,8 @@ from benefits.models import ComposedScheme
 from contributions.models import DiscrepancyReport, Employment, EmploymentEvent
 from core.periods import Period
 from devtools.claims import demo_claims_seed
-from devtools.payments import demo_payments_seed
 from devtools.history import paid_history
+from devtools.payments import demo_payments_seed
 from devtools.rates import demo_rates_seed
 from identity.country_profiles import country_profile
 from identity.models import ActivationCode, ApiKey, Enterprise, FamilyLink, Person, Representation, User
