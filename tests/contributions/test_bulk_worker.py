@@ -41,8 +41,9 @@ from notifications.models import Notification
 from portal.celery import app, worker_command
 from tests import clock
 from tests.contributions.bulk_helpers import csv_bytes, receive, rows_for, world
+from tests.servers import TIMED_PROCESSES
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), TIMED_PROCESSES]
 
 # A chunk's cost is mostly fixed (its queries and its task), not its lines: 40 lines a chunk keep
 # five chunks to each month's declaration and a hundred to the file, for a quarter of the time

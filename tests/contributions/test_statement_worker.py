@@ -33,8 +33,9 @@ from portal.celery import app
 from tests.contributions.test_bulk_worker import Worker, _wait_until, beat_every, database_down
 from tests.helpers import citizen_actor
 from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory
+from tests.servers import TIMED_PROCESSES
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), TIMED_PROCESSES]
 
 # A worker taking a statement that another took this long ago, and did not finish, takes it over.
 LEASE_SECONDS = 2

@@ -17,12 +17,13 @@ from celery import Celery
 from django.conf import settings
 
 from portal.celery import worker_command
+from tests.servers import TIMED_PROCESSES
 
 REDIS_SERVER = shutil.which("redis-server") or "redis-server"
 # Long enough that Celery's own reconnection (attempts 12 and 20 s after the loss) would miss
 # the 4 s the test allows, short enough not to wait longer than that proof needs.
 OUTAGE_SECONDS = 14
-pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
+pytestmark = [pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server"), TIMED_PROCESSES]
 
 
 def _free_port() -> int:

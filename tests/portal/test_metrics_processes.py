@@ -20,9 +20,9 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
 from portal.celery import app, worker_command
-from tests.servers import Gunicorn, test_database_url
+from tests.servers import TIMED_PROCESSES, Gunicorn, test_database_url
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), TIMED_PROCESSES]
 
 TOKEN = "metrics-token-for-the-process-tests"
 

@@ -28,9 +28,9 @@ from notifications.models import Notification
 from portal.celery import worker_command
 from tests import clock
 from tests.identity.factories import PASSWORD, EnterpriseFactory, PersonFactory, UserFactory
-from tests.servers import Gunicorn, RedisServer, Visitor, test_database_url
+from tests.servers import TIMED_PROCESSES, Gunicorn, RedisServer, Visitor, test_database_url
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), TIMED_PROCESSES]
 
 SLOWEST_SECONDS = 2.0
 

@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 
 from portal.management.commands.serve import site_url_apply, site_url_for
-from tests.servers import test_database_url
+from tests.servers import TIMED_PROCESSES, test_database_url
 
 
 def test_site_url_is_the_served_address() -> None:
@@ -100,6 +100,7 @@ def _listening(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+@TIMED_PROCESSES
 @pytest.mark.django_db(transaction=True)
 def test_sigterm_stops_serve_with_its_workers(tmp_path: Path) -> None:
     with socket.socket() as probe:
