@@ -53,9 +53,15 @@ translations:
 messages:
 	$(PY) manage.py makemessages -l fr -l en --no-obsolete --ignore=.venv --ignore=var --ignore=staticfiles --ignore=tests --ignore=assets
 
+# The tests on two processes (pytest-xdist), each with its own test database, Redis databases
+# (tests/settings.py), ports and temporary directories; the tests that time real servers and
+# workers run one after the other on one of them (tests/servers.py). PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= 2
+PYTEST_OPTIONS := -n $(PYTEST_WORKERS) --dist loadgroup
+
 pytest:
 	scripts/system-packages.sh chromium
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(PYTEST_OPTIONS)
 
 # The tests with the clock moved by each of these days (tests/clock.py: the tests' process and the
 # workers and commands it starts): a test mixing a fixed date with the real clock fails here, not
@@ -66,7 +72,7 @@ test-clock: install
 	scripts/system-packages.sh chromium
 	@set -e; for days in $(CLOCK_SHIFTS); do \
 		echo "== the tests with the clock moved $$days days"; \
-		GUICHET_TEST_CLOCK_SHIFT_DAYS=$$days $(PY) -m pytest -q; \
+		GUICHET_TEST_CLOCK_SHIFT_DAYS=$$days $(PY) -m pytest -q $(PYTEST_OPTIONS); \
 	done
 
 bench: bench-notifications bench-pages bench-bulk bench-interest bench-rules
