@@ -35,13 +35,13 @@ def pensioner(
     """A person paid ``amount`` from ``start_on`` (an entitlement opened ``now``, its amounts
     indexed as the decision's would be), with a user account and, unless None, a bank account."""
     now = now or timezone.now()
-    person = PersonFactory(first_name=first_name, last_name="Pensioner", birth_date=datetime.date(1958, 4, 2))
+    person = PersonFactory(first_name=first_name, last_name="Dubois", birth_date=datetime.date(1958, 4, 2))
     user = UserFactory(person=person)
     if iban is not None:
         BankAccount.objects.create(
             person=person,
             iban=iban,
-            holder_name=f"{first_name} Pensioner",
+            holder_name=f"{first_name} Dubois",
             created_at=now - datetime.timedelta(days=30),
             created_by=user,
         )

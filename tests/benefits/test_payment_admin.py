@@ -537,7 +537,7 @@ def test_sums_to_recover_are_listed_for_follow_up_and_each_read_is_recorded(clie
     page = client.get(reverse("admin:benefits_recovery_change", args=[recovery.pk]), headers=EN)
 
     assert [row.pk for row in listed.context["cl"].result_list] == [recovery.pk]
-    assert "Ana Pensioner" in listed.content.decode() and "Old-age pension" in listed.content.decode()
+    assert "Ana Dubois" in listed.content.decode() and "Old-age pension" in listed.content.decode()
     assert "Paid twice in March" in page.content.decode()
     payment = Payment.objects.get(entitlement=world["ana"]["entitlement"])
     assert _inline_rows(page.content.decode()) == [["April 2026", payment.end_to_end_id, "300.00"]]

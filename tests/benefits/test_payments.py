@@ -339,7 +339,7 @@ def test_export_splits_the_run_into_valid_pain001_files_the_same_on_every_export
         assert bank.pain001(payment_file, run) == bytes(payment_file.content)
     assert end_to_end_ids == [f"GUI202604E{item['entitlement'].pk}" for item in paid]
     first = etree.fromstring(bytes(files[0].content))
-    assert first.xpath("//p:CdtTrfTxInf[1]/p:Cdtr/p:Nm/text()", namespaces=namespace) == ["Zoe0 Pensioner"]
+    assert first.xpath("//p:CdtTrfTxInf[1]/p:Cdtr/p:Nm/text()", namespaces=namespace) == ["Zoe0 Dubois"]
     assert first.xpath("//p:CdtTrfTxInf[1]/p:Amt/p:InstdAmt/text()", namespaces=namespace) == ["900.50"]
     # A second write of a file does nothing.
     assert services.payment_file_write(file_id=files[0].pk, now=now) is False
@@ -382,7 +382,7 @@ def test_a_rejected_payment_asks_to_check_the_account_and_is_paid_again_once_aft
     BankAccount.objects.create(
         person=closed["person"],
         iban=OTHER_IBAN,
-        holder_name="Bob Pensioner",
+        holder_name="Bob Dubois",
         created_at=aware(D(2026, 5, 21)),
         created_by=closed["user"],
     )
@@ -437,7 +437,7 @@ def test_a_death_ends_the_benefit_with_its_month_and_asks_the_estate_back_what_w
     assert recovery.payment_id == payment_of(entitlement, Period(2026, 4)).pk
     assert recovery.reference == f"REC-2026-{recovery.pk:06d}"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(bytes(recovery.letter))).pages)
-    assert "Jean Pensioner" in text and recovery.reference in text
+    assert "Jean Dubois" in text and recovery.reference in text
     assert "1 000,00 €" in text.replace("\u202f", " ").replace("\xa0", " ")
     assert "avril 2026" in text
     # Applied again: nothing more; May pays nothing.
