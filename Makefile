@@ -7,7 +7,7 @@ PY := .venv/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 APPS := core portal identity notifications mandates contributions benefits payment_sandbox devtools
 
-.PHONY: help install run test check lint typecheck migrations-check translations pytest test-clock stop messages bench bench-notifications bench-pages bench-bulk bench-interest bench-faults bench-rules
+.PHONY: help install run test check lint typecheck migrations-check translations pytest test-clock stop messages bench bench-notifications bench-pages bench-bulk bench-interest bench-faults bench-rules bench-payments
 
 help:
 	@echo "make run    install, prepare the demo database and serve the portal on http://127.0.0.1:8000"
@@ -75,7 +75,7 @@ test-clock: install
 		GUICHET_TEST_CLOCK_SHIFT_DAYS=$$days $(PY) -m pytest -q $(PYTEST_OPTIONS); \
 	done
 
-bench: bench-notifications bench-pages bench-bulk bench-interest bench-rules
+bench: bench-notifications bench-pages bench-bulk bench-interest bench-rules bench-payments
 
 # Fan one message out to 100,000 inboxes in one call (target: < 30 s, flat memory).
 bench-notifications: install
@@ -107,6 +107,13 @@ bench-bulk: install
 # (target: well under a minute for the nightly scan; prints time and peak memory). No database.
 bench-rules: install
 	DEBUG=true $(PY) manage.py bench_rules --count 1000000
+
+# The monthly benefit payment run over 1,000,000 monthly entitlements: prepared (set-based SQL),
+# prepared again (0 created), checked, approved and exported as pain.001 files by two processes
+# (targets: preparation <= 30 s, export <= 60 s, peak memory <= 500 MB).
+bench-payments: install
+	DEBUG=true $(PY) manage.py migrate --noinput --verbosity 0
+	DEBUG=true $(PY) manage.py bench_payments --count 1000000
 
 # A scripted tour of faults under a running portal (gunicorn, a worker with its beat, a Redis of
 # its own): Redis stopped 30 s, PostgreSQL restarted during a 200,000-line file, the worker killed

@@ -66,3 +66,36 @@ def finance_officer(name: str = "Finance"):
 
 def aware(day: datetime.date, hour: int = 9) -> datetime.datetime:
     return datetime.datetime(day.year, day.month, day.day, hour, 0, tzinfo=datetime.UTC)
+
+
+def checked_approved_written(run_id: int, now: datetime.datetime) -> list:
+    """The run checked by one finance officer, approved by another, its files written."""
+    from benefits import services
+    from benefits.models import PaymentFile
+
+    first, second = finance_officer("Checker"), finance_officer("Approver")
+    services.payment_run_submit(run_id=run_id, user_id=first.pk, now=now)
+    services.payment_run_approve(run_id=run_id, user_id=second.pk, now=now)
+    for payment_file in PaymentFile.objects.filter(run_id=run_id):
+        services.payment_file_write(file_id=payment_file.pk, now=now)
+    return list(PaymentFile.objects.filter(run_id=run_id).order_by("sequence"))
+
+
+def pain002(message_id: str, original: str, group: str, transactions: list[tuple[str, str, str]]) -> bytes:
+    """A bank's payment status report on the file ``original``: its group status, and each
+    transaction named with its status and reason code."""
+    rows = "".join(
+        f"<TxInfAndSts><OrgnlEndToEndId>{e2e}</OrgnlEndToEndId><TxSts>{status}</TxSts>"
+        + (f"<StsRsnInf><Rsn><Cd>{code}</Cd></Rsn></StsRsnInf>" if code else "")
+        + "</TxInfAndSts>"
+        for e2e, status, code in transactions
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"><CstmrPmtStsRpt>'
+        f"<GrpHdr><MsgId>{message_id}</MsgId><CreDtTm>2026-01-29T10:00:00</CreDtTm></GrpHdr>"
+        f"<OrgnlGrpInfAndSts><OrgnlMsgId>{original}</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.03</OrgnlMsgNmId>"
+        f"<GrpSts>{group}</GrpSts></OrgnlGrpInfAndSts>"
+        f"<OrgnlPmtInfAndSts><OrgnlPmtInfId>{original}-1</OrgnlPmtInfId>{rows}</OrgnlPmtInfAndSts>"
+        "</CstmrPmtStsRpt></Document>"
+    ).encode()

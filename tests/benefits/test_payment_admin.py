@@ -22,7 +22,14 @@ from core.models import AccessRecord
 from core.periods import Period
 from notifications.models import Notification
 from tests.benefits.claim_helpers import case_worker
-from tests.benefits.payment_helpers import OTHER_IBAN, aware, finance_officer, pensioner
+from tests.benefits.payment_helpers import (
+    OTHER_IBAN,
+    aware,
+    checked_approved_written,
+    finance_officer,
+    pain002,
+    pensioner,
+)
 from tests.helpers import sign_in
 from tests.identity.factories import UserFactory, with_totp
 
@@ -127,33 +134,6 @@ def _prepared(user_id: int | None = None) -> int:
     return services.payment_run_prepare(period=APRIL, user_id=user_id, now=NOW).run_id
 
 
-def _exported(run_id: int) -> list[PaymentFile]:
-    checker, approver = finance_officer("Checker"), finance_officer("Approver")
-    services.payment_run_submit(run_id=run_id, user_id=checker.pk, now=NOW)
-    services.payment_run_approve(run_id=run_id, user_id=approver.pk, now=NOW)
-    for payment_file in PaymentFile.objects.filter(run_id=run_id):
-        services.payment_file_write(file_id=payment_file.pk, now=NOW)
-    return list(PaymentFile.objects.filter(run_id=run_id).order_by("sequence"))
-
-
-def _pain002(message_id: str, original: str, group: str, transactions: list[tuple[str, str, str]]) -> bytes:
-    rows = "".join(
-        f"<TxInfAndSts><OrgnlEndToEndId>{e2e}</OrgnlEndToEndId><TxSts>{status}</TxSts>"
-        + (f"<StsRsnInf><Rsn><Cd>{code}</Cd></Rsn></StsRsnInf>" if code else "")
-        + "</TxInfAndSts>"
-        for e2e, status, code in transactions
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"><CstmrPmtStsRpt>'
-        f"<GrpHdr><MsgId>{message_id}</MsgId><CreDtTm>2026-04-29T10:00:00</CreDtTm></GrpHdr>"
-        f"<OrgnlGrpInfAndSts><OrgnlMsgId>{original}</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.03</OrgnlMsgNmId>"
-        f"<GrpSts>{group}</GrpSts></OrgnlGrpInfAndSts>"
-        f"<OrgnlPmtInfAndSts><OrgnlPmtInfId>{original}-1</OrgnlPmtInfId>{rows}</OrgnlPmtInfAndSts>"
-        "</CstmrPmtStsRpt></Document>"
-    ).encode()
-
-
 # --- A run's page -----------------------------------------------------------------------------------
 
 
@@ -190,7 +170,7 @@ def test_the_run_page_shows_who_did_what_the_totals_per_benefit_and_bank_and_wha
 def test_the_list_shows_each_run_with_its_payments_total_and_who_handled_it(client):
     _world()
     april = _prepared()
-    _exported(april)
+    checked_approved_written(april, NOW)
     finance = _finance()
     services.payment_run_prepare(period=MAY, user_id=finance.pk, now=NOW)
     sign_in(client, finance, mfa=True)
@@ -232,7 +212,7 @@ def test_the_list_shows_each_run_with_its_payments_total_and_who_handled_it(clie
 @pytest.mark.time_machine(NOW, tick=False)
 def test_the_list_reads_in_a_fixed_number_of_queries(client, django_assert_max_num_queries):
     _world()
-    _exported(_prepared())
+    checked_approved_written(_prepared(), NOW)
     sign_in(client, _finance(), mfa=True)
     client.get(_changelist())  # warm the caches (permissions, content types)
     with django_assert_max_num_queries(30) as few:
@@ -368,7 +348,7 @@ def test_a_run_without_payments_is_not_sent_for_approval(client):
 def test_a_file_downloads_as_written_and_the_payees_accounts_read_are_recorded(client):
     world = _world()
     run_id = _prepared()
-    (payment_file,) = _exported(run_id)
+    (payment_file,) = checked_approved_written(run_id, NOW)
     finance = _finance()
     sign_in(client, finance, mfa=True)
 
@@ -395,7 +375,7 @@ def test_a_file_downloads_as_written_and_the_payees_accounts_read_are_recorded(c
 def test_a_finance_officer_who_may_not_approve_runs_sees_them_but_neither_acts_nor_downloads(client):
     _world()
     run_id = _prepared()
-    (payment_file,) = _exported(run_id)
+    (payment_file,) = checked_approved_written(run_id, NOW)
     may_run = services.payment_run_prepare(period=MAY, user_id=None, now=NOW).run_id
     reader = with_totp(UserFactory(is_staff=True))
     reader.user_permissions.add(*Group.objects.get(name="Finance").permissions.exclude(codename="approve_paymentrun"))
@@ -422,7 +402,7 @@ def _two_payments_sent() -> dict:
     kept = pensioner(start_on=D(2026, 4, 1), now=NOW, first_name="Ana")
     closed = pensioner(start_on=D(2026, 4, 1), now=NOW, first_name="Bob")
     run_id = _prepared()
-    (payment_file,) = _exported(run_id)
+    (payment_file,) = checked_approved_written(run_id, NOW)
     return {
         "kept": Payment.objects.get(entitlement=kept["entitlement"]),
         "closed": Payment.objects.get(entitlement=closed["entitlement"]),
@@ -450,7 +430,7 @@ def test_a_bank_answer_uploaded_marks_one_payment_paid_and_one_rejected_once(cli
     assert page.status_code == 200
     assert 'enctype="multipart/form-data"' in page.content.decode()
     assert "at most 20.0\xa0MB" in page.content.decode()
-    report = _pain002(
+    report = pain002(
         "BANK-1",
         sent["file"].message_id,
         "PART",
@@ -516,7 +496,7 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(client, settings):
     sign_in(client, _finance(), mfa=True)
     payments = _payments()
 
-    response = _upload(client, _pain002("BANK-2", sent["file"].message_id, "ACSC", []))
+    response = _upload(client, pain002("BANK-2", sent["file"].message_id, "ACSC", []))
 
     assert response.context["form"].errors == {"report": ["The file is too large: at most 100\xa0bytes."]}
     assert (_payments(), BankAnswer.objects.exists()) == (payments, False)
@@ -600,7 +580,7 @@ WHO = ["anonymous", "citizen", "finance without a second factor", "case worker",
 def test_who_may_open_and_use_the_payments_back_office(client, who):
     world = _world()
     april = _prepared()
-    (payment_file,) = _exported(april)
+    (payment_file,) = checked_approved_written(april, NOW)
     may = services.payment_run_prepare(period=MAY, user_id=None, now=NOW).run_id
     user = _user(who)
     if user is not None:

@@ -38,7 +38,16 @@ from benefits.types import PaymentRefused
 from core.periods import Period
 from identity.models import BankAccount
 from notifications.models import Notification
-from tests.benefits.payment_helpers import IBAN, OTHER_IBAN, PAIN001_XSD, aware, finance_officer, pensioner
+from tests.benefits.payment_helpers import (
+    IBAN,
+    OTHER_IBAN,
+    PAIN001_XSD,
+    aware,
+    checked_approved_written,
+    finance_officer,
+    pain002,
+    pensioner,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -52,33 +61,6 @@ def prepare(period: Period, now: datetime.datetime, user_id: int | None = None):
 
 def payment_of(entitlement, period: Period) -> Payment:
     return Payment.objects.get(entitlement=entitlement, run__period=period.first_day)
-
-
-def approve_and_write(run_id: int, now: datetime.datetime) -> list[PaymentFile]:
-    first, second = finance_officer("Checker"), finance_officer("Approver")
-    services.payment_run_submit(run_id=run_id, user_id=first.pk, now=now)
-    services.payment_run_approve(run_id=run_id, user_id=second.pk, now=now)
-    for payment_file in PaymentFile.objects.filter(run_id=run_id):
-        services.payment_file_write(file_id=payment_file.pk, now=now)
-    return list(PaymentFile.objects.filter(run_id=run_id).order_by("sequence"))
-
-
-def pain002(message_id: str, original: str, group: str, transactions: list[tuple[str, str, str]]) -> bytes:
-    rows = "".join(
-        f"<TxInfAndSts><OrgnlEndToEndId>{e2e}</OrgnlEndToEndId><TxSts>{status}</TxSts>"
-        + (f"<StsRsnInf><Rsn><Cd>{code}</Cd></Rsn></StsRsnInf>" if code else "")
-        + "</TxInfAndSts>"
-        for e2e, status, code in transactions
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"><CstmrPmtStsRpt>'
-        f"<GrpHdr><MsgId>{message_id}</MsgId><CreDtTm>2026-01-29T10:00:00</CreDtTm></GrpHdr>"
-        f"<OrgnlGrpInfAndSts><OrgnlMsgId>{original}</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.03</OrgnlMsgNmId>"
-        f"<GrpSts>{group}</GrpSts></OrgnlGrpInfAndSts>"
-        f"<OrgnlPmtInfAndSts><OrgnlPmtInfId>{original}-1</OrgnlPmtInfId>{rows}</OrgnlPmtInfAndSts>"
-        "</CstmrPmtStsRpt></Document>"
-    ).encode()
 
 
 # --- Arithmetic -------------------------------------------------------------------------------------
@@ -125,7 +107,7 @@ def test_a_decision_starting_in_the_past_pays_arrears_itemised_each_month_at_its
     assert PaymentRun.objects.get(pk=prepared.run_id).pay_on == D(2026, 2, 28)
 
     # The next month: only March.
-    approve_and_write(prepared.run_id, now)
+    checked_approved_written(prepared.run_id, now)
     march = prepare(Period(2026, 3), aware(D(2026, 3, 20)))
     payment = payment_of(paid["entitlement"], Period(2026, 3))
     assert march.payments_created == 1
@@ -141,7 +123,7 @@ def test_a_death_mid_month_pays_that_month_and_no_later_one():
     paid["entitlement"].save()
 
     march = prepare(Period(2026, 3), now)
-    approve_and_write(march.run_id, now)
+    checked_approved_written(march.run_id, now)
     april = prepare(Period(2026, 4), aware(D(2026, 4, 20)))
 
     assert payment_of(paid["entitlement"], Period(2026, 3)).gross == Decimal("900.00")
@@ -171,7 +153,7 @@ def test_a_sum_to_recover_is_netted_a_third_of_a_payment_at_a_time():
         Decimal("670.00"),
     )
     assert may.recoveries == 1
-    approve_and_write(may.run_id, now)
+    checked_approved_written(may.run_id, now)
 
     prepare(Period(2026, 6), aware(D(2026, 6, 20)))
     june = payment_of(paid["entitlement"], Period(2026, 6))
@@ -320,7 +302,7 @@ def test_export_splits_the_run_into_valid_pain001_files_the_same_on_every_export
         ]
     run_id = prepare(Period(2026, 4), now).run_id
 
-    files = approve_and_write(run_id, now)
+    files = checked_approved_written(run_id, now)
 
     schema = etree.XMLSchema(etree.parse(str(PAIN001_XSD)))
     assert [payment_file.transactions for payment_file in files] == [2, 2, 1]
@@ -354,7 +336,7 @@ def test_a_rejected_payment_asks_to_check_the_account_and_is_paid_again_once_aft
         kept = pensioner(start_on=D(2026, 4, 1), now=now, first_name="Ana")
         closed = pensioner(start_on=D(2026, 4, 1), now=now, first_name="Bob")
     run_id = prepare(Period(2026, 4), now).run_id
-    (payment_file,) = approve_and_write(run_id, now)
+    (payment_file,) = checked_approved_written(run_id, now)
     ok, bad = payment_of(kept["entitlement"], Period(2026, 4)), payment_of(closed["entitlement"], Period(2026, 4))
     finance = finance_officer("Importer")
     answer = pain002("BANK-1", payment_file.message_id, "PART", [(bad.end_to_end_id, "RJCT", "AC04")])
@@ -416,9 +398,9 @@ def test_a_death_ends_the_benefit_with_its_month_and_asks_the_estate_back_what_w
     with time_machine.travel(now, tick=False):
         paid = pensioner(amount="1000.00", start_on=D(2026, 3, 1), now=now)
     march = prepare(Period(2026, 3), now)
-    approve_and_write(march.run_id, now)
+    checked_approved_written(march.run_id, now)
     april = prepare(Period(2026, 4), aware(D(2026, 4, 20)))
-    (_april_file,) = approve_and_write(april.run_id, aware(D(2026, 4, 20)))
+    (_april_file,) = checked_approved_written(april.run_id, aware(D(2026, 4, 20)))
     # Reported on 30 April: died on 14 March. April was paid and was not due.
     _died(paid["person"], D(2026, 3, 14))
 
