@@ -39,9 +39,14 @@ QUEUE = [
     ("Yves", "Martin", 1966, "withdrawn"),
 ]
 QUEUE_SERIAL = 400
-# The joinery's workers stopped at the end of 2025, when their incapacity began.
-CAREER = (Period(2012, 1), Period(2025, 12))
-ONSET = datetime.date(2026, 1, 1)
+
+
+def career_and_onset(today: datetime.date) -> tuple[tuple[Period, Period], datetime.date]:
+    """The joinery's workers stopped eleven months before the seeding, when their incapacity
+    began, after fourteen years there (on 6 December 2026: 2012-01 to 2025-12, onset 1 January
+    2026). Relative to the day, the demo's disability claims are decided the same on any date."""
+    onset = Period.of(today).shifted(-11)
+    return (onset.shifted(-168), onset.previous()), onset.first_day
 
 
 def belgian_iban(serial: int) -> str:
@@ -121,7 +126,7 @@ def _onset(claim_id: int, worker: Actor, now: datetime.datetime, status: str = "
         member=0,
         input_name="disability_onset_date",
         period="",
-        value=ONSET.isoformat(),
+        value=career_and_onset(timezone.localdate())[1].isoformat(),
         reason="Medical board's decision: incapacity recognised.",
         now=now,
     )
@@ -268,10 +273,11 @@ def demo_claims_seed(
         user.save(update_fields=["password"])
         _account(person, user, now, QUEUE_SERIAL + index)
         claimants.append((user, state))
+    career, _onset_day = career_and_onset(timezone.localdate(now))
     paid_history(
         joinery,
         [user.person_id for user, _state in claimants if user.person_id is not None],
-        CAREER[0].through(CAREER[1]),
+        career[0].through(career[1]),
         users["admin"],
         now,
         unpaid=0,
