@@ -26,8 +26,9 @@ from django.db.models import Q
 from django.utils import translation
 from sepaxml import SepaTransfer
 
-from benefits.models import BankAnswer, ComposedScheme, Payment, PaymentFile, PaymentRun, PaymentStatus, RunStatus
+from benefits.models import BankAnswer, Payment, PaymentFile, PaymentRun, PaymentStatus, RunStatus
 from benefits.payments.notices import tell_payment_rejected
+from benefits.payments.wording import scheme_titles
 from benefits.types import PaymentRefused
 from core.periods import Period
 from core.sizes import file_size
@@ -88,17 +89,6 @@ class _StableTransfer(SepaTransfer):
             node.text = f"{self._message_id}-{number}"[:35]
 
 
-def scheme_titles() -> dict[str, str]:
-    """Each benefit's name in the institution's language, for transfers' remittance text."""
-    from benefits.catalogue import SCHEMES
-
-    with translation.override(settings.LANGUAGE_CODE):
-        titles = {scheme.code: str(scheme.title) for scheme in SCHEMES}
-    for code, title in ComposedScheme.objects.values_list("slug", "title_fr"):
-        titles.setdefault(code.replace("-", "_"), title)
-    return titles
-
-
 def _transfers(payment_file: PaymentFile) -> Iterator[tuple[Any, ...]]:
     return (
         Payment.objects.filter(
@@ -132,7 +122,9 @@ def _build(payment_file: PaymentFile, run: PaymentRun) -> tuple[bytes, int, Deci
         message_id=payment_file.message_id,
         created_at=run.approved_at or run.prepared_at,
     )
-    titles = scheme_titles()
+    # Remittance text in the institution's language, whoever approved the run.
+    with translation.override(settings.LANGUAGE_CODE):
+        titles = scheme_titles()
     count, total = 0, Decimal(0)
     for end_to_end_id, holder_name, iban, amount, scheme, months in _transfers(payment_file):
         count += 1
@@ -257,9 +249,10 @@ class AnswerImported:
 _END_TO_END = re.compile(r"GUI(\d{4})(\d{2})E(\d{1,18})")
 
 
-def end_to_end_id(period: datetime.date, entitlement_id: int) -> str:
-    """The transfer's end-to-end id: the run's month and the entitlement (one payment each)."""
-    return f"GUI{period:%Y%m}E{entitlement_id}"
+def end_to_end_prefix(period: datetime.date) -> str:
+    """The end-to-end ids of a run's transfers start with its month; the entitlement follows
+    (one payment each): ``GUI202612E1234``. Quoted back by the bank's answer."""
+    return f"GUI{period:%Y%m}E"
 
 
 def _quoted(end_to_end_ids: list[str]) -> Q:

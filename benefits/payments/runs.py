@@ -21,7 +21,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from benefits.models import PAYING, PaymentRun, PaymentStatus, RunStatus
-from benefits.payments import amounts, deaths
+from benefits.payments import amounts, bank, deaths
 from benefits.types import PaymentRefused
 from core.locks import LockNamespace, advisory_lock
 from core.periods import Period
@@ -185,7 +185,7 @@ def run_prepare(*, period: Period, user_id: int | None, now: datetime.datetime) 
             "run": run.pk,
             "period": period.first_day,
             "period_end": period.next().first_day,
-            "prefix": f"GUI{period.year:04d}{period.month:02d}E",
+            "prefix": bank.end_to_end_prefix(period.first_day),
             "pending": PaymentStatus.PENDING,
             "share": settings.RECOVERY_SHARE,
         }
@@ -247,8 +247,6 @@ def run_approve(*, run_id: int, user_id: int, now: datetime.datetime) -> int:
     """A second finance officer approves the run (never who prepared or checked it: also a
     database constraint): its payments are split into files of ``PAYMENT_FILE_TRANSACTIONS``,
     by their order, and each file is written by a task after the commit. Returns the files."""
-    from benefits.payments import bank
-
     with transaction.atomic():
         run = _locked_run(run_id, RunStatus.SUBMITTED)
         if user_id in (run.submitted_by_id, run.prepared_by_id):
@@ -278,7 +276,6 @@ def run_totals(*, run_id: int) -> tuple[list[RunTotal], list[RunTotal], list[tup
     """The run's totals per benefit and per bank (the country and the bank's code in the IBAN),
     payments stopped since left out, and its skips counted per reason and detail: what finance
     checks before approving."""
-    from benefits.payments.bank import BANK_CODE_SQL
 
     def grouped(key: str) -> list[RunTotal]:
         with connection.cursor() as cursor:
@@ -295,4 +292,4 @@ def run_totals(*, run_id: int) -> tuple[list[RunTotal], list[RunTotal], list[tup
             [run_id],
         )
         skips = [(str(row[0]), str(row[1]), int(row[2])) for row in cursor.fetchall()]
-    return grouped("scheme"), grouped(BANK_CODE_SQL), skips
+    return grouped("scheme"), grouped(bank.BANK_CODE_SQL), skips

@@ -11,7 +11,8 @@ import sepaxml
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from benefits.models import Entitlement
+from benefits import services
+from benefits.models import Entitlement, PaymentFile
 from benefits.payments.amounts import entitlement_amounts_open
 from identity.models import BankAccount
 from tests.identity.factories import PersonFactory, UserFactory
@@ -70,9 +71,6 @@ def aware(day: datetime.date, hour: int = 9) -> datetime.datetime:
 
 def checked_approved_written(run_id: int, now: datetime.datetime) -> list:
     """The run checked by one finance officer, approved by another, its files written."""
-    from benefits import services
-    from benefits.models import PaymentFile
-
     first, second = finance_officer("Checker"), finance_officer("Approver")
     services.payment_run_submit(run_id=run_id, user_id=first.pk, now=now)
     services.payment_run_approve(run_id=run_id, user_id=second.pk, now=now)
