@@ -147,7 +147,10 @@ def _build(payment_file: PaymentFile, run: PaymentRun) -> tuple[bytes, int, Deci
 
 def file_write(*, file_id: int, now: datetime.datetime) -> bool:
     """Write one file of an approved run, once (a copy of the task at the same time skips it);
-    the last file written marks the run exported. Returns whether this call wrote it."""
+    the last file written marks the run exported, in the same transaction: a worker killed
+    between the two would otherwise leave a run approved for ever, all its files written (and
+    the bank's answer, which reads exported runs, matching none of its payments). Returns
+    whether this call wrote it."""
     with transaction.atomic():
         payment_file = (
             PaymentFile.objects.select_for_update(skip_locked=True).filter(pk=file_id, content__isnull=True).first()
@@ -160,8 +163,8 @@ def file_write(*, file_id: int, now: datetime.datetime) -> bool:
         payment_file.sha256 = hashlib.sha256(content).hexdigest()
         payment_file.written_at = now
         payment_file.save(update_fields=["content", "sha256", "written_at", "transactions", "total"])
-    with transaction.atomic():
-        # Under the run's lock, the other files' writes are committed or not begun.
+        # Last, under the run's lock: another file's write is then committed (seen) or will take
+        # this lock after this commit (and see this file written).
         run = PaymentRun.objects.select_for_update().get(pk=payment_file.run_id)
         if run.status == RunStatus.APPROVED and not run.files.filter(content__isnull=True).exists():
             run.status = RunStatus.EXPORTED
