@@ -5,7 +5,7 @@ export UV_PYTHON_DOWNLOADS := never
 export PYTHONUNBUFFERED := 1
 PY := .venv/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
-APPS := core portal identity notifications mandates contributions benefits payment_sandbox devtools
+APPS := core portal identity notifications mandates contributions benefits payment_sandbox check_sandbox devtools
 
 .PHONY: help install run test check lint typecheck migrations-check translations pytest test-clock stop messages bench bench-notifications bench-pages bench-bulk bench-interest bench-faults bench-rules bench-payments
 

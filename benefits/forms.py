@@ -178,3 +178,18 @@ class ClaimAppealForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
     )
     seen_status = forms.CharField(widget=forms.HiddenInput)
+
+
+class LifeCertificateForm(forms.Form):
+    file = forms.FileField(
+        label=_("The certificate"),
+        help_text=_(
+            "Signed and stamped by a local authority (town hall, consulate, notary) less than three months ago. A PDF,"
+            " JPEG or PNG file of at most %(size)s: a scan or a photo is fine."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+    )
+
+    def __init__(self, *args: Any, max_size: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = self.fields["file"].help_text % {"size": max_size}

@@ -22,4 +22,21 @@ BENEFITS_EVENT_TYPES = (
     EventType("claim_claimant_wrote", Category.BENEFITS, template_folder=TEMPLATE_FOLDER, default_email=False),
     # The bank returned a payment: check the account (the person and who manages it for them).
     EventType("payment_rejected", Category.BENEFITS, template_folder=TEMPLATE_FOLDER, importance=Importance.LEGAL),
+    # A case worker suspends a benefit in payment, or lifts the suspension: decisions.
+    EventType("benefit_suspended", Category.BENEFITS, template_folder=TEMPLATE_FOLDER, importance=Importance.LEGAL),
+    EventType("benefit_resumed", Category.BENEFITS, template_folder=TEMPLATE_FOLDER, importance=Importance.LEGAL),
+    # The yearly life certificate of a pensioner living abroad: asked, reminded at 30 and 60
+    # days, the pension suspended when the due day passed (a decision); a certificate refused
+    # by staff; the year confirmed (and the pension resumed).
+    EventType(
+        "life_certificate_asked", Category.BENEFITS, template_folder=TEMPLATE_FOLDER, importance=Importance.LEGAL
+    ),
+    EventType(
+        "life_certificate_reminder", Category.BENEFITS, template_folder=TEMPLATE_FOLDER, importance=Importance.LEGAL
+    ),
+    EventType(
+        "life_certificate_suspended", Category.BENEFITS, template_folder=TEMPLATE_FOLDER, importance=Importance.LEGAL
+    ),
+    EventType("life_certificate_refused", Category.BENEFITS, template_folder=TEMPLATE_FOLDER),
+    EventType("life_certificate_confirmed", Category.BENEFITS, template_folder=TEMPLATE_FOLDER),
 )

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy
 from benefits import composed, simulator
 from benefits.catalogue import BY_SLUG, PERIODICITY_LABELS, SCHEMES, Periodicity, SchemeDescription
 from benefits.inputs import Family, family_of, population_of
+from benefits.life.reading import life_page as life_page
+from benefits.life.reading import life_request_open as life_request_open
 from benefits.models import ComposedScheme
 from benefits.payments.reading import payments_page as payments_page
 from benefits.policies import can_view_entitlements

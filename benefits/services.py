@@ -1,7 +1,8 @@
 """What the benefits app offers other apps for changes (the demo seeding, the back office of
 other apps): filing and following a claim, and the case work on it (``benefits.claims``); the
 indexation of the benefits in payment, the monthly payment runs, their bank files and the bank's
-answers (``benefits.payments``). See the functions' docstrings."""
+answers, staff suspensions (``benefits.payments``); the life certificates of pensioners abroad
+(``benefits.life``). See the functions' docstrings."""
 
 from __future__ import annotations
 
@@ -29,6 +30,14 @@ from benefits.claims.filing import (
     claim_submit,
     claim_withdraw,
 )
+from benefits.life.answers import certificate_review as life_certificate_review
+from benefits.life.answers import certificate_send as life_certificate_send
+from benefits.life.campaign import life_certificates_follow
+from benefits.life.checks import check_callback as life_check_callback
+from benefits.life.checks import check_return as life_check_return
+from benefits.life.checks import check_start as life_check_start
+from benefits.life.checks import checks_reconcile as life_checks_reconcile
+from benefits.life.letters import life_letters_pdf, life_letters_printed
 from benefits.payments.amounts import indexation_apply
 from benefits.payments.bank import file_write as payment_file_write
 from benefits.payments.bank import files_to_write as payment_files_to_write
@@ -38,6 +47,7 @@ from benefits.payments.runs import run_approve as payment_run_approve
 from benefits.payments.runs import run_prepare as payment_run_prepare
 from benefits.payments.runs import run_submit as payment_run_submit
 from benefits.payments.statements import payment_statement_issue
+from benefits.payments.suspensions import entitlement_resume, entitlement_suspend
 
 __all__ = [
     "bank_answer_import",
@@ -62,7 +72,18 @@ __all__ = [
     "claim_submit",
     "claim_withdraw",
     "deaths_apply",
+    "entitlement_resume",
+    "entitlement_suspend",
     "indexation_apply",
+    "life_certificate_review",
+    "life_certificate_send",
+    "life_certificates_follow",
+    "life_check_callback",
+    "life_check_return",
+    "life_check_start",
+    "life_checks_reconcile",
+    "life_letters_pdf",
+    "life_letters_printed",
     "payment_file_write",
     "payment_files_to_write",
     "payment_run_approve",

@@ -65,3 +65,18 @@ def payment_file_write(*, file_id: int, **_kwargs: Any) -> None:
 def payment_files_reconcile(**_kwargs: Any) -> None:
     for file_id in services.payment_files_to_write():
         enqueue("benefits.payment_file_write", file_id=file_id)
+
+
+@shared_task(name="benefits.life_certificates_follow")
+def life_certificates_follow(**_kwargs: Any) -> None:
+    """The life certificates' day: ask, remind, suspend (each step safe to run twice)."""
+    done = services.life_certificates_follow(now=timezone.now())
+    logger.info("life certificates followed", extra=done)
+
+
+@shared_task(name="benefits.life_checks_reconcile")
+def life_checks_reconcile(**_kwargs: Any) -> None:
+    """Settle the remote identity checks whose callback was lost, by asking their provider."""
+    settled = services.life_checks_reconcile(now=timezone.now())
+    if settled:
+        logger.info("remote identity checks settled", extra={"count": settled})

@@ -203,3 +203,34 @@ class PaymentRefused(DomainError):
         "year_invalid": _("Choose one of the years listed."),
         "no_payment_in_year": _("No benefit was paid in %(year)s: there is no statement for that year."),
     }
+
+
+# --- Life certificates ----------------------------------------------------------------------------
+
+
+class LifeRefused(DomainError):
+    """A life certificate, a remote identity check or a case worker's check that cannot be taken:
+    nothing changed."""
+
+    messages: ClassVar[Mapping[str, StrOrPromise]] = {
+        "nothing_asked": _("No life certificate is asked of you at the moment."),
+        "already_pending": _("A certificate you sent is being checked: wait for the answer before sending another."),
+        "file_required": _("Choose the file of the certificate."),
+        "document_empty": _("The file is empty."),
+        "document_too_large": _("The file is too large: at most %(size)s a file."),
+        "document_unreadable": _("The file could not be read: send it again."),
+        "document_type": _("Send a PDF, JPEG or PNG file: this file is none of them, or it is damaged."),
+        "check_unavailable": _("The identity check service cannot be reached at the moment: try again later."),
+        "check_by_the_person": _("Only the pensioner can pass the identity check, in person."),
+        "review_moved": _("This certificate was already checked: nothing was done."),
+        "own_upload": _("Four eyes: another member of staff checks a certificate you sent."),
+        "reason_required": _("Choose why the certificate is refused."),
+        "not_suspended": _("This benefit is not suspended: nothing was done."),
+        "suspended_for_life_certificate": _(
+            "This benefit is suspended for a missing life certificate: it resumes when a certificate is accepted or"
+            " the identity is checked online."
+        ),
+        "not_active": _("Only a monthly benefit in payment can be suspended."),
+        "note_required": _("Give the reason: the person is told it."),
+        "note_too_long": _("Write at most %(count)s characters."),
+    }

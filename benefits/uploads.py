@@ -1,4 +1,5 @@
-"""The documents people add to a claim: checked by what they contain, not by their name.
+"""The documents people send (to a claim, as a life certificate): checked by what they contain,
+not by their name.
 
 A PDF must open as one (pypdf reads its pages), an image must decode (Pillow verifies it); the
 type kept is the one found, and the name kept is stripped of anything but letters, digits, dots,

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from benefits.views import claims as claim_views
+from benefits.views import life as life_views
 from benefits.views import payments as payment_views
 from benefits.views import schemes as views
 
@@ -13,6 +14,11 @@ urlpatterns = [
     path("my-file/pension-estimate/", views.simulator, name="simulator"),
     path("my-file/payments/", payment_views.payments, name="payments"),
     path("my-file/payments/statement/", payment_views.payment_statement, name="payment_statement"),
+    path("my-file/life-certificate/", life_views.life_certificate, name="life_certificate"),
+    path("my-file/life-certificate/send/", life_views.life_certificate_send, name="life_certificate_send"),
+    path("my-file/life-certificate/check/", life_views.life_check_start, name="life_check_start"),
+    path("my-file/life-certificate/check/<int:check_id>/", life_views.life_check_return, name="life_check_return"),
+    path("life-certificate/callback/<str:provider>/", life_views.life_check_callback, name="life_check_callback"),
     path("my-file/claims/", claim_views.claims, name="claims"),
     path("my-file/claims/<int:claim_id>/", claim_views.claim, name="claim"),
     path("my-file/claims/<int:claim_id>/step/<str:step>/", claim_views.claim_step, name="claim_step"),

@@ -120,6 +120,8 @@ FIXED_DETAILS = {
     "entitlement": _("a benefit granted to you"),
     "payments": _("your benefit payments"),
     "payment statement": _("your yearly statement of benefits paid"),
+    "life certificate": _("your life certificate"),
+    "life certificate sent": _("a life certificate sent for you"),
     "claim started": _("a benefit claim started for you"),
     "claim step saved": _("the answers of a benefit claim"),
     "claim document added": _("a document added to a benefit claim"),
@@ -203,6 +205,8 @@ FIXED_DETAILS_ABOUT = {
     "entitlement": _("a benefit granted to them"),
     "payments": _("their benefit payments"),
     "payment statement": _("their yearly statement of benefits paid"),
+    "life certificate": _("their life certificate"),
+    "life certificate sent": _("a life certificate sent for them"),
     "reported problem": _("a problem reported with their contribution record"),
     "reported problem, with the employer's declarations and account": _(
         "a problem reported with their record, with the declarations, their hiring and the account of that employer"

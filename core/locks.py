@@ -47,6 +47,9 @@ class LockNamespace(IntEnum):
     # The benefit payment run of a month: two preparations at once add each payment once, and no
     # preparation runs while the run is checked or approved (key: the month as YYYYMM).
     PAYMENT_RUN = 6
+    # The life certificate campaign of a year: two daily jobs at once ask each pensioner once and
+    # tell them once (key: the year).
+    LIFE_CERTIFICATES = 7
 
 
 LockKey = int | str

@@ -228,13 +228,14 @@ def demo_claims_seed(
     workers = [_staff(users[f"caseworker{suffix}"]) for suffix in ("", "2", "3", "4")]
     for key, serial in (("pensioner", 17), ("employee", 33)):
         owner = User.objects.get(person=persons[key])
-        _account(persons[key], owner, now, serial)
-    # Jean claimed his pension from the earliest month a claim reaches back to.
-    jean_claim = claim_file(
-        pensioner, "old-age-pension", str(Period.of(now.date()).shifted(-11)), now - datetime.timedelta(days=40)
-    )
+        _account(persons[key], owner, now - datetime.timedelta(days=210), serial)
+    # Jean claimed his pension some seven months ago, from the earliest month a claim reaches
+    # back to; it was granted ten days later (his payments since, and his life certificate's
+    # year, in devtools/payments.py and devtools/life.py).
+    filed = now - datetime.timedelta(days=200)
+    jean_claim = claim_file(pensioner, "old-age-pension", str(Period.of(filed.date()).shifted(-11)), filed)
     services.claim_review_start(
-        actor=workers[0], claim_id=jean_claim, seen_status="submitted", now=now - datetime.timedelta(days=30)
+        actor=workers[0], claim_id=jean_claim, seen_status="submitted", now=now - datetime.timedelta(days=190)
     )
     services.claim_decision_propose(
         actor=workers[0],
@@ -242,11 +243,11 @@ def demo_claims_seed(
         seen_status="in_review",
         outcome="granted",
         reason="The pension age is reached and the months credited are more than the minimum.",
-        now=now - datetime.timedelta(days=30),
+        now=now - datetime.timedelta(days=190),
     )
     if Claim.objects.get(pk=jean_claim).status == "proposed":
         services.claim_proposal_approve(
-            actor=workers[1], claim_id=jean_claim, seen_status="proposed", now=now - datetime.timedelta(days=29)
+            actor=workers[1], claim_id=jean_claim, seen_status="proposed", now=now - datetime.timedelta(days=189)
         )
 
     profile = country_profile()

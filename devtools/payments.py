@@ -1,4 +1,4 @@
-"""Demo payments: the monthly runs since Jean's pension was granted, each prepared, checked by
+"""Demo payments: the monthly runs of the last months, each prepared, checked by
 one finance officer, approved by another, exported as pain.001 files and answered by the bank
 (pain.002, all accepted) — the real path, with the dates of those months. This month's run is
 prepared when its day has come, and waits for finance to check it."""
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
@@ -16,7 +17,11 @@ from benefits import services
 from benefits.models import PaymentFile, PaymentRun
 from benefits.types import PaymentRefused
 from core.periods import Period
+from devtools.life import life_events
 from identity.models import User
+
+# The months paid before the seeding: the pension was granted some six months ago.
+PAID_MONTHS = 5
 
 
 def _at(day: datetime.date, hour: int) -> datetime.datetime:
@@ -39,8 +44,11 @@ def bank_answer_accepting(payment_file: PaymentFile, *, answered_on: datetime.da
 def _paid_run(period: Period, checker: User, approver: User) -> None:
     prepared_at = _at(period.first_day.replace(day=settings.PAYMENT_RUN_DAY), 5)
     prepared = services.payment_run_prepare(period=period, user_id=None, now=prepared_at)
-    if not prepared.payments_created:
-        PaymentRun.objects.filter(pk=prepared.run_id).delete()
+    if not PaymentRun.objects.filter(pk=prepared.run_id, payments__isnull=False).exists():
+        # Nothing to pay: a run that skipped someone (a pension suspended) stays prepared, with
+        # its skips to read; an empty one goes.
+        if not PaymentRun.objects.filter(pk=prepared.run_id, skips__isnull=False).exists():
+            PaymentRun.objects.filter(pk=prepared.run_id).delete()
         return
     checked_at = prepared_at + datetime.timedelta(hours=4)
     services.payment_run_submit(run_id=prepared.run_id, user_id=checker.pk, now=checked_at)
@@ -59,15 +67,28 @@ def _paid_run(period: Period, checker: User, approver: User) -> None:
 
 
 def demo_payments_seed(*, users: dict[str, User], now: datetime.datetime) -> None:
-    """Once: the runs of the months since the first grant, paid; then this month's, prepared."""
+    """Once: the runs of the last months, paid, with Jean's life certificate year among them (his
+    pension suspended from the day after it was due: the later runs skip it); then this month's,
+    prepared."""
     if PaymentRun.objects.exists():
         return
     checker, approver = users["finance"], users["finance2"]
     today = timezone.localdate(now)
     current = Period.of(today)
-    last = current.previous()
-    with transaction.atomic():
-        _paid_run(last, checker, approver)
+    steps = life_events(users=users, now=now)
+    for months_back in range(PAID_MONTHS, 0, -1):
+        period = current.shifted(-months_back)
+        steps.append((_at(period.first_day.replace(day=settings.PAYMENT_RUN_DAY), 5), _paid(period, checker, approver)))
+    for _at_time, step in sorted(steps, key=lambda timed: timed[0]):
+        with transaction.atomic():
+            step()
     if today.day >= settings.PAYMENT_RUN_DAY:
         with contextlib.suppress(PaymentRefused):
             services.payment_run_prepare(period=current, user_id=None, now=now)
+
+
+def _paid(period: Period, checker: User, approver: User) -> Callable[[], None]:
+    def step() -> None:
+        _paid_run(period, checker, approver)
+
+    return step

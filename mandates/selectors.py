@@ -13,7 +13,7 @@ from identity.country_profiles import country_profile
 from identity.selectors import person_names
 from mandates.models import EnterpriseMandate, Mandate
 from mandates.types import BureauMandateRow, ClientRow, EnterpriseScope, MandateStatus, MandateSummary, Scope
-from notifications.selectors import recipients_for_person
+from notifications.selectors import recipients_for_person, recipients_for_persons
 from notifications.types import Recipient
 
 
@@ -192,3 +192,27 @@ def recipients_with_proxies(*, person_id: int, scope: str, on: datetime.date) ->
         for recipient in recipients_for_person(person_id=proxy_id)
     ]
     return recipients_for_person(person_id=person_id) + copies
+
+
+def recipients_with_proxies_for(*, person_ids: list[int], scope: str, on: datetime.date) -> dict[int, list[Recipient]]:
+    """``recipients_with_proxies`` for many persons at once, in three queries: a person whom
+    nobody can be told on the portal (no account, no proxy with an account) is absent."""
+    pairs = list(
+        Mandate.objects.filter(_in_force(on), principal_id__in=person_ids, scopes__contains=[scope]).values_list(
+            "principal_id", "proxy_id"
+        )
+    )
+    accounts = recipients_for_persons(person_ids=sorted(set(person_ids) | {proxy for _principal, proxy in pairs}))
+    result: dict[int, list[Recipient]] = {}
+    for person_id in person_ids:
+        own = accounts.get(person_id, [])
+        if own:
+            result[person_id] = list(own)
+    for principal_id, proxy_id in sorted(pairs):
+        copies = [
+            Recipient(recipient.user_id, on_behalf_of_person_id=principal_id)
+            for recipient in accounts.get(proxy_id, [])
+        ]
+        if copies:
+            result.setdefault(principal_id, []).extend(copies)
+    return result

@@ -21,6 +21,7 @@ from identity.selectors import (
     user_ids_for_enterprise,
     user_ids_for_enterprises,
     user_ids_for_person,
+    user_ids_for_persons,
     user_ids_in_staff_group,
 )
 from notifications.events import EVENT_TYPES
@@ -180,6 +181,14 @@ def phone_get(*, user_id: int) -> Phone | None:
 def recipients_for_person(*, person_id: int) -> list[Recipient]:
     """The account of a person (none if they have no account yet)."""
     return [Recipient(user_id) for user_id in user_ids_for_person(person_id=person_id)]
+
+
+def recipients_for_persons(*, person_ids: list[int]) -> dict[int, list[Recipient]]:
+    """The accounts of several persons, in one query (a person without one is absent)."""
+    return {
+        person_id: [Recipient(user_id) for user_id in user_ids]
+        for person_id, user_ids in user_ids_for_persons(person_ids=person_ids).items()
+    }
 
 
 def recipients_for_enterprise(*, enterprise_id: int, roles: tuple[str, ...] | None = None) -> list[Recipient]:

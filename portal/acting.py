@@ -27,9 +27,9 @@ class WhileActing(enum.StrEnum):
 
 
 # Namespaces and pages not walked: the back office (staff's own tool, with its own trail), the
-# API and its schema (software with a key), the payment sandbox (a stand-in for the provider),
-# the probes and metrics (machines).
-UNWALKED_NAMESPACES = ("admin", "payment_sandbox")
+# API and its schema (software with a key), the payment and identity check sandboxes (stand-ins
+# for the providers), the probes and metrics (machines).
+UNWALKED_NAMESPACES = ("admin", "payment_sandbox", "check_sandbox")
 UNWALKED_PAGES = frozenset(
     {
         "api_schema",
@@ -48,6 +48,7 @@ UNWALKED_PAGES = frozenset(
         "favicon",
         "internal_metrics",
         "contributions:payment_callback",
+        "benefits:life_check_callback",
     }
 )
 
@@ -152,6 +153,12 @@ _PRINCIPAL = (
     # Read by proxies whose mandate lets them view the file (the view decides).
     "benefits:payments",
     "benefits:payment_statement",
+    # The life certificate: read with the view scope, sent with the claims' scope; the identity
+    # check is the pensioner's own (the domain refuses a proxy).
+    "benefits:life_certificate",
+    "benefits:life_certificate_send",
+    "benefits:life_check_start",
+    "benefits:life_check_return",
 )
 
 _NEUTRAL = (

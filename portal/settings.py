@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "payment_sandbox",
+    "check_sandbox",
     "devtools",
 ]
 
@@ -272,6 +273,21 @@ if not 1 <= PAYMENT_FILE_TRANSACTIONS <= 100_000:
 RECOVERY_SHARE = Decimal(env("RECOVERY_SHARE", default="0.33"))
 if not Decimal(0) < RECOVERY_SHARE <= Decimal(1):
     raise ImproperlyConfigured("RECOVERY_SHARE must be above 0 and at most 1.")
+# Life certificates of the pensioners living abroad: asked each year from the campaign's month
+# (1-12), due LIFE_CERTIFICATE_GRACE_DAYS after, reminded after the days listed (two); past the
+# due day unanswered, the pension is suspended until one is accepted.
+LIFE_CERTIFICATE_CAMPAIGN_MONTH = env.int("LIFE_CERTIFICATE_CAMPAIGN_MONTH", default=1)
+LIFE_CERTIFICATE_GRACE_DAYS = env.int("LIFE_CERTIFICATE_GRACE_DAYS", default=90)
+LIFE_CERTIFICATE_REMINDER_DAYS = tuple(env.list("LIFE_CERTIFICATE_REMINDER_DAYS", cast=int, default=[30, 60]))
+if not 1 <= LIFE_CERTIFICATE_CAMPAIGN_MONTH <= 12:
+    raise ImproperlyConfigured("LIFE_CERTIFICATE_CAMPAIGN_MONTH is a month, 1 to 12.")
+if not (
+    len(LIFE_CERTIFICATE_REMINDER_DAYS) == 2
+    and 0 < LIFE_CERTIFICATE_REMINDER_DAYS[0] < LIFE_CERTIFICATE_REMINDER_DAYS[1] < LIFE_CERTIFICATE_GRACE_DAYS
+):
+    raise ImproperlyConfigured(
+        "LIFE_CERTIFICATE_REMINDER_DAYS are two numbers of days, increasing, within LIFE_CERTIFICATE_GRACE_DAYS."
+    )
 
 CELERY_TASK_ROUTES = {
     **{name: {"queue": "control"} for name in CONTROL_TASKS},
@@ -346,6 +362,18 @@ CELERY_BEAT_SCHEDULE = {
     "benefits-payment-files": {
         "task": "benefits.payment_files_reconcile",
         "schedule": 60.0,
+    },
+    # Life certificates: each morning the year's requests are asked of pensioners abroad not
+    # asked yet, the reminders due go out, and the pensions of requests past their due day are
+    # suspended; every 5 minutes a remote identity check whose callback was lost is settled by
+    # asking its provider.
+    "benefits-life-certificates": {
+        "task": "benefits.life_certificates_follow",
+        "schedule": crontab(hour=6, minute=45),
+    },
+    "benefits-life-checks": {
+        "task": "benefits.life_checks_reconcile",
+        "schedule": 300.0,
     },
     # Bulk files: the database says what work is unfinished; every 15 seconds, queue again what a
     # lost message, a dead worker or a restarted broker left. A chunk being processed is locked;
@@ -552,6 +580,21 @@ PAYMENT_SANDBOX_SECRET = (
 # A payment still pending this long is asked about to its provider (a lost callback).
 PAYMENT_POLL_AFTER_MINUTES = env.int("PAYMENT_POLL_AFTER_MINUTES", default=5)
 
+# --- Remote identity check (the pensioners' life certificate from abroad) -------------------
+# The provider that checks a pensioner's identity remotely (video or selfie and identity
+# document); "sandbox" is the built-in test provider.
+LIFE_CHECK_PROVIDER = env("LIFE_CHECK_PROVIDER", default="sandbox")
+# Serve the sandbox provider on /sandbox-check/ (by default only in development).
+LIFE_CHECK_SANDBOX_ENABLED = env.bool("LIFE_CHECK_SANDBOX_ENABLED", default=DEBUG)
+# Where the portal reaches the sandbox provider (its API and its hosted check page).
+LIFE_CHECK_SANDBOX_URL = env("LIFE_CHECK_SANDBOX_URL", default=SITE_URL.rstrip("/") + "/sandbox-check/")
+# The sandbox's API key (Bearer) and the secret that signs its callbacks; derived from SECRET_KEY
+# unless given.
+LIFE_CHECK_SANDBOX_SECRET = (
+    secret("LIFE_CHECK_SANDBOX_SECRET")
+    or hmac.new(SECRET_KEY.encode(), b"life-check-sandbox", hashlib.sha256).hexdigest()
+)
+
 # Change history records who made a change; reads (GET) write nothing to annotate.
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -678,6 +721,8 @@ except ValidationError as error:
 # A SEPA transfer and its QR code carry at most 70 characters of beneficiary name.
 if not 0 < len(INSTITUTION_NAME.strip()) <= 70:
     raise ImproperlyConfigured("INSTITUTION_NAME must have between 1 and 70 characters.")
+# Where letters are answered by post (a life certificate from abroad), printed on them.
+INSTITUTION_POSTAL_ADDRESS = env("INSTITUTION_POSTAL_ADDRESS", default="Rue de la Loi 1, 1000 Bruxelles, Belgique")
 FORM_RENDERER = "portal.forms.GuichetFormRenderer"
 
 # --- Notifications ----------------------------------------------------------------------------

@@ -21,8 +21,16 @@ STAFF_GROUPS: dict[str, list[str]] = {
         # Benefit claims: the queues, the case work, the decisions (four eyes: another case worker).
         "benefits.view_claim",
         "benefits.change_claim",
-        # What the grants opened, read-only.
+        # What the grants opened, read-only; a benefit in payment suspended or resumed.
         "benefits.view_entitlement",
+        "benefits.suspend_entitlement",
+        # Life certificates of pensioners abroad: the requests and the letters to post, the
+        # certificates to check (four eyes: never one's own), the remote identity checks.
+        "benefits.view_lifecertificaterequest",
+        "benefits.print_lifeletters",
+        "benefits.view_lifecertificate",
+        "benefits.review_lifecertificate",
+        "benefits.view_lifecheck",
     ],
     gettext_noop("Supervisor"): [
         "contributions.view_contributionrate",

@@ -45,3 +45,5 @@ urlpatterns = [
 
 if settings.PAYMENT_SANDBOX_ENABLED:
     urlpatterns.append(path("sandbox-pay/", include("payment_sandbox.urls")))
+if settings.LIFE_CHECK_SANDBOX_ENABLED:
+    urlpatterns.append(path("sandbox-check/", include("check_sandbox.urls")))

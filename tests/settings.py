@@ -33,6 +33,8 @@ if _XDIST_WORKER and os.environ.get("GUICHET_TEST_REDIS_WORKER") != _XDIST_WORKE
     os.environ["GUICHET_TEST_REDIS_WORKER"] = _XDIST_WORKER
 # The built-in payment provider serves its pages in the tests.
 os.environ.setdefault("PAYMENT_SANDBOX_ENABLED", "true")
+# And so does the built-in remote identity check provider.
+os.environ.setdefault("LIFE_CHECK_SANDBOX_ENABLED", "true")
 
 from portal.settings import *  # noqa: E402, F403
 

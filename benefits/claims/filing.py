@@ -24,11 +24,11 @@ from django_fsm import can_proceed
 from benefits import composed, selectors
 from benefits.catalogue import BY_CODE, SchemeDescription
 from benefits.claims import letters
-from benefits.claims.uploads import file_check
 from benefits.models import Claim, ClaimDocument, ClaimEvent, ClaimStatus, ComposedScheme, DocumentPurpose, EventKind
 from benefits.models.schemes import Periodicity
 from benefits.policies import can_manage_claims
 from benefits.types import ClaimRefused, EntitlementAnswer
+from benefits.uploads import file_check
 from benefits.wording import day
 from core.actor import ActingMode, Actor
 from core.audit import access_record, file_view_record

@@ -1,5 +1,5 @@
 """The benefits' data: schemes composed by staff (the statutory ones are code, in ``rules``),
-claims and their case work, decisions and the entitlements they open, and their payments."""
+claims and their case work, decisions and the entitlements they open, their payments, and the life certificates of pensioners abroad."""
 
 from benefits.models.claims import (
     Claim,
@@ -15,6 +15,16 @@ from benefits.models.claims import (
     EntitlementState,
     EventKind,
     SuspensionReason,
+)
+from benefits.models.life import (
+    CertificateReview,
+    LifeCertificate,
+    LifeCertificateRequest,
+    LifeCheck,
+    LifeCheckStatus,
+    LifeConfirmation,
+    LifeRequestStatus,
+    RefusalReason,
 )
 from benefits.models.payments import (
     PAYING,
@@ -37,6 +47,7 @@ __all__ = [
     "PAYING",
     "AmountReason",
     "BankAnswer",
+    "CertificateReview",
     "Claim",
     "ClaimDocument",
     "ClaimEvent",
@@ -51,6 +62,12 @@ __all__ = [
     "EntitlementAmount",
     "EntitlementState",
     "EventKind",
+    "LifeCertificate",
+    "LifeCertificateRequest",
+    "LifeCheck",
+    "LifeCheckStatus",
+    "LifeConfirmation",
+    "LifeRequestStatus",
     "Payment",
     "PaymentFile",
     "PaymentRun",
@@ -59,6 +76,7 @@ __all__ = [
     "Recovery",
     "RecoveryItem",
     "RecoveryKind",
+    "RefusalReason",
     "RunSkip",
     "RunStatus",
     "SuspensionReason",

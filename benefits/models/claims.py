@@ -423,10 +423,21 @@ class Entitlement(models.Model):
         _("reason of the suspension"), max_length=30, choices=SuspensionReason.choices, blank=True
     )
     suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
+    # A case worker's suspension: who, and the reason the person is told.
+    suspended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("suspended by"),
+    )
+    suspension_note = models.CharField(_("reason given"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("entitlement")
         verbose_name_plural = _("entitlements")
+        permissions = [("suspend_entitlement", _("Can suspend and resume a benefit in payment"))]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="entitlement_amount_not_negative"),
             models.CheckConstraint(

@@ -26,7 +26,8 @@ def payments(request: PortalRequest) -> HttpResponse:
     page = selectors.payments_page(actor=request.actor, person_id=person_id, now=timezone.now())
     if page is None:
         return render(request, "benefits/payments.html", {"page": None}, status=403)
-    return render(request, "benefits/payments.html", {"page": page})
+    life = selectors.life_request_open(person_id=person_id)
+    return render(request, "benefits/payments.html", {"page": page, "life": life})
 
 
 @login_required

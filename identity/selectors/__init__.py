@@ -24,6 +24,7 @@ from identity.selectors.accounts import (
     user_ids_for_enterprise,
     user_ids_for_enterprises,
     user_ids_for_person,
+    user_ids_for_persons,
     user_ids_in_staff_group,
 )
 from identity.selectors.enterprises import (
@@ -105,5 +106,6 @@ __all__ = [
     "user_ids_for_enterprise",
     "user_ids_for_enterprises",
     "user_ids_for_person",
+    "user_ids_for_persons",
     "user_ids_in_staff_group",
 ]

@@ -141,6 +141,18 @@ def user_ids_for_person(*, person_id: int) -> list[int]:
     return list(User.objects.filter(person_id=person_id, is_active=True).values_list("pk", flat=True))
 
 
+def user_ids_for_persons(*, person_ids: list[int]) -> dict[int, list[int]]:
+    """The active accounts of several persons, in one query (a person without one is absent)."""
+    result: dict[int, list[int]] = {}
+    for person_id, user_id in (
+        User.objects.filter(person_id__in=person_ids, is_active=True)
+        .values_list("person_id", "pk")
+        .order_by("person_id", "pk")
+    ):
+        result.setdefault(person_id, []).append(user_id)
+    return result
+
+
 def user_ids_for_enterprise(*, enterprise_id: int, roles: tuple[str, ...] | None = None) -> list[int]:
     query = Representation.objects.filter(enterprise_id=enterprise_id, revoked_at__isnull=True, user__is_active=True)
     if roles is not None:

@@ -111,8 +111,9 @@ _BY_NAME = {
 }
 
 # Named routes that are no online service: staff pages (the back office, the counter), health
-# checks, the metrics endpoint, the payment sandbox (a stand-in for an outside provider), the icon.
-NOT_A_SERVICE_NAMESPACES = frozenset({"admin", "payment_sandbox"})
+# checks, the metrics endpoint, the payment and identity check sandboxes (stand-ins for outside
+# providers), the icon.
+NOT_A_SERVICE_NAMESPACES = frozenset({"admin", "payment_sandbox", "check_sandbox"})
 NOT_A_SERVICE = frozenset(
     {
         "healthz",

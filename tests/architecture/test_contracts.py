@@ -80,6 +80,9 @@ def test_the_project_as_it_is_keeps_every_contract(scratch):
         ("notifications.services", "from notifications import receivers as _receivers", "No import circles"),
         # The payment sandbox stands for a provider outside.
         ("contributions.payments", "import payment_sandbox.views", "payment sandbox"),
+        # And so does the identity check sandbox, which knows nothing of the portal.
+        ("portal.views", "import check_sandbox.views", "identity check sandbox stands for"),
+        ("check_sandbox.views", "from identity import selectors as _selectors", "identity check sandbox knows"),
     ],
 )
 def test_a_forbidden_import_makes_lint_imports_fail(scratch, tmp_path, module, line, broken):

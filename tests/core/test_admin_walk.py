@@ -35,6 +35,9 @@ from benefits.models import (
     ComposedScheme,
     Decision,
     Entitlement,
+    LifeCertificate,
+    LifeCertificateRequest,
+    LifeCheck,
     PaymentRun,
     Recovery,
 )
@@ -318,7 +321,42 @@ class World:
                 ),
                 {self.claire.pk},
             ),
+            LifeCertificateRequest: lambda now: (self._life_request(now), {self.claire.pk}),
+            LifeCertificate: lambda now: (
+                LifeCertificate.objects.get(request__reference="CV-2026-999001"),
+                {self.claire.pk},
+            ),
+            LifeCheck: lambda now: (LifeCheck.objects.get(request__reference="CV-2026-999001"), {self.claire.pk}),
         }
+
+    def _life_request(self, now: datetime.datetime) -> LifeCertificateRequest:
+        """Claire's life certificate request, with a certificate she sent and an identity check
+        she started (rows: the walk shows pages)."""
+        claire_user = User.objects.get(email="claire@example.org")
+        request = LifeCertificateRequest.objects.create(
+            person=self.claire,
+            year=2026,
+            reference="CV-2026-999001",
+            status="received",
+            asked_at=now,
+            due_on=now.date() + datetime.timedelta(days=90),
+            by_post=True,
+            letter_due=True,
+        )
+        LifeCertificate.objects.create(
+            request=request,
+            filename="certificat.pdf",
+            content_type="application/pdf",
+            size=4,
+            sha256="0" * 64,
+            content=b"%PDF",
+            uploaded_at=now,
+            uploaded_by=claire_user,
+        )
+        LifeCheck.objects.create(
+            request=request, provider="sandbox", provider_check_id="walk-1", started_at=now, started_by=claire_user
+        )
+        return request
 
     def _claim(self, now: datetime.datetime) -> Claim:
         """A claim granted (by rows, not through the services: the walk shows pages, it does not

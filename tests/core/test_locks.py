@@ -28,6 +28,7 @@ def test_every_namespace_has_a_number_of_its_own_and_keeps_it():
         "STATEMENT_REQUESTS": 4,
         "DECLARATION_PERIOD": 5,
         "PAYMENT_RUN": 6,
+        "LIFE_CERTIFICATES": 7,
     }
 
 

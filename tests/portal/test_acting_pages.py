@@ -224,6 +224,9 @@ CLAIM_ACTIONS = {
     "benefits:claim_document": 200,
     "benefits:claim_receipt": 200,
     "benefits:payment_statement": 405,
+    "benefits:life_certificate_send": 405,
+    "benefits:life_check_start": 405,
+    "benefits:life_check_return": 404,
 }
 
 

@@ -45,6 +45,8 @@ REACHED_FROM = {
     "contributions:bulk_format": "monthly-declaration, by file",
     "portal:enterprise_service": "the employer's cards",
     "benefits:payment_statement": "benefit-payments, its yearly statement form",
+    "benefits:life_certificate_send": "life-certificate, its form",
+    "benefits:life_check_start": "life-certificate, its identity check button",
 }
 APPS = {"portal", "identity", "notifications", "mandates", "contributions", "benefits"}
 
@@ -77,13 +79,11 @@ def test_every_page_of_the_portal_is_a_card_or_reached_from_one():
     assert not claimed & set(REACHED_FROM)
 
 
-def test_offline_cards_name_no_page():
-    offline = [service for service in SERVICES if not service.is_online]
-    # The benefits are claimed online; the life certificate from abroad is not yet.
-    assert {service.key for service in offline} == {"life-certificate"}
-    for service in offline:
-        assert service.url_name is None, service.key
-        assert service.enterprise_url_name is None, service.key
+def test_every_card_is_online_now_the_life_certificate_is():
+    # The last card offline, the life certificate from abroad, has its page.
+    assert [service.key for service in SERVICES if not service.is_online] == []
+    life = next(service for service in SERVICES if service.key == "life-certificate")
+    assert life.url == reverse("benefits:life_certificate")
 
 
 def test_contribution_statement_is_online():

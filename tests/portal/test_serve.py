@@ -29,27 +29,38 @@ def test_site_url_is_the_served_address() -> None:
 
 def test_site_url_and_sandbox_follow_the_address_unless_set() -> None:
     environ: dict[str, str] = {}
-    target = SimpleNamespace(SITE_URL="http://127.0.0.1:8000", PAYMENT_SANDBOX_URL="http://127.0.0.1:8000/sandbox-pay/")
+    target = SimpleNamespace(
+        SITE_URL="http://127.0.0.1:8000",
+        PAYMENT_SANDBOX_URL="http://127.0.0.1:8000/sandbox-pay/",
+        LIFE_CHECK_SANDBOX_URL="http://127.0.0.1:8000/sandbox-check/",
+    )
     site_url_apply(address="127.0.0.1:8614", environ=environ, django_settings=target)
     assert environ == {"SITE_URL": "http://127.0.0.1:8614"}
     assert target.SITE_URL == "http://127.0.0.1:8614"
     assert target.PAYMENT_SANDBOX_URL == "http://127.0.0.1:8614/sandbox-pay/"
+    assert target.LIFE_CHECK_SANDBOX_URL == "http://127.0.0.1:8614/sandbox-check/"
 
 
 def test_explicit_site_url_and_sandbox_are_kept() -> None:
     environ = {"SITE_URL": "https://portal.example"}
     target = SimpleNamespace(
-        SITE_URL="https://portal.example", PAYMENT_SANDBOX_URL="https://portal.example/sandbox-pay/"
+        SITE_URL="https://portal.example",
+        PAYMENT_SANDBOX_URL="https://portal.example/sandbox-pay/",
+        LIFE_CHECK_SANDBOX_URL="https://portal.example/sandbox-check/",
     )
     site_url_apply(address="127.0.0.1:8614", environ=environ, django_settings=target)
     assert environ == {"SITE_URL": "https://portal.example"}
     assert target.SITE_URL == "https://portal.example"
+    assert target.LIFE_CHECK_SANDBOX_URL == "https://portal.example/sandbox-check/"
 
-    environ = {"PAYMENT_SANDBOX_URL": "https://pay.example/"}
-    target = SimpleNamespace(SITE_URL="x", PAYMENT_SANDBOX_URL="https://pay.example/")
+    environ = {"PAYMENT_SANDBOX_URL": "https://pay.example/", "LIFE_CHECK_SANDBOX_URL": "https://check.example/"}
+    target = SimpleNamespace(
+        SITE_URL="x", PAYMENT_SANDBOX_URL="https://pay.example/", LIFE_CHECK_SANDBOX_URL="https://check.example/"
+    )
     site_url_apply(address="127.0.0.1:8614", environ=environ, django_settings=target)
     assert target.SITE_URL == "http://127.0.0.1:8614"
     assert target.PAYMENT_SANDBOX_URL == "https://pay.example/"
+    assert target.LIFE_CHECK_SANDBOX_URL == "https://check.example/"
 
 
 def _children() -> dict[int, list[int]]:
@@ -106,7 +117,8 @@ def test_sigterm_stops_serve_with_its_workers(tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    environment = {key: value for key, value in os.environ.items() if key not in {"SITE_URL", "PAYMENT_SANDBOX_URL"}}
+    derived = {"SITE_URL", "PAYMENT_SANDBOX_URL", "LIFE_CHECK_SANDBOX_URL"}
+    environment = {key: value for key, value in os.environ.items() if key not in derived}
     environment |= {
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         # The test database: the machine's default one may not exist on a fresh machine.

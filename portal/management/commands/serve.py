@@ -4,10 +4,11 @@ counting their metrics in one directory (``PROMETHEUS_MULTIPROC_DIR``, by defaul
 ``EMBEDDED_DATA_DIR/prometheus``, emptied at start), so that ``/internal/metrics`` shows the
 requests and the tasks together.
 
-Links in e-mails, the verification QR codes and the sandbox payment point at ``SITE_URL``: unless
-it is set, ``serve`` derives it (and ``PAYMENT_SANDBOX_URL``) from the address it serves, for
-itself and the workers. Each worker runs in a process group of its own, stopped as a whole (the
-worker and its pool) when ``serve`` ends, by Ctrl-C or SIGTERM."""
+Links in e-mails, the verification QR codes and the sandbox payment and identity check point at
+``SITE_URL``: unless it is set, ``serve`` derives it (and ``PAYMENT_SANDBOX_URL``,
+``LIFE_CHECK_SANDBOX_URL``) from the address it serves, for itself and the workers. Each worker
+runs in a process group of its own, stopped as a whole (the worker and its pool) when ``serve``
+ends, by Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
@@ -37,8 +38,9 @@ def site_url_for(address: str) -> str:
 
 
 def site_url_apply(*, address: str, environ: Any, django_settings: Any) -> None:
-    """Point ``SITE_URL`` (and ``PAYMENT_SANDBOX_URL``, when derived) at ``address``, in this
-    process's settings and in the environment its workers inherit — unless ``SITE_URL`` is set."""
+    """Point ``SITE_URL`` (and ``PAYMENT_SANDBOX_URL``, ``LIFE_CHECK_SANDBOX_URL``, when derived) at
+    ``address``, in this process's settings and in the environment its workers inherit — unless
+    ``SITE_URL`` is set."""
     if environ.get("SITE_URL"):
         return
     site_url = site_url_for(address)
@@ -46,6 +48,8 @@ def site_url_apply(*, address: str, environ: Any, django_settings: Any) -> None:
     django_settings.SITE_URL = site_url
     if not environ.get("PAYMENT_SANDBOX_URL"):
         django_settings.PAYMENT_SANDBOX_URL = site_url + "/sandbox-pay/"
+    if not environ.get("LIFE_CHECK_SANDBOX_URL"):
+        django_settings.LIFE_CHECK_SANDBOX_URL = site_url + "/sandbox-check/"
 
 
 def _stop_group(worker: subprocess.Popen[bytes], *, sig: int) -> None:
