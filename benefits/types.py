@@ -213,7 +213,7 @@ class LifeRefused(DomainError):
     nothing changed."""
 
     messages: ClassVar[Mapping[str, StrOrPromise]] = {
-        "nothing_asked": _("No life certificate is asked of you at the moment."),
+        "nothing_asked": _("No life certificate is asked in this file at the moment."),
         "already_pending": _("A certificate you sent is being checked: wait for the answer before sending another."),
         "file_required": _("Choose the file of the certificate."),
         "document_empty": _("The file is empty."),
@@ -232,5 +232,7 @@ class LifeRefused(DomainError):
         ),
         "not_active": _("Only a monthly benefit in payment can be suspended."),
         "note_required": _("Give the reason: the person is told it."),
+        "own_benefit": _("Four eyes: another case worker handles a benefit of your own."),
+        "own_request": _("Four eyes: another member of staff checks your own life certificate."),
         "note_too_long": _("Write at most %(count)s characters."),
     }

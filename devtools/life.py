@@ -10,9 +10,11 @@ import datetime
 from collections.abc import Callable
 
 from django.conf import settings
+from django.utils import timezone
 
 from benefits import services
 from benefits.life import campaign
+from benefits.types import LifeRefused
 from core.actor import ActingMode, Actor, LevelOfAssurance
 from identity.models import User
 from mandates.models import Mandate
@@ -44,8 +46,14 @@ def certificate_pdf(day: datetime.date) -> bytes:
 def life_events(
     *, users: dict[str, User], now: datetime.datetime
 ) -> list[tuple[datetime.datetime, Callable[[], None]]]:
-    """Jean's year, as dated steps to run in time order among the payment runs."""
-    asked = now - datetime.timedelta(days=ASKED_DAYS_AGO)
+    """Jean's year, as dated steps to run in time order among the payment runs: each at ten in
+    the morning, local time, of its day (the due day is a local date)."""
+    asked_day = timezone.localdate(now) - datetime.timedelta(days=ASKED_DAYS_AGO)
+
+    def morning(day: datetime.date) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, 0)))
+
+    asked = morning(asked_day)
     sophie, jean = users["sophie"], users["jean"]
 
     def send() -> None:
@@ -61,14 +69,19 @@ def life_events(
             scopes=frozenset(mandate.scopes),
         )
         content = certificate_pdf((now - datetime.timedelta(days=2)).date())
-        services.life_certificate_send(
-            actor=proxy,
-            person_id=jean.person_id,
-            name="fe-de-vida-alicante.pdf",
-            size=len(content),
-            read=lambda: content,
-            now=now - datetime.timedelta(hours=2),
-        )
+        try:
+            services.life_certificate_send(
+                actor=proxy,
+                person_id=jean.person_id,
+                name="fe-de-vida-alicante.pdf",
+                size=len(content),
+                read=lambda: content,
+                now=now - datetime.timedelta(hours=2),
+            )
+        except LifeRefused:
+            # Nothing was asked: the campaign's month (LIFE_CERTIFICATE_CAMPAIGN_MONTH) had not
+            # come on the day of the request. The demo then has no life certificate story.
+            return
 
     def ask() -> None:
         campaign.life_certificates_ask(now=asked)
@@ -79,12 +92,12 @@ def life_events(
 
         return step
 
-    lapse = asked + datetime.timedelta(days=settings.LIFE_CERTIFICATE_GRACE_DAYS + 1)
+    lapse = morning(asked_day + datetime.timedelta(days=settings.LIFE_CERTIFICATE_GRACE_DAYS + 1))
 
     def suspend() -> None:
         campaign.life_certificates_lapse(now=lapse)
 
-    reminders = [asked + datetime.timedelta(days=days) for days in settings.LIFE_CERTIFICATE_REMINDER_DAYS]
+    reminders = [morning(asked_day + datetime.timedelta(days=days)) for days in settings.LIFE_CERTIFICATE_REMINDER_DAYS]
     return [
         (asked, ask),
         *((at, remind(at)) for at in reminders),

@@ -5,6 +5,7 @@ prepared when its day has come, and waits for finance to check it."""
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import datetime
 from collections.abc import Callable
@@ -28,6 +29,12 @@ def _at(day: datetime.date, hour: int) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime(day.year, day.month, day.day, hour, 0))
 
 
+def _run_day(period: Period) -> datetime.date:
+    """The month's run day (PAYMENT_RUN_DAY, or the month's last day when shorter)."""
+    last = calendar.monthrange(period.first_day.year, period.first_day.month)[1]
+    return period.first_day.replace(day=min(settings.PAYMENT_RUN_DAY, last))
+
+
 def bank_answer_accepting(payment_file: PaymentFile, *, answered_on: datetime.date) -> bytes:
     """The bank's pain.002 accepting a whole file, as a bank sends it."""
     return (
@@ -42,7 +49,7 @@ def bank_answer_accepting(payment_file: PaymentFile, *, answered_on: datetime.da
 
 
 def _paid_run(period: Period, checker: User, approver: User) -> None:
-    prepared_at = _at(period.first_day.replace(day=settings.PAYMENT_RUN_DAY), 5)
+    prepared_at = _at(_run_day(period), 5)
     prepared = services.payment_run_prepare(period=period, user_id=None, now=prepared_at)
     if not PaymentRun.objects.filter(pk=prepared.run_id, payments__isnull=False).exists():
         # Nothing to pay: a run that skipped someone (a pension suspended) stays prepared, with
@@ -78,7 +85,7 @@ def demo_payments_seed(*, users: dict[str, User], now: datetime.datetime) -> Non
     steps = life_events(users=users, now=now)
     for months_back in range(PAID_MONTHS, 0, -1):
         period = current.shifted(-months_back)
-        steps.append((_at(period.first_day.replace(day=settings.PAYMENT_RUN_DAY), 5), _paid(period, checker, approver)))
+        steps.append((_at(_run_day(period), 5), _paid(period, checker, approver)))
     for _at_time, step in sorted(steps, key=lambda timed: timed[0]):
         with transaction.atomic():
             step()

@@ -136,9 +136,15 @@ class EntitlementAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
                     now=timezone.now(),
                 )
                 done = gettext("Benefit suspended: the runs do not pay it until it is resumed; the person is told.")
-            else:
-                services.entitlement_resume(entitlement_id=entitlement_id, now=timezone.now())
+            elif services.entitlement_resume(
+                entitlement_id=entitlement_id, user_id=staff_actor(request).signed_in_user_id, now=timezone.now()
+            ):
                 done = gettext("Benefit resumed: the next run pays it, with the months not paid; the person is told.")
+            else:
+                done = gettext(
+                    "Your suspension is lifted, but the benefit stays suspended: the person's life certificate is"
+                    " missing. It resumes when one is accepted."
+                )
         except LifeRefused as refused:
             self.message_user(request, refused.message, messages.ERROR)
             return HttpResponseRedirect(back)

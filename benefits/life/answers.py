@@ -31,6 +31,7 @@ from core.actor import ActingMode, Actor
 from core.audit import access_record, file_view_record
 from core.errors import NotFound
 from core.types import AccessPurpose
+from identity.selectors import account_facts
 
 # Days left to send another certificate after one is refused, at least.
 RESEND_DAYS = 30
@@ -114,13 +115,20 @@ def life_confirm(*, request: LifeCertificateRequest, by: str, now: datetime.date
     """Confirm the request (and any older one still open: the person is alive now), resume what
     they suspended, and tell the person. Inside the caller's transaction, with the request
     locked; False when it was confirmed already."""
-    confirmed = (
+    open_ids = list(
         LifeCertificateRequest.objects.filter(person_id=request.person_id, year__lte=request.year)
         .exclude(status=LifeRequestStatus.CONFIRMED)
-        .update(status=LifeRequestStatus.CONFIRMED, confirmed_at=now, confirmed_by=by)
+        .values_list("pk", flat=True)
     )
-    if not confirmed:
+    if not open_ids:
         return False
+    LifeCertificateRequest.objects.filter(pk__in=open_ids).update(
+        status=LifeRequestStatus.CONFIRMED, confirmed_at=now, confirmed_by=by
+    )
+    # A certificate still waiting for staff is not needed any more: it leaves their queue.
+    LifeCertificate.objects.filter(request_id__in=open_ids, review=CertificateReview.PENDING).update(
+        review=CertificateReview.NOT_NEEDED, reviewed_at=now
+    )
     resumed = _resume(person_id=request.person_id)
     request.refresh_from_db()
     tell_one(event="life_certificate_confirmed", request=request, now=now, resumed="yes" if resumed else "")
@@ -134,15 +142,20 @@ def certificate_review(
     reason), the person is told and may send another. Never one's own; once."""
     if not accept and reason not in RefusalReason.values:
         raise LifeRefused("reason_required")
+    request_id = LifeCertificate.objects.filter(pk=certificate_id).values_list("request_id", flat=True).first()
+    if request_id is None:
+        raise NotFound
     with transaction.atomic():
-        certificate = LifeCertificate.objects.select_for_update().filter(pk=certificate_id).first()
-        if certificate is None:
-            raise NotFound
+        # The request first, then its certificate: the order an identity check's settlement
+        # takes them in (it confirms the request, then sets aside the certificate waiting).
+        request = LifeCertificateRequest.objects.select_for_update().get(pk=request_id)
+        certificate = LifeCertificate.objects.select_for_update().get(pk=certificate_id)
         if certificate.review != CertificateReview.PENDING:
             raise LifeRefused("review_moved")
         if certificate.uploaded_by_id == staff_user_id:
             raise LifeRefused("own_upload")
-        request = LifeCertificateRequest.objects.select_for_update().get(pk=certificate.request_id)
+        if account_facts(user_id=staff_user_id).person_id == request.person_id:
+            raise LifeRefused("own_request")
         LifeCertificate.objects.filter(pk=certificate.pk).update(
             review=CertificateReview.ACCEPTED if accept else CertificateReview.REFUSED,
             reviewed_at=now,

@@ -24,7 +24,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from benefits.life.answers import life_confirm
@@ -36,6 +36,9 @@ from core.signatures import SIGNATURE_HEADER, verify
 from identity.selectors import person_get
 
 logger = logging.getLogger(__name__)
+
+# A check still pending a day after it started was abandoned: it is cancelled without asking.
+LIFE_CHECK_ABANDONED_HOURS = 24
 
 
 @dataclass(frozen=True)
@@ -194,9 +197,19 @@ def check_start(
             )
             if request is None:
                 raise LifeRefused("nothing_asked")
-            check = LifeCheck.objects.create(
-                request=request, intent=intent, provider=chosen.name, started_at=now, started_by_id=actor.user_id
-            )
+            try:
+                with transaction.atomic():
+                    check = LifeCheck.objects.create(
+                        request=request,
+                        intent=intent,
+                        provider=chosen.name,
+                        started_at=now,
+                        started_by_id=actor.user_id,
+                    )
+            except IntegrityError:  # the same click, a moment earlier: its check
+                check = LifeCheck.objects.select_related("request").get(intent=intent)
+                if check.request.person_id != person_id:
+                    raise NotFound from None
     if check.redirect_url or check.status != LifeCheckStatus.PENDING:
         return check
     person = person_get(person_id=person_id)
@@ -237,10 +250,12 @@ def check_settle(*, provider_name: str, reported: ProviderCheckStatus, now: date
         )
         if check is None:
             return None
-        if check.status != LifeCheckStatus.PENDING or reported.status not in _FINAL:
+        if check.status != LifeCheckStatus.PENDING or reported.status == LifeCheckStatus.PENDING:
             return check
-        LifeCheck.objects.filter(pk=check.pk).update(status=reported.status, settled_at=now)
-        if reported.status == LifeCheckStatus.PASSED:
+        # A final answer the interface does not know (expired, rejected…) is a failure.
+        status = reported.status if reported.status in _FINAL else LifeCheckStatus.FAILED
+        LifeCheck.objects.filter(pk=check.pk).update(status=status, settled_at=now)
+        if status == LifeCheckStatus.PASSED:
             request = LifeCertificateRequest.objects.select_for_update().get(pk=check.request_id)
             life_confirm(request=request, by=LifeConfirmation.REMOTE_CHECK, now=now)
         check.refresh_from_db()
@@ -286,12 +301,17 @@ def check_callback(
 
 def checks_reconcile(*, now: datetime.datetime, provider: IdentityCheckProvider | None = None) -> int:
     """Settle the checks still pending a while after they started (a lost callback, a pensioner
-    who never came back). Returns how many were settled."""
-    horizon = now - datetime.timedelta(minutes=settings.PAYMENT_POLL_AFTER_MINUTES)
-    settled = 0
-    pending = LifeCheck.objects.filter(status=LifeCheckStatus.PENDING, started_at__lt=horizon).exclude(
-        provider_check_id=""
+    who never came back), by asking the provider; a check abandoned for longer than
+    ``LIFE_CHECK_ABANDONED_HOURS`` is cancelled here, unasked (the set polled stays small).
+    Returns how many were settled."""
+    abandoned = now - datetime.timedelta(hours=LIFE_CHECK_ABANDONED_HOURS)
+    settled = LifeCheck.objects.filter(status=LifeCheckStatus.PENDING, started_at__lt=abandoned).update(
+        status=LifeCheckStatus.CANCELLED, settled_at=now
     )
+    horizon = now - datetime.timedelta(minutes=settings.PAYMENT_POLL_AFTER_MINUTES)
+    pending = LifeCheck.objects.filter(
+        status=LifeCheckStatus.PENDING, started_at__lt=horizon, started_at__gte=abandoned
+    ).exclude(provider_check_id="")
     for check in pending.order_by("started_at")[:500]:
         if check_refresh(check=check, now=now, provider=provider).status != LifeCheckStatus.PENDING:
             settled += 1

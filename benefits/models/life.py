@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class LifeRequestStatus(models.TextChoices):
-    ASKED = "asked", _("awaiting your answer")
+    ASKED = "asked", _("awaiting the answer")
     RECEIVED = "received", _("certificate received, being checked")
     CONFIRMED = "confirmed", _("confirmed")
 
@@ -78,6 +78,8 @@ class CertificateReview(models.TextChoices):
     PENDING = "pending", _("to check")
     ACCEPTED = "accepted", _("accepted")
     REFUSED = "refused", _("refused")
+    # The year was confirmed otherwise (the identity checked online) while it waited.
+    NOT_NEEDED = "not_needed", _("not needed: the year was confirmed otherwise")
 
 
 class RefusalReason(models.TextChoices):
@@ -103,7 +105,7 @@ class LifeCertificate(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("sent by")
     )
     review = models.CharField(
-        _("check"), max_length=10, choices=CertificateReview.choices, default=CertificateReview.PENDING
+        _("check"), max_length=12, choices=CertificateReview.choices, default=CertificateReview.PENDING
     )
     reviewed_at = models.DateTimeField(_("checked at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
@@ -129,7 +131,8 @@ class LifeCertificate(models.Model):
             models.CheckConstraint(
                 condition=(Q(review="pending", reviewed_at__isnull=True, refusal_reason=""))
                 | (Q(review="accepted", reviewed_at__isnull=False, refusal_reason=""))
-                | (Q(review="refused", reviewed_at__isnull=False) & ~Q(refusal_reason="")),
+                | (Q(review="refused", reviewed_at__isnull=False) & ~Q(refusal_reason=""))
+                | (Q(review="not_needed", reviewed_at__isnull=False, reviewed_by__isnull=True, refusal_reason="")),
                 name="life_certificate_review_consistent",
             ),
             # Nobody checks a certificate they sent themselves (a case worker at the counter).

@@ -21,9 +21,8 @@ from benefits import selectors, services
 from benefits.forms import LifeCertificateForm
 from benefits.life.checks import InvalidCheckCallback, check_provider
 from benefits.models import LifeCheckStatus
-from benefits.types import LifeRefused
+from benefits.types import ClaimRefused, LifeRefused
 from benefits.views.claims import _bounded_upload, _upload
-from core.errors import DomainError
 from core.http import PortalRequest
 from core.sizes import file_size
 
@@ -69,7 +68,7 @@ def life_certificate_send(request: PortalRequest) -> HttpResponse:
         services.life_certificate_send(
             actor=request.actor, person_id=person_id, name=name, size=size, read=read, now=timezone.now()
         )
-    except DomainError as refused:  # a LifeRefused, or the upload's size guard
+    except (LifeRefused, ClaimRefused) as refused:  # ClaimRefused: the upload's size guard
         form.is_valid()
         form.errors.pop("file", None)
         form.add_error("file", str(refused.message))

@@ -38,7 +38,7 @@ from core.types import Scope
 from mandates import services as mandate_services
 from notifications.models import Notification
 from tests.benefits.claim_helpers import png_bytes
-from tests.benefits.payment_helpers import aware, pensioner
+from tests.benefits.payment_helpers import aware, checked_approved_written, pensioner
 from tests.helpers import citizen_actor, staff_actor
 from tests.identity.factories import PersonFactory, UserFactory
 
@@ -206,7 +206,8 @@ def test_the_full_cycle_suspended_then_a_proxy_sends_the_certificate_staff_accep
         campaign.life_certificates_ask(now=ASKED)
     for month in (2, 3, 4):  # paid while the request waits
         with _at(D(2026, month, 20)):
-            services.payment_run_prepare(period=Period(2026, month), user_id=None, now=aware(D(2026, month, 20)))
+            run = services.payment_run_prepare(period=Period(2026, month), user_id=None, now=aware(D(2026, month, 20)))
+            checked_approved_written(run.run_id, aware(D(2026, month, 20)))
     with _at(D(2026, 5, 4)):
         campaign.life_certificates_follow(now=aware(D(2026, 5, 4)))
     with _at(D(2026, 5, 20)):
@@ -382,6 +383,7 @@ def test_the_pensioner_passes_the_check_once_per_click_and_a_pass_confirms_the_y
         campaign.life_certificates_lapse(now=aware(D(2026, 5, 4)))
     provider, intent, now = FakeProvider(), uuid.uuid4(), aware(D(2026, 5, 10))
     actor = citizen_actor(jean["user"])
+    waiting = _send(actor, jean["person"].pk, D(2026, 5, 9))  # in the staff's queue meanwhile
     with _at(now.date()):
         check = checks.check_start(actor=actor, person_id=jean["person"].pk, intent=intent, now=now, provider=provider)
         again = checks.check_start(actor=actor, person_id=jean["person"].pk, intent=intent, now=now, provider=provider)
@@ -404,6 +406,14 @@ def test_the_pensioner_passes_the_check_once_per_click_and_a_pass_confirms_the_y
     jean["entitlement"].refresh_from_db()
     assert jean["entitlement"].state == EntitlementState.ACTIVE
     assert _events(jean["person"].pk).count("life_certificate_confirmed") == 1
+    # The certificate waiting for staff is not needed any more: it left their queue.
+    certificate = LifeCertificate.objects.get(pk=waiting)
+    assert (certificate.review, certificate.reviewed_by_id) == (CertificateReview.NOT_NEEDED, None)
+    with pytest.raises(LifeRefused) as moved:
+        services.life_certificate_review(
+            staff_user_id=_staff(), certificate_id=waiting, accept=True, reason="", now=now
+        )
+    assert moved.value.code == "review_moved"
 
 
 def test_a_proxy_cannot_pass_the_identity_check_for_the_pensioner():
@@ -452,7 +462,7 @@ def test_a_case_worker_suspends_and_resumes_a_benefit_with_a_notice_each_time_an
         march = services.payment_run_prepare(period=Period(2026, 3), user_id=None, now=aware(D(2026, 3, 20)))
     assert RunSkip.objects.get(run_id=march.run_id).detail == SuspensionReason.STAFF
     with _at(D(2026, 4, 2)):
-        services.entitlement_resume(entitlement_id=entitlement_id, now=aware(D(2026, 4, 2)))
+        assert services.entitlement_resume(entitlement_id=entitlement_id, user_id=agent, now=aware(D(2026, 4, 2)))
     with _at(D(2026, 4, 20)):
         april = services.payment_run_prepare(period=Period(2026, 4), user_id=None, now=aware(D(2026, 4, 20)))
     payment = Payment.objects.get(run_id=april.run_id)
@@ -467,7 +477,7 @@ def test_a_benefit_suspended_for_a_life_certificate_is_not_resumed_by_a_case_wor
     with _at(D(2026, 5, 4)):
         campaign.life_certificates_lapse(now=aware(D(2026, 5, 4)))
     with pytest.raises(LifeRefused) as refused:
-        services.entitlement_resume(entitlement_id=jean["entitlement"].pk, now=aware(D(2026, 5, 5)))
+        services.entitlement_resume(entitlement_id=jean["entitlement"].pk, user_id=_staff(), now=aware(D(2026, 5, 5)))
     assert refused.value.code == "suspended_for_life_certificate"
     jean["entitlement"].refresh_from_db()
     assert jean["entitlement"].suspension_reason == SuspensionReason.LIFE_CERTIFICATE
@@ -493,3 +503,143 @@ def test_staff_cannot_send_a_certificate_in_a_file_they_do_not_serve():
         campaign.life_certificates_ask(now=ASKED)
     with pytest.raises(NotFound):
         _send(staff_actor(agent), jean["person"].pk, ASKED.date())
+
+
+# --- Suspensions that meet, one cycle at a time, four eyes ---------------------------------------------
+
+
+def _lapsed(jean: dict) -> None:
+    with _at(ASKED.date()):
+        campaign.life_certificates_ask(now=ASKED)
+    with _at(D(2026, 5, 4)):
+        campaign.life_certificates_lapse(now=aware(D(2026, 5, 4)))
+
+
+def test_a_case_worker_lifting_a_suspension_leaves_the_benefit_suspended_while_the_certificate_is_missing():
+    jean = _abroad()
+    agent = _staff()
+    with _at(D(2026, 3, 2)):
+        campaign.life_certificates_ask(now=ASKED)
+        services.entitlement_suspend(
+            entitlement_id=jean["entitlement"].pk, user_id=agent, note="An inquiry.", now=aware(D(2026, 3, 2))
+        )
+    with _at(D(2026, 5, 4)):
+        campaign.life_certificates_lapse(now=aware(D(2026, 5, 4)))
+    with _at(D(2026, 5, 10)):
+        paid_again = services.entitlement_resume(
+            entitlement_id=jean["entitlement"].pk, user_id=agent, now=aware(D(2026, 5, 10))
+        )
+    jean["entitlement"].refresh_from_db()
+    assert paid_again is False
+    assert (jean["entitlement"].state, jean["entitlement"].suspension_reason) == (
+        EntitlementState.SUSPENDED,
+        SuspensionReason.LIFE_CERTIFICATE,
+    )
+    assert "benefit_resumed" not in _events(jean["person"].pk)
+
+
+def test_a_benefit_granted_after_the_lapse_is_suspended_the_next_day_and_the_person_told():
+    jean = _abroad()
+    _lapsed(jean)
+    later = Entitlement.objects.create(
+        person=jean["person"],
+        scheme="disability_pension",
+        periodicity="monthly",
+        amount=Decimal("100.00"),
+        start_on=D(2026, 5, 1),
+        opened_at=aware(D(2026, 5, 10)),
+    )
+    with _at(D(2026, 5, 11)):
+        assert campaign.life_certificates_lapse(now=aware(D(2026, 5, 11))) == 0  # no new lapse
+        campaign.life_certificates_lapse(now=aware(D(2026, 5, 12)))
+    later.refresh_from_db()
+    assert (later.state, later.suspension_reason) == (EntitlementState.SUSPENDED, SuspensionReason.LIFE_CERTIFICATE)
+    assert _events(jean["person"].pk).count("life_certificate_suspended") == 2
+
+
+def test_a_lapse_stops_the_months_payment_not_yet_sent_and_it_is_paid_once_the_certificate_is_accepted():
+    jean = _abroad()
+    with _at(ASKED.date()):
+        campaign.life_certificates_ask(now=ASKED)
+    with _at(D(2026, 4, 20)):
+        april = services.payment_run_prepare(period=Period(2026, 4), user_id=None, now=aware(D(2026, 4, 20)))
+        checked_approved_written(april.run_id, aware(D(2026, 4, 20)))  # February to April, in the bank's file
+    with _at(D(2026, 4, 22)):
+        campaign.life_certificates_lapse(now=aware(D(2026, 4, 22)))  # due on 3 May: nothing yet
+    assert Payment.objects.get(run_id=april.run_id).status == "pending"
+    with _at(D(2026, 5, 20)):
+        may = services.payment_run_prepare(period=Period(2026, 5), user_id=None, now=aware(D(2026, 5, 20)))
+    with _at(D(2026, 5, 21)):
+        campaign.life_certificates_lapse(now=aware(D(2026, 5, 21)))
+    assert Payment.objects.get(run_id=may.run_id).status == "stopped"
+    with _at(D(2026, 6, 1)):
+        sent = _send(citizen_actor(jean["user"]), jean["person"].pk, D(2026, 6, 1))
+        services.life_certificate_review(
+            staff_user_id=_staff(), certificate_id=sent, accept=True, reason="", now=aware(D(2026, 6, 1))
+        )
+    with _at(D(2026, 6, 20)):
+        june = services.payment_run_prepare(period=Period(2026, 6), user_id=None, now=aware(D(2026, 6, 20)))
+    payment = Payment.objects.get(run_id=june.run_id)
+    assert (payment.months.lower, payment.gross, payment.arrears) == (
+        D(2026, 5, 1),
+        Decimal("2000.00"),
+        Decimal("1000.00"),
+    )
+
+
+def test_a_new_year_is_not_asked_while_the_last_request_is_open():
+    jean = _abroad()
+    _lapsed(jean)
+    with _at(D(2027, 1, 5)):
+        assert campaign.life_certificates_ask(now=aware(D(2027, 1, 5))) == 0
+        sent = _send(citizen_actor(jean["user"]), jean["person"].pk, D(2027, 1, 5))
+        services.life_certificate_review(
+            staff_user_id=_staff(), certificate_id=sent, accept=True, reason="", now=aware(D(2027, 1, 5))
+        )
+    with _at(D(2027, 1, 6)):
+        assert campaign.life_certificates_ask(now=aware(D(2027, 1, 6))) == 1
+    assert list(LifeCertificateRequest.objects.order_by("year").values_list("year", "status")) == [
+        (2026, LifeRequestStatus.CONFIRMED),
+        (2027, LifeRequestStatus.ASKED),
+    ]
+
+
+def test_staff_never_check_their_own_certificate_nor_suspend_their_own_benefit():
+    jean = _abroad()
+    with _at(ASKED.date()):
+        campaign.life_certificates_ask(now=ASKED)
+    jean["user"].is_staff = True
+    jean["user"].save()
+    proxy = _proxy_of(jean, [Scope.MANAGE_CLAIMS])
+    sent = _send(proxy, jean["person"].pk, D(2026, 5, 2))
+    with pytest.raises(LifeRefused) as own_request:
+        services.life_certificate_review(
+            staff_user_id=jean["user"].pk, certificate_id=sent, accept=True, reason="", now=aware(D(2026, 5, 2))
+        )
+    with pytest.raises(LifeRefused) as own_benefit:
+        services.entitlement_suspend(
+            entitlement_id=jean["entitlement"].pk, user_id=jean["user"].pk, note="Mine.", now=aware(D(2026, 5, 2))
+        )
+    assert (own_request.value.code, own_benefit.value.code) == ("own_request", "own_benefit")
+    assert LifeCertificate.objects.get(pk=sent).review == CertificateReview.PENDING
+
+
+def test_an_abandoned_check_is_cancelled_unasked_and_an_unknown_final_answer_is_a_failure():
+    jean = _abroad()
+    with _at(ASKED.date()):
+        campaign.life_certificates_ask(now=ASKED)
+    provider, actor = FakeProvider(), citizen_actor(jean["user"])
+    old = checks.check_start(
+        actor=actor, person_id=jean["person"].pk, intent=uuid.uuid4(), now=ASKED, provider=provider
+    )
+    later = ASKED + datetime.timedelta(hours=30)
+    recent = checks.check_start(
+        actor=actor, person_id=jean["person"].pk, intent=uuid.uuid4(), now=later, provider=provider
+    )
+    provider.answer = "expired"
+    settled = checks.checks_reconcile(now=later + datetime.timedelta(minutes=10), provider=provider)
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert settled == 2
+    assert (old.status, recent.status) == (LifeCheckStatus.CANCELLED, LifeCheckStatus.FAILED)
+    assert LifeCertificateRequest.objects.get().status == LifeRequestStatus.ASKED
