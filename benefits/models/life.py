@@ -41,7 +41,7 @@ class LifeCertificateRequest(models.Model):
     # Nobody could be told on the portal when it was asked (no account, no proxy): letters are
     # posted, and ``letter_due`` says one is waiting to be printed (the request, a reminder, or
     # the suspension).
-    by_post = models.BooleanField(_("by post"), default=False)
+    by_post = models.BooleanField(_("post"), default=False)
     letter_due = models.BooleanField(_("letter to post"), default=False)
     letters_printed_at = models.DateTimeField(_("last letter printed at"), null=True, blank=True)
     reminders = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
