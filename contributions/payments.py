@@ -14,8 +14,6 @@ from __future__ import annotations
 import datetime
 import json
 import logging
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,6 +33,7 @@ from contributions.types import PaymentError
 from core.actor import Actor
 from core.errors import NotFound
 from core.money import amount_parse
+from core.providers import ProviderUnreachable, provider_call
 from core.signatures import SIGNATURE_HEADER, verify
 
 logger = logging.getLogger(__name__)
@@ -93,17 +92,11 @@ class SandboxProvider:
         self.secret = secret
 
     def _call(self, method: str, path: str, body: dict[str, str] | None = None, key: str = "") -> dict[str, str]:
-        headers = {"Authorization": f"Bearer {self.secret}", "Content-Type": "application/json"}
-        if key:
-            headers["Idempotency-Key"] = key
-        request = urllib.request.Request(  # noqa: S310 — the configured provider URL
-            f"{self.base_url}{path}", data=json.dumps(body).encode() if body else None, method=method, headers=headers
-        )
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-                answer: dict[str, str] = json.loads(response.read())
-                return answer
-        except (urllib.error.URLError, TimeoutError, ConnectionError, ValueError) as error:
+            return provider_call(
+                base_url=self.base_url, secret=self.secret, method=method, path=path, body=body, key=key
+            )
+        except ProviderUnreachable as error:
             raise ProviderUnavailable(str(error)) from error
 
     @staticmethod

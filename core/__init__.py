@@ -3,7 +3,7 @@ whose data (``audit``), the domain's errors and their one mapping (``errors``), 
 shape, idempotency and throttling (``api``), queueing after commit (``tasks``), the registry of
 advisory locks (``locks``), money and periods (``money``, ``periods``), cached reads
 (``caching``, ``redis_cache``), prepared queries (``db``), verifiable documents
-(``documents``, ``signatures``), spreadsheets (``spreadsheet``), file sizes for people
+(``documents``, ``signatures``), outside providers' JSON APIs (``providers``), spreadsheets (``spreadsheet``), file sizes for people
 (``sizes``), logging (``logging``), the
 back office's bases (``backoffice``), template tags (``templatetags``) and shared types
 (``types``).

@@ -61,6 +61,26 @@ class ReadOnlyModelAdmin(admin.ModelAdmin):
         return False
 
 
+class ShownWithParent(admin.TabularInline):
+    """A read-only table on its parent's page, seen by whoever sees the parent."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(self.admin_site._registry[self.parent_model].has_view_permission(request, obj))
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class NoPersonalDataAdmin(admin.ModelAdmin):
     """An admin that shows no person's data: ``why`` says so (the test that walks every admin
     reads it; a model that holds persons' data cannot be registered with this)."""

@@ -39,7 +39,7 @@ from benefits.models import (
 from benefits.types import LifeRefused
 from benefits.wording import day
 from core.audit import access_record
-from core.backoffice import PersonalDataAdmin, ReadOnlyModelAdmin, staff_actor
+from core.backoffice import PersonalDataAdmin, ReadOnlyModelAdmin, ShownWithParent, staff_actor
 from core.errors import NotFound
 from core.types import AccessPurpose
 
@@ -70,26 +70,7 @@ def _attachment(content: bytes, *, content_type: str, filename: str, inline: boo
     return response
 
 
-class _ShownWithRequest(admin.TabularInline):
-    """A read-only table on a request's page, seen by whoever sees the request."""
-
-    extra = 0
-    can_delete = False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(self.admin_site._registry[self.parent_model].has_view_permission(request, obj))
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class CertificateInline(_ShownWithRequest):
+class CertificateInline(ShownWithParent):
     """The certificates sent for the request, each linked to its page (the work queue's)."""
 
     model = LifeCertificate
@@ -104,7 +85,7 @@ class CertificateInline(_ShownWithRequest):
         return super().get_queryset(request).defer("content")
 
 
-class CheckInline(_ShownWithRequest):
+class CheckInline(ShownWithParent):
     """The remote identity checks started for the request."""
 
     model = LifeCheck

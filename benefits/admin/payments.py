@@ -52,7 +52,7 @@ from benefits.payments.runs import RunTotal, run_totals
 from benefits.payments.wording import scheme_titles
 from benefits.types import PaymentRefused
 from core.audit import access_record_many
-from core.backoffice import NoPersonalDataAdmin, PersonalDataAdmin, ReadOnlyModelAdmin, staff_actor
+from core.backoffice import NoPersonalDataAdmin, PersonalDataAdmin, ReadOnlyModelAdmin, ShownWithParent, staff_actor
 from core.money import amount_text
 from core.periods import Period
 from core.sizes import file_size
@@ -459,27 +459,7 @@ class BankAnswerAdmin(NoPersonalDataAdmin):
 # --- Sums to recover ---------------------------------------------------------------------------
 
 
-class _ShownWithParent(admin.TabularInline):
-    """A read-only table on its parent's page, seen by whoever sees the parent."""
-
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(self.admin_site._registry[self.parent_model].has_view_permission(request, obj))
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class RecoveryItemInline(_ShownWithParent):
+class RecoveryItemInline(ShownWithParent):
     """What each payment recovered of the sum."""
 
     model = RecoveryItem
@@ -567,7 +547,7 @@ def _benefit_title(scheme: str) -> str:
 # --- The amounts in force, on an entitlement's page ---------------------------------------------
 
 
-class EntitlementAmountInline(_ShownWithParent):
+class EntitlementAmountInline(ShownWithParent):
     """The entitlement's monthly amount from each day: the decision's, then each indexation."""
 
     model = EntitlementAmount

@@ -27,15 +27,15 @@ from benefits.claims import letters
 from benefits.models import Claim, ClaimDocument, ClaimEvent, ClaimStatus, ComposedScheme, DocumentPurpose, EventKind
 from benefits.models.schemes import Periodicity
 from benefits.policies import can_manage_claims
+from benefits.trail import trail
 from benefits.types import ClaimRefused, EntitlementAnswer
 from benefits.uploads import file_check
 from benefits.wording import day
 from core.actor import ActingMode, Actor
-from core.audit import access_record, file_view_record
 from core.errors import NotFound
 from core.periods import Period
 from core.sizes import file_size
-from core.types import AccessPurpose, Scope
+from core.types import Scope
 from identity.selectors import bank_account_on_file, person_summaries
 from identity.services import bank_account_set
 from mandates.selectors import recipients_with_proxies
@@ -59,17 +59,6 @@ class SubjectOption:
     label: str
     month: Period
     eligible: bool
-
-
-def trail(*, actor: Actor, person_id: int, detail: str, now: datetime.datetime) -> None:
-    """What a proxy did on the principal's claims, in the trail of the mandate (a counter visit
-    is recorded with its reason)."""
-    if actor.mode == ActingMode.ASSISTED:
-        file_view_record(actor=actor, subject_person_id=person_id, what="", now=now)
-    elif actor.acts_for_someone_else:
-        access_record(
-            actor=actor, subject_person_id=person_id, purpose=AccessPurpose.PROXY_CLAIM_ACTION, now=now, detail=detail
-        )
 
 
 def event_record(claim: Claim, kind: str, *, actor: Actor, now: datetime.datetime, **fields: object) -> ClaimEvent:

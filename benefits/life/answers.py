@@ -25,37 +25,23 @@ from benefits.models import (
     SuspensionReason,
 )
 from benefits.policies import can_manage_claims
+from benefits.trail import trail
 from benefits.types import ClaimRefused, LifeRefused
 from benefits.uploads import file_check
-from core.actor import ActingMode, Actor
-from core.audit import access_record, file_view_record
+from core.actor import Actor
 from core.errors import NotFound
-from core.types import AccessPurpose
 from identity.selectors import account_facts
 
 # Days left to send another certificate after one is refused, at least.
 RESEND_DAYS = 30
 
 
-def _trail(*, actor: Actor, person_id: int, now: datetime.datetime) -> None:
-    """A certificate sent by a proxy is written in the pensioner's trail (at the counter, with
-    the counter's reason), as the claims' actions are."""
-    if actor.mode == ActingMode.ASSISTED:
-        file_view_record(actor=actor, subject_person_id=person_id, what="", now=now)
-    elif actor.acts_for_someone_else:
-        access_record(
-            actor=actor,
-            subject_person_id=person_id,
-            purpose=AccessPurpose.PROXY_CLAIM_ACTION,
-            now=now,
-            detail="life certificate sent",
-        )
-
-
-def open_request(*, person_id: int) -> LifeCertificateRequest | None:
-    """The person's latest request not confirmed yet, if any."""
+def open_request_locked(*, person_id: int) -> LifeCertificateRequest | None:
+    """The person's latest request not confirmed yet, if any, locked (in the caller's
+    transaction)."""
     return (
-        LifeCertificateRequest.objects.filter(person_id=person_id)
+        LifeCertificateRequest.objects.select_for_update()
+        .filter(person_id=person_id)
         .exclude(status=LifeRequestStatus.CONFIRMED)
         .order_by("-year")
         .first()
@@ -75,13 +61,7 @@ def certificate_send(
     except ClaimRefused as refused:
         raise LifeRefused(refused.code, params=refused.params) from None
     with transaction.atomic():
-        request = (
-            LifeCertificateRequest.objects.select_for_update()
-            .filter(person_id=person_id)
-            .exclude(status=LifeRequestStatus.CONFIRMED)
-            .order_by("-year")
-            .first()
-        )
+        request = open_request_locked(person_id=person_id)
         if request is None:
             raise LifeRefused("nothing_asked")
         if request.status == LifeRequestStatus.RECEIVED:
@@ -101,7 +81,7 @@ def certificate_send(
         except IntegrityError:
             raise LifeRefused("already_pending") from None
         LifeCertificateRequest.objects.filter(pk=request.pk).update(status=LifeRequestStatus.RECEIVED)
-        _trail(actor=actor, person_id=person_id, now=now)
+        trail(actor=actor, person_id=person_id, detail="life certificate sent", now=now)
     return certificate.pk
 
 

@@ -15,8 +15,6 @@ from __future__ import annotations
 import datetime
 import json
 import logging
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,11 +25,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from benefits.life.answers import life_confirm
-from benefits.models import LifeCertificateRequest, LifeCheck, LifeCheckStatus, LifeConfirmation, LifeRequestStatus
+from benefits.life.answers import life_confirm, open_request_locked
+from benefits.models import LifeCertificateRequest, LifeCheck, LifeCheckStatus, LifeConfirmation
 from benefits.types import LifeRefused
 from core.actor import ActingMode, Actor
 from core.errors import NotFound
+from core.providers import ProviderUnreachable, provider_call
 from core.signatures import SIGNATURE_HEADER, verify
 from identity.selectors import person_get
 
@@ -93,17 +92,11 @@ class SandboxCheckProvider:
         self.secret = secret
 
     def _call(self, method: str, path: str, body: dict[str, str] | None = None, key: str = "") -> dict[str, str]:
-        headers = {"Authorization": f"Bearer {self.secret}", "Content-Type": "application/json"}
-        if key:
-            headers["Idempotency-Key"] = key
-        request = urllib.request.Request(  # noqa: S310 — the configured provider URL
-            f"{self.base_url}{path}", data=json.dumps(body).encode() if body else None, method=method, headers=headers
-        )
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-                answer: dict[str, str] = json.loads(response.read())
-                return answer
-        except (urllib.error.URLError, TimeoutError, ConnectionError, ValueError) as error:
+            return provider_call(
+                base_url=self.base_url, secret=self.secret, method=method, path=path, body=body, key=key
+            )
+        except ProviderUnreachable as error:
             raise CheckProviderUnavailable(str(error)) from error
 
     @staticmethod
@@ -188,13 +181,7 @@ def check_start(
                 raise NotFound
             check = existing
         else:
-            request = (
-                LifeCertificateRequest.objects.select_for_update()
-                .filter(person_id=person_id)
-                .exclude(status=LifeRequestStatus.CONFIRMED)
-                .order_by("-year")
-                .first()
-            )
+            request = open_request_locked(person_id=person_id)
             if request is None:
                 raise LifeRefused("nothing_asked")
             try:

@@ -1,0 +1,33 @@
+"""Calling an outside provider's JSON API (online payments, remote identity checks): a bearer
+secret, an idempotency key on creation, a 10-second timeout; anything but a JSON answer is
+``ProviderUnreachable``. Each app's adapter turns that into its own error."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+
+class ProviderUnreachable(Exception):
+    """The provider could not be reached, answered an error, or not in JSON."""
+
+
+def provider_call(
+    *, base_url: str, secret: str, method: str, path: str, body: dict[str, str] | None = None, key: str = ""
+) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
+    if key:
+        headers["Idempotency-Key"] = key
+    request = urllib.request.Request(  # noqa: S310 — the configured provider URL
+        f"{base_url.rstrip('/')}{path}",
+        data=json.dumps(body).encode() if body else None,
+        method=method,
+        headers=headers,
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            answer: dict[str, str] = json.loads(response.read())
+            return answer
+    except (urllib.error.URLError, TimeoutError, ConnectionError, ValueError) as error:
+        raise ProviderUnreachable(str(error)) from error
