@@ -12,7 +12,6 @@ periodic status poll all credit once.
 from __future__ import annotations
 
 import datetime
-import json
 import logging
 import uuid
 from collections.abc import Mapping
@@ -33,8 +32,7 @@ from contributions.types import PaymentError
 from core.actor import Actor
 from core.errors import NotFound
 from core.money import amount_parse
-from core.providers import ProviderUnreachable, provider_call
-from core.signatures import SIGNATURE_HEADER, verify
+from core.providers import CallbackInvalid, ProviderUnreachable, provider_call, signed_callback
 
 logger = logging.getLogger(__name__)
 
@@ -140,12 +138,9 @@ class SandboxProvider:
         return self._status(self._call("GET", f"/api/payments/{uuid.UUID(provider_payment_id)}/"))
 
     def parse_callback(self, *, body: bytes, headers: Mapping[str, str], now: datetime.datetime) -> ProviderStatus:
-        header = headers.get(SIGNATURE_HEADER, "")
-        if not verify(body=body, header=header, secret=self.secret, now=now.timestamp()):
-            raise InvalidCallback("bad signature")
         try:
-            return self._status(json.loads(body))
-        except ValueError as error:
+            return self._status(signed_callback(body=body, headers=headers, secret=self.secret, now=now))
+        except CallbackInvalid as error:
             raise InvalidCallback(str(error)) from error
 
 

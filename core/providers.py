@@ -1,12 +1,18 @@
 """Calling an outside provider's JSON API (online payments, remote identity checks): a bearer
 secret, an idempotency key on creation, a 10-second timeout; anything but a JSON answer is
-``ProviderUnreachable``. Each app's adapter turns that into its own error."""
+``ProviderUnreachable``. And reading its signed callback (``signed_callback``). Each app's adapter
+turns these errors into its own."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
+from typing import Any
+
+from core.signatures import SIGNATURE_HEADER, verify
 
 
 class ProviderUnreachable(Exception):
@@ -31,3 +37,18 @@ def provider_call(
             return answer
     except (urllib.error.URLError, TimeoutError, ConnectionError, ValueError) as error:
         raise ProviderUnreachable(str(error)) from error
+
+
+class CallbackInvalid(Exception):
+    """A provider's callback whose signature or content does not check out."""
+
+
+def signed_callback(*, body: bytes, headers: Mapping[str, str], secret: str, now: datetime.datetime) -> Any:
+    """The JSON of a provider's server-to-server callback signed with ``secret`` (core.signatures)
+    within five minutes of ``now``; CallbackInvalid otherwise."""
+    if not verify(body=body, header=headers.get(SIGNATURE_HEADER, ""), secret=secret, now=now.timestamp()):
+        raise CallbackInvalid("bad signature")
+    try:
+        return json.loads(body)
+    except ValueError as error:
+        raise CallbackInvalid(str(error)) from error

@@ -13,7 +13,6 @@ sends a certificate instead.
 from __future__ import annotations
 
 import datetime
-import json
 import logging
 import uuid
 from collections.abc import Mapping
@@ -30,8 +29,7 @@ from benefits.models import LifeCertificateRequest, LifeCheck, LifeCheckStatus, 
 from benefits.types import LifeRefused
 from core.actor import ActingMode, Actor
 from core.errors import NotFound
-from core.providers import ProviderUnreachable, provider_call
-from core.signatures import SIGNATURE_HEADER, verify
+from core.providers import CallbackInvalid, ProviderUnreachable, provider_call, signed_callback
 from identity.selectors import person_get
 
 logger = logging.getLogger(__name__)
@@ -139,11 +137,9 @@ class SandboxCheckProvider:
         return self._status(self._call("GET", f"/api/checks/{uuid.UUID(provider_check_id)}/"))
 
     def parse_callback(self, *, body: bytes, headers: Mapping[str, str], now: datetime.datetime) -> ProviderCheckStatus:
-        if not verify(body=body, header=headers.get(SIGNATURE_HEADER, ""), secret=self.secret, now=now.timestamp()):
-            raise InvalidCheckCallback("bad signature")
         try:
-            return self._status(json.loads(body))
-        except ValueError as error:
+            return self._status(signed_callback(body=body, headers=headers, secret=self.secret, now=now))
+        except CallbackInvalid as error:
             raise InvalidCheckCallback(str(error)) from error
 
 
