@@ -23,8 +23,8 @@ _PERSON = Entitlement._meta.get_field("person").related_model._meta.db_table
 _REQUEST = LifeCertificateRequest._meta.db_table
 
 # Alive, living abroad, with a monthly benefit in payment (or suspended) on the day; not asked
-# this year, and no earlier request still open (one cycle at a time: the year is asked once the
-# last one is answered).
+# this year, no earlier request still open (one cycle at a time) and none confirmed lately (a
+# late answer to last year's counts for a while: the year is asked CONFIRMED_LATELY_DAYS after).
 _ASK = f"""
 INSERT INTO {_REQUEST} (id, person_id, year, reference, status, asked_at, due_on, by_post, letter_due,
                         reminders, confirmed_by)
@@ -39,7 +39,7 @@ FROM (
           AND e.start_on <= %(today)s AND (e.end_on IS NULL OR e.end_on >= %(today)s)
           AND person.death_date IS NULL AND person.country <> %(home)s
           AND NOT EXISTS (SELECT 1 FROM {_REQUEST} r WHERE r.person_id = e.person_id
-                          AND (r.year = %(year)s OR r.status <> 'confirmed'))
+                          AND (r.year = %(year)s OR r.status <> 'confirmed' OR r.confirmed_at >= %(recent)s))
         ORDER BY e.person_id
     ) abroad
 ) asked
@@ -96,6 +96,9 @@ WHERE r.person_id = ANY(%(person_ids)s) AND r.suspended_at IS NOT NULL AND r.sta
 
 Row = tuple[int, int, str, datetime.date]
 
+# A life proved this recently (last year's request answered late) is not asked again yet.
+CONFIRMED_LATELY_DAYS = 180
+
 
 def _rows(sql: str, params: dict[str, Any]) -> list[Row]:
     with connection.cursor() as cursor:
@@ -119,6 +122,7 @@ def life_certificates_ask(*, now: datetime.datetime) -> int:
                 "today": today,
                 "due_on": today + datetime.timedelta(days=settings.LIFE_CERTIFICATE_GRACE_DAYS),
                 "home": country_profile().code,
+                "recent": now - datetime.timedelta(days=CONFIRMED_LATELY_DAYS),
             },
         )
         tell(event="life_certificate_asked", requests=asked, now=now)

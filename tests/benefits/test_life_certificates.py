@@ -587,7 +587,7 @@ def test_a_lapse_stops_the_months_payment_not_yet_sent_and_it_is_paid_once_the_c
     )
 
 
-def test_a_new_year_is_not_asked_while_the_last_request_is_open():
+def test_a_new_year_is_not_asked_while_the_last_request_is_open_nor_just_after_it_is_answered():
     jean = _abroad()
     _lapsed(jean)
     with _at(D(2027, 1, 5)):
@@ -596,8 +596,10 @@ def test_a_new_year_is_not_asked_while_the_last_request_is_open():
         services.life_certificate_review(
             staff_user_id=_staff(), certificate_id=sent, accept=True, reason="", now=aware(D(2027, 1, 5))
         )
-    with _at(D(2027, 1, 6)):
-        assert campaign.life_certificates_ask(now=aware(D(2027, 1, 6))) == 1
+    with _at(D(2027, 1, 6)):  # the life just proved counts for a while
+        assert campaign.life_certificates_ask(now=aware(D(2027, 1, 6))) == 0
+    with _at(D(2027, 7, 5)):
+        assert campaign.life_certificates_ask(now=aware(D(2027, 7, 5))) == 1
     assert list(LifeCertificateRequest.objects.order_by("year").values_list("year", "status")) == [
         (2026, LifeRequestStatus.CONFIRMED),
         (2027, LifeRequestStatus.ASKED),
