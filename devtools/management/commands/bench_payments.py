@@ -174,8 +174,8 @@ class Command(BaseCommand):
             )
             cursor.execute(
                 "INSERT INTO benefits_entitlement (person_id, scheme, periodicity, amount, start_on, iban, opened_at,"
-                " state, suspension_reason)"
-                " SELECT id, 'old_age_pension', 'monthly', 900 + id %% 1000, %s, '', %s, 'active', ''"
+                " state, suspension_reason, suspension_note)"
+                " SELECT id, 'old_age_pension', 'monthly', 900 + id %% 1000, %s, '', %s, 'active', '', ''"
                 " FROM identity_person WHERE national_number LIKE %s",
                 [previous.first_day, now, MARK + "%"],
             )
