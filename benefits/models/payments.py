@@ -185,7 +185,10 @@ class Payment(models.Model):
         ]
         indexes = [
             models.Index(fields=["person", "run"], name="payment_person_idx"),
-            models.Index(fields=["entitlement"], condition=Q(status="rejected"), name="payment_rejected_idx"),
+            # The payments not paid (rejected, stopped): the skips of rejected accounts, the holes.
+            models.Index(
+                fields=["entitlement"], condition=Q(status__in=["rejected", "stopped"]), name="payment_unpaid_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -36,35 +36,58 @@ def pay_day(period: Period) -> datetime.date:
 
 
 # What is due for the run of a month: for every entitlement in payment, the months from its first
-# month not yet paid (or being paid) to the run's month (a one-off grant: its month), their gross
+# month not yet paid (or being paid) to the run's month (a one-off grant: its month) — or, when a
+# late rejection left months unpaid before a month paid, those months first — their gross
 # amount — each month at the amount in force in it — and the part of it for earlier months. Then
 # whether it is paid: not while suspended, without an account, or with the account the bank
 # rejected for it (until the person records one again).
 _DUE = """
 CREATE TEMPORARY TABLE payment_due ON COMMIT DROP AS
 WITH last_run AS MATERIALIZED (
-    -- The months paid by the run before this one: where most entitlements' next month starts.
+    -- The months paid by the run before this one, up to its month's end: where most
+    -- entitlements' next month starts (one that stopped short — a hole filled, an end — is
+    -- looked up in full below).
     SELECT p.entitlement_id, upper(p.months) AS paid_until
     FROM benefits_payment p
-    WHERE p.run_id = (SELECT id FROM benefits_paymentrun WHERE period < %(period)s ORDER BY period DESC LIMIT 1)
-      AND p.status IN {paying}
+    JOIN (SELECT id, period FROM benefits_paymentrun WHERE period < %(period)s ORDER BY period DESC LIMIT 1) AS run
+      ON p.run_id = run.id
+    WHERE p.status IN {paying} AND upper(p.months) = (run.period + interval '1 month')::date
+), holes AS MATERIALIZED (
+    -- Months a rejected or stopped payment left unpaid while a later month was paid (a bank's
+    -- late rejection): the earliest, paid first, up to the next month paid.
+    SELECT x.entitlement_id, min(lower(x.months)) AS hole_start
+    FROM benefits_payment x
+    WHERE x.status IN ('rejected', 'stopped')
+      AND NOT EXISTS (SELECT 1 FROM benefits_payment p WHERE p.entitlement_id = x.entitlement_id
+                      AND p.status IN {paying} AND p.months @> lower(x.months))
+      AND EXISTS (SELECT 1 FROM benefits_payment q WHERE q.entitlement_id = x.entitlement_id
+                  AND q.status IN {paying} AND lower(q.months) > lower(x.months))
+    GROUP BY x.entitlement_id
 ), candidate AS MATERIALIZED (
     SELECT e.id AS entitlement_id, e.person_id, e.scheme, e.state, e.suspension_reason,
            GREATEST(
                date_trunc('month', e.start_on)::date,
                COALESCE(
+                   holes.hole_start,
                    last_run.paid_until,
                    (SELECT max(upper(p.months)) FROM benefits_payment p
                     WHERE p.entitlement_id = e.id AND p.status IN {paying}),
                    '-infinity'::date
                )
            ) AS first_month,
-           CASE WHEN e.periodicity = 'once' THEN (date_trunc('month', e.start_on) + interval '1 month')::date
-                ELSE LEAST(%(period_end)s, COALESCE((date_trunc('month', e.end_on) + interval '1 month')::date,
-                                                    %(period_end)s))
-           END AS end_month
+           LEAST(
+               CASE WHEN e.periodicity = 'once' THEN (date_trunc('month', e.start_on) + interval '1 month')::date
+                    ELSE LEAST(%(period_end)s, COALESCE((date_trunc('month', e.end_on) + interval '1 month')::date,
+                                                        %(period_end)s))
+               END,
+               CASE WHEN holes.hole_start IS NOT NULL THEN
+                    (SELECT min(lower(q.months)) FROM benefits_payment q
+                     WHERE q.entitlement_id = e.id AND q.status IN {paying} AND lower(q.months) > holes.hole_start)
+               END
+           ) AS end_month
     FROM benefits_entitlement e
     LEFT JOIN last_run ON last_run.entitlement_id = e.id
+    LEFT JOIN holes ON holes.entitlement_id = e.id
     WHERE e.ended_at IS NULL AND e.state <> 'ended' AND e.start_on < %(period_end)s
       AND NOT EXISTS (SELECT 1 FROM benefits_payment p WHERE p.entitlement_id = e.id AND p.run_id = %(run)s)
 ), due AS MATERIALIZED (

@@ -376,6 +376,62 @@ def test_a_rejected_payment_asks_to_check_the_account_and_is_paid_again_once_aft
     assert prepare(Period(2026, 5), aware(D(2026, 5, 22))).payments_created == 0
 
 
+def test_a_month_the_bank_rejected_late_after_a_later_month_was_paid_is_paid_first_then_the_rest_once():
+    with time_machine.travel(aware(D(2026, 1, 10)), tick=False):
+        late = pensioner(start_on=D(2026, 1, 1), now=aware(D(2026, 1, 10)), first_name="Lea")
+    entitlement = late["entitlement"]
+    january = prepare(Period(2026, 1), aware(D(2026, 1, 20))).run_id
+    (january_file,) = checked_approved_written(january, aware(D(2026, 1, 20)))
+    february = prepare(Period(2026, 2), aware(D(2026, 2, 20))).run_id
+    checked_approved_written(february, aware(D(2026, 2, 20)))
+    # The bank returns January after February's file left: February is paid, January is not.
+    rejected = payment_of(entitlement, Period(2026, 1))
+    services.bank_answer_import(
+        content=pain002("BANK-LATE", january_file.message_id, "RJCT", [(rejected.end_to_end_id, "RJCT", "AC04")]),
+        user_id=finance_officer("Importer").pk,
+        now=aware(D(2026, 2, 25)),
+    )
+    BankAccount.objects.filter(person=late["person"]).update(ended_at=aware(D(2026, 3, 1)))
+    BankAccount.objects.create(
+        person=late["person"],
+        iban=OTHER_IBAN,
+        holder_name="Lea Dubois",
+        created_at=aware(D(2026, 3, 1)),
+        created_by=late["user"],
+    )
+
+    march = prepare(Period(2026, 3), aware(D(2026, 3, 20)))
+    again = prepare(Period(2026, 3), aware(D(2026, 3, 20)))
+    hole = payment_of(entitlement, Period(2026, 3))
+    april = prepare(Period(2026, 4), aware(D(2026, 4, 20)))
+    rest = payment_of(entitlement, Period(2026, 4))
+    may = prepare(Period(2026, 5), aware(D(2026, 5, 20)))
+
+    assert (march.payments_created, again.payments_created, april.payments_created) == (1, 0, 1)
+    assert (hole.months.lower, hole.months.upper, hole.gross, hole.arrears, hole.iban) == (
+        D(2026, 1, 1),
+        D(2026, 2, 1),
+        Decimal("1000.00"),
+        Decimal("1000.00"),
+        OTHER_IBAN,
+    )
+    assert (rest.months.lower, rest.months.upper, rest.gross, rest.arrears) == (
+        D(2026, 3, 1),
+        D(2026, 5, 1),
+        Decimal("2000.00"),
+        Decimal("1000.00"),
+    )
+    assert (payment_of(entitlement, Period(2026, 5)).months.lower, may.payments_created) == (D(2026, 5, 1), 1)
+    paying = Payment.objects.filter(entitlement=entitlement, status__in=["pending", "paid"])
+    months = sorted((p.months.lower, p.months.upper) for p in paying)
+    assert months == [
+        (D(2026, 1, 1), D(2026, 2, 1)),
+        (D(2026, 2, 1), D(2026, 3, 1)),
+        (D(2026, 3, 1), D(2026, 5, 1)),
+        (D(2026, 5, 1), D(2026, 6, 1)),
+    ]  # every month once
+
+
 def test_a_report_that_is_not_a_pain002_is_refused_and_changes_nothing():
     finance = finance_officer()
     for content in (b"not xml", b"<Document><Other/></Document>", b'<!DOCTYPE x [<!ENTITY a "b">]><Document/>'):
