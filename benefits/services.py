@@ -37,7 +37,7 @@ from benefits.life.checks import check_callback as life_check_callback
 from benefits.life.checks import check_return as life_check_return
 from benefits.life.checks import check_start as life_check_start
 from benefits.life.checks import checks_reconcile as life_checks_reconcile
-from benefits.life.letters import life_letters_pdf, life_letters_printed
+from benefits.life.letters import life_letters_pdf, life_letters_print, life_letters_printed
 from benefits.payments.amounts import indexation_apply
 from benefits.payments.bank import file_write as payment_file_write
 from benefits.payments.bank import files_to_write as payment_files_to_write
@@ -83,6 +83,7 @@ __all__ = [
     "life_check_start",
     "life_checks_reconcile",
     "life_letters_pdf",
+    "life_letters_print",
     "life_letters_printed",
     "payment_file_write",
     "payment_files_to_write",

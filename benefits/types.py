@@ -208,6 +208,10 @@ class PaymentRefused(DomainError):
 # --- Life certificates ----------------------------------------------------------------------------
 
 
+# The refusals of a file sent (benefits.uploads), whatever it is sent for.
+DOCUMENT_CODES = ("document_empty", "document_too_large", "document_unreadable", "document_type")
+
+
 class LifeRefused(DomainError):
     """A life certificate, a remote identity check or a case worker's check that cannot be taken:
     nothing changed."""
@@ -216,10 +220,8 @@ class LifeRefused(DomainError):
         "nothing_asked": _("No life certificate is asked in this file at the moment."),
         "already_pending": _("A certificate you sent is being checked: wait for the answer before sending another."),
         "file_required": _("Choose the file of the certificate."),
-        "document_empty": _("The file is empty."),
-        "document_too_large": _("The file is too large: at most %(size)s a file."),
-        "document_unreadable": _("The file could not be read: send it again."),
-        "document_type": _("Send a PDF, JPEG or PNG file: this file is none of them, or it is damaged."),
+        # A certificate's file is checked as a claim's documents are (benefits.uploads).
+        **{code: ClaimRefused.messages[code] for code in DOCUMENT_CODES},
         "check_unavailable": _("The identity check service cannot be reached at the moment: try again later."),
         "check_by_the_person": _("Only the pensioner can pass the identity check, in person."),
         "review_moved": _("This certificate was already checked: nothing was done."),

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from benefits.types import ClaimRefused
+from core.sizes import file_size
 
 ACCEPTED = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -66,7 +67,7 @@ def file_check(*, name: str, size: int, read: Callable[[], bytes]) -> CheckedFil
     if size <= 0:
         raise ClaimRefused("document_empty")
     if size > settings.CLAIM_DOCUMENT_MAX_BYTES:
-        raise ClaimRefused("document_too_large")
+        raise ClaimRefused("document_too_large", params={"size": file_size(settings.CLAIM_DOCUMENT_MAX_BYTES)})
     content = read()
     if not isinstance(content, bytes) or len(content) != size:
         raise ClaimRefused("document_unreadable")

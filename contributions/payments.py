@@ -31,6 +31,7 @@ from contributions.policies import paying_capacity
 from contributions.types import PaymentError
 from core.actor import Actor
 from core.errors import NotFound
+from core.http import absolute_url
 from core.money import amount_parse
 from core.providers import CallbackInvalid, ProviderUnreachable, provider_call, signed_callback
 
@@ -53,12 +54,10 @@ class ProviderStatus:
     currency: str = "EUR"
 
 
-class ProviderUnavailable(Exception):
-    """The provider could not be reached or answered an error: try again later."""
-
-
-class InvalidCallback(Exception):
-    """A callback whose signature or content does not check out: ignore it."""
+# The provider could not be reached or answered an error (try again later); a callback whose
+# signature or content does not check out (ignore it): core.providers' errors.
+ProviderUnavailable = ProviderUnreachable
+InvalidCallback = CallbackInvalid
 
 
 class PaymentProvider(Protocol):
@@ -90,12 +89,7 @@ class SandboxProvider:
         self.secret = secret
 
     def _call(self, method: str, path: str, body: dict[str, str] | None = None, key: str = "") -> dict[str, str]:
-        try:
-            return provider_call(
-                base_url=self.base_url, secret=self.secret, method=method, path=path, body=body, key=key
-            )
-        except ProviderUnreachable as error:
-            raise ProviderUnavailable(str(error)) from error
+        return provider_call(base_url=self.base_url, secret=self.secret, method=method, path=path, body=body, key=key)
 
     @staticmethod
     def _status(answer: Mapping[str, str]) -> ProviderStatus:
@@ -138,10 +132,7 @@ class SandboxProvider:
         return self._status(self._call("GET", f"/api/payments/{uuid.UUID(provider_payment_id)}/"))
 
     def parse_callback(self, *, body: bytes, headers: Mapping[str, str], now: datetime.datetime) -> ProviderStatus:
-        try:
-            return self._status(signed_callback(body=body, headers=headers, secret=self.secret, now=now))
-        except CallbackInvalid as error:
-            raise InvalidCallback(str(error)) from error
+        return self._status(signed_callback(body=body, headers=headers, secret=self.secret, now=now))
 
 
 def payment_provider(name: str | None = None) -> PaymentProvider:
@@ -149,10 +140,6 @@ def payment_provider(name: str | None = None) -> PaymentProvider:
     if chosen == "sandbox":
         return SandboxProvider(base_url=settings.PAYMENT_SANDBOX_URL, secret=settings.PAYMENT_SANDBOX_SECRET)
     raise ImproperlyConfigured(f"Unknown PAYMENT_PROVIDER: {chosen!r}")
-
-
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def payment_start(
@@ -195,8 +182,8 @@ def payment_start(
             amount=payment.amount,
             reference=payment.payment_reference,
             description=f"Guichet — {payment.payment_reference or payment.pk}",
-            return_url=_absolute(reverse("contributions:payment", args=[enterprise_id, payment.pk])),
-            callback_url=_absolute(reverse("contributions:payment_callback", args=[chosen.name])),
+            return_url=absolute_url(reverse("contributions:payment", args=[enterprise_id, payment.pk])),
+            callback_url=absolute_url(reverse("contributions:payment_callback", args=[chosen.name])),
             idempotency_key=f"guichet-payment-{payment.intent}",
         )
     except ProviderUnavailable:

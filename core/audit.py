@@ -79,20 +79,26 @@ def file_view_record(*, actor: Actor, subject_person_id: int, what: str, now: da
 
 
 def access_record_many(
-    *, actor: Actor, subject_person_ids: list[int], purpose: AccessPurpose, now: datetime.datetime
+    *,
+    actor: Actor,
+    subject_person_ids: list[int],
+    purpose: AccessPurpose,
+    now: datetime.datetime,
+    detail: str = "",
 ) -> int:
-    """Record that ``actor`` was shown the data of several persons (a list, a search result):
-    one record per person, unless the same reader listed them within ``ACCESS_RECORD_WINDOW``.
-    Two queries, whatever the number of persons."""
+    """Record that ``actor`` was shown the data of several persons (a list, a search result,
+    letters printed), with what was read (``detail``): one record per person, unless the same
+    reader was shown the same within ``ACCESS_RECORD_WINDOW``. Two queries, whatever the number
+    of persons."""
     if actor.user_id is None:
         raise ValueError("an anonymous actor cannot read personal data")
     wanted = [person_id for person_id in dict.fromkeys(subject_person_ids) if person_id != actor.person_id]
     if not wanted:
         return 0
-    recent = _recent(actor_user_id=actor.user_id, purpose=purpose, detail="", mandate_id=None, now=now)
+    recent = _recent(actor_user_id=actor.user_id, purpose=purpose, detail=detail, mandate_id=None, now=now)
     already = set(recent.filter(subject_person_id__in=wanted).values_list("subject_person_id", flat=True))
     records = [
-        AccessRecord(at=now, actor_user_id=actor.user_id, subject_person_id=person_id, purpose=purpose)
+        AccessRecord(at=now, actor_user_id=actor.user_id, subject_person_id=person_id, purpose=purpose, detail=detail)
         for person_id in wanted
         if person_id not in already
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import cast
 
+from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import Http404, HttpRequest, HttpResponse
 
@@ -26,6 +27,12 @@ class PortalRequest(HttpRequest):
     enterprise_roles: dict[int, str]
     must_enrol_mfa: bool
     has_second_factor: bool
+
+
+def absolute_url(path: str) -> str:
+    """A path of the portal as an address outside it (a provider's return and callback, a letter):
+    on ``SITE_URL``."""
+    return settings.SITE_URL.rstrip("/") + path
 
 
 def portal_request(request: HttpRequest) -> PortalRequest:

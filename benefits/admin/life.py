@@ -19,7 +19,6 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Case, F, QuerySet, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
@@ -38,7 +37,7 @@ from benefits.models import (
 )
 from benefits.types import LifeRefused
 from benefits.wording import day
-from core.audit import access_record
+from core.audit import access_record, access_record_many
 from core.backoffice import PersonalDataAdmin, ReadOnlyModelAdmin, ShownWithParent, staff_actor
 from core.errors import NotFound
 from core.types import AccessPurpose
@@ -223,19 +222,14 @@ class LifeCertificateRequestAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
         """The letters as one PDF to download; no longer due once it is made. Each person's
         name, address and request read by the member of staff: recorded in their trail."""
         now = timezone.now()
-        with transaction.atomic():
-            content = services.life_letters_pdf(request_ids=ids, now=now)
-            services.life_letters_printed(request_ids=ids, now=now)
-        actor = staff_actor(request)
-        person_ids = LifeCertificateRequest.objects.filter(pk__in=ids).values_list("person_id", flat=True)
-        for person_id in dict.fromkeys(person_ids):
-            access_record(
-                actor=actor,
-                subject_person_id=person_id,
-                purpose=AccessPurpose.STAFF_CLAIM_VIEW,
-                now=now,
-                detail=READ_DETAIL,
-            )
+        content, person_ids = services.life_letters_print(request_ids=ids, now=now)
+        access_record_many(
+            actor=staff_actor(request),
+            subject_person_ids=person_ids,
+            purpose=AccessPurpose.STAFF_CLAIM_VIEW,
+            now=now,
+            detail=READ_DETAIL,
+        )
         return _attachment(
             content, content_type="application/pdf", filename=f"life-certificate-letters-{now:%Y-%m-%d-%H%M}.pdf"
         )

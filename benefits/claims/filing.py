@@ -34,7 +34,6 @@ from benefits.wording import day
 from core.actor import ActingMode, Actor
 from core.errors import NotFound
 from core.periods import Period
-from core.sizes import file_size
 from core.types import Scope
 from identity.selectors import bank_account_on_file, person_summaries
 from identity.services import bank_account_set
@@ -230,14 +229,7 @@ def _document_add(
 ) -> ClaimDocument:
     if claim.documents.filter(removed_at__isnull=True).count() >= settings.CLAIM_DOCUMENTS_MAX:
         raise ClaimRefused("too_many_documents", params={"count": settings.CLAIM_DOCUMENTS_MAX})
-    try:
-        checked = file_check(name=name, size=size, read=read)
-    except ClaimRefused as refused:
-        if refused.code == "document_too_large":
-            raise ClaimRefused(
-                "document_too_large", params={"size": file_size(settings.CLAIM_DOCUMENT_MAX_BYTES)}
-            ) from None
-        raise
+    checked = file_check(name=name, size=size, read=read)
     return ClaimDocument.objects.create(
         claim=claim,
         purpose=purpose,

@@ -29,6 +29,7 @@ from benefits.models import LifeCertificateRequest, LifeCheck, LifeCheckStatus, 
 from benefits.types import LifeRefused
 from core.actor import ActingMode, Actor
 from core.errors import NotFound
+from core.http import absolute_url
 from core.providers import CallbackInvalid, ProviderUnreachable, provider_call, signed_callback
 from identity.selectors import person_get
 
@@ -50,12 +51,10 @@ class ProviderCheckStatus:
     status: str  # pending, passed, failed, cancelled
 
 
-class CheckProviderUnavailable(Exception):
-    """The provider could not be reached or answered an error: try again later."""
-
-
-class InvalidCheckCallback(Exception):
-    """A callback whose signature or content does not check out: ignore it."""
+# The provider could not be reached or answered an error (try again later); a callback whose
+# signature or content does not check out (ignore it): core.providers' errors.
+CheckProviderUnavailable = ProviderUnreachable
+InvalidCheckCallback = CallbackInvalid
 
 
 class IdentityCheckProvider(Protocol):
@@ -90,12 +89,7 @@ class SandboxCheckProvider:
         self.secret = secret
 
     def _call(self, method: str, path: str, body: dict[str, str] | None = None, key: str = "") -> dict[str, str]:
-        try:
-            return provider_call(
-                base_url=self.base_url, secret=self.secret, method=method, path=path, body=body, key=key
-            )
-        except ProviderUnreachable as error:
-            raise CheckProviderUnavailable(str(error)) from error
+        return provider_call(base_url=self.base_url, secret=self.secret, method=method, path=path, body=body, key=key)
 
     @staticmethod
     def _status(answer: Mapping[str, str]) -> ProviderCheckStatus:
@@ -137,10 +131,7 @@ class SandboxCheckProvider:
         return self._status(self._call("GET", f"/api/checks/{uuid.UUID(provider_check_id)}/"))
 
     def parse_callback(self, *, body: bytes, headers: Mapping[str, str], now: datetime.datetime) -> ProviderCheckStatus:
-        try:
-            return self._status(signed_callback(body=body, headers=headers, secret=self.secret, now=now))
-        except CallbackInvalid as error:
-            raise InvalidCheckCallback(str(error)) from error
+        return self._status(signed_callback(body=body, headers=headers, secret=self.secret, now=now))
 
 
 def check_provider(name: str | None = None) -> IdentityCheckProvider:
@@ -148,10 +139,6 @@ def check_provider(name: str | None = None) -> IdentityCheckProvider:
     if chosen == "sandbox":
         return SandboxCheckProvider(base_url=settings.LIFE_CHECK_SANDBOX_URL, secret=settings.LIFE_CHECK_SANDBOX_SECRET)
     raise ImproperlyConfigured(f"Unknown LIFE_CHECK_PROVIDER: {chosen!r}")
-
-
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def check_start(
@@ -202,8 +189,8 @@ def check_start(
             given_name=person.first_name,
             family_name=person.last_name,
             birth_date=person.birth_date,
-            return_url=_absolute(reverse("benefits:life_check_return", args=[check.pk])),
-            callback_url=_absolute(reverse("benefits:life_check_callback", args=[chosen.name])),
+            return_url=absolute_url(reverse("benefits:life_check_return", args=[check.pk])),
+            callback_url=absolute_url(reverse("benefits:life_check_callback", args=[chosen.name])),
             idempotency_key=f"guichet-life-check-{check.intent}",
         )
     except CheckProviderUnavailable:

@@ -28,6 +28,7 @@ from benefits.models import (
     RefusalReason,
 )
 from core.documents import pdf_render
+from core.http import absolute_url
 from identity.selectors import person_summaries
 
 if TYPE_CHECKING:
@@ -138,11 +139,23 @@ def life_letters_pdf(*, request_ids: list[int], now: datetime.datetime) -> bytes
             "institution": settings.INSTITUTION_NAME,
             "institution_address": address,
             "post_to": ", ".join(part for part in (settings.INSTITUTION_NAME, address) if part),
-            "portal_page": settings.SITE_URL.rstrip("/") + reverse("benefits:life_certificate"),
+            "portal_page": absolute_url(reverse("benefits:life_certificate")),
         }
         return pdf_render(
             template="benefits/life_letters_pdf.html", context=context, language=settings.LANGUAGE_CODE[:2]
         )
+
+
+def life_letters_print(*, request_ids: list[int], now: datetime.datetime) -> tuple[bytes, list[int]]:
+    """The requests' letters as one PDF, no longer due once made (one transaction: see the
+    module's docstring); with the persons they are addressed to."""
+    with transaction.atomic():
+        content = life_letters_pdf(request_ids=request_ids, now=now)
+        life_letters_printed(request_ids=request_ids, now=now)
+    person_ids = list(
+        LifeCertificateRequest.objects.filter(pk__in=request_ids).order_by("pk").values_list("person_id", flat=True)
+    )
+    return content, person_ids
 
 
 def life_letters_printed(*, request_ids: list[int], now: datetime.datetime) -> int:

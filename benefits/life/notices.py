@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -56,7 +55,6 @@ def _tell_chunk(
                         "reference": reference,
                         "person": names.get(person_id, ""),
                         "due_on": due_on.isoformat(),
-                        "grace_days": settings.LIFE_CERTIFICATE_GRACE_DAYS,
                     },
                     link=_link(),
                 )
