@@ -13,14 +13,13 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from pypdf import PdfReader
 
 from benefits import services
-from benefits.life import answers, campaign
+from benefits.life import campaign
 from benefits.models import (
     CertificateReview,
     Entitlement,
@@ -37,6 +36,7 @@ from core.models import AccessRecord
 from core.types import AccessPurpose, Scope
 from notifications.models import Notification
 from tests.benefits.claim_helpers import case_worker, png_bytes
+from tests.benefits.life_helpers import ASKED, at, certificate_send
 from tests.benefits.payment_helpers import aware, finance_officer, pensioner
 from tests.helpers import citizen_actor, sign_in, staff_actor
 from tests.identity.factories import PersonFactory, UserFactory, with_totp
@@ -44,18 +44,13 @@ from tests.identity.factories import PersonFactory, UserFactory, with_totp
 pytestmark = pytest.mark.django_db
 
 D = datetime.date
-ASKED = aware(D(2026, 2, 2))  # due 3 May 2026 (90 days)
 EN = {"Accept-Language": "en"}
-
-
-def _at(day: datetime.date, hour: int = 9):
-    return time_machine.travel(aware(day, hour), tick=False)
 
 
 def _abroad(first_name: str, *, country: str = "ES", account: bool = True, language: str = "fr") -> dict:
     """A pensioner living abroad, paid since 1 February 2026; without ``account``, nobody can
     tell them on the portal (their letters are posted)."""
-    with _at(ASKED.date()):
+    with at(ASKED.date()):
         found = pensioner(start_on=D(2026, 2, 1), now=ASKED, first_name=first_name)
     person = found["person"]
     person.country, person.preferred_language = country, language
@@ -68,7 +63,7 @@ def _abroad(first_name: str, *, country: str = "ES", account: bool = True, langu
 
 
 def _ask() -> None:
-    with _at(ASKED.date()):
+    with at(ASKED.date()):
         campaign.life_certificates_ask(now=ASKED)
 
 
@@ -93,16 +88,8 @@ def _at_counter(worker, person_id: int):
 
 
 def _send(actor, person_id: int, day: datetime.date) -> int:
-    content = png_bytes()
-    with _at(day):
-        return answers.certificate_send(
-            actor=actor,
-            person_id=person_id,
-            name="certificat de vie.png",
-            size=len(content),
-            read=lambda: content,
-            now=aware(day),
-        )
+    with at(day):
+        return certificate_send(actor, person_id, day)
 
 
 def _message(response) -> str:
@@ -148,7 +135,7 @@ def _suspended_with_a_certificate() -> dict:
     certificate on 6 May."""
     jean = _abroad("Jean")
     _ask()
-    with _at(D(2026, 4, 1)):
+    with at(D(2026, 4, 1)):
         second = Entitlement.objects.create(
             person=jean["person"],
             scheme="disability_pension",
@@ -163,7 +150,7 @@ def _suspended_with_a_certificate() -> dict:
             note="An inquiry on the disability.",
             now=aware(D(2026, 4, 1)),
         )
-    with _at(D(2026, 5, 4)):
+    with at(D(2026, 5, 4)):
         campaign.life_certificates_lapse(now=aware(D(2026, 5, 4)))
     certificate_id = _send(citizen_actor(jean["user"]), jean["person"].pk, D(2026, 5, 6))
     return {**jean, "second": second, "certificate_id": certificate_id, "request": _request(jean["person"])}
@@ -176,7 +163,7 @@ def test_a_case_worker_accepts_a_certificate_the_year_is_confirmed_and_the_pensi
     worker = _worker()
     sign_in(client, worker, mfa=True)
 
-    with _at(D(2026, 5, 7)):
+    with at(D(2026, 5, 7)):
         page = client.get(_certificate_url("change", jean["certificate_id"]), headers=EN)
         assert page.status_code == 200
         content = page.content.decode()
@@ -210,7 +197,7 @@ def test_a_case_worker_accepts_a_certificate_the_year_is_confirmed_and_the_pensi
     # A second check, by anyone, changes nothing.
     other = _worker("Other")
     sign_in(client, other, mfa=True)
-    with _at(D(2026, 5, 8)):
+    with at(D(2026, 5, 8)):
         again = client.post(_certificate_url("refuse", jean["certificate_id"]), {"reason": "unreadable"}, headers=EN)
         page = client.get(_certificate_url("change", jean["certificate_id"]), headers=EN).content.decode()
     assert again.status_code == 302
@@ -229,7 +216,7 @@ def test_a_refused_certificate_keeps_the_request_asked_and_the_person_is_told_wh
     worker = _worker()
     sign_in(client, worker, mfa=True)
 
-    with _at(D(2026, 2, 21)):
+    with at(D(2026, 2, 21)):
         # No reason chosen: refused, nothing changed.
         blank = client.post(_certificate_url("refuse", certificate_id), {"reason": ""}, headers=EN)
         assert _message(blank) == "Choose why the certificate is refused."
@@ -251,7 +238,7 @@ def test_a_refused_certificate_keeps_the_request_asked_and_the_person_is_told_wh
     assert _entitlement_state(jean["entitlement"].pk) == ("active", "", None)
     # He may send another: the queue holds it first.
     again = _send(citizen_actor(jean["user"]), jean["person"].pk, D(2026, 2, 25))
-    with _at(D(2026, 2, 26)):
+    with at(D(2026, 2, 26)):
         queue = client.get(reverse("admin:benefits_lifecertificate_changelist"), headers=EN)
     assert [row.pk for row in queue.context["cl"].result_list] == [again, certificate_id]
 
@@ -264,7 +251,7 @@ def test_four_eyes_a_case_worker_does_not_check_a_certificate_they_sent_at_the_c
     request_id = _request(paper["person"]).pk
     sign_in(client, counter, mfa=True)
 
-    with _at(D(2026, 2, 21)):
+    with at(D(2026, 2, 21)):
         page = client.get(_certificate_url("change", certificate_id), headers=EN).content.decode()
         response = client.post(_certificate_url("accept", certificate_id), headers=EN)
 
@@ -284,7 +271,7 @@ def test_the_work_queue_lists_the_certificates_to_check_first_oldest_first_then_
         for person, day in zip(people, (D(2026, 2, 12), D(2026, 2, 10), D(2026, 2, 11), D(2026, 2, 9)), strict=True)
     }
     reviewer = _worker("Reviewer")
-    with _at(D(2026, 2, 13)):
+    with at(D(2026, 2, 13)):
         services.life_certificate_review(
             staff_user_id=reviewer.pk, certificate_id=sent["Dora"], accept=True, reason="", now=aware(D(2026, 2, 13))
         )
@@ -297,7 +284,7 @@ def test_the_work_queue_lists_the_certificates_to_check_first_oldest_first_then_
         )
     sign_in(client, _worker(), mfa=True)
 
-    with _at(D(2026, 2, 14)):
+    with at(D(2026, 2, 14)):
         response = client.get(reverse("admin:benefits_lifecertificate_changelist"), headers=EN)
         pending = client.get(reverse("admin:benefits_lifecertificate_changelist") + "?review__exact=pending")
 
@@ -331,7 +318,7 @@ def test_the_work_queue_reads_in_a_fixed_number_of_queries(client):
     queue = reverse("admin:benefits_lifecertificate_changelist")
 
     def count() -> int:
-        with _at(D(2026, 2, 11)), CaptureQueriesContext(connection) as queries:
+        with at(D(2026, 2, 11)), CaptureQueriesContext(connection) as queries:
             assert client.get(queue).status_code == 200
         return len(queries)
 
@@ -355,7 +342,7 @@ def test_the_document_is_served_to_case_workers_with_safe_headers_and_the_read_r
     worker = _worker()
     sign_in(client, worker, mfa=True)
 
-    with _at(D(2026, 2, 21)):
+    with at(D(2026, 2, 21)):
         download = client.get(_certificate_url("document", certificate_id))
         shown = client.get(_certificate_url("document", certificate_id) + "?inline=1")
 
@@ -373,7 +360,7 @@ def test_the_document_is_served_to_case_workers_with_safe_headers_and_the_read_r
         (worker.pk, "life certificate", aware(D(2026, 2, 21)))
     ]
     # Nothing else is served as a certificate.
-    with _at(D(2026, 2, 21)):
+    with at(D(2026, 2, 21)):
         assert client.get(_certificate_url("document", certificate_id + 999)).status_code == 404
 
 
@@ -390,7 +377,7 @@ def _print_selected(client, request_ids: list[int]):
 def _print_one(client, request_id: int, day: datetime.date) -> str:
     """The selected request's letter, printed on ``day``: the text of its one page; it is no
     longer due."""
-    with _at(day, hour=15):
+    with at(day, hour=15):
         response = _print_selected(client, [request_id])
     assert response.status_code == 200, response.content[:300]
     assert response["Content-Type"] == "application/pdf"
@@ -422,13 +409,13 @@ def test_the_letters_follow_the_request_from_the_first_letter_to_the_confirmatio
     assert "/my-file/life-certificate/" in first
     assert "reminder" not in first and "suspended since" not in first
 
-    with _at(D(2026, 3, 5)):
+    with at(D(2026, 3, 5)):
         campaign.life_certificates_remind(now=aware(D(2026, 3, 5)))
     reminder = _print_one(client, request.pk, D(2026, 3, 6))
     assert "Life certificate 2026: reminder 1" in reminder
     assert "We have not received your life certificate yet. Please answer by 3 May 2026" in reminder
 
-    with _at(D(2026, 5, 4)):
+    with at(D(2026, 5, 4)):
         campaign.life_certificates_lapse(now=aware(D(2026, 5, 4)))
     suspended = _print_one(client, request.pk, D(2026, 5, 5))
     assert "Your pension is suspended: life certificate missing" in suspended
@@ -438,7 +425,7 @@ def test_the_letters_follow_the_request_from_the_first_letter_to_the_confirmatio
     assert "you may contest it within two months" in suspended
 
     certificate_id = _send(_at_counter(counter, pablo["person"].pk), pablo["person"].pk, D(2026, 5, 6))
-    with _at(D(2026, 5, 7)):
+    with at(D(2026, 5, 7)):
         client.post(_certificate_url("refuse", certificate_id), {"reason": "not_signed"})
     refused = _print_one(client, request.pk, D(2026, 5, 7))
     assert "Your life certificate could not be accepted" in refused
@@ -447,7 +434,7 @@ def test_the_letters_follow_the_request_from_the_first_letter_to_the_confirmatio
     assert "How to answer" in refused
 
     certificate_id = _send(_at_counter(counter, pablo["person"].pk), pablo["person"].pk, D(2026, 5, 8))
-    with _at(D(2026, 5, 9)):
+    with at(D(2026, 5, 9)):
         client.post(_certificate_url("accept", certificate_id))
     confirmed = _print_one(client, request.pk, D(2026, 5, 9))
     assert "Your life certificate 2026 is accepted (on 9 May 2026): nothing more is asked of you this year." in (
@@ -469,7 +456,7 @@ def test_the_button_prints_every_letter_waiting_each_in_its_persons_language(cli
     worker = _worker()
     sign_in(client, worker, mfa=True)
     changelist = reverse("admin:benefits_lifecertificaterequest_changelist")
-    with _at(D(2026, 2, 3)):
+    with at(D(2026, 2, 3)):
         page = client.get(changelist, headers=EN).content.decode()
         response = client.post(reverse("admin:benefits_lifecertificaterequest_letters"))
 
@@ -485,7 +472,7 @@ def test_the_button_prints_every_letter_waiting_each_in_its_persons_language(cli
     assert LifeCertificateRequest.objects.filter(letter_due=True).count() == 0
     assert _request(jean["person"]).letters_printed_at is None
 
-    with _at(D(2026, 2, 3)):
+    with at(D(2026, 2, 3)):
         nothing = client.post(reverse("admin:benefits_lifecertificaterequest_letters"), headers=EN)
         page = client.get(changelist, headers=EN).content.decode()
     assert nothing.status_code == 302 and _message(nothing) == "No letter is waiting to be posted."
@@ -500,11 +487,11 @@ def test_a_reminder_flagged_while_the_letters_are_printed_is_not_cleared_unprint
     pablo = _abroad("Pablo", account=False, language="en")
     _ask()
     request = _request(pablo["person"])
-    with _at(D(2026, 3, 5)), transaction.atomic():
+    with at(D(2026, 3, 5)), transaction.atomic():
         content = services.life_letters_pdf(request_ids=[request.pk], now=aware(D(2026, 3, 5)))
         marked = services.life_letters_printed(request_ids=[request.pk], now=aware(D(2026, 3, 5)))
     assert marked == 1 and "Please answer by" in _pdf_pages(content)[0]
-    with _at(D(2026, 3, 5)):
+    with at(D(2026, 3, 5)):
         campaign.life_certificates_remind(now=aware(D(2026, 3, 5)))
     assert LifeCertificateRequest.objects.get(pk=request.pk).letter_due is True
 
@@ -521,7 +508,7 @@ def test_a_case_worker_suspends_and_resumes_a_benefit_the_person_is_told_each_ti
     suspend = reverse("admin:benefits_entitlement_suspend", args=[entitlement_id])
     resume = reverse("admin:benefits_entitlement_resume", args=[entitlement_id])
 
-    with _at(D(2026, 3, 2)):
+    with at(D(2026, 3, 2)):
         page = client.get(change, headers=EN).content.decode()
         assert 'value="Suspend"' in page and 'value="Resume"' not in page
         without_reason = client.post(suspend, {"note": "  "}, headers=EN)
@@ -539,7 +526,7 @@ def test_a_case_worker_suspends_and_resumes_a_benefit_the_person_is_told_each_ti
         == "Your address abroad is being checked."
     )
 
-    with _at(D(2026, 3, 3)):
+    with at(D(2026, 3, 3)):
         twice = client.post(suspend, {"note": "Again."}, headers=EN)
         page = client.get(change, headers=EN).content.decode()
     assert _message(twice) == "Only a monthly benefit in payment can be suspended."
@@ -547,7 +534,7 @@ def test_a_case_worker_suspends_and_resumes_a_benefit_the_person_is_told_each_ti
     assert 'value="Resume"' in page and 'value="Suspend"' not in page
     assert "suspended by a case worker" in page
 
-    with _at(D(2026, 3, 10)):
+    with at(D(2026, 3, 10)):
         response = client.post(resume, headers=EN)
     assert _message(response) == "Benefit resumed: the next run pays it, with the months not paid; the person is told."
     assert _entitlement_state(entitlement_id) == ("active", "", None)
@@ -561,7 +548,7 @@ def test_a_case_worker_suspends_and_resumes_a_benefit_the_person_is_told_each_ti
 def test_a_benefit_suspended_for_a_life_certificate_is_not_resumed_by_hand(client):
     jean = _abroad("Jean")
     _ask()
-    with _at(D(2026, 5, 4)):
+    with at(D(2026, 5, 4)):
         campaign.life_certificates_lapse(now=aware(D(2026, 5, 4)))
     entitlement_id = jean["entitlement"].pk
     before = _entitlement_state(entitlement_id)
@@ -569,7 +556,7 @@ def test_a_benefit_suspended_for_a_life_certificate_is_not_resumed_by_hand(clien
     sign_in(client, _worker(), mfa=True)
     change = reverse("admin:benefits_entitlement_change", args=[entitlement_id])
 
-    with _at(D(2026, 5, 5)):
+    with at(D(2026, 5, 5)):
         page = client.get(change, headers=EN).content.decode()
         response = client.post(reverse("admin:benefits_entitlement_resume", args=[entitlement_id]), headers=EN)
 
@@ -591,7 +578,7 @@ def test_the_requests_list_filters_and_searches_and_a_request_page_shows_its_cer
     jean = _abroad("Jean")
     paula = _abroad("Paula", account=False)
     _ask()
-    with _at(D(2026, 5, 4)):
+    with at(D(2026, 5, 4)):
         campaign.life_certificates_lapse(now=aware(D(2026, 5, 4)))
     # Jean answered before the due day (his certificate is being checked): not suspended.
     _send(citizen_actor(jean["user"]), jean["person"].pk, D(2026, 4, 1))
@@ -604,7 +591,7 @@ def test_the_requests_list_filters_and_searches_and_a_request_page_shows_its_cer
         assert response.status_code == 200, query
         return {row.person_id for row in response.context["cl"].result_list}
 
-    with _at(D(2026, 5, 5)):
+    with at(D(2026, 5, 5)):
         everyone = {jean["person"].pk, paula["person"].pk}
         assert listed("") == everyone
         assert listed("?suspended=yes") == {paula["person"].pk}
@@ -638,7 +625,7 @@ def test_the_identity_checks_are_listed_read_only(client):
         started_by=jean["user"],
     )
     sign_in(client, _worker(), mfa=True)
-    with _at(D(2026, 2, 4)):
+    with at(D(2026, 2, 4)):
         listing = client.get(reverse("admin:benefits_lifecheck_changelist") + "?q=chk-42", headers=EN)
         page = client.get(reverse("admin:benefits_lifecheck_change", args=[check.pk]), headers=EN)
     assert [row.pk for row in listing.context["cl"].result_list] == [check.pk]
@@ -713,7 +700,7 @@ def test_who_may_open_and_use_the_life_certificate_back_office(client, who):
         (reverse("admin:benefits_lifecertificaterequest_letters"), {}),
         (reverse("admin:benefits_entitlement_suspend", args=[entitlement_id]), {"note": "An inquiry."}),
     ]
-    with _at(D(2026, 2, 21)):
+    with at(D(2026, 2, 21)):
         for url in pages:
             response = client.get(url, headers=EN)
             if who in ("anonymous", "citizen"):
@@ -757,7 +744,7 @@ def test_who_may_open_and_use_the_life_certificate_back_office(client, who):
     else:
         assert after == before
     # Nobody adds, changes or deletes a request or a certificate by hand.
-    with _at(D(2026, 2, 21)):
+    with at(D(2026, 2, 21)):
         for url in (
             reverse("admin:benefits_lifecertificaterequest_add"),
             reverse("admin:benefits_lifecertificate_add"),

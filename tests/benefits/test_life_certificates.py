@@ -15,7 +15,7 @@ import time_machine
 from django.test import override_settings
 
 from benefits import services
-from benefits.life import answers, campaign, checks, notices
+from benefits.life import campaign, checks, notices
 from benefits.models import (
     CertificateReview,
     Entitlement,
@@ -37,7 +37,7 @@ from core.periods import Period
 from core.types import Scope
 from mandates import services as mandate_services
 from notifications.models import Notification
-from tests.benefits.claim_helpers import png_bytes
+from tests.benefits.life_helpers import ASKED, at, certificate_send
 from tests.benefits.payment_helpers import aware, checked_approved_written, pensioner
 from tests.helpers import citizen_actor, staff_actor
 from tests.identity.factories import PersonFactory, UserFactory
@@ -45,7 +45,6 @@ from tests.identity.factories import PersonFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 D = datetime.date
-ASKED = aware(D(2026, 2, 2))
 
 
 def _abroad(first_name: str = "Jean", country: str = "ES", **kwargs) -> dict:
@@ -62,12 +61,8 @@ def _events(person_id: int) -> list[str]:
     )
 
 
-def _at(day: datetime.date):
-    return time_machine.travel(aware(day), tick=False)
-
-
 def _proxy_of(principal: dict, scopes: list[str]) -> Actor:
-    with _at(D(2026, 5, 1)):
+    with at(D(2026, 5, 1)):
         proxy = UserFactory(person=PersonFactory(last_name="Proxy"))
         mandate_id = mandate_services.mandate_grant(
             actor=citizen_actor(principal["user"], level=LevelOfAssurance.SUBSTANTIAL),
@@ -87,18 +82,6 @@ def _proxy_of(principal: dict, scopes: list[str]) -> Actor:
         subject_person_id=principal["person"].pk,
         mandate_id=mandate_id,
         scopes=frozenset(scopes),
-    )
-
-
-def _send(actor: Actor, person_id: int, day: datetime.date, content: bytes | None = None) -> int:
-    content = png_bytes() if content is None else content
-    return answers.certificate_send(
-        actor=actor,
-        person_id=person_id,
-        name="certificat de vie.png",
-        size=len(content),
-        read=lambda: content,
-        now=aware(day),
     )
 
 
@@ -123,7 +106,7 @@ def test_the_campaign_asks_each_living_pensioner_abroad_once_and_flags_a_letter_
     paper["user"].person = None  # no account in the pensioner's name
     paper["user"].save()
 
-    with _at(ASKED.date()):
+    with at(ASKED.date()):
         asked = campaign.life_certificates_ask(now=ASKED)
         again = campaign.life_certificates_ask(now=ASKED)
 
@@ -146,25 +129,25 @@ def test_the_campaign_asks_each_living_pensioner_abroad_once_and_flags_a_letter_
 @override_settings(LIFE_CERTIFICATE_CAMPAIGN_MONTH=3)
 def test_nobody_is_asked_before_the_campaign_month():
     _abroad()
-    with _at(ASKED.date()):
+    with at(ASKED.date()):
         assert campaign.life_certificates_ask(now=ASKED) == 0
     assert not LifeCertificateRequest.objects.exists()
 
 
 def test_reminders_go_out_at_30_and_60_days_once_each_then_the_pension_is_suspended_after_the_due_day():
     jean = _abroad()
-    with _at(ASKED.date()):
+    with at(ASKED.date()):
         campaign.life_certificates_ask(now=ASKED)
 
     sent = {}
     for day in (D(2026, 3, 3), D(2026, 3, 4), D(2026, 3, 5), D(2026, 4, 3), D(2026, 4, 4)):
-        with _at(day):
+        with at(day):
             sent[day] = campaign.life_certificates_remind(now=aware(day))
     assert sent == {D(2026, 3, 3): 0, D(2026, 3, 4): 1, D(2026, 3, 5): 0, D(2026, 4, 3): 1, D(2026, 4, 4): 0}
 
-    with _at(D(2026, 5, 3)):
+    with at(D(2026, 5, 3)):
         on_the_due_day = campaign.life_certificates_lapse(now=aware(D(2026, 5, 3)))
-    with _at(D(2026, 5, 4)):
+    with at(D(2026, 5, 4)):
         lapsed = campaign.life_certificates_lapse(now=aware(D(2026, 5, 4)))
         again = campaign.life_certificates_follow(now=aware(D(2026, 5, 4)))
 
@@ -187,11 +170,11 @@ def test_reminders_go_out_at_30_and_60_days_once_each_then_the_pension_is_suspen
 
 def test_a_job_that_missed_two_months_sends_one_reminder_a_day_never_two_at_once():
     _abroad()
-    with _at(ASKED.date()):
+    with at(ASKED.date()):
         campaign.life_certificates_ask(now=ASKED)
-    with _at(D(2026, 4, 10)):
+    with at(D(2026, 4, 10)):
         first = campaign.life_certificates_remind(now=aware(D(2026, 4, 10)))
-    with _at(D(2026, 4, 11)):
+    with at(D(2026, 4, 11)):
         second = campaign.life_certificates_remind(now=aware(D(2026, 4, 11)))
     assert (first, second) == (1, 1)
     assert LifeCertificateRequest.objects.get().reminders == 2
@@ -202,27 +185,27 @@ def test_a_job_that_missed_two_months_sends_one_reminder_a_day_never_two_at_once
 
 def test_the_full_cycle_suspended_then_a_proxy_sends_the_certificate_staff_accept_and_the_arrears_are_paid():
     jean = _abroad()
-    with _at(ASKED.date()):
+    with at(ASKED.date()):
         campaign.life_certificates_ask(now=ASKED)
     for month in (2, 3, 4):  # paid while the request waits
-        with _at(D(2026, month, 20)):
+        with at(D(2026, month, 20)):
             run = services.payment_run_prepare(period=Period(2026, month), user_id=None, now=aware(D(2026, month, 20)))
             checked_approved_written(run.run_id, aware(D(2026, month, 20)))
-    with _at(D(2026, 5, 4)):
+    with at(D(2026, 5, 4)):
         campaign.life_certificates_follow(now=aware(D(2026, 5, 4)))
-    with _at(D(2026, 5, 20)):
+    with at(D(2026, 5, 20)):
         may = services.payment_run_prepare(period=Period(2026, 5), user_id=None, now=aware(D(2026, 5, 20)))
     assert not Payment.objects.filter(run_id=may.run_id).exists()
     assert RunSkip.objects.get(run_id=may.run_id).detail == SuspensionReason.LIFE_CERTIFICATE
 
     viewer = _proxy_of(jean, [Scope.VIEW_FILE])
     with pytest.raises(NotFound):
-        _send(viewer, jean["person"].pk, D(2026, 5, 25))
+        certificate_send(viewer, jean["person"].pk, D(2026, 5, 25))
     manager = _proxy_of(jean, [Scope.MANAGE_CLAIMS])
-    with _at(D(2026, 5, 25)):
-        certificate_id = _send(manager, jean["person"].pk, D(2026, 5, 25))
+    with at(D(2026, 5, 25)):
+        certificate_id = certificate_send(manager, jean["person"].pk, D(2026, 5, 25))
         with pytest.raises(LifeRefused) as pending:
-            _send(manager, jean["person"].pk, D(2026, 5, 25))
+            certificate_send(manager, jean["person"].pk, D(2026, 5, 25))
     assert pending.value.code == "already_pending"
     assert LifeCertificate.objects.count() == 1
     assert LifeCertificateRequest.objects.get().status == LifeRequestStatus.RECEIVED
@@ -230,7 +213,7 @@ def test_the_full_cycle_suspended_then_a_proxy_sends_the_certificate_staff_accep
         subject_person_id=jean["person"].pk, actor_user_id=manager.user_id, detail="life certificate sent"
     ).exists()
 
-    with _at(D(2026, 6, 1)):
+    with at(D(2026, 6, 1)):
         services.life_certificate_review(
             staff_user_id=_staff(), certificate_id=certificate_id, accept=True, reason="", now=aware(D(2026, 6, 1))
         )
@@ -243,7 +226,7 @@ def test_the_full_cycle_suspended_then_a_proxy_sends_the_certificate_staff_accep
         event_type="life_certificate_confirmed", recipient_id=manager.user_id, context__resumed="yes"
     ).exists()
 
-    with _at(D(2026, 6, 20)):
+    with at(D(2026, 6, 20)):
         june = services.payment_run_prepare(period=Period(2026, 6), user_id=None, now=aware(D(2026, 6, 20)))
     payment = Payment.objects.get(run_id=june.run_id)
     assert (payment.months.lower, payment.months.upper) == (D(2026, 5, 1), D(2026, 7, 1))
@@ -256,13 +239,13 @@ def test_the_full_cycle_suspended_then_a_proxy_sends_the_certificate_staff_accep
 
 def test_a_refused_certificate_tells_why_and_another_can_be_sent():
     jean = _abroad()
-    with _at(ASKED.date()):
+    with at(ASKED.date()):
         campaign.life_certificates_ask(now=ASKED)
-        first = _send(citizen_actor(jean["user"]), jean["person"].pk, ASKED.date())
+        first = certificate_send(citizen_actor(jean["user"]), jean["person"].pk, ASKED.date())
         services.life_certificate_review(
             staff_user_id=_staff(), certificate_id=first, accept=False, reason="not_signed", now=ASKED
         )
-        second = _send(citizen_actor(jean["user"]), jean["person"].pk, ASKED.date())
+        second = certificate_send(citizen_actor(jean["user"]), jean["person"].pk, ASKED.date())
     assert LifeCertificate.objects.get(pk=first).review == CertificateReview.REFUSED
     assert LifeCertificate.objects.get(pk=second).review == CertificateReview.PENDING
     assert Notification.objects.get(event_type="life_certificate_refused").context["reason"] == "not_signed"
@@ -270,18 +253,18 @@ def test_a_refused_certificate_tells_why_and_another_can_be_sent():
 
 def test_a_certificate_refused_near_the_due_day_leaves_a_month_to_send_another_before_any_suspension():
     jean = _abroad()
-    with _at(ASKED.date()):
+    with at(ASKED.date()):
         campaign.life_certificates_ask(now=ASKED)
     refused_on = D(2026, 5, 1)  # two days before the due day
-    with _at(refused_on):
-        sent = _send(citizen_actor(jean["user"]), jean["person"].pk, refused_on)
+    with at(refused_on):
+        sent = certificate_send(citizen_actor(jean["user"]), jean["person"].pk, refused_on)
         services.life_certificate_review(
             staff_user_id=_staff(), certificate_id=sent, accept=False, reason="too_old", now=aware(refused_on)
         )
     assert LifeCertificateRequest.objects.get().due_on == D(2026, 5, 31)
-    with _at(D(2026, 5, 4)):
+    with at(D(2026, 5, 4)):
         assert campaign.life_certificates_lapse(now=aware(D(2026, 5, 4))) == 0
-    with _at(D(2026, 6, 1)):
+    with at(D(2026, 6, 1)):
         assert campaign.life_certificates_lapse(now=aware(D(2026, 6, 1))) == 1
 
 
@@ -295,9 +278,9 @@ def test_the_suspension_leaves_a_benefit_not_started_or_already_ended_as_it_is()
         start_on=D(2026, 9, 1),
         opened_at=ASKED,
     )
-    with _at(ASKED.date()):
+    with at(ASKED.date()):
         campaign.life_certificates_ask(now=ASKED)
-    with _at(D(2026, 5, 4)):
+    with at(D(2026, 5, 4)):
         campaign.life_certificates_lapse(now=aware(D(2026, 5, 4)))
     later.refresh_from_db()
     jean["entitlement"].refresh_from_db()
@@ -307,9 +290,9 @@ def test_the_suspension_leaves_a_benefit_not_started_or_already_ended_as_it_is()
 def test_a_certificate_is_checked_once_never_by_who_sent_it_and_a_refusal_needs_a_reason():
     jean = _abroad()
     agent = UserFactory(is_staff=True, person=PersonFactory(last_name="Agent"))
-    with _at(ASKED.date()):
+    with at(ASKED.date()):
         campaign.life_certificates_ask(now=ASKED)
-        mine = _send(citizen_actor(jean["user"]), jean["person"].pk, ASKED.date())
+        mine = certificate_send(citizen_actor(jean["user"]), jean["person"].pk, ASKED.date())
         with pytest.raises(LifeRefused) as no_reason:
             services.life_certificate_review(
                 staff_user_id=agent.pk, certificate_id=mine, accept=False, reason="", now=ASKED
@@ -334,10 +317,10 @@ def test_a_certificate_is_checked_once_never_by_who_sent_it_and_a_refusal_needs_
 )
 def test_a_file_that_is_not_a_certificate_is_refused_and_nothing_is_stored(content, code):
     jean = _abroad()
-    with _at(ASKED.date()):
+    with at(ASKED.date()):
         campaign.life_certificates_ask(now=ASKED)
         with pytest.raises(LifeRefused) as refused:
-            _send(citizen_actor(jean["user"]), jean["person"].pk, ASKED.date(), content)
+            certificate_send(citizen_actor(jean["user"]), jean["person"].pk, ASKED.date(), content)
     assert refused.value.code == code
     assert not LifeCertificate.objects.exists()
     assert LifeCertificateRequest.objects.get().status == LifeRequestStatus.ASKED
@@ -346,7 +329,7 @@ def test_a_file_that_is_not_a_certificate_is_refused_and_nothing_is_stored(conte
 def test_nothing_can_be_sent_when_nothing_is_asked():
     jean = _abroad()
     with pytest.raises(LifeRefused) as refused:
-        _send(citizen_actor(jean["user"]), jean["person"].pk, ASKED.date())
+        certificate_send(citizen_actor(jean["user"]), jean["person"].pk, ASKED.date())
     assert refused.value.code == "nothing_asked"
 
 
@@ -377,14 +360,14 @@ class FakeProvider:
 
 def test_the_pensioner_passes_the_check_once_per_click_and_a_pass_confirms_the_year_and_resumes_the_pension():
     jean = _abroad()
-    with _at(ASKED.date()):
+    with at(ASKED.date()):
         campaign.life_certificates_ask(now=ASKED)
-    with _at(D(2026, 5, 4)):
+    with at(D(2026, 5, 4)):
         campaign.life_certificates_lapse(now=aware(D(2026, 5, 4)))
     provider, intent, now = FakeProvider(), uuid.uuid4(), aware(D(2026, 5, 10))
     actor = citizen_actor(jean["user"])
-    waiting = _send(actor, jean["person"].pk, D(2026, 5, 9))  # in the staff's queue meanwhile
-    with _at(now.date()):
+    waiting = certificate_send(actor, jean["person"].pk, D(2026, 5, 9))  # in the staff's queue meanwhile
+    with at(now.date()):
         check = checks.check_start(actor=actor, person_id=jean["person"].pk, intent=intent, now=now, provider=provider)
         again = checks.check_start(actor=actor, person_id=jean["person"].pk, intent=intent, now=now, provider=provider)
         assert (again.pk, len(provider.started)) == (check.pk, 1)
@@ -418,7 +401,7 @@ def test_the_pensioner_passes_the_check_once_per_click_and_a_pass_confirms_the_y
 
 def test_a_proxy_cannot_pass_the_identity_check_for_the_pensioner():
     jean = _abroad()
-    with _at(ASKED.date()):
+    with at(ASKED.date()):
         campaign.life_certificates_ask(now=ASKED)
     manager = _proxy_of(jean, [Scope.MANAGE_CLAIMS])
     provider = FakeProvider()
@@ -444,7 +427,7 @@ def test_a_proxy_cannot_pass_the_identity_check_for_the_pensioner():
 def test_a_case_worker_suspends_and_resumes_a_benefit_with_a_notice_each_time_and_arrears_after():
     jean = _abroad(country="BE")
     entitlement_id = jean["entitlement"].pk
-    with _at(D(2026, 3, 2)):
+    with at(D(2026, 3, 2)):
         agent = _staff()
         with pytest.raises(LifeRefused) as without_reason:
             services.entitlement_suspend(
@@ -458,12 +441,12 @@ def test_a_case_worker_suspends_and_resumes_a_benefit_with_a_notice_each_time_an
             services.entitlement_suspend(
                 entitlement_id=entitlement_id, user_id=agent, note="Again.", now=aware(D(2026, 3, 2))
             )
-    with _at(D(2026, 3, 20)):
+    with at(D(2026, 3, 20)):
         march = services.payment_run_prepare(period=Period(2026, 3), user_id=None, now=aware(D(2026, 3, 20)))
     assert RunSkip.objects.get(run_id=march.run_id).detail == SuspensionReason.STAFF
-    with _at(D(2026, 4, 2)):
+    with at(D(2026, 4, 2)):
         assert services.entitlement_resume(entitlement_id=entitlement_id, user_id=agent, now=aware(D(2026, 4, 2)))
-    with _at(D(2026, 4, 20)):
+    with at(D(2026, 4, 20)):
         april = services.payment_run_prepare(period=Period(2026, 4), user_id=None, now=aware(D(2026, 4, 20)))
     payment = Payment.objects.get(run_id=april.run_id)
     assert (payment.gross, payment.arrears) == (Decimal("3000.00"), Decimal("2000.00"))  # February and March
@@ -472,9 +455,9 @@ def test_a_case_worker_suspends_and_resumes_a_benefit_with_a_notice_each_time_an
 
 def test_a_benefit_suspended_for_a_life_certificate_is_not_resumed_by_a_case_worker():
     jean = _abroad()
-    with _at(ASKED.date()):
+    with at(ASKED.date()):
         campaign.life_certificates_ask(now=ASKED)
-    with _at(D(2026, 5, 4)):
+    with at(D(2026, 5, 4)):
         campaign.life_certificates_lapse(now=aware(D(2026, 5, 4)))
     with pytest.raises(LifeRefused) as refused:
         services.entitlement_resume(entitlement_id=jean["entitlement"].pk, user_id=_staff(), now=aware(D(2026, 5, 5)))
@@ -499,33 +482,33 @@ def test_a_one_off_grant_or_a_benefit_past_its_end_cannot_be_suspended():
 def test_staff_cannot_send_a_certificate_in_a_file_they_do_not_serve():
     agent = UserFactory(is_staff=True, person=PersonFactory(last_name="Agent"))
     jean = _abroad()
-    with _at(ASKED.date()):
+    with at(ASKED.date()):
         campaign.life_certificates_ask(now=ASKED)
     with pytest.raises(NotFound):
-        _send(staff_actor(agent), jean["person"].pk, ASKED.date())
+        certificate_send(staff_actor(agent), jean["person"].pk, ASKED.date())
 
 
 # --- Suspensions that meet, one cycle at a time, four eyes ---------------------------------------------
 
 
 def _lapsed(jean: dict) -> None:
-    with _at(ASKED.date()):
+    with at(ASKED.date()):
         campaign.life_certificates_ask(now=ASKED)
-    with _at(D(2026, 5, 4)):
+    with at(D(2026, 5, 4)):
         campaign.life_certificates_lapse(now=aware(D(2026, 5, 4)))
 
 
 def test_a_case_worker_lifting_a_suspension_leaves_the_benefit_suspended_while_the_certificate_is_missing():
     jean = _abroad()
     agent = _staff()
-    with _at(D(2026, 3, 2)):
+    with at(D(2026, 3, 2)):
         campaign.life_certificates_ask(now=ASKED)
         services.entitlement_suspend(
             entitlement_id=jean["entitlement"].pk, user_id=agent, note="An inquiry.", now=aware(D(2026, 3, 2))
         )
-    with _at(D(2026, 5, 4)):
+    with at(D(2026, 5, 4)):
         campaign.life_certificates_lapse(now=aware(D(2026, 5, 4)))
-    with _at(D(2026, 5, 10)):
+    with at(D(2026, 5, 10)):
         paid_again = services.entitlement_resume(
             entitlement_id=jean["entitlement"].pk, user_id=agent, now=aware(D(2026, 5, 10))
         )
@@ -549,7 +532,7 @@ def test_a_benefit_granted_after_the_lapse_is_suspended_the_next_day_and_the_per
         start_on=D(2026, 5, 1),
         opened_at=aware(D(2026, 5, 10)),
     )
-    with _at(D(2026, 5, 11)):
+    with at(D(2026, 5, 11)):
         assert campaign.life_certificates_lapse(now=aware(D(2026, 5, 11))) == 0  # no new lapse
         campaign.life_certificates_lapse(now=aware(D(2026, 5, 12)))
     later.refresh_from_db()
@@ -559,25 +542,25 @@ def test_a_benefit_granted_after_the_lapse_is_suspended_the_next_day_and_the_per
 
 def test_a_lapse_stops_the_months_payment_not_yet_sent_and_it_is_paid_once_the_certificate_is_accepted():
     jean = _abroad()
-    with _at(ASKED.date()):
+    with at(ASKED.date()):
         campaign.life_certificates_ask(now=ASKED)
-    with _at(D(2026, 4, 20)):
+    with at(D(2026, 4, 20)):
         april = services.payment_run_prepare(period=Period(2026, 4), user_id=None, now=aware(D(2026, 4, 20)))
         checked_approved_written(april.run_id, aware(D(2026, 4, 20)))  # February to April, in the bank's file
-    with _at(D(2026, 4, 22)):
+    with at(D(2026, 4, 22)):
         campaign.life_certificates_lapse(now=aware(D(2026, 4, 22)))  # due on 3 May: nothing yet
     assert Payment.objects.get(run_id=april.run_id).status == "pending"
-    with _at(D(2026, 5, 20)):
+    with at(D(2026, 5, 20)):
         may = services.payment_run_prepare(period=Period(2026, 5), user_id=None, now=aware(D(2026, 5, 20)))
-    with _at(D(2026, 5, 21)):
+    with at(D(2026, 5, 21)):
         campaign.life_certificates_lapse(now=aware(D(2026, 5, 21)))
     assert Payment.objects.get(run_id=may.run_id).status == "stopped"
-    with _at(D(2026, 6, 1)):
-        sent = _send(citizen_actor(jean["user"]), jean["person"].pk, D(2026, 6, 1))
+    with at(D(2026, 6, 1)):
+        sent = certificate_send(citizen_actor(jean["user"]), jean["person"].pk, D(2026, 6, 1))
         services.life_certificate_review(
             staff_user_id=_staff(), certificate_id=sent, accept=True, reason="", now=aware(D(2026, 6, 1))
         )
-    with _at(D(2026, 6, 20)):
+    with at(D(2026, 6, 20)):
         june = services.payment_run_prepare(period=Period(2026, 6), user_id=None, now=aware(D(2026, 6, 20)))
     payment = Payment.objects.get(run_id=june.run_id)
     assert (payment.months.lower, payment.gross, payment.arrears) == (
@@ -590,15 +573,15 @@ def test_a_lapse_stops_the_months_payment_not_yet_sent_and_it_is_paid_once_the_c
 def test_a_new_year_is_not_asked_while_the_last_request_is_open_nor_just_after_it_is_answered():
     jean = _abroad()
     _lapsed(jean)
-    with _at(D(2027, 1, 5)):
+    with at(D(2027, 1, 5)):
         assert campaign.life_certificates_ask(now=aware(D(2027, 1, 5))) == 0
-        sent = _send(citizen_actor(jean["user"]), jean["person"].pk, D(2027, 1, 5))
+        sent = certificate_send(citizen_actor(jean["user"]), jean["person"].pk, D(2027, 1, 5))
         services.life_certificate_review(
             staff_user_id=_staff(), certificate_id=sent, accept=True, reason="", now=aware(D(2027, 1, 5))
         )
-    with _at(D(2027, 1, 6)):  # the life just proved counts for a while
+    with at(D(2027, 1, 6)):  # the life just proved counts for a while
         assert campaign.life_certificates_ask(now=aware(D(2027, 1, 6))) == 0
-    with _at(D(2027, 7, 5)):
+    with at(D(2027, 7, 5)):
         assert campaign.life_certificates_ask(now=aware(D(2027, 7, 5))) == 1
     assert list(LifeCertificateRequest.objects.order_by("year").values_list("year", "status")) == [
         (2026, LifeRequestStatus.CONFIRMED),
@@ -608,12 +591,12 @@ def test_a_new_year_is_not_asked_while_the_last_request_is_open_nor_just_after_i
 
 def test_staff_never_check_their_own_certificate_nor_suspend_their_own_benefit():
     jean = _abroad()
-    with _at(ASKED.date()):
+    with at(ASKED.date()):
         campaign.life_certificates_ask(now=ASKED)
     jean["user"].is_staff = True
     jean["user"].save()
     proxy = _proxy_of(jean, [Scope.MANAGE_CLAIMS])
-    sent = _send(proxy, jean["person"].pk, D(2026, 5, 2))
+    sent = certificate_send(proxy, jean["person"].pk, D(2026, 5, 2))
     with pytest.raises(LifeRefused) as own_request:
         services.life_certificate_review(
             staff_user_id=jean["user"].pk, certificate_id=sent, accept=True, reason="", now=aware(D(2026, 5, 2))
@@ -628,7 +611,7 @@ def test_staff_never_check_their_own_certificate_nor_suspend_their_own_benefit()
 
 def test_an_abandoned_check_is_cancelled_unasked_and_an_unknown_final_answer_is_a_failure():
     jean = _abroad()
-    with _at(ASKED.date()):
+    with at(ASKED.date()):
         campaign.life_certificates_ask(now=ASKED)
     provider, actor = FakeProvider(), citizen_actor(jean["user"])
     old = checks.check_start(
