@@ -39,9 +39,9 @@ from benefits.life.checks import check_start as life_check_start
 from benefits.life.checks import checks_reconcile as life_checks_reconcile
 from benefits.life.letters import life_letters_pdf, life_letters_print, life_letters_printed
 from benefits.payments.amounts import indexation_apply
+from benefits.payments.bank import answer_import as bank_answer_import
 from benefits.payments.bank import file_write as payment_file_write
 from benefits.payments.bank import files_to_write as payment_files_to_write
-from benefits.payments.bank import status_report_import as bank_answer_import
 from benefits.payments.deaths import deaths_apply
 from benefits.payments.runs import run_approve as payment_run_approve
 from benefits.payments.runs import run_prepare as payment_run_prepare

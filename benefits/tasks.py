@@ -36,6 +36,7 @@ def deaths_apply(**_kwargs: Any) -> None:
         extra={
             "ended": applied.entitlements_ended,
             "stopped": applied.payments_stopped,
+            "recalled": applied.recalls,
             "recoveries": applied.recoveries,
         },
     )

@@ -197,9 +197,12 @@ class PaymentRefused(DomainError):
             "The run changed since you read it (now %(payments)s payments, %(amount)s €): nothing was done. Check"
             " its totals again."
         ),
-        "answer_unreadable": _("This is not a payment status report (pain.002) we can read: %(detail)s"),
+        "answer_unreadable": _(
+            "This is not a payment status report (pain.002) or a resolution of a recall (camt.029) we can read:"
+            " %(detail)s"
+        ),
         "answer_too_large": _("The file is too large: at most %(size)s."),
-        "answer_known": _("This report (%(message_id)s) was already imported on %(when)s."),
+        "answer_known": _("This answer (%(message_id)s) was already imported on %(when)s."),
         "year_invalid": _("Choose one of the years listed."),
         "no_payment_in_year": _("No benefit was paid in %(year)s: there is no statement for that year."),
     }

@@ -70,11 +70,13 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "contributions.view_refundrequest",
         "contributions.change_refundrequest",
         # Benefit payments: the monthly runs (prepare, check, approve with four eyes, download the
-        # bank files), the bank's answers to import, the sums to recover to follow up.
+        # bank files), the bank's answers to import, the transfers recalled (their files to
+        # send), the sums to recover to follow up.
         "benefits.view_paymentrun",
         "benefits.approve_paymentrun",
         "benefits.view_bankanswer",
         "benefits.add_bankanswer",
+        "benefits.view_recallfile",
         "benefits.view_recovery",
     ],
     gettext_noop("Registry clerk"): [

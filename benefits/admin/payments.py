@@ -6,7 +6,10 @@
   the entitlements it does not pay, counted by reason; its bank files, each to download. Its
   buttons send it for approval and approve it — four eyes: the service refuses whoever prepared
   or checked it. Only finance officers who may approve runs press them or download a file.
-- Bank answers: the ``pain.002`` reports imported; "add" is the upload page.
+- Bank answers: the ``pain.002`` reports and ``camt.029`` resolutions imported; "add" is the
+  upload page.
+- Recall files: the ``camt.055`` cancellation requests of transfers to people reported dead
+  before their payment date, each to download and send, with what the bank answered.
 - Sums to recover: read-only, for follow-up, each read recorded in the person's trail.
 - The amounts in force over time, read-only, on an entitlement's page (``EntitlementAmountInline``).
 
@@ -24,7 +27,18 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import BigIntegerField, Case, Count, DecimalField, OuterRef, QuerySet, Subquery, Sum, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    DecimalField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+)
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -40,8 +54,11 @@ from benefits.models import (
     EntitlementAmount,
     Payment,
     PaymentFile,
+    PaymentRecall,
     PaymentRun,
     PaymentStatus,
+    RecallFile,
+    RecallStatus,
     Recovery,
     RecoveryItem,
     RunSkip,
@@ -386,10 +403,19 @@ def _skip_detail(reason: str, detail: str) -> str:
 
 
 class BankAnswerUploadForm(forms.Form):
-    report = forms.FileField(label=_("Payment status report (pain.002 XML file)"))
+    report = forms.FileField(label=_("Bank answer (pain.002 or camt.029 XML file)"))
 
 
-_ANSWER_FIELDS: tuple[str, ...] = ("message_id", "imported_at", "importer", "paid", "rejected", "unknown")
+_ANSWER_FIELDS: tuple[str, ...] = (
+    "message_id",
+    "imported_at",
+    "importer",
+    "paid",
+    "rejected",
+    "cancelled",
+    "not_cancelled",
+    "unknown",
+)
 
 
 @admin.register(BankAnswer)
@@ -439,9 +465,16 @@ class BankAnswerAdmin(NoPersonalDataAdmin):
                 form.add_error("report", refused.message)
             else:
                 done = gettext(
-                    "Bank answer imported. Paid: %(paid)s; rejected: %(rejected)s; not ours or already answered:"
+                    "Bank answer imported. Paid: %(paid)s; rejected: %(rejected)s; recalls cancelled: %(cancelled)s;"
+                    " recalls refused (asked of the estate): %(not_cancelled)s; not ours or already answered:"
                     " %(unknown)s."
-                ) % {"paid": imported.paid, "rejected": imported.rejected, "unknown": imported.unknown}
+                ) % {
+                    "paid": imported.paid,
+                    "rejected": imported.rejected,
+                    "cancelled": imported.cancelled,
+                    "not_cancelled": imported.not_cancelled,
+                    "unknown": imported.unknown,
+                }
                 return _sent(request, reverse("admin:benefits_bankanswer_changelist"), done)
         return TemplateResponse(
             request,
@@ -454,6 +487,91 @@ class BankAnswerAdmin(NoPersonalDataAdmin):
                 "max_size": file_size(settings.BANK_STATEMENT_MAX_BYTES),
             },
         )
+
+
+# --- Transfers recalled ------------------------------------------------------------------------
+
+
+class PaymentRecallInline(ShownWithParent):
+    model = PaymentRecall
+    fields = ("end_to_end_id", "run_month", "amount", "status", "answered_at", "answer_code")
+    readonly_fields = fields
+    verbose_name_plural = _("transfers recalled")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PaymentRecall]:
+        return super().get_queryset(request).select_related("payment__run").order_by("payment__end_to_end_id")
+
+    @admin.display(description=_("end-to-end id"))
+    def end_to_end_id(self, recall: PaymentRecall) -> str:
+        return recall.payment.end_to_end_id
+
+    @admin.display(description=_("month"))
+    def run_month(self, recall: PaymentRecall) -> str:
+        return month_label(recall.payment.run.period)
+
+    @admin.display(description=_("amount"))
+    def amount(self, recall: PaymentRecall) -> str:
+        return amount_text(recall.payment.amount)
+
+
+@admin.register(RecallFile)
+class RecallFileAdmin(NoPersonalDataAdmin, ReadOnlyModelAdmin):
+    """The recall files, newest first: each to download (finance officers who approve runs) and
+    send to the bank, with each transfer's answer."""
+
+    why = "the recall files sent to the bank: ids, counts, totals, the transfers by end-to-end id and amount"
+    change_form_template = "admin/benefits/recall_file.html"
+    list_display = ["message_id", "written_at", "recalls", "total_text", "open_recalls"]
+    ordering = ["-written_at", "-pk"]
+    fields = ("message_id", "written_at", "recalls", "total_text", "sha256")
+    readonly_fields = fields
+    inlines = [PaymentRecallInline]
+    actions = None
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RecallFile]:
+        return (
+            super()
+            .get_queryset(request)
+            .defer("content")
+            .annotate(open_count=Count("items", filter=Q(items__status=RecallStatus.REQUESTED)))
+        )
+
+    @admin.display(description=_("total"))
+    def total_text(self, recall_file: RecallFile) -> str:
+        return amount_text(recall_file.total)
+
+    @admin.display(description=_("not answered yet"), ordering="open_count")
+    def open_recalls(self, recall_file: Any) -> int:
+        return int(recall_file.open_count)
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<int:file_id>/download/",
+                self.admin_site.admin_view(self.download_view),
+                name="benefits_recallfile_download",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        context = {"may_download": request.user.has_perm(APPROVE_PERMISSION)}
+        return super().change_view(request, object_id, form_url, {**context, **(extra_context or {})})
+
+    def download_view(self, request: HttpRequest, file_id: int) -> HttpResponse:
+        """The file as written: the same bytes on every download."""
+        if not request.user.has_perm(APPROVE_PERMISSION):
+            raise PermissionDenied
+        recall_file = RecallFile.objects.filter(pk=file_id).first()
+        if recall_file is None:
+            raise Http404
+        response = HttpResponse(bytes(recall_file.content), content_type="application/xml")
+        response["Content-Disposition"] = content_disposition_header(True, f"{recall_file.message_id}.xml")
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 # --- Sums to recover ---------------------------------------------------------------------------

@@ -244,7 +244,9 @@ class PaymentFile(models.Model):
 
 
 class BankAnswer(models.Model):
-    """A payment status report (``pain.002``) imported by finance: once per message id."""
+    """A bank's answer imported by finance, once per message id: a payment status report
+    (``pain.002``: payments paid or rejected) or a resolution of investigation (``camt.029``:
+    recalls the bank cancelled or could not)."""
 
     message_id = models.CharField(_("message id"), max_length=35, unique=True)
     imported_at = models.DateTimeField(_("imported at"))
@@ -254,6 +256,8 @@ class BankAnswer(models.Model):
     paid = models.PositiveIntegerField(_("paid"))
     rejected = models.PositiveIntegerField(_("rejected"))
     unknown = models.PositiveIntegerField(_("not ours or already answered"))
+    cancelled = models.PositiveIntegerField(_("recalls cancelled"), default=0)
+    not_cancelled = models.PositiveIntegerField(_("recalls refused"), default=0)
     content = models.BinaryField(editable=False)
 
     class Meta:
@@ -262,6 +266,59 @@ class BankAnswer(models.Model):
 
     def __str__(self) -> str:
         return self.message_id
+
+
+class RecallFile(models.Model):
+    """A ``camt.055`` payment cancellation request sent to the bank: the transfers of files it
+    already has to people reported dead before their payment date. Written once, in the
+    transaction that asks the recalls; the same bytes on every download."""
+
+    message_id = models.CharField(_("message id"), max_length=35, unique=True)
+    recalls = models.PositiveIntegerField(_("transfers recalled"))
+    total = models.DecimalField(_("total"), max_digits=16, decimal_places=2)
+    content = models.BinaryField(editable=False)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    written_at = models.DateTimeField(_("written at"))
+
+    class Meta:
+        verbose_name = _("recall file")
+        verbose_name_plural = _("recall files")
+
+    def __str__(self) -> str:
+        return self.message_id
+
+
+class RecallStatus(models.TextChoices):
+    REQUESTED = "requested", _("asked of the bank")
+    # The bank cancelled the transfer (or rejected it): nothing left; the payment is stopped.
+    CANCELLED = "cancelled", _("cancelled: not paid")
+    # The bank had executed it: the months after the death are asked back from the estate.
+    REFUSED = "refused", _("too late: paid, asked back from the estate")
+
+
+class PaymentRecall(models.Model):
+    """A transfer already in a bank file, to a person reported dead before its payment date:
+    asked back from the bank (a ``camt.055`` recall file) instead of from the estate."""
+
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="recall")
+    status = models.CharField(_("status"), max_length=10, choices=RecallStatus.choices, default=RecallStatus.REQUESTED)
+    requested_at = models.DateTimeField(_("asked at"))
+    file = models.ForeignKey(
+        RecallFile, on_delete=models.PROTECT, null=True, related_name="items", verbose_name=_("recall file")
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    # The bank's status or reason code (CNCL, RJCR, ACSC, ...).
+    answer_code = models.CharField(_("bank's code"), max_length=8, blank=True)
+
+    class Meta:
+        verbose_name = _("payment recalled")
+        verbose_name_plural = _("payments recalled")
+        indexes = [
+            models.Index(fields=["file"], condition=Q(status="requested"), name="payment_recall_open_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} {self.status}"
 
 
 class RecoveryKind(models.TextChoices):

@@ -1,7 +1,8 @@
 """What goes to the bank and what comes back: the run's ``pain.001.001.03`` credit-transfer
 files (built with sepaxml, a file per ``PAYMENT_FILE_TRANSACTIONS`` payments, streamed from the
-database), and the bank's ``pain.002`` payment status reports, which mark payments paid or
-rejected.
+database), and the bank's answers: its ``pain.002`` payment status reports, which mark
+payments paid or rejected, and its ``camt.029`` resolutions of the transfers recalled
+(``recalls``).
 
 A file is the same on every export: its message and payment-information ids come from the run
 and its number, its creation time is the run's approval, the end-to-end id of each transfer is
@@ -12,21 +13,19 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import defusedxml
-import defusedxml.ElementTree as SafeElementTree
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import translation
 from sepaxml import SepaTransfer
 
 from benefits.models import BankAnswer, Payment, PaymentFile, PaymentRun, PaymentStatus, RunStatus
+from benefits.payments import deaths, recalls
+from benefits.payments.iso import child, document_parse, local_name, quoted, text
 from benefits.payments.notices import tell_payment_rejected
 from benefits.payments.wording import scheme_titles
 from benefits.types import PaymentRefused
@@ -195,49 +194,24 @@ class StatusReport:
     transactions: tuple[tuple[str, str, str], ...]
 
 
-def _local(tag: object) -> str:
-    return str(tag).rsplit("}", 1)[-1]
-
-
-def _child(element: Any, *path: str) -> Any:
-    for name in path:
-        if element is None:
-            return None
-        element = next((child for child in element if _local(child.tag) == name), None)
-    return element
-
-
-def _text(element: Any, *path: str) -> str:
-    found = _child(element, *path)
-    return (found.text or "").strip() if found is not None else ""
-
-
-def status_report_parse(content: bytes) -> StatusReport:
-    """Read a ``pain.002`` (CustomerPaymentStatusReport, any version): PaymentRefused when it
-    is not one."""
-    try:
-        root = SafeElementTree.fromstring(content, forbid_dtd=True)
-    except (SafeElementTree.ParseError, UnicodeError, defusedxml.DefusedXmlException) as error:
-        raise PaymentRefused("answer_unreadable", params={"detail": str(error)[:100]}) from error
-    report = _child(root, "CstmrPmtStsRpt")
-    if report is None:
-        raise PaymentRefused("answer_unreadable", params={"detail": "CstmrPmtStsRpt"})
-    message_id = _text(report, "GrpHdr", "MsgId")
-    original = _child(report, "OrgnlGrpInfAndSts")
+def status_report_parse(report: Any) -> StatusReport:
+    """Read a ``pain.002``'s CustomerPaymentStatusReport (any version)."""
+    message_id = text(report, "GrpHdr", "MsgId")
+    original = child(report, "OrgnlGrpInfAndSts")
     if not message_id or original is None:
         raise PaymentRefused("answer_unreadable", params={"detail": "GrpHdr/MsgId, OrgnlGrpInfAndSts"})
     transactions = []
     for element in report.iter():
-        if _local(element.tag) != "TxInfAndSts":
+        if local_name(element.tag) != "TxInfAndSts":
             continue
-        end_to_end_id = _text(element, "OrgnlEndToEndId")
-        status = _text(element, "TxSts")
+        end_to_end_id = text(element, "OrgnlEndToEndId")
+        status = text(element, "TxSts")
         if end_to_end_id and status:
-            transactions.append((end_to_end_id, status, _text(element, "StsRsnInf", "Rsn", "Cd")[:8]))
+            transactions.append((end_to_end_id, status, text(element, "StsRsnInf", "Rsn", "Cd")[:8]))
     return StatusReport(
         message_id=message_id[:35],
-        original_message_id=_text(original, "OrgnlMsgId"),
-        group_status=_text(original, "GrpSts"),
+        original_message_id=text(original, "OrgnlMsgId"),
+        group_status=text(original, "GrpSts"),
         transactions=tuple(transactions),
     )
 
@@ -247,94 +221,99 @@ class AnswerImported:
     paid: int
     rejected: int
     unknown: int
+    # Recalls (camt.029) the bank cancelled, and those it could not (paid: asked of the estate).
+    cancelled: int = 0
+    not_cancelled: int = 0
 
 
-_END_TO_END = re.compile(r"GUI(\d{4})(\d{2})E(\d{1,18})")
-
-
-def end_to_end_prefix(period: datetime.date) -> str:
-    """The end-to-end ids of a run's transfers start with its month; the entitlement follows
-    (one payment each): ``GUI202612E1234``. Quoted back by the bank's answer."""
-    return f"GUI{period:%Y%m}E"
-
-
-def _quoted(end_to_end_ids: list[str]) -> Q:
-    """The payments the bank quotes, found by the unique index of their run and entitlement
-    (the id is built from both: no index of its own on a million rows a month)."""
-    wanted: dict[datetime.date, list[int]] = {}
-    for quoted in end_to_end_ids:
-        match = _END_TO_END.fullmatch(quoted)
-        if match is None or not 1 <= int(match.group(2)) <= 12:
-            continue
-        period = datetime.date(int(match.group(1)), int(match.group(2)), 1)
-        wanted.setdefault(period, []).append(int(match.group(3)))
-    runs = dict(PaymentRun.objects.filter(period__in=list(wanted)).values_list("period", "pk"))
-    found = Q(pk__in=[])
-    for period, entitlement_ids in wanted.items():
-        if period in runs:
-            found |= Q(run_id=runs[period], entitlement_id__in=entitlement_ids)
-    return found
-
-
-def status_report_import(*, content: bytes, user_id: int, now: datetime.datetime) -> AnswerImported:
-    """Import a bank's payment status report: each transaction it names is marked paid or
-    rejected (a payment already answered, or not ours, is counted and left); when the whole
-    file is accepted or partly accepted, the payments of the original file it does not name
-    are paid. A rejected payment's person is asked to check their account; its months are paid
-    again in the next run once the account changes. Importing the same report twice is refused."""
+def answer_import(*, content: bytes, user_id: int, now: datetime.datetime) -> AnswerImported:
+    """Import a bank's answer, once per message id: a payment status report (``pain.002``,
+    ``status_report_import``) or the resolution of a recall (``camt.029``,
+    ``recalls.resolution_import``). A recall that failed (the transfer was paid) is asked back
+    from the estate in the same transaction. Anything else is refused and changes nothing."""
     if len(content) > settings.BANK_STATEMENT_MAX_BYTES:
         raise PaymentRefused("answer_too_large", params={"size": file_size(settings.BANK_STATEMENT_MAX_BYTES)})
-    report = status_report_parse(content)
+    root = document_parse(content)
+    report, resolution = child(root, "CstmrPmtStsRpt"), child(root, "RsltnOfInvstgtn")
+    if report is None and resolution is None:
+        raise PaymentRefused("answer_unreadable", params={"detail": "CstmrPmtStsRpt, RsltnOfInvstgtn"})
+    parsed = status_report_parse(report) if report is not None else recalls.resolution_parse(resolution)
     with transaction.atomic():
-        known = BankAnswer.objects.filter(message_id=report.message_id).first()
+        known = BankAnswer.objects.filter(message_id=parsed.message_id).first()
         if known is not None:
             raise PaymentRefused(
-                "answer_known", params={"message_id": report.message_id, "when": f"{known.imported_at:%Y-%m-%d}"}
+                "answer_known", params={"message_id": parsed.message_id, "when": f"{known.imported_at:%Y-%m-%d}"}
             )
-        open_payments = Payment.objects.filter(status=PaymentStatus.PENDING, run__status=RunStatus.EXPORTED)
-        accepted = [e2e for e2e, status, _code in report.transactions if status in _ACCEPTED]
-        rejected = {e2e: code for e2e, status, code in report.transactions if status in _REJECTED}
-        named_paid = open_payments.filter(_quoted(accepted)).update(status=PaymentStatus.PAID, answered_at=now)
-        paid = named_paid
-        rejected_rows = list(
-            open_payments.filter(_quoted(list(rejected)))
-            .select_for_update()
-            .values_list("pk", "end_to_end_id", "person_id", "entitlement_id", "run_id")
+        if isinstance(parsed, StatusReport):
+            imported = status_report_import(report=parsed, content=content, user_id=user_id, now=now)
+            failed = recalls.recalls_settle(now=now)
+        else:
+            resolved = recalls.resolution_import(resolution=parsed, content=content, user_id=user_id, now=now)
+            imported = AnswerImported(
+                paid=0,
+                rejected=0,
+                unknown=resolved.unknown,
+                cancelled=resolved.cancelled,
+                not_cancelled=resolved.refused,
+            )
+            failed = resolved.refused > 0
+        if failed:
+            deaths.deaths_apply(now=now)
+    return imported
+
+
+def status_report_import(
+    *, report: StatusReport, content: bytes, user_id: int, now: datetime.datetime
+) -> AnswerImported:
+    """Apply a bank's payment status report, in the caller's transaction: each transaction it
+    names is marked paid or rejected (a payment already answered, or not ours, is counted and
+    left); when the whole file is accepted or partly accepted, the payments of the original
+    file it does not name are paid. A rejected payment's person is asked to check their
+    account; its months are paid again in the next run once the account changes."""
+    open_payments = Payment.objects.filter(status=PaymentStatus.PENDING, run__status=RunStatus.EXPORTED)
+    accepted = [e2e for e2e, status, _code in report.transactions if status in _ACCEPTED]
+    rejected = {e2e: code for e2e, status, code in report.transactions if status in _REJECTED}
+    named_paid = open_payments.filter(quoted(accepted)).update(status=PaymentStatus.PAID, answered_at=now)
+    paid = named_paid
+    rejected_rows = list(
+        open_payments.filter(quoted(list(rejected)))
+        .select_for_update()
+        .values_list("pk", "end_to_end_id", "person_id", "entitlement_id", "run_id")
+    )
+    for pk, end_to_end_id, _person, _entitlement, _run in rejected_rows:
+        Payment.objects.filter(pk=pk).update(
+            status=PaymentStatus.REJECTED, answered_at=now, rejection_code=rejected[end_to_end_id] or "NARR"
         )
-        for pk, end_to_end_id, _person, _entitlement, _run in rejected_rows:
-            Payment.objects.filter(pk=pk).update(
-                status=PaymentStatus.REJECTED, answered_at=now, rejection_code=rejected[end_to_end_id] or "NARR"
-            )
-        # A later payment of the same entitlement that has not left yet would go to the same
-        # account: stopped, its months are paid with the rejected ones once the account changes.
-        entitlements = [row[3] for row in rejected_rows]
-        Payment.objects.filter(
-            entitlement_id__in=entitlements,
-            status=PaymentStatus.PENDING,
-            run__status__in=[RunStatus.PREPARED, RunStatus.SUBMITTED],
-        ).update(status=PaymentStatus.STOPPED, answered_at=now, rejection_code="ACCOUNT")
-        if report.group_status in {"ACSC", "ACCP", "ACSP", "ACWC", "PART"} and report.original_message_id:
-            payment_file = PaymentFile.objects.filter(message_id=report.original_message_id).first()
-            if payment_file is not None:
-                paid += (
-                    open_payments.filter(
-                        run_id=payment_file.run_id,
-                        pk__gte=payment_file.first_payment_id,
-                        pk__lte=payment_file.last_payment_id,
-                    )
-                    .exclude(_quoted(list(rejected)))
-                    .update(status=PaymentStatus.PAID, answered_at=now)
+    # A later payment of the same entitlement that has not left yet would go to the same
+    # account: stopped, its months are paid with the rejected ones once the account changes.
+    entitlements = [row[3] for row in rejected_rows]
+    Payment.objects.filter(
+        entitlement_id__in=entitlements,
+        status=PaymentStatus.PENDING,
+        run__status__in=[RunStatus.PREPARED, RunStatus.SUBMITTED],
+    ).update(status=PaymentStatus.STOPPED, answered_at=now, rejection_code="ACCOUNT")
+    if report.group_status in {"ACSC", "ACCP", "ACSP", "ACWC", "PART"} and report.original_message_id:
+        payment_file = PaymentFile.objects.filter(message_id=report.original_message_id).first()
+        if payment_file is not None:
+            paid += (
+                open_payments.filter(
+                    run_id=payment_file.run_id,
+                    pk__gte=payment_file.first_payment_id,
+                    pk__lte=payment_file.last_payment_id,
                 )
-        unknown = len(report.transactions) - named_paid - len(rejected_rows)
-        BankAnswer.objects.create(
-            message_id=report.message_id,
-            imported_at=now,
-            imported_by_id=user_id,
-            paid=paid,
-            rejected=len(rejected_rows),
-            unknown=unknown,
-            content=content,
-        )
-        for _pk, _e2e, person_id, _entitlement, _run in rejected_rows:
-            tell_payment_rejected(person_id=person_id, now=now)
+                .exclude(quoted(list(rejected)))
+                .update(status=PaymentStatus.PAID, answered_at=now)
+            )
+    unknown = len(report.transactions) - named_paid - len(rejected_rows)
+    BankAnswer.objects.create(
+        message_id=report.message_id,
+        imported_at=now,
+        imported_by_id=user_id,
+        paid=paid,
+        rejected=len(rejected_rows),
+        unknown=unknown,
+        content=content,
+    )
+    for _pk, _e2e, person_id, _entitlement, _run in rejected_rows:
+        tell_payment_rejected(person_id=person_id, now=now)
     return AnswerImported(paid=paid, rejected=len(rejected_rows), unknown=unknown)

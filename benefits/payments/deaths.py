@@ -1,7 +1,8 @@
 """A death recorded in the registry (by staff today, by the civil registry's events later):
 the person's entitlements end with the month of death, payments not yet in a written bank file
-are stopped, and what was paid for months after the death is asked back from the estate — a sum
-to recover, with a verifiable letter to post and a reference to quote.
+are stopped, those in a file the bank has are recalled before their payment date (``recalls``),
+and what was paid for months after the death is asked back from the estate — a sum to recover,
+with a verifiable letter to post and a reference to quote.
 
 Set-based and safe to run again: the nightly job runs it for the whole registry, and every run
 preparation runs it first, so that a death recorded in the afternoon is never paid that evening.
@@ -18,7 +19,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import translation
 
-from benefits.models import Entitlement, Payment, Recovery, RecoveryKind
+from benefits.models import Entitlement, Payment, RecallStatus, Recovery, RecoveryKind
+from benefits.payments.recalls import recalls_request
 from benefits.payments.wording import months_label, scheme_titles
 from benefits.wording import day, euros
 from core.documents import document_issue, pdf_render, qr_code_data_uri, verification_page_url, verification_url
@@ -75,6 +77,9 @@ WHERE upper(p.months) > ({_END} + 1)
         WHERE f.run_id = p.run_id AND p.id BETWEEN f.first_payment_id AND f.last_payment_id
           AND f.content IS NOT NULL))))
   AND NOT EXISTS (SELECT 1 FROM benefits_recovery r WHERE r.payment_id = p.id AND r.kind = %(kind)s)
+  -- Recalled from the bank: asked of the estate only if the recall fails.
+  AND NOT EXISTS (SELECT 1 FROM benefits_paymentrecall recall
+                  WHERE recall.payment_id = p.id AND recall.status <> %(refused)s)
 """  # noqa: S608
 
 
@@ -82,6 +87,7 @@ WHERE upper(p.months) > ({_END} + 1)
 class DeathsApplied:
     entitlements_ended: int
     payments_stopped: int
+    recalls: int
     recoveries: int
 
 
@@ -92,7 +98,8 @@ def deaths_apply(*, now: datetime.datetime) -> DeathsApplied:
         ended = cursor.rowcount
         cursor.execute(_STOP)
         stopped = cursor.rowcount
-        cursor.execute(_OVERPAID, {"kind": RecoveryKind.AFTER_DEATH})
+        recalled = recalls_request(now=now)
+        cursor.execute(_OVERPAID, {"kind": RecoveryKind.AFTER_DEATH, "refused": RecallStatus.REFUSED})
         overpaid = cursor.fetchall()
         for payment_id, person_id, entitlement_id, death_date, first_undue, until, undue, paid in overpaid:
             amount = min(Decimal(undue or 0), Decimal(paid))
@@ -111,7 +118,7 @@ def deaths_apply(*, now: datetime.datetime) -> DeathsApplied:
             recovery.reference = f"REC-{now:%Y}-{recovery.pk:06d}"
             _estate_letter(recovery, death_date=death_date, first_undue=first_undue, until=until, now=now)
             recovery.save(update_fields=["reference", "letter", "letter_document_id"])
-    return DeathsApplied(entitlements_ended=ended, payments_stopped=stopped, recoveries=len(overpaid))
+    return DeathsApplied(entitlements_ended=ended, payments_stopped=stopped, recalls=recalled, recoveries=len(overpaid))
 
 
 def _estate_letter(

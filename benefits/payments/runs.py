@@ -21,7 +21,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from benefits.models import PAYING, PaymentRun, PaymentStatus, RunStatus
-from benefits.payments import amounts, bank, deaths
+from benefits.payments import amounts, bank, deaths, iso
 from benefits.types import PaymentRefused
 from core.locks import LockNamespace, advisory_lock
 from core.periods import Period
@@ -208,7 +208,7 @@ def run_prepare(*, period: Period, user_id: int | None, now: datetime.datetime) 
             "run": run.pk,
             "period": period.first_day,
             "period_end": period.next().first_day,
-            "prefix": bank.end_to_end_prefix(period.first_day),
+            "prefix": iso.end_to_end_prefix(period.first_day),
             "pending": PaymentStatus.PENDING,
             "share": settings.RECOVERY_SHARE,
         }

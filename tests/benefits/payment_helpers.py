@@ -97,3 +97,24 @@ def pain002(message_id: str, original: str, group: str, transactions: list[tuple
         f"<OrgnlPmtInfAndSts><OrgnlPmtInfId>{original}-1</OrgnlPmtInfId>{rows}</OrgnlPmtInfAndSts>"
         "</CstmrPmtStsRpt></Document>"
     ).encode()
+
+
+def camt029(message_id: str, case_id: str, transactions: list[tuple[str, str]], confirmation: str = "") -> bytes:
+    """A bank's resolution of the recall file ``case_id``: each transfer named by its end-to-end
+    id with its cancellation status (CNCL, RJCR), or, naming none, the case's confirmation."""
+    rows = "".join(
+        f"<TxInfAndSts><CxlStsId>{message_id}-{number}</CxlStsId><OrgnlEndToEndId>{e2e}</OrgnlEndToEndId>"
+        f"<TxCxlSts>{status}</TxCxlSts></TxInfAndSts>"
+        for number, (e2e, status) in enumerate(transactions, start=1)
+    )
+    details = f"<CxlDtls><OrgnlPmtInfAndSts><OrgnlPmtInfId>X</OrgnlPmtInfId>{rows}</OrgnlPmtInfAndSts></CxlDtls>"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.029.001.09"><RsltnOfInvstgtn>'
+        f"<Assgnmt><Id>{message_id}</Id><Assgnr><Agt><FinInstnId><BICFI>GKCCBEBB</BICFI></FinInstnId></Agt>"
+        "</Assgnr><Assgne><Pty><Nm>Institution</Nm></Pty></Assgne><CreDtTm>2026-04-24T10:00:00</CreDtTm></Assgnmt>"
+        f"<RslvdCase><Id>{case_id}</Id><Cretr><Pty><Nm>Institution</Nm></Pty></Cretr></RslvdCase>"
+        f"<Sts><Conf>{confirmation or 'CNCL'}</Conf></Sts>"
+        f"{details if transactions else ''}"
+        "</RsltnOfInvstgtn></Document>"
+    ).encode()

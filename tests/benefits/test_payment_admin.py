@@ -9,6 +9,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,7 +17,17 @@ from django.urls import reverse
 from lxml import html
 
 from benefits import services
-from benefits.models import BankAnswer, Payment, PaymentFile, PaymentRun, PaymentStatus, Recovery, RunStatus
+from benefits.models import (
+    BankAnswer,
+    Payment,
+    PaymentFile,
+    PaymentRun,
+    PaymentStatus,
+    RecallFile,
+    RecallStatus,
+    Recovery,
+    RunStatus,
+)
 from benefits.payments.amounts import indexation_apply
 from core.models import AccessRecord
 from core.periods import Period
@@ -25,6 +36,7 @@ from tests.benefits.claim_helpers import case_worker
 from tests.benefits.payment_helpers import (
     OTHER_IBAN,
     aware,
+    camt029,
     checked_approved_written,
     finance_officer,
     pain002,
@@ -390,6 +402,12 @@ def test_a_finance_officer_who_may_not_approve_runs_sees_them_but_neither_acts_n
     assert client.post(_step("submit", may_run)).status_code == 403
     assert client.post(_step("approve", may_run)).status_code == 403
     assert client.post(_prepare_url(), {"period": "2026-05"}).status_code == 403
+    recall_file = RecallFile.objects.create(
+        message_id="GUI-RCL-20260420-1", recalls=0, total=0, content=b"<Document/>", sha256="", written_at=NOW
+    )
+    recall_page = client.get(reverse("admin:benefits_recallfile_change", args=[recall_file.pk]), headers=EN)
+    assert recall_page.status_code == 200 and "Download" not in recall_page.content.decode()
+    assert client.get(reverse("admin:benefits_recallfile_download", args=[recall_file.pk])).status_code == 403
 
     assert (_run_state(run_id), _run_state(may_run)) == before
     assert not AccessRecord.objects.filter(purpose="bank_account_view").exists()
@@ -440,7 +458,10 @@ def test_a_bank_answer_uploaded_marks_one_payment_paid_and_one_rejected_once(cli
     response = _upload(client, report)
 
     assert response.status_code == 302 and response["Location"] == reverse("admin:benefits_bankanswer_changelist")
-    assert _message(response) == "Bank answer imported. Paid: 1; rejected: 1; not ours or already answered: 0."
+    assert _message(response) == (
+        "Bank answer imported. Paid: 1; rejected: 1; recalls cancelled: 0; recalls refused (asked of the estate): 0;"
+        " not ours or already answered: 0."
+    )
     sent["kept"].refresh_from_db()
     sent["closed"].refresh_from_db()
     assert sent["kept"].status == PaymentStatus.PAID
@@ -462,18 +483,58 @@ def test_a_bank_answer_uploaded_marks_one_payment_paid_and_one_rejected_once(cli
     payments, notifications = _payments(), Notification.objects.count()
     again = _upload(client, report)
     assert again.status_code == 200
-    assert again.context["form"].errors == {"report": ["This report (BANK-1) was already imported on 2026-04-20."]}
+    assert again.context["form"].errors == {"report": ["This answer (BANK-1) was already imported on 2026-04-20."]}
     assert (_payments(), Notification.objects.count(), BankAnswer.objects.count()) == (payments, notifications, 1)
+
+
+def test_a_recall_file_is_listed_downloaded_as_written_and_its_answer_imported_on_the_form(client):
+    with time_machine.travel(NOW, tick=False):
+        sent = _two_payments_sent()
+    closed = Payment.objects.get(pk=sent["closed"].pk)
+    closed.person.death_date = D(2026, 3, 30)
+    closed.person.save(update_fields=["death_date"])
+    # Reported on the 22nd, before the payment date (the 28th): recalled from the bank.
+    services.deaths_apply(now=aware(D(2026, 4, 22)))
+    recall_file = RecallFile.objects.get()
+    finance = _finance("Sender")
+    sign_in(client, finance, mfa=True)
+
+    listed = client.get(reverse("admin:benefits_recallfile_changelist"), headers=EN).content.decode()
+    assert _list_rows(listed) == [[recall_file.message_id, "22 April 2026, 11:00", "1", "1,000.00", "1"]]
+    page = client.get(reverse("admin:benefits_recallfile_change", args=[recall_file.pk]), headers=EN).content.decode()
+    assert _inline_rows(page) == [[closed.end_to_end_id, "April 2026", "1,000.00", "asked of the bank", "-", "-"]]
+    assert f"Download {recall_file.message_id}.xml" in page
+    download = client.get(reverse("admin:benefits_recallfile_download", args=[recall_file.pk]))
+    assert download.status_code == 200 and download.content == bytes(recall_file.content)
+    assert download["Content-Disposition"] == f'attachment; filename="{recall_file.message_id}.xml"'
+
+    with time_machine.travel(aware(D(2026, 4, 24)), tick=False):
+        response = _upload(client, camt029("BANK-CX-1", recall_file.message_id, [(closed.end_to_end_id, "CNCL")]))
+
+    assert _message(response) == (
+        "Bank answer imported. Paid: 0; rejected: 0; recalls cancelled: 1; recalls refused (asked of the estate): 0;"
+        " not ours or already answered: 0."
+    )
+    closed.refresh_from_db()
+    assert closed.status == PaymentStatus.STOPPED
+    assert closed.recall.status == RecallStatus.CANCELLED
+    listed = client.get(reverse("admin:benefits_recallfile_changelist"), headers=EN).content.decode()
+    assert _list_rows(listed)[0][-1] == "0"
 
 
 @pytest.mark.time_machine(NOW, tick=False)
 @pytest.mark.parametrize(
     ("content", "error"),
     [
-        (b"not xml", "This is not a payment status report (pain.002) we can read: syntax error: line 1, column 0"),
+        (
+            b"not xml",
+            "This is not a payment status report (pain.002) or a resolution of a recall (camt.029) we can read:"
+            " syntax error: line 1, column 0",
+        ),
         (
             b"<Document><Other/></Document>",
-            "This is not a payment status report (pain.002) we can read: CstmrPmtStsRpt",
+            "This is not a payment status report (pain.002) or a resolution of a recall (camt.029) we can read:"
+            " CstmrPmtStsRpt, RsltnOfInvstgtn",
         ),
     ],
 )
@@ -582,6 +643,9 @@ def test_who_may_open_and_use_the_payments_back_office(client, who):
     april = _prepared()
     (payment_file,) = checked_approved_written(april, NOW)
     may = services.payment_run_prepare(period=MAY, user_id=None, now=NOW).run_id
+    recall_file = RecallFile.objects.create(
+        message_id="GUI-RCL-20260420-1", recalls=0, total=0, content=b"<Document/>", sha256="", written_at=NOW
+    )
     user = _user(who)
     if user is not None:
         sign_in(client, user, mfa=user.is_staff and who != "finance without a second factor")
@@ -598,6 +662,9 @@ def test_who_may_open_and_use_the_payments_back_office(client, who):
         _answer_url(),
         reverse("admin:benefits_recovery_changelist"),
         reverse("admin:benefits_recovery_change", args=[world["recovery"].pk]),
+        reverse("admin:benefits_recallfile_changelist"),
+        reverse("admin:benefits_recallfile_change", args=[recall_file.pk]),
+        reverse("admin:benefits_recallfile_download", args=[recall_file.pk]),
     ]
     for url in pages:
         response = client.get(url)

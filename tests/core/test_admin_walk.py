@@ -39,6 +39,7 @@ from benefits.models import (
     LifeCertificateRequest,
     LifeCheck,
     PaymentRun,
+    RecallFile,
     Recovery,
 )
 from contributions.models import (
@@ -307,6 +308,17 @@ class World:
                     rejected=0,
                     unknown=0,
                     content=b"<Document/>",
+                ),
+                set(),
+            ),
+            RecallFile: lambda now: (
+                RecallFile.objects.create(
+                    message_id="GUI-RCL-20261020-1",
+                    recalls=0,
+                    total=Decimal("0.00"),
+                    content=b"<Document/>",
+                    sha256="",
+                    written_at=now,
                 ),
                 set(),
             ),
