@@ -2,10 +2,27 @@
 other apps): filing and following a claim, and the case work on it (``benefits.claims``); the
 indexation of the benefits in payment, the monthly payment runs, their bank files and the bank's
 answers, staff suspensions (``benefits.payments``); the life certificates of pensioners abroad
-(``benefits.life``). See the functions' docstrings."""
+(``benefits.life``); the civil registry's partners and the life events they send
+(``benefits.attribution``). See the functions' docstrings."""
 
 from __future__ import annotations
 
+from benefits.attribution.events import EventInput
+from benefits.attribution.events import event_apply as life_event_apply
+from benefits.attribution.events import event_retry as life_event_retry
+from benefits.attribution.events import events_apply as life_events_apply
+from benefits.attribution.events import events_receive as life_events_receive
+from benefits.attribution.events import events_to_apply as life_events_to_apply
+from benefits.attribution.events import events_waiting_release as life_events_waiting_release
+from benefits.attribution.partners import (
+    partner_authenticate,
+    partner_create,
+    partner_requests_purge,
+    partner_revoke,
+)
+from benefits.attribution.partners import (
+    request_check as partner_request_check,
+)
 from benefits.claims.casework import (
     claim_appeal_propose,
     claim_assign,
@@ -50,6 +67,7 @@ from benefits.payments.statements import payment_statement_issue
 from benefits.payments.suspensions import entitlement_resume, entitlement_suspend
 
 __all__ = [
+    "EventInput",
     "bank_answer_import",
     "claim_about_save",
     "claim_appeal",
@@ -82,9 +100,20 @@ __all__ = [
     "life_check_return",
     "life_check_start",
     "life_checks_reconcile",
+    "life_event_apply",
+    "life_event_retry",
+    "life_events_apply",
+    "life_events_receive",
+    "life_events_to_apply",
+    "life_events_waiting_release",
     "life_letters_pdf",
     "life_letters_print",
     "life_letters_printed",
+    "partner_authenticate",
+    "partner_create",
+    "partner_request_check",
+    "partner_requests_purge",
+    "partner_revoke",
     "payment_file_write",
     "payment_files_to_write",
     "payment_run_approve",

@@ -81,3 +81,27 @@ def life_checks_reconcile(**_kwargs: Any) -> None:
     settled = services.life_checks_reconcile(now=timezone.now())
     if settled:
         logger.info("remote identity checks settled", extra={"count": settled})
+
+
+@shared_task(name="benefits.life_events_apply")
+def life_events_apply(**_kwargs: Any) -> None:
+    """Apply the civil registry's events received (safe to run twice: row locks and states)."""
+    applied = services.life_events_apply(now=timezone.now())
+    logger.info("life events applied", extra={"count": applied})
+
+
+@shared_task(name="benefits.life_events_release")
+def life_events_release(**_kwargs: Any) -> None:
+    """Events waiting for a person now in the registry are applied."""
+    services.life_events_waiting_release()
+
+
+@shared_task(name="benefits.life_events_reconcile")
+def life_events_reconcile(**_kwargs: Any) -> None:
+    """Every minute: what a lost message or a dead worker left received is applied, the events
+    waiting for persons staff added are released, and signatures too old to replay forgotten."""
+    now = timezone.now()
+    services.life_events_waiting_release()
+    services.partner_requests_purge(now=now)
+    if services.life_events_to_apply(limit=1):
+        enqueue("benefits.life_events_apply")

@@ -241,3 +241,30 @@ class LifeRefused(DomainError):
         "own_request": _("Four eyes: another member of staff checks your own life certificate."),
         "note_too_long": _("Write at most %(count)s characters."),
     }
+
+
+# --- Life events in -------------------------------------------------------------------------------
+
+
+class PartnerRefused(DomainError):
+    """A civil registry partner's request, or its creation, refused: nothing stored."""
+
+    messages: ClassVar[Mapping[str, StrOrPromise]] = {
+        "partner_scopes": _("Choose the kinds of events the partner may send."),
+        "partner_name": _("Give the partner a name."),
+        "partner_name_taken": _("A partner already has this name."),
+        "signature_invalid": _(
+            "The request's signature is missing, wrong or more than five minutes old: sign the exact body with the"
+            ' partner\'s secret (X-Guichet-Signature: t=<unix time>,v1=<HMAC-SHA256 of "<t>.<body>">).'
+        ),
+        "replayed": _("This signed request was already received: sign each request anew."),
+        "scope_missing": _("This partner may not send events of this kind."),
+    }
+
+
+@dataclass(frozen=True)
+class EventReceipt:
+    """What the partner is told of each event it sent: stored, or a repeat (ignored)."""
+
+    partner_event_id: str
+    status: str  # "accepted" or "duplicate"

@@ -1,4 +1,5 @@
-"""Writes of the identity app: activation codes, linking accounts, enterprise roles, API keys.
+"""Writes of the identity app: activation codes, linking accounts, enterprise roles, API keys,
+and the civil registry's life events (births, deaths, marriages, addresses: ``identity.registry``).
 
 Each function owns its transaction, checks its policy and takes ``now`` from the caller.
 """
@@ -28,6 +29,10 @@ from core.types import AccessPurpose, Scope
 from identity import policies, signals
 from identity.country_profiles import country_profile
 from identity.models import ActivationCode, ApiKey, BankAccount, Enterprise, Person, Representation, User
+from identity.registry import registry_address_change as registry_address_change
+from identity.registry import registry_birth_record as registry_birth_record
+from identity.registry import registry_death_record as registry_death_record
+from identity.registry import registry_marriage_record as registry_marriage_record
 from identity.selectors import person_get
 from identity.types import (
     ActivationRefused,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import DomainError
 
 if TYPE_CHECKING:
-    pass
+    from django_stubs_ext import StrOrPromise
 
 
 class IdentityError(DomainError):
@@ -29,6 +30,33 @@ class ActivationRefused(IdentityError):
 
 class RoleRefused(IdentityError):
     pass
+
+
+class RegistryConflict(IdentityError):
+    """A civil registry event that contradicts what the registry holds: nothing changed."""
+
+    messages: ClassVar[Mapping[str, StrOrPromise]] = {
+        "date_in_future": _("The date of the event is in the future."),
+        "birth_date_differs": _("A person with this national number is registered with another birth date."),
+        "parent_implausible": _("A parent was born after the child, or died more than 300 days before the birth."),
+        "death_before_birth": _("The date of death is before the birth."),
+        "spouse_dead": _("One of the spouses had died by the day of the marriage or partnership."),
+        "already_married": _(
+            "One of the spouses is married or in a registered partnership with someone else on that date."
+        ),
+        "same_person": _("A person cannot marry themself."),
+        "country_unknown": _("The country is not an ISO 3166 country code."),
+        "address_too_long": _("The street, postal code or city is longer than the registry holds."),
+    }
+
+
+@dataclass(frozen=True)
+class RegistryChange:
+    """What a civil registry event did: to whom, and whether it changed anything (False: the
+    registry already said so, a repeated event)."""
+
+    person_id: int
+    changed: bool
 
 
 class ApiKeyScope(models.TextChoices):

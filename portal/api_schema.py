@@ -134,7 +134,9 @@ def api_schema(language: str) -> dict[str, Any]:
     process and language."""
     if language not in _schemas:
         with translation.override(language):
-            _schemas[language] = SchemaGenerator(api_version="v1").get_schema(request=None, public=True)
+            _schemas[language] = SchemaGenerator(api_version="v1", urlconf="portal.api_urls").get_schema(
+                request=None, public=True
+            )
     return _schemas[language]
 
 

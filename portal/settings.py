@@ -298,6 +298,8 @@ CELERY_TASK_ROUTES = {
     "contributions.statement_render": {"queue": "documents"},
     # A run's bank files: seconds of XML each, beside the declaration files.
     "benefits.payment_file_write": {"queue": "bulk"},
+    # The civil registry's life events, applied to the registry (then turned into grants).
+    "benefits.life_events_*": {"queue": "attribution"},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "Europe/Brussels"
@@ -370,6 +372,12 @@ CELERY_BEAT_SCHEDULE = {
     "benefits-life-certificates": {
         "task": "benefits.life_certificates_follow",
         "schedule": crontab(hour=6, minute=45),
+    },
+    # Life events: every minute, the events a lost message left received are applied, those
+    # waiting for a person staff added since are released, and old signatures forgotten.
+    "benefits-life-events": {
+        "task": "benefits.life_events_reconcile",
+        "schedule": 60.0,
     },
     "benefits-life-checks": {
         "task": "benefits.life_checks_reconcile",
@@ -621,6 +629,10 @@ API_THROTTLE_RATES = {
 }
 # How long a POST's Idempotency-Key is remembered (its repeats answer the first result).
 IDEMPOTENCY_KEY_DAYS = env.int("IDEMPOTENCY_KEY_DAYS", default=7)
+# Life events in one request of a civil registry partner (about 300 bytes each).
+LIFE_EVENTS_PER_REQUEST = env.int("LIFE_EVENTS_PER_REQUEST", default=1000)
+if not 1 <= LIFE_EVENTS_PER_REQUEST <= 10_000:
+    raise ImproperlyConfigured("LIFE_EVENTS_PER_REQUEST must be between 1 and 10,000.")
 # Lines in one declaration sent through the API (larger ones go by bulk file).
 API_DECLARATION_MAX_LINES = env.int("API_DECLARATION_MAX_LINES", default=10000)
 # The JSON of a 10,000-line declaration is about 1.2 MB.
@@ -646,6 +658,8 @@ SPECTACULAR_SETTINGS = {
         "ErrorCodeEnum": "contributions.api.serializers.ERROR_CODES",
         "ErrorItemCodeEnum": "contributions.api.serializers.ERROR_ITEM_CODES",
         "UploadStatusEnum": "contributions.models.UploadStatus",
+        # The civil registry partners' schema (benefits.api.schema).
+        "PartnerErrorCodeEnum": "benefits.api.serializers.ERROR_CODES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

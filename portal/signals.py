@@ -96,6 +96,9 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "identity.view_familylink",
         "identity.add_familylink",
         "identity.change_familylink",
+        # The civil registry's life events: follow them, apply again those it refused.
+        "benefits.view_lifeevent",
+        "benefits.retry_lifeevent",
     ],
     gettext_noop("Security officer"): [
         "notifications.view_notification",
@@ -109,6 +112,10 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "axes.view_accessfailurelog",
         "usersessions.view_usersession",
         "usersessions.delete_usersession",
+        # The civil registry's partners: their keys created (shown once) and revoked.
+        "benefits.view_registrypartner",
+        "benefits.add_registrypartner",
+        "benefits.change_registrypartner",
     ],
 }
 

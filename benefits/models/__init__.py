@@ -1,6 +1,13 @@
 """The benefits' data: schemes composed by staff (the statutory ones are code, in ``rules``),
 claims and their case work, decisions and the entitlements they open, their payments, and the life certificates of pensioners abroad."""
 
+from benefits.models.attribution import (
+    LifeEvent,
+    LifeEventKind,
+    LifeEventState,
+    PartnerRequest,
+    RegistryPartner,
+)
 from benefits.models.claims import (
     Claim,
     ClaimDocument,
@@ -70,7 +77,11 @@ __all__ = [
     "LifeCheck",
     "LifeCheckStatus",
     "LifeConfirmation",
+    "LifeEvent",
+    "LifeEventKind",
+    "LifeEventState",
     "LifeRequestStatus",
+    "PartnerRequest",
     "Payment",
     "PaymentFile",
     "PaymentRecall",
@@ -83,6 +94,7 @@ __all__ = [
     "RecoveryItem",
     "RecoveryKind",
     "RefusalReason",
+    "RegistryPartner",
     "RunSkip",
     "RunStatus",
     "SuspensionReason",

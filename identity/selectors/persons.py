@@ -16,6 +16,7 @@ from identity.models import BankAccount, Person, User
 from identity.types import (
     BankAccountOnFile,
     BankAccountSummary,
+    InvalidIdentifier,
     PersonSummary,
 )
 
@@ -53,8 +54,6 @@ def _name_key(value: str) -> str:
 def person_match(*, national_number: str, last_name: str) -> PersonSummary:
     """The person with this national number, if the last name matches the registry's; else
     NotFound (the same answer whichever part is wrong, so numbers cannot be probed)."""
-    from identity.types import InvalidIdentifier
-
     try:
         compact = country_profile().person_number.validate(national_number)
     except InvalidIdentifier:
@@ -174,6 +173,22 @@ def persons_by_national_numbers(*, compact_numbers: Collection[str]) -> dict[str
             [",".join(wanted)],
         )
         return {number: RegistryEntry(pk, death_date) for number, pk, death_date in cursor.fetchall()}
+
+
+def person_ids_by_national_numbers(*, numbers: Collection[str]) -> dict[str, int]:
+    """The person of each number as given (any notation the country profile reads: dots,
+    spaces), in one query; numbers that are not valid, or of nobody, are absent."""
+    validate = country_profile().person_number.validate
+    compact_of: dict[str, str] = {}
+    for number in numbers:
+        try:
+            compact_of[number] = validate(number)
+        except InvalidIdentifier:
+            continue
+    if not compact_of:
+        return {}
+    ids = dict(Person.objects.filter(national_number__in=set(compact_of.values())).values_list("national_number", "pk"))
+    return {number: ids[compact] for number, compact in compact_of.items() if compact in ids}
 
 
 def person_national_numbers(*, person_ids: list[int]) -> dict[int, str]:

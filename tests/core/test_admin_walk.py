@@ -38,9 +38,11 @@ from benefits.models import (
     LifeCertificate,
     LifeCertificateRequest,
     LifeCheck,
+    LifeEvent,
     PaymentRun,
     RecallFile,
     Recovery,
+    RegistryPartner,
 )
 from contributions.models import (
     BankStatementImport,
@@ -311,6 +313,20 @@ class World:
                 ),
                 set(),
             ),
+            RegistryPartner: lambda now: (self._registry_partner(now), set()),
+            LifeEvent: lambda now: (
+                LifeEvent.objects.create(
+                    partner=self._registry_partner(now),
+                    partner_event_id="WALK-1",
+                    kind="death",
+                    occurred_on=datetime.date(2026, 10, 1),
+                    data={"person": self.claire.national_number},
+                    received_at=now,
+                    state="applied",
+                    person=self.claire,
+                ),
+                {self.claire.pk},
+            ),
             RecallFile: lambda now: (
                 RecallFile.objects.create(
                     message_id="GUI-RCL-20261020-1",
@@ -369,6 +385,19 @@ class World:
             request=request, provider="sandbox", provider_check_id="walk-1", started_at=now, started_by=claire_user
         )
         return request
+
+    def _registry_partner(self, now: datetime.datetime) -> RegistryPartner:
+        partner, _created = RegistryPartner.objects.get_or_create(
+            name="Walk registry",
+            defaults={
+                "key_prefix": "walk0001",
+                "key_digest": "0" * 64,
+                "signing_secret": "s" * 64,
+                "scopes": ["death"],
+                "created_at": now,
+            },
+        )
+        return partner
 
     def _claim(self, now: datetime.datetime) -> Claim:
         """A claim granted (by rows, not through the services: the walk shows pages, it does not
@@ -503,6 +532,7 @@ _STAFF_FIELDS = {
     "approved_by",
     "prepared_by",
     "submitted_by",
+    "registered_by",
 }
 
 

@@ -1,0 +1,134 @@
+"""The back office of life events in: a security officer registers a civil registry partner (its
+key and secret shown once) and revokes it; a registry clerk follows the events and sends a failed
+one back to be applied, each event page recorded in its person's trail; who may do what."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils import timezone
+
+from benefits import services
+from benefits.models import LifeEvent, LifeEventState, RegistryPartner
+from core.models import AccessRecord
+from tests.helpers import sign_in
+from tests.identity.factories import PersonFactory, UserFactory, with_totp
+
+pytestmark = pytest.mark.django_db
+
+EN = {"Accept-Language": "en"}
+
+
+def _staff(role: str):
+    user = with_totp(UserFactory(is_staff=True))
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def _failed_event() -> LifeEvent:
+    partner_id, _key, _secret = services.partner_create(
+        name="Registre", scopes=["death"], user_id=None, now=timezone.now()
+    )
+    person = PersonFactory(birth_date=datetime.date(1950, 1, 1))
+    return LifeEvent.objects.create(
+        partner_id=partner_id,
+        partner_event_id="EC-1",
+        kind="death",
+        occurred_on=datetime.date(1940, 1, 1),
+        data={"person": person.national_number},
+        received_at=timezone.now(),
+        state=LifeEventState.FAILED,
+        failure_code="death_before_birth",
+        person=person,
+    )
+
+
+def test_a_security_officer_registers_a_partner_whose_key_and_secret_are_shown_once(client):
+    officer = _staff("Security officer")
+    sign_in(client, officer, mfa=True)
+    add = reverse("admin:benefits_registrypartner_add")
+
+    response = client.post(add, {"name": "Registre national", "scopes": ["birth", "death"]}, headers=EN)
+
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    key, secret = response.context["key"], response.context["secret"]
+    page = response.content.decode()
+    assert key in page and secret in page
+    partner = RegistryPartner.objects.get()
+    assert (partner.name, partner.scopes, partner.registered_by_id) == (
+        "Registre national",
+        ["birth", "death"],
+        officer.pk,
+    )
+    assert key not in (partner.key_digest, partner.key_prefix)
+    assert services.partner_authenticate(key=key) == partner
+    # Not shown again.
+    listed = client.get(reverse("admin:benefits_registrypartner_changelist"), headers=EN).content.decode()
+    assert key not in listed and secret not in listed
+    # A second partner of the same name, or without scopes, is refused.
+    again = client.post(add, {"name": "Registre national", "scopes": ["death"]}, headers=EN)
+    assert again.context["form"].errors == {"name": ["A partner already has this name."]}
+    assert client.post(add, {"name": "Autre"}, headers=EN).context["form"].errors == {
+        "scopes": ["This field is required."]
+    }
+    # Revoked: its key no longer authenticates.
+    client.post(
+        reverse("admin:benefits_registrypartner_changelist"),
+        {"action": "revoke", "_selected_action": [partner.pk]},
+    )
+    assert services.partner_authenticate(key=key) is None
+
+
+def test_a_registry_clerk_sends_a_failed_event_back_and_its_page_is_recorded_in_the_persons_trail(client):
+    event = _failed_event()
+    clerk = _staff("Registry clerk")
+    sign_in(client, clerk, mfa=True)
+
+    listed = client.get(reverse("admin:benefits_lifeevent_changelist"), {"state": "failed"}, headers=EN)
+    page = client.get(reverse("admin:benefits_lifeevent_change", args=[event.pk]), headers=EN)
+    response = client.post(
+        reverse("admin:benefits_lifeevent_changelist"), {"action": "retry", "_selected_action": [event.pk]}
+    )
+
+    assert [row.pk for row in listed.context["cl"].result_list] == [event.pk]
+    assert "death_before_birth" in page.content.decode()
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert (event.state, event.retried_by_id) == (LifeEventState.RECEIVED, clerk.pk)
+    assert AccessRecord.objects.filter(subject_person_id=event.person_id, actor_user_id=clerk.pk).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("role", "events", "partners"),
+    [
+        ("Registry clerk", 200, 403),
+        ("Security officer", 403, 200),
+        ("Case worker", 403, 403),
+        ("Finance", 403, 403),
+    ],
+)
+def test_who_may_open_the_events_and_the_partners(client, role, events, partners):
+    event = _failed_event()
+    sign_in(client, _staff(role), mfa=True)
+
+    assert client.get(reverse("admin:benefits_lifeevent_changelist")).status_code == events
+    assert client.get(reverse("admin:benefits_registrypartner_changelist")).status_code == partners
+    assert client.get(reverse("admin:benefits_registrypartner_add")).status_code == partners
+    retried = client.post(
+        reverse("admin:benefits_lifeevent_changelist"), {"action": "retry", "_selected_action": [event.pk]}
+    )
+    assert retried.status_code in (302, 403)
+    event.refresh_from_db()
+    assert event.state == (LifeEventState.RECEIVED if events == 200 else LifeEventState.FAILED)
+
+
+def test_anonymous_and_citizens_are_sent_to_sign_in(client):
+    _failed_event()
+    for user in (None, UserFactory()):
+        if user is not None:
+            sign_in(client, user)
+        response = client.get(reverse("admin:benefits_lifeevent_changelist"))
+        assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
