@@ -39,4 +39,7 @@ BENEFITS_EVENT_TYPES = (
     ),
     EventType("life_certificate_refused", Category.BENEFITS, template_folder=TEMPLATE_FOLDER),
     EventType("life_certificate_confirmed", Category.BENEFITS, template_folder=TEMPLATE_FOLDER),
+    # A benefit proposed without an application (a birth, a marriage, a death, the pension age):
+    # what it pays, from when, and what is needed (to accept it, a bank account on file).
+    EventType("benefit_proposed", Category.BENEFITS, template_folder=TEMPLATE_FOLDER),
 )

@@ -23,6 +23,16 @@ from benefits.attribution.partners import (
 from benefits.attribution.partners import (
     request_check as partner_request_check,
 )
+from benefits.attribution.proposals import event_propose as life_event_propose
+from benefits.attribution.proposals import events_to_propose as life_events_to_propose
+from benefits.attribution.proposals import (
+    person_proposals_reevaluate,
+    proposal_accept,
+    proposal_decline,
+    proposal_verify,
+    proposals_reevaluate_changed,
+)
+from benefits.attribution.rules import rule_set as attribution_rule_set
 from benefits.claims.casework import (
     claim_appeal_propose,
     claim_assign,
@@ -68,6 +78,7 @@ from benefits.payments.suspensions import entitlement_resume, entitlement_suspen
 
 __all__ = [
     "EventInput",
+    "attribution_rule_set",
     "bank_answer_import",
     "claim_about_save",
     "claim_appeal",
@@ -101,10 +112,12 @@ __all__ = [
     "life_check_start",
     "life_checks_reconcile",
     "life_event_apply",
+    "life_event_propose",
     "life_event_retry",
     "life_events_apply",
     "life_events_receive",
     "life_events_to_apply",
+    "life_events_to_propose",
     "life_events_waiting_release",
     "life_letters_pdf",
     "life_letters_print",
@@ -120,4 +133,9 @@ __all__ = [
     "payment_run_prepare",
     "payment_run_submit",
     "payment_statement_issue",
+    "person_proposals_reevaluate",
+    "proposal_accept",
+    "proposal_decline",
+    "proposal_verify",
+    "proposals_reevaluate_changed",
 ]

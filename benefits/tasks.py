@@ -96,12 +96,28 @@ def life_events_release(**_kwargs: Any) -> None:
     services.life_events_waiting_release()
 
 
+@shared_task(name="benefits.life_event_propose")
+def life_event_propose(*, event_id: int, **_kwargs: Any) -> None:
+    """The benefits an applied event opens, proposed (each right once)."""
+    services.life_event_propose(event_id=event_id, now=timezone.now())
+
+
 @shared_task(name="benefits.life_events_reconcile")
 def life_events_reconcile(**_kwargs: Any) -> None:
-    """Every minute: what a lost message or a dead worker left received is applied, the events
-    waiting for persons staff added are released, and signatures too old to replay forgotten."""
+    """Every minute: what a lost message or a dead worker left received is applied (or not
+    proposed), the events waiting for persons staff added are released, and signatures too old
+    to replay forgotten."""
     now = timezone.now()
     services.life_events_waiting_release()
     services.partner_requests_purge(now=now)
     if services.life_events_to_apply(limit=1):
         enqueue("benefits.life_events_apply")
+    for event_id in services.life_events_to_propose():
+        enqueue("benefits.life_event_propose", event_id=event_id)
+
+
+@shared_task(name="benefits.proposals_reevaluate")
+def proposals_reevaluate(**_kwargs: Any) -> None:
+    """Every hour: the open proposals of persons whose record changed are computed again."""
+    changed = services.proposals_reevaluate_changed(now=timezone.now())
+    logger.info("proposals re-evaluated", extra={"changed": changed})

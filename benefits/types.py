@@ -268,3 +268,19 @@ class EventReceipt:
 
     partner_event_id: str
     status: str  # "accepted" or "duplicate"
+
+
+class ProposalRefused(DomainError):
+    """A benefit proposed without an application: a step that cannot be taken, nothing changed."""
+
+    messages: ClassVar[Mapping[str, StrOrPromise]] = {
+        "not_to_verify": _("This proposal is not waiting for verification any more: read it again."),
+        "own_proposal": _("Four eyes: another case worker verifies a proposal about you or your family."),
+        "reason_required": _("Say why the proposal is withdrawn: the reason is kept."),
+        "not_offered": _("This proposal is not waiting for an answer any more: read it again."),
+        "bank_account_needed": _(
+            "Give the bank account the benefit is paid to first (My bank account), then accept the proposal."
+        ),
+        "share_invalid": _("The share verified by a case worker is between 0 and 1."),
+        "rule_unknown": _("This rule does not exist."),
+    }

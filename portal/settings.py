@@ -299,7 +299,8 @@ CELERY_TASK_ROUTES = {
     # A run's bank files: seconds of XML each, beside the declaration files.
     "benefits.payment_file_write": {"queue": "bulk"},
     # The civil registry's life events, applied to the registry (then turned into grants).
-    "benefits.life_events_*": {"queue": "attribution"},
+    "benefits.life_event*": {"queue": "attribution"},
+    "benefits.proposals_*": {"queue": "attribution"},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "Europe/Brussels"
@@ -378,6 +379,12 @@ CELERY_BEAT_SCHEDULE = {
     "benefits-life-events": {
         "task": "benefits.life_events_reconcile",
         "schedule": 60.0,
+    },
+    # Every hour, the open proposals of persons whose record changed since (a late declaration,
+    # a correction) are computed again.
+    "benefits-proposals-reevaluate": {
+        "task": "benefits.proposals_reevaluate",
+        "schedule": crontab(minute=15),
     },
     "benefits-life-checks": {
         "task": "benefits.life_checks_reconcile",

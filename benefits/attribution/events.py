@@ -13,7 +13,8 @@ applied to the registry on the ``attribution`` queue.
 - **Failed**: the registry refused it (a conflict, an invalid number), with the reason; staff
   retry it once the registry is corrected.
 
-A death applied also runs the benefits' deaths (entitlements ended, payments stopped, recalled
+Each event applied is then turned into the benefits it opens (``proposals.event_propose``, queued
+after the commit). A death applied also runs the benefits' deaths (entitlements ended, payments stopped, recalled
 or asked back); mandates end with the nightly job that reads the registry's deaths.
 """
 
@@ -200,6 +201,7 @@ def event_apply(*, event_id: int, now: datetime.datetime) -> str | None:
             event.state, event.applied_at = LifeEventState.APPLIED, now
         event.save(update_fields=fields)
         if event.state == LifeEventState.APPLIED:
+            enqueue("benefits.life_event_propose", event_id=event.pk)
             if event.kind == LifeEventKind.BIRTH:
                 enqueue("benefits.life_events_release")
             if event.kind == LifeEventKind.DEATH:

@@ -2,10 +2,15 @@
 claims and their case work, decisions and the entitlements they open, their payments, and the life certificates of pensioners abroad."""
 
 from benefits.models.attribution import (
+    OPEN_PROPOSAL_STATUSES,
+    AttributionRule,
     LifeEvent,
     LifeEventKind,
     LifeEventState,
     PartnerRequest,
+    Proposal,
+    ProposalStatus,
+    ProposalTrigger,
     RegistryPartner,
 )
 from benefits.models.claims import (
@@ -54,8 +59,10 @@ from benefits.models.payments import (
 from benefits.models.schemes import ComposedScheme, Periodicity
 
 __all__ = [
+    "OPEN_PROPOSAL_STATUSES",
     "PAYING",
     "AmountReason",
+    "AttributionRule",
     "BankAnswer",
     "CertificateReview",
     "Claim",
@@ -88,6 +95,9 @@ __all__ = [
     "PaymentRun",
     "PaymentStatus",
     "Periodicity",
+    "Proposal",
+    "ProposalStatus",
+    "ProposalTrigger",
     "RecallFile",
     "RecallStatus",
     "Recovery",

@@ -3,6 +3,8 @@ requests they sent (so that none is replayed), and the events themselves with th
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -96,6 +98,8 @@ class LifeEvent(models.Model):
     failure_detail = models.CharField(_("reason"), max_length=300, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    # When the benefits it opens were proposed (empty: to do, once applied).
+    proposed_at = models.DateTimeField(_("proposals made at"), null=True, blank=True)
     # The person the event is about (the child, the deceased, the first spouse, who moved).
     person = models.ForeignKey(
         "identity.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("person")
@@ -122,3 +126,143 @@ class LifeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner_event_id} ({self.kind})"
+
+
+class ProposalTrigger(models.TextChoices):
+    BIRTH = "birth", _("a birth")
+    MARRIAGE = "marriage", _("a marriage")
+    DEATH = "death", _("a death")
+    PENSION_AGE = "pension_age", _("the pension age coming")
+
+
+class AttributionRule(models.Model):
+    """One rule of proactive attribution (a benefit proposed on a trigger), switched on and off by
+    staff, verified by a case worker or automatically (then a random share still is)."""
+
+    trigger = models.CharField(_("on"), max_length=12, choices=ProposalTrigger.choices)
+    scheme = models.CharField(_("benefit"), max_length=60)
+    enabled = models.BooleanField(_("switched on"), default=False)
+    auto_verify = models.BooleanField(_("verified automatically"), default=False)
+    sample_share = models.DecimalField(
+        _("share still verified by a case worker"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.100"),
+        help_text=_("Between 0 and 1: 0.1 sends one proposal in ten to a case worker."),
+    )
+    changed_at = models.DateTimeField(_("changed at"), null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+
+    class Meta:
+        verbose_name = _("attribution rule")
+        verbose_name_plural = _("attribution rules")
+        ordering = ["trigger", "scheme"]
+        constraints = [
+            models.UniqueConstraint(fields=["trigger", "scheme"], name="attribution_rule_once"),
+            models.CheckConstraint(
+                condition=Q(sample_share__gte=0, sample_share__lte=1), name="attribution_rule_share_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trigger}: {self.scheme}"
+
+
+class ProposalStatus(models.TextChoices):
+    # Computed from the registry and the record: a case worker checks it (or a sample of those
+    # checked automatically).
+    TO_VERIFY = "to_verify", _("to verify")
+    # Verified: the person is told and answers (confirms, declines or disputes).
+    OFFERED = "offered", _("offered, waiting for the person's answer")
+    ACCEPTED = "accepted", _("accepted: the benefit is open")
+    DECLINED = "declined", _("declined by the person")
+    DISPUTED = "disputed", _("disputed: a claim is open")
+    # Not due after all: refused at verification, or re-evaluated on new data.
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+OPEN_PROPOSAL_STATUSES = (ProposalStatus.TO_VERIFY, ProposalStatus.OFFERED)
+
+
+class Proposal(models.Model):
+    """A benefit proposed without any application, from a life event or the calendar: the
+    amount and its computation (what the engine answered, with the data and rules versions), the
+    state of its verification, and the person's answer. Accepted, it opens the entitlement."""
+
+    reference = models.CharField(_("reference"), max_length=20, blank=True)
+    person = models.ForeignKey(
+        "identity.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("beneficiary")
+    )
+    # The child of a birth grant or family allowance, the deceased spouse of a funeral grant.
+    subject = models.ForeignKey(
+        "identity.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("about")
+    )
+    scheme = models.CharField(_("benefit"), max_length=60)
+    periodicity = models.CharField(_("paid"), max_length=10)
+    trigger = models.CharField(_("because of"), max_length=12, choices=ProposalTrigger.choices)
+    event = models.ForeignKey(
+        LifeEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="proposals", verbose_name=_("event")
+    )
+    # The first month due.
+    month = models.DateField(_("from the month"))
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    computation = models.JSONField(_("computation"))
+    rules_fingerprint = models.CharField(_("rules version"), max_length=100)
+    openfisca_core = models.CharField(_("OpenFisca-core version"), max_length=20)
+    data_version = models.CharField(_("data version"), max_length=100)
+    status = models.CharField(_("status"), max_length=10, choices=ProposalStatus.choices)
+    created_at = models.DateTimeField(_("proposed at"))
+    # Verified by a case worker, or automatically (``sampled``: also sent to a case worker).
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("verified by"),
+    )
+    verified_automatically = models.BooleanField(_("verified automatically"), default=False)
+    sampled = models.BooleanField(_("drawn for a check by a person"), default=False)
+    offered_at = models.DateTimeField(_("offered at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    note = models.CharField(_("reason given"), max_length=500, blank=True)
+    entitlement = models.OneToOneField(
+        "Entitlement", on_delete=models.PROTECT, null=True, blank=True, related_name="proposal"
+    )
+    claim = models.OneToOneField("Claim", on_delete=models.PROTECT, null=True, blank=True, related_name="proposal")
+
+    class Meta:
+        verbose_name = _("benefit proposed")
+        verbose_name_plural = _("benefits proposed")
+        permissions = [("verify_proposal", _("Can verify the benefits proposed without an application"))]
+        constraints = [
+            # Proposed once for the same right: a repeated event, a scan run twice, a declined
+            # proposal never come back.
+            models.UniqueConstraint(
+                fields=["person", "scheme", "subject", "month"], nulls_distinct=False, name="proposal_once_per_right"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="proposal_amount_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="proposal_queue_idx"),
+            models.Index(fields=["person", "-created_at"], name="proposal_person_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or f"{self.scheme} {self.person_id}"

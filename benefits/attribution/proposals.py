@@ -1,0 +1,407 @@
+"""Benefits proposed without any application.
+
+- **From a life event** (``event_propose``, queued once the event is applied): a birth proposes
+  the birth grant and the family allowance to the first parent entitled; a marriage, the
+  marriage grant to each spouse entitled; a death, the survivor's pension (from the month after)
+  and the funeral grant to the surviving spouse.
+- Each proposal is computed by the rules engine from the registry and the record as they are
+  (``claims.computation.compute``, the same computation a case worker's decision uses): its
+  amount, every condition with its values, the rules' fingerprint and the record's version. A
+  right already proposed (the same person, benefit, subject and month) is never proposed again: a
+  database constraint.
+- **Verification**: a rule switched to automatic verification offers the proposal at once, but
+  for a random share (the rule's sample) sent to the case workers' queue like the others.
+- **Offered**: the person and the proxies who manage their claims are told what they would
+  receive, from when, and whether a bank account is needed; the person (or such a proxy)
+  **accepts** — the entitlement opens, paid by the next run — or **declines**.
+- **Re-evaluated** (``person_proposals_reevaluate``): when the person's data change, their open
+  proposals are computed again; one no longer due is withdrawn.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from benefits import catalogue
+from benefits.attribution.rules import rule_of
+from benefits.claims.computation import compute, explanation_json
+from benefits.models import (
+    OPEN_PROPOSAL_STATUSES,
+    Entitlement,
+    LifeEvent,
+    LifeEventKind,
+    LifeEventState,
+    Proposal,
+    ProposalStatus,
+    ProposalTrigger,
+)
+from benefits.payments.amounts import entitlement_amounts_open
+from benefits.policies import can_manage_claims
+from benefits.trail import trail
+from benefits.types import ProposalRefused
+from benefits.wording import euros
+from contributions.selectors import contribution_record_version
+from core.actor import Actor
+from core.errors import NotFound
+from core.periods import Period
+from core.types import Scope
+from identity.selectors import (
+    account_facts,
+    bank_account_on_file,
+    marriages_of,
+    person_ids_by_national_numbers,
+    person_names,
+)
+from mandates.selectors import recipients_with_proxies
+from notifications.services import notify
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Computed:
+    amount: Decimal
+    computation: dict
+    rules_fingerprint: str
+    openfisca_core: str
+
+
+def _computed(
+    *, scheme: str, person_id: int, subject_id: int | None, month: Period, today: datetime.date
+) -> Computed | None:
+    """The benefit as the engine computes it for the month, None when not due."""
+    result = compute(
+        scheme_code=scheme,
+        scheme=None,
+        person_id=person_id,
+        subject_person_id=subject_id or 0,
+        month=month,
+        today=today,
+    )
+    explanation = result.explanation
+    if not explanation.eligible or explanation.amount <= 0:
+        return None
+    data = explanation_json(result)
+    return Computed(
+        amount=explanation.amount,
+        computation=data,
+        rules_fingerprint=explanation.rules_version.fingerprint,
+        openfisca_core=explanation.rules_version.openfisca_core,
+    )
+
+
+def proposal_make(
+    *,
+    person_id: int,
+    scheme: str,
+    subject_id: int | None,
+    month: Period,
+    trigger: str,
+    event_id: int | None,
+    now: datetime.datetime,
+) -> int | None:
+    """Propose the benefit if its rule is on and the person is entitled, once per right.
+    Returns the proposal's id (a new one, or the one already made), None when not due."""
+    rule = rule_of(trigger=trigger, scheme=scheme)
+    if rule is None or not rule.enabled:
+        return None
+    existing = Proposal.objects.filter(
+        person_id=person_id, scheme=scheme, subject_id=subject_id, month=month.first_day
+    ).values_list("pk", flat=True)
+    if existing:
+        return existing[0]
+    today = timezone.localdate(now)
+    computed = _computed(scheme=scheme, person_id=person_id, subject_id=subject_id, month=month, today=today)
+    if computed is None:
+        return None
+    automatic = rule.auto_verify
+    sampled = automatic and secrets.SystemRandom().random() < float(rule.sample_share)
+    description = catalogue.BY_CODE[scheme]
+    try:
+        with transaction.atomic():
+            proposal = Proposal.objects.create(
+                person_id=person_id,
+                subject_id=subject_id,
+                scheme=scheme,
+                periodicity=description.periodicity,
+                trigger=trigger,
+                event_id=event_id,
+                month=month.first_day,
+                amount=computed.amount,
+                computation=computed.computation,
+                rules_fingerprint=computed.rules_fingerprint,
+                openfisca_core=computed.openfisca_core,
+                data_version=contribution_record_version(person_id=person_id, today=today)[:100],
+                status=ProposalStatus.TO_VERIFY,
+                created_at=now,
+                verified_automatically=automatic and not sampled,
+                sampled=sampled,
+            )
+            proposal.reference = f"PRO-{today.year}-{proposal.pk:06d}"
+            proposal.save(update_fields=["reference"])
+            if automatic and not sampled:
+                _offer(proposal, user_id=None, now=now)
+    except IntegrityError:  # the same right proposed at the same moment
+        return Proposal.objects.filter(
+            person_id=person_id, scheme=scheme, subject_id=subject_id, month=month.first_day
+        ).values_list("pk", flat=True)[0]
+    return proposal.pk
+
+
+def _offer(proposal: Proposal, *, user_id: int | None, now: datetime.datetime) -> None:
+    proposal.status = ProposalStatus.OFFERED
+    proposal.verified_at = now
+    proposal.verified_by_id = user_id
+    proposal.offered_at = now
+    proposal.save(update_fields=["status", "verified_at", "verified_by", "offered_at"])
+    proposal_tell(proposal, event="benefit_proposed", now=now)
+
+
+def proposal_tell(proposal: Proposal, *, event: str, now: datetime.datetime) -> None:
+    """The person and the proxies who manage their claims."""
+    notify(
+        recipients=recipients_with_proxies(
+            person_id=proposal.person_id, scope=Scope.MANAGE_CLAIMS, on=timezone.localdate(now)
+        ),
+        event=event,
+        context={
+            "beneficiary": person_names(person_ids=[proposal.person_id]).get(proposal.person_id, ""),
+            "reference": proposal.reference,
+            "scheme": proposal.scheme,
+            "amount": euros(proposal.amount),
+            "periodicity": proposal.periodicity,
+            "month": str(Period.of(proposal.month)),
+            "account_needed": bank_account_on_file(person_id=proposal.person_id) is None,
+            "note": proposal.note,
+        },
+        now=now,
+        link=reverse("benefits:proposal", args=[proposal.pk]),
+    )
+
+
+# --- From life events --------------------------------------------------------------------------
+
+
+def _surviving_spouse(deceased_id: int, death_date: datetime.date) -> int | None:
+    """The spouse whose marriage or partnership the death ended."""
+    for marriage in marriages_of(person_id=deceased_id):
+        if marriage.ended_on == death_date:
+            return marriage.spouse_id
+    return None
+
+
+def event_propose(*, event_id: int, now: datetime.datetime) -> list[int]:
+    """The proposals an applied event opens (safe to run twice: each right once). Marks the
+    event proposed."""
+    event = LifeEvent.objects.filter(pk=event_id, state=LifeEventState.APPLIED, proposed_at__isnull=True).first()
+    if event is None or event.person_id is None:
+        return []
+    made: list[int | None] = []
+    month = Period.of(event.occurred_on)
+    if event.kind == LifeEventKind.BIRTH:
+        numbers = event.data.get("parents", [])
+        known = person_ids_by_national_numbers(numbers=numbers)
+        parents = [known[number] for number in numbers if number in known]
+        for scheme in ("birth_grant", "family_allowance"):
+            for parent_id in parents:
+                proposal = proposal_make(
+                    person_id=parent_id,
+                    scheme=scheme,
+                    subject_id=event.person_id,
+                    month=month,
+                    trigger=ProposalTrigger.BIRTH,
+                    event_id=event.pk,
+                    now=now,
+                )
+                made.append(proposal)
+                if proposal is not None:
+                    break
+    elif event.kind == LifeEventKind.MARRIAGE:
+        known = person_ids_by_national_numbers(numbers=event.data.get("spouses", []))
+        for spouse_id in known.values():
+            made.append(
+                proposal_make(
+                    person_id=spouse_id,
+                    scheme="marriage_grant",
+                    subject_id=None,
+                    month=month,
+                    trigger=ProposalTrigger.MARRIAGE,
+                    event_id=event.pk,
+                    now=now,
+                )
+            )
+    elif event.kind == LifeEventKind.DEATH:
+        survivor = _surviving_spouse(event.person_id, event.occurred_on)
+        if survivor is not None:
+            for scheme, subject, start in (
+                ("survivor_pension", None, month.next()),
+                ("funeral_grant", event.person_id, month),
+            ):
+                made.append(
+                    proposal_make(
+                        person_id=survivor,
+                        scheme=scheme,
+                        subject_id=subject,
+                        month=start,
+                        trigger=ProposalTrigger.DEATH,
+                        event_id=event.pk,
+                        now=now,
+                    )
+                )
+    LifeEvent.objects.filter(pk=event.pk).update(proposed_at=now)
+    return [proposal for proposal in made if proposal is not None]
+
+
+def events_to_propose(*, limit: int = 500) -> list[int]:
+    """Events applied whose proposals were not made: what a lost message left."""
+    return list(
+        LifeEvent.objects.filter(state=LifeEventState.APPLIED, proposed_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+# --- Verification and the person's answer ------------------------------------------------------
+
+
+def _locked(proposal_id: int) -> Proposal:
+    proposal = Proposal.objects.select_for_update().filter(pk=proposal_id).first()
+    if proposal is None:
+        raise NotFound
+    return proposal
+
+
+def proposal_verify(*, proposal_id: int, user_id: int, approve: bool, note: str, now: datetime.datetime) -> None:
+    """A case worker confirms a proposal (it is offered to the person) or withdraws it, with the
+    reason. Never their own."""
+    with transaction.atomic():
+        proposal = _locked(proposal_id)
+        if proposal.status != ProposalStatus.TO_VERIFY:
+            raise ProposalRefused("not_to_verify")
+        if _own(proposal, user_id):
+            raise ProposalRefused("own_proposal")
+        if approve:
+            _offer(proposal, user_id=user_id, now=now)
+            return
+        if not note.strip():
+            raise ProposalRefused("reason_required")
+        proposal.status, proposal.note = ProposalStatus.WITHDRAWN, note.strip()[:500]
+        proposal.verified_at, proposal.verified_by_id = now, user_id
+        proposal.save(update_fields=["status", "note", "verified_at", "verified_by"])
+
+
+def _own(proposal: Proposal, user_id: int) -> bool:
+    person_id = account_facts(user_id=user_id).person_id
+    return person_id is not None and person_id in (proposal.person_id, proposal.subject_id)
+
+
+def _answerable(actor: Actor, proposal_id: int) -> Proposal:
+    proposal = _locked(proposal_id)
+    if not can_manage_claims(actor=actor, person_id=proposal.person_id):
+        raise NotFound
+    if proposal.status != ProposalStatus.OFFERED:
+        raise ProposalRefused("not_offered")
+    return proposal
+
+
+def proposal_accept(*, actor: Actor, proposal_id: int, now: datetime.datetime) -> int:
+    """The person (or a proxy managing their claims) accepts: the entitlement opens from the
+    proposal's month, paid by the next run to the account on file. Returns the entitlement."""
+    with transaction.atomic():
+        proposal = _answerable(actor, proposal_id)
+        account = bank_account_on_file(person_id=proposal.person_id)
+        if account is None:
+            raise ProposalRefused("bank_account_needed")
+        entitlement = Entitlement.objects.create(
+            person_id=proposal.person_id,
+            scheme=proposal.scheme,
+            periodicity=proposal.periodicity,
+            amount=proposal.amount,
+            start_on=proposal.month,
+            iban=account.iban,
+            opened_at=now,
+        )
+        entitlement_amounts_open(entitlement, now=now)
+        proposal.status, proposal.entitlement = ProposalStatus.ACCEPTED, entitlement
+        proposal.answered_at, proposal.answered_by_id = now, actor.signed_in_user_id
+        proposal.save(update_fields=["status", "entitlement", "answered_at", "answered_by"])
+        trail(actor=actor, person_id=proposal.person_id, detail="benefit proposed accepted", now=now)
+    return entitlement.pk
+
+
+def proposal_decline(*, actor: Actor, proposal_id: int, reason: str, now: datetime.datetime) -> None:
+    """The person (or a proxy managing their claims) declines; the right is not proposed again."""
+    with transaction.atomic():
+        proposal = _answerable(actor, proposal_id)
+        proposal.status, proposal.note = ProposalStatus.DECLINED, reason.strip()[:500]
+        proposal.answered_at, proposal.answered_by_id = now, actor.signed_in_user_id
+        proposal.save(update_fields=["status", "note", "answered_at", "answered_by"])
+        trail(actor=actor, person_id=proposal.person_id, detail="benefit proposed declined", now=now)
+
+
+# --- Re-evaluation ------------------------------------------------------------------------------
+
+
+def person_proposals_reevaluate(*, person_id: int, now: datetime.datetime) -> int:
+    """The person's open proposals computed again on today's data: a new amount replaces the old
+    (the person is told again if it was offered), one no longer due is withdrawn. Returns how
+    many changed."""
+    today = timezone.localdate(now)
+    changed = 0
+    for proposal_id in Proposal.objects.filter(person_id=person_id, status__in=OPEN_PROPOSAL_STATUSES).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            proposal = _locked(proposal_id)
+            if proposal.status not in OPEN_PROPOSAL_STATUSES:
+                continue
+            computed = _computed(
+                scheme=proposal.scheme,
+                person_id=proposal.person_id,
+                subject_id=proposal.subject_id,
+                month=Period.of(proposal.month),
+                today=today,
+            )
+            version = contribution_record_version(person_id=person_id, today=today)[:100]
+            if computed is None:
+                proposal.status, proposal.note = ProposalStatus.WITHDRAWN, "re-evaluated: no longer due"
+                proposal.data_version = version
+                proposal.save(update_fields=["status", "note", "data_version"])
+                changed += 1
+                continue
+            if computed.amount == proposal.amount and version == proposal.data_version:
+                continue
+            moved = computed.amount != proposal.amount
+            proposal.amount, proposal.computation = computed.amount, computed.computation
+            proposal.rules_fingerprint, proposal.openfisca_core = computed.rules_fingerprint, computed.openfisca_core
+            proposal.data_version = version
+            proposal.save(
+                update_fields=["amount", "computation", "rules_fingerprint", "openfisca_core", "data_version"]
+            )
+            if moved:
+                changed += 1
+                if proposal.status == ProposalStatus.OFFERED:
+                    proposal_tell(proposal, event="benefit_proposed", now=now)
+    return changed
+
+
+def proposals_reevaluate_changed(*, now: datetime.datetime) -> int:
+    """Every open proposal whose person's record changed since it was computed (its data version
+    is not the record's any more) is computed again."""
+    today = timezone.localdate(now)
+    stale = {
+        person_id
+        for person_id, version in Proposal.objects.filter(status__in=OPEN_PROPOSAL_STATUSES).values_list(
+            "person_id", "data_version"
+        )
+        if contribution_record_version(person_id=person_id, today=today)[:100] != version
+    }
+    return sum(person_proposals_reevaluate(person_id=person_id, now=now) for person_id in sorted(stale))
