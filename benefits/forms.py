@@ -193,3 +193,32 @@ class LifeCertificateForm(forms.Form):
     def __init__(self, *args: Any, max_size: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = self.fields["file"].help_text % {"size": max_size}
+
+
+# --- Benefits proposed without an application ---------------------------------------------------
+
+# The reason kept with a proposal declined (Proposal.note).
+DECLINE_REASON_MAX = 500
+
+
+class ProposalDeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why (optional)"),
+        help_text=_("If you wish: the reason is kept with your answer. At most 500 characters."),
+        required=False,
+        max_length=DECLINE_REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ProposalDisputeForm(forms.Form):
+    text = forms.CharField(
+        label=_("What is wrong in the proposal"),
+        help_text=_("The amount, the month, the person it is about: a case worker decides. At most 2,000 characters."),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    honour = forms.BooleanField(
+        label=_("I declare on honour that what I write is complete and true."),
+        required=True,
+    )

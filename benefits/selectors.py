@@ -1,6 +1,10 @@
 """Reads of the benefits app: the schemes and their parameters in force, "am I entitled?" from a
-person's own data, the pension estimate, and the person's payments (``payments_page``, from
-``benefits.payments.reading``). Worded in the active language."""
+person's own data, the pension estimate, the person's payments (``payments_page``, from
+``benefits.payments.reading``), and how many benefits proposed without an application wait for
+the person's answer (``proposals_offered``; the proposals' pages read them through
+``benefits.attribution.reading``, as the claims' pages read ``benefits.claims.reading``: the
+attribution package computes through the claims, which read this module). Worded in the active
+language."""
 
 from __future__ import annotations
 
@@ -16,8 +20,10 @@ from benefits.catalogue import BY_SLUG, PERIODICITY_LABELS, SCHEMES, Periodicity
 from benefits.inputs import Family, family_of, population_of
 from benefits.life.reading import life_page as life_page
 from benefits.life.reading import life_request_open as life_request_open
-from benefits.models import ComposedScheme
+from benefits.models import ComposedScheme, Proposal, ProposalStatus
+from benefits.outcomes import attribution_outcomes as attribution_outcomes
 from benefits.payments.reading import payments_page as payments_page
+from benefits.payments.wording import scheme_titles as scheme_titles
 from benefits.policies import can_view_entitlements
 from benefits.rules import explain, parameter_history
 from benefits.types import EntitlementAnswer, ParameterInForce, PensionAssumptions, PensionEstimate, SchemeInfo
@@ -275,3 +281,9 @@ ESTIMATE_DISCLAIMER = gettext_lazy(
     "wage you entered until you retire. Your pension is decided on your claim, from your record as it "
     "then stands."
 )
+
+
+def proposals_offered(*, person_id: int) -> int:
+    """How many benefits proposed to the person wait for their answer, for a reminder on other
+    pages (the caller shows it only to who may read the person's file)."""
+    return Proposal.objects.filter(person_id=person_id, status=ProposalStatus.OFFERED).count()

@@ -29,10 +29,12 @@ from benefits.attribution.proposals import (
     person_proposals_reevaluate,
     proposal_accept,
     proposal_decline,
+    proposal_dispute,
     proposal_verify,
     proposals_reevaluate_changed,
 )
 from benefits.attribution.rules import rule_set as attribution_rule_set
+from benefits.attribution.scan import pension_age_dry_run, pension_age_scan
 from benefits.claims.casework import (
     claim_appeal_propose,
     claim_assign,
@@ -133,9 +135,12 @@ __all__ = [
     "payment_run_prepare",
     "payment_run_submit",
     "payment_statement_issue",
+    "pension_age_dry_run",
+    "pension_age_scan",
     "person_proposals_reevaluate",
     "proposal_accept",
     "proposal_decline",
+    "proposal_dispute",
     "proposal_verify",
     "proposals_reevaluate_changed",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from celery import shared_task
+from celery import current_app, shared_task
 from django.conf import settings
 from django.utils import timezone
 
@@ -121,3 +121,22 @@ def proposals_reevaluate(**_kwargs: Any) -> None:
     """Every hour: the open proposals of persons whose record changed are computed again."""
     changed = services.proposals_reevaluate_changed(now=timezone.now())
     logger.info("proposals re-evaluated", extra={"changed": changed})
+
+
+@shared_task(name="benefits.proposals_pension_age_scan")
+def proposals_pension_age_scan(**_kwargs: Any) -> None:
+    """The old-age pension proposed to the persons reaching the pension age (each right once)."""
+    scanned = services.pension_age_scan(now=timezone.now())
+    logger.info("pension age scanned", extra={"read": scanned.persons_read, "created": scanned.created})
+
+
+@shared_task(name="benefits.attribution_nightly")
+def attribution_nightly(**_kwargs: Any) -> None:
+    """Scheduled on the control queue: the pension-age scan queued on "attribution"."""
+    current_app.send_task("benefits.proposals_pension_age_scan", kwargs={})
+
+
+@shared_task(name="benefits.attribution_hourly")
+def attribution_hourly(**_kwargs: Any) -> None:
+    """Scheduled on the control queue: the re-evaluation queued on "attribution"."""
+    current_app.send_task("benefits.proposals_reevaluate", kwargs={})

@@ -282,5 +282,96 @@ class ProposalRefused(DomainError):
             "Give the bank account the benefit is paid to first (My bank account), then accept the proposal."
         ),
         "share_invalid": _("The share verified by a case worker is between 0 and 1."),
+        "dispute_empty": _("Say what is wrong in the proposal: a case worker reads it."),
+        "not_due_any_more": _("Computed again on today's data, this benefit is not due: withdraw the proposal."),
+        "dispute_too_long": _("Say it in at most 2,000 characters."),
+        "claim_open": _("A claim for this benefit is already under way: write in it instead."),
         "rule_unknown": _("This rule does not exist."),
     }
+
+
+# --- Benefits proposed without an application -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProposalRow:
+    """A benefit proposed to the person, in their list: waiting for an answer, or answered."""
+
+    proposal_id: int
+    reference: str
+    title: str
+    about: str  # whom it is about when not the person (the child, the spouse who died); "" otherwise
+    amount: Decimal
+    monthly: bool
+    month: datetime.date  # the first month due
+    status: str
+    status_label: str
+    offered_at: datetime.datetime
+    answered_at: datetime.datetime | None
+
+    @property
+    def is_offered(self) -> bool:
+        return self.status == "offered"
+
+
+@dataclass(frozen=True)
+class ProposalPage:
+    """A benefit proposed to the person: what it pays and from when, why it is due (the
+    conditions the engine checked, in words), where it stands, and what the reader may do."""
+
+    proposal_id: int
+    reference: str
+    title: str
+    slug: str  # the scheme's public page ("" for a scheme without one)
+    about: str
+    trigger_label: str  # "a birth"
+    event_on: datetime.date | None  # the day of the event that triggered it
+    amount: Decimal
+    monthly: bool
+    month: datetime.date
+    status: str
+    status_label: str
+    offered_at: datetime.datetime
+    answered_at: datetime.datetime | None
+    reasons: tuple[Reason, ...]
+    legal_basis: str
+    account_on_file: str  # masked, "" when none
+    may_answer: bool  # the reader manages the person's claims and the proposal waits for an answer
+    may_set_account: bool  # the reader may record the bank account
+    # The reason the person gave when declining, or why it was withdrawn; "" when none.
+    note: str
+    # Once accepted: the benefit opened, and the account it is paid to (masked).
+    entitlement_id: int | None
+    paid_to: str
+    # Disputed: the claim opened instead.
+    claim_id: int | None
+
+    @property
+    def is_offered(self) -> bool:
+        return self.status == "offered"
+
+
+@dataclass(frozen=True)
+class AttributionOutcome:
+    """Proactive attribution's outcomes for one benefit over a span (benefits.outcomes)."""
+
+    scheme: str
+    opened: int
+    opened_proactively: int
+    hours_to_proposal: tuple[Decimal | None, Decimal | None]  # median, 90th percentile
+    hours_to_verification: tuple[Decimal | None, Decimal | None]
+    hours_to_payment: tuple[Decimal | None, Decimal | None]
+    paid: int
+    paid_in_the_month_opened: int
+
+    @property
+    def proactive_percent(self) -> Decimal | None:
+        return _share(self.opened_proactively, self.opened)
+
+    @property
+    def paid_on_time_percent(self) -> Decimal | None:
+        return _share(self.paid_in_the_month_opened, self.paid)
+
+
+def _share(part: int, whole: int) -> Decimal | None:
+    return (Decimal(part * 100) / whole).quantize(Decimal("0.1")) if whole else None

@@ -3,6 +3,7 @@ from django.urls import path
 from benefits.views import claims as claim_views
 from benefits.views import life as life_views
 from benefits.views import payments as payment_views
+from benefits.views import proposals as proposal_views
 from benefits.views import schemes as views
 
 app_name = "benefits"
@@ -19,6 +20,19 @@ urlpatterns = [
     path("my-file/life-certificate/check/", life_views.life_check_start, name="life_check_start"),
     path("my-file/life-certificate/check/<int:check_id>/", life_views.life_check_return, name="life_check_return"),
     path("life-certificate/callback/<str:provider>/", life_views.life_check_callback, name="life_check_callback"),
+    path("my-file/benefits-proposed/", proposal_views.proposals, name="proposals"),
+    path("my-file/benefits-proposed/<int:proposal_id>/", proposal_views.proposal, name="proposal"),
+    path("my-file/benefits-proposed/<int:proposal_id>/accept/", proposal_views.proposal_accept, name="proposal_accept"),
+    path(
+        "my-file/benefits-proposed/<int:proposal_id>/decline/",
+        proposal_views.proposal_decline,
+        name="proposal_decline",
+    ),
+    path(
+        "my-file/benefits-proposed/<int:proposal_id>/dispute/",
+        proposal_views.proposal_dispute,
+        name="proposal_dispute",
+    ),
     path("my-file/claims/", claim_views.claims, name="claims"),
     path("my-file/claims/<int:claim_id>/", claim_views.claim, name="claim"),
     path("my-file/claims/<int:claim_id>/step/<str:step>/", claim_views.claim_step, name="claim_step"),

@@ -128,6 +128,11 @@ FIXED_DETAILS = {
     "payment statement": _("your yearly statement of benefits paid"),
     "life certificate": _("your life certificate"),
     "life certificate sent": _("a life certificate sent for you"),
+    "benefits proposed": _("the benefits proposed to you"),
+    "benefit proposed": _("a benefit proposed to you"),
+    "life event": _("an event of the civil registry about you"),
+    "benefit proposed accepted": _("a benefit proposed to you, accepted for you"),
+    "benefit proposed declined": _("a benefit proposed to you, declined for you"),
     "claim started": _("a benefit claim started for you"),
     "claim step saved": _("the answers of a benefit claim"),
     "claim document added": _("a document added to a benefit claim"),
@@ -213,6 +218,11 @@ FIXED_DETAILS_ABOUT = {
     "payment statement": _("their yearly statement of benefits paid"),
     "life certificate": _("their life certificate"),
     "life certificate sent": _("a life certificate sent for them"),
+    "benefits proposed": _("the benefits proposed to them"),
+    "benefit proposed": _("a benefit proposed to them"),
+    "life event": _("an event of the civil registry about them"),
+    "benefit proposed accepted": _("a benefit proposed to them, accepted for them"),
+    "benefit proposed declined": _("a benefit proposed to them, declined for them"),
     "reported problem": _("a problem reported with their contribution record"),
     "reported problem, with the employer's declarations and account": _(
         "a problem reported with their record, with the declarations, their hiring and the account of that employer"

@@ -43,6 +43,8 @@ UNWALKED_PAGES = frozenset(
         "api_uploads",
         "api_upload",
         "api_upload_anomalies",
+        "api_life_events",
+        "api_partner_schema",
         "healthz",
         "readyz",
         "favicon",
@@ -150,6 +152,14 @@ _PRINCIPAL = (
     "benefits:claim_information",
     "benefits:claim_withdraw",
     "benefits:claim_appeal",
+    # The benefits proposed without an application: read as the claims are, answered (accepted,
+    # declined or disputed) by those who manage the claims (the domain decides); each answer is in
+    # the trail.
+    "benefits:proposals",
+    "benefits:proposal",
+    "benefits:proposal_accept",
+    "benefits:proposal_decline",
+    "benefits:proposal_dispute",
     # Read by proxies whose mandate lets them view the file (the view decides).
     "benefits:payments",
     "benefits:payment_statement",

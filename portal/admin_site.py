@@ -65,17 +65,25 @@ class GuichetAdminSite(admin.AdminSite):
         """The performance indicators: aggregates only, so reading them records nothing in
         anyone's trail."""
         # Imported here: this module is loaded with the list of apps, before their models.
-        from portal.kpis import kpi_figures
+        from benefits.selectors import scheme_titles
+        from portal.kpis import ATTRIBUTION_DAYS, kpi_figures
 
         if not request.user.has_perm(KPIS_PERMISSION):
             raise PermissionDenied
+        figures = kpi_figures(now=timezone.now())
+        titles = scheme_titles()
         return TemplateResponse(
             request,
             "admin/kpis.html",
             {
                 **self.each_context(request),
                 "title": _("Performance indicators"),
-                "figures": kpi_figures(now=timezone.now()),
+                "figures": figures,
+                "attribution_days": ATTRIBUTION_DAYS,
+                "attribution": [
+                    {"title": titles.get(outcome.scheme, outcome.scheme), "outcome": outcome}
+                    for outcome in figures.attribution
+                ],
             },
         )
 

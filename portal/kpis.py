@@ -1,6 +1,7 @@
 """The back office's performance indicators (for supervisors: the ``portal.view_kpis``
 permission): declarations filed on time per channel, money received per month, reported
-problems by age, notifications delivered and failed, bulk files processed and their time.
+problems by age, notifications delivered and failed, bulk files processed and their time, and
+the outcomes of proactive attribution per benefit (``ATTRIBUTION_DAYS``).
 
 Aggregates only, read through the apps' selectors — a fixed number of queries whatever the
 volume, naming no one, so reading them records nothing in anyone's trail.
@@ -14,6 +15,8 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.utils import timezone
 
+from benefits.selectors import attribution_outcomes
+from benefits.types import AttributionOutcome
 from contributions.selectors import (
     bulk_processing,
     declaration_timeliness,
@@ -28,6 +31,7 @@ from notifications.types import DeliveryBacklog, DeliveryFigures
 DECLARATION_PERIODS = 6
 RECEIPT_MONTHS = 12
 SPANS_IN_DAYS = (7, 30)
+ATTRIBUTION_DAYS = 90
 
 
 def share_percent(part: int, whole: int) -> Decimal | None:
@@ -76,6 +80,7 @@ class KpiFigures:
     discrepancies: DiscrepancyAges
     spans: tuple[SpanFigures, ...]
     outbox: DeliveryBacklog
+    attribution: tuple[AttributionOutcome, ...]  # per benefit, over ATTRIBUTION_DAYS
 
 
 def _months_back(latest: Period, count: int) -> list[Period]:
@@ -87,7 +92,7 @@ def _months_back(latest: Period, count: int) -> list[Period]:
 
 
 def kpi_figures(*, now: datetime.datetime) -> KpiFigures:
-    """Every figure of the page, in eight queries whatever the volume."""
+    """Every figure of the page, in eleven queries whatever the volume."""
     today = timezone.localdate(now)
     this_month = Period.of(today)
     declarations = []
@@ -118,4 +123,5 @@ def kpi_figures(*, now: datetime.datetime) -> KpiFigures:
             for days in SPANS_IN_DAYS
         ),
         outbox=delivery_backlog(now=now),
+        attribution=tuple(attribution_outcomes(since=now - datetime.timedelta(days=ATTRIBUTION_DAYS))),
     )

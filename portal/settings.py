@@ -256,6 +256,10 @@ CONTROL_TASKS = (
     "portal.tasks.sessions_purge",
     "portal.tasks.activation_codes_purge",
     "portal.tasks.idempotency_records_purge",
+    # Proactive attribution's scheduling: each queues the work on "attribution".
+    "benefits.life_events_reconcile",
+    "benefits.attribution_nightly",
+    "benefits.attribution_hourly",
 )
 # The first matching route wins: the exact names of "control" come before the patterns.
 # --- Benefit payments ---------------------------------------------------------------------------
@@ -380,10 +384,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "benefits.life_events_reconcile",
         "schedule": 60.0,
     },
+    # Each night, the registry is scanned for the persons reaching the pension age within
+    # ATTRIBUTION_PENSION_MONTHS_AHEAD months: their old-age pension is proposed.
+    "benefits-pension-age-scan": {
+        "task": "benefits.attribution_nightly",
+        "schedule": crontab(hour=3, minute=30),
+    },
     # Every hour, the open proposals of persons whose record changed since (a late declaration,
     # a correction) are computed again.
     "benefits-proposals-reevaluate": {
-        "task": "benefits.proposals_reevaluate",
+        "task": "benefits.attribution_hourly",
         "schedule": crontab(minute=15),
     },
     "benefits-life-checks": {
@@ -636,6 +646,10 @@ API_THROTTLE_RATES = {
 }
 # How long a POST's Idempotency-Key is remembered (its repeats answer the first result).
 IDEMPOTENCY_KEY_DAYS = env.int("IDEMPOTENCY_KEY_DAYS", default=7)
+# The old-age pension is proposed this many months before the month it is due from.
+ATTRIBUTION_PENSION_MONTHS_AHEAD = env.int("ATTRIBUTION_PENSION_MONTHS_AHEAD", default=3)
+if not 1 <= ATTRIBUTION_PENSION_MONTHS_AHEAD <= 12:
+    raise ImproperlyConfigured("ATTRIBUTION_PENSION_MONTHS_AHEAD must be between 1 and 12.")
 # Life events in one request of a civil registry partner (about 300 bytes each).
 LIFE_EVENTS_PER_REQUEST = env.int("LIFE_EVENTS_PER_REQUEST", default=1000)
 if not 1 <= LIFE_EVENTS_PER_REQUEST <= 10_000:

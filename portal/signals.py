@@ -31,6 +31,9 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "benefits.view_lifecertificate",
         "benefits.review_lifecertificate",
         "benefits.view_lifecheck",
+        # Benefits proposed without an application: the verification queue (never about oneself).
+        "benefits.view_proposal",
+        "benefits.verify_proposal",
     ],
     gettext_noop("Supervisor"): [
         "contributions.view_contributionrate",
@@ -51,6 +54,10 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "benefits.view_composedscheme",
         "benefits.add_composedscheme",
         "benefits.change_composedscheme",
+        # Proactive attribution: each rule switched on or off, and how its proposals are verified.
+        "benefits.view_attributionrule",
+        "benefits.change_attributionrule",
+        "benefits.view_proposal",
     ],
     gettext_noop("Finance"): [
         "identity.view_enterprise",

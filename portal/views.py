@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.i18n import set_language
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from benefits.selectors import life_request_open
+from benefits.selectors import life_request_open, proposals_offered
 from contributions.selectors import employment_list_for_person
 from core.actor import ACTING_FOR_SESSION_KEY, ASSISTED_SESSION_KEY, Actor
 from core.audit import access_record, access_record_list, file_view_record
@@ -89,6 +89,7 @@ def dashboard(request: PortalRequest) -> HttpResponse:
             "session_count": security.session_count,
             "level": actor.level_of_assurance,
             "life": life_request_open(person_id=actor.person_id) if actor.person_id else None,
+            "proposals_offered": proposals_offered(person_id=actor.person_id) if actor.person_id else 0,
         },
     )
 
@@ -105,6 +106,7 @@ def _dashboard_for(request: PortalRequest, actor: Actor) -> HttpResponse:
             "person": person,
             "scope_labels": [SCOPE_LABELS_FOR_PROXY[scope] for scope in Scope.values if scope in actor.scopes],
             "life": life_request_open(person_id=actor.subject_person_id) if person is not None else None,
+            "proposals_offered": proposals_offered(person_id=actor.subject_person_id) if person is not None else 0,
         },
     )
 

@@ -2,6 +2,8 @@
 
 - Civil registry partners: created here (the key and the signing secret are shown once, on the
   page that follows), revoked by an action; read-only otherwise.
+- Attribution rules: supervisors switch each rule on or off and choose its verification.
+- Benefits proposed: the case workers' verification queue (confirm, or withdraw with a reason).
 - Life events: every event received, newest first, filtered by state, kind and partner; each
   page shows its data, why it failed or whom it waits for. Events failed or waiting are sent back
   to be applied by an action (once the registry is corrected). Persons shown are recorded in
@@ -15,19 +17,34 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Case, QuerySet, When
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from benefits import services
-from benefits.models import LifeEvent, LifeEventKind, RegistryPartner
-from benefits.types import PartnerRefused
+from benefits.attribution.proposals import proposal_explain
+from benefits.claims.computation import conditions_of
+from benefits.models import (
+    AttributionRule,
+    LifeEvent,
+    LifeEventKind,
+    Proposal,
+    ProposalStatus,
+    ProposalTrigger,
+    RegistryPartner,
+)
+from benefits.payments.wording import scheme_titles
+from benefits.types import PartnerRefused, ProposalRefused
+from benefits.wording import reasons
 from core.backoffice import NoPersonalDataAdmin, PersonalDataAdmin, ReadOnlyModelAdmin
+from core.errors import NotFound
 
 RETRY_PERMISSION = "benefits.retry_lifeevent"
+VERIFY_PERMISSION = "benefits.verify_proposal"
 
 
 class PartnerForm(forms.Form):
@@ -147,3 +164,220 @@ class LifeEventAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+# --- Rules --------------------------------------------------------------------------------------
+
+
+class RuleForm(forms.ModelForm):
+    class Meta:
+        model = AttributionRule
+        fields = ("enabled", "auto_verify", "sample_share")
+
+
+@admin.register(AttributionRule)
+class AttributionRuleAdmin(NoPersonalDataAdmin):
+    """The rules of proactive attribution: supervisors switch each on or off and choose how its
+    proposals are verified (through the service: who changed it and when is kept)."""
+
+    why = "the rules of proactive attribution: triggers, benefits, switches, who changed them"
+    form = RuleForm
+    list_display = ["trigger", "benefit", "enabled", "auto_verify", "sample_share", "changed_at", "changer"]
+    list_select_related = ["changed_by"]
+    fields = ("trigger", "benefit", "enabled", "auto_verify", "sample_share", "changed_at", "changer")
+    readonly_fields = ("trigger", "benefit", "changed_at", "changer")
+    actions = None
+
+    @admin.display(description=_("benefit"))
+    def benefit(self, rule: AttributionRule) -> str:
+        return scheme_titles().get(rule.scheme, rule.scheme)
+
+    @admin.display(description=_("changed by"))
+    def changer(self, rule: AttributionRule) -> str:
+        return str(rule.changed_by or "—")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    change_form_template = "admin/benefits/attribution_rule.html"
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<int:rule_id>/dry-run/",
+                self.admin_site.admin_view(self.dry_run_view),
+                name="benefits_attributionrule_dry_run",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        rule = self.get_object(request, object_id)
+        context = {"may_dry_run": rule is not None and rule.trigger == ProposalTrigger.PENSION_AGE}
+        return super().change_view(request, object_id, form_url, {**context, **(extra_context or {})})
+
+    def dry_run_view(self, request: HttpRequest, rule_id: int) -> HttpResponse:
+        """The rule run over the whole registry, writing nothing: how many proposals and what
+        total amount it would create, per benefit and month."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        rule = AttributionRule.objects.filter(pk=rule_id).first()
+        if rule is None or rule.trigger != ProposalTrigger.PENSION_AGE:
+            raise Http404
+        result = services.pension_age_dry_run(now=timezone.now())
+        return TemplateResponse(
+            request,
+            "admin/benefits/attribution_dry_run.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": gettext("Dry run: %(rule)s") % {"rule": self.benefit(rule)},
+                "opts": self.model._meta,
+                "rule": rule,
+                "result": result,
+                "lines": [
+                    {"title": scheme_titles().get(line.scheme, line.scheme), "line": line} for line in result.lines
+                ],
+            },
+        )
+
+    def save_model(self, request: HttpRequest, obj: AttributionRule, form: Any, change: bool) -> None:
+        services.attribution_rule_set(
+            rule_id=obj.pk,
+            enabled=obj.enabled,
+            auto_verify=obj.auto_verify,
+            sample_share=obj.sample_share,
+            user_id=int(request.user.pk or 0),
+            now=timezone.now(),
+        )
+
+
+# --- Benefits proposed: the verification queue ---------------------------------------------------
+
+
+class WithdrawForm(forms.Form):
+    note = forms.CharField(label=_("Why it is withdrawn"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+_PROPOSAL_FIELDS: tuple[str, ...] = (
+    "reference",
+    "person",
+    "subject",
+    "benefit",
+    "trigger",
+    "event",
+    "month",
+    "amount",
+    "status",
+    "created_at",
+    "verified_automatically",
+    "sampled",
+    "verified_at",
+    "verified_by",
+    "offered_at",
+    "answered_at",
+    "note",
+    "entitlement",
+    "rules_fingerprint",
+    "data_version",
+)
+
+
+@admin.register(Proposal)
+class ProposalAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
+    """The benefits proposed without an application: to verify first (the oldest first), then
+    every other; a proposal's page shows its computation's conditions, and the buttons that
+    confirm it (it is offered to the person) or withdraw it with a reason — never about oneself."""
+
+    person_fields = ("person_id", "subject_id")
+    read_detail = "benefit proposed"
+    change_form_template = "admin/benefits/proposal.html"
+    list_display = ["reference", "benefit", "person", "month", "amount", "status", "sampled", "created_at"]
+    list_filter = ["status", "scheme", "trigger", "sampled", "verified_automatically"]
+    list_select_related = ["person"]
+    search_fields = ["=reference"]
+    fields = _PROPOSAL_FIELDS
+    readonly_fields = _PROPOSAL_FIELDS
+    actions = None
+
+    def get_ordering(self, request: HttpRequest) -> list[Any]:
+        # The queue first, the oldest first; then the rest, newest first.
+        return [Case(When(status=ProposalStatus.TO_VERIFY, then=0), default=1), "created_at"]
+
+    @admin.display(description=_("benefit"))
+    def benefit(self, proposal: Proposal) -> str:
+        return scheme_titles().get(proposal.scheme, proposal.scheme)
+
+    def may_verify(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm(VERIFY_PERMISSION))
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<int:proposal_id>/verify/",
+                self.admin_site.admin_view(self.verify_view),
+                name="benefits_proposal_verify",
+            ),
+            path(
+                "<int:proposal_id>/withdraw/",
+                self.admin_site.admin_view(self.withdraw_view),
+                name="benefits_proposal_withdraw",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if request.method == "POST":
+            raise PermissionDenied  # read-only: a proposal is verified with the buttons
+        proposal = self.get_object(request, object_id)
+        context: dict[str, Any] = {}
+        if proposal is not None and self.has_view_permission(request, proposal):
+            computation = proposal.computation
+            if computation.get("summary"):
+                # Computed in bulk by the pension-age scan: shown computed in full on today's data.
+                computed = proposal_explain(proposal, now=timezone.now())
+                computation = computed.computation if computed is not None else {"conditions": []}
+            context = {
+                "conditions": reasons(conditions_of(computation)),
+                "computed_now": bool(proposal.computation.get("summary")),
+                "may_decide": self.may_verify(request) and proposal.status == ProposalStatus.TO_VERIFY,
+                "withdraw_form": WithdrawForm(auto_id="id_withdraw_%s"),
+            }
+        return super().change_view(request, object_id, form_url, {**context, **(extra_context or {})})
+
+    def verify_view(self, request: HttpRequest, proposal_id: int) -> HttpResponse:
+        return self._decide(request, proposal_id, approve=True)
+
+    def withdraw_view(self, request: HttpRequest, proposal_id: int) -> HttpResponse:
+        return self._decide(request, proposal_id, approve=False)
+
+    def _decide(self, request: HttpRequest, proposal_id: int, *, approve: bool) -> HttpResponse:
+        if not self.may_verify(request) or request.user.pk is None:
+            raise PermissionDenied
+        back = reverse("admin:benefits_proposal_change", args=[proposal_id])
+        if request.method != "POST":
+            return HttpResponseRedirect(back)
+        note = "" if approve else str(request.POST.get("note", ""))[:500]
+        try:
+            services.proposal_verify(
+                proposal_id=proposal_id, user_id=int(request.user.pk), approve=approve, note=note, now=timezone.now()
+            )
+        except ProposalRefused as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+            return HttpResponseRedirect(back)
+        except NotFound:
+            raise Http404 from None
+        done = (
+            gettext("Proposal confirmed: the person is told, and accepts or declines it.")
+            if approve
+            else gettext("Proposal withdrawn: the reason is kept.")
+        )
+        self.message_user(request, done, messages.SUCCESS)
+        queue = reverse("admin:benefits_proposal_changelist") + "?status__exact=" + ProposalStatus.TO_VERIFY
+        return HttpResponseRedirect(queue)

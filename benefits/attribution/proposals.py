@@ -13,7 +13,8 @@
   for a random share (the rule's sample) sent to the case workers' queue like the others.
 - **Offered**: the person and the proxies who manage their claims are told what they would
   receive, from when, and whether a bank account is needed; the person (or such a proxy)
-  **accepts** — the entitlement opens, paid by the next run — or **declines**.
+  **accepts** — the entitlement opens, paid by the next run — **declines**, or **disputes** it:
+  a claim is filed for the same benefit with their words, decided in the claims' case work.
 - **Re-evaluated** (``person_proposals_reevaluate``): when the person's data change, their open
   proposals are computed again; one no longer due is withdrawn.
 """
@@ -28,13 +29,14 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from benefits import catalogue
 from benefits.attribution.rules import rule_of
 from benefits.claims.computation import compute, explanation_json
 from benefits.models import (
     OPEN_PROPOSAL_STATUSES,
+    Claim,
     Entitlement,
     LifeEvent,
     LifeEventKind,
@@ -154,6 +156,19 @@ def proposal_make(
             person_id=person_id, scheme=scheme, subject_id=subject_id, month=month.first_day
         ).values_list("pk", flat=True)[0]
     return proposal.pk
+
+
+def proposal_explain(proposal: Proposal, *, now: datetime.datetime) -> Computed | None:
+    """The full computation of a proposal the pension-age scan made in bulk (its amount and the
+    values of each condition, with the reasons), for the person, on today's data; None when it
+    is not due any more."""
+    return _computed(
+        scheme=proposal.scheme,
+        person_id=proposal.person_id,
+        subject_id=proposal.subject_id,
+        month=Period.of(proposal.month),
+        today=timezone.localdate(now),
+    )
 
 
 def _offer(proposal: Proposal, *, user_id: int | None, now: datetime.datetime) -> None:
@@ -289,6 +304,22 @@ def proposal_verify(*, proposal_id: int, user_id: int, approve: bool, note: str,
         if _own(proposal, user_id):
             raise ProposalRefused("own_proposal")
         if approve:
+            if proposal.computation.get("summary"):
+                # Computed in bulk by the scan: computed in full for the person now.
+                computed = proposal_explain(proposal, now=now)
+                if computed is None:
+                    raise ProposalRefused("not_due_any_more")
+                proposal.amount, proposal.computation = computed.amount, computed.computation
+                proposal.rules_fingerprint, proposal.openfisca_core = (
+                    computed.rules_fingerprint,
+                    computed.openfisca_core,
+                )
+                proposal.data_version = contribution_record_version(
+                    person_id=proposal.person_id, today=timezone.localdate(now)
+                )[:100]
+                proposal.save(
+                    update_fields=["amount", "computation", "rules_fingerprint", "openfisca_core", "data_version"]
+                )
             _offer(proposal, user_id=user_id, now=now)
             return
         if not note.strip():
@@ -405,3 +436,51 @@ def proposals_reevaluate_changed(*, now: datetime.datetime) -> int:
         if contribution_record_version(person_id=person_id, today=today)[:100] != version
     }
     return sum(person_proposals_reevaluate(person_id=person_id, now=now) for person_id in sorted(stale))
+
+
+def proposal_dispute(
+    *, actor: Actor, proposal_id: int, text: str, declared_on_honour: bool, now: datetime.datetime
+) -> int:
+    """The person (or a proxy managing their claims) disputes the proposal (the amount, the
+    month, whom it is about): it becomes a claim filed for the same benefit, with their words,
+    decided by a case worker in the claims' case work. Returns the claim."""
+    from benefits.claims.filing import claim_submit
+
+    words = text.strip()
+    if not words:
+        raise ProposalRefused("dispute_empty")
+    if len(words) > 2000:
+        raise ProposalRefused("dispute_too_long")
+    with transaction.atomic():
+        proposal = _answerable(actor, proposal_id)
+        account = bank_account_on_file(person_id=proposal.person_id)
+        if account is None:
+            raise ProposalRefused("bank_account_needed")
+        subject = (
+            person_names(person_ids=[proposal.subject_id]).get(proposal.subject_id, "") if proposal.subject_id else ""
+        )
+        try:
+            with transaction.atomic():
+                claim = Claim.objects.create(
+                    person_id=proposal.person_id,
+                    scheme=proposal.scheme,
+                    subject_person_id=proposal.subject_id or 0,
+                    subject_label=subject,
+                    month=str(Period.of(proposal.month)),
+                    step="declaration",
+                    answers={"remarks": words, "disputes": proposal.reference},
+                    iban=account.iban,
+                    account_holder=account.holder_name,
+                    created_at=now,
+                    updated_at=now,
+                    created_by_id=actor.signed_in_user_id,
+                    created_under_mandate_id=actor.mandate_id if actor.acts_for_someone_else else None,
+                    language=translation.get_language() or "fr",
+                )
+        except IntegrityError:
+            raise ProposalRefused("claim_open") from None
+        claim_submit(actor=actor, claim_id=claim.pk, declared_on_honour=declared_on_honour, now=now)
+        proposal.status, proposal.note, proposal.claim = ProposalStatus.DISPUTED, words[:500], claim
+        proposal.answered_at, proposal.answered_by_id = now, actor.signed_in_user_id
+        proposal.save(update_fields=["status", "note", "claim", "answered_at", "answered_by"])
+    return claim.pk

@@ -139,7 +139,7 @@ class AttributionRule(models.Model):
     """One rule of proactive attribution (a benefit proposed on a trigger), switched on and off by
     staff, verified by a case worker or automatically (then a random share still is)."""
 
-    trigger = models.CharField(_("on"), max_length=12, choices=ProposalTrigger.choices)
+    trigger = models.CharField(_("trigger"), max_length=12, choices=ProposalTrigger.choices)
     scheme = models.CharField(_("benefit"), max_length=60)
     enabled = models.BooleanField(_("switched on"), default=False)
     auto_verify = models.BooleanField(_("verified automatically"), default=False)
@@ -243,9 +243,16 @@ class Proposal(models.Model):
     )
     note = models.CharField(_("reason given"), max_length=500, blank=True)
     entitlement = models.OneToOneField(
-        "Entitlement", on_delete=models.PROTECT, null=True, blank=True, related_name="proposal"
+        "Entitlement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proposal",
+        verbose_name=_("benefit opened"),
     )
-    claim = models.OneToOneField("Claim", on_delete=models.PROTECT, null=True, blank=True, related_name="proposal")
+    claim = models.OneToOneField(
+        "Claim", on_delete=models.PROTECT, null=True, blank=True, related_name="proposal", verbose_name=_("claim")
+    )
 
     class Meta:
         verbose_name = _("benefit proposed")

@@ -57,6 +57,8 @@ _BY_NAME = {
     "portal:enterprise_service": "information",
     "contributions:rates": "information",
     "api_schema": "information",
+    "api_partner_schema": "information",
+    "api_life_events": "benefits",
     "api_rates": "declarations",
     "portal:dashboard": "file",
     "portal:access_log": "file",

@@ -5,6 +5,7 @@ one back to be applied, each event page recorded in its person's trail; who may 
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
@@ -12,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from benefits import services
-from benefits.models import LifeEvent, LifeEventState, RegistryPartner
+from benefits.models import AttributionRule, LifeEvent, LifeEventState, Proposal, RegistryPartner
 from core.models import AccessRecord
 from tests.helpers import sign_in
 from tests.identity.factories import PersonFactory, UserFactory, with_totp
@@ -132,3 +133,100 @@ def test_anonymous_and_citizens_are_sent_to_sign_in(client):
             sign_in(client, user)
         response = client.get(reverse("admin:benefits_lifeevent_changelist"))
         assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
+
+
+# --- Attribution rules and the verification queue -----------------------------------------------
+
+
+def _proposal(status: str = "to_verify") -> Proposal:
+    person = PersonFactory(birth_date=datetime.date(1985, 1, 1))
+    return Proposal.objects.create(
+        person=person,
+        scheme="birth_grant",
+        periodicity="once",
+        trigger="birth",
+        month=datetime.date(2026, 3, 1),
+        amount="1200.00",
+        computation={"conditions": [], "amount": "1200.00", "eligible": True},
+        rules_fingerprint="f",
+        openfisca_core="46",
+        data_version="v",
+        status=status,
+        created_at=timezone.now(),
+        reference="PRO-2026-000001",
+    )
+
+
+def test_a_supervisor_switches_a_rule_on_and_who_did_it_is_kept(client):
+    supervisor = _staff("Supervisor")
+    sign_in(client, supervisor, mfa=True)
+    rule = AttributionRule.objects.get(trigger="birth", scheme="birth_grant")
+    assert (rule.enabled, rule.auto_verify) == (False, True)  # created off by the migration
+
+    response = client.post(
+        reverse("admin:benefits_attributionrule_change", args=[rule.pk]),
+        {"enabled": "on", "auto_verify": "on", "sample_share": "0.25"},
+    )
+
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert (rule.enabled, rule.auto_verify, rule.sample_share, rule.changed_by_id) == (
+        True,
+        True,
+        Decimal("0.250"),
+        supervisor.pk,
+    )
+    refused = client.post(
+        reverse("admin:benefits_attributionrule_change", args=[rule.pk]),
+        {"enabled": "on", "sample_share": "1.5"},
+    )
+    assert refused.status_code == 200
+    rule.refresh_from_db()
+    assert rule.sample_share == Decimal("0.250")
+
+
+def test_a_case_worker_confirms_a_proposal_from_the_queue_and_withdraws_another_with_a_reason(client):
+    first, second = _proposal(), _proposal()
+    second.person = PersonFactory()
+    second.reference = "PRO-2026-000002"
+    second.save()
+    worker = _staff("Case worker")
+    sign_in(client, worker, mfa=True)
+
+    queue = client.get(reverse("admin:benefits_proposal_changelist"), {"status__exact": "to_verify"}, headers=EN)
+    page = client.get(reverse("admin:benefits_proposal_change", args=[first.pk]), headers=EN).content.decode()
+    confirmed = client.post(reverse("admin:benefits_proposal_verify", args=[first.pk]))
+    no_reason = client.post(reverse("admin:benefits_proposal_withdraw", args=[second.pk]), {"note": ""})
+    withdrawn = client.post(reverse("admin:benefits_proposal_withdraw", args=[second.pk]), {"note": "Twins"})
+
+    assert [row.pk for row in queue.context["cl"].result_list] == [first.pk, second.pk]
+    assert "Confirm the proposal" in page and "Withdraw the proposal" in page
+    assert confirmed.status_code == withdrawn.status_code == no_reason.status_code == 302
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.verified_by_id) == ("offered", worker.pk)
+    assert (second.status, second.note) == ("withdrawn", "Twins")
+    # Each page read is in the person's trail.
+    assert AccessRecord.objects.filter(subject_person_id=first.person_id, actor_user_id=worker.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "proposals", "verify", "rules"),
+    [
+        ("Case worker", 200, True, 403),
+        ("Supervisor", 200, False, 200),
+        ("Finance", 403, False, 403),
+        ("Registry clerk", 403, False, 403),
+    ],
+)
+def test_who_may_verify_proposals_and_change_rules(client, role, proposals, verify, rules):
+    proposal = _proposal()
+    sign_in(client, _staff(role), mfa=True)
+    rule = AttributionRule.objects.first()
+
+    assert client.get(reverse("admin:benefits_proposal_changelist")).status_code == proposals
+    assert client.get(reverse("admin:benefits_attributionrule_change", args=[rule.pk])).status_code == rules
+    response = client.post(reverse("admin:benefits_proposal_verify", args=[proposal.pk]))
+    proposal.refresh_from_db()
+    assert (proposal.status == "offered") is verify
+    assert response.status_code == (302 if verify else 403)

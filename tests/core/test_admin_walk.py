@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from benefits.models import (
+    AttributionRule,
     BankAnswer,
     Claim,
     ClaimDocument,
@@ -40,6 +41,7 @@ from benefits.models import (
     LifeCheck,
     LifeEvent,
     PaymentRun,
+    Proposal,
     RecallFile,
     Recovery,
     RegistryPartner,
@@ -327,6 +329,28 @@ class World:
                 ),
                 {self.claire.pk},
             ),
+            AttributionRule: lambda now: (
+                AttributionRule.objects.get_or_create(trigger="birth", scheme="birth_grant")[0],
+                set(),
+            ),
+            Proposal: lambda now: (
+                Proposal.objects.create(
+                    person=self.claire,
+                    scheme="birth_grant",
+                    periodicity="once",
+                    trigger="birth",
+                    month=datetime.date(2026, 10, 1),
+                    amount=Decimal("1200.00"),
+                    computation={"conditions": []},
+                    rules_fingerprint="walk",
+                    openfisca_core="46",
+                    data_version="walk",
+                    status="to_verify",
+                    created_at=now,
+                    reference="PRO-2026-999001",
+                ),
+                {self.claire.pk},
+            ),
             RecallFile: lambda now: (
                 RecallFile.objects.create(
                     message_id="GUI-RCL-20261020-1",
@@ -533,6 +557,7 @@ _STAFF_FIELDS = {
     "prepared_by",
     "submitted_by",
     "registered_by",
+    "changed_by",
 }
 
 

@@ -118,3 +118,18 @@ def test_the_demo_careers_make_jean_a_pensioner_and_marie_entitled_to_the_birth_
     assert Claim.objects.filter(status="submitted", due_on__lt=timezone.localdate()).count() == 1
     page = Client().get("/benefits/winter-support/", headers={"Accept-Language": "en"})
     assert page.status_code == 200 and "Winter support for people who lost their job" in page.content.decode()
+
+
+def test_the_registry_reports_the_babys_birth_and_marie_is_offered_the_birth_grant_once(settings):
+    from benefits.models import LifeEvent, Proposal
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())  # the event is acknowledged, nothing proposed twice
+
+    marie = User.objects.get(email="marie@demo.guichet.example")
+    assert LifeEvent.objects.get().state == "applied"
+    proposals = {p.scheme: (p.person_id, p.status, p.amount) for p in Proposal.objects.all()}
+    assert proposals["birth_grant"] == (marie.person_id, "offered", 1200)
+    assert proposals["family_allowance"][:2] == (marie.person_id, "to_verify")
+    assert Proposal.objects.count() == 2

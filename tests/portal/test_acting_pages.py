@@ -14,7 +14,7 @@ import time_machine
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from benefits.models import Claim, ClaimDocument
+from benefits.models import Claim, ClaimDocument, Proposal
 from contributions import services as contribution_services
 from contributions import statements
 from contributions.declarations import declaration_submit
@@ -174,9 +174,27 @@ def acting(clock):
         uploaded_at=NOW,
         uploaded_by=jean,
     )
+    # A benefit was proposed to Jean without an application (Sophie may read it, not answer it).
+    proposal = Proposal.objects.create(
+        reference="PRO-2026-000001",
+        person_id=jean.person_id,
+        scheme="marriage_grant",
+        periodicity="once",
+        trigger="marriage",
+        month=datetime.date(2026, 11, 1),
+        amount="500.00",
+        computation={"conditions": []},
+        rules_fingerprint="test",
+        openfisca_core="test",
+        data_version="test",
+        status="offered",
+        created_at=NOW,
+        offered_at=NOW,
+    )
     return {
         "client": client,
         "claim_id": claim.pk,
+        "proposal_id": proposal.pk,
         "document_id": document.pk,
         "jean": jean,
         "sophie": sophie,
@@ -194,6 +212,7 @@ def _url(name: str, pattern: URLPattern, world) -> str:
         "statement_id": world["statement_id"],
         "report_id": world["report_id"],
         "claim_id": world["claim_id"],
+        "proposal_id": world["proposal_id"],
         "document_id": world["document_id"],
         "step": "about",
         "slug": "old-age-pension",
@@ -227,6 +246,9 @@ CLAIM_ACTIONS = {
     "benefits:life_certificate_send": 405,
     "benefits:life_check_start": 405,
     "benefits:life_check_return": 404,
+    "benefits:proposal_accept": 405,
+    "benefits:proposal_decline": 405,
+    "benefits:proposal_dispute": 405,
 }
 
 

@@ -47,6 +47,7 @@ REACHED_FROM = {
     "benefits:payment_statement": "benefit-payments, its yearly statement form",
     "benefits:life_certificate_send": "life-certificate, its form",
     "benefits:life_check_start": "life-certificate, its identity check button",
+    "benefits:proposals": "the dashboard (a link, and an alert while some wait for an answer)",
 }
 APPS = {"portal", "identity", "notifications", "mandates", "contributions", "benefits"}
 

@@ -39,6 +39,7 @@ RECONCILERS = (
     "contributions.bulk_reconcile",
     "contributions.statements_reconcile",
     "contributions.payments_reconcile",
+    "benefits.life_events_reconcile",
 )
 HOUSEKEEPING = (
     "portal.tasks.status_check",
@@ -61,6 +62,15 @@ def test_reconcilers_and_housekeeping_run_on_the_control_queue_never_behind_slow
     assert _queue("notifications.deliveries_send") == "notifications"
     assert _queue("contributions.bulk_chunk") == "bulk"
     assert _queue("contributions.statement_render") == "documents"
+    # Life events and the proposals they open, the pension-age scan, the re-evaluation.
+    for task in (
+        "benefits.life_events_apply",
+        "benefits.life_events_release",
+        "benefits.life_event_propose",
+        "benefits.proposals_pension_age_scan",
+        "benefits.proposals_reevaluate",
+    ):
+        assert _queue(task) == "attribution", task
     # Every beat entry is on "control" or "default", never on a queue of slow work.
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         assert _queue(entry["task"]) in {"control", "default"}, entry["task"]

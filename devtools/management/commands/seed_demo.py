@@ -24,6 +24,7 @@ from django.utils import timezone
 from benefits.models import ComposedScheme
 from contributions.models import DiscrepancyReport, Employment, EmploymentEvent
 from core.periods import Period
+from devtools.attribution import demo_attribution_seed
 from devtools.claims import demo_claims_seed
 from devtools.history import paid_history
 from devtools.payments import demo_payments_seed
@@ -259,6 +260,10 @@ class Command(BaseCommand):
         demo_claims_seed(persons=persons, enterprises=enterprises, users=users, now=now)
         # Then the monthly payment runs since the grants, paid through the bank's files.
         demo_payments_seed(users=users, now=now)
+        # The civil registry reports the baby's birth: the grants are proposed to Marie.
+        baby = FamilyLink.objects.filter(kind=FamilyLinkKind.PARENT_CHILD, person=persons["employee"]).first()
+        if baby is not None:
+            demo_attribution_seed(mother=persons["employee"], baby=baby.relative, now=now)
         self._print(persons)
 
     def _account(

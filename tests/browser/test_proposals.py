@@ -1,0 +1,95 @@
+"""Benefits proposed without an application as people meet them, without JavaScript, in French
+and English: Ana, whose baby's birth the civil registry sent, finds the two benefits it opens
+on her dashboard, reads why the birth grant is due and accepts it (the benefit opens), then
+declines the family allowance with a reason — axe and reflow at phone width on every page."""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from benefits.models import Entitlement, Proposal
+from tests.benefits.claim_helpers import IBAN, parent_with_newborn
+from tests.benefits.proposal_helpers import birth_event, proposed
+from tests.browser.test_journeys import _sign_in
+from tests.browser.test_payments import _look
+
+pytestmark = pytest.mark.time_machine(datetime.datetime(2026, 12, 5, 9, 0, tzinfo=datetime.UTC))
+
+
+def _ana() -> dict:
+    family = parent_with_newborn(born=datetime.date(2026, 11, 14))
+    now = timezone.now()
+    event_id = birth_event(family, now=now)
+    family["grant"] = proposed(family, now=now, event_id=event_id)
+    family["allowance"] = proposed(family, scheme="family_allowance", now=now, event_id=event_id)
+    return family
+
+
+def _link(page, name: str, *args: int):
+    return page.locator(f'main a[href="{reverse(name, args=args)}"]').first
+
+
+@pytest.mark.parametrize("locale", ["fr-FR", "en-GB"])
+def test_a_parent_accepts_the_birth_grant_proposed_and_declines_the_allowance(new_page, locale):
+    fr = locale == "fr-FR"
+    ana = _ana()
+    page = new_page(java_script_enabled=False, locale=locale)
+    _sign_in(page, ana["user"].email)
+    page.goto(reverse("portal:dashboard"))
+    main = page.locator("main")
+    # The alert of the two waiting for an answer, and the dashboard's own link, lead to the list.
+    expect(page.locator(f'main .usa-alert a[href="{reverse("benefits:proposals")}"]')).to_have_count(1)
+    expect(page.locator(".usa-alert", has_text="2")).to_have_count(1)
+    _look(new_page, page, f"proposals-dashboard-{locale[:2]}", locale)
+
+    _link(page, "benefits:proposals").click()
+    expect(page).to_have_url(re.compile(re.escape(reverse("benefits:proposals")) + "$"))
+    expect(main).to_contain_text("Allocation de naissance" if fr else "Birth grant")
+    expect(main).to_contain_text("1 200,00 €, versés une fois." if fr else "1,200.00 €, paid once.")
+    expect(main).to_contain_text(
+        "112,20 € par mois, à partir du 1 novembre 2026." if fr else "112.20 € a month, from 1 November 2026."
+    )
+    _look(new_page, page, f"proposals-list-{locale[:2]}", locale)
+
+    # The birth grant: why it is due, then accepted.
+    _link(page, "benefits:proposal", ana["grant"]).click()
+    expect(page.locator("h1")).to_have_text("Allocation de naissance" if fr else "Birth grant")
+    expect(main).to_contain_text("Né(e) le 14 novembre 2026." if fr else "Born on 14 November 2026.")
+    expect(main).to_contain_text(
+        "Un parent a 192 mois validés à son compte ; 6 mois sont requis."
+        if fr
+        else "A parent has 192 months credited to their record; 6 months are required."
+    )
+    expect(main).to_contain_text("BE** **** **** 6769")
+    _look(new_page, page, f"proposal-offered-{locale[:2]}", locale)
+    page.get_by_role("button", name="Accepter" if fr else "Accept", exact=True).click()
+    expect(_link(page, "benefits:payments")).to_have_text(
+        "Mes paiements de prestations" if fr else "My benefit payments"
+    )
+    expect(page.get_by_role("button", name="Accepter" if fr else "Accept", exact=True)).to_have_count(0)
+    entitlement = Entitlement.objects.get()
+    assert (entitlement.scheme, entitlement.amount, entitlement.start_on, entitlement.iban) == (
+        "birth_grant",
+        Decimal("1200.00"),
+        datetime.date(2026, 11, 1),
+        IBAN,
+    )
+    _look(new_page, page, f"proposal-accepted-{locale[:2]}", locale)
+
+    # The family allowance: declined, with a reason.
+    page.goto(reverse("benefits:proposals"))
+    _link(page, "benefits:proposal", ana["allowance"]).click()
+    expect(page.locator("h1")).to_have_text("Allocations familiales" if fr else "Family allowance")
+    page.get_by_label("Pourquoi (facultatif)" if fr else "Why (optional)").fill("Nous vivons à l’étranger.")
+    page.get_by_role("button", name="Refuser" if fr else "Decline", exact=True).click()
+    expect(page.get_by_role("button", name="Refuser" if fr else "Decline", exact=True)).to_have_count(0)
+    expect(main).to_contain_text("“Nous vivons à l’étranger.”")
+    allowance = Proposal.objects.get(pk=ana["allowance"])
+    assert (allowance.status, allowance.note) == ("declined", "Nous vivons à l’étranger.")
+    assert Entitlement.objects.count() == 1
+    _look(new_page, page, f"proposal-declined-{locale[:2]}", locale)
