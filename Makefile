@@ -7,7 +7,7 @@ PY := .venv/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 APPS := core portal identity notifications mandates contributions benefits payment_sandbox check_sandbox devtools
 
-.PHONY: help install run test check lint typecheck migrations-check translations pytest test-clock stop messages bench bench-notifications bench-pages bench-bulk bench-interest bench-faults bench-rules bench-payments
+.PHONY: help install run test check lint typecheck migrations-check translations pytest test-clock stop messages bench bench-notifications bench-pages bench-bulk bench-interest bench-faults bench-rules bench-payments bench-attribution
 
 help:
 	@echo "make run    install, prepare the demo database and serve the portal on http://127.0.0.1:8000"
@@ -75,7 +75,7 @@ test-clock: install
 		GUICHET_TEST_CLOCK_SHIFT_DAYS=$$days $(PY) -m pytest -q $(PYTEST_OPTIONS); \
 	done
 
-bench: bench-notifications bench-pages bench-bulk bench-interest bench-rules bench-payments
+bench: bench-notifications bench-pages bench-bulk bench-interest bench-rules bench-payments bench-attribution
 
 # Fan one message out to 100,000 inboxes in one call (target: < 30 s, flat memory).
 bench-notifications: install
@@ -114,6 +114,13 @@ bench-rules: install
 bench-payments: install
 	DEBUG=true $(PY) manage.py migrate --noinput --verbosity 0
 	DEBUG=true $(PY) manage.py bench_payments --count 1000000
+
+# Proactive attribution: the pension-age scan and its dry run over 1,000,000 persons (targets:
+# each <= 15 s, <= 500 MB), and 100,000 births sent through the partner API, applied and
+# proposed (target: <= 30 s from the first request to the last proposal).
+bench-attribution: install
+	DEBUG=true $(PY) manage.py migrate --noinput --verbosity 0
+	DEBUG=true $(PY) manage.py bench_attribution --persons 1000000 --events 100000
 
 # A scripted tour of faults under a running portal (gunicorn, a worker with its beat, a Redis of
 # its own): Redis stopped 30 s, PostgreSQL restarted during a 200,000-line file, the worker killed

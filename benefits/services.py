@@ -2,11 +2,12 @@
 other apps): filing and following a claim, and the case work on it (``benefits.claims``); the
 indexation of the benefits in payment, the monthly payment runs, their bank files and the bank's
 answers, staff suspensions (``benefits.payments``); the life certificates of pensioners abroad
-(``benefits.life``); the civil registry's partners and the life events they send
-(``benefits.attribution``). See the functions' docstrings."""
+(``benefits.life``); the civil registry's partners and the life events they send, or that staff
+import from a batch file in a partner's name (``benefits.attribution``). See the functions' docstrings."""
 
 from __future__ import annotations
 
+from benefits.attribution.batch import events_file_import as life_events_file_import
 from benefits.attribution.events import EventInput
 from benefits.attribution.events import event_apply as life_event_apply
 from benefits.attribution.events import event_retry as life_event_retry
@@ -117,6 +118,7 @@ __all__ = [
     "life_event_propose",
     "life_event_retry",
     "life_events_apply",
+    "life_events_file_import",
     "life_events_receive",
     "life_events_to_apply",
     "life_events_to_propose",

@@ -259,6 +259,13 @@ class PartnerRefused(DomainError):
         ),
         "replayed": _("This signed request was already received: sign each request anew."),
         "scope_missing": _("This partner may not send events of this kind."),
+        # A batch file of events imported by staff (benefits.attribution.batch): refused whole.
+        "partner_revoked": _("This partner's key is revoked: its events are refused."),
+        "file_too_large": _("The file is larger than the limit of %(limit)s."),
+        "file_not_csv": _("This is not a CSV text file encoded in UTF-8."),
+        "file_header": _("The first line must be the header, with these columns: %(columns)s."),
+        "file_empty": _("The file has a header but no event."),
+        "file_too_many_lines": _("The file has more than %(limit)s lines: split it into several files."),
     }
 
 
@@ -268,6 +275,29 @@ class EventReceipt:
 
     partner_event_id: str
     status: str  # "accepted" or "duplicate"
+
+
+@dataclass(frozen=True)
+class BatchLineError:
+    """Why a line of a batch file of events was rejected: its line in the file (the header is
+    line 1), the column (empty when it is about the whole line) and the message."""
+
+    line: int
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """A batch file of events imported: its lines (blank ones left out), those stored, those
+    sent before (ignored) and those rejected, with the rejections' first errors."""
+
+    lines: int
+    accepted: int
+    duplicates: int
+    rejected: int
+    errors: tuple[BatchLineError, ...]  # the first BATCH_ERRORS_KEPT, in the file's order
+    errors_left_off: int = 0  # errors beyond those kept
 
 
 class ProposalRefused(DomainError):

@@ -654,6 +654,15 @@ if not 1 <= ATTRIBUTION_PENSION_MONTHS_AHEAD <= 12:
 LIFE_EVENTS_PER_REQUEST = env.int("LIFE_EVENTS_PER_REQUEST", default=1000)
 if not 1 <= LIFE_EVENTS_PER_REQUEST <= 10_000:
     raise ImproperlyConfigured("LIFE_EVENTS_PER_REQUEST must be between 1 and 10,000.")
+# A batch file of life events imported by registry clerks: read whole in the request, so bounded
+# (80 to 150 bytes a line: 100,000 lines take 8 to 15 MB).
+LIFE_EVENTS_FILE_MAX_BYTES = env.int("LIFE_EVENTS_FILE_MAX_BYTES", default=20 * 1024 * 1024)
+if not 1024 <= LIFE_EVENTS_FILE_MAX_BYTES <= 100 * 1024 * 1024:
+    raise ImproperlyConfigured("LIFE_EVENTS_FILE_MAX_BYTES must be between 1 KB and 100 MB (in bytes).")
+# Imported in the request: 20,000 lines take some 9 s (larger volumes come by the partner API).
+LIFE_EVENTS_FILE_MAX_LINES = env.int("LIFE_EVENTS_FILE_MAX_LINES", default=20_000)
+if not 1 <= LIFE_EVENTS_FILE_MAX_LINES <= 100_000:
+    raise ImproperlyConfigured("LIFE_EVENTS_FILE_MAX_LINES must be between 1 and 100,000.")
 # Lines in one declaration sent through the API (larger ones go by bulk file).
 API_DECLARATION_MAX_LINES = env.int("API_DECLARATION_MAX_LINES", default=10000)
 # The JSON of a 10,000-line declaration is about 1.2 MB.

@@ -7,7 +7,8 @@
 - Life events: every event received, newest first, filtered by state, kind and partner; each
   page shows its data, why it failed or whom it waits for. Events failed or waiting are sent back
   to be applied by an action (once the registry is corrected). Persons shown are recorded in
-  their trails.
+  their trails. Registry clerks import a batch file of events in a partner's name (its report
+  on the page: the lines stored, sent before, and rejected with their errors).
 """
 
 from __future__ import annotations
@@ -15,17 +16,19 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, QuerySet, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from benefits import services
+from benefits.attribution.batch import COLUMNS
 from benefits.attribution.proposals import proposal_explain
 from benefits.claims.computation import conditions_of
 from benefits.models import (
@@ -42,9 +45,19 @@ from benefits.types import PartnerRefused, ProposalRefused
 from benefits.wording import reasons
 from core.backoffice import NoPersonalDataAdmin, PersonalDataAdmin, ReadOnlyModelAdmin
 from core.errors import NotFound
+from core.sizes import file_size
 
 RETRY_PERMISSION = "benefits.retry_lifeevent"
 VERIFY_PERMISSION = "benefits.verify_proposal"
+
+
+class EventsFileForm(forms.Form):
+    partner = forms.ModelChoiceField(
+        label=_("Partner"),
+        queryset=RegistryPartner.objects.filter(revoked_at__isnull=True),
+        help_text=_("The file is imported in the partner's name: the kinds of events it may send, its event ids."),
+    )
+    events = forms.FileField(label=_("File of events (CSV)"))
 
 
 class PartnerForm(forms.Form):
@@ -142,12 +155,61 @@ class LifeEventAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
     )
     readonly_fields = fields
     actions = ["retry"]
+    change_list_template = "admin/benefits/life_event_list.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[LifeEvent]:
         return super().get_queryset(request).select_related("partner", "person")
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.has_perm(RETRY_PERMISSION))
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="benefits_lifeevent_import"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        context = {"may_import": self.has_retry_permission(request)}
+        return super().changelist_view(request, {**context, **(extra_context or {})})
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """A batch file of events imported in a partner's name (registry clerks, who retry events
+        too); its report shown on the page."""
+        if not self.has_retry_permission(request):
+            raise PermissionDenied
+        form = EventsFileForm(request.POST, request.FILES) if request.method == "POST" else EventsFileForm()
+        report = None
+        if form.is_bound and form.is_valid():
+            upload = form.cleaned_data["events"]
+            try:
+                # Refused before reading it: the upload handler already keeps large files on disk.
+                if upload.size is not None and upload.size > settings.LIFE_EVENTS_FILE_MAX_BYTES:
+                    raise PartnerRefused(
+                        "file_too_large", params={"limit": file_size(settings.LIFE_EVENTS_FILE_MAX_BYTES)}
+                    )
+                report = services.life_events_file_import(
+                    partner_id=form.cleaned_data["partner"].pk, content=upload.read(), now=timezone.now()
+                )
+            except PartnerRefused as refused:
+                form.add_error("events", refused.message)
+        response = TemplateResponse(
+            request,
+            "admin/benefits/life_event_import.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Import a file of life events"),
+                "opts": self.model._meta,
+                "form": form,
+                "report": report,
+                "partner": form.cleaned_data.get("partner") if report is not None else None,
+                "columns": COLUMNS,
+                "max_size": file_size(settings.LIFE_EVENTS_FILE_MAX_BYTES),
+                "max_lines": formats.number_format(settings.LIFE_EVENTS_FILE_MAX_LINES, force_grouping=True),
+            },
+        )
+        response["Cache-Control"] = "no-store"
+        return response
 
     @admin.action(description=_("Apply the selected events again"), permissions=["retry"])
     def retry(self, request: HttpRequest, queryset: QuerySet[LifeEvent]) -> None:

@@ -895,8 +895,9 @@ def test_every_view_under_the_api_is_exempt_from_the_csrf_check():
         for pattern in under_api
         for inner in (pattern.url_patterns if isinstance(pattern, URLResolver) else [pattern])
     }
-    # The schema, ten routes of operations and the 404 of every other path.
-    assert len(views) == 12
+    # The schema, ten routes of operations, the civil registry partners' events and their schema,
+    # and the 404 of every other path.
+    assert len(views) == 14
     assert [route for route, view in views.items() if not getattr(view, "csrf_exempt", False)] == []
 
 
