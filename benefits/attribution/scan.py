@@ -158,21 +158,19 @@ def _evaluations(today: datetime.date) -> Iterator[_Month]:
             yield evaluated
 
 
+def _line(evaluated: _Month) -> ScanLine:
+    """The month's proposals: those entitled, and their monthly amounts in total."""
+    cents = evaluated.cents[evaluated.eligible]
+    return ScanLine(SCHEME, evaluated.month, int(cents.size), Decimal(int(cents.sum())) / 100)
+
+
 def pension_age_dry_run(*, now: datetime.datetime) -> ScanResult:
     """What the scan would propose today, per month: nothing is written."""
     today = timezone.localdate(now)
     lines, read = [], 0
     for evaluated in _evaluations(today):
         read += evaluated.persons_read
-        cents = evaluated.cents[evaluated.eligible]
-        lines.append(
-            ScanLine(
-                SCHEME,
-                evaluated.month,
-                int(cents.size),
-                Decimal(int(cents.sum())) / 100 if cents.size else Decimal("0.00"),
-            )
-        )
+        lines.append(_line(evaluated))
     return ScanResult(persons_read=read, lines=tuple(lines), created=0)
 
 
@@ -223,13 +221,5 @@ def pension_age_scan(*, now: datetime.datetime) -> ScanResult:
                     [str(today.year), ProposalTrigger.PENSION_AGE, evaluated.month.first_day],
                 )
                 created += cursor.rowcount
-        cents = evaluated.cents[chosen]
-        lines.append(
-            ScanLine(
-                SCHEME,
-                evaluated.month,
-                int(cents.size),
-                Decimal(int(cents.sum())) / 100 if cents.size else Decimal("0.00"),
-            )
-        )
+        lines.append(_line(evaluated))
     return ScanResult(persons_read=read, lines=tuple(lines), created=created)

@@ -25,7 +25,7 @@ from sepaxml import SepaTransfer
 
 from benefits.models import BankAnswer, Payment, PaymentFile, PaymentRun, PaymentStatus, RunStatus
 from benefits.payments import deaths, recalls
-from benefits.payments.iso import child, document_parse, local_name, quoted, text
+from benefits.payments.iso import child, document_parse, quoted, text, transactions_named
 from benefits.payments.notices import tell_payment_rejected
 from benefits.payments.wording import scheme_titles
 from benefits.types import PaymentRefused
@@ -200,19 +200,11 @@ def status_report_parse(report: Any) -> StatusReport:
     original = child(report, "OrgnlGrpInfAndSts")
     if not message_id or original is None:
         raise PaymentRefused("answer_unreadable", params={"detail": "GrpHdr/MsgId, OrgnlGrpInfAndSts"})
-    transactions = []
-    for element in report.iter():
-        if local_name(element.tag) != "TxInfAndSts":
-            continue
-        end_to_end_id = text(element, "OrgnlEndToEndId")
-        status = text(element, "TxSts")
-        if end_to_end_id and status:
-            transactions.append((end_to_end_id, status, text(element, "StsRsnInf", "Rsn", "Cd")[:8]))
     return StatusReport(
         message_id=message_id[:35],
         original_message_id=text(original, "OrgnlMsgId"),
         group_status=text(original, "GrpSts"),
-        transactions=tuple(transactions),
+        transactions=transactions_named(report, status="TxSts", reason=("StsRsnInf", "Rsn", "Cd")),
     )
 
 

@@ -40,6 +40,19 @@ def text(element: Any, *path: str) -> str:
     return (found.text or "").strip() if found is not None else ""
 
 
+def transactions_named(element: Any, *, status: str, reason: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
+    """Each ``TxInfAndSts`` under ``element`` that names a transfer: (its end-to-end id, its
+    status from the child ``status``, the reason code at the path ``reason``)."""
+    found = []
+    for node in element.iter():
+        if local_name(node.tag) != "TxInfAndSts":
+            continue
+        end_to_end_id, state = text(node, "OrgnlEndToEndId"), text(node, status)
+        if end_to_end_id and state:
+            found.append((end_to_end_id, state, text(node, *reason)[:8]))
+    return tuple(found)
+
+
 _END_TO_END = re.compile(r"GUI(\d{4})(\d{2})E(\d{1,18})")
 
 

@@ -41,7 +41,7 @@ from benefits.models import (
     RecallStatus,
     RunStatus,
 )
-from benefits.payments.iso import local_name, quoted, text
+from benefits.payments.iso import quoted, text, transactions_named
 from benefits.types import PaymentRefused
 
 CAMT055 = "urn:iso:std:iso:20022:tech:xsd:camt.055.001.08"
@@ -226,19 +226,11 @@ def resolution_parse(resolution: Any) -> Resolution:
     message_id = text(resolution, "Assgnmt", "Id")
     if not message_id:
         raise PaymentRefused("answer_unreadable", params={"detail": "RsltnOfInvstgtn/Assgnmt/Id"})
-    transactions = []
-    for element in resolution.iter():
-        if local_name(element.tag) != "TxInfAndSts":
-            continue
-        end_to_end_id = text(element, "OrgnlEndToEndId")
-        status = text(element, "TxCxlSts")
-        if end_to_end_id and status:
-            transactions.append((end_to_end_id, status, text(element, "CxlStsRsnInf", "Rsn", "Cd")[:8]))
     return Resolution(
         message_id=message_id[:35],
         case_id=text(resolution, "RslvdCase", "Id"),
         confirmation=text(resolution, "Sts", "Conf"),
-        transactions=tuple(transactions),
+        transactions=transactions_named(resolution, status="TxCxlSts", reason=("CxlStsRsnInf", "Rsn", "Cd")),
     )
 
 
