@@ -27,7 +27,8 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from benefits.models import Entitlement, LifeEvent, LifeEventKind, LifeEventState
+from benefits.models import LifeEvent, LifeEventKind, LifeEventState
+from benefits.registry_table import PERSON_TABLE
 from benefits.types import EventReceipt
 from core.errors import NotFound
 from core.tasks import enqueue
@@ -36,7 +37,7 @@ from identity.country_profiles import country_profile
 from identity.selectors import person_ids_by_national_numbers
 from identity.types import IdentityError
 
-_PERSON = Entitlement._meta.get_field("person").related_model._meta.db_table
+_PERSON = PERSON_TABLE
 # Events applied per transaction batch by the draining task (each event has its own savepoint).
 APPLY_CHUNK = 200
 

@@ -28,13 +28,14 @@ from django.utils import timezone
 
 from benefits.attribution.rules import rule_of
 from benefits.inputs import NEVER
-from benefits.models import Entitlement, Proposal, ProposalStatus, ProposalTrigger
+from benefits.models import Proposal, ProposalStatus, ProposalTrigger
+from benefits.registry_table import PERSON_TABLE
 from benefits.rules import Population, evaluate, parameter_history, rules_version
 from contributions.selectors import insured_careers
 from core.periods import Period
 
 SCHEME = "old_age_pension"
-_PERSON = Entitlement._meta.get_field("person").related_model._meta.db_table
+_PERSON = PERSON_TABLE
 
 _CANDIDATES = f"""
 SELECT p.id, p.birth_date, p.country

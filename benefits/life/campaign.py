@@ -14,12 +14,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from benefits.life.notices import tell
-from benefits.models import Entitlement, LifeCertificateRequest, SuspensionReason
+from benefits.models import LifeCertificateRequest, SuspensionReason
 from benefits.payments.suspensions import payments_stop_unsent
+from benefits.registry_table import PERSON_TABLE
 from core.locks import LockNamespace, advisory_lock
 from identity.country_profiles import country_profile
 
-_PERSON = Entitlement._meta.get_field("person").related_model._meta.db_table
+_PERSON = PERSON_TABLE
 _REQUEST = LifeCertificateRequest._meta.db_table
 
 # Alive, living abroad, with a monthly benefit in payment (or suspended) on the day; not asked

@@ -19,15 +19,16 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import translation
 
-from benefits.models import Entitlement, Payment, RecallStatus, Recovery, RecoveryKind
+from benefits.models import Payment, RecallStatus, Recovery, RecoveryKind
 from benefits.payments.recalls import recalls_request
 from benefits.payments.wording import months_label, scheme_titles
+from benefits.registry_table import PERSON_TABLE
 from benefits.wording import day, euros
 from core.documents import document_issue, pdf_render, qr_code_data_uri, verification_page_url, verification_url
 from core.types import DocumentKind, DocumentSubject
 from identity.selectors import person_summaries
 
-_PERSON = Entitlement._meta.get_field("person").related_model._meta.db_table
+_PERSON = PERSON_TABLE
 
 # The last day of the month of death.
 _END = "(date_trunc('month', person.death_date) + interval '1 month' - interval '1 day')::date"

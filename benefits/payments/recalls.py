@@ -32,7 +32,6 @@ from django.utils import timezone
 
 from benefits.models import (
     BankAnswer,
-    Entitlement,
     Payment,
     PaymentFile,
     PaymentRecall,
@@ -42,6 +41,7 @@ from benefits.models import (
     RunStatus,
 )
 from benefits.payments.iso import quoted, text, transactions_named
+from benefits.registry_table import PERSON_TABLE
 from benefits.types import PaymentRefused
 
 CAMT055 = "urn:iso:std:iso:20022:tech:xsd:camt.055.001.08"
@@ -49,7 +49,7 @@ CAMT055 = "urn:iso:std:iso:20022:tech:xsd:camt.055.001.08"
 REASON_CODE = "UPAY"
 REASON_TEXT = "Beneficiary deceased before the payment date"
 
-_PERSON = Entitlement._meta.get_field("person").related_model._meta.db_table
+_PERSON = PERSON_TABLE
 
 # A payment to a person reported dead, covering a month after the death, pending in a file the
 # bank has (written), whose payment date has not come.
