@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Sequence
 from decimal import Decimal
 
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -70,6 +72,95 @@ FROM (
 """
 _RECORD_CACHE_SECONDS = 3600
 
+# The same keys for many persons at once, in two queries whatever their number, each part
+# counted and written as _RECORD_VERSION_SQL counts and writes it. The employer-level parts are
+# counted once per employer, then summed over each distinct set of employers (the MAX of the
+# maxima, the SUM of the counts): a declaration, an entry or an allocation belongs to one
+# employer and a set names each employer once, so these are the counts over the set's union.
+# The person-level parts are grouped by person. The persons' lines are the one large read: the
+# first query finds who has any (one index probe each), so that the planner, given only them,
+# reads a few persons' lines by the index and many persons' by one scan of the table (the
+# benchmark's 15,000 forty-year records: 2 to 3 s; 100,000 persons without lines: 0.4 s). The
+# two statements see the database a moment apart: a person's very first line committed between
+# them shows in the next call's key.
+_DECLARED_SQL = """
+SELECT p.id FROM unnest(%(persons)s::bigint[]) AS p(id)
+CROSS JOIN LATERAL (SELECT FROM contributions_declarationline l WHERE l.person_id = p.id LIMIT 1) AS declared
+"""
+_RECORD_VERSIONS_SQL = """
+WITH person_employer AS (
+    SELECT l.person_id, d.enterprise_id
+    FROM contributions_declarationline l JOIN contributions_declaration d ON d.id = l.declaration_id
+    WHERE l.person_id = ANY(%(declared)s::bigint[])
+    GROUP BY l.person_id, d.enterprise_id
+    UNION
+    SELECT e.person_id, e.enterprise_id FROM contributions_employment e WHERE e.person_id = ANY(%(persons)s::bigint[])
+),
+person_set AS (
+    SELECT person_id, array_agg(enterprise_id ORDER BY enterprise_id) AS ids FROM person_employer GROUP BY person_id
+),
+employer AS (
+    SELECT DISTINCT enterprise_id AS id FROM person_employer
+),
+declarations AS (
+    SELECT d.enterprise_id, MAX(d.id) AS last, COUNT(*) AS counted,
+           COUNT(*) FILTER (WHERE d.status = 'in_force') AS in_force
+    FROM contributions_declaration d WHERE d.enterprise_id IN (SELECT id FROM employer)
+    GROUP BY d.enterprise_id
+),
+entries AS (
+    SELECT g.enterprise_id, MAX(g.id) AS last, COUNT(*) AS counted
+    FROM contributions_ledgerentry g WHERE g.enterprise_id IN (SELECT id FROM employer)
+    GROUP BY g.enterprise_id
+),
+allocations AS (
+    SELECT g.enterprise_id, MAX(a.id) AS last, COUNT(*) AS counted
+    FROM contributions_ledgerentry g JOIN contributions_allocation a ON a.debit_id = g.id
+    WHERE g.enterprise_id IN (SELECT id FROM employer)
+    GROUP BY g.enterprise_id
+),
+employer_set AS (
+    SELECT s.ids,
+        COALESCE(MAX(d.last), 0) || '.' || COALESCE(SUM(d.counted), 0)::bigint
+            || '.' || COALESCE(SUM(d.in_force), 0)::bigint AS declarations,
+        COALESCE(MAX(g.last), 0) || '.' || COALESCE(SUM(g.counted), 0)::bigint AS entries,
+        COALESCE(MAX(a.last), 0) || '.' || COALESCE(SUM(a.counted), 0)::bigint AS allocations
+    FROM (SELECT DISTINCT ids FROM person_set) AS s
+    CROSS JOIN LATERAL unnest(s.ids) AS member(id)
+    LEFT JOIN declarations d ON d.enterprise_id = member.id
+    LEFT JOIN entries g ON g.enterprise_id = member.id
+    LEFT JOIN allocations a ON a.enterprise_id = member.id
+    GROUP BY s.ids
+),
+events AS (
+    SELECT e.person_id, MAX(v.id) || '.' || COUNT(*) AS part
+    FROM contributions_employment e JOIN contributions_employmentevent v ON v.employment_id = e.id
+    WHERE e.person_id = ANY(%(persons)s::bigint[])
+    GROUP BY e.person_id
+),
+reports AS (
+    SELECT r.person_id, MAX(r.id) || '.' || COUNT(*) AS part
+    FROM contributions_discrepancyreport r WHERE r.person_id = ANY(%(persons)s::bigint[])
+    GROUP BY r.person_id
+),
+steps AS (
+    SELECT r.person_id, MAX(s.id) || '.' || COUNT(*) AS part
+    FROM contributions_discrepancyreport r JOIN contributions_discrepancystep s ON s.report_id = r.id
+    WHERE r.person_id = ANY(%(persons)s::bigint[])
+    GROUP BY r.person_id
+)
+SELECT p.id, 'contributions:record:' || p.id || ':' || %(today)s::text
+    || ':' || COALESCE(es.declarations, '0.0.0') || ':' || COALESCE(v.part, '0.0')
+    || ':' || COALESCE(es.entries, '0.0') || ':' || COALESCE(es.allocations, '0.0')
+    || ':' || COALESCE(r.part, '0.0') || ':' || COALESCE(s.part, '0.0')
+FROM unnest(%(persons)s::bigint[]) AS p(id)
+LEFT JOIN person_set ps ON ps.person_id = p.id
+LEFT JOIN employer_set es ON es.ids = ps.ids
+LEFT JOIN events v ON v.person_id = p.id
+LEFT JOIN reports r ON r.person_id = p.id
+LEFT JOIN steps s ON s.person_id = p.id
+"""
+
 
 def contribution_record_source(*, person_id: int, today: datetime.date) -> Versioned[ContributionRecord]:
     """The person's record as of ``today``, named by what it is computed from (one query): its
@@ -83,6 +174,21 @@ def contribution_record_source(*, person_id: int, today: datetime.date) -> Versi
         kind=ContributionRecord,
         seconds=_RECORD_CACHE_SECONDS,
     )
+
+
+def contribution_record_keys(*, person_ids: Sequence[int], today: datetime.date) -> dict[int, str]:
+    """For each of these persons, the ``key`` of ``contribution_record_source`` — the same
+    string — in two queries whatever their number."""
+    # Each person once (the planner counts them by the array's length), the array written as
+    # text once rather than by psycopg for each placeholder.
+    persons = "{" + ",".join(str(int(person_id)) for person_id in dict.fromkeys(person_ids)) + "}"
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        # JIT compiling the plan cost 1.3 s and saved nothing on the benchmark (measured).
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(_DECLARED_SQL, {"persons": persons})
+        declared = "{" + ",".join(str(person_id) for (person_id,) in cursor.fetchall()) + "}"
+        cursor.execute(_RECORD_VERSIONS_SQL, {"persons": persons, "declared": declared, "today": today.isoformat()})
+        return dict(cursor.fetchall())
 
 
 def contribution_record(*, person_id: int, today: datetime.date) -> ContributionRecord:

@@ -4,7 +4,9 @@
 - A person's employment history (``employment_list_for_person``) and an enterprise's register
   (``employment_list_for_enterprise``, ``active_employees``).
 - A person's contribution record (``contribution_record``): month by month and per employer,
-  the declared wage, days and employee contributions, and whether the employer paid; and
+  the declared wage, days and employee contributions, and whether the employer paid; the name
+  of what it is computed from (``contribution_record_version``, and
+  ``contribution_record_versions`` for many persons in one query); and
   careers over a population (``insured_careers``), one query for any number of persons, for
   the benefit rules that need months of insurance and yearly wages.
 - Declarations: the receipt of one (``declaration_receipt_get``), the enterprises that have not
@@ -22,6 +24,7 @@ else's data; these functions do neither.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -220,6 +223,12 @@ def contribution_record_version(*, person_id: int, today: datetime.date) -> str:
     in one query: it changes whenever a declaration, a correction or a payment would change
     them. Benefits key their cached estimates on it."""
     return record.contribution_record_source(person_id=person_id, today=today).key
+
+
+def contribution_record_versions(*, person_ids: Sequence[int], today: datetime.date) -> dict[int, str]:
+    """``contribution_record_version`` of each of these persons — the same string, to compare
+    with one stored — in one query whatever their number (a person with no record included)."""
+    return record.contribution_record_keys(person_ids=person_ids, today=today)
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypeAlias
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -59,6 +59,10 @@ class RegistryChange:
     changed: bool
 
 
+# What one event of a batch gave: its change, or the refusal its single function would raise.
+RegistryOutcome: TypeAlias = RegistryChange | IdentityError | NotFound
+
+
 class ApiKeyScope(models.TextChoices):
     DECLARE = "declare", _("file declarations and declare hires")
     READ = "read", _("read the enterprise's account")
@@ -99,6 +103,38 @@ class FamilyLinkKind(models.TextChoices):
     @classmethod
     def spouse_kinds(cls) -> list[str]:
         return [cls.MARRIAGE.value, cls.PARTNERSHIP.value]
+
+
+@dataclass(frozen=True)
+class BirthRecord:
+    """A birth, as ``registry_birth_record`` takes it, for ``registry_births_record``."""
+
+    national_number: str
+    first_name: str
+    last_name: str
+    birth_date: datetime.date
+    parent_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class MarriageRecord:
+    """A marriage or registered partnership, as ``registry_marriage_record`` takes it, for
+    ``registry_marriages_record``."""
+
+    person_ids: tuple[int, int]
+    married_on: datetime.date
+    kind: str = FamilyLinkKind.MARRIAGE
+
+
+@dataclass(frozen=True)
+class AddressChangeRecord:
+    """A change of address, as ``registry_address_change`` takes it, for ``registry_address_changes``."""
+
+    person_id: int
+    street: str
+    postal_code: str
+    city: str
+    country: str
 
 
 class Language(models.TextChoices):

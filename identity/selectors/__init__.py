@@ -43,6 +43,7 @@ from identity.selectors.enterprises import (
 )
 from identity.selectors.family import (
     family_on,
+    last_marriages_of,
     marriage_of,
     marriages_of,
 )
@@ -61,6 +62,7 @@ from identity.selectors.persons import (
     person_summaries,
     persons_by_national_numbers,
     persons_of_sign_in_addresses,
+    persons_with_bank_account,
 )
 
 __all__ = [
@@ -88,6 +90,7 @@ __all__ = [
     "enterprise_roles",
     "enterprise_summaries",
     "family_on",
+    "last_marriages_of",
     "marriage_of",
     "marriages_of",
     "person_by_national_number",
@@ -100,6 +103,7 @@ __all__ = [
     "person_summaries",
     "persons_by_national_numbers",
     "persons_of_sign_in_addresses",
+    "persons_with_bank_account",
     "representation_list_for_user",
     "representative_list",
     "signed_in_user",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection
 
 from django.db.models import F, Q
 
@@ -75,6 +76,30 @@ def marriage_of(*, person_id: int, on: datetime.date) -> Marriage | None:
         started_on=link.started_on,
         ended_on=link.ended_on,
     )
+
+
+def last_marriages_of(*, person_ids: Collection[int]) -> dict[int, Marriage]:
+    """Each person's newest marriage or registered partnership (ended ones too), as
+    ``marriages_of`` would list it first, in one query whatever their number; persons never
+    married are absent."""
+    ids = list(person_ids)
+    links = FamilyLink.objects.filter(
+        Q(person_id__in=ids) | Q(relative_id__in=ids), kind__in=FamilyLinkKind.spouse_kinds()
+    ).order_by("-started_on", "-pk")
+    wanted = set(ids)
+    last: dict[int, Marriage] = {}
+    for link in links:
+        for person_id, spouse_id in ((link.person_id, link.relative_id), (link.relative_id, link.person_id)):
+            if person_id in wanted and person_id not in last:
+                last[person_id] = Marriage(
+                    id=link.pk,
+                    kind=link.kind,
+                    person_id=person_id,
+                    spouse_id=spouse_id,
+                    started_on=link.started_on,
+                    ended_on=link.ended_on,
+                )
+    return last
 
 
 def marriages_of(*, person_id: int) -> list[Marriage]:

@@ -132,6 +132,15 @@ def bank_account_on_file(*, person_id: int) -> BankAccountOnFile | None:
     return None if row is None else BankAccountOnFile(iban=row[0], holder_name=row[1])
 
 
+def persons_with_bank_account(*, person_ids: Collection[int]) -> set[int]:
+    """Which of these persons have an account on file (one query whatever their number)."""
+    return set(
+        BankAccount.objects.filter(person_id__in=list(person_ids), ended_at__isnull=True).values_list(
+            "person_id", flat=True
+        )
+    )
+
+
 def current_bank_accounts_sql() -> str:
     """For set-based work over a population (the monthly payment run): a relation, to join in
     SQL, of every person's account in force — ``person_id``, ``iban`` (compact), ``holder_name``
