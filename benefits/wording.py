@@ -182,9 +182,21 @@ def _resident(met: bool, v: Mapping[str, Any]) -> str:
 
 
 def _below_end_age(met: bool, v: Mapping[str, Any]) -> str:
+    end = years(int(v.get("end", 0)))
+    age = int(v.get("age", 0))
+    if age < 0:
+        # Born after the first day of the month, the day the rules count the age on (-1 then):
+        # the month of the birth falls in the first band.
+        born = _date_or_none(v.get("birth_date"))
+        if born:
+            return _("Born during the month, on %(day)s; the allowance ends at %(end)s.") % {
+                "day": day(born),
+                "end": end,
+            }
+        return _("Born during the month; the allowance ends at %(end)s.") % {"end": end}
     return _("Age on the first day of the month: %(age)s; the allowance ends at %(end)s.") % {
-        "age": years(int(v.get("age", 0))),
-        "end": years(int(v.get("end", 0))),
+        "age": years(age),
+        "end": end,
     }
 
 

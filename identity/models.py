@@ -44,6 +44,30 @@ def _validate_enterprise_number(value: str) -> None:
         raise ValidationError(error.message, code=error.code) from None
 
 
+# The fields of the civil registry that decisions rest on (a death ends a pension, an address
+# decides residence): their values at the person's creation and at each change are kept, with who
+# made it (database triggers, so the registry's events, bulk and SQL changes too). A change of
+# other fields (the preferred language) leaves no row.
+PERSON_HISTORY_FIELDS = (
+    "first_name",
+    "last_name",
+    "birth_date",
+    "death_date",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+)
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(condition=pghistory.AnyChange(*PERSON_HISTORY_FIELDS)),
+    fields=list(PERSON_HISTORY_FIELDS),
+    obj_field=pghistory.ObjForeignKey(related_name="history"),
+    model_name="PersonEvent",
+    meta={"verbose_name": _("person change"), "verbose_name_plural": _("person changes")},
+)
 class Person(models.Model):
     national_number = models.CharField(
         _("national number"), max_length=20, unique=True, validators=[_validate_person_number]

@@ -316,6 +316,21 @@ def test_the_pages_in_french(client, ana):
     assert 'lang="fr"' in page.content.decode()
 
 
+def test_a_baby_born_on_the_15th_reads_born_during_the_month_not_a_negative_age(client):
+    """The rules count the age on the first day of the month, before the birth (-1): the family
+    allowance's explanation says when the baby was born instead."""
+    family = parent_with_newborn(born=datetime.date(2026, 11, 15))
+    proposal_id = proposed(family, scheme="family_allowance", now=NOW, event_id=birth_event(family, now=NOW))
+    sign_in(client, family["user"])
+
+    english = _text(client.get(_page(proposal_id), headers=EN))
+    french = _text(client.get(_page(proposal_id), headers=FR))
+
+    assert "Met: Born during the month, on 15 November 2026; the allowance ends at 18 years." in english
+    assert "Rempli : Né(e) au cours du mois, le 15 novembre 2026 ; l’allocation prend fin à 18 ans." in french
+    assert "Age on the first day" not in english and "Âge le premier jour" not in french
+
+
 def test_the_list_reads_the_same_number_of_queries_for_more_proposals(client, ana):
     sign_in(client, ana["user"])
     client.get(reverse("benefits:proposals"))  # the session and caches warm

@@ -85,6 +85,13 @@ def test_a_parent_accepts_the_birth_grant_proposed_and_declines_the_allowance(ne
     page.goto(reverse("benefits:proposals"))
     _link(page, "benefits:proposal", ana["allowance"]).click()
     expect(page.locator("h1")).to_have_text("Allocations familiales" if fr else "Family allowance")
+    # Léo was born after the first day of the month: no negative age.
+    expect(main).to_contain_text(
+        "Né(e) au cours du mois, le 14 novembre 2026 ; l’allocation prend fin à 18 ans."
+        if fr
+        else "Born during the month, on 14 November 2026; the allowance ends at 18 years."
+    )
+    _look(new_page, page, f"proposal-allowance-{locale[:2]}", locale)
     page.get_by_label("Pourquoi (facultatif)" if fr else "Why (optional)").fill("Nous vivons à l’étranger.")
     page.get_by_role("button", name="Refuser" if fr else "Decline", exact=True).click()
     expect(page.get_by_role("button", name="Refuser" if fr else "Decline", exact=True)).to_have_count(0)
