@@ -9,7 +9,7 @@ of the family.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,7 @@ from django.conf import settings
 from benefits.rules import Population
 from contributions.selectors import InsuredCareer, insured_careers
 from core.periods import Period
-from identity.selectors import family_on, marriages_of, person_summaries
+from identity.selectors import family_on, last_marriages_of, person_summaries
 from identity.types import PersonSummary
 
 NEVER = datetime.date(9999, 12, 31)
@@ -50,35 +50,58 @@ class Family:
 
 def family_of(*, person_id: int, on: datetime.date, careers_until: Period) -> Family:
     """The person's family on ``on``, with each member's insured career up to ``careers_until``."""
-    today_family = family_on(person_ids=[person_id], on=on)[person_id]
-    spouse_id: int | None = today_family.spouse.person_id if today_family.spouse else None
-    marriage_started_on = today_family.spouse.since if today_family.spouse else None
-    widowed = False
-    if spouse_id is None:
-        # A widow or widower: the last marriage, if the spouse's death ended it (checked below).
-        last = next(iter(marriages_of(person_id=person_id)), None)
+    return families_of(person_ids=[person_id], on=on, careers_until=careers_until)[person_id]
+
+
+def families_of(*, person_ids: Sequence[int], on: datetime.date, careers_until: Period) -> dict[int, Family]:
+    """Each person's family, as ``family_of`` reads it, in the same handful of queries whatever
+    the number of persons (the proposals of a batch of births)."""
+    today_families = family_on(person_ids=list(person_ids), on=on)
+    lone = [person_id for person_id, family in today_families.items() if family.spouse is None]
+    last_marriages = last_marriages_of(person_ids=lone) if lone else {}
+    # The spouse of each person: in force, else (a widow or widower) the one of the last marriage
+    # if the spouse's death ended it (checked below, once the spouses' deaths are read).
+    spouses: dict[int, tuple[int, datetime.date, bool]] = {}
+    for person_id, family in today_families.items():
+        if family.spouse is not None:
+            spouses[person_id] = (family.spouse.person_id, family.spouse.since, False)
+            continue
+        last = last_marriages.get(person_id)
         if last is not None and last.ended_on is not None and last.ended_on <= on:
-            spouse_id, marriage_started_on, widowed = last.spouse_id, last.started_on, True
-    child_ids = [child.person_id for child in today_family.children]
-    ids = [person_id, *([spouse_id] if spouse_id is not None else []), *child_ids]
-    persons = person_summaries(person_ids=ids)
-    if widowed and spouse_id is not None:
-        death = persons[spouse_id].death_date if spouse_id in persons else None
-        if death is None or death > on:  # ended by a divorce: no spouse for the rules
-            ids.remove(spouse_id)
-            spouse_id, marriage_started_on = None, None
-    careers = insured_careers(person_ids=[i for i in ids if i in persons], until=careers_until)
-    members = tuple(
-        Member(
-            person=persons[member_id],
-            role="child" if member_id in child_ids else "parent",
-            career=careers.get(member_id),
+            spouses[person_id] = (last.spouse_id, last.started_on, True)
+    members_of = {
+        person_id: [
+            person_id,
+            *([spouses[person_id][0]] if person_id in spouses else []),
+            *(child.person_id for child in family.children),
+        ]
+        for person_id, family in today_families.items()
+    }
+    persons = person_summaries(person_ids={member for members in members_of.values() for member in members})
+    careers = insured_careers(person_ids=list(persons), until=careers_until)
+    families = {}
+    for person_id, ids in members_of.items():
+        spouse_id, marriage_started_on, widowed = spouses.get(person_id, (None, None, False))
+        if widowed and spouse_id is not None:
+            death = persons[spouse_id].death_date if spouse_id in persons else None
+            if death is None or death > on:  # ended by a divorce: no spouse for the rules
+                ids = [member for member in ids if member != spouse_id]
+                spouse_id, marriage_started_on = None, None
+        child_ids = {child.person_id for child in today_families[person_id].children}
+        members = tuple(
+            Member(
+                person=persons[member_id],
+                role="child" if member_id in child_ids else "parent",
+                career=careers.get(member_id),
+            )
+            for member_id in ids
+            if member_id in persons
         )
-        for member_id in ids
-        if member_id in persons
-    )
-    spouse_index = next((index for index, member in enumerate(members) if member.person.id == spouse_id), None)
-    return Family(members=members, marriage_started_on=marriage_started_on, spouse_index=spouse_index)
+        spouse_index = next((index for index, member in enumerate(members) if member.person.id == spouse_id), None)
+        families[person_id] = Family(
+            members=members, marriage_started_on=marriage_started_on, spouse_index=spouse_index
+        )
+    return families
 
 
 def _dates(values: list[datetime.date]) -> numpy.ndarray:
@@ -121,3 +144,40 @@ def population_of(family: Family, month: Period, *, extra: Mapping[str, Any] | N
         family=numpy.zeros(len(members), dtype=numpy.int64),
         role=numpy.array([member.role for member in members]),
     )
+
+
+def population_of_families(families: Sequence[Family], month: Period) -> tuple[Population, list[int]]:
+    """Many families as one population of the engine (family ``i`` numbered ``i``), with the row
+    of each family's first member: one simulation computes them all."""
+    members = [member for family in families for member in family.members]
+    starts, numbers, parent_rows, roles = [], [], [], []
+    row = 0
+    for number, family in enumerate(families):
+        starts.append(row)
+        parents = {0, family.spouse_index} - {None}
+        for index, member in enumerate(family.members):
+            numbers.append(number)
+            roles.append(member.role)
+            parent_rows.append(family.marriage_started_on if index in parents and family.marriage_started_on else NEVER)
+        row += len(family.members)
+    count = len(members)
+    years = sorted({year for member in members if member.career for year, _ in member.career.wages_by_year})
+    wages = {str(year): numpy.zeros(count) for year in years}
+    for index, member in enumerate(members):
+        if member.career:
+            for year, wage in member.career.wages_by_year:
+                wages[str(year)][index] = float(wage)
+    country = settings.COUNTRY_PROFILE
+    columns: dict[str, Any] = {
+        "birth_date": _dates([member.person.birth_date for member in members]),
+        "death_date": _dates([member.person.death_date or NEVER for member in members]),
+        "marriage_date": _dates(parent_rows),
+        "insured_months": numpy.array(
+            [member.career.insured_months if member.career else 0 for member in members], dtype=numpy.int64
+        ),
+        "resident": numpy.array([member.person.country == country for member in members], dtype=bool),
+    }
+    if wages:
+        columns["yearly_wage"] = wages
+    population = Population(columns=columns, family=numpy.array(numbers, dtype=numpy.int64), role=numpy.array(roles))
+    return population, starts

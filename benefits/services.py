@@ -25,6 +25,7 @@ from benefits.attribution.partners import (
     request_check as partner_request_check,
 )
 from benefits.attribution.proposals import event_propose as life_event_propose
+from benefits.attribution.proposals import events_propose_all as life_events_propose_all
 from benefits.attribution.proposals import events_to_propose as life_events_to_propose
 from benefits.attribution.proposals import (
     person_proposals_reevaluate,
@@ -32,6 +33,7 @@ from benefits.attribution.proposals import (
     proposal_decline,
     proposal_dispute,
     proposal_verify,
+    proposals_reevaluate_about,
     proposals_reevaluate_changed,
 )
 from benefits.attribution.rules import rule_set as attribution_rule_set
@@ -119,6 +121,7 @@ __all__ = [
     "life_event_retry",
     "life_events_apply",
     "life_events_file_import",
+    "life_events_propose_all",
     "life_events_receive",
     "life_events_to_apply",
     "life_events_to_propose",
@@ -144,5 +147,6 @@ __all__ = [
     "proposal_decline",
     "proposal_dispute",
     "proposal_verify",
+    "proposals_reevaluate_about",
     "proposals_reevaluate_changed",
 ]

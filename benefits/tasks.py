@@ -96,10 +96,11 @@ def life_events_release(**_kwargs: Any) -> None:
     services.life_events_waiting_release()
 
 
-@shared_task(name="benefits.life_event_propose")
-def life_event_propose(*, event_id: int, **_kwargs: Any) -> None:
-    """The benefits an applied event opens, proposed (each right once)."""
-    services.life_event_propose(event_id=event_id, now=timezone.now())
+@shared_task(name="benefits.life_events_propose")
+def life_events_propose(**_kwargs: Any) -> None:
+    """The benefits the applied events open, proposed a batch after the other (each right once)."""
+    created = services.life_events_propose_all(now=timezone.now())
+    logger.info("life events proposed", extra={"count": created})
 
 
 @shared_task(name="benefits.life_events_reconcile")
@@ -112,14 +113,21 @@ def life_events_reconcile(**_kwargs: Any) -> None:
     services.partner_requests_purge(now=now)
     if services.life_events_to_apply(limit=1):
         enqueue("benefits.life_events_apply")
-    for event_id in services.life_events_to_propose():
-        enqueue("benefits.life_event_propose", event_id=event_id)
+    if services.life_events_to_propose(limit=1):
+        enqueue("benefits.life_events_propose")
 
 
 @shared_task(name="benefits.proposals_reevaluate")
 def proposals_reevaluate(**_kwargs: Any) -> None:
     """Every hour: the open proposals of persons whose record changed are computed again."""
     changed = services.proposals_reevaluate_changed(now=timezone.now())
+    logger.info("proposals re-evaluated", extra={"changed": changed})
+
+
+@shared_task(name="benefits.proposals_reevaluate_about")
+def proposals_reevaluate_about(*, person_ids: list[int], **_kwargs: Any) -> None:
+    """The open proposals to or about persons the registry just changed, computed again."""
+    changed = services.proposals_reevaluate_about(person_ids=person_ids, now=timezone.now())
     logger.info("proposals re-evaluated", extra={"changed": changed})
 
 

@@ -52,5 +52,4 @@ def demo_attribution_seed(*, mother: Person, baby: Person, now: datetime.datetim
         now=now,
     )
     services.life_events_apply(now=now)
-    for event_id in services.life_events_to_propose():
-        services.life_event_propose(event_id=event_id, now=now)
+    services.life_events_propose_all(now=now)

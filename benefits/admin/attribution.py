@@ -4,11 +4,12 @@
   page that follows), revoked by an action; read-only otherwise.
 - Attribution rules: supervisors switch each rule on or off and choose its verification.
 - Benefits proposed: the case workers' verification queue (confirm, or withdraw with a reason).
-- Life events: every event received, newest first, filtered by state, kind and partner; each
-  page shows its data, why it failed or whom it waits for. Events failed or waiting are sent back
-  to be applied by an action (once the registry is corrected). Persons shown are recorded in
-  their trails. Registry clerks import a batch file of events in a partner's name (its report
-  on the page: the lines stored, sent before, and rejected with their errors).
+- Life events: every event received, newest first, filtered by state, kind, partner and the
+  clerk who imported it; each page shows its data, who imported it (a batch file), why it failed
+  or whom it waits for. Events failed or waiting are sent back to be applied by an action (once
+  the registry is corrected). Persons shown are recorded in their trails. Registry clerks
+  import a batch file of events in a partner's name (its report on the page: the lines stored,
+  sent before, and rejected with their errors).
 """
 
 from __future__ import annotations
@@ -133,7 +134,7 @@ class LifeEventAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
     person_fields = ("person_id",)
     read_detail = "life event"
     list_display = ["received_at", "partner", "partner_event_id", "kind", "occurred_on", "state", "failure_code"]
-    list_filter = [EventStateFilter, "kind", "partner"]
+    list_filter = [EventStateFilter, "kind", "partner", ("imported_by", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["partner"]
     search_fields = ["=partner_event_id"]
     ordering = ["-received_at", "-pk"]
@@ -145,6 +146,7 @@ class LifeEventAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
         "corrects",
         "data",
         "received_at",
+        "imported_by",
         "state",
         "waiting_for",
         "failure_code",
@@ -158,7 +160,7 @@ class LifeEventAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
     change_list_template = "admin/benefits/life_event_list.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[LifeEvent]:
-        return super().get_queryset(request).select_related("partner", "person")
+        return super().get_queryset(request).select_related("partner", "person", "imported_by")
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.has_perm(RETRY_PERMISSION))
@@ -189,7 +191,10 @@ class LifeEventAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
                         "file_too_large", params={"limit": file_size(settings.LIFE_EVENTS_FILE_MAX_BYTES)}
                     )
                 report = services.life_events_file_import(
-                    partner_id=form.cleaned_data["partner"].pk, content=upload.read(), now=timezone.now()
+                    partner_id=form.cleaned_data["partner"].pk,
+                    content=upload.read(),
+                    user_id=request.user.pk,
+                    now=timezone.now(),
                 )
             except PartnerRefused as refused:
                 form.add_error("events", refused.message)

@@ -8,8 +8,9 @@ given, ``parents`` and ``spouses`` hold national numbers separated by ``|``, a l
 another kind of event are not read — and is validated on its own by the API's serializer
 (``shapes``) and the partner's scopes: taken whole or rejected whole, each error reported with
 its line (the file's: the header is line 1), its column and its message. The lines taken are
-received in one call of ``events_receive``, in one transaction: an event id sent before (by the
-API or a file) is a duplicate, ignored.
+received in one call of ``events_receive``, in one transaction, each event stored with the clerk
+who imported the file (``imported_by``): an event id sent before (by the API or a file) is a
+duplicate, ignored (it keeps who sent it first).
 
 The file is refused whole, nothing stored (``PartnerRefused``), when it is larger than
 ``LIFE_EVENTS_FILE_MAX_BYTES``, has more than ``LIFE_EVENTS_FILE_MAX_LINES`` lines, is not UTF-8
@@ -79,9 +80,10 @@ BATCH_ERRORS_KEPT = 1000
 _TOP_COLUMNS = ("id", "type", "occurred_on", "corrects")
 
 
-def events_file_import(*, partner_id: int, content: bytes, now: datetime.datetime) -> BatchReport:
+def events_file_import(*, partner_id: int, content: bytes, user_id: int | None, now: datetime.datetime) -> BatchReport:
     """Import a batch file of events in the partner's name and scopes: the valid lines received in
-    one transaction, the others reported. Raises PartnerRefused when the file is refused whole."""
+    one transaction (each event stored records ``user_id``, the clerk who imported the file), the
+    others reported. Raises PartnerRefused when the file is refused whole."""
     if len(content) > settings.LIFE_EVENTS_FILE_MAX_BYTES:
         raise PartnerRefused("file_too_large", params={"limit": file_size(settings.LIFE_EVENTS_FILE_MAX_BYTES)})
     partner = RegistryPartner.objects.filter(pk=partner_id, revoked_at__isnull=True).first()
@@ -114,7 +116,7 @@ def events_file_import(*, partner_id: int, content: bytes, now: datetime.datetim
             else:
                 left_off += 1
     with transaction.atomic():
-        receipts = events_receive(partner_id=partner.pk, events=taken, now=now) if taken else []
+        receipts = events_receive(partner_id=partner.pk, events=taken, now=now, imported_by_id=user_id) if taken else []
     accepted = sum(1 for receipt in receipts if receipt.status == "accepted")
     return BatchReport(
         lines=lines,

@@ -3,24 +3,29 @@ applied to the registry on the ``attribution`` queue.
 
 - **Received**: the events of a request are stored together; an event id the partner sent
   before is acknowledged as a duplicate and ignored. Nothing is applied in the request.
-- **Applied** one at a time, each in its transaction, under the event's row lock (a second
-  worker skips it): a birth creates the child and the parent links, a death sets the date (a
-  correction moves it), a marriage links the spouses (ended already when a death is on file:
-  events come out of order), a change of address moves the person.
+- **Applied** under the events' row locks (a second worker skips them): a birth creates the
+  child and the parent links, a death sets the date (a correction moves it), a marriage links
+  the spouses (ended already when a death is on file: events come out of order), a change of
+  address moves the person.
 - **Waiting**: an event naming a person the registry does not know yet keeps their numbers and
   is applied when they appear (``events_waiting_release``: after each birth applied, and every
   minute for persons staff added).
 - **Failed**: the registry refused it (a conflict, an invalid number), with the reason; staff
   retry it once the registry is corrected.
 
-Each event applied is then turned into the benefits it opens (``proposals.event_propose``, queued
-after the commit). A death applied also runs the benefits' deaths (entitlements ended, payments stopped, recalled
-or asked back); mandates end with the nightly job that reads the registry's deaths.
+Events are applied a batch at a time (``APPLY_CHUNK``): births and deaths through the registry's
+batch services (a few statements whatever their number), the others one by one. The events
+applied are then turned into the benefits they open (``proposals.events_propose_all``, queued
+after the commit). A death applied also runs the benefits' deaths (entitlements ended, payments
+stopped, recalled or asked back); mandates end with the nightly job that reads the registry's
+deaths. A death or a move applied computes again, at once, the open proposals to or about the
+person (``proposals.proposals_reevaluate_about``).
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,11 +40,11 @@ from core.tasks import enqueue
 from identity import services as identity_services
 from identity.country_profiles import country_profile
 from identity.selectors import person_ids_by_national_numbers
-from identity.types import IdentityError
+from identity.types import BirthRecord, IdentityError, RegistryChange, RegistryOutcome
 
 _PERSON = PERSON_TABLE
-# Events applied per transaction batch by the draining task (each event has its own savepoint).
-APPLY_CHUNK = 200
+# Events applied per transaction by the draining task.
+APPLY_CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -53,36 +58,64 @@ class EventInput:
     corrects: str = ""
 
 
-def events_receive(*, partner_id: int, events: Sequence[EventInput], now: datetime.datetime) -> list[EventReceipt]:
-    """Store the events not received before (one query to find the repeats, one insert), then
-    queue their application after the commit."""
+# The events of a request land here first (COPY), then in the table in one statement that skips
+# the ids the partner sent before.
+_INCOMING = "benefits_life_events_incoming"
+_INCOMING_CREATE = f"""
+CREATE TEMPORARY TABLE IF NOT EXISTS {_INCOMING} (
+    partner_event_id varchar(64) NOT NULL, kind varchar(10) NOT NULL, occurred_on date NOT NULL,
+    corrects varchar(64) NOT NULL, data jsonb NOT NULL
+) ON COMMIT DELETE ROWS
+"""
+_INCOMING_STORE = f"""
+INSERT INTO benefits_lifeevent (partner_id, partner_event_id, kind, occurred_on, corrects, data, received_at,
+                                state, waiting_for, failure_code, failure_detail, attempts, imported_by_id)
+SELECT %(partner)s, i.partner_event_id, i.kind, i.occurred_on, i.corrects, i.data, %(now)s,
+       %(received)s, '{{}}', '', '', 0, %(imported_by)s
+FROM {_INCOMING} i
+ON CONFLICT (partner_id, partner_event_id) DO NOTHING
+RETURNING partner_event_id
+"""  # noqa: S608
+
+
+def events_receive(
+    *,
+    partner_id: int,
+    events: Sequence[EventInput],
+    now: datetime.datetime,
+    imported_by_id: int | None = None,
+) -> list[EventReceipt]:
+    """Store the events not received before (copied into a temporary table, then one insert
+    that skips the ids the partner sent before), then queue their application after the commit.
+    ``imported_by_id``: the registry clerk who imported the batch file they came in."""
     wanted: dict[str, EventInput] = {}
     for event in events:
         wanted.setdefault(event.partner_event_id, event)
-    known = set(
-        LifeEvent.objects.filter(partner_id=partner_id, partner_event_id__in=list(wanted)).values_list(
-            "partner_event_id", flat=True
-        )
-    )
-    fresh = [event for event_id, event in wanted.items() if event_id not in known]
-    LifeEvent.objects.bulk_create(
-        [
-            LifeEvent(
-                partner_id=partner_id,
-                partner_event_id=event.partner_event_id,
-                kind=event.kind,
-                occurred_on=event.occurred_on,
-                corrects=event.corrects,
-                data=event.data,
-                received_at=now,
+    accepted: set[str] = set()
+    if wanted:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_INCOMING_CREATE)
+            cursor.execute(f"TRUNCATE {_INCOMING}")
+            with cursor.cursor.copy(
+                f"COPY {_INCOMING} (partner_event_id, kind, occurred_on, corrects, data) FROM STDIN"
+            ) as copy:
+                for event in wanted.values():
+                    copy.write_row(
+                        (event.partner_event_id, event.kind, event.occurred_on, event.corrects, json.dumps(event.data))
+                    )
+            cursor.execute(
+                _INCOMING_STORE,
+                {
+                    "partner": partner_id,
+                    "now": now,
+                    "received": LifeEventState.RECEIVED,
+                    "imported_by": imported_by_id,
+                },
             )
-            for event in fresh
-        ],
-        ignore_conflicts=True,
-    )
-    if fresh:
-        enqueue("benefits.life_events_apply")
-    accepted = {event.partner_event_id for event in fresh}
+            accepted = {row[0] for row in cursor.fetchall()}
+            cursor.execute(f"TRUNCATE {_INCOMING}")
+            if accepted:
+                enqueue("benefits.life_events_apply")
     receipts = []
     for event in events:
         first = event.partner_event_id in accepted
@@ -202,11 +235,14 @@ def event_apply(*, event_id: int, now: datetime.datetime) -> str | None:
             event.state, event.applied_at = LifeEventState.APPLIED, now
         event.save(update_fields=fields)
         if event.state == LifeEventState.APPLIED:
-            enqueue("benefits.life_event_propose", event_id=event.pk)
+            enqueue("benefits.life_events_propose")
             if event.kind == LifeEventKind.BIRTH:
                 enqueue("benefits.life_events_release")
             if event.kind == LifeEventKind.DEATH:
                 enqueue("benefits.deaths_apply")
+            if event.kind in (LifeEventKind.DEATH, LifeEventKind.ADDRESS) and event.person_id is not None:
+                # What the person's open proposals, and those about them, are computed from.
+                enqueue("benefits.proposals_reevaluate_about", person_ids=[event.person_id])
         return event.state
 
 
@@ -218,17 +254,139 @@ def events_to_apply(*, limit: int = APPLY_CHUNK) -> list[int]:
 
 
 def events_apply(*, now: datetime.datetime) -> int:
-    """Apply every event received, chunk after chunk (what the queue's task and the reconciler
-    run; two at once share the work through the rows' locks)."""
+    """Apply every event received, a batch after the other (what the queue's task and the
+    reconciler run; two at once share the work through the rows' locks)."""
     applied = 0
     while True:
-        chunk = events_to_apply()
-        if not chunk:
+        done = _batch_apply(now=now)
+        if not done:
             return applied
-        done = [event_apply(event_id=event_id, now=now) for event_id in chunk]
-        applied += sum(1 for state in done if state is not None)
-        if not any(state is not None for state in done):
-            return applied  # all held by another worker
+        applied += done
+
+
+_SETTLE = """
+UPDATE benefits_lifeevent e
+SET state = u.state, person_id = u.person_id, failure_code = u.code, failure_detail = u.detail,
+    applied_at = CASE WHEN u.state = %(applied)s THEN %(now)s::timestamptz END,
+    attempts = e.attempts + 1, waiting_for = '{}'
+FROM unnest(%(ids)s::bigint[], %(states)s::text[], %(persons)s::bigint[], %(codes)s::text[], %(details)s::text[])
+     AS u(id, state, person_id, code, detail)
+WHERE e.id = u.id
+"""
+
+
+@dataclass
+class _Settled:
+    """What a batch did to its events, written in one statement."""
+
+    ids: list[int]
+    states: list[str]
+    persons: list[int | None]
+    codes: list[str]
+    details: list[str]
+
+    def add(self, event: LifeEvent, outcome: RegistryOutcome) -> None:
+        self.ids.append(event.pk)
+        if isinstance(outcome, RegistryChange):
+            self.states.append(LifeEventState.APPLIED)
+            self.persons.append(outcome.person_id)
+            self.codes.append("")
+            self.details.append("")
+            return
+        self.states.append(LifeEventState.FAILED)
+        self.persons.append(None)
+        self.codes.append(outcome.code[:40])
+        self.details.append(str(outcome.message)[:300])
+
+
+def _batch_apply(*, now: datetime.datetime) -> int:
+    """One batch of the events received, the oldest first, in one transaction: births and deaths
+    through the registry's batch services (a few statements for the whole batch), the others
+    one by one; an event naming a person unknown today waits. Returns the events handled (0:
+    none left, or all held by another worker)."""
+    with transaction.atomic():
+        events = list(
+            LifeEvent.objects.select_for_update(skip_locked=True)
+            .filter(state=LifeEventState.RECEIVED)
+            .order_by("pk")[:APPLY_CHUNK]
+        )
+        if not events:
+            return 0
+        named = {event.pk: _named(event) for event in events}
+        ids = person_ids_by_national_numbers(
+            numbers={number for needed, created in named.values() for number in (*needed, *created)}
+        )
+        waiting, births, deaths, others = [], [], [], []
+        for event in events:
+            needed, _created = named[event.pk]
+            missing = sorted({number for number in needed if number not in ids})
+            if missing:
+                event.waiting_for = missing
+                waiting.append(event)
+            elif event.kind == LifeEventKind.BIRTH and not event.corrects:
+                births.append(event)
+            elif event.kind == LifeEventKind.DEATH:
+                deaths.append(event)
+            else:
+                others.append(event)
+        settled = _Settled([], [], [], [], [])
+        birth_ids = {event.pk for event in births}
+        if births:
+            outcomes = identity_services.registry_births_record(
+                births=[_birth_record(event, ids) for event in births], now=now
+            )
+            for event, outcome in zip(births, outcomes, strict=True):
+                settled.add(event, outcome)
+        for event in others:
+            event_apply(event_id=event.pk, now=now)
+        if deaths:
+            outcomes = identity_services.registry_deaths_record(
+                deaths=[(ids[named[event.pk][0][0]], event.occurred_on) for event in deaths], now=now
+            )
+            for event, outcome in zip(deaths, outcomes, strict=True):
+                settled.add(event, outcome)
+        for event in waiting:
+            event.state, event.attempts = LifeEventState.WAITING, event.attempts + 1
+        LifeEvent.objects.bulk_update(waiting, ["state", "attempts", "waiting_for"])
+        if settled.ids:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _SETTLE,
+                    {
+                        "applied": LifeEventState.APPLIED,
+                        "now": now,
+                        "ids": settled.ids,
+                        "states": settled.states,
+                        "persons": settled.persons,
+                        "codes": settled.codes,
+                        "details": settled.details,
+                    },
+                )
+        if LifeEventState.APPLIED in settled.states:
+            enqueue("benefits.life_events_propose")
+        if births:
+            enqueue("benefits.life_events_release")
+        if deaths:
+            enqueue("benefits.deaths_apply")
+        changed = [
+            person_id
+            for person_id, state, event_id in zip(settled.persons, settled.states, settled.ids, strict=True)
+            if state == LifeEventState.APPLIED and event_id not in birth_ids and person_id is not None
+        ]
+        if changed:
+            enqueue("benefits.proposals_reevaluate_about", person_ids=sorted(set(changed)))
+    return len(events)
+
+
+def _birth_record(event: LifeEvent, ids: dict[str, int]) -> BirthRecord:
+    child = event.data["child"]
+    return BirthRecord(
+        national_number=child["national_number"],
+        first_name=child["first_name"],
+        last_name=child["last_name"],
+        birth_date=event.occurred_on,
+        parent_ids=tuple(ids[_compact(number)] for number in event.data.get("parents", [])),
+    )
 
 
 _RELEASE = f"""

@@ -24,15 +24,19 @@ from __future__ import annotations
 import datetime
 import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from benefits import catalogue
+from benefits.attribution.births import Birth, births_propose
 from benefits.attribution.rules import rule_of
+from benefits.attribution.versions import data_version, data_versions
 from benefits.claims.computation import compute, explanation_json
 from benefits.models import (
     OPEN_PROPOSAL_STATUSES,
@@ -50,7 +54,6 @@ from benefits.policies import can_manage_claims
 from benefits.trail import trail
 from benefits.types import ProposalRefused
 from benefits.wording import euros
-from contributions.selectors import contribution_record_version
 from core.actor import Actor
 from core.errors import NotFound
 from core.periods import Period
@@ -61,9 +64,11 @@ from identity.selectors import (
     marriages_of,
     person_ids_by_national_numbers,
     person_names,
+    persons_with_bank_account,
 )
-from mandates.selectors import recipients_with_proxies
-from notifications.services import notify
+from mandates.selectors import recipients_with_proxies_for
+from notifications.services import notify_many
+from notifications.types import Notice
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +146,7 @@ def proposal_make(
                 computation=computed.computation,
                 rules_fingerprint=computed.rules_fingerprint,
                 openfisca_core=computed.openfisca_core,
-                data_version=contribution_record_version(person_id=person_id, today=today)[:100],
+                data_version=data_version(person_id=person_id, today=today),
                 status=ProposalStatus.TO_VERIFY,
                 created_at=now,
                 verified_automatically=automatic and not sampled,
@@ -182,23 +187,40 @@ def _offer(proposal: Proposal, *, user_id: int | None, now: datetime.datetime) -
 
 def proposal_tell(proposal: Proposal, *, event: str, now: datetime.datetime) -> None:
     """The person and the proxies who manage their claims."""
-    notify(
-        recipients=recipients_with_proxies(
-            person_id=proposal.person_id, scope=Scope.MANAGE_CLAIMS, on=timezone.localdate(now)
-        ),
+    proposals_tell([proposal], event=event, now=now)
+
+
+def proposals_tell(proposals: Sequence[Proposal], *, event: str, now: datetime.datetime) -> int:
+    """Each person and the proxies who manage their claims, about their proposal: the queries of
+    one notice whatever the number of proposals (a batch of births). Returns the notices stored."""
+    if not proposals:
+        return 0
+    person_ids = sorted({proposal.person_id for proposal in proposals})
+    recipients = recipients_with_proxies_for(
+        person_ids=person_ids, scope=Scope.MANAGE_CLAIMS, on=timezone.localdate(now)
+    )
+    names = person_names(person_ids=person_ids)
+    with_account = persons_with_bank_account(person_ids=person_ids)
+    return notify_many(
         event=event,
-        context={
-            "beneficiary": person_names(person_ids=[proposal.person_id]).get(proposal.person_id, ""),
-            "reference": proposal.reference,
-            "scheme": proposal.scheme,
-            "amount": euros(proposal.amount),
-            "periodicity": proposal.periodicity,
-            "month": str(Period.of(proposal.month)),
-            "account_needed": bank_account_on_file(person_id=proposal.person_id) is None,
-            "note": proposal.note,
-        },
+        notices=(
+            Notice(
+                recipients=tuple(recipients.get(proposal.person_id, ())),
+                context={
+                    "beneficiary": names.get(proposal.person_id, ""),
+                    "reference": proposal.reference,
+                    "scheme": proposal.scheme,
+                    "amount": euros(proposal.amount),
+                    "periodicity": proposal.periodicity,
+                    "month": str(Period.of(proposal.month)),
+                    "account_needed": proposal.person_id not in with_account,
+                    "note": proposal.note,
+                },
+                link=reverse("benefits:proposal", args=[proposal.pk]),
+            )
+            for proposal in proposals
+        ),
         now=now,
-        link=reverse("benefits:proposal", args=[proposal.pk]),
     )
 
 
@@ -213,75 +235,117 @@ def _surviving_spouse(deceased_id: int, death_date: datetime.date) -> int | None
     return None
 
 
-def event_propose(*, event_id: int, now: datetime.datetime) -> list[int]:
-    """The proposals an applied event opens (safe to run twice: each right once). Marks the
-    event proposed."""
-    event = LifeEvent.objects.filter(pk=event_id, state=LifeEventState.APPLIED, proposed_at__isnull=True).first()
-    if event is None or event.person_id is None:
-        return []
-    made: list[int | None] = []
+def _event_proposals(event: LifeEvent, *, now: datetime.datetime) -> None:
+    """The proposals a marriage or a death opens (births are proposed by the batch)."""
     month = Period.of(event.occurred_on)
-    if event.kind == LifeEventKind.BIRTH:
-        numbers = event.data.get("parents", [])
-        known = person_ids_by_national_numbers(numbers=numbers)
-        parents = [known[number] for number in numbers if number in known]
-        for scheme in ("birth_grant", "family_allowance"):
-            for parent_id in parents:
-                proposal = proposal_make(
-                    person_id=parent_id,
-                    scheme=scheme,
-                    subject_id=event.person_id,
-                    month=month,
-                    trigger=ProposalTrigger.BIRTH,
-                    event_id=event.pk,
-                    now=now,
-                )
-                made.append(proposal)
-                if proposal is not None:
-                    break
-    elif event.kind == LifeEventKind.MARRIAGE:
+    if event.kind == LifeEventKind.MARRIAGE:
         known = person_ids_by_national_numbers(numbers=event.data.get("spouses", []))
         for spouse_id in known.values():
-            made.append(
-                proposal_make(
-                    person_id=spouse_id,
-                    scheme="marriage_grant",
-                    subject_id=None,
-                    month=month,
-                    trigger=ProposalTrigger.MARRIAGE,
-                    event_id=event.pk,
-                    now=now,
-                )
+            proposal_make(
+                person_id=spouse_id,
+                scheme="marriage_grant",
+                subject_id=None,
+                month=month,
+                trigger=ProposalTrigger.MARRIAGE,
+                event_id=event.pk,
+                now=now,
             )
-    elif event.kind == LifeEventKind.DEATH:
+    elif event.kind == LifeEventKind.DEATH and event.person_id is not None:
         survivor = _surviving_spouse(event.person_id, event.occurred_on)
         if survivor is not None:
             for scheme, subject, start in (
                 ("survivor_pension", None, month.next()),
                 ("funeral_grant", event.person_id, month),
             ):
-                made.append(
-                    proposal_make(
-                        person_id=survivor,
-                        scheme=scheme,
-                        subject_id=subject,
-                        month=start,
-                        trigger=ProposalTrigger.DEATH,
-                        event_id=event.pk,
-                        now=now,
-                    )
+                proposal_make(
+                    person_id=survivor,
+                    scheme=scheme,
+                    subject_id=subject,
+                    month=start,
+                    trigger=ProposalTrigger.DEATH,
+                    event_id=event.pk,
+                    now=now,
                 )
-    LifeEvent.objects.filter(pk=event.pk).update(proposed_at=now)
-    return [proposal for proposal in made if proposal is not None]
+
+
+def events_propose(*, event_ids: Sequence[int], now: datetime.datetime) -> int:
+    """The proposals the applied events open, in one transaction (safe to run twice: each right
+    once; events another worker holds are skipped). The births together (``births``: one
+    simulation per benefit and month), each marriage and death on its own. Marks the events
+    proposed; returns the proposals created."""
+    return _propose(event_ids, now=now)[1]
+
+
+def _propose(event_ids: Sequence[int], *, now: datetime.datetime) -> tuple[int, int]:
+    """``events_propose``: the events proposed, and the proposals created."""
+    with transaction.atomic():
+        events = list(
+            LifeEvent.objects.select_for_update(skip_locked=True)
+            .filter(
+                pk__in=list(event_ids), state=LifeEventState.APPLIED, proposed_at__isnull=True, person__isnull=False
+            )
+            .order_by("pk")
+        )
+        if not events:
+            return 0, 0
+        births = [event for event in events if event.kind == LifeEventKind.BIRTH]
+        numbers = [number for event in births for number in event.data.get("parents", [])]
+        known = person_ids_by_national_numbers(numbers=numbers) if numbers else {}
+        created = births_propose(
+            births=[
+                Birth(
+                    event_id=event.pk,
+                    child_id=event.person_id,
+                    month=Period.of(event.occurred_on),
+                    parent_ids=tuple(known[number] for number in event.data.get("parents", []) if number in known),
+                )
+                for event in births
+                if event.person_id is not None
+            ],
+            now=now,
+        )
+        proposals_tell(
+            [proposal for proposal in created if proposal.status == ProposalStatus.OFFERED],
+            event="benefit_proposed",
+            now=now,
+        )
+        before = Proposal.objects.filter(event_id__in=[event.pk for event in events]).count()
+        for event in events:
+            if event.kind != LifeEventKind.BIRTH:
+                _event_proposals(event, now=now)
+        made = Proposal.objects.filter(event_id__in=[event.pk for event in events]).count() - before
+        LifeEvent.objects.filter(pk__in=[event.pk for event in events]).update(proposed_at=now)
+    return len(events), len(created) + made
+
+
+def event_propose(*, event_id: int, now: datetime.datetime) -> list[int]:
+    """The proposals an applied event opens (``events_propose`` for one); returns the event's
+    proposals."""
+    events_propose(event_ids=[event_id], now=now)
+    return list(Proposal.objects.filter(event_id=event_id).order_by("pk").values_list("pk", flat=True))
 
 
 def events_to_propose(*, limit: int = 500) -> list[int]:
-    """Events applied whose proposals were not made: what a lost message left."""
+    """Events applied whose proposals were not made."""
     return list(
         LifeEvent.objects.filter(state=LifeEventState.APPLIED, proposed_at__isnull=True)
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def events_propose_all(*, now: datetime.datetime, chunk: int = 5000) -> int:
+    """Every applied event's proposals, a batch after the other (what the queue's task and the
+    reconciler run); returns the proposals created."""
+    created = 0
+    while True:
+        event_ids = events_to_propose(limit=chunk)
+        if not event_ids:
+            return created
+        proposed, made = _propose(event_ids, now=now)
+        created += made
+        if not proposed:
+            return created  # all held by another worker
 
 
 # --- Verification and the person's answer ------------------------------------------------------
@@ -314,9 +378,7 @@ def proposal_verify(*, proposal_id: int, user_id: int, approve: bool, note: str,
                     computed.rules_fingerprint,
                     computed.openfisca_core,
                 )
-                proposal.data_version = contribution_record_version(
-                    person_id=proposal.person_id, today=timezone.localdate(now)
-                )[:100]
+                proposal.data_version = data_version(person_id=proposal.person_id, today=timezone.localdate(now))
                 proposal.save(
                     update_fields=["amount", "computation", "rules_fingerprint", "openfisca_core", "data_version"]
                 )
@@ -401,7 +463,7 @@ def person_proposals_reevaluate(*, person_id: int, now: datetime.datetime) -> in
                 month=Period.of(proposal.month),
                 today=today,
             )
-            version = contribution_record_version(person_id=person_id, today=today)[:100]
+            version = data_version(person_id=person_id, today=today)
             if computed is None:
                 proposal.status, proposal.note = ProposalStatus.WITHDRAWN, "re-evaluated: no longer due"
                 proposal.data_version = version
@@ -424,17 +486,30 @@ def person_proposals_reevaluate(*, person_id: int, now: datetime.datetime) -> in
     return changed
 
 
+def proposals_reevaluate_about(*, person_ids: Sequence[int], now: datetime.datetime) -> int:
+    """The open proposals to or about these persons computed again at once: the registry changed
+    what they are computed from (a death recorded or its date corrected, a move). Returns how
+    many changed."""
+    owners = sorted(
+        set(
+            Proposal.objects.filter(status__in=OPEN_PROPOSAL_STATUSES)
+            .filter(Q(person_id__in=list(person_ids)) | Q(subject_id__in=list(person_ids)))
+            .values_list("person_id", flat=True)
+        )
+    )
+    return sum(person_proposals_reevaluate(person_id=person_id, now=now) for person_id in owners)
+
+
 def proposals_reevaluate_changed(*, now: datetime.datetime) -> int:
     """Every open proposal whose person's record changed since it was computed (its data version
-    is not the record's any more) is computed again."""
-    today = timezone.localdate(now)
-    stale = {
-        person_id
-        for person_id, version in Proposal.objects.filter(status__in=OPEN_PROPOSAL_STATUSES).values_list(
-            "person_id", "data_version"
-        )
-        if contribution_record_version(person_id=person_id, today=today)[:100] != version
-    }
+    is not the record's any more: all read in the queries of one) is computed again."""
+    open_versions = list(
+        Proposal.objects.filter(status__in=OPEN_PROPOSAL_STATUSES).values_list("person_id", "data_version")
+    )
+    versions = data_versions(
+        person_ids=sorted({person_id for person_id, _version in open_versions}), today=timezone.localdate(now)
+    )
+    stale = {person_id for person_id, version in open_versions if versions[person_id] != version}
     return sum(person_proposals_reevaluate(person_id=person_id, now=now) for person_id in sorted(stale))
 
 

@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from benefits.attribution.rules import rule_of
+from benefits.attribution.versions import data_versions
 from benefits.inputs import NEVER
 from benefits.models import Proposal, ProposalStatus, ProposalTrigger
 from benefits.registry_table import PERSON_TABLE
@@ -187,6 +188,7 @@ def pension_age_scan(*, now: datetime.datetime) -> ScanResult:
         read += evaluated.persons_read
         chosen = numpy.flatnonzero(evaluated.eligible)
         names = list(evaluated.conditions)
+        versions = data_versions(person_ids=[int(evaluated.person_ids[index]) for index in chosen], today=today)
         proposals = [
             Proposal(
                 person_id=int(evaluated.person_ids[index]),
@@ -207,7 +209,7 @@ def pension_age_scan(*, now: datetime.datetime) -> ScanResult:
                 },
                 rules_fingerprint=evaluated.fingerprint,
                 openfisca_core=evaluated.openfisca_core,
-                data_version="",
+                data_version=versions[int(evaluated.person_ids[index])],
                 status=ProposalStatus.TO_VERIFY,
                 created_at=now,
             )

@@ -265,7 +265,6 @@ def _column_value(column: Any, index: int) -> Any:
 
 def explanation_json(computed: Computed, *, corrections: Sequence[Any] = ()) -> dict[str, Any]:
     """Everything the decision was computed from and what the engine answered, as JSON."""
-    explanation = computed.explanation
     columns = computed.population.columns
     members = [
         {
@@ -276,13 +275,27 @@ def explanation_json(computed: Computed, *, corrections: Sequence[Any] = ()) -> 
         }
         for index, member in enumerate(computed.family.members)
     ]
+    return explanation_data(
+        computed.explanation, subject_index=computed.index, members=members, corrections=corrections
+    )
+
+
+def explanation_data(
+    explanation: Explanation,
+    *,
+    subject_index: int,
+    members: Sequence[Mapping[str, Any]] = (),
+    corrections: Sequence[Any] = (),
+) -> dict[str, Any]:
+    """What the engine answered, as JSON: with the family's inputs (``members``) for a decision,
+    without them for a proposal computed in a batch (its record's version names them)."""
     return {
         "scheme": explanation.scheme,
         "month": str(explanation.month),
         "amount": str(explanation.amount),
         "eligible": explanation.eligible,
-        "subject_index": computed.index,
-        "members": members,
+        "subject_index": subject_index,
+        "members": list(members),
         "corrections": list(corrections),
         "conditions": [
             {"code": condition.code, "met": condition.met, "inputs": [fact_json(fact) for fact in condition.inputs]}

@@ -107,6 +107,15 @@ class LifeEvent(models.Model):
     retried_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The registry clerk who imported the batch file it came in (empty: sent through the API).
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
 
     class Meta:
         verbose_name = _("life event")

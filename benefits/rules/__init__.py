@@ -6,6 +6,8 @@ The rest of ``benefits`` calls:
 - ``evaluate_months(scheme, population, months)`` — the same for several months, one simulation;
 - ``explain(scheme, population, month, person=i)`` — one person's result with its reasons
   (conditions, intermediate values, parameters with their legal references);
+- ``explain_each(scheme, population, month, persons=[i, j, …])`` — the same for many persons,
+  from one simulation of the whole population;
 - ``rules_version(scheme)`` — the fingerprint to store on a decision;
 - ``parameter_history(path)`` — a parameter's dated values with their legal references;
 - ``age_on(births, day)`` — completed years, as the formulas count them;
@@ -18,7 +20,14 @@ store what it answered with ``rules_version``. YAML cases a lawyer can read are 
 
 from benefits.rules.arithmetic import age_on
 from benefits.rules.composition import add_composed_scheme, composed_scheme_check
-from benefits.rules.engine import evaluate, evaluate_months, explain, parameter_history, rules_version
+from benefits.rules.engine import (
+    evaluate,
+    evaluate_months,
+    explain,
+    explain_each,
+    parameter_history,
+    rules_version,
+)
 from benefits.rules.schemes import STATUTORY
 from benefits.rules.system import system
 from benefits.rules.types import (
@@ -52,6 +61,7 @@ __all__ = [
     "evaluate",
     "evaluate_months",
     "explain",
+    "explain_each",
     "parameter_history",
     "rules_version",
     "system",

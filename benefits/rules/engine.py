@@ -11,7 +11,7 @@ import dataclasses
 import datetime
 import functools
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -188,60 +188,99 @@ def explain(
     rules: GuichetTaxBenefitSystem | None = None,
 ) -> Explanation:
     """One person's result and its reasons (the population holds the person and their family)."""
+    return explain_each(scheme, population, month, persons=[person], rules=rules)[0]
+
+
+def explain_each(
+    scheme: Scheme | str,
+    population: Population,
+    month: Period,
+    *,
+    persons: Sequence[int],
+    rules: GuichetTaxBenefitSystem | None = None,
+) -> list[Explanation]:
+    """The result and its reasons for each of ``persons`` (rows of the population), from one
+    traced simulation of the whole population: the formulas run once over arrays, and each
+    person's explanation reads their row of every value computed."""
     resolved = _resolve(scheme)
     rules = rules or process_system()
     simulation, family_index = _simulation(rules, population, month)
-    if not 0 <= person < population.count:
-        raise RulesInputError("unknown_person", str(person))
+    for person in persons:
+        if not 0 <= person < population.count:
+            raise RulesInputError("unknown_person", str(person))
     simulation.trace = True
     period = str(month)
-    amount = round_to_cents(simulation.calculate(resolved.amount, period))[person]
-    eligible = bool(simulation.calculate(resolved.eligible, period)[person])
+    amounts = round_to_cents(simulation.calculate(resolved.amount, period))
+    eligibles = simulation.calculate(resolved.eligible, period)
     for name in (*resolved.conditions, *resolved.details):
         simulation.calculate(name, period)
+    nodes = _nodes(simulation)
+    version = rules_version(resolved)
+    references: dict[tuple[str, str], str] = {}
+    explanations = []
+    for person in persons:
+        trace = _Trace(rules, simulation, nodes, person=person, family=int(family_index[person]), references=references)
 
-    trace = _Trace(rules, simulation, person=person, family=int(family_index[person]))
+        def with_limits(fact: Fact) -> Fact:
+            limits = resolved.limits.get(fact.code, ())
+            if not limits:
+                return fact
+            extra = tuple(Fact(code=limit, kind="limit", period=period, value=value) for limit, value in limits)
+            return dataclasses.replace(fact, inputs=fact.inputs + extra)
 
-    def with_limits(fact: Fact) -> Fact:
-        limits = resolved.limits.get(fact.code, ())
-        if not limits:
-            return fact
-        extra = tuple(Fact(code=limit, kind="limit", period=period, value=value) for limit, value in limits)
-        return dataclasses.replace(fact, inputs=fact.inputs + extra)
+        conditions = tuple(
+            Condition(code=name, met=bool(fact.value), inputs=fact.inputs)
+            for name in resolved.conditions
+            for fact in (with_limits(trace.fact(name, period)),)
+        )
+        explanations.append(
+            Explanation(
+                scheme=resolved.code,
+                month=month,
+                amount=round_half_up(Decimal(str(amounts[person]))),
+                eligible=bool(eligibles[person]),
+                conditions=conditions,
+                details=tuple(with_limits(trace.fact(name, period)) for name in resolved.details),
+                computation=trace.fact(resolved.amount, period),
+                rules_version=version,
+            )
+        )
+    return explanations
 
-    conditions = tuple(
-        Condition(code=name, met=bool(fact.value), inputs=fact.inputs)
-        for name in resolved.conditions
-        for fact in (with_limits(trace.fact(name, period)),)
-    )
-    return Explanation(
-        scheme=resolved.code,
-        month=month,
-        amount=round_half_up(Decimal(str(amount))),
-        eligible=eligible,
-        conditions=conditions,
-        details=tuple(with_limits(trace.fact(name, period)) for name in resolved.details),
-        computation=trace.fact(resolved.amount, period),
-        rules_version=rules_version(resolved),
-    )
+
+def _nodes(simulation: Simulation) -> dict[tuple[str, str], Any]:
+    """Each variable's node of OpenFisca's computation tree, the first computation of it (later
+    calls hit the cache and have no children)."""
+    computed: dict[tuple[str, str], Any] = {}
+    stack = list(reversed(simulation.tracer.trees))
+    while stack:
+        node = stack.pop()
+        computed.setdefault((node.name, str(node.period)), node)
+        stack.extend(reversed(node.children))
+    return computed
 
 
 class _Trace:
-    """OpenFisca's computation tree, read for one person: each variable computed once (later calls
-    hit the cache and have no children), with the parameters each formula read."""
+    """OpenFisca's computation tree (``_nodes``), read for one person of the simulation, with the
+    parameters each formula read (their legal references shared between persons)."""
 
-    def __init__(self, rules: GuichetTaxBenefitSystem, simulation: Simulation, *, person: int, family: int) -> None:
+    def __init__(
+        self,
+        rules: GuichetTaxBenefitSystem,
+        simulation: Simulation,
+        nodes: dict[tuple[str, str], Any],
+        *,
+        person: int,
+        family: int,
+        references: dict[tuple[str, str], str],
+    ) -> None:
         self._rules = rules
         self._simulation = simulation
         self._person = person
         self._family = family
-        self._computed: dict[tuple[str, str], Any] = {}
+        self._computed = nodes
+        self._references = references
         self._facts: dict[tuple[str, str], Fact] = {}
-        stack = list(reversed(simulation.tracer.trees))
-        while stack:
-            node = stack.pop()
-            self._computed.setdefault((node.name, str(node.period)), node)
-            stack.extend(reversed(node.children))
 
     def fact(self, name: str, period: str) -> Fact:
         key = (name, period)
@@ -267,8 +306,14 @@ class _Trace:
             kind="parameter",
             period=instant,
             value=_value(node.value),
-            reference=_reference(self._rules, node.name, instant),
+            reference=self._reference(node.name, instant),
         )
+
+    def _reference(self, name: str, instant: str) -> str:
+        key = (name, instant)
+        if key not in self._references:
+            self._references[key] = _reference(self._rules, name, instant)
+        return self._references[key]
 
 
 def _unique(facts: tuple[Fact, ...]) -> tuple[Fact, ...]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import time
 
 import pytest
@@ -132,7 +133,14 @@ def _api_send(client, partner: dict, events: list[dict]) -> None:
 
 def _import(partner: dict, content: bytes) -> BatchReport:
     with translation.override("en"):
-        return services.life_events_file_import(partner_id=partner["id"], content=content, now=timezone.now())
+        return services.life_events_file_import(
+            partner_id=partner["id"], content=content, user_id=None, now=timezone.now()
+        )
+
+
+def _html(response) -> str:
+    assert response.status_code == 200
+    return response.content.decode()
 
 
 def _stored() -> list[tuple[str, str]]:
@@ -308,7 +316,7 @@ def test_a_file_refused_stores_nothing(case, code, message):
         assert len(content) <= 2048
 
     with translation.override("en"), pytest.raises(PartnerRefused) as refused:
-        services.life_events_file_import(partner_id=partner["id"], content=content, now=timezone.now())
+        services.life_events_file_import(partner_id=partner["id"], content=content, user_id=None, now=timezone.now())
 
     with translation.override("en"):
         assert (refused.value.code, refused.value.message) == (code, message)
@@ -351,7 +359,8 @@ def test_a_registry_clerk_imports_a_file_and_reads_the_report(client):
     services.partner_revoke(partner_id=revoked["id"], now=timezone.now())
     family = Family()
     _api_send(client, partner, [family.api_death()])
-    sign_in(client, _staff("Registry clerk"), mfa=True)
+    clerk = _staff("Registry clerk")
+    sign_in(client, clerk, mfa=True)
 
     listed = client.get(reverse("admin:benefits_lifeevent_changelist"), headers=EN).content.decode()
     form = client.get(reverse(IMPORT), headers=EN)
@@ -375,6 +384,42 @@ def test_a_registry_clerk_imports_a_file_and_reads_the_report(client):
     assert "Lines rejected" in page and "This partner may not send events of this kind." in page
     assert "<code>child_national_number</code>" in page
     assert _stored() == [("EC-1", "death"), ("EC-100", "birth"), ("EC-105", "address")]
+    # The clerk is recorded on the events the file brought; the death the API sent first keeps
+    # no clerk (the file's line was a duplicate).
+    assert sorted(LifeEvent.objects.values_list("partner_event_id", "imported_by_id")) == [
+        ("EC-1", None),
+        ("EC-100", clerk.pk),
+        ("EC-105", clerk.pk),
+    ]
+
+
+def test_the_clerk_who_imported_an_event_is_on_its_page_and_filters_the_list(client):
+    partner = _partner()
+    family = Family()
+    _api_send(client, partner, [family.api_death()])
+    clerk = _staff("Registry clerk")
+    sign_in(client, clerk, mfa=True)
+    client.post(
+        reverse(IMPORT),
+        {"partner": partner["id"], "events": SimpleUploadedFile("events.csv", family.file(), "text/csv")},
+        headers=EN,
+    )
+    birth = LifeEvent.objects.get(partner_event_id="EC-100")
+    death = LifeEvent.objects.get(partner_event_id="EC-1")
+    changelist = reverse("admin:benefits_lifeevent_changelist")
+
+    imported = client.get(reverse("admin:benefits_lifeevent_change", args=[birth.pk]), headers=EN)
+    sent = client.get(reverse("admin:benefits_lifeevent_change", args=[death.pk]), headers=EN)
+    by_clerk = client.get(changelist, {"imported_by__id__exact": clerk.pk}, headers=EN)
+    by_api = client.get(changelist, {"imported_by__isnull": "True"}, headers=EN)
+
+    assert re.search(
+        r"Imported by:</label>\s*<div class=\"readonly\">(<a [^>]+>)?" + re.escape(clerk.email), _html(imported)
+    )
+    assert re.search(r"Imported by:</label>\s*<div class=\"readonly\">-</div>", _html(sent))
+    assert "By imported by" in _html(by_clerk)
+    assert sorted(event.partner_event_id for event in by_clerk.context["cl"].result_list) == ["EC-100", "EC-105"]
+    assert [event.partner_event_id for event in by_api.context["cl"].result_list] == ["EC-1"]
 
 
 def test_a_file_refused_shows_why_on_the_form_and_stores_nothing(client):

@@ -66,7 +66,7 @@ def test_reconcilers_and_housekeeping_run_on_the_control_queue_never_behind_slow
     for task in (
         "benefits.life_events_apply",
         "benefits.life_events_release",
-        "benefits.life_event_propose",
+        "benefits.life_events_propose",
         "benefits.proposals_pension_age_scan",
         "benefits.proposals_reevaluate",
     ):

@@ -35,7 +35,7 @@ from django.test import Client
 from django.utils import timezone
 
 from benefits import services
-from benefits.models import AttributionRule, LifeEvent, Proposal
+from benefits.models import AttributionRule, Proposal
 from core.periods import Period
 from core.signatures import sign
 
@@ -89,7 +89,8 @@ class Command(BaseCommand):
                 "DELETE FROM identity_person WHERE first_name = %s OR national_number LIKE %s", [MARK, MARK + "%"]
             )
             # Valid Belgian national numbers (born before 2000): YYMMDD, a serial unique for the
-            # day, and 97 minus the first nine digits modulo 97.
+            # day from 300 (clear of the demo's persons), and 97 minus the first nine digits
+            # modulo 97.
             cursor.execute(
                 "INSERT INTO identity_person (national_number, first_name, last_name, birth_date, street, postal_code,"
                 " city, country, preferred_language)"
@@ -97,7 +98,7 @@ class Command(BaseCommand):
                 " 'Rue ' || i, '1000', 'Bruxelles', 'BE', 'fr'"
                 " FROM (SELECT i, date %s + ((i::bigint * 7919) %% %s)::int AS born,"
                 "       to_char(date %s + ((i::bigint * 7919) %% %s)::int, 'YYMMDD')"
-                "       || lpad((1 + i / %s)::text, 3, '0') AS base"
+                "       || lpad((300 + i / %s)::text, 3, '0') AS base"
                 "       FROM generate_series(1, %s) AS i) AS g",
                 [MARK, FIRST, days, FIRST, days, days, count],
             )
@@ -238,8 +239,8 @@ class Command(BaseCommand):
                     raise SystemExit(f"refused: {response.status_code} {response.content[:300]!r}")
             received = time.monotonic() - started
             applied = services.life_events_apply(now=timezone.now())
-            for event_id in LifeEvent.objects.filter(partner_id=partner_id).values_list("pk", flat=True):
-                services.life_event_propose(event_id=event_id, now=timezone.now())
+            seconds_applied = time.monotonic() - started
+            services.life_events_propose_all(now=timezone.now())
             seconds = time.monotonic() - started
             proposals = Proposal.objects.filter(event__partner_id=partner_id).count()
             self.stdout.write(
@@ -249,6 +250,7 @@ class Command(BaseCommand):
                         "events": count,
                         "seconds_received": round(received, 2),
                         "applied": applied,
+                        "seconds_applied": round(seconds_applied, 2),
                         "proposals": proposals,
                         "seconds": round(seconds, 2),
                         "peak_rss_mb": _peak_mb(),
@@ -261,7 +263,7 @@ class Command(BaseCommand):
             self._forget(partner_id, children)
 
     def _forget(self, partner_id: int, children: list[str]) -> None:
-        """The events, their proposals and notices, the children and their links: gone."""
+        """The events, their proposals, the children, their links and the history of both: gone."""
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL session_replication_role = replica")
             cursor.execute(
@@ -274,6 +276,16 @@ class Command(BaseCommand):
             cursor.execute("DELETE FROM benefits_registrypartner WHERE id = %s", [partner_id])
             cursor.execute(
                 "DELETE FROM identity_familylink WHERE relative_id IN"
+                " (SELECT id FROM identity_person WHERE national_number = ANY(%s))",
+                [children],
+            )
+            cursor.execute(
+                "DELETE FROM identity_personevent WHERE pgh_obj_id IN"
+                " (SELECT id FROM identity_person WHERE national_number = ANY(%s))",
+                [children],
+            )
+            cursor.execute(
+                "DELETE FROM identity_familylinkevent WHERE relative_id IN"
                 " (SELECT id FROM identity_person WHERE national_number = ANY(%s))",
                 [children],
             )

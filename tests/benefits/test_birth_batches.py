@@ -1,0 +1,208 @@
+"""Births proposed in batches: a registry's day of births becomes proposals in a few queries and
+one simulation per benefit and month, each the same as the engine computes it for the one
+family (amount and every condition with its values), to the first parent entitled, once."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from benefits import services
+from benefits.attribution.births import Birth, births_propose
+from benefits.attribution.proposals import proposal_explain
+from benefits.claims.computation import conditions_of
+from benefits.models import AttributionRule, LifeEvent, LifeEventState, Proposal, ProposalStatus
+from core.periods import Period
+from identity.country_profiles import country_profile
+from identity.models import FamilyLink, Person
+from notifications.models import Notification
+from tests.benefits.career_helpers import career
+from tests.identity.factories import PersonFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+NOW = datetime.datetime(2026, 3, 10, 9, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def _rules_on(*, auto_verify: bool = True) -> None:
+    for scheme in ("birth_grant", "family_allowance"):
+        AttributionRule.objects.update_or_create(
+            trigger="birth",
+            scheme=scheme,
+            defaults={"enabled": True, "auto_verify": auto_verify, "sample_share": Decimal(0)},
+        )
+
+
+def _births(partner_id: int, parents_of_each: list[list[Person]], *, first_serial: int = 101) -> list[str]:
+    """One birth event a child, on the 2nd and the 20th of February and March (two months in
+    one batch), applied to the registry."""
+    days = [D(2026, 2, 2), D(2026, 2, 20), D(2026, 3, 2)]
+    numbers = []
+    events = []
+    for index, parents in enumerate(parents_of_each):
+        born = days[index % len(days)]
+        number = country_profile().synthetic_person_number(born, first_serial + index)
+        numbers.append(number)
+        events.append(
+            services.EventInput(
+                partner_event_id=f"N-{first_serial + index}",
+                kind="birth",
+                occurred_on=born,
+                data={
+                    "child": {"national_number": number, "first_name": "Child", "last_name": str(index)},
+                    "parents": [parent.national_number for parent in parents],
+                },
+            )
+        )
+    services.life_events_receive(partner_id=partner_id, events=events, now=NOW)
+    assert services.life_events_apply(now=NOW) == len(events)
+    return numbers
+
+
+def _partner(name: str = "Registre") -> int:
+    return services.partner_create(name=name, scopes=["birth"], user_id=None, now=NOW)[0]
+
+
+def _insured(first_name: str) -> Person:
+    person = PersonFactory(first_name=first_name, birth_date=D(1990, 5, 5))
+    career(person, "2015-01", "2025-12", "2400.00")
+    return person
+
+
+def test_a_batch_proposes_what_the_engine_computes_for_each_family_to_the_first_parent_entitled():
+    _rules_on()
+    ana, dana = _insured("Ana"), _insured("Dana")
+    bea = PersonFactory(first_name="Bea", birth_date=D(1992, 1, 1))  # never insured
+    carl = PersonFactory(first_name="Carl", birth_date=D(1991, 1, 1))  # never insured
+    UserFactory(person=ana)
+    numbers = _births(_partner(), [[ana], [bea], [carl, dana], [ana]])
+
+    assert services.life_events_propose_all(now=NOW) > 0
+
+    proposals = {
+        (proposal.scheme, Person.objects.get(pk=proposal.subject_id).national_number): proposal
+        for proposal in Proposal.objects.all()
+    }
+    # The birth grant asks insured months of a parent: not Bea's child; Carl and Dana's child to
+    # Dana, the first parent entitled. The family allowance to the first parent, resident.
+    assert {key for key in proposals if key[0] == "birth_grant"} == {
+        ("birth_grant", numbers[0]),
+        ("birth_grant", numbers[2]),
+        ("birth_grant", numbers[3]),
+    }
+    assert proposals["birth_grant", numbers[2]].person_id == dana.pk
+    assert proposals["family_allowance", numbers[1]].person_id == bea.pk
+    assert proposals["family_allowance", numbers[2]].person_id == carl.pk
+    # Each as the engine computes it for the one family: amount, conditions and their values.
+    for proposal in proposals.values():
+        assert proposal.month == Period.of(Person.objects.get(pk=proposal.subject_id).birth_date).first_day
+        single = proposal_explain(proposal, now=NOW)
+        assert single is not None
+        assert proposal.amount == single.amount > 0
+        assert conditions_of(proposal.computation) == conditions_of(single.computation)
+        assert proposal.computation["amount"] == str(single.amount)
+        assert proposal.rules_fingerprint == single.rules_fingerprint
+        assert proposal.data_version.startswith("sha256:")
+        assert proposal.reference == f"PRO-2026-{proposal.pk:06d}"
+        assert proposal.status == ProposalStatus.OFFERED and proposal.verified_automatically
+    # Ana (the one with an account) is told of each of hers, in one go.
+    assert Notification.objects.filter(event_type="benefit_proposed").count() == sum(
+        1 for proposal in proposals.values() if proposal.person_id == ana.pk
+    )
+    assert not LifeEvent.objects.filter(proposed_at__isnull=True).exists()
+
+
+def test_a_batch_run_twice_proposes_each_right_once_and_a_rule_off_proposes_nothing():
+    ana = _insured("Ana")
+    _births(_partner(), [[ana], [ana]])
+    assert services.life_events_propose_all(now=NOW) == 0  # the rules are off
+    assert not Proposal.objects.exists()
+
+    _rules_on(auto_verify=False)
+    LifeEvent.objects.update(proposed_at=None)
+    created = services.life_events_propose_all(now=NOW)
+    LifeEvent.objects.update(proposed_at=None)
+    again = services.life_events_propose_all(now=NOW)
+
+    assert created == 4 and again == 0
+    assert Proposal.objects.count() == 4
+    assert set(Proposal.objects.values_list("status", flat=True)) == {ProposalStatus.TO_VERIFY}
+    assert not Notification.objects.exists()  # to verify: nobody told yet
+
+
+def _queries_for(births: int, serial: int) -> int:
+    parents = [_insured(f"P{serial + index}") for index in range(births)]
+    _births(_partner(f"Registre {serial}"), [[parent] for parent in parents], first_serial=serial)
+    events = LifeEvent.objects.filter(partner_event_id__startswith="N-", proposed_at__isnull=True)
+    batch = [
+        Birth(
+            event_id=event.pk,
+            child_id=event.person_id,
+            month=Period.of(event.occurred_on),
+            parent_ids=(Person.objects.get(national_number=event.data["parents"][0]).pk,),
+        )
+        for event in events
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        created = births_propose(births=batch, now=NOW)
+    assert len(created) == 2 * births
+    LifeEvent.objects.filter(pk__in=[event.pk for event in events]).update(proposed_at=NOW)
+    return len(queries)
+
+
+def test_the_queries_of_a_batch_do_not_grow_with_the_births():
+    _rules_on()
+    assert _queries_for(3, serial=201) == _queries_for(12, serial=301)
+
+
+def test_the_bank_account_and_the_children_are_read_for_the_family_of_each_parent():
+    """A parent's older child is in the family the engine reads (the allowance's bands count
+    the children): the batch sees the family as the single computation does."""
+    _rules_on()
+    ana = _insured("Ana")
+    older = PersonFactory(first_name="Older", birth_date=D(2020, 6, 1))
+    FamilyLink.objects.create(kind="parent_child", person=ana, relative=older, started_on=older.birth_date)
+    _births(_partner(), [[ana]])
+    services.life_events_propose_all(now=NOW)
+    allowance = Proposal.objects.get(scheme="family_allowance")
+    single = proposal_explain(allowance, now=NOW)
+    assert single is not None and allowance.amount == single.amount
+    assert allowance.computation["subject_index"] == 2  # Ana, her older child, the baby
+    assert LifeEvent.objects.get().state == LifeEventState.APPLIED
+
+
+def test_a_move_recorded_by_the_registry_computes_again_the_proposals_about_the_person(monkeypatch):
+    """The child's move abroad reported after the proposals: the family allowance about the child
+    is computed again at once (no longer due: withdrawn), not at the next hourly check."""
+    _rules_on(auto_verify=False)
+    ana = _insured("Ana")
+    (child,) = _births(_partner(), [[ana]])
+    services.life_events_propose_all(now=NOW)
+    assert Proposal.objects.filter(scheme="family_allowance", status=ProposalStatus.TO_VERIFY).exists()
+    queued: list[tuple[str, dict]] = []
+    monkeypatch.setattr("benefits.attribution.events.enqueue", lambda task, **kwargs: queued.append((task, kwargs)))
+    partner = services.partner_create(name="Registre adresses", scopes=["address"], user_id=None, now=NOW)[0]
+    services.life_events_receive(
+        partner_id=partner,
+        events=[services.EventInput("A-1", "address", D(2026, 3, 5), {"person": child, "country": "FR"})],
+        now=NOW,
+    )
+    services.life_events_apply(now=NOW)
+
+    child_id = Person.objects.get(national_number=child).pk
+    assert ("benefits.proposals_reevaluate_about", {"person_ids": [child_id]}) in queued
+    assert services.proposals_reevaluate_about(person_ids=[child_id], now=NOW) >= 1
+    allowance = Proposal.objects.get(scheme="family_allowance")
+    assert allowance.status == ProposalStatus.WITHDRAWN and "no longer due" in allowance.note
