@@ -31,13 +31,13 @@ from identity import policies, signals
 from identity.country_profiles import country_profile
 from identity.models import ActivationCode, ApiKey, BankAccount, Enterprise, Person, Representation, User
 from identity.registry import registry_address_change as registry_address_change
-from identity.registry import registry_address_changes as registry_address_changes
 from identity.registry import registry_birth_record as registry_birth_record
-from identity.registry import registry_births_record as registry_births_record
 from identity.registry import registry_death_record as registry_death_record
-from identity.registry import registry_deaths_record as registry_deaths_record
 from identity.registry import registry_marriage_record as registry_marriage_record
-from identity.registry import registry_marriages_record as registry_marriages_record
+from identity.registry_batches import registry_address_changes as registry_address_changes
+from identity.registry_batches import registry_births_record as registry_births_record
+from identity.registry_batches import registry_deaths_record as registry_deaths_record
+from identity.registry_batches import registry_marriages_record as registry_marriages_record
 from identity.selectors import person_get
 from identity.types import (
     ActivationRefused,
