@@ -38,6 +38,7 @@ from benefits.attribution.proposals import (
 )
 from benefits.attribution.rules import rule_set as attribution_rule_set
 from benefits.attribution.scan import pension_age_dry_run, pension_age_scan
+from benefits.attribution.together import events_dry_run as life_events_dry_run
 from benefits.claims.casework import (
     claim_appeal_propose,
     claim_assign,
@@ -120,6 +121,7 @@ __all__ = [
     "life_event_propose",
     "life_event_retry",
     "life_events_apply",
+    "life_events_dry_run",
     "life_events_file_import",
     "life_events_propose_all",
     "life_events_receive",

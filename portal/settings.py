@@ -650,6 +650,11 @@ IDEMPOTENCY_KEY_DAYS = env.int("IDEMPOTENCY_KEY_DAYS", default=7)
 ATTRIBUTION_PENSION_MONTHS_AHEAD = env.int("ATTRIBUTION_PENSION_MONTHS_AHEAD", default=3)
 if not 1 <= ATTRIBUTION_PENSION_MONTHS_AHEAD <= 12:
     raise ImproperlyConfigured("ATTRIBUTION_PENSION_MONTHS_AHEAD must be between 1 and 12.")
+# The dry run of a life-event rule replays the registry's births, marriages or deaths of these
+# last months.
+ATTRIBUTION_DRY_RUN_MONTHS = env.int("ATTRIBUTION_DRY_RUN_MONTHS", default=12)
+if not 1 <= ATTRIBUTION_DRY_RUN_MONTHS <= 60:
+    raise ImproperlyConfigured("ATTRIBUTION_DRY_RUN_MONTHS must be between 1 and 60.")
 # Life events in one request of a civil registry partner (about 300 bytes each).
 LIFE_EVENTS_PER_REQUEST = env.int("LIFE_EVENTS_PER_REQUEST", default=1000)
 if not 1 <= LIFE_EVENTS_PER_REQUEST <= 10_000:

@@ -28,7 +28,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from benefits import services
+from benefits import catalogue, services
 from benefits.attribution.batch import COLUMNS
 from benefits.attribution.proposals import proposal_explain
 from benefits.claims.computation import conditions_of
@@ -36,6 +36,7 @@ from benefits.models import (
     AttributionRule,
     LifeEvent,
     LifeEventKind,
+    Periodicity,
     Proposal,
     ProposalStatus,
     ProposalTrigger,
@@ -285,18 +286,27 @@ class AttributionRuleAdmin(NoPersonalDataAdmin):
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         rule = self.get_object(request, object_id)
-        context = {"may_dry_run": rule is not None and rule.trigger == ProposalTrigger.PENSION_AGE}
+        context = {
+            "may_dry_run": rule is not None,
+            "event_rule": rule is not None and rule.trigger != ProposalTrigger.PENSION_AGE,
+            "dry_run_months": settings.ATTRIBUTION_DRY_RUN_MONTHS,
+        }
         return super().change_view(request, object_id, form_url, {**context, **(extra_context or {})})
 
     def dry_run_view(self, request: HttpRequest, rule_id: int) -> HttpResponse:
         """The rule run over the whole registry, writing nothing: how many proposals and what
-        total amount it would create, per benefit and month."""
+        total amount it would create, per benefit and month (a life event's rule: over the
+        registry's events of the last ATTRIBUTION_DRY_RUN_MONTHS months)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         rule = AttributionRule.objects.filter(pk=rule_id).first()
-        if rule is None or rule.trigger != ProposalTrigger.PENSION_AGE:
+        if rule is None:
             raise Http404
-        result = services.pension_age_dry_run(now=timezone.now())
+        if rule.trigger == ProposalTrigger.PENSION_AGE:
+            result = services.pension_age_dry_run(now=timezone.now())
+        else:
+            result = services.life_events_dry_run(trigger=rule.trigger, scheme=rule.scheme, now=timezone.now())
+        monthly = catalogue.BY_CODE[rule.scheme].periodicity == Periodicity.MONTHLY
         return TemplateResponse(
             request,
             "admin/benefits/attribution_dry_run.html",
@@ -305,6 +315,9 @@ class AttributionRuleAdmin(NoPersonalDataAdmin):
                 "title": gettext("Dry run: %(rule)s") % {"rule": self.benefit(rule)},
                 "opts": self.model._meta,
                 "rule": rule,
+                "event_rule": rule.trigger != ProposalTrigger.PENSION_AGE,
+                "dry_run_months": settings.ATTRIBUTION_DRY_RUN_MONTHS,
+                "amount_title": gettext("Monthly amount in total") if monthly else gettext("Amount in total"),
                 "result": result,
                 "lines": [
                     {"title": scheme_titles().get(line.scheme, line.scheme), "line": line} for line in result.lines

@@ -34,8 +34,15 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from benefits import catalogue
-from benefits.attribution.births import Birth, births_propose
 from benefits.attribution.rules import rule_of
+from benefits.attribution.together import (
+    Birth,
+    Candidate,
+    birth_candidates,
+    candidates_propose,
+    death_candidates,
+    marriage_candidates,
+)
 from benefits.attribution.versions import data_version, data_versions
 from benefits.claims.computation import compute, explanation_json
 from benefits.models import (
@@ -47,7 +54,6 @@ from benefits.models import (
     LifeEventState,
     Proposal,
     ProposalStatus,
-    ProposalTrigger,
 )
 from benefits.payments.amounts import entitlement_amounts_open
 from benefits.policies import can_manage_claims
@@ -61,7 +67,7 @@ from core.types import Scope
 from identity.selectors import (
     account_facts,
     bank_account_on_file,
-    marriages_of,
+    last_marriages_of,
     person_ids_by_national_numbers,
     person_names,
     persons_with_bank_account,
@@ -227,52 +233,51 @@ def proposals_tell(proposals: Sequence[Proposal], *, event: str, now: datetime.d
 # --- From life events --------------------------------------------------------------------------
 
 
-def _surviving_spouse(deceased_id: int, death_date: datetime.date) -> int | None:
-    """The spouse whose marriage or partnership the death ended."""
-    for marriage in marriages_of(person_id=deceased_id):
-        if marriage.ended_on == death_date:
-            return marriage.spouse_id
-    return None
-
-
-def _event_proposals(event: LifeEvent, *, now: datetime.datetime) -> None:
-    """The proposals a marriage or a death opens (births are proposed by the batch)."""
-    month = Period.of(event.occurred_on)
-    if event.kind == LifeEventKind.MARRIAGE:
-        known = person_ids_by_national_numbers(numbers=event.data.get("spouses", []))
-        for spouse_id in known.values():
-            proposal_make(
-                person_id=spouse_id,
-                scheme="marriage_grant",
-                subject_id=None,
-                month=month,
-                trigger=ProposalTrigger.MARRIAGE,
+def _candidates(events: Sequence[LifeEvent]) -> list[Candidate]:
+    """What the events may open: a birth, the birth grant and the family allowance to the first
+    parent entitled; a marriage, the marriage grant to each spouse; a death, the survivor's
+    pension and the funeral grant to the spouse whose marriage it ended."""
+    numbers = [
+        number
+        for event in events
+        if event.kind in (LifeEventKind.BIRTH, LifeEventKind.MARRIAGE)
+        for number in event.data.get("parents" if event.kind == LifeEventKind.BIRTH else "spouses", [])
+    ]
+    known = person_ids_by_national_numbers(numbers=numbers) if numbers else {}
+    deaths = [event for event in events if event.kind == LifeEventKind.DEATH and event.person_id is not None]
+    last = last_marriages_of(person_ids=[event.person_id for event in deaths if event.person_id]) if deaths else {}
+    return [
+        *birth_candidates(
+            Birth(
                 event_id=event.pk,
-                now=now,
+                child_id=event.person_id,
+                month=Period.of(event.occurred_on),
+                parent_ids=tuple(known[number] for number in event.data.get("parents", []) if number in known),
             )
-    elif event.kind == LifeEventKind.DEATH and event.person_id is not None:
-        survivor = _surviving_spouse(event.person_id, event.occurred_on)
-        if survivor is not None:
-            for scheme, subject, start in (
-                ("survivor_pension", None, month.next()),
-                ("funeral_grant", event.person_id, month),
-            ):
-                proposal_make(
-                    person_id=survivor,
-                    scheme=scheme,
-                    subject_id=subject,
-                    month=start,
-                    trigger=ProposalTrigger.DEATH,
-                    event_id=event.pk,
-                    now=now,
-                )
+            for event in events
+            if event.kind == LifeEventKind.BIRTH and event.person_id is not None
+        ),
+        *marriage_candidates(
+            (
+                event.pk,
+                tuple(known[number] for number in event.data.get("spouses", []) if number in known),
+                event.occurred_on,
+            )
+            for event in events
+            if event.kind == LifeEventKind.MARRIAGE
+        ),
+        *death_candidates(
+            (event.pk, event.person_id, event.occurred_on, last[event.person_id].spouse_id)
+            for event in deaths
+            if event.person_id in last and last[event.person_id].ended_on == event.occurred_on
+        ),
+    ]
 
 
 def events_propose(*, event_ids: Sequence[int], now: datetime.datetime) -> int:
-    """The proposals the applied events open, in one transaction (safe to run twice: each right
-    once; events another worker holds are skipped). The births together (``births``: one
-    simulation per benefit and month), each marriage and death on its own. Marks the events
-    proposed; returns the proposals created."""
+    """The proposals the applied events open, all together (``together``: one simulation per
+    benefit and month), in one transaction (safe to run twice: each right once; events another
+    worker holds are skipped). Marks the events proposed; returns the proposals created."""
     return _propose(event_ids, now=now)[1]
 
 
@@ -288,34 +293,14 @@ def _propose(event_ids: Sequence[int], *, now: datetime.datetime) -> tuple[int, 
         )
         if not events:
             return 0, 0
-        births = [event for event in events if event.kind == LifeEventKind.BIRTH]
-        numbers = [number for event in births for number in event.data.get("parents", [])]
-        known = person_ids_by_national_numbers(numbers=numbers) if numbers else {}
-        created = births_propose(
-            births=[
-                Birth(
-                    event_id=event.pk,
-                    child_id=event.person_id,
-                    month=Period.of(event.occurred_on),
-                    parent_ids=tuple(known[number] for number in event.data.get("parents", []) if number in known),
-                )
-                for event in births
-                if event.person_id is not None
-            ],
-            now=now,
-        )
+        created = candidates_propose(candidates=_candidates(events), now=now)
         proposals_tell(
             [proposal for proposal in created if proposal.status == ProposalStatus.OFFERED],
             event="benefit_proposed",
             now=now,
         )
-        before = Proposal.objects.filter(event_id__in=[event.pk for event in events]).count()
-        for event in events:
-            if event.kind != LifeEventKind.BIRTH:
-                _event_proposals(event, now=now)
-        made = Proposal.objects.filter(event_id__in=[event.pk for event in events]).count() - before
         LifeEvent.objects.filter(pk__in=[event.pk for event in events]).update(proposed_at=now)
-    return len(events), len(created) + made
+    return len(events), len(created)
 
 
 def event_propose(*, event_id: int, now: datetime.datetime) -> list[int]:

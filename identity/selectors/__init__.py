@@ -42,9 +42,12 @@ from identity.selectors.enterprises import (
     representative_list,
 )
 from identity.selectors.family import (
+    births_between,
+    deaths_between,
     family_on,
     last_marriages_of,
     marriage_of,
+    marriages_between,
     marriages_of,
 )
 from identity.selectors.persons import (
@@ -79,8 +82,10 @@ __all__ = [
     "api_key_list",
     "bank_account_get",
     "bank_account_on_file",
+    "births_between",
     "contact_map",
     "current_bank_accounts_sql",
+    "deaths_between",
     "enterprise_by_number",
     "enterprise_get_for_actor",
     "enterprise_ids_by_numbers",
@@ -92,6 +97,7 @@ __all__ = [
     "family_on",
     "last_marriages_of",
     "marriage_of",
+    "marriages_between",
     "marriages_of",
     "person_by_national_number",
     "person_file_get",

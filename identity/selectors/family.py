@@ -119,3 +119,48 @@ def marriages_of(*, person_id: int) -> list[Marriage]:
         )
         for link in links
     ]
+
+
+def births_between(*, start: datetime.date, end: datetime.date) -> list[tuple[int, datetime.date, tuple[int, ...]]]:
+    """The registry's births from ``start`` to ``end`` included: (child, birth date, parents in
+    the order their links were recorded), in one query."""
+    births: dict[int, tuple[datetime.date, list[int]]] = {}
+    links = (
+        FamilyLink.objects.filter(
+            kind=FamilyLinkKind.PARENT_CHILD, relative__birth_date__gte=start, relative__birth_date__lte=end
+        )
+        .order_by("relative_id", "pk")
+        .values_list("relative_id", "relative__birth_date", "person_id")
+    )
+    for child_id, born, parent_id in links:
+        births.setdefault(child_id, (born, []))[1].append(parent_id)
+    return [(child_id, born, tuple(parents)) for child_id, (born, parents) in births.items()]
+
+
+def marriages_between(*, start: datetime.date, end: datetime.date) -> list[tuple[int, int, datetime.date]]:
+    """The marriages and registered partnerships that started from ``start`` to ``end``
+    included: (spouse, spouse, date), in one query."""
+    return list(
+        FamilyLink.objects.filter(kind__in=FamilyLinkKind.spouse_kinds(), started_on__gte=start, started_on__lte=end)
+        .order_by("pk")
+        .values_list("person_id", "relative_id", "started_on")
+    )
+
+
+def deaths_between(*, start: datetime.date, end: datetime.date) -> list[tuple[int, datetime.date, int]]:
+    """The deaths from ``start`` to ``end`` included that ended a marriage or partnership:
+    (deceased, date of death, surviving spouse), in one query."""
+    links = (
+        FamilyLink.objects.filter(kind__in=FamilyLinkKind.spouse_kinds(), ended_on__gte=start, ended_on__lte=end)
+        .filter(
+            Q(person__death_date=F("ended_on"), relative__death_date__isnull=True)
+            | Q(relative__death_date=F("ended_on"), person__death_date__isnull=True)
+        )
+        .order_by("pk")
+        .values_list("person_id", "relative_id", "ended_on", "person__death_date")
+    )
+    return [
+        (first, ended_on, second) if first_death == ended_on else (second, ended_on, first)
+        for first, second, ended_on, first_death in links
+        if ended_on is not None
+    ]

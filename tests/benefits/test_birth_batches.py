@@ -13,8 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from benefits import services
-from benefits.attribution.births import Birth, births_propose
 from benefits.attribution.proposals import proposal_explain
+from benefits.attribution.together import Birth, birth_candidates, candidates_propose
 from benefits.claims.computation import conditions_of
 from benefits.models import AttributionRule, LifeEvent, LifeEventState, Proposal, ProposalStatus
 from core.periods import Period
@@ -75,9 +75,12 @@ def _partner(name: str = "Registre") -> int:
     return services.partner_create(name=name, scopes=["birth"], user_id=None, now=NOW)[0]
 
 
-def _insured(first_name: str) -> Person:
-    person = PersonFactory(first_name=first_name, birth_date=D(1990, 5, 5))
-    career(person, "2015-01", "2025-12", "2400.00")
+PARENT_BORN = D(1990, 5, 5)
+
+
+def _insured(first_name: str, *, born: datetime.date = PARENT_BORN, since: str = "2015-01") -> Person:
+    person = PersonFactory(first_name=first_name, birth_date=born)
+    career(person, since, "2025-12", "2400.00")
     return person
 
 
@@ -156,7 +159,7 @@ def _queries_for(births: int, serial: int) -> int:
         for event in events
     ]
     with CaptureQueriesContext(connection) as queries:
-        created = births_propose(births=batch, now=NOW)
+        created = candidates_propose(candidates=birth_candidates(batch), now=NOW)
     assert len(created) == 2 * births
     LifeEvent.objects.filter(pk__in=[event.pk for event in events]).update(proposed_at=NOW)
     return len(queries)
@@ -206,3 +209,78 @@ def test_a_move_recorded_by_the_registry_computes_again_the_proposals_about_the_
     assert services.proposals_reevaluate_about(person_ids=[child_id], now=NOW) >= 1
     allowance = Proposal.objects.get(scheme="family_allowance")
     assert allowance.status == ProposalStatus.WITHDRAWN and "no longer due" in allowance.note
+
+
+def _counts() -> tuple[int, int, int]:
+    return Proposal.objects.count(), Notification.objects.count(), LifeEvent.objects.count()
+
+
+def test_the_dry_run_of_each_event_rule_replays_the_registry_of_the_last_months_and_writes_nothing():
+    """Rules off: what the birth, marriage and death rules would have proposed for the registry's
+    events of the last twelve months, per month, as the proposals would be computed."""
+    ana, ben, dana = _insured("Ana"), _insured("Ben"), _insured("Dana")
+    _births(_partner(), [[ana], [ana], [dana]])  # February, February, March
+    FamilyLink.objects.create(kind="marriage", person=ben, relative=dana, started_on=D(2026, 1, 10))
+    widow, husband = _insured("Wanda", born=D(1960, 4, 4)), _insured("Hugo", born=D(1958, 8, 8), since="1980-01")
+    FamilyLink.objects.create(kind="marriage", person=widow, relative=husband, started_on=D(1995, 6, 1))
+    from identity import services as identity_services
+
+    identity_services.registry_death_record(person_id=husband.pk, death_date=D(2026, 2, 14), now=NOW)
+    # Ten months before the window: not replayed.
+    old = PersonFactory(first_name="Old", birth_date=D(2024, 12, 1))
+    FamilyLink.objects.create(kind="parent_child", person=ben, relative=old, started_on=old.birth_date)
+    before = _counts()
+
+    grant = services.life_events_dry_run(trigger="birth", scheme="birth_grant", now=NOW)
+    allowance = services.life_events_dry_run(trigger="birth", scheme="family_allowance", now=NOW)
+    marriage = services.life_events_dry_run(trigger="marriage", scheme="marriage_grant", now=NOW)
+    survivor = services.life_events_dry_run(trigger="death", scheme="survivor_pension", now=NOW)
+    funeral = services.life_events_dry_run(trigger="death", scheme="funeral_grant", now=NOW)
+
+    assert _counts() == before
+    assert grant.persons_read == 3 and [(str(line.month), line.proposals) for line in grant.lines] == [
+        ("2026-02", 2),
+        ("2026-03", 1),
+    ]
+    assert allowance.proposals == 3 and allowance.amount > 0
+    assert marriage.persons_read == 1 and marriage.proposals in (1, 2)
+    assert [(str(line.month), line.proposals) for line in survivor.lines] == [("2026-03", 1)]
+    assert [(str(line.month), line.proposals) for line in funeral.lines] == [("2026-02", 1)]
+    # The same amounts the proposals get once the rule is on and the events come.
+    _rules_on()
+    LifeEvent.objects.update(proposed_at=None)
+    services.life_events_propose_all(now=NOW)
+    assert grant.amount == sum(p.amount for p in Proposal.objects.filter(scheme="birth_grant"))
+    assert allowance.amount == sum(p.amount for p in Proposal.objects.filter(scheme="family_allowance"))
+    # A right proposed already is not counted again.
+    assert services.life_events_dry_run(trigger="birth", scheme="birth_grant", now=NOW).proposals == 0
+
+
+def test_a_supervisor_runs_the_birth_rule_dry_from_its_page(client):
+    from django.contrib.auth.models import Group
+    from django.urls import reverse
+
+    from tests.helpers import sign_in
+    from tests.identity.factories import with_totp
+
+    _births(_partner(), [[_insured("Ana")]])
+    supervisor = with_totp(UserFactory(is_staff=True))
+    supervisor.groups.add(Group.objects.get(name="Supervisor"))
+    sign_in(client, supervisor, mfa=True)
+    rule = AttributionRule.objects.get(trigger="birth", scheme="birth_grant")
+    before = _counts()
+
+    page = client.get(
+        reverse("admin:benefits_attributionrule_change", args=[rule.pk]), headers={"Accept-Language": "fr"}
+    )
+    dry = client.get(
+        reverse("admin:benefits_attributionrule_dry_run", args=[rule.pk]), headers={"Accept-Language": "en"}
+    )
+
+    assert "12 derniers mois" in page.content.decode()
+    text = dry.content.decode()
+    assert dry.status_code == 200
+    assert "The registry recorded 1 such event in the last 12 months" in text
+    assert "Amount in total" in text and "Monthly amount" not in text
+    assert [line.proposals for line in dry.context["result"].lines] == [1]
+    assert _counts() == before

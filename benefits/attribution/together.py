@@ -1,0 +1,373 @@
+"""The proposals of many life events computed together: a registry sends thousands a day.
+
+Each event gives **candidates**: a benefit to a person, about a subject, from a month (a birth:
+the birth grant and the family allowance to each parent, about the child; a marriage: the
+marriage grant to each spouse; a death: the survivor's pension from the month after and the
+funeral grant to the surviving spouse). The candidates of a group (a birth's parents, for one
+benefit) are tried in order: the first one entitled is proposed, none when one of them has the
+right proposed already. For each benefit whose rule staff switched on, and each month:
+
+- the families of every person concerned (the person, their spouse and children, with insured
+  careers) are read in the queries of one family (``inputs.families_of``), and their record
+  versions in a few more (``versions.data_versions``);
+- one simulation of the rules engine computes every family (``rules.evaluate``);
+- one traced simulation explains each proposal (``rules.explain_each``): its amount and every
+  condition with the values it compared, as the citizen and the case worker read them; the
+  family's inputs are named by the record's version, not copied;
+- the proposals are written in one insert (each right once: a database constraint, so a batch run
+  twice creates nothing), those verified automatically offered.
+
+The **dry run** of an event rule (``events_dry_run``) computes the same over the registry's
+births, marriages and deaths of the last ``ATTRIBUTION_DRY_RUN_MONTHS`` months and writes
+nothing: how many proposals, and what amount, per benefit and month.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from benefits import catalogue
+from benefits.attribution.rules import rule_of
+from benefits.attribution.scan import ScanLine, ScanResult
+from benefits.attribution.versions import data_versions
+from benefits.claims.computation import explanation_data
+from benefits.inputs import Family, families_of, population_of_families
+from benefits.models import AttributionRule, Proposal, ProposalStatus, ProposalTrigger
+from benefits.rules import Explanation, Population, evaluate, explain_each
+from core.periods import Period
+from identity.selectors import births_between, deaths_between, marriages_between
+
+BIRTH_SCHEMES = ("birth_grant", "family_allowance")
+DEATH_SCHEMES = ("survivor_pension", "funeral_grant")
+
+
+@dataclass(frozen=True)
+class Birth:
+    """An applied birth: the event, the child and the parents named, in the event's order."""
+
+    event_id: int | None
+    child_id: int
+    month: Period
+    parent_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A right a rule may open. The candidates of one ``group`` are tried in order."""
+
+    group: tuple[object, ...]
+    person_id: int
+    scheme: str
+    subject_id: int | None
+    month: Period
+    trigger: str
+    event_id: int | None
+
+
+@dataclass(frozen=True)
+class _Chosen:
+    candidate: Candidate
+    row: int
+    subject_index: int
+
+
+def birth_candidates(births: Iterable[Birth]) -> list[Candidate]:
+    return [
+        Candidate(
+            group=("birth", birth.child_id, scheme),
+            person_id=parent_id,
+            scheme=scheme,
+            subject_id=birth.child_id,
+            month=birth.month,
+            trigger=ProposalTrigger.BIRTH,
+            event_id=birth.event_id,
+        )
+        for birth in births
+        for scheme in BIRTH_SCHEMES
+        for parent_id in birth.parent_ids
+    ]
+
+
+def marriage_candidates(
+    marriages: Iterable[tuple[int | None, tuple[int, ...], datetime.date]],
+) -> list[Candidate]:
+    """(event, spouses, date of the marriage): the grant to each spouse."""
+    return [
+        Candidate(
+            group=("marriage", spouse_id, married_on),
+            person_id=spouse_id,
+            scheme="marriage_grant",
+            subject_id=None,
+            month=Period.of(married_on),
+            trigger=ProposalTrigger.MARRIAGE,
+            event_id=event_id,
+        )
+        for event_id, spouses, married_on in marriages
+        for spouse_id in spouses
+    ]
+
+
+def death_candidates(deaths: Iterable[tuple[int | None, int, datetime.date, int]]) -> list[Candidate]:
+    """(event, deceased, date of death, surviving spouse): the survivor's pension from the month
+    after and the funeral grant about the deceased, to the spouse."""
+    return [
+        Candidate(
+            group=("death", deceased_id, scheme),
+            person_id=survivor_id,
+            scheme=scheme,
+            subject_id=deceased_id if scheme == "funeral_grant" else None,
+            month=Period.of(died_on).next() if scheme == "survivor_pension" else Period.of(died_on),
+            trigger=ProposalTrigger.DEATH,
+            event_id=event_id,
+        )
+        for event_id, deceased_id, died_on, survivor_id in deaths
+        for scheme in DEATH_SCHEMES
+    ]
+
+
+def _subject_index(family: Family, subject_id: int | None) -> int:
+    """The subject's row in the person's family (the person's own row without a subject, or
+    when the subject is not in it, as a claim's computation does)."""
+    if subject_id is None:
+        return 0
+    return next((index for index, member in enumerate(family.members) if member.person.id == subject_id), 0)
+
+
+def _rules(candidates: Sequence[Candidate]) -> dict[tuple[str, str], AttributionRule]:
+    """The rules switched on among those the candidates name."""
+    wanted = {(candidate.trigger, candidate.scheme) for candidate in candidates}
+    return {
+        key: rule
+        for key in sorted(wanted)
+        for rule in (rule_of(trigger=key[0], scheme=key[1]),)
+        if rule is not None and rule.enabled
+    }
+
+
+@dataclass(frozen=True)
+class _Evaluated:
+    scheme: str
+    month: Period
+    chosen: list[_Chosen]
+    population: Population
+    cents: list[int]
+
+
+def _evaluations(
+    candidates: Sequence[Candidate], *, today: datetime.date, switched_on: bool = True
+) -> tuple[list[_Evaluated], dict[int, Family]]:
+    """For each benefit and month, the candidates chosen (the first of each group entitled,
+    none when the group has the right proposed already), from one simulation of their families.
+    ``switched_on``: only the benefits whose rule is on (the dry run asks for every one)."""
+    rules = _rules(candidates) if switched_on else None
+    kept = [candidate for candidate in candidates if rules is None or (candidate.trigger, candidate.scheme) in rules]
+    if not kept:
+        return [], {}
+    person_ids = sorted({candidate.person_id for candidate in kept})
+    families = families_of(person_ids=person_ids, on=today, careers_until=Period.of(today).previous())
+    proposed = _proposed(kept)
+    by_scheme_month: dict[tuple[str, Period], list[Candidate]] = defaultdict(list)
+    for candidate in kept:
+        by_scheme_month[candidate.scheme, candidate.month].append(candidate)
+    evaluated = []
+    for (scheme, month), group in sorted(by_scheme_month.items()):
+        persons = sorted({candidate.person_id for candidate in group if candidate.person_id in families})
+        position = {person: index for index, person in enumerate(persons)}
+        population, starts = population_of_families([families[person] for person in persons], month)
+        evaluation = evaluate(scheme, population, month)
+        chosen: list[_Chosen] = []
+        done: set[tuple[object, ...]] = set()
+        for candidate in group:
+            if candidate.group in done or candidate.person_id not in position:
+                continue
+            if (candidate.person_id, scheme, candidate.subject_id, month.first_day) in proposed:
+                done.add(candidate.group)  # the right was proposed before: each right once
+                continue
+            index = _subject_index(families[candidate.person_id], candidate.subject_id)
+            row = starts[position[candidate.person_id]] + index
+            if evaluation.eligible[row] and evaluation.cents[row] > 0:
+                chosen.append(_Chosen(candidate=candidate, row=row, subject_index=index))
+                done.add(candidate.group)
+        if chosen:
+            evaluated.append(
+                _Evaluated(scheme, month, chosen, population, [int(evaluation.cents[one.row]) for one in chosen])
+            )
+    return evaluated, families
+
+
+def _proposed(candidates: Sequence[Candidate]) -> set[tuple[int, str, int | None, datetime.date]]:
+    """The rights among the candidates' already proposed (one query)."""
+    return set(
+        Proposal.objects.filter(
+            person_id__in=sorted({candidate.person_id for candidate in candidates}),
+            scheme__in=sorted({candidate.scheme for candidate in candidates}),
+        ).values_list("person_id", "scheme", "subject_id", "month")
+    )
+
+
+def candidates_propose(*, candidates: Sequence[Candidate], now: datetime.datetime) -> list[Proposal]:
+    """Propose what the candidates open; returns the proposals created (offered or to verify)."""
+    today = timezone.localdate(now)
+    rules = _rules(candidates)
+    evaluated, _families = _evaluations(candidates, today=today)
+    if not evaluated:
+        return []
+    versions = data_versions(
+        person_ids=sorted({one.candidate.person_id for each in evaluated for one in each.chosen}), today=today
+    )
+    random = secrets.SystemRandom()
+    proposals = []
+    for each in evaluated:
+        explanations = explain_each(each.scheme, each.population, each.month, persons=[one.row for one in each.chosen])
+        for one, explanation in zip(each.chosen, explanations, strict=True):
+            rule = rules[one.candidate.trigger, each.scheme]
+            proposals.append(
+                _proposal(one, explanation, rule, version=versions[one.candidate.person_id], now=now, random=random)
+            )
+    return _written(proposals, today=today)
+
+
+def _proposal(
+    one: _Chosen,
+    explanation: Explanation,
+    rule: AttributionRule,
+    *,
+    version: str,
+    now: datetime.datetime,
+    random: secrets.SystemRandom,
+) -> Proposal:
+    automatic = rule.auto_verify
+    sampled = automatic and random.random() < float(rule.sample_share)
+    offered = automatic and not sampled
+    candidate = one.candidate
+    return Proposal(
+        person_id=candidate.person_id,
+        subject_id=candidate.subject_id,
+        scheme=candidate.scheme,
+        periodicity=catalogue.BY_CODE[candidate.scheme].periodicity,
+        trigger=candidate.trigger,
+        event_id=candidate.event_id,
+        month=candidate.month.first_day,
+        amount=explanation.amount,
+        computation=explanation_data(explanation, subject_index=one.subject_index),
+        rules_fingerprint=explanation.rules_version.fingerprint,
+        openfisca_core=explanation.rules_version.openfisca_core,
+        data_version=version,
+        status=ProposalStatus.OFFERED if offered else ProposalStatus.TO_VERIFY,
+        created_at=now,
+        verified_automatically=offered,
+        verified_at=now if offered else None,
+        offered_at=now if offered else None,
+        sampled=sampled,
+    )
+
+
+def candidates_dry_run(*, candidates: Sequence[Candidate], now: datetime.datetime) -> list[ScanLine]:
+    """What the candidates would be proposed, per benefit and month, whether their rules are on
+    or off: nothing is written."""
+    evaluated, _families = _evaluations(candidates, today=timezone.localdate(now), switched_on=False)
+    return [ScanLine(each.scheme, each.month, len(each.chosen), Decimal(sum(each.cents)) / 100) for each in evaluated]
+
+
+def events_dry_run(*, trigger: str, scheme: str, now: datetime.datetime) -> ScanResult:
+    """What the rule (a life event's ``trigger``, a benefit) would have proposed for the
+    registry's births, marriages or deaths of the last ``ATTRIBUTION_DRY_RUN_MONTHS`` months
+    (the rights not proposed already), per month: nothing is written. ``persons_read``: the
+    events of the registry read."""
+    today = timezone.localdate(now)
+    start = Period.of(today).shifted(-settings.ATTRIBUTION_DRY_RUN_MONTHS).first_day
+    if trigger == ProposalTrigger.BIRTH:
+        births = births_between(start=start, end=today)
+        events: list[tuple[object, ...]] = list(births)
+        candidates = birth_candidates(
+            Birth(event_id=None, child_id=child_id, month=Period.of(born), parent_ids=parents)
+            for child_id, born, parents in births
+        )
+    elif trigger == ProposalTrigger.MARRIAGE:
+        marriages = marriages_between(start=start, end=today)
+        events = list(marriages)
+        candidates = marriage_candidates((None, (first, second), married_on) for first, second, married_on in marriages)
+    elif trigger == ProposalTrigger.DEATH:
+        deaths = deaths_between(start=start, end=today)
+        events = list(deaths)
+        candidates = death_candidates((None, deceased, died_on, survivor) for deceased, died_on, survivor in deaths)
+    else:
+        raise ValueError(f"not a life event's trigger: {trigger!r}")
+    lines = candidates_dry_run(
+        candidates=[candidate for candidate in candidates if candidate.scheme == scheme], now=now
+    )
+    return ScanResult(persons_read=len(events), lines=tuple(lines), created=0)
+
+
+# The proposals of a batch land here first (COPY: a proposal's computation is a few kilobytes of
+# JSON), then in the table in one statement that skips a right proposed meanwhile.
+_INCOMING = "benefits_proposals_incoming"
+_COLUMNS = (
+    "reference",
+    "scheme",
+    "periodicity",
+    "trigger",
+    "month",
+    "amount",
+    "computation",
+    "rules_fingerprint",
+    "openfisca_core",
+    "data_version",
+    "status",
+    "created_at",
+    "verified_at",
+    "verified_automatically",
+    "sampled",
+    "offered_at",
+    "note",
+    "event_id",
+    "person_id",
+    "subject_id",
+)
+
+_INCOMING_CREATE = f"""
+CREATE TEMPORARY TABLE IF NOT EXISTS {_INCOMING} ON COMMIT DELETE ROWS
+AS SELECT {", ".join(_COLUMNS)} FROM benefits_proposal WITH NO DATA
+"""  # noqa: S608
+_INCOMING_STORE = f"""
+INSERT INTO benefits_proposal ({", ".join(_COLUMNS)}) SELECT {", ".join(_COLUMNS)} FROM {_INCOMING}
+ON CONFLICT DO NOTHING RETURNING id
+"""  # noqa: S608
+
+
+def _row(proposal: Proposal) -> tuple[object, ...]:
+    return tuple(
+        json.dumps(proposal.computation) if column == "computation" else getattr(proposal, column)
+        for column in _COLUMNS
+    )
+
+
+def _written(proposals: list[Proposal], *, today: datetime.date) -> list[Proposal]:
+    """The proposals inserted (a right proposed meanwhile is skipped), with their references;
+    returns those created (their computations not read back)."""
+    if not proposals:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_INCOMING_CREATE)
+        cursor.execute(f"TRUNCATE {_INCOMING}")
+        with cursor.cursor.copy(f"COPY {_INCOMING} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+            for proposal in proposals:
+                copy.write_row(_row(proposal))
+        cursor.execute(_INCOMING_STORE)
+        created = [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"TRUNCATE {_INCOMING}")
+        cursor.execute(
+            "UPDATE benefits_proposal SET reference = 'PRO-' || %s || '-' || lpad(id::text, 6, '0') WHERE id = ANY(%s)",
+            [str(today.year), created],
+        )
+    return list(Proposal.objects.filter(pk__in=created).defer("computation").order_by("pk"))
