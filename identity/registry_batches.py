@@ -18,6 +18,7 @@ from django.db.backends.utils import CursorWrapper
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from core.db import any_of
 from core.errors import NotFound
 from identity.country_profiles import country_profile
 from identity.models import Person
@@ -119,21 +120,16 @@ class _SpouseLink(NamedTuple):
     relative_death_date: datetime.date | None
 
 
-def _ids(ids: Iterable[int]) -> RawSQL:
-    # One array parameter, however many ids: an IN list would bind one parameter each.
-    return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])
-
-
 def _locked_persons(ids: Iterable[int], *fields: str) -> dict[int, tuple[Any, ...]]:
     """The persons of ``ids`` that exist, by id, locked in id order (as registry_marriage_record
     locks its two: two batches never wait on each other in a cycle)."""
-    rows = Person.objects.select_for_update().filter(pk__in=_ids(ids)).order_by("pk").values_list("pk", *fields)
+    rows = Person.objects.select_for_update().filter(pk__in=any_of(ids)).order_by("pk").values_list("pk", *fields)
     return {row[0]: row[1:] for row in rows}
 
 
 def _parents(ids: Iterable[int]) -> dict[int, tuple[Any, ...]]:
     # Read as registry_birth_record reads them: without a lock.
-    rows = Person.objects.filter(pk__in=_ids(ids)).values_list("pk", "birth_date", "death_date", *_INHERITED_FIELDS)
+    rows = Person.objects.filter(pk__in=any_of(ids)).values_list("pk", "birth_date", "death_date", *_INHERITED_FIELDS)
     return {row[0]: row[1:] for row in rows}
 
 

@@ -315,6 +315,7 @@ class AttributionRuleAdmin(NoPersonalDataAdmin):
                 "title": gettext("Dry run: %(rule)s") % {"rule": self.benefit(rule)},
                 "opts": self.model._meta,
                 "rule": rule,
+                "benefit": self.benefit(rule),
                 "event_rule": rule.trigger != ProposalTrigger.PENSION_AGE,
                 "dry_run_months": settings.ATTRIBUTION_DRY_RUN_MONTHS,
                 "amount_title": gettext("Monthly amount in total") if monthly else gettext("Amount in total"),

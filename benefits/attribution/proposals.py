@@ -61,6 +61,7 @@ from benefits.trail import trail
 from benefits.types import ProposalRefused
 from benefits.wording import euros
 from core.actor import Actor
+from core.db import any_of
 from core.errors import NotFound
 from core.periods import Period
 from core.types import Scope
@@ -287,7 +288,7 @@ def _propose(event_ids: Sequence[int], *, now: datetime.datetime) -> tuple[int, 
         events = list(
             LifeEvent.objects.select_for_update(skip_locked=True)
             .filter(
-                pk__in=list(event_ids), state=LifeEventState.APPLIED, proposed_at__isnull=True, person__isnull=False
+                pk__in=any_of(event_ids), state=LifeEventState.APPLIED, proposed_at__isnull=True, person__isnull=False
             )
             .order_by("pk")
         )
@@ -299,7 +300,7 @@ def _propose(event_ids: Sequence[int], *, now: datetime.datetime) -> tuple[int, 
             event="benefit_proposed",
             now=now,
         )
-        LifeEvent.objects.filter(pk__in=[event.pk for event in events]).update(proposed_at=now)
+        LifeEvent.objects.filter(pk__in=any_of(event.pk for event in events)).update(proposed_at=now)
     return len(events), len(created)
 
 

@@ -44,6 +44,7 @@ from benefits.claims.computation import explanation_data
 from benefits.inputs import Family, families_of, population_of_families
 from benefits.models import AttributionRule, Proposal, ProposalStatus, ProposalTrigger
 from benefits.rules import Explanation, Population, evaluate, explain_each
+from core.db import any_of
 from core.periods import Period
 from identity.selectors import births_between, deaths_between, marriages_between
 
@@ -209,7 +210,7 @@ def _proposed(candidates: Sequence[Candidate]) -> set[tuple[int, str, int | None
     """The rights among the candidates' already proposed (one query)."""
     return set(
         Proposal.objects.filter(
-            person_id__in=sorted({candidate.person_id for candidate in candidates}),
+            person_id__in=any_of(sorted({candidate.person_id for candidate in candidates})),
             scheme__in=sorted({candidate.scheme for candidate in candidates}),
         ).values_list("person_id", "scheme", "subject_id", "month")
     )
@@ -370,4 +371,4 @@ def _written(proposals: list[Proposal], *, today: datetime.date) -> list[Proposa
             "UPDATE benefits_proposal SET reference = 'PRO-' || %s || '-' || lpad(id::text, 6, '0') WHERE id = ANY(%s)",
             [str(today.year), created],
         )
-    return list(Proposal.objects.filter(pk__in=created).defer("computation").order_by("pk"))
+    return list(Proposal.objects.filter(pk__in=any_of(created)).defer("computation").order_by("pk"))

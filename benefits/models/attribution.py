@@ -181,7 +181,7 @@ class AttributionRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.trigger}: {self.scheme}"
+        return f"{self.get_trigger_display()} — {self.scheme}"
 
 
 class ProposalStatus(models.TextChoices):

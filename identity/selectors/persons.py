@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models.functions import Lower
 
 from core.actor import Actor
+from core.db import any_of
 from core.errors import NotFound
 from identity.country_profiles import country_profile
 from identity.models import BankAccount, Person, User
@@ -83,7 +84,9 @@ def persons_of_sign_in_addresses(*, addresses: list[str]) -> dict[str, int]:
 def person_names(*, person_ids: list[int]) -> dict[int, str]:
     return {
         pk: f"{first} {last}"
-        for pk, first, last in Person.objects.filter(pk__in=person_ids).values_list("pk", "first_name", "last_name")
+        for pk, first, last in Person.objects.filter(pk__in=any_of(person_ids)).values_list(
+            "pk", "first_name", "last_name"
+        )
     }
 
 
@@ -135,7 +138,7 @@ def bank_account_on_file(*, person_id: int) -> BankAccountOnFile | None:
 def persons_with_bank_account(*, person_ids: Collection[int]) -> set[int]:
     """Which of these persons have an account on file (one query whatever their number)."""
     return set(
-        BankAccount.objects.filter(person_id__in=list(person_ids), ended_at__isnull=True).values_list(
+        BankAccount.objects.filter(person_id__in=any_of(person_ids), ended_at__isnull=True).values_list(
             "person_id", flat=True
         )
     )

@@ -1,22 +1,27 @@
 """Benefits proposed without an application as people meet them, without JavaScript, in French
 and English: Ana, whose baby's birth the civil registry sent, finds the two benefits it opens
 on her dashboard, reads why the birth grant is due and accepts it (the benefit opens), then
-declines the family allowance with a reason — axe and reflow at phone width on every page."""
+declines the family allowance with a reason — axe and reflow at phone width on every page. In
+the back office, a supervisor runs the birth grant's rule dry from its page and reads, month by
+month, what it would have proposed for the registry's births of the last months."""
 
 import datetime
 import re
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from benefits.models import Entitlement, Proposal
+from benefits.models import AttributionRule, Entitlement, Proposal
 from tests.benefits.claim_helpers import IBAN, parent_with_newborn
 from tests.benefits.proposal_helpers import birth_event, proposed
+from tests.browser.conftest import look
 from tests.browser.test_journeys import _sign_in
 from tests.browser.test_payments import _look
+from tests.identity.factories import TOTP_SECRET, UserFactory, with_totp
 
 pytestmark = pytest.mark.time_machine(datetime.datetime(2026, 12, 5, 9, 0, tzinfo=datetime.UTC))
 
@@ -100,3 +105,56 @@ def test_a_parent_accepts_the_birth_grant_proposed_and_declines_the_allowance(ne
     assert (allowance.status, allowance.note) == ("declined", "Nous vivons à l’étranger.")
     assert Entitlement.objects.count() == 1
     _look(new_page, page, f"proposal-declined-{locale[:2]}", locale)
+
+
+@pytest.mark.parametrize("locale", ["fr-FR", "en-GB"])
+def test_a_supervisor_runs_the_birth_grant_rule_dry_and_reads_what_it_would_have_proposed(new_page, locale):
+    fr = locale == "fr-FR"
+    # Léo's birth, last month, is in the registry; the rule is off and has proposed nothing.
+    parent_with_newborn(born=datetime.date(2026, 11, 14))
+    # Created by a migration; made again where a test flushed the tables (the live server's).
+    rule, _created = AttributionRule.objects.update_or_create(
+        trigger="birth", scheme="birth_grant", defaults={"enabled": False, "auto_verify": False, "sample_share": 0}
+    )
+    supervisor = with_totp(UserFactory(is_staff=True))
+    supervisor.groups.add(Group.objects.get(name="Supervisor"))
+    page = new_page(locale=locale)
+    _sign_in(page, supervisor.email, totp_secret=TOTP_SECRET)
+
+    page.goto(reverse("admin:benefits_attributionrule_change", args=[rule.pk]))
+    main = page.locator("#content-main")
+    expect(main).to_contain_text(
+        "faites-la tourner sur les événements du registre des 12 derniers mois sans rien écrire"
+        if fr
+        else "run it over the registry’s events of the last 12 months without writing anything"
+    )
+    look(page, f"dry-run-rule-{locale[:2]}")
+    page.get_by_role("link", name="Essai à blanc" if fr else "Dry run", exact=True).click()
+
+    expect(page).to_have_url(re.compile(re.escape(reverse("admin:benefits_attributionrule_dry_run", args=[rule.pk]))))
+    expect(page.locator("h1")).to_have_text("Essai à blanc : Allocation de naissance" if fr else "Dry run: Birth grant")
+    expect(main).to_contain_text(
+        "Rien n’a été écrit. Le registre a enregistré 1 tel événement au cours des 12 derniers mois"
+        if fr
+        else "Nothing was written. The registry recorded 1 such event in the last 12 months"
+    )
+    # The table scrolls in its own region (named by its heading): a phone's screen does not.
+    table = page.get_by_role("region", name="Ce que la règle proposerait" if fr else "What the rule would propose")
+    table = table.locator("table#dry-run-table")
+    expect(table.locator("thead th")).to_have_text(
+        ["Prestation", "À partir du mois", "Propositions", "Montant au total"]
+        if fr
+        else ["Benefit", "From the month", "Proposals", "Amount in total"]
+    )
+    rows = table.locator("tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.first.locator("th, td")).to_have_text(
+        ["Allocation de naissance", "novembre 2026", "1", "1 200,00 €"]
+        if fr
+        else ["Birth grant", "November 2026", "1", "1,200.00 €"]
+    )
+    expect(rows.last.locator("th, td")).to_have_text(
+        ["Total", "1", "1 200,00 €"] if fr else ["Total", "1", "1,200.00 €"]
+    )
+    look(page, f"dry-run-result-{locale[:2]}")
+    assert Proposal.objects.count() == 0
