@@ -13,8 +13,9 @@ applied to the registry on the ``attribution`` queue.
 - **Failed**: the registry refused it (a conflict, an invalid number), with the reason; staff
   retry it once the registry is corrected.
 
-Events are applied a batch at a time (``APPLY_CHUNK``): births and deaths through the registry's
-batch services (a few statements whatever their number), the others one by one. The events
+Events are applied a batch at a time (``APPLY_CHUNK``), in the order they arrived: each run of
+consecutive births or deaths through the registry's batch services (a few statements whatever
+their number), the others one by one; the work they call for is queued once a batch. The events
 applied are then turned into the benefits they open (``proposals.events_propose_all``, queued
 after the commit). A death applied also runs the benefits' deaths (entitlements ended, payments
 stopped, recalled or asked back); mandates end with the nightly job that reads the registry's
@@ -25,9 +26,10 @@ person (``proposals.proposals_reevaluate_about``).
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
@@ -190,6 +192,35 @@ def _superseded(event: LifeEvent, person_id: int) -> bool:
     )
 
 
+@dataclass
+class _Queued:
+    """The work events applied call for, queued once after the commit of their batch."""
+
+    propose: bool = False
+    release: bool = False
+    deaths: bool = False
+    reevaluate: set[int] = field(default_factory=set)
+
+    def note(self, kind: str, person_id: int | None) -> None:
+        """An event of ``kind`` applied, about ``person_id``."""
+        self.propose = True
+        self.release = self.release or kind == LifeEventKind.BIRTH
+        self.deaths = self.deaths or kind == LifeEventKind.DEATH
+        if kind in (LifeEventKind.DEATH, LifeEventKind.ADDRESS) and person_id is not None:
+            # What the person's open proposals, and those about them, are computed from.
+            self.reevaluate.add(person_id)
+
+    def send(self) -> None:
+        if self.propose:
+            enqueue("benefits.life_events_propose")
+        if self.release:
+            enqueue("benefits.life_events_release")
+        if self.deaths:
+            enqueue("benefits.deaths_apply")
+        if self.reevaluate:
+            enqueue("benefits.proposals_reevaluate_about", person_ids=sorted(self.reevaluate))
+
+
 def event_apply(*, event_id: int, now: datetime.datetime) -> str | None:
     """Apply one event received (or waiting) to the registry; returns its new state, None when
     another worker holds it or it is done."""
@@ -201,49 +232,49 @@ def event_apply(*, event_id: int, now: datetime.datetime) -> str | None:
         )
         if event is None:
             return None
-        event.attempts += 1
-        needed, created = _named(event)
-        ids = person_ids_by_national_numbers(numbers=needed + created)
-        missing = [number for number in needed if number not in ids]
-        fields = ["state", "attempts", "waiting_for", "failure_code", "failure_detail", "applied_at", "person"]
-        event.failure_code, event.failure_detail, event.waiting_for = "", "", []
-        if missing:
-            event.state, event.waiting_for = LifeEventState.WAITING, sorted(set(missing))
-            event.save(update_fields=fields)
-            return event.state
-        if event.corrects and event.kind in (LifeEventKind.BIRTH, LifeEventKind.MARRIAGE):
-            # A corrected birth or marriage changes who is who: staff correct the registry.
-            event.state, event.failure_code = LifeEventState.FAILED, "correction_by_hand"
-            event.save(update_fields=fields)
-            return event.state
-        person_id = ids[needed[0]] if needed and event.kind != LifeEventKind.BIRTH else None
-        if person_id is not None and _superseded(event, person_id):
-            event.state, event.applied_at, event.person_id = LifeEventState.APPLIED, now, person_id
-            event.failure_code = "superseded"
-            event.save(update_fields=fields)
-            return event.state
-        try:
-            with transaction.atomic():
-                event.person_id = _apply(event, ids, now)
-        except (IdentityError, NotFound) as error:
-            event.state, event.failure_code = LifeEventState.FAILED, error.code[:40]
-            event.failure_detail = str(error.message)[:300]
-        except (KeyError, TypeError, ValueError) as error:
-            event.state, event.failure_code = LifeEventState.FAILED, "data_invalid"
-            event.failure_detail = repr(error)[:300]
-        else:
-            event.state, event.applied_at = LifeEventState.APPLIED, now
-        event.save(update_fields=fields)
-        if event.state == LifeEventState.APPLIED:
-            enqueue("benefits.life_events_propose")
-            if event.kind == LifeEventKind.BIRTH:
-                enqueue("benefits.life_events_release")
-            if event.kind == LifeEventKind.DEATH:
-                enqueue("benefits.deaths_apply")
-            if event.kind in (LifeEventKind.DEATH, LifeEventKind.ADDRESS) and event.person_id is not None:
-                # What the person's open proposals, and those about them, are computed from.
-                enqueue("benefits.proposals_reevaluate_about", person_ids=[event.person_id])
+        queued = _Queued()
+        _apply_one(event, now=now, queued=queued)
+        queued.send()
         return event.state
+
+
+def _apply_one(event: LifeEvent, *, now: datetime.datetime, queued: _Queued) -> None:
+    """The event (locked by the caller) applied on its own, its new state saved."""
+    event.attempts += 1
+    needed, created = _named(event)
+    ids = person_ids_by_national_numbers(numbers=needed + created)
+    missing = [number for number in needed if number not in ids]
+    fields = ["state", "attempts", "waiting_for", "failure_code", "failure_detail", "applied_at", "person"]
+    event.failure_code, event.failure_detail, event.waiting_for = "", "", []
+    if missing:
+        event.state, event.waiting_for = LifeEventState.WAITING, sorted(set(missing))
+        event.save(update_fields=fields)
+        return
+    if event.corrects and event.kind in (LifeEventKind.BIRTH, LifeEventKind.MARRIAGE):
+        # A corrected birth or marriage changes who is who: staff correct the registry.
+        event.state, event.failure_code = LifeEventState.FAILED, "correction_by_hand"
+        event.save(update_fields=fields)
+        return
+    person_id = ids[needed[0]] if needed and event.kind != LifeEventKind.BIRTH else None
+    if person_id is not None and _superseded(event, person_id):
+        event.state, event.applied_at, event.person_id = LifeEventState.APPLIED, now, person_id
+        event.failure_code = "superseded"
+        event.save(update_fields=fields)
+        return
+    try:
+        with transaction.atomic():
+            event.person_id = _apply(event, ids, now)
+    except (IdentityError, NotFound) as error:
+        event.state, event.failure_code = LifeEventState.FAILED, error.code[:40]
+        event.failure_detail = str(error.message)[:300]
+    except (KeyError, TypeError, ValueError) as error:
+        event.state, event.failure_code = LifeEventState.FAILED, "data_invalid"
+        event.failure_detail = repr(error)[:300]
+    else:
+        event.state, event.applied_at = LifeEventState.APPLIED, now
+    event.save(update_fields=fields)
+    if event.state == LifeEventState.APPLIED:
+        queued.note(event.kind, event.person_id)
 
 
 def events_to_apply(*, limit: int = APPLY_CHUNK) -> list[int]:
@@ -299,11 +330,22 @@ class _Settled:
         self.details.append(str(outcome.message)[:300])
 
 
+def _mode(event: LifeEvent) -> str:
+    """How an event is applied: births and deaths by the registry's batch services, the others
+    (and corrected births) one by one."""
+    if event.kind == LifeEventKind.BIRTH and not event.corrects:
+        return "births"
+    if event.kind == LifeEventKind.DEATH:
+        return "deaths"
+    return "one"
+
+
 def _batch_apply(*, now: datetime.datetime) -> int:
-    """One batch of the events received, the oldest first, in one transaction: births and deaths
-    through the registry's batch services (a few statements for the whole batch), the others
-    one by one; an event naming a person unknown today waits. Returns the events handled (0:
-    none left, or all held by another worker)."""
+    """One batch of the events received, in one transaction, in the order they arrived: each run
+    of consecutive births (or deaths) through the registry's batch services (a few statements
+    for the whole run), the other events one by one; an event naming a person unknown when the
+    batch starts waits. Returns the events handled (0: none left, or all held by another
+    worker)."""
     with transaction.atomic():
         events = list(
             LifeEvent.objects.select_for_update(skip_locked=True)
@@ -316,38 +358,35 @@ def _batch_apply(*, now: datetime.datetime) -> int:
         ids = person_ids_by_national_numbers(
             numbers={number for needed, created in named.values() for number in (*needed, *created)}
         )
-        waiting, births, deaths, others = [], [], [], []
+        waiting, ready = [], []
         for event in events:
-            needed, _created = named[event.pk]
-            missing = sorted({number for number in needed if number not in ids})
+            missing = sorted({number for number in named[event.pk][0] if number not in ids})
             if missing:
-                event.waiting_for = missing
+                event.state, event.attempts, event.waiting_for = LifeEventState.WAITING, event.attempts + 1, missing
+                event.failure_code, event.failure_detail = "", ""
                 waiting.append(event)
-            elif event.kind == LifeEventKind.BIRTH and not event.corrects:
-                births.append(event)
-            elif event.kind == LifeEventKind.DEATH:
-                deaths.append(event)
             else:
-                others.append(event)
-        settled = _Settled([], [], [], [], [])
-        birth_ids = {event.pk for event in births}
-        if births:
-            outcomes = identity_services.registry_births_record(
-                births=[_birth_record(event, ids) for event in births], now=now
-            )
-            for event, outcome in zip(births, outcomes, strict=True):
+                ready.append(event)
+        LifeEvent.objects.bulk_update(waiting, ["state", "attempts", "waiting_for", "failure_code", "failure_detail"])
+        settled, queued = _Settled([], [], [], [], []), _Queued()
+        for mode, run in itertools.groupby(ready, key=_mode):
+            batch = list(run)
+            if mode == "one":
+                for event in batch:
+                    _apply_one(event, now=now, queued=queued)
+                continue
+            if mode == "births":
+                outcomes = identity_services.registry_births_record(
+                    births=[_birth_record(event, ids) for event in batch], now=now
+                )
+            else:
+                outcomes = identity_services.registry_deaths_record(
+                    deaths=[(ids[named[event.pk][0][0]], event.occurred_on) for event in batch], now=now
+                )
+            for event, outcome in zip(batch, outcomes, strict=True):
                 settled.add(event, outcome)
-        for event in others:
-            event_apply(event_id=event.pk, now=now)
-        if deaths:
-            outcomes = identity_services.registry_deaths_record(
-                deaths=[(ids[named[event.pk][0][0]], event.occurred_on) for event in deaths], now=now
-            )
-            for event, outcome in zip(deaths, outcomes, strict=True):
-                settled.add(event, outcome)
-        for event in waiting:
-            event.state, event.attempts = LifeEventState.WAITING, event.attempts + 1
-        LifeEvent.objects.bulk_update(waiting, ["state", "attempts", "waiting_for"])
+                if isinstance(outcome, RegistryChange):
+                    queued.note(event.kind, outcome.person_id)
         if settled.ids:
             with connection.cursor() as cursor:
                 cursor.execute(
@@ -362,19 +401,7 @@ def _batch_apply(*, now: datetime.datetime) -> int:
                         "details": settled.details,
                     },
                 )
-        if LifeEventState.APPLIED in settled.states:
-            enqueue("benefits.life_events_propose")
-        if births:
-            enqueue("benefits.life_events_release")
-        if deaths:
-            enqueue("benefits.deaths_apply")
-        changed = [
-            person_id
-            for person_id, state, event_id in zip(settled.persons, settled.states, settled.ids, strict=True)
-            if state == LifeEventState.APPLIED and event_id not in birth_ids and person_id is not None
-        ]
-        if changed:
-            enqueue("benefits.proposals_reevaluate_about", person_ids=sorted(set(changed)))
+        queued.send()
     return len(events)
 
 

@@ -314,7 +314,7 @@ def event_propose(*, event_id: int, now: datetime.datetime) -> list[int]:
 def events_to_propose(*, limit: int = 500) -> list[int]:
     """Events applied whose proposals were not made."""
     return list(
-        LifeEvent.objects.filter(state=LifeEventState.APPLIED, proposed_at__isnull=True)
+        LifeEvent.objects.filter(state=LifeEventState.APPLIED, proposed_at__isnull=True, person__isnull=False)
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )

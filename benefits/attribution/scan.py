@@ -219,7 +219,7 @@ def pension_age_scan(*, now: datetime.datetime) -> ScanResult:
             Proposal.objects.bulk_create(proposals, ignore_conflicts=True, batch_size=5000)
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "UPDATE benefits_proposal SET reference = 'PRO-' || %s || '-' || lpad(id::text, 6, '0')"
+                    "UPDATE benefits_proposal SET reference = 'PRO-' || %s || '-' || lpad(id::text, greatest(6, length(id::text)), '0')"
                     " WHERE reference = '' AND trigger = %s AND month = %s",
                     [str(today.year), ProposalTrigger.PENSION_AGE, evaluated.month.first_day],
                 )

@@ -165,18 +165,20 @@ class _Evaluated:
 
 
 def _evaluations(
-    candidates: Sequence[Candidate], *, today: datetime.date, switched_on: bool = True
+    candidates: Sequence[Candidate],
+    *,
+    today: datetime.date,
+    rules: dict[tuple[str, str], AttributionRule] | None,
 ) -> tuple[list[_Evaluated], dict[int, Family]]:
     """For each benefit and month, the candidates chosen (the first of each group entitled,
     none when the group has the right proposed already), from one simulation of their families.
-    ``switched_on``: only the benefits whose rule is on (the dry run asks for every one)."""
-    rules = _rules(candidates) if switched_on else None
+    ``rules``: only the benefits of these rules (None: every one, as the dry run asks)."""
     kept = [candidate for candidate in candidates if rules is None or (candidate.trigger, candidate.scheme) in rules]
     if not kept:
         return [], {}
     person_ids = sorted({candidate.person_id for candidate in kept})
     families = families_of(person_ids=person_ids, on=today, careers_until=Period.of(today).previous())
-    proposed = _proposed(kept)
+    proposed, proposed_about = _proposed(kept)
     by_scheme_month: dict[tuple[str, Period], list[Candidate]] = defaultdict(list)
     for candidate in kept:
         by_scheme_month[candidate.scheme, candidate.month].append(candidate)
@@ -191,8 +193,12 @@ def _evaluations(
         for candidate in group:
             if candidate.group in done or candidate.person_id not in position:
                 continue
-            if (candidate.person_id, scheme, candidate.subject_id, month.first_day) in proposed:
-                done.add(candidate.group)  # the right was proposed before: each right once
+            if (candidate.person_id, scheme, candidate.subject_id, month.first_day) in proposed or (
+                candidate.subject_id is not None and (scheme, candidate.subject_id, month.first_day) in proposed_about
+            ):
+                # The right was proposed before (a benefit about a child or the deceased: to
+                # whomever, the other parent's declaration in an earlier batch): each right once.
+                done.add(candidate.group)
                 continue
             index = _subject_index(families[candidate.person_id], candidate.subject_id)
             row = starts[position[candidate.person_id]] + index
@@ -206,21 +212,35 @@ def _evaluations(
     return evaluated, families
 
 
-def _proposed(candidates: Sequence[Candidate]) -> set[tuple[int, str, int | None, datetime.date]]:
-    """The rights among the candidates' already proposed (one query)."""
-    return set(
+def _proposed(
+    candidates: Sequence[Candidate],
+) -> tuple[set[tuple[int, str, int | None, datetime.date]], set[tuple[str, int, datetime.date]]]:
+    """The rights among the candidates' already proposed (two queries): to the person, and about
+    the subject to anyone."""
+    schemes = sorted({candidate.scheme for candidate in candidates})
+    to_person: set[tuple[int, str, int | None, datetime.date]] = set(
         Proposal.objects.filter(
-            person_id__in=any_of(sorted({candidate.person_id for candidate in candidates})),
-            scheme__in=sorted({candidate.scheme for candidate in candidates}),
+            person_id__in=any_of(sorted({candidate.person_id for candidate in candidates})), scheme__in=schemes
         ).values_list("person_id", "scheme", "subject_id", "month")
     )
+    subjects = sorted({candidate.subject_id for candidate in candidates if candidate.subject_id is not None})
+    about: set[tuple[str, int, datetime.date]] = set()
+    if subjects:
+        about = {
+            (scheme, subject_id, month)
+            for scheme, subject_id, month in Proposal.objects.filter(
+                subject_id__in=any_of(subjects), scheme__in=schemes
+            ).values_list("scheme", "subject_id", "month")
+            if subject_id is not None
+        }
+    return to_person, about
 
 
 def candidates_propose(*, candidates: Sequence[Candidate], now: datetime.datetime) -> list[Proposal]:
     """Propose what the candidates open; returns the proposals created (offered or to verify)."""
     today = timezone.localdate(now)
     rules = _rules(candidates)
-    evaluated, _families = _evaluations(candidates, today=today)
+    evaluated, _families = _evaluations(candidates, today=today, rules=rules)
     if not evaluated:
         return []
     versions = data_versions(
@@ -276,7 +296,7 @@ def _proposal(
 def candidates_dry_run(*, candidates: Sequence[Candidate], now: datetime.datetime) -> list[ScanLine]:
     """What the candidates would be proposed, per benefit and month, whether their rules are on
     or off: nothing is written."""
-    evaluated, _families = _evaluations(candidates, today=timezone.localdate(now), switched_on=False)
+    evaluated, _families = _evaluations(candidates, today=timezone.localdate(now), rules=None)
     return [ScanLine(each.scheme, each.month, len(each.chosen), Decimal(sum(each.cents)) / 100) for each in evaluated]
 
 
@@ -368,7 +388,7 @@ def _written(proposals: list[Proposal], *, today: datetime.date) -> list[Proposa
         created = [row[0] for row in cursor.fetchall()]
         cursor.execute(f"TRUNCATE {_INCOMING}")
         cursor.execute(
-            "UPDATE benefits_proposal SET reference = 'PRO-' || %s || '-' || lpad(id::text, 6, '0') WHERE id = ANY(%s)",
+            "UPDATE benefits_proposal SET reference = 'PRO-' || %s || '-' || lpad(id::text, greatest(6, length(id::text)), '0') WHERE id = ANY(%s)",
             [str(today.year), created],
         )
     return list(Proposal.objects.filter(pk__in=any_of(created)).defer("computation").order_by("pk"))

@@ -109,6 +109,9 @@ def test_a_batch_proposes_what_the_engine_computes_for_each_family_to_the_first_
     assert proposals["family_allowance", numbers[1]].person_id == bea.pk
     assert proposals["family_allowance", numbers[2]].person_id == carl.pk
     # Each as the engine computes it for the one family: amount, conditions and their values.
+    assert {proposal.amount for proposal in proposals.values() if proposal.scheme == "birth_grant"} == {
+        Decimal("1200.00")  # the grant's amount in force (benefits/rules/parameters)
+    }
     for proposal in proposals.values():
         assert proposal.month == Period.of(Person.objects.get(pk=proposal.subject_id).birth_date).first_day
         single = proposal_explain(proposal, now=NOW)
@@ -206,7 +209,7 @@ def test_a_move_recorded_by_the_registry_computes_again_the_proposals_about_the_
 
     child_id = Person.objects.get(national_number=child).pk
     assert ("benefits.proposals_reevaluate_about", {"person_ids": [child_id]}) in queued
-    assert services.proposals_reevaluate_about(person_ids=[child_id], now=NOW) >= 1
+    assert services.proposals_reevaluate_about(person_ids=[child_id], now=NOW) == 1
     allowance = Proposal.objects.get(scheme="family_allowance")
     assert allowance.status == ProposalStatus.WITHDRAWN and "no longer due" in allowance.note
 
@@ -243,7 +246,8 @@ def test_the_dry_run_of_each_event_rule_replays_the_registry_of_the_last_months_
         ("2026-03", 1),
     ]
     assert allowance.proposals == 3 and allowance.amount > 0
-    assert marriage.persons_read == 1 and marriage.proposals in (1, 2)
+    # Ben and Dana, both insured: the grant to each.
+    assert marriage.persons_read == 1 and marriage.proposals == 2
     assert [(str(line.month), line.proposals) for line in survivor.lines] == [("2026-03", 1)]
     assert [(str(line.month), line.proposals) for line in funeral.lines] == [("2026-02", 1)]
     # The same amounts the proposals get once the rule is on and the events come.
@@ -284,3 +288,60 @@ def test_a_supervisor_runs_the_birth_rule_dry_from_its_page(client):
     assert "Amount in total" in text and "Monthly amount" not in text
     assert [line.proposals for line in dry.context["result"].lines] == [1]
     assert _counts() == before
+
+
+def test_the_other_parents_declaration_in_a_later_batch_proposes_the_childs_benefits_to_nobody_else():
+    """The mother's declaration proposes the birth grant and the allowance to her; the father's,
+    for the same child, arriving in a later batch, links him and proposes nothing more."""
+    _rules_on()
+    mother, father = _insured("Mère"), _insured("Père")
+    partner = _partner()
+    (child,) = _births(partner, [[mother]])
+    services.life_events_propose_all(now=NOW)
+    born = Person.objects.get(national_number=child).birth_date
+    services.life_events_receive(
+        partner_id=partner,
+        events=[
+            services.EventInput(
+                "N-father",
+                "birth",
+                born,
+                {
+                    "child": {"national_number": child, "first_name": "Child", "last_name": "0"},
+                    "parents": [father.national_number, mother.national_number],
+                },
+            )
+        ],
+        now=NOW,
+    )
+    services.life_events_apply(now=NOW)
+
+    assert services.life_events_propose_all(now=NOW) == 0
+    assert FamilyLink.objects.filter(person=father, relative__national_number=child).exists()
+    assert set(Proposal.objects.values_list("person_id", flat=True)) == {mother.pk}
+
+
+def test_a_batch_applies_its_events_in_the_order_they_arrived():
+    """A death, then a marriage dated after it, in one batch: the death is recorded and the
+    marriage refused (the spouse had died), as one after the other."""
+    xavier, yvonne = _insured("Xavier", born=D(1950, 1, 1)), _insured("Yvonne", born=D(1952, 1, 1))
+    partner = services.partner_create(name="Registre état civil", scopes=["death", "marriage"], user_id=None, now=NOW)[
+        0
+    ]
+    services.life_events_receive(
+        partner_id=partner,
+        events=[
+            services.EventInput("D-1", "death", D(2026, 2, 1), {"person": xavier.national_number}),
+            services.EventInput(
+                "M-1", "marriage", D(2026, 2, 10), {"spouses": [xavier.national_number, yvonne.national_number]}
+            ),
+        ],
+        now=NOW,
+    )
+    services.life_events_apply(now=NOW)
+
+    death, marriage = LifeEvent.objects.get(partner_event_id="D-1"), LifeEvent.objects.get(partner_event_id="M-1")
+    assert death.state == LifeEventState.APPLIED
+    assert (marriage.state, marriage.failure_code) == (LifeEventState.FAILED, "spouse_dead")
+    xavier.refresh_from_db()
+    assert xavier.death_date == D(2026, 2, 1)

@@ -226,7 +226,14 @@ def test_who_may_verify_proposals_and_change_rules(client, role, proposals, veri
 
     assert client.get(reverse("admin:benefits_proposal_changelist")).status_code == proposals
     assert client.get(reverse("admin:benefits_attributionrule_change", args=[rule.pk])).status_code == rules
+    assert client.get(reverse("admin:benefits_attributionrule_dry_run", args=[rule.pk])).status_code == rules
     response = client.post(reverse("admin:benefits_proposal_verify", args=[proposal.pk]))
     proposal.refresh_from_db()
     assert (proposal.status == "offered") is verify
     assert response.status_code == (302 if verify else 403)
+
+
+def test_the_dry_run_asks_a_signed_in_staff_member(client):
+    rule = AttributionRule.objects.get(trigger="birth", scheme="birth_grant")
+    response = client.get(reverse("admin:benefits_attributionrule_dry_run", args=[rule.pk]))
+    assert response.status_code == 302 and "/login/" in response["Location"]
