@@ -49,6 +49,7 @@ from identity.selectors.family import (
     marriage_of,
     marriages_between,
     marriages_of,
+    registry_versions,
 )
 from identity.selectors.persons import (
     RegistryEntry,
@@ -110,6 +111,7 @@ __all__ = [
     "persons_by_national_numbers",
     "persons_of_sign_in_addresses",
     "persons_with_bank_account",
+    "registry_versions",
     "representation_list_for_user",
     "representative_list",
     "signed_in_user",

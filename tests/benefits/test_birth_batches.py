@@ -345,3 +345,24 @@ def test_a_batch_applies_its_events_in_the_order_they_arrived():
     assert (marriage.state, marriage.failure_code) == (LifeEventState.FAILED, "spouse_dead")
     xavier.refresh_from_db()
     assert xavier.death_date == D(2026, 2, 1)
+
+
+def test_a_registry_change_whose_message_was_lost_is_caught_by_the_hourly_check():
+    """The data version names the registry's entries of the family too: a move written with no
+    message queued (a lost one) is found by the hourly comparison of versions."""
+    from identity import services as identity_services
+
+    _rules_on(auto_verify=False)
+    ana = _insured("Ana")
+    (child,) = _births(_partner(), [[ana]])
+    services.life_events_propose_all(now=NOW)
+    assert services.proposals_reevaluate_changed(now=NOW) == 0  # nothing changed since
+
+    child_id = Person.objects.get(national_number=child).pk
+    identity_services.registry_address_change(
+        person_id=child_id, street="", postal_code="59000", city="Lille", country="FR", now=NOW
+    )
+
+    assert services.proposals_reevaluate_changed(now=NOW) == 1
+    assert Proposal.objects.get(scheme="family_allowance").status == ProposalStatus.WITHDRAWN
+    assert Proposal.objects.get(scheme="birth_grant").status == ProposalStatus.TO_VERIFY
