@@ -32,6 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import pghistory
 from django.db import connection, transaction
 
 from benefits.models import LifeEvent, LifeEventKind, LifeEventState
@@ -233,7 +234,8 @@ def event_apply(*, event_id: int, now: datetime.datetime) -> str | None:
         if event is None:
             return None
         queued = _Queued()
-        _apply_one(event, now=now, queued=queued)
+        with pghistory.context(source="civil registry", life_events=[event.pk]):
+            _apply_one(event, now=now, queued=queued)
         queued.send()
         return event.state
 
@@ -368,25 +370,10 @@ def _batch_apply(*, now: datetime.datetime) -> int:
             else:
                 ready.append(event)
         LifeEvent.objects.bulk_update(waiting, ["state", "attempts", "waiting_for", "failure_code", "failure_detail"])
-        settled, queued = _Settled([], [], [], [], []), _Queued()
-        for mode, run in itertools.groupby(ready, key=_mode):
-            batch = list(run)
-            if mode == "one":
-                for event in batch:
-                    _apply_one(event, now=now, queued=queued)
-                continue
-            if mode == "births":
-                outcomes = identity_services.registry_births_record(
-                    births=[_birth_record(event, ids) for event in batch], now=now
-                )
-            else:
-                outcomes = identity_services.registry_deaths_record(
-                    deaths=[(ids[named[event.pk][0][0]], event.occurred_on) for event in batch], now=now
-                )
-            for event, outcome in zip(batch, outcomes, strict=True):
-                settled.add(event, outcome)
-                if isinstance(outcome, RegistryChange):
-                    queued.note(event.kind, outcome.person_id)
+        queued = _Queued()
+        # The registry's history names the events that changed it.
+        with pghistory.context(source="civil registry", life_events=[event.pk for event in ready]):
+            settled = _runs_apply(ready, named=named, ids=ids, now=now, queued=queued)
         if settled.ids:
             with connection.cursor() as cursor:
                 cursor.execute(
@@ -403,6 +390,38 @@ def _batch_apply(*, now: datetime.datetime) -> int:
                 )
         queued.send()
     return len(events)
+
+
+def _runs_apply(
+    events: list[LifeEvent],
+    *,
+    named: dict[int, tuple[list[str], list[str]]],
+    ids: dict[str, int],
+    now: datetime.datetime,
+    queued: _Queued,
+) -> _Settled:
+    """The events, in order: each run of births (or deaths) through the registry's batch
+    service, the others one by one. Returns what the runs did, to write in one statement."""
+    settled = _Settled([], [], [], [], [])
+    for mode, run in itertools.groupby(events, key=_mode):
+        batch = list(run)
+        if mode == "one":
+            for event in batch:
+                _apply_one(event, now=now, queued=queued)
+            continue
+        if mode == "births":
+            outcomes = identity_services.registry_births_record(
+                births=[_birth_record(event, ids) for event in batch], now=now
+            )
+        else:
+            outcomes = identity_services.registry_deaths_record(
+                deaths=[(ids[named[event.pk][0][0]], event.occurred_on) for event in batch], now=now
+            )
+        for event, outcome in zip(batch, outcomes, strict=True):
+            settled.add(event, outcome)
+            if isinstance(outcome, RegistryChange):
+                queued.note(event.kind, outcome.person_id)
+    return settled
 
 
 def _birth_record(event: LifeEvent, ids: dict[str, int]) -> BirthRecord:

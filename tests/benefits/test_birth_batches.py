@@ -366,3 +366,18 @@ def test_a_registry_change_whose_message_was_lost_is_caught_by_the_hourly_check(
     assert services.proposals_reevaluate_changed(now=NOW) == 1
     assert Proposal.objects.get(scheme="family_allowance").status == ProposalStatus.WITHDRAWN
     assert Proposal.objects.get(scheme="birth_grant").status == ProposalStatus.TO_VERIFY
+
+
+def test_the_registrys_history_names_the_life_events_that_changed_it():
+    partner = _partner()
+    (child,) = _births(partner, [[_insured("Ana")]])
+    event = LifeEvent.objects.get(partner_event_id="N-101")
+
+    inserted = Person.objects.get(national_number=child).history.get(pgh_label="insert")
+    link = FamilyLink.objects.get(relative__national_number=child)
+    link_inserted = link.events.get(pgh_label="insert")
+
+    assert inserted.pgh_context is not None
+    assert inserted.pgh_context.metadata["source"] == "civil registry"
+    assert event.pk in inserted.pgh_context.metadata["life_events"]
+    assert link_inserted.pgh_context_id == inserted.pgh_context_id
