@@ -14,8 +14,9 @@ applied to the registry on the ``attribution`` queue.
   retry it once the registry is corrected.
 
 Events are applied a batch at a time (``APPLY_CHUNK``), in the order they arrived: each run of
-consecutive births or deaths through the registry's batch services (a few statements whatever
-their number), the others one by one; the work they call for is queued once a batch. The events
+consecutive events of one kind through the registry's batch services (a few statements whatever
+their number), a corrected birth or marriage on its own; the work they call for is queued once
+a batch. The events
 applied are then turned into the benefits they open (``proposals.events_propose_all``, queued
 after the commit). A death applied also runs the benefits' deaths (entitlements ended, payments
 stopped, recalled or asked back); mandates end with the nightly job that reads the registry's
@@ -28,22 +29,33 @@ from __future__ import annotations
 import datetime
 import itertools
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pghistory
 from django.db import connection, transaction
+from django.db.models import Max
 
 from benefits.models import LifeEvent, LifeEventKind, LifeEventState
 from benefits.registry_table import PERSON_TABLE
 from benefits.types import EventReceipt
+from core.db import any_of
 from core.errors import NotFound
 from core.tasks import enqueue
 from identity import services as identity_services
 from identity.country_profiles import country_profile
 from identity.selectors import person_ids_by_national_numbers
-from identity.types import BirthRecord, IdentityError, RegistryChange, RegistryOutcome
+from identity.types import (
+    AddressChangeRecord,
+    BirthRecord,
+    FamilyLinkKind,
+    IdentityError,
+    MarriageRecord,
+    RegistryChange,
+    RegistryOutcome,
+)
 
 _PERSON = PERSON_TABLE
 # Events applied per transaction by the draining task.
@@ -318,12 +330,14 @@ class _Settled:
     codes: list[str]
     details: list[str]
 
-    def add(self, event: LifeEvent, outcome: RegistryOutcome) -> None:
+    def add(self, event: LifeEvent, outcome: RegistryOutcome | None, *, person_id: int | None = None) -> None:
+        """The registry's answer to the event; None: a move older than one already applied for
+        ``person_id``, which changes nothing (applied, ``superseded``)."""
         self.ids.append(event.pk)
-        if isinstance(outcome, RegistryChange):
+        if outcome is None or isinstance(outcome, RegistryChange):
             self.states.append(LifeEventState.APPLIED)
-            self.persons.append(outcome.person_id)
-            self.codes.append("")
+            self.persons.append(outcome.person_id if outcome is not None else person_id)
+            self.codes.append("" if outcome is not None else "superseded")
             self.details.append("")
             return
         self.states.append(LifeEventState.FAILED)
@@ -333,13 +347,11 @@ class _Settled:
 
 
 def _mode(event: LifeEvent) -> str:
-    """How an event is applied: births and deaths by the registry's batch services, the others
-    (and corrected births) one by one."""
-    if event.kind == LifeEventKind.BIRTH and not event.corrects:
-        return "births"
-    if event.kind == LifeEventKind.DEATH:
-        return "deaths"
-    return "one"
+    """How an event is applied: by the registry's batch services, but a corrected birth or
+    marriage (which staff correct by hand) on its own."""
+    if event.corrects and event.kind in (LifeEventKind.BIRTH, LifeEventKind.MARRIAGE):
+        return "one"
+    return str(event.kind)
 
 
 def _batch_apply(*, now: datetime.datetime) -> int:
@@ -409,19 +421,87 @@ def _runs_apply(
             for event in batch:
                 _apply_one(event, now=now, queued=queued)
             continue
-        if mode == "births":
-            outcomes = identity_services.registry_births_record(
-                births=[_birth_record(event, ids) for event in batch], now=now
-            )
-        else:
-            outcomes = identity_services.registry_deaths_record(
-                deaths=[(ids[named[event.pk][0][0]], event.occurred_on) for event in batch], now=now
-            )
+        if mode == LifeEventKind.ADDRESS:
+            _moves_apply(batch, ids=ids, now=now, settled=settled, queued=queued)
+            continue
+        outcomes = _run_apply(mode, batch, named=named, ids=ids, now=now)
         for event, outcome in zip(batch, outcomes, strict=True):
             settled.add(event, outcome)
             if isinstance(outcome, RegistryChange):
                 queued.note(event.kind, outcome.person_id)
     return settled
+
+
+def _run_apply(
+    kind: str,
+    events: list[LifeEvent],
+    *,
+    named: dict[int, tuple[list[str], list[str]]],
+    ids: dict[str, int],
+    now: datetime.datetime,
+) -> list[RegistryOutcome]:
+    """A run of births, deaths or marriages through the registry's batch service."""
+    if kind == LifeEventKind.BIRTH:
+        return identity_services.registry_births_record(births=[_birth_record(event, ids) for event in events], now=now)
+    if kind == LifeEventKind.DEATH:
+        return identity_services.registry_deaths_record(
+            deaths=[(ids[named[event.pk][0][0]], event.occurred_on) for event in events], now=now
+        )
+    return identity_services.registry_marriages_record(
+        marriages=[
+            MarriageRecord(
+                person_ids=(ids[_compact(event.data["spouses"][0])], ids[_compact(event.data["spouses"][1])]),
+                married_on=event.occurred_on,
+                kind=event.data.get("kind", FamilyLinkKind.MARRIAGE),
+            )
+            for event in events
+        ],
+        now=now,
+    )
+
+
+def _moves_apply(
+    events: list[LifeEvent], *, ids: dict[str, int], now: datetime.datetime, settled: _Settled, queued: _Queued
+) -> None:
+    """A run of moves: one older than a move already applied for the person changes nothing;
+    the others through the registry's batch service (a person moving twice in the run: those
+    moves one after the other, as they came)."""
+    persons = {event.pk: ids[_compact(event.data["person"])] for event in events}
+    times = Counter(persons.values())
+    latest: dict[int, datetime.date] = dict(
+        LifeEvent.objects.filter(
+            kind=LifeEventKind.ADDRESS, state=LifeEventState.APPLIED, person_id__in=any_of(set(persons.values()))
+        )
+        .values("person_id")
+        .annotate(latest=Max("occurred_on"))
+        .values_list("person_id", "latest")
+    )
+    moving = []
+    for event in events:
+        person_id = persons[event.pk]
+        if times[person_id] > 1:
+            _apply_one(event, now=now, queued=queued)
+        elif person_id in latest and latest[person_id] > event.occurred_on:
+            settled.add(event, None, person_id=person_id)
+        else:
+            moving.append(event)
+    outcomes = identity_services.registry_address_changes(
+        changes=[
+            AddressChangeRecord(
+                person_id=persons[event.pk],
+                street=event.data.get("street", ""),
+                postal_code=event.data.get("postal_code", ""),
+                city=event.data.get("city", ""),
+                country=event.data["country"],
+            )
+            for event in moving
+        ],
+        now=now,
+    )
+    for event, outcome in zip(moving, outcomes, strict=True):
+        settled.add(event, outcome)
+        if isinstance(outcome, RegistryChange):
+            queued.note(event.kind, outcome.person_id)
 
 
 def _birth_record(event: LifeEvent, ids: dict[str, int]) -> BirthRecord:

@@ -381,3 +381,63 @@ def test_the_registrys_history_names_the_life_events_that_changed_it():
     assert inserted.pgh_context.metadata["source"] == "civil registry"
     assert event.pk in inserted.pgh_context.metadata["life_events"]
     assert link_inserted.pgh_context_id == inserted.pgh_context_id
+
+
+def test_moves_and_marriages_of_a_batch_are_applied_together_as_one_after_the_other():
+    paul, quentin, rose, sam, tina, ugo = (PersonFactory(first_name=name) for name in ("Paul", "Q", "R", "S", "T", "U"))
+    partner = services.partner_create(
+        name="Registre population", scopes=["address", "marriage"], user_id=None, now=NOW
+    )[0]
+    services.life_events_receive(
+        partner_id=partner,
+        events=[
+            services.EventInput("A-1", "address", D(2026, 3, 1), {"person": paul.national_number, "country": "FR"}),
+            # Paul's older move, arriving late: changes nothing.
+            services.EventInput("A-2", "address", D(2026, 2, 1), {"person": paul.national_number, "country": "NL"}),
+            services.EventInput(
+                "A-3", "address", D(2026, 2, 1), {"person": quentin.national_number, "city": "Gent", "country": "be"}
+            ),
+            services.EventInput("A-4", "address", D(2026, 2, 1), {"person": sam.national_number, "country": "ZZ"}),
+            services.EventInput(
+                "M-1", "marriage", D(2026, 2, 14), {"spouses": [rose.national_number, sam.national_number]}
+            ),
+            services.EventInput(
+                "M-2",
+                "marriage",
+                D(2026, 2, 20),
+                {"spouses": [tina.national_number, ugo.national_number], "kind": "partnership"},
+            ),
+        ],
+        now=NOW,
+    )
+    services.life_events_apply(now=NOW)
+
+    states = {
+        event.partner_event_id: (event.state, event.failure_code)
+        for event in LifeEvent.objects.filter(partner_id=partner)
+    }
+    assert states == {
+        "A-1": ("applied", ""),
+        "A-2": ("applied", "superseded"),
+        "A-3": ("applied", ""),
+        "A-4": ("failed", "country_unknown"),
+        "M-1": ("applied", ""),
+        "M-2": ("applied", ""),
+    }
+    paul.refresh_from_db()
+    quentin.refresh_from_db()
+    assert paul.country == "FR" and (quentin.city, quentin.country) == ("Gent", "BE")
+    assert FamilyLink.objects.filter(kind="marriage", person=rose, relative=sam, started_on=D(2026, 2, 14)).exists()
+    assert FamilyLink.objects.filter(kind="partnership", person=tina, relative=ugo).exists()
+    # Quentin's older move, in a later batch: changes nothing either.
+    services.life_events_receive(
+        partner_id=partner,
+        events=[
+            services.EventInput("A-5", "address", D(2026, 1, 5), {"person": quentin.national_number, "country": "LU"})
+        ],
+        now=NOW,
+    )
+    services.life_events_apply(now=NOW)
+    late = LifeEvent.objects.get(partner_event_id="A-5")
+    quentin.refresh_from_db()
+    assert (late.state, late.failure_code, quentin.country) == ("applied", "superseded", "BE")
