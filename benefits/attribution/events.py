@@ -246,7 +246,7 @@ def event_apply(*, event_id: int, now: datetime.datetime) -> str | None:
         if event is None:
             return None
         queued = _Queued()
-        with pghistory.context(source="civil registry", life_events=[event.pk]):
+        with pghistory.context(source="civil registry", life_events_from=event.pk, life_events_to=event.pk):
             _apply_one(event, now=now, queued=queued)
         queued.send()
         return event.state
@@ -383,8 +383,13 @@ def _batch_apply(*, now: datetime.datetime) -> int:
                 ready.append(event)
         LifeEvent.objects.bulk_update(waiting, ["state", "attempts", "waiting_for", "failure_code", "failure_detail"])
         queued = _Queued()
-        # The registry's history names the events that changed it.
-        with pghistory.context(source="civil registry", life_events=[event.pk for event in ready]):
+        # The registry's history names the events that changed it: the batch's first and last (a
+        # small context: django-pghistory writes it again for each row the batch changes).
+        with pghistory.context(
+            source="civil registry",
+            life_events_from=min((event.pk for event in ready), default=None),
+            life_events_to=max((event.pk for event in ready), default=None),
+        ):
             settled = _runs_apply(ready, named=named, ids=ids, now=now, queued=queued)
         if settled.ids:
             with connection.cursor() as cursor:

@@ -379,7 +379,8 @@ def test_the_registrys_history_names_the_life_events_that_changed_it():
 
     assert inserted.pgh_context is not None
     assert inserted.pgh_context.metadata["source"] == "civil registry"
-    assert event.pk in inserted.pgh_context.metadata["life_events"]
+    metadata = inserted.pgh_context.metadata
+    assert metadata["life_events_from"] <= event.pk <= metadata["life_events_to"]
     assert link_inserted.pgh_context_id == inserted.pgh_context_id
 
 
