@@ -356,10 +356,10 @@ def _mode(event: LifeEvent) -> str:
 
 def _batch_apply(*, now: datetime.datetime) -> int:
     """One batch of the events received, in one transaction, in the order they arrived: each run
-    of consecutive births (or deaths) through the registry's batch services (a few statements
-    for the whole run), the other events one by one; an event naming a person unknown when the
-    batch starts waits. Returns the events handled (0: none left, or all held by another
-    worker)."""
+    of consecutive events of one kind through the registry's batch services (a few statements
+    for the whole run), a corrected birth or marriage on its own; an event naming a person
+    unknown when the batch starts waits. Returns the events handled (0: none left, or all held
+    by another worker)."""
     with transaction.atomic():
         events = list(
             LifeEvent.objects.select_for_update(skip_locked=True)
@@ -417,8 +417,8 @@ def _runs_apply(
     now: datetime.datetime,
     queued: _Queued,
 ) -> _Settled:
-    """The events, in order: each run of births (or deaths) through the registry's batch
-    service, the others one by one. Returns what the runs did, to write in one statement."""
+    """The events, in order: each run of one kind through the registry's batch service (the
+    corrected ones on their own). Returns what the runs did, to write in one statement."""
     settled = _Settled([], [], [], [], [])
     for mode, run in itertools.groupby(events, key=_mode):
         batch = list(run)
