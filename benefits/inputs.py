@@ -111,39 +111,8 @@ def _dates(values: list[datetime.date]) -> numpy.ndarray:
 def population_of(family: Family, month: Period, *, extra: Mapping[str, Any] | None = None) -> Population:
     """The family as the engine's population for ``month``: one family, the spouses as parents.
     ``extra`` adds or replaces columns (a disability's onset, a simulator's projected career)."""
-    members = family.members
-    parents = {0, family.spouse_index} - {None}
-    years = sorted({year for member in members if member.career for year, _ in member.career.wages_by_year})
-    wages: dict[int, dict[int, float]] = {
-        index: {year: float(wage) for year, wage in member.career.wages_by_year}
-        for index, member in enumerate(members)
-        if member.career
-    }
-    country = settings.COUNTRY_PROFILE
-    columns: dict[str, Any] = {
-        "birth_date": _dates([member.person.birth_date for member in members]),
-        "death_date": _dates([member.person.death_date or NEVER for member in members]),
-        "marriage_date": _dates(
-            [
-                family.marriage_started_on if index in parents and family.marriage_started_on else NEVER
-                for index in range(len(members))
-            ]
-        ),
-        "insured_months": numpy.array([member.career.insured_months if member.career else 0 for member in members]),
-        "resident": numpy.array([member.person.country == country for member in members]),
-        "yearly_wage": {
-            str(year): numpy.array([wages.get(index, {}).get(year, 0.0) for index in range(len(members))])
-            for year in years
-        },
-    }
-    if not columns["yearly_wage"]:
-        del columns["yearly_wage"]
-    columns.update(extra or {})
-    return Population(
-        columns=columns,
-        family=numpy.zeros(len(members), dtype=numpy.int64),
-        role=numpy.array([member.role for member in members]),
-    )
+    population, _starts = population_of_families([family], month)
+    return Population(columns={**population.columns, **(extra or {})}, family=population.family, role=population.role)
 
 
 def population_of_families(families: Sequence[Family], month: Period) -> tuple[Population, list[int]]:

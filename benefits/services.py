@@ -39,6 +39,7 @@ from benefits.attribution.proposals import (
 from benefits.attribution.rules import rule_set as attribution_rule_set
 from benefits.attribution.scan import pension_age_dry_run, pension_age_scan
 from benefits.attribution.together import events_dry_run as life_events_dry_run
+from benefits.attribution.together import rule_dry_run as attribution_rule_dry_run
 from benefits.claims.casework import (
     claim_appeal_propose,
     claim_assign,
@@ -84,6 +85,7 @@ from benefits.payments.suspensions import entitlement_resume, entitlement_suspen
 
 __all__ = [
     "EventInput",
+    "attribution_rule_dry_run",
     "attribution_rule_set",
     "bank_answer_import",
     "claim_about_save",

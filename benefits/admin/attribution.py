@@ -302,10 +302,7 @@ class AttributionRuleAdmin(NoPersonalDataAdmin):
         rule = AttributionRule.objects.filter(pk=rule_id).first()
         if rule is None:
             raise Http404
-        if rule.trigger == ProposalTrigger.PENSION_AGE:
-            result = services.pension_age_dry_run(now=timezone.now())
-        else:
-            result = services.life_events_dry_run(trigger=rule.trigger, scheme=rule.scheme, now=timezone.now())
+        result = services.attribution_rule_dry_run(rule_id=rule.pk, now=timezone.now())
         monthly = catalogue.BY_CODE[rule.scheme].periodicity == Periodicity.MONTHLY
         return TemplateResponse(
             request,

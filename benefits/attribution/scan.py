@@ -23,11 +23,12 @@ from typing import Any
 
 import numpy
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from benefits.attribution.rules import rule_of
 from benefits.attribution.versions import data_versions
+from benefits.attribution.writing import proposals_write
 from benefits.inputs import NEVER
 from benefits.models import Proposal, ProposalStatus, ProposalTrigger
 from benefits.registry_table import PERSON_TABLE
@@ -215,14 +216,6 @@ def pension_age_scan(*, now: datetime.datetime) -> ScanResult:
             )
             for index in chosen
         ]
-        with transaction.atomic():
-            Proposal.objects.bulk_create(proposals, ignore_conflicts=True, batch_size=5000)
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "UPDATE benefits_proposal SET reference = 'PRO-' || %s || '-' || lpad(id::text, greatest(6, length(id::text)), '0')"
-                    " WHERE reference = '' AND trigger = %s AND month = %s",
-                    [str(today.year), ProposalTrigger.PENSION_AGE, evaluated.month.first_day],
-                )
-                created += cursor.rowcount
+        created += len(proposals_write(proposals, today=today))
         lines.append(_line(evaluated))
     return ScanResult(persons_read=read, lines=tuple(lines), created=created)

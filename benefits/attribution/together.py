@@ -25,7 +25,6 @@ nothing: how many proposals, and what amount, per benefit and month.
 from __future__ import annotations
 
 import datetime
-import json
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -33,18 +32,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from benefits import catalogue
 from benefits.attribution.rules import rule_of
-from benefits.attribution.scan import ScanLine, ScanResult
+from benefits.attribution.scan import ScanLine, ScanResult, pension_age_dry_run
 from benefits.attribution.versions import data_versions
+from benefits.attribution.writing import proposals_write
 from benefits.claims.computation import explanation_data
 from benefits.inputs import Family, families_of, population_of_families
 from benefits.models import AttributionRule, Proposal, ProposalStatus, ProposalTrigger
 from benefits.rules import Explanation, Population, evaluate, explain_each
 from core.db import any_of
+from core.errors import NotFound
 from core.periods import Period
 from identity.selectors import births_between, deaths_between, marriages_between
 
@@ -255,7 +255,7 @@ def candidates_propose(*, candidates: Sequence[Candidate], now: datetime.datetim
             proposals.append(
                 _proposal(one, explanation, rule, version=versions[one.candidate.person_id], now=now, random=random)
             )
-    return _written(proposals, today=today)
+    return proposals_write(proposals, today=today)
 
 
 def _proposal(
@@ -330,65 +330,12 @@ def events_dry_run(*, trigger: str, scheme: str, now: datetime.datetime) -> Scan
     return ScanResult(persons_read=len(events), lines=tuple(lines), created=0)
 
 
-# The proposals of a batch land here first (COPY: a proposal's computation is a few kilobytes of
-# JSON), then in the table in one statement that skips a right proposed meanwhile.
-_INCOMING = "benefits_proposals_incoming"
-_COLUMNS = (
-    "reference",
-    "scheme",
-    "periodicity",
-    "trigger",
-    "month",
-    "amount",
-    "computation",
-    "rules_fingerprint",
-    "openfisca_core",
-    "data_version",
-    "status",
-    "created_at",
-    "verified_at",
-    "verified_automatically",
-    "sampled",
-    "offered_at",
-    "note",
-    "event_id",
-    "person_id",
-    "subject_id",
-)
-
-_INCOMING_CREATE = f"""
-CREATE TEMPORARY TABLE IF NOT EXISTS {_INCOMING} ON COMMIT DELETE ROWS
-AS SELECT {", ".join(_COLUMNS)} FROM benefits_proposal WITH NO DATA
-"""  # noqa: S608
-_INCOMING_STORE = f"""
-INSERT INTO benefits_proposal ({", ".join(_COLUMNS)}) SELECT {", ".join(_COLUMNS)} FROM {_INCOMING}
-ON CONFLICT DO NOTHING RETURNING id
-"""  # noqa: S608
-
-
-def _row(proposal: Proposal) -> tuple[object, ...]:
-    return tuple(
-        json.dumps(proposal.computation) if column == "computation" else getattr(proposal, column)
-        for column in _COLUMNS
-    )
-
-
-def _written(proposals: list[Proposal], *, today: datetime.date) -> list[Proposal]:
-    """The proposals inserted (a right proposed meanwhile is skipped), with their references;
-    returns those created (their computations not read back)."""
-    if not proposals:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(_INCOMING_CREATE)
-        cursor.execute(f"TRUNCATE {_INCOMING}")
-        with cursor.cursor.copy(f"COPY {_INCOMING} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
-            for proposal in proposals:
-                copy.write_row(_row(proposal))
-        cursor.execute(_INCOMING_STORE)
-        created = [row[0] for row in cursor.fetchall()]
-        cursor.execute(f"TRUNCATE {_INCOMING}")
-        cursor.execute(
-            "UPDATE benefits_proposal SET reference = 'PRO-' || %s || '-' || lpad(id::text, greatest(6, length(id::text)), '0') WHERE id = ANY(%s)",
-            [str(today.year), created],
-        )
-    return list(Proposal.objects.filter(pk__in=any_of(created)).defer("computation").order_by("pk"))
+def rule_dry_run(*, rule_id: int, now: datetime.datetime) -> ScanResult:
+    """A rule's dry run (nothing written): the pension rule over the whole registry, a life
+    event's over the registry's events of the last months. NotFound for an unknown rule."""
+    rule = AttributionRule.objects.filter(pk=rule_id).first()
+    if rule is None:
+        raise NotFound
+    if rule.trigger == ProposalTrigger.PENSION_AGE:
+        return pension_age_dry_run(now=now)
+    return events_dry_run(trigger=rule.trigger, scheme=rule.scheme, now=now)
