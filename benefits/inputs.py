@@ -9,7 +9,7 @@ of the family.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,9 +53,17 @@ def family_of(*, person_id: int, on: datetime.date, careers_until: Period) -> Fa
     return families_of(person_ids=[person_id], on=on, careers_until=careers_until)[person_id]
 
 
-def families_of(*, person_ids: Sequence[int], on: datetime.date, careers_until: Period) -> dict[int, Family]:
+def families_of(
+    *,
+    person_ids: Sequence[int],
+    on: datetime.date,
+    careers_until: Period,
+    careers_read: MutableMapping[int, InsuredCareer | None] | None = None,
+) -> dict[int, Family]:
     """Each person's family, as ``family_of`` reads it, in the same handful of queries whatever
-    the number of persons (the proposals of a batch of births)."""
+    the number of persons (the proposals of a batch of births). ``careers_read``: the careers
+    (to ``careers_until``) a run of batches read already, by person (None: never insured);
+    those read here are added to it."""
     today_families = family_on(person_ids=list(person_ids), on=on)
     lone = [person_id for person_id, family in today_families.items() if family.spouse is None]
     last_marriages = last_marriages_of(person_ids=lone) if lone else {}
@@ -78,7 +86,7 @@ def families_of(*, person_ids: Sequence[int], on: datetime.date, careers_until: 
         for person_id, family in today_families.items()
     }
     persons = person_summaries(person_ids={member for members in members_of.values() for member in members})
-    careers = insured_careers(person_ids=list(persons), until=careers_until)
+    careers = _careers(list(persons), careers_until, careers_read)
     families = {}
     for person_id, ids in members_of.items():
         spouse_id, marriage_started_on, widowed = spouses.get(person_id, (None, None, False))
@@ -102,6 +110,18 @@ def families_of(*, person_ids: Sequence[int], on: datetime.date, careers_until: 
             members=members, marriage_started_on=marriage_started_on, spouse_index=spouse_index
         )
     return families
+
+
+def _careers(
+    person_ids: list[int], until: Period, known: MutableMapping[int, InsuredCareer | None] | None
+) -> dict[int, InsuredCareer]:
+    if known is None:
+        return insured_careers(person_ids=person_ids, until=until)
+    missing = [person_id for person_id in person_ids if person_id not in known]
+    if missing:
+        read = insured_careers(person_ids=missing, until=until)
+        known.update((person_id, read.get(person_id)) for person_id in missing)
+    return {person_id: career for person_id in person_ids if (career := known[person_id]) is not None}
 
 
 def _dates(values: list[datetime.date]) -> numpy.ndarray:

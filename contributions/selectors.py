@@ -24,6 +24,8 @@ else's data; these functions do neither.
 from __future__ import annotations
 
 import datetime
+import itertools
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -262,16 +264,17 @@ ORDER BY l.person_id, year
 def insured_careers(*, person_ids: list[int], until: Period) -> dict[int, InsuredCareer]:
     """The insured careers of these persons up to ``until`` included, in one query whatever
     their number; a person never declared with a wage is absent."""
-    careers: dict[int, InsuredCareer] = {}
     with connection.cursor() as cursor:
         cursor.execute(_CAREERS_SQL, {"persons": list(person_ids), "until": str(until)})
-        for person_id, year, months, wages, first, last in cursor.fetchall():
-            known = careers.get(person_id)
-            careers[person_id] = InsuredCareer(
-                person_id=person_id,
-                insured_months=(known.insured_months if known else 0) + months,
-                wages_by_year=(known.wages_by_year if known else ()) + ((year, wages),),
-                first_period=known.first_period if known else Period.parse(first),
-                last_period=Period.parse(last),
-            )
+        rows = cursor.fetchall()
+    careers: dict[int, InsuredCareer] = {}
+    for person_id, years in itertools.groupby(rows, key=operator.itemgetter(0)):
+        by_year = list(years)  # oldest first: the first year's first month, the last year's last
+        careers[person_id] = InsuredCareer(
+            person_id=person_id,
+            insured_months=sum(row[2] for row in by_year),
+            wages_by_year=tuple((row[1], row[3]) for row in by_year),
+            first_period=Period.parse(by_year[0][4]),
+            last_period=Period.parse(by_year[-1][5]),
+        )
     return careers

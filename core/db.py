@@ -88,3 +88,8 @@ def any_of(ids: Iterable[int]) -> RawSQL:
     """For ``field__in=any_of(ids)`` over thousands of ids: one array parameter, where a list
     would bind (and the client would quote) one parameter each."""
     return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])
+
+
+def any_text_of(texts: Iterable[str]) -> RawSQL:
+    """``any_of`` for texts (national numbers)."""
+    return RawSQL("SELECT unnest(%s::text[])", [list(texts)])

@@ -6,6 +6,7 @@ The profile is chosen by the ``COUNTRY_PROFILE`` setting (``BE`` by default, ``F
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -70,6 +71,9 @@ class IdentifierScheme:
         except ValidationError:
             raise InvalidIdentifier("invalid", _("This is not a valid number.")) from None
 
+    # The persons of a batch of births come back batch after batch (their families are read for
+    # each), and stdnum's format cleans the number again each time.
+    @functools.lru_cache(maxsize=100_000)  # noqa: B019 (the schemes live as long as the process)
     def format(self, compact_value: str) -> str:
         if hasattr(self.module, "format"):
             return str(self.module.format(compact_value))

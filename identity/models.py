@@ -102,7 +102,11 @@ class Person(models.Model):
 
     @property
     def address(self) -> str:
-        parts = [self.street, f"{self.postal_code} {self.city}".strip(), self.country]
+        return self.address_of(street=self.street, postal_code=self.postal_code, city=self.city, country=self.country)
+
+    @staticmethod
+    def address_of(*, street: str, postal_code: str, city: str, country: str) -> str:
+        parts = [street, f"{postal_code} {city}".strip(), country]
         return ", ".join(part for part in parts if part)
 
 

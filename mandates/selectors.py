@@ -7,6 +7,7 @@ import datetime
 
 from django.db.models import F, Q
 
+from core.db import any_of
 from core.errors import NotFound
 from core.types import SCOPE_LABELS_FOR_PROXY
 from identity.country_profiles import country_profile
@@ -198,9 +199,9 @@ def recipients_with_proxies_for(*, person_ids: list[int], scope: str, on: dateti
     """``recipients_with_proxies`` for many persons at once, in three queries: a person whom
     nobody can be told on the portal (no account, no proxy with an account) is absent."""
     pairs = list(
-        Mandate.objects.filter(_in_force(on), principal_id__in=person_ids, scopes__contains=[scope]).values_list(
-            "principal_id", "proxy_id"
-        )
+        Mandate.objects.filter(
+            _in_force(on), principal_id__in=any_of(person_ids), scopes__contains=[scope]
+        ).values_list("principal_id", "proxy_id")
     )
     accounts = recipients_for_persons(person_ids=sorted(set(person_ids) | {proxy for _principal, proxy in pairs}))
     result: dict[int, list[Recipient]] = {}

@@ -38,12 +38,14 @@ from benefits.attribution.rules import rule_of
 from benefits.attribution.together import (
     Birth,
     Candidate,
+    RunReads,
     birth_candidates,
     candidates_propose,
     death_candidates,
     marriage_candidates,
 )
 from benefits.attribution.versions import data_version, data_versions
+from benefits.attribution.writing import Written, written_of
 from benefits.claims.computation import compute, explanation_json
 from benefits.models import (
     OPEN_PROPOSAL_STATUSES,
@@ -78,6 +80,9 @@ from notifications.services import notify_many
 from notifications.types import Notice
 
 logger = logging.getLogger(__name__)
+
+# A number no proposal's address holds otherwise (``proposals_tell``).
+_NUMBER = 987654321987
 
 
 @dataclass(frozen=True)
@@ -194,20 +199,28 @@ def _offer(proposal: Proposal, *, user_id: int | None, now: datetime.datetime) -
 
 def proposal_tell(proposal: Proposal, *, event: str, now: datetime.datetime) -> None:
     """The person and the proxies who manage their claims."""
-    proposals_tell([proposal], event=event, now=now)
+    proposals_tell([written_of(proposal)], event=event, now=now)
 
 
-def proposals_tell(proposals: Sequence[Proposal], *, event: str, now: datetime.datetime) -> int:
+def proposals_tell(proposals: Sequence[Written], *, event: str, now: datetime.datetime) -> int:
     """Each person and the proxies who manage their claims, about their proposal: the queries of
     one notice whatever the number of proposals (a batch of births). Returns the notices stored."""
     if not proposals:
         return 0
-    person_ids = sorted({proposal.person_id for proposal in proposals})
     recipients = recipients_with_proxies_for(
-        person_ids=person_ids, scope=Scope.MANAGE_CLAIMS, on=timezone.localdate(now)
+        person_ids=sorted({proposal.person_id for proposal in proposals}),
+        scope=Scope.MANAGE_CLAIMS,
+        on=timezone.localdate(now),
     )
+    # Nobody to tell on the portal (no account, no proxy with one): no notice to store.
+    told = [proposal for proposal in proposals if proposal.person_id in recipients]
+    if not told:
+        return 0
+    person_ids = sorted({proposal.person_id for proposal in told})
     names = person_names(person_ids=person_ids)
     with_account = persons_with_bank_account(person_ids=person_ids)
+    # Each proposal's page, its number put in one address made once (a batch tells thousands).
+    link = reverse("benefits:proposal", args=[_NUMBER]).replace(str(_NUMBER), "{}")
     return notify_many(
         event=event,
         notices=(
@@ -223,9 +236,9 @@ def proposals_tell(proposals: Sequence[Proposal], *, event: str, now: datetime.d
                     "account_needed": proposal.person_id not in with_account,
                     "note": proposal.note,
                 },
-                link=reverse("benefits:proposal", args=[proposal.pk]),
+                link=link.format(proposal.pk),
             )
-            for proposal in proposals
+            for proposal in told
         ),
         now=now,
     )
@@ -282,8 +295,9 @@ def events_propose(*, event_ids: Sequence[int], now: datetime.datetime) -> int:
     return _propose(event_ids, now=now)[1]
 
 
-def _propose(event_ids: Sequence[int], *, now: datetime.datetime) -> tuple[int, int]:
-    """``events_propose``: the events proposed, and the proposals created."""
+def _propose(event_ids: Sequence[int], *, now: datetime.datetime, reads: RunReads | None = None) -> tuple[int, int]:
+    """``events_propose``: the events proposed, and the proposals created. ``reads``: what the
+    run's earlier batches read (``together.RunReads``)."""
     with transaction.atomic():
         events = list(
             LifeEvent.objects.select_for_update(skip_locked=True)
@@ -294,7 +308,7 @@ def _propose(event_ids: Sequence[int], *, now: datetime.datetime) -> tuple[int, 
         )
         if not events:
             return 0, 0
-        created = candidates_propose(candidates=_candidates(events), now=now)
+        created = candidates_propose(candidates=_candidates(events), now=now, reads=reads)
         proposals_tell(
             [proposal for proposal in created if proposal.status == ProposalStatus.OFFERED],
             event="benefit_proposed",
@@ -322,13 +336,15 @@ def events_to_propose(*, limit: int = 500) -> list[int]:
 
 def events_propose_all(*, now: datetime.datetime, chunk: int = 5000) -> int:
     """Every applied event's proposals, a batch after the other (what the queue's task and the
-    reconciler run); returns the proposals created."""
+    reconciler run), each person's career read once for the run; returns the proposals
+    created."""
     created = 0
+    reads = RunReads()
     while True:
         event_ids = events_to_propose(limit=chunk)
         if not event_ids:
             return created
-        proposed, made = _propose(event_ids, now=now)
+        proposed, made = _propose(event_ids, now=now, reads=reads)
         created += made
         if not proposed:
             return created  # all held by another worker

@@ -16,6 +16,7 @@ total amount the rule would create, per benefit and month.
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,9 +29,9 @@ from django.utils import timezone
 
 from benefits.attribution.rules import rule_of
 from benefits.attribution.versions import data_versions
-from benefits.attribution.writing import proposals_write
+from benefits.attribution.writing import NewProposal, proposals_write
 from benefits.inputs import NEVER
-from benefits.models import Proposal, ProposalStatus, ProposalTrigger
+from benefits.models import ProposalStatus, ProposalTrigger
 from benefits.registry_table import PERSON_TABLE
 from benefits.rules import Population, evaluate, parameter_history, rules_version
 from contributions.selectors import insured_careers
@@ -191,23 +192,27 @@ def pension_age_scan(*, now: datetime.datetime) -> ScanResult:
         names = list(evaluated.conditions)
         versions = data_versions(person_ids=[int(evaluated.person_ids[index]) for index in chosen], today=today)
         proposals = [
-            Proposal(
+            NewProposal(
                 person_id=int(evaluated.person_ids[index]),
+                subject_id=None,
                 scheme=SCHEME,
                 periodicity="monthly",
                 trigger=ProposalTrigger.PENSION_AGE,
+                event_id=None,
                 month=evaluated.month.first_day,
                 amount=Decimal(int(evaluated.cents[index])) / 100,
                 # The scan's result: the full computation, with its reasons, is made for the
                 # person when the proposal is verified.
-                computation={
-                    "scheme": SCHEME,
-                    "month": str(evaluated.month),
-                    "amount": str(Decimal(int(evaluated.cents[index])) / 100),
-                    "eligible": True,
-                    "summary": True,
-                    "conditions": {name: bool(evaluated.conditions[name][index]) for name in names},
-                },
+                computation=json.dumps(
+                    {
+                        "scheme": SCHEME,
+                        "month": str(evaluated.month),
+                        "amount": str(Decimal(int(evaluated.cents[index])) / 100),
+                        "eligible": True,
+                        "summary": True,
+                        "conditions": {name: bool(evaluated.conditions[name][index]) for name in names},
+                    }
+                ),
                 rules_fingerprint=evaluated.fingerprint,
                 openfisca_core=evaluated.openfisca_core,
                 data_version=versions[int(evaluated.person_ids[index])],

@@ -11,8 +11,9 @@ right proposed already. For each benefit whose rule staff switched on, and each 
   careers) are read in the queries of one family (``inputs.families_of``), and their record
   versions in a few more (``versions.data_versions``);
 - one simulation of the rules engine computes every family (``rules.evaluate``);
-- one traced simulation explains each proposal (``rules.explain_each``): its amount and every
-  condition with the values it compared, as the citizen and the case worker read them; the
+- one traced simulation explains every proposal (``rules.explain_columns``): its amount and
+  every condition with the values it compared, as the citizen and the case worker read them,
+  written as JSON from one template (``claims.computation.explanations_data_json``); the
   family's inputs are named by the record's version, not copied;
 - the proposals are written in one insert (each right once: a database constraint, so a batch run
   twice creates nothing), those verified automatically offered.
@@ -28,7 +29,7 @@ import datetime
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
@@ -38,11 +39,12 @@ from benefits import catalogue
 from benefits.attribution.rules import rule_of
 from benefits.attribution.scan import ScanLine, ScanResult, pension_age_dry_run
 from benefits.attribution.versions import data_versions
-from benefits.attribution.writing import proposals_write
-from benefits.claims.computation import explanation_data
+from benefits.attribution.writing import NewProposal, Written, proposals_write
+from benefits.claims.computation import explanations_data_json
 from benefits.inputs import Family, families_of, population_of_families
 from benefits.models import AttributionRule, Proposal, ProposalStatus, ProposalTrigger
-from benefits.rules import Explanation, Population, evaluate, explain_each
+from benefits.rules import Population, RulesVersion, evaluate, explain_columns
+from contributions.selectors import InsuredCareer
 from core.db import any_of
 from core.errors import NotFound
 from core.periods import Period
@@ -164,20 +166,53 @@ class _Evaluated:
     cents: list[int]
 
 
+@dataclass
+class RunReads:
+    """What a run of batches reads once (the parents of a day's births come back batch after
+    batch): each person's insured career, and the data version of each person proposed to, read
+    in the batch that first needs them. Forgotten past ``limit`` persons, to bound the memory."""
+
+    careers: dict[int, InsuredCareer | None] = field(default_factory=dict)
+    versions: dict[int, str] = field(default_factory=dict)
+    limit: int = 200_000
+
+    def versions_of(self, person_ids: Sequence[int], *, today: datetime.date) -> dict[int, str]:
+        missing = [person_id for person_id in person_ids if person_id not in self.versions]
+        if missing:
+            self.versions.update(data_versions(person_ids=missing, today=today))
+        return {person_id: self.versions[person_id] for person_id in person_ids}
+
+    def bounded(self) -> RunReads:
+        if len(self.careers) > self.limit or len(self.versions) > self.limit:
+            self.careers.clear()
+            self.versions.clear()
+        return self
+
+
 def _evaluations(
     candidates: Sequence[Candidate],
     *,
     today: datetime.date,
     rules: dict[tuple[str, str], AttributionRule] | None,
+    reads: RunReads | None = None,
 ) -> tuple[list[_Evaluated], dict[int, Family]]:
     """For each benefit and month, the candidates chosen (the first of each group entitled,
     none when the group has the right proposed already), from one simulation of their families.
-    ``rules``: only the benefits of these rules (None: every one, as the dry run asks)."""
+    ``rules``: only the benefits of these rules (None: every one, as the dry run asks).
+    ``reads``: the careers and versions the run read already (their versions, of the persons
+    first met here, read with their careers)."""
     kept = [candidate for candidate in candidates if rules is None or (candidate.trigger, candidate.scheme) in rules]
     if not kept:
         return [], {}
     person_ids = sorted({candidate.person_id for candidate in kept})
-    families = families_of(person_ids=person_ids, on=today, careers_until=Period.of(today).previous())
+    families = families_of(
+        person_ids=person_ids,
+        on=today,
+        careers_until=Period.of(today).previous(),
+        careers_read=reads.bounded().careers if reads is not None else None,
+    )
+    if reads is not None:
+        reads.versions_of(person_ids, today=today)
     proposed, proposed_about = _proposed(kept)
     by_scheme_month: dict[tuple[str, Period], list[Candidate]] = defaultdict(list)
     for candidate in kept:
@@ -236,42 +271,58 @@ def _proposed(
     return to_person, about
 
 
-def candidates_propose(*, candidates: Sequence[Candidate], now: datetime.datetime) -> list[Proposal]:
-    """Propose what the candidates open; returns the proposals created (offered or to verify)."""
+def candidates_propose(
+    *, candidates: Sequence[Candidate], now: datetime.datetime, reads: RunReads | None = None
+) -> list[Written]:
+    """Propose what the candidates open; returns the proposals created (offered or to verify).
+    ``reads``: what a run of batches read already (``RunReads``)."""
     today = timezone.localdate(now)
     rules = _rules(candidates)
-    evaluated, _families = _evaluations(candidates, today=today, rules=rules)
+    reads = reads or RunReads()
+    evaluated, _families = _evaluations(candidates, today=today, rules=rules, reads=reads)
     if not evaluated:
         return []
-    versions = data_versions(
-        person_ids=sorted({one.candidate.person_id for each in evaluated for one in each.chosen}), today=today
+    versions = reads.versions_of(
+        sorted({one.candidate.person_id for each in evaluated for one in each.chosen}), today=today
     )
     random = secrets.SystemRandom()
     proposals = []
     for each in evaluated:
-        explanations = explain_each(each.scheme, each.population, each.month, persons=[one.row for one in each.chosen])
-        for one, explanation in zip(each.chosen, explanations, strict=True):
+        explained = explain_columns(each.scheme, each.population, each.month, persons=[one.row for one in each.chosen])
+        computations = explanations_data_json(explained, subject_indexes=[one.subject_index for one in each.chosen])
+        for position, one in enumerate(each.chosen):
             rule = rules[one.candidate.trigger, each.scheme]
             proposals.append(
-                _proposal(one, explanation, rule, version=versions[one.candidate.person_id], now=now, random=random)
+                _proposal(
+                    one,
+                    explained.amounts[position],
+                    computations[position],
+                    explained.rules_version,
+                    rule,
+                    version=versions[one.candidate.person_id],
+                    now=now,
+                    random=random,
+                )
             )
     return proposals_write(proposals, today=today)
 
 
 def _proposal(
     one: _Chosen,
-    explanation: Explanation,
+    amount: Decimal,
+    computation: str,
+    version_of_rules: RulesVersion,
     rule: AttributionRule,
     *,
     version: str,
     now: datetime.datetime,
     random: secrets.SystemRandom,
-) -> Proposal:
+) -> NewProposal:
     automatic = rule.auto_verify
     sampled = automatic and random.random() < float(rule.sample_share)
     offered = automatic and not sampled
     candidate = one.candidate
-    return Proposal(
+    return NewProposal(
         person_id=candidate.person_id,
         subject_id=candidate.subject_id,
         scheme=candidate.scheme,
@@ -279,10 +330,10 @@ def _proposal(
         trigger=candidate.trigger,
         event_id=candidate.event_id,
         month=candidate.month.first_day,
-        amount=explanation.amount,
-        computation=explanation_data(explanation, subject_index=one.subject_index),
-        rules_fingerprint=explanation.rules_version.fingerprint,
-        openfisca_core=explanation.rules_version.openfisca_core,
+        amount=amount,
+        computation=computation,
+        rules_fingerprint=version_of_rules.fingerprint,
+        openfisca_core=version_of_rules.openfisca_core,
         data_version=version,
         status=ProposalStatus.OFFERED if offered else ProposalStatus.TO_VERIFY,
         created_at=now,

@@ -11,6 +11,8 @@ worded again in any language, years later, without computing anything.
 from __future__ import annotations
 
 import datetime
+import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -21,9 +23,22 @@ import numpy
 from benefits import catalogue, composed
 from benefits.inputs import Family, family_of, population_of
 from benefits.models import ComposedScheme
-from benefits.rules import Condition, Explanation, Fact, Population, explain
+from benefits.rules import (
+    Condition,
+    Explained,
+    Explanation,
+    Fact,
+    FactColumn,
+    Population,
+    explain,
+    mapped_values,
+    plain_value,
+)
 from contributions.selectors import contribution_record
 from core.periods import Period
+
+# A value's slot in the JSON of many explanations (``explanations_data_json``), once dumped.
+_SLOT = re.compile(r'"\\u0000(\d+)\\u0000"')
 
 
 class CorrectionRefused(ValueError):
@@ -308,6 +323,70 @@ def explanation_data(
             "openfisca_core": explanation.rules_version.openfisca_core,
         },
     }
+
+
+def explanations_data_json(explained: Explained, *, subject_indexes: Sequence[int]) -> list[str]:
+    """``explanation_data`` of each person of ``explain_columns`` (without the family's inputs), as
+    JSON text: the tree is written once with a slot for each value that differs between persons,
+    each column's values converted once per distinct value, and each person's text filled in by
+    one formatting (a batch of births explains 100,000 proposals)."""
+    count = explained.count
+    if len(subject_indexes) != count:
+        raise ValueError("one subject index per person explained")
+    slots: list[list[str]] = []
+    slot_of: dict[int, str] = {}
+
+    def slot(texts: list[str]) -> str:
+        slots.append(texts)
+        return f"\x00{len(slots) - 1}\x00"
+
+    def value_slot(column: FactColumn) -> Any:
+        if column.values is None:
+            return _value_json(column.value)
+        if id(column) not in slot_of:
+            slot_of[id(column)] = slot(
+                mapped_values(column.values, lambda value: json.dumps(_value_json(plain_value(value))))
+            )
+        return slot_of[id(column)]
+
+    def fact_template(column: FactColumn) -> dict[str, Any]:
+        return {
+            "code": column.code,
+            "kind": column.kind,
+            "period": column.period,
+            "value": value_slot(column),
+            "reference": column.reference,
+            "inputs": [fact_template(one) for one in column.inputs],
+        }
+
+    def met(column: FactColumn) -> Any:
+        if column.values is None:
+            return bool(column.value)
+        return slot(mapped_values(column.values, lambda value: "true" if bool(plain_value(value)) else "false"))
+
+    template = {
+        "scheme": explained.scheme,
+        "month": str(explained.month),
+        "amount": slot([json.dumps(str(amount)) for amount in explained.amounts]),
+        "eligible": slot(mapped_values(explained.eligible, lambda value: "true" if value else "false")),
+        "subject_index": slot([str(int(index)) for index in subject_indexes]),
+        "members": [],
+        "corrections": [],
+        "conditions": [
+            {"code": column.code, "met": met(column), "inputs": [fact_template(one) for one in column.inputs]}
+            for column in explained.conditions
+        ],
+        "details": [fact_template(column) for column in explained.details],
+        "computation": fact_template(explained.computation),
+        "rules_version": {
+            "fingerprint": explained.rules_version.fingerprint,
+            "openfisca_core": explained.rules_version.openfisca_core,
+        },
+    }
+    pieces = _SLOT.split(json.dumps(template))
+    literals, order = pieces[0::2], [int(number) for number in pieces[1::2]]
+    form = "%s".join(literal.replace("%", "%%") for literal in literals)
+    return [form % row for row in zip(*(slots[number] for number in order), strict=True)] if order else [form] * count
 
 
 def conditions_of(data: Mapping[str, Any]) -> tuple[Condition, ...]:

@@ -8,6 +8,9 @@ The rest of ``benefits`` calls:
   (conditions, intermediate values, parameters with their legal references);
 - ``explain_each(scheme, population, month, persons=[i, j, …])`` — the same for many persons,
   from one simulation of the whole population;
+- ``explain_columns(…)`` — the same in columns (one tree of facts, each variable's values for
+  every person asked), for thousands of proposals; ``explanation_at(explained, k)`` reads one;
+- ``mapped_values(array, convert)`` — a conversion per distinct value of a column;
 - ``rules_version(scheme)`` — the fingerprint to store on a decision;
 - ``parameter_history(path)`` — a parameter's dated values with their legal references;
 - ``age_on(births, day)`` — completed years, as the formulas count them;
@@ -24,8 +27,12 @@ from benefits.rules.engine import (
     evaluate,
     evaluate_months,
     explain,
+    explain_columns,
     explain_each,
+    explanation_at,
+    mapped_values,
     parameter_history,
+    plain_value,
     rules_version,
 )
 from benefits.rules.schemes import STATUTORY
@@ -33,8 +40,10 @@ from benefits.rules.system import system
 from benefits.rules.types import (
     Condition,
     Evaluation,
+    Explained,
     Explanation,
     Fact,
+    FactColumn,
     ParameterHistory,
     ParameterValue,
     Population,
@@ -47,8 +56,10 @@ __all__ = [
     "STATUTORY",
     "Condition",
     "Evaluation",
+    "Explained",
     "Explanation",
     "Fact",
+    "FactColumn",
     "ParameterHistory",
     "ParameterValue",
     "Population",
@@ -61,8 +72,12 @@ __all__ = [
     "evaluate",
     "evaluate_months",
     "explain",
+    "explain_columns",
     "explain_each",
+    "explanation_at",
+    "mapped_values",
     "parameter_history",
+    "plain_value",
     "rules_version",
     "system",
 ]

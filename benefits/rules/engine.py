@@ -11,11 +11,11 @@ import dataclasses
 import datetime
 import functools
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy
 import numpy.typing as npt
@@ -29,8 +29,10 @@ from benefits.rules.system import system as process_system
 from benefits.rules.types import (
     Condition,
     Evaluation,
+    Explained,
     Explanation,
     Fact,
+    FactColumn,
     ParameterHistory,
     ParameterValue,
     Population,
@@ -41,6 +43,8 @@ from benefits.rules.types import (
 )
 from core.money import round_half_up
 from core.periods import Period
+
+T = TypeVar("T")
 
 RULES_DIRECTORY = Path(__file__).resolve().parent
 ROLES = ("parent", "child")
@@ -200,52 +204,104 @@ def explain_each(
     rules: GuichetTaxBenefitSystem | None = None,
 ) -> list[Explanation]:
     """The result and its reasons for each of ``persons`` (rows of the population), from one
-    traced simulation of the whole population: the formulas run once over arrays, and each
-    person's explanation reads their row of every value computed."""
+    traced simulation of the whole population (``explain_columns``, read person by person)."""
+    explained = explain_columns(scheme, population, month, persons=persons, rules=rules)
+    return [explanation_at(explained, index) for index in range(explained.count)]
+
+
+def explain_columns(
+    scheme: Scheme | str,
+    population: Population,
+    month: Period,
+    *,
+    persons: Sequence[int],
+    rules: GuichetTaxBenefitSystem | None = None,
+) -> Explained:
+    """The results and their reasons for ``persons`` (rows of the population), in columns: one
+    traced simulation of the whole population, the formulas run once over arrays, and each value
+    of the computation's tree read for the persons asked in one step (thousands of proposals
+    explained without a loop per person)."""
     resolved = _resolve(scheme)
     rules = rules or process_system()
     simulation, family_index = _simulation(rules, population, month)
-    for person in persons:
-        if not 0 <= person < population.count:
-            raise RulesInputError("unknown_person", str(person))
+    rows = numpy.asarray(persons, dtype=numpy.int64)
+    if rows.size and (rows.min() < 0 or rows.max() >= population.count):
+        bad = next(person for person in persons if not 0 <= person < population.count)
+        raise RulesInputError("unknown_person", str(bad))
     simulation.trace = True
     period = str(month)
     amounts = round_to_cents(simulation.calculate(resolved.amount, period))
     eligibles = simulation.calculate(resolved.eligible, period)
     for name in (*resolved.conditions, *resolved.details):
         simulation.calculate(name, period)
-    nodes = _nodes(simulation)
-    version = rules_version(resolved)
-    references: dict[tuple[str, str], str] = {}
-    explanations = []
-    for person in persons:
-        trace = _Trace(rules, simulation, nodes, person=person, family=int(family_index[person]), references=references)
+    trace = _Columns(rules, simulation, _nodes(simulation), persons=rows, families=family_index[rows])
 
-        def with_limits(fact: Fact) -> Fact:
-            limits = resolved.limits.get(fact.code, ())
-            if not limits:
-                return fact
-            extra = tuple(Fact(code=limit, kind="limit", period=period, value=value) for limit, value in limits)
-            return dataclasses.replace(fact, inputs=fact.inputs + extra)
-
-        conditions = tuple(
-            Condition(code=name, met=bool(fact.value), inputs=fact.inputs)
-            for name in resolved.conditions
-            for fact in (with_limits(trace.fact(name, period)),)
+    def with_limits(fact: FactColumn) -> FactColumn:
+        limits = resolved.limits.get(fact.code, ())
+        if not limits:
+            return fact
+        extra = tuple(
+            FactColumn(code=limit, kind="limit", period=period, values=None, value=value) for limit, value in limits
         )
-        explanations.append(
-            Explanation(
-                scheme=resolved.code,
-                month=month,
-                amount=round_half_up(Decimal(str(amounts[person]))),
-                eligible=bool(eligibles[person]),
-                conditions=conditions,
-                details=tuple(with_limits(trace.fact(name, period)) for name in resolved.details),
-                computation=trace.fact(resolved.amount, period),
-                rules_version=version,
+        return dataclasses.replace(fact, inputs=fact.inputs + extra)
+
+    selected = numpy.asarray(amounts)[rows]
+    return Explained(
+        scheme=resolved.code,
+        month=month,
+        amounts=tuple(mapped_values(selected, lambda amount: round_half_up(Decimal(str(amount))))),
+        eligible=numpy.asarray(eligibles)[rows].astype(bool),
+        conditions=tuple(with_limits(trace.fact(name, period)) for name in resolved.conditions),
+        details=tuple(with_limits(trace.fact(name, period)) for name in resolved.details),
+        computation=trace.fact(resolved.amount, period),
+        rules_version=rules_version(resolved),
+    )
+
+
+def explanation_at(explained: Explained, index: int) -> Explanation:
+    """The ``index``-th person's explanation of ``explain_columns``."""
+    facts: dict[int, Fact] = {}
+
+    def fact(column: FactColumn) -> Fact:
+        known = facts.get(id(column))
+        if known is None:
+            value = column.value if column.values is None else plain_value(column.values[index])
+            assert value is not None  # a parameter's or a limit's value is always set
+            known = Fact(
+                code=column.code,
+                kind=column.kind,
+                period=column.period,
+                value=value,
+                reference=column.reference,
+                inputs=tuple(fact(one) for one in column.inputs),
             )
-        )
-    return explanations
+            facts[id(column)] = known
+        return known
+
+    conditions = tuple(fact(column) for column in explained.conditions)
+    return Explanation(
+        scheme=explained.scheme,
+        month=explained.month,
+        amount=explained.amounts[index],
+        eligible=bool(explained.eligible[index]),
+        conditions=tuple(Condition(code=one.code, met=bool(one.value), inputs=one.inputs) for one in conditions),
+        details=tuple(fact(column) for column in explained.details),
+        computation=fact(explained.computation),
+        rules_version=explained.rules_version,
+    )
+
+
+def mapped_values(values: npt.NDArray[Any], convert: Callable[[Any], T]) -> list[T]:
+    """``convert`` of each value of the array, called once per distinct value (a column of a
+    hundred thousand persons holds a few distinct amounts, dates and thresholds)."""
+    array = numpy.asarray(values)
+    if array.ndim != 1 or array.dtype.kind not in "biufM" or not array.size:
+        return [convert(value) for value in array]
+    # Distinct by their bits: -0.0 and 0.0 stay apart, as converting each would keep them.
+    bits = array.view(f"u{array.dtype.itemsize}") if array.dtype.itemsize in (1, 2, 4, 8) else array
+    _distinct, first, inverse = numpy.unique(bits, return_index=True, return_inverse=True)
+    converted = [convert(array[position]) for position in first.tolist()]
+    return [converted[position] for position in inverse.tolist()]
 
 
 def _nodes(simulation: Simulation) -> dict[tuple[str, str], Any]:
@@ -260,9 +316,9 @@ def _nodes(simulation: Simulation) -> dict[tuple[str, str], Any]:
     return computed
 
 
-class _Trace:
-    """OpenFisca's computation tree (``_nodes``), read for one person of the simulation, with the
-    parameters each formula read (their legal references shared between persons)."""
+class _Columns:
+    """OpenFisca's computation tree (``_nodes``), read for the persons asked (their rows and
+    their families' rows), with the parameters each formula read."""
 
     def __init__(
         self,
@@ -270,19 +326,18 @@ class _Trace:
         simulation: Simulation,
         nodes: dict[tuple[str, str], Any],
         *,
-        person: int,
-        family: int,
-        references: dict[tuple[str, str], str],
+        persons: npt.NDArray[numpy.int64],
+        families: npt.NDArray[numpy.int64],
     ) -> None:
         self._rules = rules
         self._simulation = simulation
-        self._person = person
-        self._family = family
+        self._persons = persons
+        self._families = families
         self._computed = nodes
-        self._references = references
-        self._facts: dict[tuple[str, str], Fact] = {}
+        self._references: dict[tuple[str, str], str] = {}
+        self._facts: dict[tuple[str, str], FactColumn] = {}
 
-    def fact(self, name: str, period: str) -> Fact:
+    def fact(self, name: str, period: str) -> FactColumn:
         key = (name, period)
         if key not in self._facts:
             node = self._computed.get(key)
@@ -294,36 +349,35 @@ class _Trace:
                 self._facts[key] = self._variable(name, period, node.value, _unique(inputs + parameters))
         return self._facts[key]
 
-    def _variable(self, name: str, period: str, values: Any, inputs: tuple[Fact, ...]) -> Fact:
+    def _variable(self, name: str, period: str, values: Any, inputs: tuple[FactColumn, ...]) -> FactColumn:
         variable = self._rules.get_variable(name)
-        index = self._family if variable.entity.key == "family" else self._person
-        return Fact(code=name, kind="variable", period=period, value=_value(values[index]), inputs=inputs)
+        rows = self._families if variable.entity.key == "family" else self._persons
+        return FactColumn(code=name, kind="variable", period=period, values=values[rows], inputs=inputs)
 
-    def _parameter(self, node: Any) -> Fact:
+    def _parameter(self, node: Any) -> FactColumn:
         instant = str(node.period)
-        return Fact(
+        key = (node.name, instant)
+        if key not in self._references:
+            self._references[key] = _reference(self._rules, node.name, instant)
+        return FactColumn(
             code=node.name,
             kind="parameter",
             period=instant,
-            value=_value(node.value),
-            reference=self._reference(node.name, instant),
+            values=None,
+            value=plain_value(node.value),
+            reference=self._references[key],
         )
 
-    def _reference(self, name: str, instant: str) -> str:
-        key = (name, instant)
-        if key not in self._references:
-            self._references[key] = _reference(self._rules, name, instant)
-        return self._references[key]
 
-
-def _unique(facts: tuple[Fact, ...]) -> tuple[Fact, ...]:
-    seen: dict[tuple[str, str, str], Fact] = {}
+def _unique(facts: tuple[FactColumn, ...]) -> tuple[FactColumn, ...]:
+    seen: dict[tuple[str, str, str], FactColumn] = {}
     for fact in facts:
         seen.setdefault((fact.kind, fact.code, fact.period), fact)
     return tuple(seen.values())
 
 
-def _value(value: Any) -> Value:
+def plain_value(value: Any) -> Value:
+    """A value of the engine (a NumPy scalar) as plain Python: a bool, an int, a Decimal, a date."""
     if isinstance(value, bool | numpy.bool_):
         return bool(value)
     if isinstance(value, int | numpy.integer):

@@ -7,7 +7,7 @@ import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import numpy
 import numpy.typing as npt
@@ -133,6 +133,41 @@ class Explanation:
 
     def detail(self, code: str) -> Fact:
         return next(fact for fact in self.details if fact.code == code)
+
+
+@dataclass(frozen=True)
+class FactColumn:
+    """A fact for many persons at once (``explain_columns``): a variable's ``values``, one per
+    person in the order asked, or a parameter's or limit's ``value``, the same for everyone."""
+
+    code: str
+    kind: FactKind
+    period: str
+    values: npt.NDArray[Any] | None
+    value: Value | None = None
+    reference: str = ""
+    inputs: tuple[FactColumn, ...] = ()
+
+
+@dataclass(frozen=True)
+class Explained:
+    """Many persons' results with their reasons, from one traced simulation: the formulas ran
+    over arrays, so the tree of facts is the same for everyone and each variable in it holds one
+    value per person. ``conditions``: each condition's fact (met: its value), with the limits a
+    staff-composed scheme set among its inputs."""
+
+    scheme: str
+    month: Period
+    amounts: tuple[Decimal, ...]
+    eligible: npt.NDArray[numpy.bool_]
+    conditions: tuple[FactColumn, ...]
+    details: tuple[FactColumn, ...]
+    computation: FactColumn
+    rules_version: RulesVersion
+
+    @property
+    def count(self) -> int:
+        return len(self.amounts)
 
 
 @dataclass(frozen=True)

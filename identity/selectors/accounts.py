@@ -10,7 +10,7 @@ from allauth.mfa.models import Authenticator
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Q
 
-from core.db import prepared_cursor
+from core.db import any_of, prepared_cursor
 from identity.models import Representation, User
 from identity.types import (
     EnterpriseRole,
@@ -145,7 +145,7 @@ def user_ids_for_persons(*, person_ids: list[int]) -> dict[int, list[int]]:
     """The active accounts of several persons, in one query (a person without one is absent)."""
     result: dict[int, list[int]] = {}
     for person_id, user_id in (
-        User.objects.filter(person_id__in=person_ids, is_active=True)
+        User.objects.filter(person_id__in=any_of(person_ids), is_active=True)
         .values_list("person_id", "pk")
         .order_by("person_id", "pk")
     ):

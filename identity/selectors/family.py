@@ -10,6 +10,7 @@ from django.apps import apps
 from django.db import connection
 from django.db.models import F, Q
 
+from core.db import any_of
 from identity.models import FamilyLink
 from identity.types import (
     Child,
@@ -33,7 +34,7 @@ def family_on(*, person_ids: list[int], on: datetime.date) -> dict[int, FamilySu
     spouses: dict[int, Spouse] = {}
     spouse_links = FamilyLink.objects.filter(
         _in_force_on(on),
-        Q(person_id__in=person_ids) | Q(relative_id__in=person_ids),
+        Q(person_id__in=any_of(person_ids)) | Q(relative_id__in=any_of(person_ids)),
         kind__in=FamilyLinkKind.spouse_kinds(),
     ).values_list("person_id", "relative_id", "started_on", "kind")
     for first, second, started_on, kind in spouse_links:
@@ -41,7 +42,9 @@ def family_on(*, person_ids: list[int], on: datetime.date) -> dict[int, FamilySu
         spouses[second] = Spouse(person_id=first, since=started_on, kind=kind)
     children: dict[int, list[Child]] = {}
     child_links = (
-        FamilyLink.objects.filter(person_id__in=person_ids, kind=FamilyLinkKind.PARENT_CHILD, started_on__lte=on)
+        FamilyLink.objects.filter(
+            person_id__in=any_of(person_ids), kind=FamilyLinkKind.PARENT_CHILD, started_on__lte=on
+        )
         .order_by("person_id", "relative__birth_date", "relative_id")
         .values_list("person_id", "relative_id", "relative__birth_date", "started_on")
     )
@@ -87,7 +90,7 @@ def last_marriages_of(*, person_ids: Collection[int]) -> dict[int, Marriage]:
     married are absent."""
     ids = list(person_ids)
     links = FamilyLink.objects.filter(
-        Q(person_id__in=ids) | Q(relative_id__in=ids), kind__in=FamilyLinkKind.spouse_kinds()
+        Q(person_id__in=any_of(ids)) | Q(relative_id__in=any_of(ids)), kind__in=FamilyLinkKind.spouse_kinds()
     ).order_by("-started_on", "-pk")
     wanted = set(ids)
     last: dict[int, Marriage] = {}

@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models.functions import Lower
 
 from core.actor import Actor
-from core.db import any_of
+from core.db import any_of, any_text_of
 from core.errors import NotFound
 from identity.country_profiles import country_profile
 from identity.models import BankAccount, Person, User
@@ -199,7 +199,11 @@ def person_ids_by_national_numbers(*, numbers: Collection[str]) -> dict[str, int
             continue
     if not compact_of:
         return {}
-    ids = dict(Person.objects.filter(national_number__in=set(compact_of.values())).values_list("national_number", "pk"))
+    ids = dict(
+        Person.objects.filter(national_number__in=any_text_of(set(compact_of.values()))).values_list(
+            "national_number", "pk"
+        )
+    )
     return {number: ids[compact] for number, compact in compact_of.items() if compact in ids}
 
 
@@ -207,6 +211,49 @@ def person_national_numbers(*, person_ids: list[int]) -> dict[int, str]:
     return dict(Person.objects.filter(pk__in=person_ids).values_list("pk", "national_number"))
 
 
+_SUMMARY_FIELDS = (
+    "pk",
+    "national_number",
+    "first_name",
+    "last_name",
+    "birth_date",
+    "death_date",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "preferred_language",
+)
+
+
 def person_summaries(*, person_ids: Collection[int]) -> dict[int, PersonSummary]:
-    """The persons of ``person_ids`` that exist, by id, in one query."""
-    return {person.pk: _person_summary(person) for person in Person.objects.filter(pk__in=list(person_ids))}
+    """The persons of ``person_ids`` that exist, by id, in one query (no model instance: the
+    families of a batch of births hold tens of thousands of persons)."""
+    number = country_profile().person_number
+    summaries = {}
+    for (
+        pk,
+        national_number,
+        first,
+        last,
+        born,
+        died,
+        street,
+        postal_code,
+        city,
+        country,
+        language,
+    ) in Person.objects.filter(pk__in=any_of(person_ids)).values_list(*_SUMMARY_FIELDS):
+        summaries[pk] = PersonSummary(
+            id=pk,
+            national_number=national_number,
+            national_number_display=number.format(national_number),
+            first_name=first,
+            last_name=last,
+            birth_date=born,
+            death_date=died,
+            address=Person.address_of(street=street, postal_code=postal_code, city=city, country=country),
+            country=country,
+            preferred_language=language,
+        )
+    return summaries

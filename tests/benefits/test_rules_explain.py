@@ -4,15 +4,29 @@ identifies the rules a result came from."""
 from __future__ import annotations
 
 import datetime
+import json
 import shutil
 from decimal import Decimal
 from importlib.metadata import version
 
+import numpy
 import pytest
 
-from benefits.rules import engine, explain, rules_version
+from benefits.claims.computation import explanation_data, explanations_data_json
+from benefits.rules import (
+    STATUTORY,
+    add_composed_scheme,
+    engine,
+    explain,
+    explain_columns,
+    explanation_at,
+    mapped_values,
+    rules_version,
+    system,
+)
 from core.periods import Period
 from tests.benefits.helpers import population
+from tests.benefits.test_rules_composition import JOB_LOSS_SUPPORT, SEPTEMBER_2026, job_losers
 
 JULY_2026 = Period(2026, 7)
 
@@ -129,3 +143,84 @@ def test_an_unknown_person_is_refused():
     with pytest.raises(RulesInputError) as refused:
         explain("funeral_grant", population([{"insured_months": 1}]), JULY_2026, person=1)
     assert refused.value.code == "unknown_person"
+
+
+# Three families of every shape the schemes read: a widow with an insured career and a child, a
+# couple married long ago with two children (one abroad), a young single person born in the month.
+MIXED_ROWS = [
+    {"birth_date": "1958-03-10", "insured_months": 300, "yearly_wage": {"2024": 31_000, "2025": 32_500},
+     "marriage_date": "1990-06-01", "resident": True},
+    {"birth_date": "1956-01-20", "death_date": "2026-06-12", "insured_months": 420,
+     "yearly_wage": {"2024": 45_000, "2025": 46_000}, "marriage_date": "1990-06-01", "resident": True},
+    {"birth_date": "2026-07-04", "resident": True},
+    {"birth_date": "1984-02-02", "insured_months": 14, "marriage_date": "2026-07-18", "resident": True},
+    {"birth_date": "1986-09-09", "insured_months": 3, "marriage_date": "2026-07-18", "resident": True},
+    {"birth_date": "2019-11-30", "resident": True},
+    {"birth_date": "2012-05-05", "resident": False},
+    {"birth_date": "2001-12-24", "insured_months": 60, "yearly_wage": {"2025": 18_000.55}, "resident": True},
+]  # fmt: skip
+MIXED_STRUCTURE = {
+    "family": [1, 1, 1, 2, 2, 2, 2, 3],
+    "role": ["parent", "parent", "child", "parent", "parent", "child", "child", "parent"],
+}
+
+
+@pytest.mark.parametrize("scheme", sorted(STATUTORY))
+def test_explaining_many_persons_in_columns_gives_each_persons_own_explanation(scheme):
+    """The columns' explanation of each person (one traced simulation of all) is the person's
+    explanation in a simulation of their family alone, and its JSON text, written from one
+    template, is ``explanation_data`` of it."""
+    mixed = population(MIXED_ROWS, **MIXED_STRUCTURE)
+    persons = [7, 0, 2, 5, 1, 3]  # in any order, across families
+    explained = explain_columns(scheme, mixed, JULY_2026, persons=persons)
+    texts = explanations_data_json(explained, subject_indexes=[index % 3 for index in range(len(persons))])
+    for position, person in enumerate(persons):
+        family = MIXED_STRUCTURE["family"]
+        rows = [row for row, number in enumerate(family) if number == family[person]]
+        alone = explain(
+            scheme,
+            population(
+                [MIXED_ROWS[row] for row in rows],
+                family=[family[row] for row in rows],
+                role=[MIXED_STRUCTURE["role"][row] for row in rows],
+            ),
+            JULY_2026,
+            person=rows.index(person),
+        )
+        assert explanation_at(explained, position) == alone
+        assert json.loads(texts[position]) == explanation_data(alone, subject_index=position % 3)
+    assert len({text for text in texts}) > 1
+
+
+def test_the_columns_of_a_composed_scheme_carry_its_limits_and_their_json():
+    """A staff-composed scheme's limits are inputs of its conditions, in columns as one by one."""
+    scheme = add_composed_scheme(system(), JOB_LOSS_SUPPORT)
+    losers = job_losers()
+    persons = [4, 0, 2, 1]
+    explained = explain_columns(scheme, losers, SEPTEMBER_2026, persons=persons)
+    texts = explanations_data_json(explained, subject_indexes=[0] * len(persons))
+    for position, person in enumerate(persons):
+        one = explain(scheme, losers, SEPTEMBER_2026, person=person)
+        assert explanation_at(explained, position) == one
+        assert json.loads(texts[position]) == explanation_data(one, subject_index=0)
+    limits = [fact.code for condition in one.conditions for fact in condition.inputs if fact.kind == "limit"]
+    assert "minimum_months" in limits
+    assert [explanation_at(explained, position).amount for position in range(4)] == [
+        Decimal("0.00"),
+        Decimal("1200.00"),
+        Decimal("0.00"),
+        Decimal("300.00"),
+    ]
+
+
+def test_distinct_values_are_converted_once_and_kept_apart_by_their_bits():
+    calls = []
+
+    def convert(value):
+        calls.append(value)
+        return str(value)
+
+    values = numpy.array([0.0, -0.0, 1.5, 0.0, 1.5], dtype=numpy.float32)
+    assert mapped_values(values, convert) == ["0.0", "-0.0", "1.5", "0.0", "1.5"]
+    assert len(calls) == 3
+    assert mapped_values(numpy.array([], dtype=numpy.int64), convert) == []
