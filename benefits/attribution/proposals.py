@@ -4,11 +4,12 @@
   the birth grant and the family allowance to the first parent entitled; a marriage, the
   marriage grant to each spouse entitled; a death, the survivor's pension (from the month after)
   and the funeral grant to the surviving spouse.
-- Each proposal is computed by the rules engine from the registry and the record as they are
-  (``claims.computation.compute``, the same computation a case worker's decision uses): its
-  amount, every condition with its values, the rules' fingerprint and the record's version. A
-  right already proposed (the same person, benefit, subject and month) is never proposed again: a
-  database constraint.
+- Each proposal is computed by the rules engine from the registry and the record as they are, the
+  events of a batch together (``together``: the families a case worker's decision reads, one
+  simulation per benefit and month): its amount, every condition with its values, the rules'
+  fingerprint and the data's version. A right already proposed (the same person, benefit,
+  subject and month; a benefit about a child or the deceased, to anyone) is never proposed
+  again: database constraints.
 - **Verification**: a rule switched to automatic verification offers the proposal at once, but
   for a random share (the rule's sample) sent to the case workers' queue like the others.
 - **Offered**: the person and the proxies who manage their claims are told what they would
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,8 +33,6 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from benefits import catalogue
-from benefits.attribution.rules import rule_of
 from benefits.attribution.together import (
     Birth,
     Candidate,
@@ -115,64 +113,6 @@ def _computed(
         rules_fingerprint=explanation.rules_version.fingerprint,
         openfisca_core=explanation.rules_version.openfisca_core,
     )
-
-
-def proposal_make(
-    *,
-    person_id: int,
-    scheme: str,
-    subject_id: int | None,
-    month: Period,
-    trigger: str,
-    event_id: int | None,
-    now: datetime.datetime,
-) -> int | None:
-    """Propose the benefit if its rule is on and the person is entitled, once per right.
-    Returns the proposal's id (a new one, or the one already made), None when not due."""
-    rule = rule_of(trigger=trigger, scheme=scheme)
-    if rule is None or not rule.enabled:
-        return None
-    existing = Proposal.objects.filter(
-        person_id=person_id, scheme=scheme, subject_id=subject_id, month=month.first_day
-    ).values_list("pk", flat=True)
-    if existing:
-        return existing[0]
-    today = timezone.localdate(now)
-    computed = _computed(scheme=scheme, person_id=person_id, subject_id=subject_id, month=month, today=today)
-    if computed is None:
-        return None
-    automatic = rule.auto_verify
-    sampled = automatic and secrets.SystemRandom().random() < float(rule.sample_share)
-    description = catalogue.BY_CODE[scheme]
-    try:
-        with transaction.atomic():
-            proposal = Proposal.objects.create(
-                person_id=person_id,
-                subject_id=subject_id,
-                scheme=scheme,
-                periodicity=description.periodicity,
-                trigger=trigger,
-                event_id=event_id,
-                month=month.first_day,
-                amount=computed.amount,
-                computation=computed.computation,
-                rules_fingerprint=computed.rules_fingerprint,
-                openfisca_core=computed.openfisca_core,
-                data_version=data_version(person_id=person_id, today=today),
-                status=ProposalStatus.TO_VERIFY,
-                created_at=now,
-                verified_automatically=automatic and not sampled,
-                sampled=sampled,
-            )
-            proposal.reference = f"PRO-{today.year}-{proposal.pk:06d}"
-            proposal.save(update_fields=["reference"])
-            if automatic and not sampled:
-                _offer(proposal, user_id=None, now=now)
-    except IntegrityError:  # the same right proposed at the same moment
-        return Proposal.objects.filter(
-            person_id=person_id, scheme=scheme, subject_id=subject_id, month=month.first_day
-        ).values_list("pk", flat=True)[0]
-    return proposal.pk
 
 
 def proposal_explain(proposal: Proposal, *, now: datetime.datetime) -> Computed | None:

@@ -273,6 +273,14 @@ class Proposal(models.Model):
             models.UniqueConstraint(
                 fields=["person", "scheme", "subject", "month"], nulls_distinct=False, name="proposal_once_per_right"
             ),
+            # A benefit about someone (the birth grant and the family allowance about a child, the
+            # funeral grant about the deceased) is proposed once, to whichever parent or spouse
+            # is entitled first: the other parent's declaration in a later batch proposes nothing.
+            models.UniqueConstraint(
+                fields=["scheme", "subject", "month"],
+                condition=Q(subject__isnull=False),
+                name="proposal_once_per_subject",
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="proposal_amount_positive"),
         ]
         indexes = [

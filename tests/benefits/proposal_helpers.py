@@ -1,13 +1,15 @@
 """A benefit proposed without an application, as the registry's birth event proposes it: Ana's
 baby registered by a civil registry partner, the birth rules switched on (verified
-automatically, none drawn for a check), and the proposal made and offered to her."""
+automatically, none drawn for a check), and the proposal made by the batches' path
+(``together.candidates_propose``) and offered to her."""
 
 from __future__ import annotations
 
 import datetime
 
 from benefits import services
-from benefits.attribution.proposals import proposal_make
+from benefits.attribution.proposals import proposals_tell
+from benefits.attribution.together import Birth, birth_candidates, candidates_propose
 from benefits.models import AttributionRule, LifeEvent, LifeEventState, Proposal
 from core.periods import Period
 
@@ -36,15 +38,16 @@ def proposed(family: dict, *, scheme: str = "birth_grant", now: datetime.datetim
     AttributionRule.objects.update_or_create(
         trigger="birth", scheme=scheme, defaults={"enabled": True, "auto_verify": True, "sample_share": 0}
     )
-    proposal_id = proposal_make(
-        person_id=family["person"].pk,
-        scheme=scheme,
-        subject_id=family["baby"].pk,
-        month=Period.of(family["baby"].birth_date),
-        trigger="birth",
+    birth = Birth(
         event_id=event_id,
-        now=now,
+        child_id=family["baby"].pk,
+        month=Period.of(family["baby"].birth_date),
+        parent_ids=(family["person"].pk,),
     )
-    assert proposal_id is not None, f"{scheme} is not due"
-    assert Proposal.objects.get(pk=proposal_id).status == "offered"
-    return proposal_id
+    # Made as a batch of the registry's births makes it (the other benefit's rule may be off).
+    candidates = [candidate for candidate in birth_candidates([birth]) if candidate.scheme == scheme]
+    created = candidates_propose(candidates=candidates, now=now)
+    assert len(created) == 1, f"{scheme} is not due"
+    proposals_tell(created, event="benefit_proposed", now=now)
+    assert Proposal.objects.get(pk=created[0].pk).status == "offered"
+    return created[0].pk

@@ -9,12 +9,13 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from benefits import services
 from benefits.attribution.proposals import proposal_explain
 from benefits.attribution.together import Birth, birth_candidates, candidates_propose
+from benefits.attribution.writing import NewProposal, proposals_write
 from benefits.claims.computation import conditions_of
 from benefits.models import AttributionRule, LifeEvent, LifeEventState, Proposal, ProposalStatus
 from core.periods import Period
@@ -319,6 +320,42 @@ def test_the_other_parents_declaration_in_a_later_batch_proposes_the_childs_bene
     assert services.life_events_propose_all(now=NOW) == 0
     assert FamilyLink.objects.filter(person=father, relative__national_number=child).exists()
     assert set(Proposal.objects.values_list("person_id", flat=True)) == {mother.pk}
+
+
+def test_the_database_keeps_a_childs_benefit_proposed_once_whoever_it_is_proposed_to():
+    """Two batches racing past the check in code: the constraint keeps the first proposal about
+    the child, the writer skips the other, and an insert of its own is refused."""
+    _rules_on()
+    mother, father = _insured("Mère"), _insured("Père")
+    (child,) = _births(_partner(), [[mother]])
+    services.life_events_propose_all(now=NOW)
+    grant = Proposal.objects.get(scheme="birth_grant")
+    racing = NewProposal(
+        person_id=father.pk,
+        subject_id=grant.subject_id,
+        scheme="birth_grant",
+        periodicity=grant.periodicity,
+        trigger="birth",
+        event_id=None,
+        month=grant.month,
+        amount=grant.amount,
+        computation="{}",
+        rules_fingerprint=grant.rules_fingerprint,
+        openfisca_core=grant.openfisca_core,
+        data_version=grant.data_version,
+        status=ProposalStatus.TO_VERIFY,
+        created_at=NOW,
+    )
+    assert proposals_write([racing], today=NOW.date()) == []
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Proposal.objects.create(
+            person=father, subject_id=grant.subject_id, scheme="birth_grant", month=grant.month, amount=grant.amount,
+            periodicity=grant.periodicity, trigger="birth", created_at=NOW,
+        )  # fmt: skip
+    assert list(Proposal.objects.filter(subject__national_number=child).values_list("person_id", flat=True)) == [
+        mother.pk,
+        mother.pk,
+    ]
 
 
 def test_a_batch_applies_its_events_in_the_order_they_arrived():

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from benefits.attribution.proposals import proposal_make
+from benefits.attribution.together import Birth, birth_candidates, candidates_propose
 from benefits.models import Entitlement, Proposal
 from core.models import AccessRecord
 from core.periods import Period
@@ -186,7 +186,8 @@ def test_declining_keeps_the_reason_and_the_right_is_not_proposed_again(client, 
     )
     listed = _text(client.get(reverse("benefits:proposals"), headers=EN))
     assert "Declined by the person" in listed
-    assert _same_right(ana) == proposal_id
+    assert _same_right(ana) == []
+    assert list(Proposal.objects.values_list("pk", "status")) == [(proposal_id, "declined")]
 
 
 def test_disputing_files_a_claim_with_the_persons_words_and_opens_its_page(client, ana):
@@ -217,19 +218,17 @@ def test_disputing_files_a_claim_with_the_persons_words_and_opens_its_page(clien
     assert "Disputed on 5 December 2026: a claim is open instead, decided by a case worker." in page
 
 
-def _same_right(family: dict) -> int:
-    """The same right proposed again (the registry's event sent twice): the proposal made."""
-    found = proposal_make(
-        person_id=family["person"].pk,
-        scheme="birth_grant",
-        subject_id=family["baby"].pk,
-        month=Period.of(BORN),
-        trigger="birth",
+def _same_right(family: dict) -> list:
+    """The same right proposed again (the registry's event sent twice): what was created."""
+    birth = Birth(
         event_id=family["event_id"],
-        now=NOW,
+        child_id=family["baby"].pk,
+        month=Period.of(BORN),
+        parent_ids=(family["person"].pk,),
     )
-    assert found is not None
-    return found
+    return candidates_propose(
+        candidates=[candidate for candidate in birth_candidates([birth]) if candidate.scheme == "birth_grant"], now=NOW
+    )
 
 
 def test_without_a_bank_account_the_page_says_so_and_accepting_changes_nothing(client, ana):
