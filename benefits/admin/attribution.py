@@ -250,7 +250,7 @@ class AttributionRuleAdmin(NoPersonalDataAdmin):
 
     why = "the rules of proactive attribution: triggers, benefits, switches, who changed them"
     form = RuleForm
-    list_display = ["trigger", "benefit", "enabled", "auto_verify", "sample_share", "changed_at", "changer"]
+    list_display = ["trigger", "benefit", "enabled", "auto_verify", "sample", "changed_at", "changer"]
     list_select_related = ["changed_by"]
     fields = ("trigger", "benefit", "enabled", "auto_verify", "sample_share", "changed_at", "changer")
     readonly_fields = ("trigger", "benefit", "changed_at", "changer")
@@ -262,7 +262,20 @@ class AttributionRuleAdmin(NoPersonalDataAdmin):
 
     @admin.display(description=_("changed by"))
     def changer(self, rule: AttributionRule) -> str:
-        return str(rule.changed_by or "—")
+        return str(rule.changed_by) if rule.changed_by is not None else self.get_empty_value_display()
+
+    @admin.display(description=_("share still verified by a case worker"), ordering="sample_share")
+    def sample(self, rule: AttributionRule) -> str:
+        """A share as people read it, in their language: "10 %", "2,5 %"."""
+        percent = rule.sample_share * 100
+        return gettext("%(percent)s%%") % {
+            "percent": formats.number_format(percent, decimal_pos=0 if percent == percent.to_integral_value() else 1)
+        }
+
+    @staticmethod
+    def named(rule: AttributionRule) -> str:
+        """The rule as staff name it: its benefit and what triggers it ("Birth grant (a birth)")."""
+        return f"{scheme_titles().get(rule.scheme, rule.scheme)} ({rule.get_trigger_display()})"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -287,6 +300,8 @@ class AttributionRuleAdmin(NoPersonalDataAdmin):
     ) -> HttpResponse:
         rule = self.get_object(request, object_id)
         context = {
+            "subtitle": self.named(rule) if rule is not None else None,
+            "rule_name": self.named(rule) if rule is not None else "",
             "may_dry_run": rule is not None,
             "event_rule": rule is not None and rule.trigger != ProposalTrigger.PENSION_AGE,
             "dry_run_months": settings.ATTRIBUTION_DRY_RUN_MONTHS,
@@ -312,6 +327,7 @@ class AttributionRuleAdmin(NoPersonalDataAdmin):
                 "title": gettext("Dry run: %(rule)s") % {"rule": self.benefit(rule)},
                 "opts": self.model._meta,
                 "rule": rule,
+                "rule_name": self.named(rule),
                 "benefit": self.benefit(rule),
                 "event_rule": rule.trigger != ProposalTrigger.PENSION_AGE,
                 "dry_run_months": settings.ATTRIBUTION_DRY_RUN_MONTHS,

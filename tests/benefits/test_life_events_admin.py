@@ -5,6 +5,8 @@ one back to be applied, each event page recorded in its person's trail; who may 
 from __future__ import annotations
 
 import datetime
+import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -21,6 +23,12 @@ from tests.identity.factories import PersonFactory, UserFactory, with_totp
 pytestmark = pytest.mark.django_db
 
 EN = {"Accept-Language": "en"}
+
+
+def _text(response) -> str:
+    """The page's words, its entities read (no-break spaces kept)."""
+    words = html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode()))
+    return re.sub(r"[ \t\r\n]+", " ", words)
 
 
 def _staff(role: str):
@@ -183,6 +191,22 @@ def test_a_supervisor_switches_a_rule_on_and_who_did_it_is_kept(client):
     assert refused.status_code == 200
     rule.refresh_from_db()
     assert rule.sample_share == Decimal("0.250")
+
+
+def test_the_rules_are_named_by_their_benefit_and_their_shares_read_as_percentages(client):
+    supervisor = _staff("Supervisor")
+    sign_in(client, supervisor, mfa=True)
+    AttributionRule.objects.filter(trigger="birth", scheme="birth_grant").update(sample_share=Decimal("0.025"))
+    rule = AttributionRule.objects.get(trigger="birth", scheme="birth_grant")
+
+    french = _text(client.get(reverse("admin:benefits_attributionrule_changelist"), headers={"Accept-Language": "fr"}))
+    english = _text(client.get(reverse("admin:benefits_attributionrule_changelist"), headers=EN))
+    page = _text(client.get(reverse("admin:benefits_attributionrule_change", args=[rule.pk]), headers=EN))
+
+    assert "2,5\u00a0%" in french and "10\u00a0%" in french and "0,025" not in french
+    assert "2.5%" in english and "10%" in english
+    assert "Attribution rules › Birth grant (a birth)" in page
+    assert "birth_grant" not in page
 
 
 def test_a_case_worker_confirms_a_proposal_from_the_queue_and_withdraws_another_with_a_reason(client):
