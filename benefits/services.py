@@ -8,6 +8,21 @@ import from a batch file in a partner's name (``benefits.attribution``). See the
 from __future__ import annotations
 
 from benefits.attribution.batch import events_file_import as life_events_file_import
+from benefits.attribution.dry_runs import (
+    dry_run_perform as attribution_dry_run_perform,
+)
+from benefits.attribution.dry_runs import (
+    dry_run_request as attribution_dry_run_request,
+)
+from benefits.attribution.dry_runs import (
+    dry_run_result as attribution_dry_run_result,
+)
+from benefits.attribution.dry_runs import (
+    dry_runs_of as attribution_dry_runs_of,
+)
+from benefits.attribution.dry_runs import (
+    dry_runs_reconcile as attribution_dry_runs_reconcile,
+)
 from benefits.attribution.events import EventInput
 from benefits.attribution.events import event_apply as life_event_apply
 from benefits.attribution.events import event_retry as life_event_retry
@@ -85,6 +100,11 @@ from benefits.payments.suspensions import entitlement_resume, entitlement_suspen
 
 __all__ = [
     "EventInput",
+    "attribution_dry_run_perform",
+    "attribution_dry_run_request",
+    "attribution_dry_run_result",
+    "attribution_dry_runs_of",
+    "attribution_dry_runs_reconcile",
     "attribution_rule_dry_run",
     "attribution_rule_set",
     "bank_answer_import",

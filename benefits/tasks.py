@@ -106,8 +106,8 @@ def life_events_propose(**_kwargs: Any) -> None:
 @shared_task(name="benefits.life_events_reconcile")
 def life_events_reconcile(**_kwargs: Any) -> None:
     """Every minute: what a lost message or a dead worker left received is applied (or not
-    proposed), the events waiting for persons staff added are released, and signatures too old
-    to replay forgotten."""
+    proposed), the events waiting for persons staff added are released, signatures too old to
+    replay forgotten, and the dry runs left waiting queued again."""
     now = timezone.now()
     services.life_events_waiting_release()
     services.partner_requests_purge(now=now)
@@ -115,6 +115,13 @@ def life_events_reconcile(**_kwargs: Any) -> None:
         enqueue("benefits.life_events_apply")
     if services.life_events_to_propose(limit=1):
         enqueue("benefits.life_events_propose")
+    services.attribution_dry_runs_reconcile(now=now)
+
+
+@shared_task(name="benefits.attribution_dry_run")
+def attribution_dry_run(*, run_id: int, **_kwargs: Any) -> None:
+    """A rule's dry run staff asked for, computed and kept (writing nothing else)."""
+    services.attribution_dry_run_perform(run_id=run_id, now=timezone.now())
 
 
 @shared_task(name="benefits.proposals_reevaluate")

@@ -305,6 +305,7 @@ CELERY_TASK_ROUTES = {
     # The civil registry's life events, applied to the registry (then turned into grants).
     "benefits.life_event*": {"queue": "attribution"},
     "benefits.proposals_*": {"queue": "attribution"},
+    "benefits.attribution_dry_run": {"queue": "attribution"},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "Europe/Brussels"

@@ -34,6 +34,7 @@ from benefits.attribution.proposals import proposal_explain
 from benefits.claims.computation import conditions_of
 from benefits.models import (
     AttributionRule,
+    DryRunState,
     LifeEvent,
     LifeEventKind,
     Periodicity,
@@ -309,16 +310,33 @@ class AttributionRuleAdmin(NoPersonalDataAdmin):
         return super().change_view(request, object_id, form_url, {**context, **(extra_context or {})})
 
     def dry_run_view(self, request: HttpRequest, rule_id: int) -> HttpResponse:
-        """The rule run over the whole registry, writing nothing: how many proposals and what
-        total amount it would create, per benefit and month (a life event's rule: over the
-        registry's events of the last ATTRIBUTION_DRY_RUN_MONTHS months)."""
+        """The rule's dry run over the whole registry, writing nothing: how many proposals and
+        what total amount it would create, per benefit and month (a life event's rule: over the
+        registry's events of the last ATTRIBUTION_DRY_RUN_MONTHS months). A supervisor asks for
+        it (POST: queued for a worker, the page never waits); the page shows the last result and
+        the runs asked before, with who asked."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         rule = AttributionRule.objects.filter(pk=rule_id).first()
         if rule is None:
             raise Http404
-        result = services.attribution_rule_dry_run(rule_id=rule.pk, now=timezone.now())
+        may_run = self.has_change_permission(request, rule)
+        if request.method == "POST":
+            if not may_run:
+                raise PermissionDenied
+            services.attribution_dry_run_request(rule_id=rule.pk, user_id=int(request.user.pk or 0), now=timezone.now())
+            self.message_user(
+                request,
+                gettext("The dry run is queued: refresh this page in a moment to read its result."),
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(request.path)
+        runs = services.attribution_dry_runs_of(rule_id=rule.pk)
+        waiting = next((run for run in runs if run.state == DryRunState.QUEUED), None)
+        last = next((run for run in runs if run.state == DryRunState.DONE), None)
+        result = services.attribution_dry_run_result(last) if last is not None else None
         monthly = catalogue.BY_CODE[rule.scheme].periodicity == Periodicity.MONTHLY
+        titles = scheme_titles()
         return TemplateResponse(
             request,
             "admin/benefits/attribution_dry_run.html",
@@ -332,9 +350,19 @@ class AttributionRuleAdmin(NoPersonalDataAdmin):
                 "event_rule": rule.trigger != ProposalTrigger.PENSION_AGE,
                 "dry_run_months": settings.ATTRIBUTION_DRY_RUN_MONTHS,
                 "amount_title": gettext("Monthly amount in total") if monthly else gettext("Amount in total"),
+                "may_run": may_run,
+                "waiting": waiting,
+                "last": last,
                 "result": result,
-                "lines": [
-                    {"title": scheme_titles().get(line.scheme, line.scheme), "line": line} for line in result.lines
+                "lines": [{"title": titles.get(line.scheme, line.scheme), "line": line} for line in result.lines]
+                if result is not None
+                else [],
+                "runs": [
+                    {
+                        "run": run,
+                        "result": services.attribution_dry_run_result(run) if run.state == DryRunState.DONE else None,
+                    }
+                    for run in runs
                 ],
             },
         )

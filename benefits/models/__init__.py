@@ -3,7 +3,9 @@ claims and their case work, decisions and the entitlements they open, their paym
 
 from benefits.models.attribution import (
     OPEN_PROPOSAL_STATUSES,
+    AttributionDryRun,
     AttributionRule,
+    DryRunState,
     LifeEvent,
     LifeEventKind,
     LifeEventState,
@@ -62,6 +64,7 @@ __all__ = [
     "OPEN_PROPOSAL_STATUSES",
     "PAYING",
     "AmountReason",
+    "AttributionDryRun",
     "AttributionRule",
     "BankAnswer",
     "CertificateReview",
@@ -75,6 +78,7 @@ __all__ = [
     "DecisionOutcome",
     "DecisionState",
     "DocumentPurpose",
+    "DryRunState",
     "Entitlement",
     "EntitlementAmount",
     "EntitlementState",

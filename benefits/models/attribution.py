@@ -184,6 +184,50 @@ class AttributionRule(models.Model):
         return f"{self.get_trigger_display()} — {self.scheme}"
 
 
+class DryRunState(models.TextChoices):
+    # Asked, waiting for a worker or being computed by one (under the run's row lock).
+    QUEUED = "queued", _("queued")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class AttributionDryRun(models.Model):
+    """A rule's dry run asked by staff: queued, run by a worker over the registry (writing
+    nothing but this record), and its result kept — per benefit and month, how many proposals and
+    what amount the rule would create — with who asked and when."""
+
+    rule = models.ForeignKey(AttributionRule, on_delete=models.CASCADE, related_name="dry_runs", verbose_name=_("rule"))
+    state = models.CharField(_("state"), max_length=8, choices=DryRunState.choices, default=DryRunState.QUEUED)
+    requested_at = models.DateTimeField(_("asked at"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("asked by")
+    )
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The registry's events (or, for the pension rule, the persons) read.
+    read = models.PositiveIntegerField(_("events or persons read"), null=True, blank=True)
+    # [{"scheme": "birth_grant", "month": "2026-05", "proposals": 12, "amount": "14400.00"}, ...]
+    lines = models.JSONField(_("result"), default=list, blank=True)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("dry run")
+        verbose_name_plural = _("dry runs")
+        constraints = [
+            # Asked twice (a double click, two supervisors): one run at a time for a rule.
+            models.UniqueConstraint(fields=["rule"], condition=Q(state="queued"), name="dry_run_one_open_per_rule"),
+        ]
+        indexes = [
+            models.Index(fields=["rule", "-requested_at"], name="dry_run_rule_idx"),
+            models.Index(
+                fields=["requested_at"], condition=Q(state__in=["queued", "running"]), name="dry_run_open_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.requested_at:%Y-%m-%d %H:%M}"
+
+
 class ProposalStatus(models.TextChoices):
     # Computed from the registry and the record: a case worker checks it (or a sample of those
     # checked automatically).

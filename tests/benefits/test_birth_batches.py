@@ -17,7 +17,7 @@ from benefits.attribution.proposals import proposal_explain
 from benefits.attribution.together import Birth, birth_candidates, candidates_propose
 from benefits.attribution.writing import NewProposal, proposals_write
 from benefits.claims.computation import conditions_of
-from benefits.models import AttributionRule, LifeEvent, LifeEventState, Proposal, ProposalStatus
+from benefits.models import AttributionDryRun, AttributionRule, LifeEvent, LifeEventState, Proposal, ProposalStatus
 from core.periods import Period
 from identity.country_profiles import country_profile
 from identity.models import FamilyLink, Person
@@ -278,10 +278,14 @@ def test_a_supervisor_runs_the_birth_rule_dry_from_its_page(client):
     page = client.get(
         reverse("admin:benefits_attributionrule_change", args=[rule.pk]), headers={"Accept-Language": "fr"}
     )
+    asked = client.post(reverse("admin:benefits_attributionrule_dry_run", args=[rule.pk]))
+    # The worker's part (a real one computes it in tests/benefits/test_dry_runs.py).
+    assert services.attribution_dry_run_perform(run_id=AttributionDryRun.objects.get().pk, now=NOW)
     dry = client.get(
         reverse("admin:benefits_attributionrule_dry_run", args=[rule.pk]), headers={"Accept-Language": "en"}
     )
 
+    assert asked.status_code == 302
     assert "12 derniers mois" in page.content.decode()
     text = dry.content.decode()
     assert dry.status_code == 200

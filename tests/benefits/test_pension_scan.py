@@ -14,7 +14,7 @@ from django.db import connection
 
 from benefits import services
 from benefits.claims.computation import compute
-from benefits.models import AttributionRule, Entitlement, Proposal, ProposalStatus
+from benefits.models import AttributionDryRun, AttributionRule, Entitlement, Proposal, ProposalStatus
 from core.periods import Period
 from tests.benefits.career_helpers import career
 from tests.benefits.claim_helpers import case_worker
@@ -162,10 +162,14 @@ def test_a_supervisor_runs_the_pension_rule_dry_from_its_page_and_nothing_is_wri
     page = client.get(
         reverse("admin:benefits_attributionrule_change", args=[rule.pk]), headers={"Accept-Language": "en"}
     )
+    asked = client.post(reverse("admin:benefits_attributionrule_dry_run", args=[rule.pk]))
+    # The worker's part (a real one computes it in tests/benefits/test_dry_runs.py).
+    assert services.attribution_dry_run_perform(run_id=AttributionDryRun.objects.get().pk, now=NOW)
     dry = client.get(
         reverse("admin:benefits_attributionrule_dry_run", args=[rule.pk]), headers={"Accept-Language": "en"}
     )
 
+    assert asked.status_code == 302
     assert "Dry run" in page.content.decode()
     text = dry.content.decode()
     assert dry.status_code == 200 and "Nothing was written. 3 persons reach the pension age" in text

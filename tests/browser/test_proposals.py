@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from benefits.models import AttributionRule, Entitlement, Proposal
+from benefits import services
+from benefits.models import AttributionDryRun, AttributionRule, Entitlement, Proposal
 from tests.benefits.claim_helpers import IBAN, parent_with_newborn
 from tests.benefits.proposal_helpers import birth_event, proposed
 from tests.browser.conftest import look
@@ -134,6 +135,20 @@ def test_a_supervisor_runs_the_birth_grant_rule_dry_and_reads_what_it_would_have
     expect(page).to_have_url(re.compile(re.escape(reverse("admin:benefits_attributionrule_dry_run", args=[rule.pk]))))
     expect(page.locator("h1")).to_have_text("Essai à blanc : Allocation de naissance" if fr else "Dry run: Birth grant")
     expect(main).to_contain_text(
+        "Aucun essai à blanc de cette règle n’a encore été fait." if fr else "This rule has not been run dry yet."
+    )
+    look(page, f"dry-run-ask-{locale[:2]}")
+    page.get_by_role("button", name="Lancer l’essai à blanc" if fr else "Run the dry run").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "un processus de traitement l’exécute" if fr else "a worker is running it"
+    )
+    look(page, f"dry-run-waiting-{locale[:2]}")
+    # The worker's part (a real worker computes it in tests/benefits/test_dry_runs.py).
+    assert services.attribution_dry_run_perform(run_id=AttributionDryRun.objects.get().pk, now=timezone.now())
+    page.get_by_role(
+        "link", name="Actualisez cette page pour lire son résultat." if fr else "Refresh this page to read its result."
+    ).click()
+    expect(main).to_contain_text(
         "Rien n’a été écrit. Le registre a enregistré 1 tel événement au cours des 12 derniers mois"
         if fr
         else "Nothing was written. The registry recorded 1 such event in the last 12 months"
@@ -155,6 +170,11 @@ def test_a_supervisor_runs_the_birth_grant_rule_dry_and_reads_what_it_would_have
     )
     expect(rows.last.locator("th, td")).to_have_text(
         ["Total", "1", "1 200,00 €"] if fr else ["Total", "1", "1,200.00 €"]
+    )
+    runs = page.get_by_role("region", name="Essais à blanc demandés" if fr else "Dry runs asked").locator("tbody tr")
+    expect(runs).to_have_count(1)
+    expect(runs.first.locator("td")).to_have_text(
+        [supervisor.email, "Terminé", "1", "1 200,00 €"] if fr else [supervisor.email, "Done", "1", "1,200.00 €"]
     )
     look(page, f"dry-run-result-{locale[:2]}")
     assert Proposal.objects.count() == 0
