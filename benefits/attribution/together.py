@@ -218,10 +218,15 @@ def _evaluations(
     for candidate in kept:
         by_scheme_month[candidate.scheme, candidate.month].append(candidate)
     evaluated = []
+    # The same families for the same month (a birth's grant and allowance): one population.
+    populations: dict[tuple[Period, tuple[int, ...]], tuple[Population, list[int]]] = {}
     for (scheme, month), group in sorted(by_scheme_month.items()):
         persons = sorted({candidate.person_id for candidate in group if candidate.person_id in families})
         position = {person: index for index, person in enumerate(persons)}
-        population, starts = population_of_families([families[person] for person in persons], month)
+        key = (month, tuple(persons))
+        if key not in populations:
+            populations[key] = population_of_families([families[person] for person in persons], month)
+        population, starts = populations[key]
         evaluation = evaluate(scheme, population, month)
         chosen: list[_Chosen] = []
         done: set[tuple[object, ...]] = set()

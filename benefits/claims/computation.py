@@ -325,6 +325,11 @@ def explanation_data(
     }
 
 
+def _compact(value: Any) -> str:
+    """JSON without the spaces (a batch writes megabytes of it; PostgreSQL keeps none)."""
+    return json.dumps(value, separators=(",", ":"))
+
+
 def explanations_data_json(explained: Explained, *, subject_indexes: Sequence[int]) -> list[str]:
     """``explanation_data`` of each person of ``explain_columns`` (without the family's inputs), as
     JSON text: the tree is written once with a slot for each value that differs between persons,
@@ -345,7 +350,7 @@ def explanations_data_json(explained: Explained, *, subject_indexes: Sequence[in
             return _value_json(column.value)
         if id(column) not in slot_of:
             slot_of[id(column)] = slot(
-                mapped_values(column.values, lambda value: json.dumps(_value_json(plain_value(value))))
+                mapped_values(column.values, lambda value: _compact(_value_json(plain_value(value))))
             )
         return slot_of[id(column)]
 
@@ -367,7 +372,7 @@ def explanations_data_json(explained: Explained, *, subject_indexes: Sequence[in
     template = {
         "scheme": explained.scheme,
         "month": str(explained.month),
-        "amount": slot([json.dumps(str(amount)) for amount in explained.amounts]),
+        "amount": slot([_compact(str(amount)) for amount in explained.amounts]),
         "eligible": slot(mapped_values(explained.eligible, lambda value: "true" if value else "false")),
         "subject_index": slot([str(int(index)) for index in subject_indexes]),
         "members": [],
@@ -383,7 +388,7 @@ def explanations_data_json(explained: Explained, *, subject_indexes: Sequence[in
             "openfisca_core": explained.rules_version.openfisca_core,
         },
     }
-    pieces = _SLOT.split(json.dumps(template))
+    pieces = _SLOT.split(_compact(template))
     literals, order = pieces[0::2], [int(number) for number in pieces[1::2]]
     form = "%s".join(literal.replace("%", "%%") for literal in literals)
     return [form % row for row in zip(*(slots[number] for number in order), strict=True)] if order else [form] * count
