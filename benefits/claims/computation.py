@@ -30,6 +30,7 @@ from benefits.rules import (
     Fact,
     FactColumn,
     Population,
+    RulesVersion,
     explain,
     mapped_values,
     plain_value,
@@ -304,24 +305,52 @@ def explanation_data(
 ) -> dict[str, Any]:
     """What the engine answered, as JSON: with the family's inputs (``members``) for a decision,
     without them for a proposal computed in a batch (its record's version names them)."""
-    return {
-        "scheme": explanation.scheme,
-        "month": str(explanation.month),
-        "amount": str(explanation.amount),
-        "eligible": explanation.eligible,
-        "subject_index": subject_index,
-        "members": list(members),
-        "corrections": list(corrections),
-        "conditions": [
-            {"code": condition.code, "met": condition.met, "inputs": [fact_json(fact) for fact in condition.inputs]}
+    return _explanation_shape(
+        scheme=explanation.scheme,
+        month=explanation.month,
+        amount=str(explanation.amount),
+        eligible=explanation.eligible,
+        subject_index=subject_index,
+        members=list(members),
+        corrections=list(corrections),
+        conditions=[
+            (condition.code, condition.met, [fact_json(fact) for fact in condition.inputs])
             for condition in explanation.conditions
         ],
-        "details": [fact_json(fact) for fact in explanation.details],
-        "computation": fact_json(explanation.computation),
-        "rules_version": {
-            "fingerprint": explanation.rules_version.fingerprint,
-            "openfisca_core": explanation.rules_version.openfisca_core,
-        },
+        details=[fact_json(fact) for fact in explanation.details],
+        computation=fact_json(explanation.computation),
+        rules_version=explanation.rules_version,
+    )
+
+
+def _explanation_shape(
+    *,
+    scheme: str,
+    month: Period,
+    amount: Any,
+    eligible: Any,
+    subject_index: Any,
+    members: list[Any],
+    corrections: list[Any],
+    conditions: list[tuple[str, Any, list[Any]]],
+    details: list[Any],
+    computation: Any,
+    rules_version: RulesVersion,
+) -> dict[str, Any]:
+    """The JSON of an explanation (``explanation_data``), or its template with slots for the
+    values that differ between persons (``explanations_data_json``)."""
+    return {
+        "scheme": scheme,
+        "month": str(month),
+        "amount": amount,
+        "eligible": eligible,
+        "subject_index": subject_index,
+        "members": members,
+        "corrections": corrections,
+        "conditions": [{"code": code, "met": met, "inputs": inputs} for code, met, inputs in conditions],
+        "details": details,
+        "computation": computation,
+        "rules_version": {"fingerprint": rules_version.fingerprint, "openfisca_core": rules_version.openfisca_core},
     }
 
 
@@ -369,25 +398,21 @@ def explanations_data_json(explained: Explained, *, subject_indexes: Sequence[in
             return bool(column.value)
         return slot(mapped_values(column.values, lambda value: "true" if bool(plain_value(value)) else "false"))
 
-    template = {
-        "scheme": explained.scheme,
-        "month": str(explained.month),
-        "amount": slot([_compact(str(amount)) for amount in explained.amounts]),
-        "eligible": slot(mapped_values(explained.eligible, lambda value: "true" if value else "false")),
-        "subject_index": slot([str(int(index)) for index in subject_indexes]),
-        "members": [],
-        "corrections": [],
-        "conditions": [
-            {"code": column.code, "met": met(column), "inputs": [fact_template(one) for one in column.inputs]}
-            for column in explained.conditions
+    template = _explanation_shape(
+        scheme=explained.scheme,
+        month=explained.month,
+        amount=slot([_compact(str(amount)) for amount in explained.amounts]),
+        eligible=slot(mapped_values(explained.eligible, lambda value: "true" if value else "false")),
+        subject_index=slot([str(int(index)) for index in subject_indexes]),
+        members=[],
+        corrections=[],
+        conditions=[
+            (column.code, met(column), [fact_template(one) for one in column.inputs]) for column in explained.conditions
         ],
-        "details": [fact_template(column) for column in explained.details],
-        "computation": fact_template(explained.computation),
-        "rules_version": {
-            "fingerprint": explained.rules_version.fingerprint,
-            "openfisca_core": explained.rules_version.openfisca_core,
-        },
-    }
+        details=[fact_template(column) for column in explained.details],
+        computation=fact_template(explained.computation),
+        rules_version=explained.rules_version,
+    )
     pieces = _SLOT.split(_compact(template))
     literals, order = pieces[0::2], [int(number) for number in pieces[1::2]]
     form = "%s".join(literal.replace("%", "%%") for literal in literals)
