@@ -331,10 +331,12 @@ class AttributionRuleAdmin(NoPersonalDataAdmin):
                 messages.SUCCESS,
             )
             return HttpResponseRedirect(request.path)
-        runs = services.attribution_dry_runs_of(rule_id=rule.pk)
-        waiting = next((run for run in runs if run.state == DryRunState.QUEUED), None)
-        last = next((run for run in runs if run.state == DryRunState.DONE), None)
-        result = services.attribution_dry_run_result(last) if last is not None else None
+        runs = [
+            (run, services.attribution_dry_run_result(run) if run.state == DryRunState.DONE else None)
+            for run in services.attribution_dry_runs_of(rule_id=rule.pk)
+        ]
+        waiting = next((run for run, _result in runs if run.state == DryRunState.QUEUED), None)
+        last, result = next(((run, done) for run, done in runs if done is not None), (None, None))
         monthly = catalogue.BY_CODE[rule.scheme].periodicity == Periodicity.MONTHLY
         titles = scheme_titles()
         return TemplateResponse(
@@ -357,13 +359,7 @@ class AttributionRuleAdmin(NoPersonalDataAdmin):
                 "lines": [{"title": titles.get(line.scheme, line.scheme), "line": line} for line in result.lines]
                 if result is not None
                 else [],
-                "runs": [
-                    {
-                        "run": run,
-                        "result": services.attribution_dry_run_result(run) if run.state == DryRunState.DONE else None,
-                    }
-                    for run in runs
-                ],
+                "runs": [{"run": run, "result": done} for run, done in runs],
             },
         )
 

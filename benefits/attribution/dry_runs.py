@@ -15,7 +15,6 @@ import logging
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from benefits.attribution.scan import ScanLine, ScanResult
 from benefits.attribution.together import rule_dry_run
@@ -66,9 +65,8 @@ def dry_run_perform(*, run_id: int, now: datetime.datetime) -> bool:
             )
             if run is None:
                 return False
-            run.started_at = timezone.now()
             result = rule_dry_run(rule_id=run.rule_id, now=now)
-            run.state, run.finished_at, run.read = DryRunState.DONE, timezone.now(), result.persons_read
+            run.state, run.finished_at, run.read = DryRunState.DONE, now, result.persons_read
             run.lines = [
                 {
                     "scheme": line.scheme,
@@ -78,14 +76,14 @@ def dry_run_perform(*, run_id: int, now: datetime.datetime) -> bool:
                 }
                 for line in result.lines
             ]
-            run.save(update_fields=["state", "started_at", "finished_at", "read", "lines"])
+            run.save(update_fields=["state", "finished_at", "read", "lines"])
             return True
     except TRANSIENT_DATABASE_ERRORS:
         raise  # the task is retried once the database is back
     except Exception as error:
         logger.exception("dry run failed", extra={"run": run_id})
         AttributionDryRun.objects.filter(pk=run_id, state=DryRunState.QUEUED).update(
-            state=DryRunState.FAILED, finished_at=timezone.now(), error=f"{type(error).__name__}: {error}"[:300]
+            state=DryRunState.FAILED, finished_at=now, error=f"{type(error).__name__}: {error}"[:300]
         )
         return False
 

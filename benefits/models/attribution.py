@@ -202,7 +202,7 @@ class AttributionDryRun(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("asked by")
     )
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    # The moment the registry was read as of (the worker's, when it took the run).
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     # The registry's events (or, for the pension rule, the persons) read.
     read = models.PositiveIntegerField(_("events or persons read"), null=True, blank=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Collection
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models.functions import Lower
@@ -21,19 +21,39 @@ from identity.types import (
     PersonSummary,
 )
 
+_SUMMARY_FIELDS = (
+    "pk",
+    "national_number",
+    "first_name",
+    "last_name",
+    "birth_date",
+    "death_date",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "preferred_language",
+)
+
 
 def _person_summary(person: Person) -> PersonSummary:
+    return _summary_of(tuple(getattr(person, field) for field in _SUMMARY_FIELDS))
+
+
+def _summary_of(row: tuple[Any, ...]) -> PersonSummary:
+    """A person's summary from their ``_SUMMARY_FIELDS``."""
+    pk, national_number, first, last, born, died, street, postal_code, city, country, language = row
     return PersonSummary(
-        id=person.pk,
-        national_number=person.national_number,
-        national_number_display=country_profile().person_number.format(person.national_number),
-        first_name=person.first_name,
-        last_name=person.last_name,
-        birth_date=person.birth_date,
-        death_date=person.death_date,
-        address=person.address,
-        country=person.country,
-        preferred_language=person.preferred_language,
+        id=pk,
+        national_number=national_number,
+        national_number_display=country_profile().person_number.format(national_number),
+        first_name=first,
+        last_name=last,
+        birth_date=born,
+        death_date=died,
+        address=Person.address_of(street=street, postal_code=postal_code, city=city, country=country),
+        country=country,
+        preferred_language=language,
     )
 
 
@@ -211,49 +231,8 @@ def person_national_numbers(*, person_ids: list[int]) -> dict[int, str]:
     return dict(Person.objects.filter(pk__in=person_ids).values_list("pk", "national_number"))
 
 
-_SUMMARY_FIELDS = (
-    "pk",
-    "national_number",
-    "first_name",
-    "last_name",
-    "birth_date",
-    "death_date",
-    "street",
-    "postal_code",
-    "city",
-    "country",
-    "preferred_language",
-)
-
-
 def person_summaries(*, person_ids: Collection[int]) -> dict[int, PersonSummary]:
     """The persons of ``person_ids`` that exist, by id, in one query (no model instance: the
     families of a batch of births hold tens of thousands of persons)."""
-    number = country_profile().person_number
-    summaries = {}
-    for (
-        pk,
-        national_number,
-        first,
-        last,
-        born,
-        died,
-        street,
-        postal_code,
-        city,
-        country,
-        language,
-    ) in Person.objects.filter(pk__in=any_of(person_ids)).values_list(*_SUMMARY_FIELDS):
-        summaries[pk] = PersonSummary(
-            id=pk,
-            national_number=national_number,
-            national_number_display=number.format(national_number),
-            first_name=first,
-            last_name=last,
-            birth_date=born,
-            death_date=died,
-            address=Person.address_of(street=street, postal_code=postal_code, city=city, country=country),
-            country=country,
-            preferred_language=language,
-        )
-    return summaries
+    rows = Person.objects.filter(pk__in=any_of(person_ids)).values_list(*_SUMMARY_FIELDS)
+    return {summary.id: summary for summary in map(_summary_of, rows)}
