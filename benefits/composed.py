@@ -23,6 +23,7 @@ from benefits.wording import euros, months, percent, reasons, years
 from contributions.selectors import contribution_record, employment_list_for_person
 from contributions.types import RecordStatus
 from core.periods import Period
+from identity.types import PersonSummary
 
 # The statuses of a month of the record that count as contributed: declared with a wage, and
 # paid, or not due yet (the employer still has until the due day), or owing nothing.
@@ -180,7 +181,7 @@ def info(scheme: ComposedScheme, month: Period) -> SchemeInfo:
     )
 
 
-def record_columns(family: Family, month: Period, today: datetime.date) -> dict[str, Any]:
+def record_columns(family: Family[PersonSummary], month: Period, today: datetime.date) -> dict[str, Any]:
     """The person's months contributed and monthly wages of the ten years before ``month``, their
     last employment's end (the other members of the family: none)."""
     person_id = family.members[0].person.id
@@ -208,7 +209,7 @@ def record_columns(family: Family, month: Period, today: datetime.date) -> dict[
     }
 
 
-def answer(scheme: ComposedScheme, family: Family, today: datetime.date) -> EntitlementAnswer:
+def answer(scheme: ComposedScheme, family: Family[PersonSummary], today: datetime.date) -> EntitlementAnswer:
     """ "Am I entitled?" to a composed scheme this month, from the person's file."""
     month = Period.of(today)
     engine = engine_scheme(scheme)

@@ -9,9 +9,9 @@ of the family.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy
 from django.conf import settings
@@ -19,24 +19,27 @@ from django.conf import settings
 from benefits.rules import Population
 from contributions.selectors import InsuredCareer, insured_careers
 from core.periods import Period
-from identity.selectors import family_on, last_marriages_of, person_summaries
-from identity.types import PersonSummary
+from identity.selectors import family_on, last_marriages_of, person_facts, person_summaries
+from identity.types import PersonFacts, PersonSummary
 
 NEVER = datetime.date(9999, 12, 31)
+# A member's person: their summary (a claim's family, whose names its pages show), or only what
+# the engine reads (the families of a batch).
+PersonT = TypeVar("PersonT", bound=PersonFacts)
 
 
 @dataclass(frozen=True)
-class Member:
-    person: PersonSummary
+class Member(Generic[PersonT]):
+    person: PersonT
     role: str  # "parent" or "child"
     career: InsuredCareer | None
 
 
 @dataclass(frozen=True)
-class Family:
+class Family(Generic[PersonT]):
     """The members in the engine's order (the person first) and the marriage of the parents."""
 
-    members: tuple[Member, ...]
+    members: tuple[Member[PersonT], ...]
     marriage_started_on: datetime.date | None
     spouse_index: int | None
 
@@ -44,13 +47,13 @@ class Family:
         return next(index for index, member in enumerate(self.members) if member.person.id == person_id)
 
     @property
-    def children(self) -> list[tuple[int, Member]]:
+    def children(self) -> list[tuple[int, Member[PersonT]]]:
         return [(index, member) for index, member in enumerate(self.members) if member.role == "child"]
 
 
-def family_of(*, person_id: int, on: datetime.date, careers_until: Period) -> Family:
+def family_of(*, person_id: int, on: datetime.date, careers_until: Period) -> Family[PersonSummary]:
     """The person's family on ``on``, with each member's insured career up to ``careers_until``."""
-    return families_of(person_ids=[person_id], on=on, careers_until=careers_until)[person_id]
+    return _families(person_summaries, person_ids=[person_id], on=on, careers_until=careers_until)[person_id]
 
 
 def families_of(
@@ -59,11 +62,23 @@ def families_of(
     on: datetime.date,
     careers_until: Period,
     careers_read: MutableMapping[int, InsuredCareer | None] | None = None,
-) -> dict[int, Family]:
-    """Each person's family, as ``family_of`` reads it, in the same handful of queries whatever
-    the number of persons (the proposals of a batch of births). ``careers_read``: the careers
-    (to ``careers_until``) a run of batches read already, by person (None: never insured);
-    those read here are added to it."""
+) -> dict[int, Family[PersonFacts]]:
+    """Each person's family, as ``family_of`` reads it but with only what the engine reads of
+    each member, in the same handful of queries whatever the number of persons (the proposals
+    of a batch of births). ``careers_read``: the careers (to ``careers_until``) a run of batches
+    read already, by person (None: never insured); those read here are added to it."""
+    return _families(person_facts, person_ids=person_ids, on=on, careers_until=careers_until, careers_read=careers_read)
+
+
+def _families(
+    read: Callable[..., Mapping[int, PersonT]],
+    *,
+    person_ids: Sequence[int],
+    on: datetime.date,
+    careers_until: Period,
+    careers_read: MutableMapping[int, InsuredCareer | None] | None = None,
+) -> dict[int, Family[PersonT]]:
+    """``read``: the persons' summaries or facts (``person_ids``: the members)."""
     today_families = family_on(person_ids=list(person_ids), on=on)
     lone = [person_id for person_id, family in today_families.items() if family.spouse is None]
     last_marriages = last_marriages_of(person_ids=lone) if lone else {}
@@ -85,7 +100,7 @@ def families_of(
         ]
         for person_id, family in today_families.items()
     }
-    persons = person_summaries(person_ids={member for members in members_of.values() for member in members})
+    persons = read(person_ids={member for members in members_of.values() for member in members})
     careers = _careers(list(persons), careers_until, careers_read)
     families = {}
     for person_id, ids in members_of.items():
@@ -128,14 +143,14 @@ def _dates(values: list[datetime.date]) -> numpy.ndarray:
     return numpy.array([value.isoformat() for value in values], dtype="datetime64[D]")
 
 
-def population_of(family: Family, month: Period, *, extra: Mapping[str, Any] | None = None) -> Population:
+def population_of(family: Family[Any], month: Period, *, extra: Mapping[str, Any] | None = None) -> Population:
     """The family as the engine's population for ``month``: one family, the spouses as parents.
     ``extra`` adds or replaces columns (a disability's onset, a simulator's projected career)."""
     population, _starts = population_of_families([family], month)
     return Population(columns={**population.columns, **(extra or {})}, family=population.family, role=population.role)
 
 
-def population_of_families(families: Sequence[Family], month: Period) -> tuple[Population, list[int]]:
+def population_of_families(families: Sequence[Family[Any]], month: Period) -> tuple[Population, list[int]]:
     """Many families as one population of the engine (family ``i`` numbered ``i``), with the row
     of each family's first member: one simulation computes them all."""
     members = [member for family in families for member in family.members]

@@ -33,6 +33,7 @@ from core.audit import file_view_record
 from core.caching import Versioned
 from core.errors import NotFound
 from core.periods import Period
+from identity.types import PersonSummary
 
 # A one-off grant is claimed within a year of its event: "am I entitled?" looks that far back.
 CLAIM_WINDOW_MONTHS = 12
@@ -124,7 +125,7 @@ def scheme_page_get(
 
 def _answer(
     description: SchemeDescription,
-    family: Family,
+    family: Family[PersonSummary],
     month: Period,
     *,
     index: int,
@@ -158,7 +159,9 @@ def _born(name: str, birth_date: datetime.date) -> str:
     return _("%(name)s, born on %(day)s") % {"name": name, "day": day(birth_date)}
 
 
-def _answers(description: SchemeDescription, family: Family, today: datetime.date) -> list[EntitlementAnswer]:
+def _answers(
+    description: SchemeDescription, family: Family[PersonSummary], today: datetime.date
+) -> list[EntitlementAnswer]:
     month = Period.of(today)
     person = family.members[0].person
     code = description.code

@@ -38,6 +38,7 @@ from contributions.policies import declaring_capacity
 from contributions.reads import employed_during, rates_for_period
 from contributions.types import Anomaly, LineInput, Severity, SubmissionResult, WorkerCategory
 from core.actor import Actor
+from core.db import int_array
 from core.errors import NotFound
 from core.money import amount_parse
 from core.periods import Period
@@ -339,18 +340,14 @@ def _integer(value: str) -> int | None:
     return int(value.strip())
 
 
-def _array_text(ids: set[int]) -> str:
-    return "{" + ",".join(map(str, ids)) + "}"
-
-
 def line_warnings(*, period: Period, lines: list[tuple[int, int, int, Decimal]]) -> list[Anomaly]:
     """The warnings of a period's valid lines — (line number, enterprise id, person id, wage),
     for one enterprise or many: not in the hire register for the period, or a wage far from the
     average of the previous three months. Two queries, whatever the number of lines."""
     # The ids go as one array each (a bulk file's chunk has tens of thousands of persons),
     # written as the array's text: cheaper to send than a list parameter.
-    enterprise_ids = RawSQL("SELECT unnest(%s::bigint[])", [_array_text({e for _n, e, _p, _w in lines})])
-    person_ids = RawSQL("SELECT unnest(%s::bigint[])", [_array_text({p for _n, _e, p, _w in lines})])
+    enterprise_ids = RawSQL("SELECT unnest(%s::bigint[])", [int_array({e for _n, e, _p, _w in lines})])
+    person_ids = RawSQL("SELECT unnest(%s::bigint[])", [int_array({p for _n, _e, p, _w in lines})])
     hired = set(
         Employment.objects.filter(
             employed_during(period), enterprise_id__in=enterprise_ids, person_id__in=person_ids

@@ -50,6 +50,7 @@ from contributions.reads import enterprises_without_declaration as enterprises_w
 from contributions.reads import rates_for_period as rates_for_period
 from contributions.reads import rates_in_force as rates_in_force
 from contributions.types import ANOMALY_MESSAGES, Branch, ContributionRecord, EmploymentRow, WorkerCategory
+from core.db import int_array
 from core.periods import Period
 from identity.selectors import enterprise_summaries, person_names
 
@@ -255,7 +256,7 @@ SELECT l.person_id, substr(d.period, 1, 4)::int AS year, COUNT(DISTINCT d.period
        MIN(d.period), MAX(d.period)
 FROM contributions_declarationline l
 JOIN contributions_declaration d ON d.id = l.declaration_id
-WHERE l.person_id = ANY(%(persons)s) AND d.status = 'in_force' AND d.period <= %(until)s AND l.gross_wage > 0
+WHERE l.person_id = ANY(%(persons)s::bigint[]) AND d.status = 'in_force' AND d.period <= %(until)s AND l.gross_wage > 0
 GROUP BY l.person_id, year
 ORDER BY l.person_id, year
 """
@@ -265,7 +266,7 @@ def insured_careers(*, person_ids: list[int], until: Period) -> dict[int, Insure
     """The insured careers of these persons up to ``until`` included, in one query whatever
     their number; a person never declared with a wage is absent."""
     with connection.cursor() as cursor:
-        cursor.execute(_CAREERS_SQL, {"persons": list(person_ids), "until": str(until)})
+        cursor.execute(_CAREERS_SQL, {"persons": int_array(person_ids), "until": str(until)})
         rows = cursor.fetchall()
     careers: dict[int, InsuredCareer] = {}
     for person_id, years in itertools.groupby(rows, key=operator.itemgetter(0)):

@@ -84,10 +84,16 @@ def prepared_cursor(using: str = DEFAULT_DB_ALIAS) -> CursorWrapper:
     return (_LoggedCursor if connection.queries_logged else _Cursor)(cursor, connection)
 
 
+def int_array(ids: Iterable[int]) -> str:
+    """Ids as the text of a PostgreSQL array, for a ``%s::bigint[]`` parameter: psycopg's own
+    adaptation of a list converts it an element at a time (20 ms for 40,000 ids)."""
+    return "{" + ",".join(map(str, ids)) + "}"
+
+
 def any_of(ids: Iterable[int]) -> RawSQL:
     """For ``field__in=any_of(ids)`` over thousands of ids: one array parameter, where a list
     would bind (and the client would quote) one parameter each."""
-    return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])
+    return RawSQL("SELECT unnest(%s::bigint[])", [int_array(ids)])
 
 
 def any_text_of(texts: Iterable[str]) -> RawSQL:

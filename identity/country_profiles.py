@@ -56,6 +56,9 @@ class IdentifierScheme:
     label: StrOrPromise
     example: str
 
+    # A batch of life events names the same parents event after event, and each step (received,
+    # applied, proposed) reads their numbers again: each is checked once (a refusal is not kept).
+    @functools.lru_cache(maxsize=100_000)  # noqa: B019 (the schemes live as long as the process)
     def validate(self, value: str) -> str:
         """The compact form of ``value``, or :class:`InvalidIdentifier` with a reason for people."""
         if not value or not value.strip():

@@ -143,16 +143,23 @@ class Language(models.TextChoices):
 
 
 @dataclass(frozen=True)
-class PersonSummary:
+class PersonFacts:
+    """What the rules engine reads of a person (the families of a batch of births hold tens of
+    thousands: their names and addresses are not read)."""
+
     id: int
+    birth_date: datetime.date
+    death_date: datetime.date | None
+    country: str
+
+
+@dataclass(frozen=True)
+class PersonSummary(PersonFacts):
     national_number: str
     national_number_display: str
     first_name: str
     last_name: str
-    birth_date: datetime.date
-    death_date: datetime.date | None
     address: str
-    country: str
     preferred_language: str
 
     @property

@@ -456,14 +456,15 @@ class ProposalAdmin(PersonalDataAdmin, ReadOnlyModelAdmin):
         proposal = self.get_object(request, object_id)
         context: dict[str, Any] = {}
         if proposal is not None and self.has_view_permission(request, proposal):
-            computation = proposal.computation
-            if computation.get("summary"):
+            computation = proposal.explanation
+            summary = bool(computation.get("summary"))
+            if summary:
                 # Computed in bulk by the pension-age scan: shown computed in full on today's data.
                 computed = proposal_explain(proposal, now=timezone.now())
                 computation = computed.computation if computed is not None else {"conditions": []}
             context = {
                 "conditions": reasons(conditions_of(computation)),
-                "computed_now": bool(proposal.computation.get("summary")),
+                "computed_now": summary,
                 "may_decide": self.may_verify(request) and proposal.status == ProposalStatus.TO_VERIFY,
                 "withdraw_form": WithdrawForm(auto_id="id_withdraw_%s"),
             }

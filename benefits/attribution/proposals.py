@@ -27,9 +27,10 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, NamedTuple
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -187,7 +188,17 @@ def proposals_tell(proposals: Sequence[Written], *, event: str, now: datetime.da
 # --- From life events --------------------------------------------------------------------------
 
 
-def _candidates(events: Sequence[LifeEvent]) -> list[Candidate]:
+class _Applied(NamedTuple):
+    """What proposing reads of an applied event (a batch reads 5,000: no model instance)."""
+
+    pk: int
+    kind: str
+    occurred_on: datetime.date
+    person_id: int | None
+    data: dict[str, Any]
+
+
+def _candidates(events: Sequence[_Applied]) -> list[Candidate]:
     """What the events may open: a birth, the birth grant and the family allowance to the first
     parent entitled; a marriage, the marriage grant to each spouse; a death, the survivor's
     pension and the funeral grant to the spouse whose marriage it ended."""
@@ -232,20 +243,30 @@ def events_propose(*, event_ids: Sequence[int], now: datetime.datetime) -> int:
     """The proposals the applied events open, all together (``together``: one simulation per
     benefit and month), in one transaction (safe to run twice: each right once; events another
     worker holds are skipped). Marks the events proposed; returns the proposals created."""
-    return _propose(event_ids, now=now)[1]
+    return _propose(_to_propose().filter(pk__in=any_of(event_ids)), now=now)[1]
 
 
-def _propose(event_ids: Sequence[int], *, now: datetime.datetime, reads: RunReads | None = None) -> tuple[int, int]:
-    """``events_propose``: the events proposed, and the proposals created. ``reads``: what the
-    run's earlier batches read (``together.RunReads``)."""
+def _to_propose() -> QuerySet[LifeEvent]:
+    return LifeEvent.objects.filter(state=LifeEventState.APPLIED, proposed_at__isnull=True, person__isnull=False)
+
+
+def _propose(
+    events_query: QuerySet[LifeEvent],
+    *,
+    now: datetime.datetime,
+    limit: int | None = None,
+    reads: RunReads | None = None,
+) -> tuple[int, int]:
+    """The proposals of the events of ``events_query`` (to propose; the oldest ``limit``), in
+    one transaction, those another worker holds skipped: the events proposed, and the
+    proposals created. ``reads``: what the run's earlier batches read (``together.RunReads``)."""
     with transaction.atomic():
-        events = list(
-            LifeEvent.objects.select_for_update(skip_locked=True)
-            .filter(
-                pk__in=any_of(event_ids), state=LifeEventState.APPLIED, proposed_at__isnull=True, person__isnull=False
-            )
+        events = [
+            _Applied(*row)
+            for row in events_query.select_for_update(skip_locked=True)
             .order_by("pk")
-        )
+            .values_list("pk", "kind", "occurred_on", "person_id", "data")[:limit]
+        ]
         if not events:
             return 0, 0
         created = candidates_propose(candidates=_candidates(events), now=now, reads=reads)
@@ -267,27 +288,21 @@ def event_propose(*, event_id: int, now: datetime.datetime) -> list[int]:
 
 def events_to_propose(*, limit: int = 500) -> list[int]:
     """Events applied whose proposals were not made."""
-    return list(
-        LifeEvent.objects.filter(state=LifeEventState.APPLIED, proposed_at__isnull=True, person__isnull=False)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
-    )
+    return list(_to_propose().order_by("pk").values_list("pk", flat=True)[:limit])
 
 
 def events_propose_all(*, now: datetime.datetime, chunk: int = 5000) -> int:
     """Every applied event's proposals, a batch after the other (what the queue's task and the
     reconciler run), each person's career read once for the run; returns the proposals
-    created."""
+    created. Each batch takes the oldest events no other worker holds: two workers share the
+    work."""
     created = 0
     reads = RunReads()
     while True:
-        event_ids = events_to_propose(limit=chunk)
-        if not event_ids:
-            return created
-        proposed, made = _propose(event_ids, now=now, reads=reads)
+        proposed, made = _propose(_to_propose(), now=now, limit=chunk, reads=reads)
         created += made
         if not proposed:
-            return created  # all held by another worker
+            return created  # none left, or all held by other workers
 
 
 # --- Verification and the person's answer ------------------------------------------------------
@@ -300,6 +315,25 @@ def _locked(proposal_id: int) -> Proposal:
     return proposal
 
 
+def _computed_again(proposal: Proposal, computed: Computed, *, version: str) -> None:
+    """The proposal's amount and computation as computed now (kept whole: no batch's template)."""
+    proposal.amount, proposal.computation = computed.amount, computed.computation
+    proposal.explanation_template, proposal.explanation_values = None, None
+    proposal.rules_fingerprint, proposal.openfisca_core = computed.rules_fingerprint, computed.openfisca_core
+    proposal.data_version = version
+    proposal.save(
+        update_fields=[
+            "amount",
+            "computation",
+            "explanation_template",
+            "explanation_values",
+            "rules_fingerprint",
+            "openfisca_core",
+            "data_version",
+        ]
+    )
+
+
 def proposal_verify(*, proposal_id: int, user_id: int, approve: bool, note: str, now: datetime.datetime) -> None:
     """A case worker confirms a proposal (it is offered to the person) or withdraws it, with the
     reason. Never their own."""
@@ -310,19 +344,15 @@ def proposal_verify(*, proposal_id: int, user_id: int, approve: bool, note: str,
         if _own(proposal, user_id):
             raise ProposalRefused("own_proposal")
         if approve:
-            if proposal.computation.get("summary"):
+            if proposal.explanation.get("summary"):
                 # Computed in bulk by the scan: computed in full for the person now.
                 computed = proposal_explain(proposal, now=now)
                 if computed is None:
                     raise ProposalRefused("not_due_any_more")
-                proposal.amount, proposal.computation = computed.amount, computed.computation
-                proposal.rules_fingerprint, proposal.openfisca_core = (
-                    computed.rules_fingerprint,
-                    computed.openfisca_core,
-                )
-                proposal.data_version = data_version(person_id=proposal.person_id, today=timezone.localdate(now))
-                proposal.save(
-                    update_fields=["amount", "computation", "rules_fingerprint", "openfisca_core", "data_version"]
+                _computed_again(
+                    proposal,
+                    computed,
+                    version=data_version(person_id=proposal.person_id, today=timezone.localdate(now)),
                 )
             _offer(proposal, user_id=user_id, now=now)
             return
@@ -415,12 +445,7 @@ def person_proposals_reevaluate(*, person_id: int, now: datetime.datetime) -> in
             if computed.amount == proposal.amount and version == proposal.data_version:
                 continue
             moved = computed.amount != proposal.amount
-            proposal.amount, proposal.computation = computed.amount, computed.computation
-            proposal.rules_fingerprint, proposal.openfisca_core = computed.rules_fingerprint, computed.openfisca_core
-            proposal.data_version = version
-            proposal.save(
-                update_fields=["amount", "computation", "rules_fingerprint", "openfisca_core", "data_version"]
-            )
+            _computed_again(proposal, computed, version=version)
             if moved:
                 changed += 1
                 if proposal.status == ProposalStatus.OFFERED:

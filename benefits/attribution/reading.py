@@ -96,7 +96,9 @@ def proposal_page(*, actor: Actor, proposal_id: int, now: datetime.datetime) -> 
     """A benefit proposed, for who may read the person's claims; None for anyone else, and for a
     proposal that does not exist or was not offered (the page answers 404 alike)."""
     proposal = (
-        Proposal.objects.select_related("event", "entitlement").filter(pk=proposal_id, offered_at__isnull=False).first()
+        Proposal.objects.select_related("event", "entitlement", "explanation_template")
+        .filter(pk=proposal_id, offered_at__isnull=False)
+        .first()
     )
     if proposal is None or not can_view_claims(actor=actor, person_id=proposal.person_id):
         return None
@@ -120,7 +122,7 @@ def proposal_page(*, actor: Actor, proposal_id: int, now: datetime.datetime) -> 
         status_label=_status_label(proposal.status),
         offered_at=proposal.offered_at or proposal.created_at,
         answered_at=proposal.answered_at,
-        reasons=reasons(conditions_of(proposal.computation)),
+        reasons=reasons(conditions_of(proposal.explanation)),
         legal_basis=description.legal_basis if description is not None else "",
         account_on_file=account.masked if account is not None else "",
         may_answer=proposal.status == ProposalStatus.OFFERED

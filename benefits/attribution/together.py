@@ -13,8 +13,8 @@ right proposed already. For each benefit whose rule staff switched on, and each 
 - one simulation of the rules engine computes every family (``rules.evaluate``);
 - one traced simulation explains every proposal (``rules.explain_columns``): its amount and
   every condition with the values it compared, as the citizen and the case worker read them,
-  written as JSON from one template (``claims.computation.explanations_data_json``); the
-  family's inputs are named by the record's version, not copied;
+  kept as one template and each proposal's values in it (``claims.computation.explanation_forms``,
+  ``writing.explanation_template_of``); the family's inputs are named by the record's version, not copied;
 - the proposals are written in one insert (each right once: a database constraint, so a batch run
   twice creates nothing), those verified automatically offered.
 
@@ -39,8 +39,8 @@ from benefits import catalogue
 from benefits.attribution.rules import rule_of
 from benefits.attribution.scan import ScanLine, ScanResult, pension_age_dry_run
 from benefits.attribution.versions import data_versions
-from benefits.attribution.writing import NewProposal, Written, proposals_write
-from benefits.claims.computation import explanations_data_json
+from benefits.attribution.writing import NewProposal, Written, explanation_template_of, proposals_write
+from benefits.claims.computation import explanation_forms
 from benefits.inputs import Family, families_of, population_of_families
 from benefits.models import AttributionRule, Proposal, ProposalStatus, ProposalTrigger
 from benefits.rules import Population, RulesVersion, evaluate, explain_columns
@@ -49,6 +49,7 @@ from core.db import any_of
 from core.errors import NotFound
 from core.periods import Period
 from identity.selectors import births_between, deaths_between, marriages_between
+from identity.types import PersonFacts
 
 BIRTH_SCHEMES = ("birth_grant", "family_allowance")
 DEATH_SCHEMES = ("survivor_pension", "funeral_grant")
@@ -138,7 +139,7 @@ def death_candidates(deaths: Iterable[tuple[int | None, int, datetime.date, int]
     ]
 
 
-def _subject_index(family: Family, subject_id: int | None) -> int:
+def _subject_index(family: Family[PersonFacts], subject_id: int | None) -> int:
     """The subject's row in the person's family (the person's own row without a subject, or
     when the subject is not in it, as a claim's computation does)."""
     if subject_id is None:
@@ -195,7 +196,7 @@ def _evaluations(
     today: datetime.date,
     rules: dict[tuple[str, str], AttributionRule] | None,
     reads: RunReads | None = None,
-) -> tuple[list[_Evaluated], dict[int, Family]]:
+) -> tuple[list[_Evaluated], dict[int, Family[PersonFacts]]]:
     """For each benefit and month, the candidates chosen (the first of each group entitled,
     none when the group has the right proposed already), from one simulation of their families.
     ``rules``: only the benefits of these rules (None: every one, as the dry run asks).
@@ -258,9 +259,12 @@ def _proposed(
     """The rights among the candidates' already proposed (two queries): to the person, and about
     the subject to anyone."""
     schemes = sorted({candidate.scheme for candidate in candidates})
+    months = sorted({candidate.month.first_day for candidate in candidates})
     to_person: set[tuple[int, str, int | None, datetime.date]] = set(
         Proposal.objects.filter(
-            person_id__in=any_of(sorted({candidate.person_id for candidate in candidates})), scheme__in=schemes
+            person_id__in=any_of(sorted({candidate.person_id for candidate in candidates})),
+            scheme__in=schemes,
+            month__in=months,
         ).values_list("person_id", "scheme", "subject_id", "month")
     )
     subjects = sorted({candidate.subject_id for candidate in candidates if candidate.subject_id is not None})
@@ -294,14 +298,15 @@ def candidates_propose(
     proposals = []
     for each in evaluated:
         explained = explain_columns(each.scheme, each.population, each.month, persons=[one.row for one in each.chosen])
-        computations = explanations_data_json(explained, subject_indexes=[one.subject_index for one in each.chosen])
+        forms = explanation_forms(explained, subject_indexes=[one.subject_index for one in each.chosen])
+        template_id = explanation_template_of(forms.form)
         for position, one in enumerate(each.chosen):
             rule = rules[one.candidate.trigger, each.scheme]
             proposals.append(
                 _proposal(
                     one,
                     explained.amounts[position],
-                    computations[position],
+                    (template_id, forms.values[position]),
                     explained.rules_version,
                     rule,
                     version=versions[one.candidate.person_id],
@@ -315,7 +320,7 @@ def candidates_propose(
 def _proposal(
     one: _Chosen,
     amount: Decimal,
-    computation: str,
+    explanation: tuple[int, tuple[str, ...]],
     version_of_rules: RulesVersion,
     rule: AttributionRule,
     *,
@@ -336,7 +341,9 @@ def _proposal(
         event_id=candidate.event_id,
         month=candidate.month.first_day,
         amount=amount,
-        computation=computation,
+        computation=None,
+        explanation_template_id=explanation[0],
+        explanation_values=explanation[1],
         rules_fingerprint=version_of_rules.fingerprint,
         openfisca_core=version_of_rules.openfisca_core,
         data_version=version,

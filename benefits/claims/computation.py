@@ -37,8 +37,9 @@ from benefits.rules import (
 )
 from contributions.selectors import contribution_record
 from core.periods import Period
+from identity.types import PersonSummary
 
-# A value's slot in the JSON of many explanations (``explanations_data_json``), once dumped.
+# A value's slot in the JSON of many explanations (``explanation_forms``), once dumped.
 _SLOT = re.compile(r'"\\u0000(\d+)\\u0000"')
 
 
@@ -70,13 +71,13 @@ CORRECTABLE: dict[str, str] = {
 @dataclass(frozen=True)
 class Computed:
     explanation: Explanation
-    family: Family
+    family: Family[PersonSummary]
     population: Population
     index: int  # the row of the family the benefit is computed on
 
 
 def _extra(
-    code: str, scheme: ComposedScheme | None, family: Family, month: Period, today: datetime.date
+    code: str, scheme: ComposedScheme | None, family: Family[PersonSummary], month: Period, today: datetime.date
 ) -> dict[str, Any]:
     """The inputs a scheme reads beyond the family's civil status and careers."""
     if scheme is not None:
@@ -165,7 +166,7 @@ def _apply(columns: dict[str, Any], corrections: Sequence[Mapping[str, Any]], co
         columns[name] = column
 
 
-def _reference_wages(columns: Mapping[str, Any], family: Family, today: datetime.date) -> numpy.ndarray:
+def _reference_wages(columns: Mapping[str, Any], family: Family[PersonSummary], today: datetime.date) -> numpy.ndarray:
     """The claimant's average monthly wage of the twelve months before the onset the medical
     board gave (recorded by the case worker), from the contribution record; 0 without an onset."""
     wages = numpy.zeros(len(family.members))
@@ -338,7 +339,7 @@ def _explanation_shape(
     rules_version: RulesVersion,
 ) -> dict[str, Any]:
     """The JSON of an explanation (``explanation_data``), or its template with slots for the
-    values that differ between persons (``explanations_data_json``)."""
+    values that differ between persons (``explanation_forms``)."""
     return {
         "scheme": scheme,
         "month": str(month),
@@ -359,11 +360,24 @@ def _compact(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def explanations_data_json(explained: Explained, *, subject_indexes: Sequence[int]) -> list[str]:
-    """``explanation_data`` of each person of ``explain_columns`` (without the family's inputs), as
-    JSON text: the tree is written once with a slot for each value that differs between persons,
-    each column's values converted once per distinct value, and each person's text filled in by
-    one formatting (a batch of births explains 100,000 proposals)."""
+@dataclass(frozen=True)
+class ExplanationForms:
+    """The explanations of many persons as one JSON ``form`` with a slot (``%s``; a literal ``%``
+    doubled) for each value that differs between them, and each person's ``values`` (JSON
+    texts): ``form % values`` is the person's ``explanation_data``."""
+
+    form: str
+    values: list[tuple[str, ...]]
+
+    def texts(self) -> list[str]:
+        return [self.form % row for row in self.values]
+
+
+def explanation_forms(explained: Explained, *, subject_indexes: Sequence[int]) -> ExplanationForms:
+    """``explanation_data`` of each person of ``explain_columns`` (without the family's inputs):
+    the tree written once with a slot for each value that differs between persons, each column's
+    values converted once per distinct value (a batch of births explains 100,000 proposals, whose
+    explanations are kept as the form and each one's values)."""
     count = explained.count
     if len(subject_indexes) != count:
         raise ValueError("one subject index per person explained")
@@ -416,7 +430,10 @@ def explanations_data_json(explained: Explained, *, subject_indexes: Sequence[in
     pieces = _SLOT.split(_compact(template))
     literals, order = pieces[0::2], [int(number) for number in pieces[1::2]]
     form = "%s".join(literal.replace("%", "%%") for literal in literals)
-    return [form % row for row in zip(*(slots[number] for number in order), strict=True)] if order else [form] * count
+    values: list[tuple[str, ...]] = (
+        list(zip(*(slots[number] for number in order), strict=True)) if order else [()] * count
+    )
+    return ExplanationForms(form=form, values=values)
 
 
 def conditions_of(data: Mapping[str, Any]) -> tuple[Condition, ...]:

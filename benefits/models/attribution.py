@@ -3,7 +3,9 @@ requests they sent (so that none is replayed), and the events themselves with th
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -244,6 +246,23 @@ class ProposalStatus(models.TextChoices):
 OPEN_PROPOSAL_STATUSES = (ProposalStatus.TO_VERIFY, ProposalStatus.OFFERED)
 
 
+class ExplanationTemplate(models.Model):
+    """The explanation of the proposals of a batch written once (a batch of births writes 10,000
+    proposals whose explanations differ only by a few values): its JSON text with a slot
+    (``%s``, a literal ``%`` doubled) for each value that differs between persons; each proposal
+    keeps its values. Kept once for the same text (``digest``: its SHA-256)."""
+
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    form = models.TextField(_("form"))
+
+    class Meta:
+        verbose_name = _("explanation template")
+        verbose_name_plural = _("explanation templates")
+
+    def __str__(self) -> str:
+        return self.digest[:12]
+
+
 class Proposal(models.Model):
     """A benefit proposed without any application, from a life event or the calendar: the
     amount and its computation (what the engine answered, with the data and rules versions), the
@@ -266,7 +285,18 @@ class Proposal(models.Model):
     # The first month due.
     month = models.DateField(_("from the month"))
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
-    computation = models.JSONField(_("computation"))
+    # The computation kept whole (``explanation``), or, written by a batch, its template and the
+    # values of its slots (JSON texts).
+    computation = models.JSONField(_("computation"), null=True, blank=True)
+    explanation_template = models.ForeignKey(
+        ExplanationTemplate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("explanation template"),
+    )
+    explanation_values = ArrayField(models.TextField(), verbose_name=_("explanation values"), null=True, blank=True)
     rules_fingerprint = models.CharField(_("rules version"), max_length=100)
     openfisca_core = models.CharField(_("OpenFisca-core version"), max_length=20)
     data_version = models.CharField(_("data version"), max_length=100)
@@ -326,6 +356,11 @@ class Proposal(models.Model):
                 name="proposal_once_per_subject",
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="proposal_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(computation__isnull=False)
+                | Q(explanation_template__isnull=False, explanation_values__isnull=False),
+                name="proposal_explained",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "created_at"], name="proposal_queue_idx"),
@@ -334,3 +369,12 @@ class Proposal(models.Model):
 
     def __str__(self) -> str:
         return self.reference or f"{self.scheme} {self.person_id}"
+
+    @property
+    def explanation(self) -> dict[str, Any]:
+        """The computation: kept whole, or the batch's template filled with the proposal's values."""
+        if self.computation is not None:
+            return dict(self.computation)
+        if self.explanation_template is None or self.explanation_values is None:
+            raise ValueError(f"proposal {self.pk} has no computation")
+        return dict(json.loads(self.explanation_template.form % tuple(self.explanation_values)))

@@ -10,8 +10,8 @@ from django.apps import apps
 from django.db import connection
 from django.db.models import F, Q
 
-from core.db import any_of
-from identity.models import FamilyLink
+from core.db import any_of, int_array
+from identity.models import FamilyLink, Person
 from identity.types import (
     Child,
     FamilyLinkKind,
@@ -19,6 +19,13 @@ from identity.types import (
     Marriage,
     Spouse,
 )
+
+_CHILDREN = f"""
+SELECT l.person_id, l.relative_id, c.birth_date, l.started_on
+FROM {FamilyLink._meta.db_table} l JOIN {Person._meta.db_table} c ON c.id = l.relative_id
+WHERE l.person_id = ANY(%(persons)s::bigint[]) AND l.kind = %(kind)s AND l.started_on <= %(on)s
+ORDER BY l.person_id, c.birth_date, l.relative_id
+"""  # noqa: S608
 
 
 def _in_force_on(on: datetime.date) -> Q:
@@ -41,15 +48,12 @@ def family_on(*, person_ids: list[int], on: datetime.date) -> dict[int, FamilySu
         spouses[first] = Spouse(person_id=second, since=started_on, kind=kind)
         spouses[second] = Spouse(person_id=first, since=started_on, kind=kind)
     children: dict[int, list[Child]] = {}
-    child_links = (
-        FamilyLink.objects.filter(
-            person_id__in=any_of(person_ids), kind=FamilyLinkKind.PARENT_CHILD, started_on__lte=on
+    with connection.cursor() as cursor:  # the ORM's rows cost ten times the query (a batch reads 30,000)
+        cursor.execute(
+            _CHILDREN, {"persons": int_array(person_ids), "kind": FamilyLinkKind.PARENT_CHILD.value, "on": on}
         )
-        .order_by("person_id", "relative__birth_date", "relative_id")
-        .values_list("person_id", "relative_id", "relative__birth_date", "started_on")
-    )
-    for parent, child, birth_date, started_on in child_links:
-        children.setdefault(parent, []).append(Child(person_id=child, birth_date=birth_date, since=started_on))
+        for parent, child, birth_date, started_on in cursor.fetchall():
+            children.setdefault(parent, []).append(Child(person_id=child, birth_date=birth_date, since=started_on))
     return {
         person_id: FamilySummary(
             person_id=person_id, on=on, spouse=spouses.get(person_id), children=tuple(children.get(person_id, ()))

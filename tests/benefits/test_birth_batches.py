@@ -5,8 +5,10 @@ family (amount and every condition with its values), to the first parent entitle
 from __future__ import annotations
 
 import datetime
+import json
 from decimal import Decimal
 
+import psycopg
 import pytest
 import time_machine
 from django.db import IntegrityError, connection, transaction
@@ -15,9 +17,17 @@ from django.test.utils import CaptureQueriesContext
 from benefits import services
 from benefits.attribution.proposals import proposal_explain
 from benefits.attribution.together import Birth, birth_candidates, candidates_propose
-from benefits.attribution.writing import NewProposal, proposals_write
+from benefits.attribution.writing import NewProposal, explanation_template_of, proposals_write
 from benefits.claims.computation import conditions_of
-from benefits.models import AttributionDryRun, AttributionRule, LifeEvent, LifeEventState, Proposal, ProposalStatus
+from benefits.models import (
+    AttributionDryRun,
+    AttributionRule,
+    ExplanationTemplate,
+    LifeEvent,
+    LifeEventState,
+    Proposal,
+    ProposalStatus,
+)
 from core.periods import Period
 from identity.country_profiles import country_profile
 from identity.models import FamilyLink, Person
@@ -118,8 +128,8 @@ def test_a_batch_proposes_what_the_engine_computes_for_each_family_to_the_first_
         single = proposal_explain(proposal, now=NOW)
         assert single is not None
         assert proposal.amount == single.amount > 0
-        assert conditions_of(proposal.computation) == conditions_of(single.computation)
-        assert proposal.computation["amount"] == str(single.amount)
+        assert conditions_of(proposal.explanation) == conditions_of(single.computation)
+        assert proposal.explanation["amount"] == str(single.amount)
         assert proposal.rules_fingerprint == single.rules_fingerprint
         assert proposal.data_version.startswith("sha256:")
         assert proposal.reference == f"PRO-2026-{proposal.pk:06d}"
@@ -129,6 +139,30 @@ def test_a_batch_proposes_what_the_engine_computes_for_each_family_to_the_first_
         1 for proposal in proposals.values() if proposal.person_id == ana.pk
     )
     assert not LifeEvent.objects.filter(proposed_at__isnull=True).exists()
+
+
+def test_a_batchs_explanations_are_kept_as_one_template_a_benefit_and_month_and_each_ones_values():
+    """A batch writes each explanation's values only (a few hundred bytes, not kilobytes); the
+    template is stored once for the same text, and each proposal reads back its whole
+    explanation."""
+    _rules_on()
+    ana, dana = _insured("Ana"), _insured("Dana")
+    _births(_partner(), [[ana], [dana]])  # both in February
+    services.life_events_propose_all(now=NOW)
+    first = list(Proposal.objects.select_related("explanation_template"))
+    assert len(first) == 4
+    assert all(proposal.computation is None and proposal.explanation_values for proposal in first)
+    assert ExplanationTemplate.objects.count() == 2  # the grant's and the allowance's for February
+    for proposal in first:
+        whole = json.dumps(proposal.explanation)
+        assert proposal.explanation["scheme"] == proposal.scheme and proposal.explanation["month"] == "2026-02"
+        assert sum(map(len, proposal.explanation_values)) * 3 < len(whole)
+
+    eve = _insured("Eve")
+    _births(_partner("Registre 2"), [[eve]], first_serial=150)
+    services.life_events_propose_all(now=NOW)
+    assert Proposal.objects.filter(person=eve).count() == 2
+    assert ExplanationTemplate.objects.count() == 2  # the same texts: the templates stored before
 
 
 def test_a_batch_run_twice_proposes_each_right_once_and_a_rule_off_proposes_nothing():
@@ -186,7 +220,7 @@ def test_the_bank_account_and_the_children_are_read_for_the_family_of_each_paren
     allowance = Proposal.objects.get(scheme="family_allowance")
     single = proposal_explain(allowance, now=NOW)
     assert single is not None and allowance.amount == single.amount
-    assert allowance.computation["subject_index"] == 2  # Ana, her older child, the baby
+    assert allowance.explanation["subject_index"] == 2  # Ana, her older child, the baby
     assert LifeEvent.objects.get().state == LifeEventState.APPLIED
 
 
@@ -483,3 +517,68 @@ def test_moves_and_marriages_of_a_batch_are_applied_together_as_one_after_the_ot
     late = LifeEvent.objects.get(partner_event_id="A-5")
     quentin.refresh_from_db()
     assert (late.state, late.failure_code, quentin.country) == ("applied", "superseded", "BE")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_worker_proposes_the_events_the_first_does_not_hold():
+    """Two workers share the proposing: while one holds the oldest events (its batch), the other
+    takes the next ones instead of stopping; the held events are left for the first."""
+    _rules_on()
+    parents = [_insured(f"P{index}") for index in range(4)]
+    _births(_partner(), [[parent] for parent in parents])
+    events = list(LifeEvent.objects.order_by("pk").values_list("pk", flat=True))
+    database = connection.settings_dict
+    with psycopg.connect(
+        host=database["HOST"] or "127.0.0.1",
+        port=database["PORT"] or 5432,
+        user=database["USER"],
+        dbname=database["NAME"],
+    ) as first_worker:
+        first_worker.execute("SELECT 1 FROM benefits_lifeevent WHERE id = ANY(%s) FOR UPDATE", (events[:2],))
+        created = services.life_events_propose_all(now=NOW, chunk=2)
+        first_worker.rollback()
+    assert created == 4  # the grant and the allowance of the two births not held
+    proposed = set(LifeEvent.objects.filter(proposed_at__isnull=False).values_list("pk", flat=True))
+    assert proposed == set(events[2:])
+    assert services.life_events_propose_all(now=NOW, chunk=2) == 4  # the first worker's, once free
+
+
+def test_an_explanations_values_are_written_and_read_back_as_they_were():
+    """Values holding quotes, backslashes, braces, commas or the word NULL come back unchanged,
+    and fill the template into the explanation."""
+    ana = _insured("Ana")
+    values = ('"a \\"quoted\\" name"', "C:\\\\dir", "{1,2}", "NULL", "", "é, ü")
+    form = '{"scheme":"birth_grant","month":"2026-02","values":[%s,"%s","%s","%s","%s","%s"],"rate":"5 %%"}'
+    template_id = explanation_template_of(form)
+    assert explanation_template_of(form) == template_id  # stored once
+    (written,) = proposals_write(
+        [
+            NewProposal(
+                person_id=ana.pk,
+                subject_id=None,
+                scheme="birth_grant",
+                periodicity="once",
+                trigger="birth",
+                event_id=None,
+                month=D(2026, 2, 1),
+                amount=Decimal("1200.00"),
+                computation=None,
+                explanation_template_id=template_id,
+                explanation_values=values,
+                rules_fingerprint="f",
+                openfisca_core="44",
+                data_version="v",
+                status=ProposalStatus.TO_VERIFY,
+                created_at=NOW,
+            )
+        ],
+        today=NOW.date(),
+    )
+    proposal = Proposal.objects.get(pk=written.pk)
+    assert tuple(proposal.explanation_values) == values
+    assert proposal.explanation == {
+        "scheme": "birth_grant",
+        "month": "2026-02",
+        "values": ['a "quoted" name', "C:\\dir", "{1,2}", "NULL", "", "é, ü"],
+        "rate": "5 %",
+    }

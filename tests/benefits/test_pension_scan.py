@@ -133,14 +133,14 @@ def test_verifying_a_scanned_proposal_computes_it_in_full_for_the_person_and_off
     AttributionRule.objects.filter(trigger="pension_age").update(enabled=True)
     services.pension_age_scan(now=NOW)
     proposal = Proposal.objects.get(person=world["ana"])
-    assert proposal.computation["summary"] is True
+    assert proposal.explanation["summary"] is True
 
     services.proposal_verify(proposal_id=proposal.pk, user_id=case_worker()[0].pk, approve=True, note="", now=NOW)
 
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.OFFERED
-    assert "summary" not in proposal.computation
-    codes = [condition["code"] for condition in proposal.computation["conditions"]]
+    assert "summary" not in proposal.explanation
+    codes = [condition["code"] for condition in proposal.explanation["conditions"]]
     assert codes == ["alive", "old_age_pension_age_reached", "old_age_pension_months_met"]
     assert proposal.amount > Decimal(0) and proposal.data_version
 

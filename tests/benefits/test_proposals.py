@@ -118,7 +118,7 @@ def test_a_birth_becomes_a_verified_birth_grant_told_accepted_and_paid_in_the_ne
         "birth",
         f"PRO-2026-{proposal.pk:06d}",
     )
-    assert proposal.computation["eligible"] is True and proposal.computation["amount"] == "1200.00"
+    assert proposal.explanation["eligible"] is True and proposal.explanation["amount"] == "1200.00"
     assert proposal.rules_fingerprint and proposal.data_version
     assert not Notification.objects.filter(event_type="benefit_proposed").exists()
 

@@ -12,7 +12,7 @@ from importlib.metadata import version
 import numpy
 import pytest
 
-from benefits.claims.computation import explanation_data, explanations_data_json
+from benefits.claims.computation import explanation_data, explanation_forms
 from benefits.rules import (
     STATUTORY,
     add_composed_scheme,
@@ -173,7 +173,7 @@ def test_explaining_many_persons_in_columns_gives_each_persons_own_explanation(s
     mixed = population(MIXED_ROWS, **MIXED_STRUCTURE)
     persons = [7, 0, 2, 5, 1, 3]  # in any order, across families
     explained = explain_columns(scheme, mixed, JULY_2026, persons=persons)
-    texts = explanations_data_json(explained, subject_indexes=[index % 3 for index in range(len(persons))])
+    texts = explanation_forms(explained, subject_indexes=[index % 3 for index in range(len(persons))]).texts()
     for position, person in enumerate(persons):
         family = MIXED_STRUCTURE["family"]
         rows = [row for row, number in enumerate(family) if number == family[person]]
@@ -198,7 +198,7 @@ def test_the_columns_of_a_composed_scheme_carry_its_limits_and_their_json():
     losers = job_losers()
     persons = [4, 0, 2, 1]
     explained = explain_columns(scheme, losers, SEPTEMBER_2026, persons=persons)
-    texts = explanations_data_json(explained, subject_indexes=[0] * len(persons))
+    texts = explanation_forms(explained, subject_indexes=[0] * len(persons)).texts()
     for position, person in enumerate(persons):
         one = explain(scheme, losers, SEPTEMBER_2026, person=person)
         assert explanation_at(explained, position) == one
