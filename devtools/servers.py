@@ -8,6 +8,8 @@ outages.
 - ``SilentSmtp``: an SMTP address that, while ``silent``, accepts connections and never answers
   (a mail relay that hangs); otherwise it passes each connection to a real SMTP server.
 - ``Gunicorn``: the portal served as in production, on a free port, with the given environment.
+- ``CeleryWorker``: a worker of this project in its own process group, as in production (its
+  queries not kept), with the peak memory of its processes (the benchmarks with a real worker).
 - ``Visitor``: a browser without JavaScript (cookies, CSRF token, redirects), keeping each answer's
   status and time.
 """
@@ -191,6 +193,71 @@ class Gunicorn:
         self.process.wait(timeout=30)
         if self.log is not None:
             self.log.close()
+
+
+class CeleryWorker:
+    """A Celery worker of this project (prefork) consuming ``queues``, answering when ``start``
+    returns; its processes run with ``DEBUG`` off (a benchmark's own setting keeps every query's
+    text in memory)."""
+
+    def __init__(self, *, queues: tuple[str, ...], concurrency: int, name: str) -> None:
+        from django.conf import settings
+
+        from portal.celery import worker_command
+
+        environment = {
+            **os.environ,
+            "DEBUG": "false",
+            "SECRET_KEY": settings.SECRET_KEY,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "LOG_LEVEL": "WARNING",
+        }
+        self.process = subprocess.Popen(  # noqa: S603 — fixed arguments
+            worker_command(queues=queues, concurrency=concurrency, name=name), env=environment, start_new_session=True
+        )
+        from portal.celery import app
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # until the worker answers: its pool is up, it consumes
+            if self.process.poll() is not None:
+                raise RuntimeError("the Celery worker did not start")
+            if any(node.startswith(f"{name}@") for reply in app.control.ping(timeout=0.5) or () for node in reply):
+                return
+        self.stop()
+        raise RuntimeError("the Celery worker did not answer within a minute")
+
+    def peak_rss_mb(self) -> float:
+        """The largest peak resident memory (VmHWM) of the worker's processes."""
+        pid = self.process.pid
+        pids = [pid]
+        children = Path(f"/proc/{pid}/task/{pid}/children")
+        if children.exists():
+            pids += [int(child) for child in children.read_text().split()]
+        peak = 0
+        for process in pids:
+            status = Path(f"/proc/{process}/status")
+            if not status.exists():
+                continue
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+        return peak / 1024
+
+    def stop(self) -> None:
+        worker_stop(self.process)
+
+
+def worker_stop(worker: subprocess.Popen[bytes]) -> None:
+    """A Celery worker stopped by a signal to its main process only: a warm shutdown, which lets
+    the pool finish what it runs (a signal to the whole group would kill the pool mid-task and
+    leave its message behind)."""
+    if worker.poll() is None:
+        worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
 
 
 class _BehindTls(http.cookiejar.DefaultCookiePolicy):

@@ -16,15 +16,19 @@ Measured, each printed as one JSON line with its counts, ``seconds`` and ``peak_
   again at once (0 created: each right once). Its proposals are deleted at the end;
 - ``events`` (``--events N``, 0 to skip): N births sent through the partner API (signed, a
   thousand a request, in-process through the WSGI stack), applied to the registry and turned
-  into proposals, from the first request to the last proposal. The events, children and
-  proposals are deleted at the end, and the tables vacuumed (autovacuum is off on the CI's
-  PostgreSQL; a run's dead rows would slow the next).
+  into proposals by a real Celery worker on the ``attribution`` queue (two processes, as the
+  portal runs it: each request queues the events' application, each batch applied queues
+  their proposals), from the first request to the last proposal; ``peak_rss_mb`` is the
+  largest of this process's and the worker's processes'. The events, children and proposals
+  are deleted at the end, and the tables vacuumed (autovacuum is off on the CI's PostgreSQL; a
+  run's dead rows would slow the next).
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+import os
 import resource
 import time
 from typing import Any
@@ -36,9 +40,10 @@ from django.test import Client
 from django.utils import timezone
 
 from benefits import services
-from benefits.models import AttributionRule, Proposal
+from benefits.models import AttributionRule, LifeEvent, LifeEventState, Proposal
 from core.periods import Period
 from core.signatures import sign
+from devtools.servers import CeleryWorker
 
 MARK = "BENCHATT"
 FIRST_BIRTH_YEAR, LAST_BIRTH_YEAR = 1941, 1985
@@ -244,6 +249,7 @@ class Command(BaseCommand):
 
         client = Client(SERVER_NAME=settings.ALLOWED_HOSTS[0] if settings.ALLOWED_HOSTS else "localhost")
         self._tidy()
+        worker = CeleryWorker(queues=("attribution",), concurrency=2, name=f"bench-attribution-{os.getpid()}")
         started = time.monotonic()
         try:
             for start in range(0, count, settings.LIFE_EVENTS_PER_REQUEST):
@@ -260,10 +266,10 @@ class Command(BaseCommand):
                 if response.status_code != 202:
                     raise SystemExit(f"refused: {response.status_code} {response.content[:300]!r}")
             received = time.monotonic() - started
-            applied = services.life_events_apply(now=timezone.now())
-            seconds_applied = time.monotonic() - started
-            services.life_events_propose_all(now=timezone.now())
-            seconds = time.monotonic() - started
+            seconds_applied, seconds = self._worked(partner_id, count, started)
+            worker_peak = worker.peak_rss_mb()
+            worker.stop()
+            sent = LifeEvent.objects.filter(partner_id=partner_id)
             proposals = Proposal.objects.filter(event__partner_id=partner_id).count()
             self.stdout.write(
                 json.dumps(
@@ -271,19 +277,36 @@ class Command(BaseCommand):
                         "part": "events",
                         "events": count,
                         "seconds_received": round(received, 2),
-                        "applied": applied,
+                        "applied": sent.filter(state=LifeEventState.APPLIED).count(),
                         "seconds_applied": round(seconds_applied, 2),
                         "proposals": proposals,
                         "seconds": round(seconds, 2),
-                        "peak_rss_mb": _peak_mb(),
+                        "peak_rss_mb": round(max(_peak_mb(), worker_peak), 1),
+                        "peak_rss_mb_portal": _peak_mb(),
+                        "peak_rss_mb_worker": round(worker_peak, 1),
                     }
                 )
             )
         finally:
+            worker.stop()
             for pk, enabled, auto_verify in rules:
                 AttributionRule.objects.filter(pk=pk).update(enabled=enabled, auto_verify=auto_verify)
             self._forget(partner_id, children)
             self._tidy()
+
+    @staticmethod
+    def _worked(partner_id: int, count: int, started: float, *, timeout: float = 1800) -> tuple[float, float]:
+        """The seconds from ``started`` until the partner's ``count`` events were all applied, and
+        until all were proposed (the worker's batches mark them as they commit their proposals)."""
+        events = LifeEvent.objects.filter(partner_id=partner_id)
+        applied = None
+        while time.monotonic() - started < timeout:
+            if applied is None and not events.filter(state=LifeEventState.RECEIVED).exists():
+                applied = time.monotonic() - started
+            if applied is not None and not events.filter(proposed_at__isnull=True).exists():
+                return applied, time.monotonic() - started
+            time.sleep(0.1)
+        raise SystemExit(f"events not proposed after {timeout} s")
 
     def _tidy(self) -> None:
         """What autovacuum would do for the tables a run churns (it is off on the CI's

@@ -24,8 +24,6 @@ import json
 import os
 import random
 import shutil
-import signal
-import subprocess
 import tempfile
 import time
 from decimal import Decimal
@@ -44,10 +42,10 @@ from contributions.models import BulkUpload, Declaration, UploadStatus
 from core.actor import ActingMode, Actor, LevelOfAssurance
 from core.periods import Period
 from devtools.rates import demo_rates_seed
+from devtools.servers import CeleryWorker
 from identity.country_profiles import country_profile
 from identity.models import Enterprise, Person, Representation, User
 from mandates.models import EnterpriseMandate
-from portal.celery import worker_command
 
 DOMAIN = "bulk-bench.guichet.example"
 FIRST_SERIAL = 980001
@@ -90,12 +88,14 @@ class Command(BaseCommand):
             self.stderr.write(f"file of {lines} lines, {path.stat().st_size / 1e6:.1f} MB")
             os.environ["BULK_UPLOAD_DIR"] = str(directory / "uploads")
             settings.BULK_UPLOAD_DIR = directory / "uploads"
-            worker = self._worker(options["concurrency"])
+            worker = CeleryWorker(
+                queues=("bulk", "default"), concurrency=options["concurrency"], name=f"bench-bulk-{os.getpid()}"
+            )
             try:
                 upload, seconds = self._run(bureau_user, path, options["timeout"])
-                peak_rss_mb = self._peak_rss_mb(worker.pid)
+                peak_rss_mb = worker.peak_rss_mb()
             finally:
-                self._stop(worker)
+                worker.stop()
             self.stderr.write(f"{upload.status}: {upload.errors} errors, {upload.warnings} warnings")
             copy_seconds = self._bare_copy(upload, lines) if upload.status == UploadStatus.ACCEPTED else None
         finally:
@@ -257,29 +257,6 @@ class Command(BaseCommand):
 
     # --- the run -------------------------------------------------------------------------------
 
-    def _worker(self, concurrency: int) -> subprocess.Popen[bytes]:
-        environment = {
-            **os.environ,
-            "DEBUG": "false",
-            "SECRET_KEY": settings.SECRET_KEY,
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "LOG_LEVEL": "WARNING",
-        }
-        worker = subprocess.Popen(  # noqa: S603 — fixed arguments
-            worker_command(queues=("bulk", "default"), concurrency=concurrency, name=f"bench-bulk-{os.getpid()}"),
-            env=environment,
-            start_new_session=True,
-        )
-        from portal.celery import app
-
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:  # until the worker answers: its pool is up, it consumes
-            if worker.poll() is not None:
-                raise CommandError("the Celery worker did not start")
-            if app.control.ping(timeout=0.5):
-                return worker
-        raise CommandError("the Celery worker did not answer within a minute")
-
     def _run(self, user: User, path: Path, timeout: int) -> tuple[BulkUpload, float]:
         bureau_id = Representation.objects.filter(user=user).values_list("enterprise_id", flat=True).get()
         actor = Actor(
@@ -311,34 +288,6 @@ class Command(BaseCommand):
                 return upload, time.monotonic() - accepted
             time.sleep(0.05)
         raise CommandError(f"no report after {timeout} s (upload {upload.pk} is {upload.status})")
-
-    @staticmethod
-    def _peak_rss_mb(pid: int) -> float:
-        """The largest peak resident memory (VmHWM) of the worker's processes."""
-        pids = [pid]
-        children = Path(f"/proc/{pid}/task/{pid}/children")
-        if children.exists():
-            pids += [int(child) for child in children.read_text().split()]
-        peak = 0
-        for process in pids:
-            status = Path(f"/proc/{process}/status")
-            if not status.exists():
-                continue
-            for line in status.read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peak = max(peak, int(line.split()[1]))
-        return peak / 1024
-
-    @staticmethod
-    def _stop(worker: subprocess.Popen[bytes]) -> None:
-        # To the main process only: a warm shutdown, which lets the pool finish what it runs (a
-        # signal to the whole group would kill the pool mid-task and leave its message behind).
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait()
 
     def _bare_copy(self, upload: BulkUpload, lines: int) -> float:
         """The same rows (read back from the accepted declarations) copied again by one bare

@@ -56,7 +56,7 @@ from core.actor import ActingMode, Actor, LevelOfAssurance
 from core.periods import Period
 from devtools.management.commands.bench_bulk import Command as BulkBenchmark
 from devtools.management.commands.bench_pages import Command as PagesBenchmark
-from devtools.servers import Gunicorn, RedisServer, SilentSmtp, Visitor, free_port
+from devtools.servers import Gunicorn, RedisServer, SilentSmtp, Visitor, free_port, worker_stop
 from identity.models import Representation, User
 from notifications.models import Notification
 
@@ -161,7 +161,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"   {name}: {json.dumps(results[name])}")
         finally:
             reader.stop()
-            BulkBenchmark._stop(self.worker)
+            worker_stop(self.worker)
             gunicorn.stop()
             self.smtp.close()
             controller.stop()
