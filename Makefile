@@ -117,7 +117,8 @@ bench-payments: install
 
 # Proactive attribution: the pension-age scan and its dry run over 1,000,000 persons (targets:
 # each <= 15 s, <= 500 MB), and 100,000 births sent through the partner API, applied and
-# proposed (target: <= 30 s from the first request to the last proposal).
+# proposed by a real Celery worker on the attribution queue (target: <= 30 s from the first
+# request to the last proposal).
 bench-attribution: install
 	DEBUG=true $(PY) manage.py migrate --noinput --verbosity 0
 	DEBUG=true $(PY) manage.py bench_attribution --persons 1000000 --events 100000

@@ -1,4 +1,8 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,3 +15,20 @@ class BenefitsConfig(AppConfig):
         from notifications.services import event_types_register
 
         event_types_register(*BENEFITS_EVENT_TYPES)
+        post_migrate.connect(_rules_ensure, sender=self, dispatch_uid="benefits-attribution-rules")
+
+
+def _rules_ensure(*, apps: Any = None, using: str = DEFAULT_DB_ALIAS, **_kwargs: Any) -> None:
+    """After ``migrate`` and after a flush (which empties the tables a migration filled): each
+    attribution rule the code knows exists (not before its table: a migration back to an older
+    state)."""
+    from benefits.attribution.rules import rules_ensure
+
+    if apps is None:  # a flush: the tables as the code knows them
+        rules_ensure(using=using)
+        return
+    try:
+        model = apps.get_model("benefits", "AttributionRule")
+    except LookupError:
+        return
+    rules_ensure(model, using=using)

@@ -269,8 +269,10 @@ class Proposal(models.Model):
     state of its verification, and the person's answer. Accepted, it opens the entitlement."""
 
     reference = models.CharField(_("reference"), max_length=20, blank=True)
+    # Indexed first in ``proposal_once_per_right`` and ``proposal_person_idx``: no index of its own
+    # (a batch of births inserts 10,000 proposals).
     person = models.ForeignKey(
-        "identity.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("beneficiary")
+        "identity.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("beneficiary"), db_index=False
     )
     # The child of a birth grant or family allowance, the deceased spouse of a funeral grant.
     subject = models.ForeignKey(
@@ -295,6 +297,7 @@ class Proposal(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("explanation template"),
+        db_index=False,  # a template is never deleted: nothing looks its proposals up by it
     )
     explanation_values = ArrayField(models.TextField(), verbose_name=_("explanation values"), null=True, blank=True)
     rules_fingerprint = models.CharField(_("rules version"), max_length=100)
