@@ -20,6 +20,7 @@ server without preparing.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import Any
 
@@ -84,10 +85,31 @@ def prepared_cursor(using: str = DEFAULT_DB_ALIAS) -> CursorWrapper:
     return (_LoggedCursor if connection.queries_logged else _Cursor)(cursor, connection)
 
 
+# The text of a PostgreSQL array, for a ``%s::bigint[]`` (``text[]``, ``date[]``) parameter:
+# psycopg's own adaptation of a list converts it an element at a time through its adapters
+# (20 ms for 40,000 ids; a batch of births binds a dozen such lists).
+
+
 def int_array(ids: Iterable[int]) -> str:
-    """Ids as the text of a PostgreSQL array, for a ``%s::bigint[]`` parameter: psycopg's own
-    adaptation of a list converts it an element at a time (20 ms for 40,000 ids)."""
     return "{" + ",".join(map(str, ids)) + "}"
+
+
+def nullable_int_array(ids: Iterable[int | None]) -> str:
+    return "{" + ",".join("NULL" if value is None else str(value) for value in ids) + "}"
+
+
+def text_array(texts: Iterable[str | None]) -> str:
+    return (
+        "{"
+        + ",".join(
+            "NULL" if text is None else '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"' for text in texts
+        )
+        + "}"
+    )
+
+
+def date_array(dates: Iterable[datetime.date | None]) -> str:
+    return "{" + ",".join("NULL" if day is None else day.isoformat() for day in dates) + "}"
 
 
 def any_of(ids: Iterable[int]) -> RawSQL:
@@ -98,4 +120,4 @@ def any_of(ids: Iterable[int]) -> RawSQL:
 
 def any_text_of(texts: Iterable[str]) -> RawSQL:
     """``any_of`` for texts (national numbers)."""
-    return RawSQL("SELECT unnest(%s::text[])", [list(texts)])
+    return RawSQL("SELECT unnest(%s::text[])", [text_array(texts)])

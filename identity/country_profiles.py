@@ -50,7 +50,9 @@ def _fr_enterprise_number(serial: int) -> str:
     return base + luhn.calc_check_digit(base)
 
 
-@dataclass(frozen=True)
+# Compared and hashed as itself (each profile's schemes live as long as the process): its
+# methods' caches hash it on every call, and hashing its fields would translate its label.
+@dataclass(frozen=True, eq=False)
 class IdentifierScheme:
     module: ModuleType
     label: StrOrPromise

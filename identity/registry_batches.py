@@ -18,7 +18,7 @@ from django.db.backends.utils import CursorWrapper
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from core.db import any_of
+from core.db import any_of, date_array, int_array, text_array
 from core.errors import NotFound
 from identity.country_profiles import country_profile
 from identity.models import Person
@@ -56,6 +56,7 @@ from identity.types import (
 
 _INHERITED_FIELDS = (*_ADDRESS_FIELDS, "preferred_language")
 
+_BIRTH_DATE = 3  # the position of the one column of dates in _BIRTHS_INSERT's arrays
 _BIRTHS_INSERT = """
 INSERT INTO identity_person
     (national_number, first_name, last_name, birth_date, street, postal_code, city, country, preferred_language)
@@ -138,7 +139,11 @@ def _links_insert(links: list[tuple[str, int, int, datetime.date, datetime.date 
     if not links:
         return
     with connection.cursor() as cursor, _foreign_keys_checked_at_once(cursor):
-        cursor.execute(_LINKS_INSERT, [list(column) for column in zip(*links, strict=True)])
+        kinds, persons, relatives, starts, ends = zip(*links, strict=True)
+        cursor.execute(
+            _LINKS_INSERT,
+            [text_array(kinds), int_array(persons), int_array(relatives), date_array(starts), date_array(ends)],
+        )
 
 
 @contextmanager
@@ -230,7 +235,13 @@ def registry_births_record(*, births: Sequence[BirthRecord], now: datetime.datet
                 column.append(value)
         if new:
             with connection.cursor() as cursor:
-                cursor.execute(_BIRTHS_INSERT, columns)
+                cursor.execute(
+                    _BIRTHS_INSERT,
+                    [
+                        date_array(column) if position == 3 else text_array(column)
+                        for position, column in enumerate(columns)
+                    ],
+                )
                 # A number missing here was registered meanwhile: the single function adds its links.
                 child_ids = {number: pk for pk, number in cursor.fetchall()}
             _links_insert(

@@ -41,7 +41,7 @@ from django.db.models import Max
 from benefits.models import LifeEvent, LifeEventKind, LifeEventState
 from benefits.registry_table import PERSON_TABLE
 from benefits.types import EventReceipt
-from core.db import any_of
+from core.db import any_of, int_array, nullable_int_array, text_array
 from core.errors import NotFound
 from core.tasks import enqueue
 from identity import services as identity_services
@@ -398,11 +398,11 @@ def _batch_apply(*, now: datetime.datetime) -> int:
                     {
                         "applied": LifeEventState.APPLIED,
                         "now": now,
-                        "ids": settled.ids,
-                        "states": settled.states,
-                        "persons": settled.persons,
-                        "codes": settled.codes,
-                        "details": settled.details,
+                        "ids": int_array(settled.ids),
+                        "states": text_array(settled.states),
+                        "persons": nullable_int_array(settled.persons),
+                        "codes": text_array(settled.codes),
+                        "details": text_array(settled.details),
                     },
                 )
         queued.send()

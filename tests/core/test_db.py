@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from core.db import prepared_cursor
+from core.db import date_array, int_array, nullable_int_array, prepared_cursor, text_array
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +65,16 @@ def test_a_read_is_prepared_in_a_writing_request_too():
 def test_refuses_what_does_not_begin_with_select(sql, django_assert_num_queries):
     with django_assert_num_queries(0), prepared_cursor() as cursor, pytest.raises(ValueError):
         cursor.execute(sql)
+
+
+def test_arrays_bound_as_text_come_back_as_they_were():
+    """Lists bound as the text of an array (``int_array`` and its kin) read back unchanged:
+    quotes, backslashes, braces, commas, the word NULL and empty texts included."""
+    texts = ['a "quoted" name', "C:\\dir", "{1,2}", "NULL", "", "é, ü", None, "l'été"]
+    days = [datetime.date(2026, 1, 2), None, datetime.date(9999, 12, 31)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT %s::text[], %s::date[], %s::bigint[], %s::bigint[], %s::bigint[]",
+            [text_array(texts), date_array(days), nullable_int_array([1, None, 3]), int_array([]), int_array(range(3))],
+        )
+        assert cursor.fetchone() == (texts, days, [1, None, 3], [], [0, 1, 2])
