@@ -238,7 +238,7 @@ def registry_births_record(*, births: Sequence[BirthRecord], now: datetime.datet
                 cursor.execute(
                     _BIRTHS_INSERT,
                     [
-                        date_array(column) if position == 3 else text_array(column)
+                        date_array(column) if position == _BIRTH_DATE else text_array(column)
                         for position, column in enumerate(columns)
                     ],
                 )

@@ -8,7 +8,6 @@ import datetime
 import json
 from decimal import Decimal
 
-import psycopg
 import pytest
 import time_machine
 from django.db import IntegrityError, connection, transaction
@@ -33,6 +32,7 @@ from identity.country_profiles import country_profile
 from identity.models import FamilyLink, Person
 from notifications.models import Notification
 from tests.benefits.career_helpers import career
+from tests.concurrency import InAnotherSession
 from tests.identity.factories import PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -527,16 +527,16 @@ def test_a_second_worker_proposes_the_events_the_first_does_not_hold():
     parents = [_insured(f"P{index}") for index in range(4)]
     _births(_partner(), [[parent] for parent in parents])
     events = list(LifeEvent.objects.order_by("pk").values_list("pk", flat=True))
-    database = connection.settings_dict
-    with psycopg.connect(
-        host=database["HOST"] or "127.0.0.1",
-        port=database["PORT"] or 5432,
-        user=database["USER"],
-        dbname=database["NAME"],
-    ) as first_worker:
-        first_worker.execute("SELECT 1 FROM benefits_lifeevent WHERE id = ANY(%s) FOR UPDATE", (events[:2],))
+
+    def hold_the_oldest() -> list[int]:
+        return list(LifeEvent.objects.select_for_update().filter(pk__in=events[:2]).values_list("pk", flat=True))
+
+    first_worker = InAnotherSession(hold_the_oldest, hold=True).start().wait_done()
+    try:
         created = services.life_events_propose_all(now=NOW, chunk=2)
-        first_worker.rollback()
+    finally:
+        held = first_worker.join()
+    assert sorted(held) == events[:2]
     assert created == 4  # the grant and the allowance of the two births not held
     proposed = set(LifeEvent.objects.filter(proposed_at__isnull=False).values_list("pk", flat=True))
     assert proposed == set(events[2:])
