@@ -266,7 +266,7 @@ class Command(BaseCommand):
                 if response.status_code != 202:
                     raise SystemExit(f"refused: {response.status_code} {response.content[:300]!r}")
             received = time.monotonic() - started
-            seconds_applied, seconds = self._worked(partner_id, count, started)
+            seconds_applied, seconds = self._worked(partner_id, started)
             worker_peak = worker.peak_rss_mb()
             worker.stop()
             sent = LifeEvent.objects.filter(partner_id=partner_id)
@@ -295,15 +295,18 @@ class Command(BaseCommand):
             self._tidy()
 
     @staticmethod
-    def _worked(partner_id: int, count: int, started: float, *, timeout: float = 1800) -> tuple[float, float]:
-        """The seconds from ``started`` until the partner's ``count`` events were all applied, and
-        until all were proposed (the worker's batches mark them as they commit their proposals)."""
+    def _worked(partner_id: int, started: float, *, timeout: float = 1800) -> tuple[float, float]:
+        """The seconds from ``started`` until the partner's events were all applied, and until all
+        were proposed (the worker's batches mark them as they commit their proposals)."""
         events = LifeEvent.objects.filter(partner_id=partner_id)
         applied = None
         while time.monotonic() - started < timeout:
             if applied is None and not events.filter(state=LifeEventState.RECEIVED).exists():
                 applied = time.monotonic() - started
-            if applied is not None and not events.filter(proposed_at__isnull=True).exists():
+            if (
+                applied is not None
+                and not events.filter(state=LifeEventState.APPLIED, proposed_at__isnull=True).exists()
+            ):
                 return applied, time.monotonic() - started
             time.sleep(0.1)
         raise SystemExit(f"events not proposed after {timeout} s")
