@@ -213,7 +213,10 @@ class CeleryWorker:
             "LOG_LEVEL": "WARNING",
         }
         self.process = subprocess.Popen(  # noqa: S603 — fixed arguments
-            worker_command(queues=queues, concurrency=concurrency, name=name), env=environment, start_new_session=True
+            worker_command(queues=queues, concurrency=concurrency, name=name),
+            env=environment,
+            start_new_session=True,
+            stdout=sys.stderr,  # its banner too: a benchmark's standard output is its JSON lines
         )
         from portal.celery import app
 
