@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.apps import apps as global_apps
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
@@ -24,11 +25,8 @@ def _rules_ensure(*, apps: Any = None, using: str = DEFAULT_DB_ALIAS, **_kwargs:
     state)."""
     from benefits.attribution.rules import rules_ensure
 
-    if apps is None:  # a flush: the tables as the code knows them
-        rules_ensure(using=using)
-        return
-    try:
-        model = apps.get_model("benefits", "AttributionRule")
+    try:  # a flush names no state: the models as the code knows them
+        model = (apps or global_apps).get_model("benefits", "AttributionRule")
     except LookupError:
         return
     rules_ensure(model, using=using)

@@ -268,7 +268,6 @@ class Command(BaseCommand):
             received = time.monotonic() - started
             seconds_applied, seconds = self._worked(partner_id, started)
             worker_peak = worker.peak_rss_mb()
-            worker.stop()
             sent = LifeEvent.objects.filter(partner_id=partner_id)
             proposals = Proposal.objects.filter(event__partner_id=partner_id).count()
             self.stdout.write(
