@@ -24,17 +24,15 @@ else's data; these functions do neither.
 from __future__ import annotations
 
 import datetime
-import itertools
-import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection
-
 from contributions import record
 from contributions.account import declaration_payment
 from contributions.bulk import rejection
+from contributions.careers import InsuredCareer as InsuredCareer
+from contributions.careers import insured_careers as insured_careers
 from contributions.figures import bulk_processing as bulk_processing
 from contributions.figures import declaration_timeliness as declaration_timeliness
 from contributions.figures import discrepancy_ages as discrepancy_ages
@@ -50,7 +48,6 @@ from contributions.reads import enterprises_without_declaration as enterprises_w
 from contributions.reads import rates_for_period as rates_for_period
 from contributions.reads import rates_in_force as rates_in_force
 from contributions.types import ANOMALY_MESSAGES, Branch, ContributionRecord, EmploymentRow, WorkerCategory
-from core.db import int_array
 from core.periods import Period
 from identity.selectors import enterprise_summaries, person_names
 
@@ -232,50 +229,3 @@ def contribution_record_versions(*, person_ids: Sequence[int], today: datetime.d
     """``contribution_record_version`` of each of these persons — the same string, to compare
     with one stored — in one query whatever their number (a person with no record included)."""
     return record.contribution_record_keys(person_ids=person_ids, today=today)
-
-
-@dataclass(frozen=True)
-class InsuredCareer:
-    """What a person's declared career counts for benefits, up to a period.
-
-    ``insured_months``: the calendar months for which a declaration in force names the person
-    with a gross wage above zero (two employers in one month count one month);
-    ``wages_by_year``: the gross wages declared in force, per calendar year, oldest first (every
-    employer together, as declared: not revalued, not capped); ``first_period`` and
-    ``last_period``: the first and last such months."""
-
-    person_id: int
-    insured_months: int
-    wages_by_year: tuple[tuple[int, Decimal], ...]
-    first_period: Period
-    last_period: Period
-
-
-_CAREERS_SQL = """
-SELECT l.person_id, substr(d.period, 1, 4)::int AS year, COUNT(DISTINCT d.period), SUM(l.gross_wage),
-       MIN(d.period), MAX(d.period)
-FROM contributions_declarationline l
-JOIN contributions_declaration d ON d.id = l.declaration_id
-WHERE l.person_id = ANY(%(persons)s::bigint[]) AND d.status = 'in_force' AND d.period <= %(until)s AND l.gross_wage > 0
-GROUP BY l.person_id, year
-ORDER BY l.person_id, year
-"""
-
-
-def insured_careers(*, person_ids: list[int], until: Period) -> dict[int, InsuredCareer]:
-    """The insured careers of these persons up to ``until`` included, in one query whatever
-    their number; a person never declared with a wage is absent."""
-    with connection.cursor() as cursor:
-        cursor.execute(_CAREERS_SQL, {"persons": int_array(person_ids), "until": str(until)})
-        rows = cursor.fetchall()
-    careers: dict[int, InsuredCareer] = {}
-    for person_id, years in itertools.groupby(rows, key=operator.itemgetter(0)):
-        by_year = list(years)  # oldest first: the first year's first month, the last year's last
-        careers[person_id] = InsuredCareer(
-            person_id=person_id,
-            insured_months=sum(row[2] for row in by_year),
-            wages_by_year=tuple((row[1], row[3]) for row in by_year),
-            first_period=Period.parse(by_year[0][4]),
-            last_period=Period.parse(by_year[-1][5]),
-        )
-    return careers

@@ -19,6 +19,7 @@ from contributions.models.declarations import (
     DeclarationReminder,
     DeclarationStatus,
     DeclarationWarning,
+    InsuredYear,
 )
 from contributions.models.discrepancies import (
     DISCREPANCY_TO_HANDLE,
@@ -62,6 +63,7 @@ __all__ = [
     "EmploymentEvent",
     "EmploymentEventKind",
     "EntryKind",
+    "InsuredYear",
     "LateInterestRate",
     "LedgerEntry",
     "Payment",

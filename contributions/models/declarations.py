@@ -143,3 +143,52 @@ class DeclarationReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} {self.period}"
+
+
+MONTHS = range(1, 13)
+
+
+class InsuredYear(models.Model):
+    """A person's insured year as the declarations in force make it, kept by the database itself
+    (triggers on the declarations and their lines, whatever writes them): for each month, how
+    many lines in force name the person with a gross wage above zero (``mNN``), and those wages
+    together (``wNN``). What benefits read of a career: a row a year, not a line a month.
+
+    A year whose lines all went out of force keeps its row, every month at zero."""
+
+    person = models.ForeignKey(
+        "identity.Person", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    year = models.SmallIntegerField()
+    pk = models.CompositePrimaryKey("person", "year")
+    m01 = models.IntegerField(default=0)
+    m02 = models.IntegerField(default=0)
+    m03 = models.IntegerField(default=0)
+    m04 = models.IntegerField(default=0)
+    m05 = models.IntegerField(default=0)
+    m06 = models.IntegerField(default=0)
+    m07 = models.IntegerField(default=0)
+    m08 = models.IntegerField(default=0)
+    m09 = models.IntegerField(default=0)
+    m10 = models.IntegerField(default=0)
+    m11 = models.IntegerField(default=0)
+    m12 = models.IntegerField(default=0)
+    w01 = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    w02 = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    w03 = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    w04 = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    w05 = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    w06 = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    w07 = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    w08 = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    w09 = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    w10 = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    w11 = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    w12 = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("insured year")
+        verbose_name_plural = _("insured years")
+
+    def __str__(self) -> str:
+        return f"{self.person_id}:{self.year}"

@@ -25,6 +25,7 @@ from contributions.types import LineInput
 from core import tasks as core_tasks
 from core.periods import Period
 from tests.contributions.bulk_helpers import NOW, PERIOD, csv_bytes, rows_for, world
+from tests.contributions.insured_years_helpers import years_from_lines, years_kept
 from tests.helpers import citizen_actor
 from tests.identity.factories import EnterpriseFactory, UserFactory, representation
 
@@ -245,6 +246,11 @@ def test_form_and_api_or_a_bulk_file_bring_the_same_declarations_into_force(djan
     assert form_snapshot["allocations"] == [
         (("transfer", "b"), ("declaration", "b", 1), CREDIT, declared),
     ]
+    # The insured years careers are read from follow both worlds' lines in force, the file's
+    # included (brought into force in bulk, then replaced).
+    kept = years_kept()
+    assert kept == years_from_lines()
+    assert len(kept) == 2 * (2 + 3)  # in each world, the replacements name two of A's staff, three of B's
 
 
 # --- The rule itself ---------------------------------------------------------------------------

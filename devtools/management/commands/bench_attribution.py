@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from benefits import services
 from benefits.models import AttributionRule, LifeEvent, LifeEventState, Proposal
+from contributions import services as contributions_services
 from core.periods import Period
 from core.signatures import sign
 from devtools.servers import CeleryWorker
@@ -98,6 +99,11 @@ class Command(BaseCommand):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL session_replication_role = replica")
             cursor.execute(
+                "DELETE FROM contributions_insuredyear WHERE person_id IN"
+                " (SELECT id FROM identity_person WHERE first_name = %s OR national_number LIKE %s)",
+                [MARK, MARK + "%"],
+            )
+            cursor.execute(
                 "DELETE FROM contributions_declarationline WHERE person_id IN"
                 " (SELECT id FROM identity_person WHERE first_name = %s OR national_number LIKE %s)",
                 [MARK, MARK + "%"],
@@ -153,6 +159,12 @@ class Command(BaseCommand):
                 " WHERE p.first_name = %s AND p.birth_date BETWEEN %s AND %s",
                 [MARK + "%", MARK, band_from, band_until],
             )
+            # Written with the triggers off: the insured years of the band made from its lines.
+            cursor.execute(
+                "SELECT id FROM identity_person WHERE first_name = %s AND birth_date BETWEEN %s AND %s",
+                [MARK, band_from, band_until],
+            )
+            contributions_services.insured_years_rebuild(person_ids=[row[0] for row in cursor.fetchall()])
         with connection.cursor() as cursor:
             # What autovacuum would do after such a load: the planner's counts of every table
             # written (without them it reads the careers line by line through the index).
