@@ -27,10 +27,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import JSONField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -195,7 +196,15 @@ class _Applied(NamedTuple):
     kind: str
     occurred_on: datetime.date
     person_id: int | None
-    data: dict[str, Any]
+    numbers: list[str] | None  # a birth's parents, a marriage's spouses (read alone: not the whole data)
+
+
+_NUMBERS = RawSQL(
+    "CASE benefits_lifeevent.kind WHEN %s THEN benefits_lifeevent.data -> 'parents'"
+    " WHEN %s THEN benefits_lifeevent.data -> 'spouses' END",
+    [LifeEventKind.BIRTH, LifeEventKind.MARRIAGE],
+    output_field=JSONField(),
+)
 
 
 def _candidates(events: Sequence[_Applied]) -> list[Candidate]:
@@ -206,7 +215,7 @@ def _candidates(events: Sequence[_Applied]) -> list[Candidate]:
         number
         for event in events
         if event.kind in (LifeEventKind.BIRTH, LifeEventKind.MARRIAGE)
-        for number in event.data.get("parents" if event.kind == LifeEventKind.BIRTH else "spouses", [])
+        for number in event.numbers or ()
     ]
     known = person_ids_by_national_numbers(numbers=numbers) if numbers else {}
     deaths = [event for event in events if event.kind == LifeEventKind.DEATH and event.person_id is not None]
@@ -217,7 +226,7 @@ def _candidates(events: Sequence[_Applied]) -> list[Candidate]:
                 event_id=event.pk,
                 child_id=event.person_id,
                 month=Period.of(event.occurred_on),
-                parent_ids=tuple(known[number] for number in event.data.get("parents", []) if number in known),
+                parent_ids=tuple(known[number] for number in event.numbers or () if number in known),
             )
             for event in events
             if event.kind == LifeEventKind.BIRTH and event.person_id is not None
@@ -225,7 +234,7 @@ def _candidates(events: Sequence[_Applied]) -> list[Candidate]:
         *marriage_candidates(
             (
                 event.pk,
-                tuple(known[number] for number in event.data.get("spouses", []) if number in known),
+                tuple(known[number] for number in event.numbers or () if number in known),
                 event.occurred_on,
             )
             for event in events
@@ -265,7 +274,8 @@ def _propose(
             _Applied(*row)
             for row in events_query.select_for_update(skip_locked=True)
             .order_by("pk")
-            .values_list("pk", "kind", "occurred_on", "person_id", "data")[:limit]
+            .annotate(numbers=_NUMBERS)
+            .values_list("pk", "kind", "occurred_on", "person_id", "numbers")[:limit]
         ]
         if not events:
             return 0, 0
