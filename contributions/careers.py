@@ -1,12 +1,16 @@
-"""Insured careers, read from the insured years the database keeps (``InsuredYear``): a row a
-person and year, not a line a month.
+"""Insured careers, read from the insured years (``InsuredYear``: a row a person and year, not a
+line a month) and the lines of the declarations they do not count yet.
 
-The rows are kept by triggers (migration ``0020_insured_years``) on every write of the
-declarations and their lines, whatever the channel (form, API, bulk file, the tests' and the
-benchmarks' SQL): a line in force with a gross wage above zero adds one to its person's month
-and its wage to the month's wages; a line, or a declaration, going out of force takes them away.
-Writes made with the triggers off (``session_replication_role = replica``, as the benchmarks
-load forty-year records) call ``insured_years_rebuild`` for the persons they wrote.
+A declaration's lines are **counted** in the insured years by the fold (``insured_years_fold``),
+queued when declarations come into force (``contributions.in_force``), whatever the channel, and
+every minute by the beat: it adds the lines of a declaration come into force and takes away
+those of one no longer in force (replaced), in one transaction that marks them counted or not
+(``Declaration.counted``). A bulk file's million lines are folded after its report, not while
+it is being accepted. Until then, careers read the lines of those declarations as they are
+(``TO_COUNT``): a career is the same before and after the fold.
+
+The lines of a declaration in force are never changed (a correction is a new version, which
+replaces it).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import operator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 
 from core.db import int_array
 from core.periods import Period
@@ -24,42 +28,50 @@ from core.periods import Period
 MONTHS = range(1, 13)
 _COUNTS = [f"m{month:02}" for month in MONTHS]
 _WAGES = [f"w{month:02}" for month in MONTHS]
-
-
-def years_upsert_sql(source: str) -> str:
-    """Add to the insured years what ``source`` brings: rows of (person id, period ``YYYY-MM``,
-    gross wage, sign), +1 for a line coming into force, -1 for one going out."""
-    sums = [f"SUM(CASE WHEN s.month = {month} THEN s.sign ELSE 0 END)" for month in MONTHS] + [
-        f"SUM(CASE WHEN s.month = {month} THEN s.sign * s.wage ELSE 0 END)" for month in MONTHS
-    ]
-    columns = _COUNTS + _WAGES
-    return f"""
-INSERT INTO contributions_insuredyear AS y (person_id, year, {", ".join(columns)})
-SELECT s.person_id, s.year, {", ".join(sums)}
-FROM (SELECT t.person_id, substr(t.period, 1, 4)::smallint AS year, substr(t.period, 6, 2)::int AS month,
-             t.wage, t.sign
-      FROM ({source}) AS t(person_id, period, wage, sign)) AS s
+# Declaration d's lines counted otherwise than its status says (the index declaration_to_count_idx).
+_TO_COUNT = "((NOT d.counted AND d.status = 'in_force') OR (NOT (d.status = 'in_force') AND d.counted))"
+# A line's place in a year's columns: +1 and its wage in its month, for a declaration in force
+# (to count); -1 and minus its wage for one no longer in force (to take away).
+_SIGN = "CASE WHEN d.status = 'in_force' THEN 1 ELSE -1 END"
+_LINE_COLUMNS = ", ".join(
+    [f"CASE WHEN substr(d.period, 6, 2)::int = {month} THEN {_SIGN} ELSE 0 END" for month in MONTHS]
+    + [f"CASE WHEN substr(d.period, 6, 2)::int = {month} THEN {_SIGN} * l.gross_wage ELSE 0 END" for month in MONTHS]
+)
+_YEAR_COLUMNS = ", ".join(_COUNTS + _WAGES)
+_FOLD = f"""
+INSERT INTO contributions_insuredyear AS y (person_id, year, {_YEAR_COLUMNS})
+SELECT s.person_id, s.year, {", ".join(f"SUM(s.{column})" for column in _COUNTS + _WAGES)}
+FROM (SELECT l.person_id, substr(d.period, 1, 4)::smallint, {_LINE_COLUMNS}
+      FROM contributions_declaration d JOIN contributions_declarationline l ON l.declaration_id = d.id
+      WHERE d.id = ANY(%(declarations)s::bigint[]) AND l.gross_wage > 0) AS s(person_id, year, {_YEAR_COLUMNS})
 GROUP BY s.person_id, s.year
-ON CONFLICT (person_id, year) DO UPDATE SET {", ".join(f"{column} = y.{column} + EXCLUDED.{column}" for column in columns)}
-"""  # noqa: S608 — the columns are constants, the source a caller's constant query
+ON CONFLICT (person_id, year) DO UPDATE
+SET {", ".join(f"{column} = y.{column} + EXCLUDED.{column}" for column in _COUNTS + _WAGES)}
+"""  # noqa: S608 — built of constants
 
 
-_IN_FORCE_LINES = """
-SELECT l.person_id, d.period, l.gross_wage, 1
-FROM contributions_declarationline l JOIN contributions_declaration d ON d.id = l.declaration_id
-WHERE d.status = 'in_force' AND l.gross_wage > 0 AND l.person_id = ANY(%(persons)s::bigint[])
-"""
+def insured_years_fold() -> int:
+    """Count the lines of the declarations come into force, and take away those of the ones no
+    longer in force, in the insured years, in one transaction (two at once: the second waits for
+    the first, then finds nothing left). Returns the declarations folded. Safe to run twice."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SELECT d.id FROM contributions_declaration d WHERE {_TO_COUNT} ORDER BY d.id FOR UPDATE")  # noqa: S608
+        declarations = [row[0] for row in cursor.fetchall()]
+        if declarations:
+            cursor.execute(_FOLD, {"declarations": int_array(declarations)})
+            cursor.execute(
+                "UPDATE contributions_declaration SET counted = (status = 'in_force')"
+                " WHERE id = ANY(%(declarations)s::bigint[])",
+                {"declarations": int_array(declarations)},
+            )
+    return len(declarations)
 
 
-def insured_years_rebuild(*, person_ids: list[int]) -> None:
-    """The insured years of these persons made again from their lines in force (after writes
-    made with the triggers off), in the caller's transaction."""
+def insured_years_to_fold() -> bool:
+    """Whether a declaration's lines wait to be counted or taken away."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "DELETE FROM contributions_insuredyear WHERE person_id = ANY(%(persons)s::bigint[])",
-            {"persons": int_array(person_ids)},
-        )
-        cursor.execute(years_upsert_sql(_IN_FORCE_LINES), {"persons": int_array(person_ids)})
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM contributions_declaration d WHERE {_TO_COUNT})")  # noqa: S608
+        return bool(cursor.fetchone()[0])
 
 
 @dataclass(frozen=True)
@@ -88,22 +100,46 @@ def _year_sql(last_month: int) -> str:
     return f"{counted}, {wages}, LEAST({first}), GREATEST({first})"
 
 
-def _careers_sql(until: Period) -> str:
+def _careers_sql(until: Period, *, with_lines: bool) -> str:
+    """The insured years of the persons, each year's months counted up to ``until``; with the
+    lines of the declarations not counted yet, added up per year, when there are some."""
     whole, part = _year_sql(12), _year_sql(until.month)
+    years = f"""
+    SELECT person_id, year, {_YEAR_COLUMNS} FROM contributions_insuredyear
+    WHERE person_id = ANY(%(persons)s::bigint[]) AND year <= %(year)s"""  # noqa: S608 — constants
+    if with_lines:
+        years = f"""
+    SELECT person_id, year, {", ".join(f"SUM({column}) AS {column}" for column in _COUNTS + _WAGES)}
+    FROM ({years}
+        UNION ALL
+        SELECT l.person_id, substr(d.period, 1, 4)::smallint, {_LINE_COLUMNS}
+        FROM contributions_declaration d JOIN contributions_declarationline l ON l.declaration_id = d.id
+        WHERE {_TO_COUNT} AND l.gross_wage > 0 AND l.person_id = ANY(%(persons)s::bigint[])
+          AND d.period <= %(until)s
+    ) AS both_parts
+    GROUP BY person_id, year"""  # noqa: S608 — constants
     return f"""
-SELECT person_id, year, {whole} FROM contributions_insuredyear
-WHERE person_id = ANY(%(persons)s::bigint[]) AND year < %(year)s
+WITH years AS ({years})
+SELECT person_id, year, {whole} FROM years WHERE year < %(year)s
 UNION ALL
-SELECT person_id, year, {part} FROM contributions_insuredyear
-WHERE person_id = ANY(%(persons)s::bigint[]) AND year = %(year)s
+SELECT person_id, year, {part} FROM years WHERE year = %(year)s
 """  # noqa: S608 — built of constants
 
 
 def insured_careers(*, person_ids: list[int], until: Period) -> dict[int, InsuredCareer]:
-    """The insured careers of these persons up to ``until`` included, in one query whatever
-    their number (a row a person and year); a person never declared with a wage is absent."""
-    with connection.cursor() as cursor:
-        cursor.execute(_careers_sql(until), {"persons": int_array(person_ids), "year": until.year})
+    """The insured careers of these persons up to ``until`` included, in the queries of one
+    whatever their number (a row a person and year, with the lines of the declarations not
+    counted yet, if any); a person never declared with a wage is absent."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        with_lines = insured_years_to_fold()
+        if with_lines:
+            # The planner's guess of the lines' part is far above what it reads (a few
+            # declarations): compiling the statement would cost seconds.
+            cursor.execute("SET LOCAL jit = off")
+        cursor.execute(
+            _careers_sql(until, with_lines=with_lines),
+            {"persons": int_array(person_ids), "year": until.year, "until": str(until)},
+        )
         rows = sorted(row for row in cursor.fetchall() if row[2])
     careers: dict[int, InsuredCareer] = {}
     for person_id, group in itertools.groupby(rows, key=operator.itemgetter(0)):

@@ -16,6 +16,7 @@ from contributions.discrepancies import discrepancies_follow_declarations
 from contributions.models import Declaration, DeclarationStatus
 from core.locks import LockNamespace, advisory_locks
 from core.periods import Period
+from core.tasks import enqueue
 
 
 def declaration_periods_lock(periods: Iterable[tuple[int, str]]) -> None:
@@ -133,3 +134,6 @@ def declarations_bring_into_force(
     # Cases where staff asked the employer to correct a month (a replacement, or the month's
     # first declaration when it was missing) follow the version that comes into force.
     discrepancies_follow_declarations(declarations=[(d.pk, d.enterprise_id, d.period) for d in incoming], now=now)
+    # Their lines (and those of the versions they replace) counted in the insured years, once
+    # committed (careers read them as they are until then: contributions.careers).
+    enqueue("contributions.insured_years_fold")

@@ -12,7 +12,7 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from contributions.careers import insured_years_rebuild as insured_years_rebuild
+from contributions.careers import insured_years_fold as insured_years_fold
 from contributions.models import Employment, EmploymentEvent, EmploymentEventKind
 from contributions.policies import declaring_capacity
 from contributions.types import EmploymentError, WorkerCategory

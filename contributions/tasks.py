@@ -8,7 +8,7 @@ from typing import Any
 from celery import Task, shared_task
 from django.utils import timezone
 
-from contributions import bulk, ledger, payments, reminders, statements
+from contributions import bulk, careers, ledger, payments, reminders, statements
 from core.periods import Period
 
 logger = logging.getLogger(__name__)
@@ -52,6 +52,14 @@ def bulk_chunk(*, chunk_id: int, **_kwargs: Any) -> None:
 @shared_task(name="contributions.bulk_finalize")
 def bulk_finalize(*, upload_id: int, **_kwargs: Any) -> None:
     bulk.upload_finalize(upload_id=upload_id, now=timezone.now())
+
+
+@shared_task(name="contributions.insured_years_fold")
+def insured_years_fold(**_kwargs: Any) -> None:
+    """The lines of declarations come into force (or replaced) counted in the insured years:
+    queued once they are committed, and every minute (what a lost message left). Safe to run
+    twice or at the same time as another copy (the declarations' row locks)."""
+    careers.insured_years_fold()
 
 
 @shared_task(name="contributions.bulk_reconcile")

@@ -409,6 +409,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contributions.bulk_reconcile",
         "schedule": 15.0,
     },
+    # The insured years careers are read from: every minute, count the lines of declarations
+    # come into force (or take away those replaced) that a lost message left (queued otherwise
+    # when they come into force; nothing to do is one indexed query).
+    "insured-years-fold": {
+        "task": "contributions.insured_years_fold",
+        "schedule": 60.0,
+    },
     # Contribution statements: the database says which are still to render; every 15 seconds,
     # queue again those a lost message, a dead worker or a restarted broker left (one being
     # rendered is locked; one taken and no longer locked lost its worker, as for bulk files).

@@ -24,6 +24,11 @@ class Channel(models.TextChoices):
     FILE = "file", _("bulk file")
 
 
+# A declaration whose lines the insured years do not count as its status says (come into force,
+# or no longer in force, since the last fold).
+TO_COUNT = Q(status="in_force", counted=False) | (~Q(status="in_force") & Q(counted=True))
+
+
 class Declaration(models.Model):
     """An employer's monthly declaration (one version). A replacement is a new version; exactly
     one version of an (enterprise, period) is in force at any time (a database constraint)."""
@@ -50,6 +55,10 @@ class Declaration(models.Model):
     line_count = models.PositiveIntegerField(_("lines"))
     total_wages = models.DecimalField(_("total gross wages"), max_digits=16, decimal_places=2)
     totals = models.JSONField(_("totals per branch"), default=dict)
+    # Whether its lines are counted in the insured years (``InsuredYear``, contributions.careers):
+    # set by the fold that adds the lines of a declaration come into force, and takes away those
+    # of one no longer in force. Careers read the lines of the others as they are.
+    counted = models.BooleanField(default=False, db_default=False, editable=False)
 
     class Meta:
         verbose_name = _("declaration")
@@ -78,6 +87,8 @@ class Declaration(models.Model):
             models.Index(fields=["enterprise", "-period"], name="declaration_enterprise_idx"),
             # The filings of a period (its first versions), counted for the back office's figures.
             models.Index(fields=["period"], condition=Q(version=1), name="declaration_first_period_idx"),
+            # The declarations whose lines the insured years count wrongly: the fold's work (a few).
+            models.Index(fields=["id"], condition=TO_COUNT, name="declaration_to_count_idx"),
         ]
 
     def __str__(self) -> str:
@@ -149,10 +160,10 @@ MONTHS = range(1, 13)
 
 
 class InsuredYear(models.Model):
-    """A person's insured year as the declarations in force make it, kept by the database itself
-    (triggers on the declarations and their lines, whatever writes them): for each month, how
-    many lines in force name the person with a gross wage above zero (``mNN``), and those wages
-    together (``wNN``). What benefits read of a career: a row a year, not a line a month.
+    """A person's insured year as the counted declarations make it (``Declaration.counted``):
+    for each month, how many of their lines name the person with a gross wage above zero
+    (``mNN``), and those wages together (``wNN``). What careers are read from — a row a year,
+    not a line a month — with the lines of the declarations not counted yet (contributions.careers).
 
     A year whose lines all went out of force keeps its row, every month at zero."""
 

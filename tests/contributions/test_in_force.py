@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from contributions import bulk, ledger
+from contributions.careers import insured_years_fold
 from contributions.declarations import declaration_submit
 from contributions.in_force import declarations_bring_into_force
 from contributions.models import Allocation, BulkChunk, Declaration, DeclarationLine, LedgerEntry, UploadStatus
@@ -180,7 +181,9 @@ def _snapshot(w):
     }
 
 
-def test_form_and_api_or_a_bulk_file_bring_the_same_declarations_into_force(django_capture_on_commit_callbacks):
+def test_form_and_api_or_a_bulk_file_bring_the_same_declarations_into_force(
+    django_capture_on_commit_callbacks, _broker
+):
     declared = timezone.now().replace(microsecond=0)
     replaced = declared + datetime.timedelta(days=1)
 
@@ -246,8 +249,10 @@ def test_form_and_api_or_a_bulk_file_bring_the_same_declarations_into_force(djan
     assert form_snapshot["allocations"] == [
         (("transfer", "b"), ("declaration", "b", 1), CREDIT, declared),
     ]
-    # The insured years careers are read from follow both worlds' lines in force, the file's
-    # included (brought into force in bulk, then replaced).
+    # The insured years careers are read from, once folded, count both worlds' lines in force,
+    # the file's included (brought into force in bulk, then replaced); the fold is queued.
+    assert "contributions.insured_years_fold" in _broker
+    insured_years_fold()
     kept = years_kept()
     assert kept == years_from_lines()
     assert len(kept) == 2 * (2 + 3)  # in each world, the replacements name two of A's staff, three of B's

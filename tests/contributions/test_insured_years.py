@@ -1,18 +1,18 @@
-"""The insured years (a row a person and year) that careers are read from follow every write of
-the declarations and their lines, whatever makes it: a declaration coming into force or
-replaced, lines written into a declaration in force, a wage corrected, lines or declarations
-deleted, a declaration moved to another period, and writes made with the triggers off once
-rebuilt. After each write they equal what the lines in force say."""
+"""Careers are read from the insured years (a row a person and year) and the lines of the
+declarations not counted in them yet: a career is what the lines in force say, before and after
+the fold, whatever wrote the declarations (form, replacement, the tests' SQL). The fold counts
+the lines of declarations come into force and takes away those replaced, once."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
 from contributions import selectors, services
+from contributions.careers import insured_years_to_fold
 from contributions.declarations import declaration_submit
-from contributions.models import Declaration, DeclarationLine, InsuredYear
+from contributions.models import Declaration, InsuredYear
 from contributions.types import LineInput
 from core.periods import Period
 from devtools.rates import demo_rates_seed
@@ -24,6 +24,33 @@ from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFacto
 pytestmark = pytest.mark.django_db
 
 NOW = datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC)
+
+_CAREERS_FROM_LINES = """
+SELECT l.person_id, substr(d.period, 1, 4)::int AS year, COUNT(DISTINCT d.period), SUM(l.gross_wage),
+       MIN(d.period), MAX(d.period)
+FROM contributions_declarationline l JOIN contributions_declaration d ON d.id = l.declaration_id
+WHERE l.person_id = ANY(%s) AND d.status = 'in_force' AND d.period <= %s AND l.gross_wage > 0
+GROUP BY l.person_id, year ORDER BY l.person_id, year
+"""
+
+
+def _careers_from_lines(person_ids, until):
+    """The careers as the lines in force say (the definition: how careers were read before the
+    insured years)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CAREERS_FROM_LINES, [person_ids, str(until)])
+        rows = cursor.fetchall()
+    careers = {}
+    for person_id in {row[0] for row in rows}:
+        years = [row for row in rows if row[0] == person_id]
+        careers[person_id] = selectors.InsuredCareer(
+            person_id=person_id,
+            insured_months=sum(row[2] for row in years),
+            wages_by_year=tuple((row[1], row[3]) for row in years),
+            first_period=Period.parse(years[0][4]),
+            last_period=Period.parse(years[-1][5]),
+        )
+    return careers
 
 
 def _employer():
@@ -52,90 +79,65 @@ def _declare(employer, period, wages, *, replace=False):
     assert result.accepted, result.anomalies
 
 
-def _in_force(enterprise, period):
-    return Declaration.objects.get(enterprise=enterprise, period=period, status="in_force")
+UNTILS = (Period(2024, 12), Period(2025, 6), Period(2025, 12), Period(2026, 1))
 
 
-def _kept_as_lines_say():
-    kept = years_kept()
-    assert kept == years_from_lines()
-    return kept
+def _careers_as_lines_say(persons, untils=UNTILS):
+    """Careers read before the fold, then after it, are those the lines in force say; the
+    insured years then count exactly the lines in force."""
+    ids = [person.pk for person in persons]
+    for folded in (False, True):
+        if folded:
+            services.insured_years_fold()
+            assert not insured_years_to_fold()
+            assert years_kept() == years_from_lines()
+        for until in untils:
+            assert selectors.insured_careers(person_ids=ids, until=until) == _careers_from_lines(ids, until), (
+                folded,
+                until,
+            )
 
 
 @pytest.fixture
 def people(settings):
     settings.DECLARATION_DUE_DAY = 15
     demo_rates_seed()
-    return PersonFactory(), PersonFactory()
+    return PersonFactory(), PersonFactory(), PersonFactory()
 
 
-def test_the_years_follow_declarations_coming_into_force_and_replaced(people):
-    anna, ben = people
+def test_careers_are_what_the_lines_in_force_say_before_and_after_each_fold(people):
+    anna, ben, carl = people
     bakery, garage = _employer(), _employer()
 
-    _declare(bakery, "2025-12", [(anna, "2000.00"), (ben, "0.00")])
-    kept = _kept_as_lines_say()
-    assert kept == {(anna.pk, 2025): {12: (1, Decimal("2000.00"))}}  # a zero wage is no month
+    career(anna, "2023-07", "2025-05", "1000.00")  # written straight into declarations in force
+    career(anna, "2024-03", "2024-04", "500.00")  # a second employer two months
+    _careers_as_lines_say(people)
 
-    _declare(garage, "2025-12", [(anna, "500.00")])  # a second employer the same month
-    assert _kept_as_lines_say()[anna.pk, 2025] == {12: (2, Decimal("2500.00"))}
+    _declare(bakery, "2025-12", [(anna, "2000.00"), (ben, "0.00")])  # a zero wage is no month
+    _declare(garage, "2025-12", [(anna, "500.00"), (carl, "700.00")])  # a second employer the same month
+    _careers_as_lines_say(people)
+    assert years_kept()[anna.pk, 2025][12] == (2, Decimal("2500.00"))
+    assert (ben.pk, 2025) not in years_kept()
 
     _declare(bakery, "2025-12", [(ben, "1800.00")], replace=True)  # Anna no longer on the bakery's
-    kept = _kept_as_lines_say()
-    assert kept[anna.pk, 2025] == {12: (1, Decimal("500.00"))}
-    assert kept[ben.pk, 2025] == {12: (1, Decimal("1800.00"))}
+    assert insured_years_to_fold()  # the replaced version's lines are still counted
+    _careers_as_lines_say(people)
+    assert years_kept()[anna.pk, 2025][12] == (1, Decimal("500.00"))
 
-    _declare(garage, "2025-12", [(ben, "700.00")], replace=True)  # Anna's month gone, the row kept
-    kept = _kept_as_lines_say()
-    assert (anna.pk, 2025) not in kept
+    _declare(garage, "2025-12", [(carl, "700.00")], replace=True)  # Anna's December gone
+    _declare(bakery, "2026-01", [(anna, "2200.00"), (carl, "100.00")])
+    _careers_as_lines_say(people)
+    assert 12 not in years_kept()[anna.pk, 2025]
     assert InsuredYear.objects.filter(person=anna, year=2025).exists()
-    assert selectors.insured_careers(person_ids=[anna.pk], until=Period(2025, 12)) == {}
+    assert selectors.insured_careers(person_ids=[ben.pk], until=Period(2025, 11)) == {}
 
 
-def test_the_years_follow_lines_written_corrected_moved_and_deleted(people):
-    anna, ben = people
-    bakery = _employer()
-    career(anna, "2024-11", "2025-02", "1000.00")  # lines written straight into declarations in force
-    _declare(bakery, "2025-01", [(anna, "300.00"), (ben, "400.00")])
-    assert _kept_as_lines_say()[anna.pk, 2025] == {1: (2, Decimal("1300.00")), 2: (1, Decimal("1000.00"))}
-
-    january = _in_force(bakery[0], "2025-01")
-    DeclarationLine.objects.filter(declaration=january, person=ben).update(gross_wage=Decimal("450.00"))
-    assert _kept_as_lines_say()[ben.pk, 2025] == {1: (1, Decimal("450.00"))}
-
-    carl = PersonFactory()
-    DeclarationLine.objects.filter(declaration=january, person=ben).update(person=carl)  # the line was Carl's
-    kept = _kept_as_lines_say()
-    assert (ben.pk, 2025) not in kept
-    assert kept[carl.pk, 2025] == {1: (1, Decimal("450.00"))}
-
-    DeclarationLine.objects.filter(declaration=january, person=carl).update(gross_wage=Decimal("0.00"))
-    assert (carl.pk, 2025) not in _kept_as_lines_say()
-
-    Declaration.objects.filter(pk=january.pk).update(period="2024-06")  # moved: its lines go with it
-    kept = _kept_as_lines_say()
-    assert kept[anna.pk, 2024][6] == (1, Decimal("300.00"))
-    assert kept[anna.pk, 2025][1] == (1, Decimal("1000.00"))
-
-    DeclarationLine.objects.filter(declaration=january).delete()
-    kept = _kept_as_lines_say()
-    assert 6 not in kept[anna.pk, 2024]
-
-    # A declaration in force deleted before its lines (their key is checked at the commit), in
-    # one transaction: its lines are taken away once.
-    february = Declaration.objects.get(period="2025-02", status="in_force")
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DELETE FROM contributions_declaration WHERE id = %s", [february.pk])
-        assert 2 not in years_kept()[anna.pk, 2025]
-        cursor.execute("DELETE FROM contributions_declarationline WHERE declaration_id = %s", [february.pk])
-    _kept_as_lines_say()
-
-
-def test_careers_count_the_year_asked_up_to_its_month(people):
-    anna, ben = people
+def test_a_career_counts_the_year_asked_up_to_its_month(people):
+    anna, ben, _carl = people
     career(anna, "2023-07", "2025-05", "1000.00")
-    career(anna, "2024-03", "2024-04", "500.00")  # a second employer two months
+    career(anna, "2024-03", "2024-04", "500.00")
     career(ben, "2025-03", "2025-04", "2000.00")
+    services.insured_years_fold()
 
     found = selectors.insured_careers(person_ids=[anna.pk, ben.pk], until=Period(2025, 2))
 
@@ -154,18 +156,11 @@ def test_careers_count_the_year_asked_up_to_its_month(people):
     )
 
 
-def test_writes_with_the_triggers_off_are_rebuilt_for_the_persons_named(people):
-    anna, ben = people
+def test_the_fold_counts_each_declaration_once(people):
+    anna, _ben, _carl = people
     career(anna, "2025-01", "2025-03", "1000.00")
-    career(ben, "2025-01", "2025-01", "1000.00")
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute(
-            "UPDATE contributions_declarationline SET gross_wage = 2000 WHERE person_id IN (%s, %s)", [anna.pk, ben.pk]
-        )
-    assert years_kept() != years_from_lines()
 
-    with transaction.atomic():
-        services.insured_years_rebuild(person_ids=[anna.pk, ben.pk])
-
-    assert _kept_as_lines_say()[anna.pk, 2025] == {month: (1, Decimal("2000.00")) for month in (1, 2, 3)}
+    assert services.insured_years_fold() == 3
+    assert services.insured_years_fold() == 0  # run twice: nothing more
+    assert set(Declaration.objects.values_list("counted", flat=True)) == {True}
+    assert years_kept() == {(anna.pk, 2025): {month: (1, Decimal("1000.00")) for month in (1, 2, 3)}}

@@ -159,18 +159,16 @@ class Command(BaseCommand):
                 " WHERE p.first_name = %s AND p.birth_date BETWEEN %s AND %s",
                 [MARK + "%", MARK, band_from, band_until],
             )
-            # Written with the triggers off: the insured years of the band made from its lines.
-            cursor.execute(
-                "SELECT id FROM identity_person WHERE first_name = %s AND birth_date BETWEEN %s AND %s",
-                [MARK, band_from, band_until],
-            )
-            contributions_services.insured_years_rebuild(person_ids=[row[0] for row in cursor.fetchall()])
+        # Forty-year records counted in the insured years, as the fold does after declarations
+        # come into force.
+        contributions_services.insured_years_fold()
         with connection.cursor() as cursor:
             # What autovacuum would do after such a load: the planner's counts of every table
             # written (without them it reads the careers line by line through the index).
             cursor.execute("ANALYZE identity_person")
             cursor.execute("ANALYZE contributions_declaration")
             cursor.execute("ANALYZE contributions_declarationline")
+            cursor.execute("ANALYZE contributions_insuredyear")
 
     # --- The scan and its dry run ----------------------------------------------------------------
 
