@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import itertools
 import json
 import os
 import random
@@ -163,9 +164,22 @@ class Command(BaseCommand):
                 ]
             )
             buffer = io.StringIO()
-            for index in range(EMPLOYERS * EMPLOYEES):
-                born = datetime.date(1970, 1, 1) + datetime.timedelta(days=index // 800)
-                number = profile.synthetic_person_number(born, 1 + index % 800)
+            # 800 workers born a day from 1970, skipping the numbers the registry holds already
+            # (the demo's persons are born in those years).
+            first_day = datetime.date(1970, 1, 1)
+            taken = set(
+                Person.objects.filter(
+                    birth_date__range=(first_day, first_day + datetime.timedelta(days=EMPLOYERS * EMPLOYEES // 700))
+                ).values_list("national_number", flat=True)
+            )
+            slots = ((first_day + datetime.timedelta(days=slot // 800), 1 + slot % 800) for slot in itertools.count())
+            workers = (
+                (born, number)
+                for born, serial in slots
+                for number in (profile.synthetic_person_number(born, serial),)
+                if number not in taken
+            )
+            for index, (born, number) in enumerate(itertools.islice(workers, EMPLOYERS * EMPLOYEES)):
                 buffer.write(f"{number}\tWorker{index}\tBulkbench\t{born.isoformat()}\t\t\t\tBE\tfr\n")
             with connection.cursor() as cursor:
                 with cursor.cursor.copy(
