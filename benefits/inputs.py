@@ -9,7 +9,7 @@ of the family.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -62,12 +62,23 @@ def families_of(
     on: datetime.date,
     careers_until: Period,
     careers_read: MutableMapping[int, InsuredCareer | None] | None = None,
+    facts_read: MutableMapping[int, PersonFacts] | None = None,
 ) -> dict[int, Family[PersonFacts]]:
     """Each person's family, as ``family_of`` reads it but with only what the engine reads of
     each member, in the same handful of queries whatever the number of persons (the proposals
     of a batch of births). ``careers_read``: the careers (to ``careers_until``) a run of batches
-    read already, by person (None: never insured); those read here are added to it."""
-    return _families(person_facts, person_ids=person_ids, on=on, careers_until=careers_until, careers_read=careers_read)
+    read already, by person (None: never insured); ``facts_read``: the members' facts it read
+    already; those read here are added to them. (Who is in each family is read every time.)"""
+
+    def read(*, person_ids: Collection[int]) -> Mapping[int, PersonFacts]:
+        if facts_read is None:
+            return person_facts(person_ids=person_ids)
+        missing = [person_id for person_id in person_ids if person_id not in facts_read]
+        if missing:
+            facts_read.update(person_facts(person_ids=missing))
+        return {person_id: facts_read[person_id] for person_id in person_ids if person_id in facts_read}
+
+    return _families(read, person_ids=person_ids, on=on, careers_until=careers_until, careers_read=careers_read)
 
 
 def _families(

@@ -32,7 +32,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import pghistory
 from django.db import connection, transaction
@@ -71,6 +71,16 @@ class EventInput:
     occurred_on: datetime.date
     data: dict[str, Any]
     corrects: str = ""
+
+
+class _Received(NamedTuple):
+    """What applying reads of an event received (a batch reads 5,000: no model instance)."""
+
+    pk: int
+    kind: str
+    occurred_on: datetime.date
+    corrects: str
+    data: dict[str, Any]
 
 
 # The events of a request land here first (COPY), then in the table in one statement that skips
@@ -149,7 +159,7 @@ def _compact(number: str) -> str:
         return number
 
 
-def _named(event: LifeEvent) -> tuple[list[str], list[str]]:
+def _named(event: LifeEvent | _Received) -> tuple[list[str], list[str]]:
     """The national numbers the event needs known (compact), and those it may create."""
     data = event.data
     if event.kind == LifeEventKind.BIRTH:
@@ -330,7 +340,7 @@ class _Settled:
     codes: list[str]
     details: list[str]
 
-    def add(self, event: LifeEvent, outcome: RegistryOutcome | None, *, person_id: int | None = None) -> None:
+    def add(self, event: _Received, outcome: RegistryOutcome | None, *, person_id: int | None = None) -> None:
         """The registry's answer to the event; None: a move older than one already applied for
         ``person_id``, which changes nothing (applied, ``superseded``)."""
         self.ids.append(event.pk)
@@ -346,7 +356,7 @@ class _Settled:
         self.details.append(str(outcome.message)[:300])
 
 
-def _mode(event: LifeEvent) -> str:
+def _mode(event: _Received) -> str:
     """How an event is applied: by the registry's batch services, but a corrected birth or
     marriage (which staff correct by hand) on its own."""
     if event.corrects and event.kind in (LifeEventKind.BIRTH, LifeEventKind.MARRIAGE):
@@ -361,27 +371,28 @@ def _batch_apply(*, now: datetime.datetime) -> int:
     unknown when the batch starts waits. Returns the events handled (0: none left, or all held
     by another worker)."""
     with transaction.atomic():
-        events = list(
-            LifeEvent.objects.select_for_update(skip_locked=True)
+        events = [
+            _Received(*row)
+            for row in LifeEvent.objects.select_for_update(skip_locked=True)
             .filter(state=LifeEventState.RECEIVED)
-            .order_by("pk")[:APPLY_CHUNK]
-        )
+            .order_by("pk")
+            .values_list("pk", "kind", "occurred_on", "corrects", "data")[:APPLY_CHUNK]
+        ]
         if not events:
             return 0
         named = {event.pk: _named(event) for event in events}
         ids = person_ids_by_national_numbers(
             numbers={number for needed, created in named.values() for number in (*needed, *created)}
         )
-        waiting, ready = [], []
+        waiting: dict[int, list[str]] = {}
+        ready = []
         for event in events:
             missing = sorted({number for number in named[event.pk][0] if number not in ids})
             if missing:
-                event.state, event.attempts, event.waiting_for = LifeEventState.WAITING, event.attempts + 1, missing
-                event.failure_code, event.failure_detail = "", ""
-                waiting.append(event)
+                waiting[event.pk] = missing
             else:
                 ready.append(event)
-        LifeEvent.objects.bulk_update(waiting, ["state", "attempts", "waiting_for", "failure_code", "failure_detail"])
+        _wait(waiting)
         queued = _Queued()
         # The registry's history names the events that changed it: the batch's first and last (a
         # small context: django-pghistory writes it again for each row the batch changes).
@@ -409,8 +420,19 @@ def _batch_apply(*, now: datetime.datetime) -> int:
     return len(events)
 
 
+def _wait(waiting: dict[int, list[str]]) -> None:
+    """Events naming persons the registry does not know (``waiting``: the numbers each waits for)."""
+    if not waiting:
+        return
+    events = list(LifeEvent.objects.filter(pk__in=any_of(waiting)))
+    for event in events:
+        event.state, event.attempts, event.waiting_for = LifeEventState.WAITING, event.attempts + 1, waiting[event.pk]
+        event.failure_code, event.failure_detail = "", ""
+    LifeEvent.objects.bulk_update(events, ["state", "attempts", "waiting_for", "failure_code", "failure_detail"])
+
+
 def _runs_apply(
-    events: list[LifeEvent],
+    events: list[_Received],
     *,
     named: dict[int, tuple[list[str], list[str]]],
     ids: dict[str, int],
@@ -424,7 +446,7 @@ def _runs_apply(
         batch = list(run)
         if mode == "one":
             for event in batch:
-                _apply_one(event, now=now, queued=queued)
+                _apply_one(LifeEvent.objects.get(pk=event.pk), now=now, queued=queued)
             continue
         if mode == LifeEventKind.ADDRESS:
             _moves_apply(batch, ids=ids, now=now, settled=settled, queued=queued)
@@ -439,7 +461,7 @@ def _runs_apply(
 
 def _run_apply(
     kind: str,
-    events: list[LifeEvent],
+    events: list[_Received],
     *,
     named: dict[int, tuple[list[str], list[str]]],
     ids: dict[str, int],
@@ -466,7 +488,7 @@ def _run_apply(
 
 
 def _moves_apply(
-    events: list[LifeEvent], *, ids: dict[str, int], now: datetime.datetime, settled: _Settled, queued: _Queued
+    events: list[_Received], *, ids: dict[str, int], now: datetime.datetime, settled: _Settled, queued: _Queued
 ) -> None:
     """A run of moves: one older than a move already applied for the person changes nothing;
     the others through the registry's batch service (a person moving twice in the run: those
@@ -485,7 +507,7 @@ def _moves_apply(
     for event in events:
         person_id = persons[event.pk]
         if times[person_id] > 1:
-            _apply_one(event, now=now, queued=queued)
+            _apply_one(LifeEvent.objects.get(pk=event.pk), now=now, queued=queued)
         elif person_id in latest and latest[person_id] > event.occurred_on:
             settled.add(event, None, person_id=person_id)
         else:
@@ -509,7 +531,7 @@ def _moves_apply(
             queued.note(event.kind, outcome.person_id)
 
 
-def _birth_record(event: LifeEvent, ids: dict[str, int]) -> BirthRecord:
+def _birth_record(event: _Received, ids: dict[str, int]) -> BirthRecord:
     child = event.data["child"]
     return BirthRecord(
         national_number=child["national_number"],

@@ -139,12 +139,16 @@ def death_candidates(deaths: Iterable[tuple[int | None, int, datetime.date, int]
     ]
 
 
-def _subject_index(family: Family[PersonFacts], subject_id: int | None) -> int:
-    """The subject's row in the person's family (the person's own row without a subject, or
-    when the subject is not in it, as a claim's computation does)."""
-    if subject_id is None:
-        return 0
-    return next((index for index, member in enumerate(family.members) if member.person.id == subject_id), 0)
+def _subject_index(rows: dict[int, int], subject_id: int | None) -> int:
+    """The subject's row in the person's family (``rows``: each member's row, by person), the
+    person's own row without a subject or when the subject is not in it, as a claim's
+    computation does."""
+    return 0 if subject_id is None else rows.get(subject_id, 0)
+
+
+def _rows(family: Family[PersonFacts]) -> dict[int, int]:
+    """Each member's row in the family, by person."""
+    return {member.person.id: index for index, member in reversed(list(enumerate(family.members)))}
 
 
 def _rules(candidates: Sequence[Candidate]) -> dict[tuple[str, str], AttributionRule]:
@@ -170,10 +174,15 @@ class _Evaluated:
 @dataclass
 class RunReads:
     """What a run of batches reads once (the parents of a day's births come back batch after
-    batch): each person's insured career, and the data version of each person proposed to, read
-    in the batch that first needs them. Forgotten past ``limit`` persons, to bound the memory."""
+    batch, with the children of the earlier batches): each person's insured career and facts
+    (birth, death, country), and the data version of each person proposed to, read in the batch
+    that first needs them. A change made meanwhile is not seen by the run's later batches: the
+    proposals it made keep the data version read, which the hourly re-evaluation compares with
+    the record's (``proposals_reevaluate_changed``). Forgotten past ``limit`` persons, to bound
+    the memory."""
 
     careers: dict[int, InsuredCareer | None] = field(default_factory=dict)
+    facts: dict[int, PersonFacts] = field(default_factory=dict)
     versions: dict[int, str] = field(default_factory=dict)
     limit: int = 200_000
 
@@ -184,8 +193,9 @@ class RunReads:
         return {person_id: self.versions[person_id] for person_id in person_ids}
 
     def bounded(self) -> RunReads:
-        if len(self.careers) > self.limit or len(self.versions) > self.limit:
+        if max(len(self.careers), len(self.facts), len(self.versions)) > self.limit:
             self.careers.clear()
+            self.facts.clear()
             self.versions.clear()
         return self
 
@@ -206,11 +216,14 @@ def _evaluations(
     if not kept:
         return [], {}
     person_ids = sorted({candidate.person_id for candidate in kept})
+    if reads is not None:
+        reads.bounded()
     families = families_of(
         person_ids=person_ids,
         on=today,
         careers_until=Period.of(today).previous(),
-        careers_read=reads.bounded().careers if reads is not None else None,
+        careers_read=reads.careers if reads is not None else None,
+        facts_read=reads.facts if reads is not None else None,
     )
     if reads is not None:
         reads.versions_of(person_ids, today=today)
@@ -219,6 +232,7 @@ def _evaluations(
     for candidate in kept:
         by_scheme_month[candidate.scheme, candidate.month].append(candidate)
     evaluated = []
+    rows_of: dict[int, dict[int, int]] = {}
     # The same families for the same month (a birth's grant and allowance): one population.
     populations: dict[tuple[Period, tuple[int, ...]], tuple[Population, list[int]]] = {}
     for (scheme, month), group in sorted(by_scheme_month.items()):
@@ -241,7 +255,9 @@ def _evaluations(
                 # whomever, the other parent's declaration in an earlier batch): each right once.
                 done.add(candidate.group)
                 continue
-            index = _subject_index(families[candidate.person_id], candidate.subject_id)
+            if candidate.person_id not in rows_of:
+                rows_of[candidate.person_id] = _rows(families[candidate.person_id])
+            index = _subject_index(rows_of[candidate.person_id], candidate.subject_id)
             row = starts[position[candidate.person_id]] + index
             if evaluation.eligible[row] and evaluation.cents[row] > 0:
                 chosen.append(_Chosen(candidate=candidate, row=row, subject_index=index))

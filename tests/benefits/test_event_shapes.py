@@ -86,7 +86,10 @@ def _serializer(payload):
 def _as_plain(validated):
     """The serializer's validated events as plain dicts (its nested values are ordered dicts)."""
     return [
-        {**event, "data": {key: dict(value) if isinstance(value, dict) else value for key, value in event["data"].items()}}
+        {
+            **event,
+            "data": {key: dict(value) if isinstance(value, dict) else value for key, value in event["data"].items()},
+        }
         for event in validated
     ]
 
