@@ -150,8 +150,13 @@ def _careers(
     return {person_id: career for person_id in person_ids if (career := known[person_id]) is not None}
 
 
+_EPOCH = datetime.date(1970, 1, 1).toordinal()
+
+
 def _dates(values: list[datetime.date]) -> numpy.ndarray:
-    return numpy.array([value.isoformat() for value in values], dtype="datetime64[D]")
+    """The dates as days (a population holds tens of thousands: their ordinals, not their text)."""
+    days = numpy.fromiter((value.toordinal() for value in values), dtype=numpy.int64, count=len(values))
+    return (days - _EPOCH).astype("datetime64[D]")
 
 
 def population_of(family: Family[Any], month: Period, *, extra: Mapping[str, Any] | None = None) -> Population:

@@ -51,9 +51,15 @@ def career(settings):
 
 @pytest.fixture
 def queued(monkeypatch):
-    """The renderings sent to the broker (the outside world), by statement."""
+    """The renderings sent to the broker (the outside world), by statement (other tasks, such as
+    the fold of the declarations the career brought into force, are not noted)."""
     sent: list[int] = []
-    monkeypatch.setattr(core_tasks.current_app, "send_task", lambda name, kwargs: sent.append(kwargs["statement_id"]))
+
+    def send_task(name, kwargs):
+        if name == "contributions.statement_render":
+            sent.append(kwargs["statement_id"])
+
+    monkeypatch.setattr(core_tasks.current_app, "send_task", send_task)
     return sent
 
 
