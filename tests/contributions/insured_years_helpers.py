@@ -1,11 +1,48 @@
-"""The insured years the database keeps, against the same figures computed from the lines in
-force (the definition the triggers must keep to)."""
+"""Careers declared by form (an employer and its declarant), and the insured years kept against
+the same figures computed from the lines in force (the definition the fold keeps to)."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import connection
 
+from contributions.declarations import declaration_submit
 from contributions.models import InsuredYear
+from contributions.types import LineInput
+from tests.helpers import citizen_actor
+from tests.identity.factories import EnterpriseFactory, UserFactory, representation
+
+NOW = datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC)
+
+
+def employer(name: str = "Employer"):
+    """An enterprise and its declarant, acting for it."""
+    enterprise = EnterpriseFactory(name=name)
+    declarant = UserFactory()
+    representation(declarant, enterprise, "declarant")
+    return enterprise, citizen_actor(declarant, enterprise_ids=frozenset({enterprise.pk}))
+
+
+def declare(employer, period: str, wages, *, replace: bool = False) -> None:
+    """The employer declares the period by form: (person, gross wage) each."""
+    enterprise, actor = employer
+    result = declaration_submit(
+        actor=actor,
+        enterprise_id=enterprise.pk,
+        period=period,
+        lines=[
+            LineInput(
+                national_number=person.national_number, worker_category="employee", gross_wage=wage, days_worked="20"
+            )
+            for person, wage in wages
+        ],
+        replace=replace,
+        channel="form",
+        now=NOW,
+    )
+    assert result.accepted, result.anomalies
+
 
 MONTHS = range(1, 13)
 

@@ -10,42 +10,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from contributions import selectors, services
-from contributions.declarations import declaration_submit
-from contributions.types import ContributionRecord, LineInput, RecordStatus
+from contributions.types import ContributionRecord, RecordStatus
 from core.periods import Period
 from devtools.rates import demo_rates_seed
-from tests.helpers import citizen_actor
-from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation
+from tests.contributions.insured_years_helpers import declare, employer
+from tests.identity.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC)
-
-
-def _employer(name):
-    enterprise = EnterpriseFactory(name=name)
-    declarant = UserFactory()
-    representation(declarant, enterprise, "declarant")
-    return enterprise, citizen_actor(declarant, enterprise_ids=frozenset({enterprise.pk}))
-
-
-def _declare(employer, period, wages, *, replace=False):
-    enterprise, actor = employer
-    result = declaration_submit(
-        actor=actor,
-        enterprise_id=enterprise.pk,
-        period=period,
-        lines=[
-            LineInput(
-                national_number=person.national_number, worker_category="employee", gross_wage=wage, days_worked="20"
-            )
-            for person, wage in wages
-        ],
-        replace=replace,
-        channel="form",
-        now=NOW,
-    )
-    assert result.accepted, result.anomalies
 
 
 @pytest.fixture
@@ -53,13 +26,13 @@ def careers(settings):
     settings.DECLARATION_DUE_DAY = 15
     demo_rates_seed()
     anna, ben, never = PersonFactory(), PersonFactory(), PersonFactory()
-    bakery, garage = _employer("Boulangerie"), _employer("Garage")
-    _declare(bakery, "2025-11", [(anna, "2000.00")])
-    _declare(bakery, "2025-12", [(anna, "2000.00"), (ben, "0.00")])
-    _declare(garage, "2025-12", [(anna, "500.00")])  # a second employer the same month
-    _declare(bakery, "2026-01", [(anna, "2100.00"), (ben, "1800.00")])
-    _declare(bakery, "2026-01", [(anna, "2200.00"), (ben, "1800.00")], replace=True)  # only the version in force counts
-    _declare(bakery, "2026-02", [(anna, "2200.00")])  # after the period asked
+    bakery, garage = employer("Boulangerie"), employer("Garage")
+    declare(bakery, "2025-11", [(anna, "2000.00")])
+    declare(bakery, "2025-12", [(anna, "2000.00"), (ben, "0.00")])
+    declare(garage, "2025-12", [(anna, "500.00")])  # a second employer the same month
+    declare(bakery, "2026-01", [(anna, "2100.00"), (ben, "1800.00")])
+    declare(bakery, "2026-01", [(anna, "2200.00"), (ben, "1800.00")], replace=True)  # only the version in force counts
+    declare(bakery, "2026-02", [(anna, "2200.00")])  # after the period asked
     return {"anna": anna, "ben": ben, "never": never}
 
 
@@ -126,7 +99,7 @@ def test_the_record_through_the_face_is_a_frozen_dataclass_of_months_per_employe
 
 
 def test_a_person_s_employment_history_comes_as_rows(careers):
-    enterprise, actor = _employer("Atelier")
+    enterprise, actor = employer("Atelier")
     person = careers["ben"]
     services.employment_hire(
         actor=actor,

@@ -3,7 +3,6 @@ declarations not counted in them yet: a career is what the lines in force say, b
 the fold, whatever wrote the declarations (form, replacement, the tests' SQL). The fold counts
 the lines of declarations come into force and takes away those replaced, once."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
@@ -11,19 +10,15 @@ from django.db import connection
 
 from contributions import selectors, services
 from contributions.careers import insured_years_to_fold
-from contributions.declarations import declaration_submit
 from contributions.models import Declaration, InsuredYear
-from contributions.types import LineInput
 from core.periods import Period
 from devtools.rates import demo_rates_seed
 from tests.benefits.career_helpers import career
-from tests.contributions.insured_years_helpers import years_from_lines, years_kept
-from tests.helpers import citizen_actor
-from tests.identity.factories import EnterpriseFactory, PersonFactory, UserFactory, representation
+from tests.contributions.insured_years_helpers import declare, employer, years_from_lines, years_kept
+from tests.identity.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 
-NOW = datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC)
 
 _CAREERS_FROM_LINES = """
 SELECT l.person_id, substr(d.period, 1, 4)::int AS year, COUNT(DISTINCT d.period), SUM(l.gross_wage),
@@ -51,32 +46,6 @@ def _careers_from_lines(person_ids, until):
             last_period=Period.parse(years[-1][5]),
         )
     return careers
-
-
-def _employer():
-    enterprise = EnterpriseFactory()
-    declarant = UserFactory()
-    representation(declarant, enterprise, "declarant")
-    return enterprise, citizen_actor(declarant, enterprise_ids=frozenset({enterprise.pk}))
-
-
-def _declare(employer, period, wages, *, replace=False):
-    enterprise, actor = employer
-    result = declaration_submit(
-        actor=actor,
-        enterprise_id=enterprise.pk,
-        period=period,
-        lines=[
-            LineInput(
-                national_number=person.national_number, worker_category="employee", gross_wage=wage, days_worked="20"
-            )
-            for person, wage in wages
-        ],
-        replace=replace,
-        channel="form",
-        now=NOW,
-    )
-    assert result.accepted, result.anomalies
 
 
 UNTILS = (Period(2024, 12), Period(2025, 6), Period(2025, 12), Period(2026, 1))
@@ -107,25 +76,25 @@ def people(settings):
 
 def test_careers_are_what_the_lines_in_force_say_before_and_after_each_fold(people):
     anna, ben, carl = people
-    bakery, garage = _employer(), _employer()
+    bakery, garage = employer(), employer()
 
     career(anna, "2023-07", "2025-05", "1000.00")  # written straight into declarations in force
     career(anna, "2024-03", "2024-04", "500.00")  # a second employer two months
     _careers_as_lines_say(people)
 
-    _declare(bakery, "2025-12", [(anna, "2000.00"), (ben, "0.00")])  # a zero wage is no month
-    _declare(garage, "2025-12", [(anna, "500.00"), (carl, "700.00")])  # a second employer the same month
+    declare(bakery, "2025-12", [(anna, "2000.00"), (ben, "0.00")])  # a zero wage is no month
+    declare(garage, "2025-12", [(anna, "500.00"), (carl, "700.00")])  # a second employer the same month
     _careers_as_lines_say(people)
     assert years_kept()[anna.pk, 2025][12] == (2, Decimal("2500.00"))
     assert (ben.pk, 2025) not in years_kept()
 
-    _declare(bakery, "2025-12", [(ben, "1800.00")], replace=True)  # Anna no longer on the bakery's
+    declare(bakery, "2025-12", [(ben, "1800.00")], replace=True)  # Anna no longer on the bakery's
     assert insured_years_to_fold()  # the replaced version's lines are still counted
     _careers_as_lines_say(people)
     assert years_kept()[anna.pk, 2025][12] == (1, Decimal("500.00"))
 
-    _declare(garage, "2025-12", [(carl, "700.00")], replace=True)  # Anna's December gone
-    _declare(bakery, "2026-01", [(anna, "2200.00"), (carl, "100.00")])
+    declare(garage, "2025-12", [(carl, "700.00")], replace=True)  # Anna's December gone
+    declare(bakery, "2026-01", [(anna, "2200.00"), (carl, "100.00")])
     _careers_as_lines_say(people)
     assert 12 not in years_kept()[anna.pk, 2025]
     assert InsuredYear.objects.filter(person=anna, year=2025).exists()
