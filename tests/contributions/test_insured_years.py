@@ -133,3 +133,17 @@ def test_the_fold_counts_each_declaration_once(people):
     assert services.insured_years_fold() == 0  # run twice: nothing more
     assert set(Declaration.objects.values_list("counted", flat=True)) == {True}
     assert years_kept() == {(anna.pk, 2025): {month: (1, Decimal("1000.00")) for month in (1, 2, 3)}}
+
+
+def test_the_beat_folds_every_minute_what_a_lost_message_left(people, settings):
+    from contributions import tasks
+
+    anna, _ben, _carl = people
+    career(anna, "2025-01", "2025-02", "1000.00")  # brought into force without queuing the fold
+    entry = settings.CELERY_BEAT_SCHEDULE["insured-years-fold"]
+    assert entry["task"] == "contributions.insured_years_fold" and entry["schedule"] <= 60
+
+    tasks.insured_years_fold()
+
+    assert not insured_years_to_fold()
+    assert years_kept() == years_from_lines() != {}
