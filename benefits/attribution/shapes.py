@@ -5,9 +5,12 @@ date, and its data in the shape of its kind."""
 from __future__ import annotations
 
 import datetime
+import functools
 import re
+from collections.abc import Mapping
 from typing import Any
 
+from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -95,118 +98,81 @@ class LifeEventSerializer(serializers.Serializer):
 # --- The plain form ------------------------------------------------------------------------------
 # A registry sends thousands of events a request, all in the one plain form its software writes.
 # Running the serializer costs about 0.15 ms an event (a hundred fields a request of a thousand);
-# ``events_in_plain_form`` checks that plain form in a few microseconds and gives what the
-# serializer would. It is only a shortcut: it says None for anything off it — a value the
+# ``events_in_plain_form`` checks that plain form in a few microseconds, by the limits the
+# serializers' fields declare (read from them, not written again), and gives what the serializer
+# would. It is only a shortcut: it says None for anything off it — a value the
 # serializer would trim, convert, refuse or drop (spaces around, a number for a text, a control
 # character, a key it does not know, another date format) — and the serializer then validates the
 # request and names its errors. tests/benefits/test_event_shapes.py checks, over many odd values,
 # that whatever the shortcut takes the serializer takes, and gives the same.
 
-_EVENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_COUNTRY = re.compile(r"[A-Za-z]{2}")
-_EVENT_KEYS = frozenset({"id", "type", "occurred_on", "corrects", "data"})
-_REQUIRED_KEYS = frozenset({"id", "type", "occurred_on", "data"})
-# Each kind's data: its texts (required, and the longest), lists of national numbers (how many),
-# its texts that may be left out or blank (their default), and its choices (their default).
-_CHILD = {"national_number": 20, "first_name": 100, "last_name": 100}
-_TEXTS: dict[str, dict[str, int]] = {
-    LifeEventKind.BIRTH: {},
-    LifeEventKind.MARRIAGE: {},
-    LifeEventKind.DEATH: {"person": 20},
-    LifeEventKind.ADDRESS: {"person": 20},
-}
-_NUMBER_LISTS: dict[str, dict[str, tuple[int, int]]] = {
-    LifeEventKind.BIRTH: {"parents": (1, 2)},
-    LifeEventKind.MARRIAGE: {"spouses": (2, 2)},
-    LifeEventKind.DEATH: {},
-    LifeEventKind.ADDRESS: {},
-}
-_BLANK_TEXTS: dict[str, dict[str, int]] = {
-    LifeEventKind.BIRTH: {},
-    LifeEventKind.MARRIAGE: {},
-    LifeEventKind.DEATH: {},
-    LifeEventKind.ADDRESS: {"street": 200, "postal_code": 20, "city": 100},
-}
-_CHOICES: dict[str, dict[str, tuple[frozenset[str], str]]] = {
-    LifeEventKind.BIRTH: {},
-    LifeEventKind.MARRIAGE: {"kind": (frozenset({"marriage", "partnership"}), "marriage")},
-    LifeEventKind.DEATH: {},
-    LifeEventKind.ADDRESS: {},
-}
-_OTHER_KEYS: dict[str, frozenset[str]] = {
-    LifeEventKind.BIRTH: frozenset({"child"}),
-    LifeEventKind.ADDRESS: frozenset({"country"}),
-}
-_DATA_KEYS = {
-    kind: frozenset({*_TEXTS[kind], *_NUMBER_LISTS[kind], *_BLANK_TEXTS[kind], *_CHOICES[kind]})
-    | _OTHER_KEYS.get(kind, frozenset())
-    for kind in LifeEventKind.values
-}
+# Not in the plain form (None is a value a field could be given).
+_OFF = object()
 
 
-def _plain_text(value: object, longest: int, *, blank: bool = False) -> bool:
-    """A text the serializer keeps as it is: no space around it, nothing unprintable."""
-    return (
-        type(value) is str
-        and len(value) <= longest
-        and (bool(value) or blank)
-        and value.isprintable()
-        and value == value.strip()
-    )
+def _plain_value(field: serializers.Field, value: object) -> Any:
+    """What ``field`` (a shape's, read for its limits) gives for ``value`` in the plain form:
+    a mapping of its fields (each known, the required ones given, the defaults filled in), a list
+    within its lengths, a choice, a text kept as it is (no space around it, nothing unprintable,
+    within its length and its pattern); ``_OFF`` otherwise."""
+    if isinstance(field, serializers.Serializer):
+        return _plain_mapping(field.fields, value)
+    if isinstance(field, serializers.ListField):
+        if type(value) is not list or not (value or field.allow_empty):
+            return _OFF
+        if (field.min_length is not None and len(value) < field.min_length) or (
+            field.max_length is not None and len(value) > field.max_length
+        ):
+            return _OFF
+        items = [_plain_value(field.child, item) for item in value]
+        return _OFF if any(item is _OFF for item in items) else items
+    if isinstance(field, serializers.ChoiceField):
+        return value if type(value) is str and value in field.choices else _OFF
+    if isinstance(field, serializers.CharField):
+        if type(value) is not str or not value.isprintable() or value != value.strip():
+            return _OFF
+        if (not value and not field.allow_blank) or (field.max_length is not None and len(value) > field.max_length):
+            return _OFF
+        return value if all(pattern.search(value) for pattern in _patterns(field)) else _OFF
+    return _OFF
 
 
-def _plain_data(kind: str, data: object) -> dict[str, Any] | None:
-    if type(data) is not dict or not data.keys() <= _DATA_KEYS[kind]:
-        return None
+@functools.cache
+def _patterns(field: serializers.Field) -> tuple[re.Pattern[str], ...]:
+    """The patterns a text field checks (the shapes' fields live as long as the process)."""
+    return tuple(re.compile(validator.regex) for validator in field.validators if isinstance(validator, RegexValidator))
+
+
+def _plain_mapping(fields: Mapping[str, serializers.Field], value: object) -> Any:
+    if type(value) is not dict or not value.keys() <= fields.keys():
+        return _OFF
     plain: dict[str, Any] = {}
-    if kind == LifeEventKind.BIRTH:
-        child = data.get("child")
-        if type(child) is not dict or child.keys() != _CHILD.keys():
-            return None
-        if not all(_plain_text(child[key], longest) for key, longest in _CHILD.items()):
-            return None
-        plain["child"] = {key: child[key] for key in _CHILD}
-    for key, longest in _TEXTS[kind].items():
-        if not _plain_text(data.get(key), longest):
-            return None
-        plain[key] = data[key]
-    for key, (fewest, most) in _NUMBER_LISTS[kind].items():
-        numbers = data.get(key)
-        if type(numbers) is not list or not fewest <= len(numbers) <= most:
-            return None
-        if not all(_plain_text(number, 20) for number in numbers):
-            return None
-        plain[key] = list(numbers)
-    for key, longest in _BLANK_TEXTS[kind].items():
-        value = data.get(key, "")
-        if not _plain_text(value, longest, blank=True):
-            return None
-        plain[key] = value
-    for key, (choices, default) in _CHOICES[kind].items():
-        value = data.get(key, default)
-        if type(value) is not str or value not in choices:
-            return None
-        plain[key] = value
-    if kind == LifeEventKind.ADDRESS:
-        country = data.get("country")
-        if type(country) is not str or not _COUNTRY.fullmatch(country):
-            return None
-        plain["country"] = country
+    for name, field in fields.items():
+        if name in value:
+            plain[name] = _plain_value(field, value[name])
+            if plain[name] is _OFF:
+                return _OFF
+        elif field.required:
+            return _OFF
+        elif field.default is not serializers.empty:
+            plain[name] = field.get_default()
     return plain
 
 
+# Each kind's shape, and the event's fields but its date and its data (read alone below).
+_SHAPES = {kind: shape() for kind, shape in DATA_SERIALIZERS.items()}
+_EVENT_FIELDS = LifeEventSerializer().fields
+_EVENT_TEXTS = {name: field for name, field in _EVENT_FIELDS.items() if name not in ("occurred_on", "data")}
+
+
 def _plain_event(event: object, today: datetime.date) -> dict[str, Any] | None:
-    if type(event) is not dict or not _REQUIRED_KEYS <= event.keys() <= _EVENT_KEYS:
+    if type(event) is not dict or not {"occurred_on", "data"} <= event.keys() <= _EVENT_FIELDS.keys():
         return None
-    event_id, kind, occurred_on = event["id"], event["type"], event["occurred_on"]
-    if type(event_id) is not str or not _EVENT_ID.fullmatch(event_id):
+    plain = _plain_mapping(_EVENT_TEXTS, {name: value for name, value in event.items() if name in _EVENT_TEXTS})
+    if plain is _OFF:
         return None
-    corrects = event.get("corrects", "")
-    if "corrects" in event and (type(corrects) is not str or not _EVENT_ID.fullmatch(corrects)):
-        return None
-    if type(kind) is not str or kind not in _DATA_KEYS:
-        return None
+    occurred_on = event["occurred_on"]
     if type(occurred_on) is not str or not _DATE.fullmatch(occurred_on):
         return None
     try:
@@ -215,10 +181,10 @@ def _plain_event(event: object, today: datetime.date) -> dict[str, Any] | None:
         return None
     if date > today or date.year < 1900:
         return None
-    data = _plain_data(kind, event["data"])
-    if data is None:
+    data = _plain_value(_SHAPES[plain["type"]], event["data"])
+    if data is _OFF:
         return None
-    return {"id": event_id, "type": kind, "occurred_on": date, "corrects": corrects, "data": data}
+    return {**plain, "occurred_on": date, "data": data}
 
 
 def events_in_plain_form(payload: object, *, today: datetime.date, most: int) -> list[dict[str, Any]] | None:
