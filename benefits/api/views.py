@@ -26,7 +26,6 @@ from rest_framework.views import APIView
 from benefits import services
 from benefits.api import serializers as s
 from benefits.attribution.partners import SIGNATURE_HEADER
-from benefits.attribution.shapes import events_in_plain_form
 from benefits.models import RegistryPartner
 from benefits.types import PartnerRefused
 
@@ -154,13 +153,7 @@ class LifeEventsApi(APIView):
                 )
             except PartnerRefused as refused:
                 return _refused(refused.code, 409 if refused.code == "replayed" else 401)
-            events = events_in_plain_form(
-                request.data, today=timezone.localdate(now), most=settings.LIFE_EVENTS_PER_REQUEST
-            )
-            if events is None:  # off the plain form: the serializer says what is wrong, if anything
-                serializer = s.EventsSerializer(data=request.data, context={"today": timezone.localdate(now)})
-                serializer.is_valid(raise_exception=True)
-                events = serializer.validated_data["events"]
+            events = s.events_validated(request.data, today=timezone.localdate(now))
             if any(event["type"] not in partner.scopes for event in events):
                 transaction.set_rollback(True)  # the signature may be sent again by a partner given the scope
                 return _refused("scope_missing", status.HTTP_403_FORBIDDEN)
