@@ -26,6 +26,7 @@ NEVER = datetime.date(9999, 12, 31)
 # A member's person: their summary (a claim's family, whose names its pages show), or only what
 # the engine reads (the families of a batch).
 PersonT = TypeVar("PersonT", bound=PersonFacts)
+ValueT = TypeVar("ValueT")
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def families_of(
     on: datetime.date,
     careers_until: Period,
     careers_read: MutableMapping[int, InsuredCareer | None] | None = None,
-    facts_read: MutableMapping[int, PersonFacts] | None = None,
+    facts_read: MutableMapping[int, PersonFacts | None] | None = None,
 ) -> dict[int, Family[PersonFacts]]:
     """Each person's family, as ``family_of`` reads it but with only what the engine reads of
     each member, in the same handful of queries whatever the number of persons (the proposals
@@ -71,12 +72,7 @@ def families_of(
     already; those read here are added to them. (Who is in each family is read every time.)"""
 
     def read(*, person_ids: Collection[int]) -> Mapping[int, PersonFacts]:
-        if facts_read is None:
-            return person_facts(person_ids=person_ids)
-        missing = [person_id for person_id in person_ids if person_id not in facts_read]
-        if missing:
-            facts_read.update(person_facts(person_ids=missing))
-        return {person_id: facts_read[person_id] for person_id in person_ids if person_id in facts_read}
+        return _read_once(person_ids, facts_read, lambda missing: person_facts(person_ids=missing))
 
     return _families(read, person_ids=person_ids, on=on, careers_until=careers_until, careers_read=careers_read)
 
@@ -141,13 +137,23 @@ def _families(
 def _careers(
     person_ids: list[int], until: Period, known: MutableMapping[int, InsuredCareer | None] | None
 ) -> dict[int, InsuredCareer]:
+    return _read_once(person_ids, known, lambda missing: insured_careers(person_ids=missing, until=until))
+
+
+def _read_once(
+    person_ids: Collection[int],
+    known: MutableMapping[int, ValueT | None] | None,
+    read: Callable[[list[int]], Mapping[int, ValueT]],
+) -> dict[int, ValueT]:
+    """``read`` of the persons (those it finds), through ``known``: what a run of batches read
+    already, by person (None: read, nothing found), to which the persons read here are added."""
     if known is None:
-        return insured_careers(person_ids=person_ids, until=until)
+        return dict(read(list(person_ids)))
     missing = [person_id for person_id in person_ids if person_id not in known]
     if missing:
-        read = insured_careers(person_ids=missing, until=until)
-        known.update((person_id, read.get(person_id)) for person_id in missing)
-    return {person_id: career for person_id in person_ids if (career := known[person_id]) is not None}
+        found = read(missing)
+        known.update((person_id, found.get(person_id)) for person_id in missing)
+    return {person_id: value for person_id in person_ids if (value := known[person_id]) is not None}
 
 
 _EPOCH = datetime.date(1970, 1, 1).toordinal()

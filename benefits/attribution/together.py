@@ -182,7 +182,7 @@ class RunReads:
     the memory."""
 
     careers: dict[int, InsuredCareer | None] = field(default_factory=dict)
-    facts: dict[int, PersonFacts] = field(default_factory=dict)
+    facts: dict[int, PersonFacts | None] = field(default_factory=dict)
     versions: dict[int, str] = field(default_factory=dict)
     limit: int = 200_000
 
