@@ -22,13 +22,14 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
+from contributions.models import TO_COUNT, Declaration
 from core.db import int_array
 from core.periods import Period
 
 MONTHS = range(1, 13)
 _COUNTS = [f"m{month:02}" for month in MONTHS]
 _WAGES = [f"w{month:02}" for month in MONTHS]
-# Declaration d's lines counted otherwise than its status says (the index declaration_to_count_idx).
+# ``TO_COUNT`` in SQL, of the declaration ``d`` (the careers' statement reads their lines).
 _TO_COUNT = "((NOT d.counted AND d.status = 'in_force') OR (NOT (d.status = 'in_force') AND d.counted))"
 # A line's place in a year's columns: +1 and its wage in its month, for a declaration in force
 # (to count); -1 and minus its wage for one no longer in force (to take away).
@@ -55,8 +56,9 @@ def insured_years_fold() -> int:
     longer in force, in the insured years, in one transaction (two at once: the second waits for
     the first, then finds nothing left). Returns the declarations folded. Safe to run twice."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"SELECT d.id FROM contributions_declaration d WHERE {_TO_COUNT} ORDER BY d.id FOR UPDATE")  # noqa: S608
-        declarations = [row[0] for row in cursor.fetchall()]
+        declarations = list(
+            Declaration.objects.select_for_update().filter(TO_COUNT).order_by("pk").values_list("pk", flat=True)
+        )
         if declarations:
             cursor.execute(_FOLD, {"declarations": int_array(declarations)})
             cursor.execute(
@@ -69,9 +71,7 @@ def insured_years_fold() -> int:
 
 def insured_years_to_fold() -> bool:
     """Whether a declaration's lines wait to be counted or taken away."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM contributions_declaration d WHERE {_TO_COUNT})")  # noqa: S608
-        return bool(cursor.fetchone()[0])
+    return Declaration.objects.filter(TO_COUNT).exists()
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from contributions.models.account import (
 from contributions.models.bank import BankStatementImport, BankTransaction, BankTransactionStatus
 from contributions.models.bulk import BulkAnomaly, BulkChunk, BulkTotal, BulkUpload, ChunkStatus, UploadStatus
 from contributions.models.declarations import (
+    TO_COUNT,
     Channel,
     Declaration,
     DeclarationLine,
@@ -38,6 +39,7 @@ from contributions.models.statements import StatementRequest, StatementStatus
 __all__ = [
     "DISCREPANCY_TO_HANDLE",
     "INTEREST_CORRECTION_SOURCE",
+    "TO_COUNT",
     "Allocation",
     "BankStatementImport",
     "BankTransaction",
