@@ -196,8 +196,8 @@ class Gunicorn:
 
 
 class CeleryWorker:
-    """A Celery worker of this project (prefork) consuming ``queues``, answering when ``start``
-    returns; its processes run with ``DEBUG`` off (a benchmark's own setting keeps every query's
+    """A Celery worker of this project (prefork) consuming ``queues``, answering once built; its
+    processes run with ``DEBUG`` off (a benchmark's own setting keeps every query's
     text in memory)."""
 
     def __init__(self, *, queues: tuple[str, ...], concurrency: int, name: str) -> None:

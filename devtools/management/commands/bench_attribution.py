@@ -164,7 +164,7 @@ class Command(BaseCommand):
         contributions_services.insured_years_fold()
         with connection.cursor() as cursor:
             # What autovacuum would do after such a load: the planner's counts of every table
-            # written (without them it reads the careers line by line through the index).
+            # written (without them it plans the reads of records and careers badly).
             cursor.execute("ANALYZE identity_person")
             cursor.execute("ANALYZE contributions_declaration")
             cursor.execute("ANALYZE contributions_declarationline")
