@@ -2,16 +2,17 @@
 contributions' faces (never their models): civil status, family links and insured careers.
 
 One family per question: the person, their spouse or partner (the one in force, else the one
-whose death ended the last marriage) and their children. A handful of queries whatever the size
-of the family.
+whose death ended the last marriage) and their children (``identity.selectors.family_members``).
+A handful of queries whatever the size of the family, or the number of families of a batch.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import numpy
 from django.conf import settings
@@ -19,12 +20,12 @@ from django.conf import settings
 from benefits.rules import Population
 from contributions.selectors import InsuredCareer, insured_careers
 from core.periods import Period
-from identity.selectors import family_on, last_marriages_of, person_facts, person_summaries
+from identity.selectors import family_members, person_summaries
 from identity.types import PersonFacts, PersonSummary
 
 NEVER = datetime.date(9999, 12, 31)
-# A member's person: their summary (a claim's family, whose names its pages show), or only what
-# the engine reads (the families of a batch).
+# A member's person: their summary (a claim's family, whose names its pages show). The families of
+# a batch are columns (``families_in_columns``), not members.
 PersonT = TypeVar("PersonT", bound=PersonFacts)
 ValueT = TypeVar("ValueT")
 
@@ -54,90 +55,140 @@ class Family(Generic[PersonT]):
 
 def family_of(*, person_id: int, on: datetime.date, careers_until: Period) -> Family[PersonSummary]:
     """The person's family on ``on``, with each member's insured career up to ``careers_until``."""
-    return _families(person_summaries, person_ids=[person_id], on=on, careers_until=careers_until)[person_id]
+    found = family_members(person_ids=[person_id], on=on)
+    persons = person_summaries(person_ids=found.person_id)
+    careers = insured_careers(person_ids=found.person_id, until=careers_until)
+    members = tuple(
+        Member(person=persons[member_id], role="child" if child else "parent", career=careers.get(member_id))
+        for member_id, child in zip(found.person_id, found.child, strict=True)
+        if member_id in persons
+    )
+    married_on = found.married_on[0] if found.person_id else None
+    # The spouse comes second (``identity.selectors.family_members``), on the marriage's rows.
+    return Family(members=members, marriage_started_on=married_on, spouse_index=None if married_on is None else 1)
 
 
-def families_of(
+class CareerColumns(NamedTuple):
+    """An insured career as the engine reads it: the months insured and each year's wages."""
+
+    months: int
+    years: numpy.ndarray
+    wages: numpy.ndarray
+
+
+def _career_columns(career: InsuredCareer) -> CareerColumns:
+    return CareerColumns(
+        months=career.insured_months,
+        years=numpy.fromiter((year for year, _wage in career.wages_by_year), dtype=numpy.int64),
+        wages=numpy.fromiter((float(wage) for _year, wage in career.wages_by_year), dtype=numpy.float64),
+    )
+
+
+@dataclass(frozen=True)
+class Families:
+    """Many persons' families as the engine's columns, a member a row (``families_in_columns``):
+    the members of ``family_of`` in the same order, each family's rows together. A batch of
+    births reads tens of thousands of members: no object per member."""
+
+    person_ids: tuple[int, ...]  # each family's person, in the order of the rows
+    starts: numpy.ndarray  # each family's first row, and the number of rows last
+    members: numpy.ndarray  # each row's person
+    columns: dict[str, Any]  # the engine's columns, every row ("yearly_wage": by year)
+    role: numpy.ndarray
+
+    @functools.cached_property
+    def _position(self) -> dict[int, int]:
+        return {person_id: index for index, person_id in enumerate(self.person_ids)}
+
+    def __contains__(self, person_id: object) -> bool:
+        return person_id in self._position
+
+    def subject_index(self, person_id: int, subject_id: int | None) -> int:
+        """The subject's row in the person's family, the person's own (0) without a subject or
+        when the subject is not in it, as a claim's computation reads it."""
+        if subject_id is None:
+            return 0
+        return self._places.get((self._position[person_id], subject_id), 0)
+
+    @functools.cached_property
+    def _places(self) -> dict[tuple[int, int], int]:
+        """Each member's row in their family, by (family, person); the first when twice."""
+        family = numpy.repeat(numpy.arange(len(self.person_ids)), numpy.diff(self.starts))
+        place = numpy.arange(len(self.members)) - self.starts[family]
+        pairs = zip(family.tolist(), self.members.tolist(), place.tolist(), strict=True)
+        return {(family, member): place for family, member, place in reversed(list(pairs))}
+
+    def population(self, person_ids: Sequence[int]) -> tuple[Population, list[int]]:
+        """The families of ``person_ids`` as one population (family ``i`` numbered ``i``, as
+        ``population_of_families`` makes it), with the row of each family's first member."""
+        families = numpy.fromiter((self._position[person_id] for person_id in person_ids), dtype=numpy.int64)
+        lengths = self.starts[families + 1] - self.starts[families]
+        starts = numpy.zeros(len(families), dtype=numpy.int64)
+        numpy.cumsum(lengths[:-1], out=starts[1:])
+        rows = numpy.repeat(self.starts[families] - starts, lengths) + numpy.arange(int(lengths.sum()))
+        columns: dict[str, Any] = {name: column[rows] for name, column in self.columns.items() if name != "yearly_wage"}
+        wages = {year: column[rows] for year, column in self.columns.get("yearly_wage", {}).items()}
+        # Only the years of the members' careers, as for their families one by one.
+        wages = {year: column for year, column in wages.items() if column.any()}
+        if wages:
+            columns["yearly_wage"] = wages
+        population = Population(
+            columns=columns, family=numpy.repeat(numpy.arange(len(families)), lengths), role=self.role[rows]
+        )
+        return population, starts.tolist()
+
+
+def families_in_columns(
     *,
     person_ids: Sequence[int],
     on: datetime.date,
     careers_until: Period,
-    careers_read: MutableMapping[int, InsuredCareer | None] | None = None,
-    facts_read: MutableMapping[int, PersonFacts | None] | None = None,
-) -> dict[int, Family[PersonFacts]]:
-    """Each person's family, as ``family_of`` reads it but with only what the engine reads of
-    each member, in the same handful of queries whatever the number of persons (the proposals
-    of a batch of births). ``careers_read``: the careers (to ``careers_until``) a run of batches
-    read already, by person (None: never insured); ``facts_read``: the members' facts it read
-    already; those read here are added to them. (Who is in each family is read every time.)"""
-
-    def read(*, person_ids: Collection[int]) -> Mapping[int, PersonFacts]:
-        return _read_once(person_ids, facts_read, lambda missing: person_facts(person_ids=missing))
-
-    return _families(read, person_ids=person_ids, on=on, careers_until=careers_until, careers_read=careers_read)
-
-
-def _families(
-    read: Callable[..., Mapping[int, PersonT]],
-    *,
-    person_ids: Sequence[int],
-    on: datetime.date,
-    careers_until: Period,
-    careers_read: MutableMapping[int, InsuredCareer | None] | None = None,
-) -> dict[int, Family[PersonT]]:
-    """``read``: the persons' summaries or facts (``person_ids``: the members)."""
-    today_families = family_on(person_ids=list(person_ids), on=on)
-    lone = [person_id for person_id, family in today_families.items() if family.spouse is None]
-    last_marriages = last_marriages_of(person_ids=lone) if lone else {}
-    # The spouse of each person: in force, else (a widow or widower) the one of the last marriage
-    # if the spouse's death ended it (checked below, once the spouses' deaths are read).
-    spouses: dict[int, tuple[int, datetime.date, bool]] = {}
-    for person_id, family in today_families.items():
-        if family.spouse is not None:
-            spouses[person_id] = (family.spouse.person_id, family.spouse.since, False)
-            continue
-        last = last_marriages.get(person_id)
-        if last is not None and last.ended_on is not None and last.ended_on <= on:
-            spouses[person_id] = (last.spouse_id, last.started_on, True)
-    members_of = {
-        person_id: [
-            person_id,
-            *([spouses[person_id][0]] if person_id in spouses else []),
-            *(child.person_id for child in family.children),
-        ]
-        for person_id, family in today_families.items()
+    careers_read: MutableMapping[int, CareerColumns | None] | None = None,
+) -> Families:
+    """The families of the persons on ``on`` (those in the registry), with the members' careers
+    up to ``careers_until``, in the queries of one whatever their number. ``careers_read``: the
+    careers a run of batches read already, by person (None: never insured); those read here are
+    added to it."""
+    found = family_members(person_ids=list(person_ids), on=on)
+    members = numpy.array(found.person_id, dtype=numpy.int64)
+    family = numpy.array(found.family, dtype=numpy.int64)
+    firsts = numpy.flatnonzero(numpy.diff(family, prepend=-1))
+    starts = numpy.append(firsts, len(members))
+    careers = _read_once(
+        dict.fromkeys(found.person_id),
+        careers_read,
+        lambda missing: {
+            person_id: _career_columns(career)
+            for person_id, career in insured_careers(person_ids=missing, until=careers_until).items()
+        },
+    )
+    insured = [(row, careers[member_id]) for row, member_id in enumerate(found.person_id) if member_id in careers]
+    country = settings.COUNTRY_PROFILE
+    columns: dict[str, Any] = {
+        "birth_date": _dates(found.birth_date),
+        "death_date": _dates([death or NEVER for death in found.death_date]),
+        "marriage_date": _dates([married or NEVER for married in found.married_on]),
+        "insured_months": numpy.zeros(len(members), dtype=numpy.int64),
+        "resident": numpy.array([member_country == country for member_country in found.country], dtype=bool),
     }
-    persons = read(person_ids={member for members in members_of.values() for member in members})
-    careers = _careers(list(persons), careers_until, careers_read)
-    families = {}
-    for person_id, ids in members_of.items():
-        spouse_id, marriage_started_on, widowed = spouses.get(person_id, (None, None, False))
-        if widowed and spouse_id is not None:
-            death = persons[spouse_id].death_date if spouse_id in persons else None
-            if death is None or death > on:  # ended by a divorce: no spouse for the rules
-                ids = [member for member in ids if member != spouse_id]
-                spouse_id, marriage_started_on = None, None
-        child_ids = {child.person_id for child in today_families[person_id].children}
-        members = tuple(
-            Member(
-                person=persons[member_id],
-                role="child" if member_id in child_ids else "parent",
-                career=careers.get(member_id),
-            )
-            for member_id in ids
-            if member_id in persons
+    if insured:
+        rows = numpy.fromiter((row for row, _career in insured), dtype=numpy.int64, count=len(insured))
+        columns["insured_months"][rows] = [career.months for _row, career in insured]
+        lengths = numpy.fromiter((len(career.years) for _row, career in insured), dtype=numpy.int64)
+        years = numpy.concatenate([career.years for _row, career in insured])
+        columns_of_years = numpy.unique(years)
+        matrix = numpy.zeros((len(members), len(columns_of_years)), order="F")
+        matrix[numpy.repeat(rows, lengths), numpy.searchsorted(columns_of_years, years)] = numpy.concatenate(
+            [career.wages for _row, career in insured]
         )
-        spouse_index = next((index for index, member in enumerate(members) if member.person.id == spouse_id), None)
-        families[person_id] = Family(
-            members=members, marriage_started_on=marriage_started_on, spouse_index=spouse_index
-        )
-    return families
-
-
-def _careers(
-    person_ids: list[int], until: Period, known: MutableMapping[int, InsuredCareer | None] | None
-) -> dict[int, InsuredCareer]:
-    return _read_once(person_ids, known, lambda missing: insured_careers(person_ids=missing, until=until))
+        columns["yearly_wage"] = {str(year): matrix[:, index] for index, year in enumerate(columns_of_years.tolist())}
+    return Families(
+        person_ids=tuple(found.person_id[first] for first in firsts.tolist()),
+        starts=starts,
+        members=members,
+        columns=columns,
+        role=numpy.where(numpy.array(found.child, dtype=bool), "child", "parent"),
+    )
 
 
 def _read_once(

@@ -144,8 +144,7 @@ class Language(models.TextChoices):
 
 @dataclass(frozen=True)
 class PersonFacts:
-    """What the rules engine reads of a person (the families of a batch of births hold tens of
-    thousands: their names and addresses are not read)."""
+    """What the rules engine reads of a person."""
 
     id: int
     birth_date: datetime.date
@@ -221,30 +220,22 @@ class BankAccountOnFile:
 
 
 @dataclass(frozen=True)
-class Spouse:
-    """A person's spouse or registered partner in force on a day, since when."""
+class FamilyMembers:
+    """The families of many persons on one day, a member a row (``identity.selectors.family_members``):
+    each family's person, their spouse or partner (the one in force, else the one whose death
+    ended the last marriage) and their children linked by then, oldest first; in columns, for
+    the tens of thousands of members of a batch's families.
 
-    person_id: int
-    since: datetime.date
-    kind: str
+    ``family``: the family's place among the persons asked; ``married_on``: the marriage's first
+    day on the person's and the spouse's rows, when the family has a spouse."""
 
-
-@dataclass(frozen=True)
-class Child:
-    person_id: int
-    birth_date: datetime.date
-    # The birth, or the adoption: the day the link to this parent started.
-    since: datetime.date
-
-
-@dataclass(frozen=True)
-class FamilySummary:
-    """A person's family on one day: the spouse in force (if any) and the children linked by then."""
-
-    person_id: int
-    on: datetime.date
-    spouse: Spouse | None
-    children: tuple[Child, ...]
+    family: list[int]
+    person_id: list[int]
+    child: list[bool]
+    birth_date: list[datetime.date]
+    death_date: list[datetime.date | None]
+    country: list[str]
+    married_on: list[datetime.date | None]
 
 
 @dataclass(frozen=True)

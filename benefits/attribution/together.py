@@ -8,8 +8,9 @@ benefit) are tried in order: the first one entitled is proposed, none when one o
 right proposed already. For each benefit whose rule staff switched on, and each month:
 
 - the families of every person concerned (the person, their spouse and children, with insured
-  careers) are read in the queries of one family (``inputs.families_of``), and their record
-  versions in a few more (``versions.data_versions``);
+  careers) are read in the queries of one family, as the engine's columns
+  (``inputs.families_in_columns``), and their record versions in a few more
+  (``versions.data_versions``);
 - one simulation of the rules engine computes every family (``rules.evaluate``);
 - one traced simulation explains every proposal (``rules.explain_columns``): its amount and
   every condition with the values it compared, as the citizen and the case worker read them,
@@ -41,15 +42,13 @@ from benefits.attribution.scan import ScanLine, ScanResult, pension_age_dry_run
 from benefits.attribution.versions import data_versions
 from benefits.attribution.writing import NewProposal, Written, explanation_template_of, proposals_write
 from benefits.claims.computation import explanation_forms
-from benefits.inputs import Family, families_of, population_of_families
+from benefits.inputs import CareerColumns, families_in_columns
 from benefits.models import AttributionRule, Proposal, ProposalStatus, ProposalTrigger
 from benefits.rules import Population, RulesVersion, evaluate, explain_columns
-from contributions.selectors import InsuredCareer
 from core.db import any_of
 from core.errors import NotFound
 from core.periods import Period
 from identity.selectors import births_between, deaths_between, marriages_between
-from identity.types import PersonFacts
 
 BIRTH_SCHEMES = ("birth_grant", "family_allowance")
 DEATH_SCHEMES = ("survivor_pension", "funeral_grant")
@@ -139,18 +138,6 @@ def death_candidates(deaths: Iterable[tuple[int | None, int, datetime.date, int]
     ]
 
 
-def _subject_index(rows: dict[int, int], subject_id: int | None) -> int:
-    """The subject's row in the person's family (``rows``: each member's row, by person), the
-    person's own row without a subject or when the subject is not in it, as a claim's
-    computation does."""
-    return 0 if subject_id is None else rows.get(subject_id, 0)
-
-
-def _rows(family: Family[PersonFacts]) -> dict[int, int]:
-    """Each member's row in the family, by person."""
-    return {member.person.id: index for index, member in reversed(list(enumerate(family.members)))}
-
-
 def _rules(candidates: Sequence[Candidate]) -> dict[tuple[str, str], AttributionRule]:
     """The rules switched on among those the candidates name."""
     wanted = {(candidate.trigger, candidate.scheme) for candidate in candidates}
@@ -174,15 +161,13 @@ class _Evaluated:
 @dataclass
 class RunReads:
     """What a run of batches reads once (the parents of a day's births come back batch after
-    batch, with the children of the earlier batches): each person's insured career and facts
-    (birth, death, country), and the data version of each person proposed to, read in the batch
-    that first needs them. A change made meanwhile is not seen by the run's later batches: the
-    proposals it made keep the data version read, which the hourly re-evaluation compares with
-    the record's (``proposals_reevaluate_changed``). Forgotten past ``limit`` persons, to bound
-    the memory."""
+    batch, with the children of the earlier batches): each person's insured career, and the data
+    version of each person proposed to, read in the batch that first needs them. A change made
+    meanwhile is not seen by the run's later batches: the proposals it made keep the data
+    version read, which the hourly re-evaluation compares with the record's
+    (``proposals_reevaluate_changed``). Forgotten past ``limit`` persons, to bound the memory."""
 
-    careers: dict[int, InsuredCareer | None] = field(default_factory=dict)
-    facts: dict[int, PersonFacts | None] = field(default_factory=dict)
+    careers: dict[int, CareerColumns | None] = field(default_factory=dict)
     versions: dict[int, str] = field(default_factory=dict)
     limit: int = 200_000
 
@@ -193,9 +178,8 @@ class RunReads:
         return {person_id: self.versions[person_id] for person_id in person_ids}
 
     def bounded(self) -> RunReads:
-        if max(len(self.careers), len(self.facts), len(self.versions)) > self.limit:
+        if max(len(self.careers), len(self.versions)) > self.limit:
             self.careers.clear()
-            self.facts.clear()
             self.versions.clear()
         return self
 
@@ -206,7 +190,7 @@ def _evaluations(
     today: datetime.date,
     rules: dict[tuple[str, str], AttributionRule] | None,
     reads: RunReads | None = None,
-) -> tuple[list[_Evaluated], dict[int, Family[PersonFacts]]]:
+) -> list[_Evaluated]:
     """For each benefit and month, the candidates chosen (the first of each group entitled,
     none when the group has the right proposed already), from one simulation of their families.
     ``rules``: only the benefits of these rules (None: every one, as the dry run asks).
@@ -214,16 +198,15 @@ def _evaluations(
     first met here, read with their careers)."""
     kept = [candidate for candidate in candidates if rules is None or (candidate.trigger, candidate.scheme) in rules]
     if not kept:
-        return [], {}
+        return []
     person_ids = sorted({candidate.person_id for candidate in kept})
     if reads is not None:
         reads.bounded()
-    families = families_of(
+    families = families_in_columns(
         person_ids=person_ids,
         on=today,
         careers_until=Period.of(today).previous(),
         careers_read=reads.careers if reads is not None else None,
-        facts_read=reads.facts if reads is not None else None,
     )
     if reads is not None:
         reads.versions_of(person_ids, today=today)
@@ -232,7 +215,6 @@ def _evaluations(
     for candidate in kept:
         by_scheme_month[candidate.scheme, candidate.month].append(candidate)
     evaluated = []
-    rows_of: dict[int, dict[int, int]] = {}
     # The same families for the same month (a birth's grant and allowance): one population.
     populations: dict[tuple[Period, tuple[int, ...]], tuple[Population, list[int]]] = {}
     for (scheme, month), group in sorted(by_scheme_month.items()):
@@ -240,7 +222,7 @@ def _evaluations(
         position = {person: index for index, person in enumerate(persons)}
         key = (month, tuple(persons))
         if key not in populations:
-            populations[key] = population_of_families([families[person] for person in persons], month)
+            populations[key] = families.population(persons)
         population, starts = populations[key]
         evaluation = evaluate(scheme, population, month)
         chosen: list[_Chosen] = []
@@ -255,9 +237,7 @@ def _evaluations(
                 # whomever, the other parent's declaration in an earlier batch): each right once.
                 done.add(candidate.group)
                 continue
-            if candidate.person_id not in rows_of:
-                rows_of[candidate.person_id] = _rows(families[candidate.person_id])
-            index = _subject_index(rows_of[candidate.person_id], candidate.subject_id)
+            index = families.subject_index(candidate.person_id, candidate.subject_id)
             row = starts[position[candidate.person_id]] + index
             if evaluation.eligible[row] and evaluation.cents[row] > 0:
                 chosen.append(_Chosen(candidate=candidate, row=row, subject_index=index))
@@ -266,7 +246,7 @@ def _evaluations(
             evaluated.append(
                 _Evaluated(scheme, month, chosen, population, [int(evaluation.cents[one.row]) for one in chosen])
             )
-    return evaluated, families
+    return evaluated
 
 
 def _proposed(
@@ -304,7 +284,7 @@ def candidates_propose(
     today = timezone.localdate(now)
     rules = _rules(candidates)
     reads = reads or RunReads()
-    evaluated, _families = _evaluations(candidates, today=today, rules=rules, reads=reads)
+    evaluated = _evaluations(candidates, today=today, rules=rules, reads=reads)
     if not evaluated:
         return []
     versions = reads.versions_of(
@@ -375,7 +355,7 @@ def _proposal(
 def candidates_dry_run(*, candidates: Sequence[Candidate], now: datetime.datetime) -> list[ScanLine]:
     """What the candidates would be proposed, per benefit and month, whether their rules are on
     or off: nothing is written."""
-    evaluated, _families = _evaluations(candidates, today=timezone.localdate(now), rules=None)
+    evaluated = _evaluations(candidates, today=timezone.localdate(now), rules=None)
     return [ScanLine(each.scheme, each.month, len(each.chosen), Decimal(sum(each.cents)) / 100) for each in evaluated]
 
 

@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models.functions import Lower
 
 from core.actor import Actor
-from core.db import any_of, any_text_of, int_array
+from core.db import any_of, any_text_of
 from core.errors import NotFound
 from identity.country_profiles import country_profile
 from identity.models import BankAccount, Person, User
@@ -18,7 +18,6 @@ from identity.types import (
     BankAccountOnFile,
     BankAccountSummary,
     InvalidIdentifier,
-    PersonFacts,
     PersonSummary,
 )
 
@@ -237,14 +236,3 @@ def person_summaries(*, person_ids: Collection[int]) -> dict[int, PersonSummary]
     families of a batch of births hold tens of thousands of persons)."""
     rows = Person.objects.filter(pk__in=any_of(person_ids)).values_list(*_SUMMARY_FIELDS)
     return {summary.id: summary for summary in map(_summary_of, rows)}
-
-
-def person_facts(*, person_ids: Collection[int]) -> dict[int, PersonFacts]:
-    """What the rules engine reads of the persons of ``person_ids`` that exist, by id, in one
-    query (``person_summaries`` without the names and addresses)."""
-    with connection.cursor() as cursor:  # the ORM's rows cost ten times the query here
-        cursor.execute(
-            f"SELECT id, birth_date, death_date, country FROM {Person._meta.db_table} WHERE id = ANY(%s::bigint[])",  # noqa: S608
-            [int_array(person_ids)],
-        )
-        return {row[0]: PersonFacts(*row) for row in cursor.fetchall()}

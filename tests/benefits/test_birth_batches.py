@@ -584,23 +584,19 @@ def test_an_explanations_values_are_written_and_read_back_as_they_were():
     }
 
 
-def test_a_run_of_batches_reads_each_persons_facts_and_career_once(monkeypatch):
-    """The parents of a day's births come back batch after batch: a run reads a person's facts
-    and career in the first batch that meets them, and the same proposals are made."""
+def test_a_run_of_batches_reads_each_persons_career_once(monkeypatch):
+    """The parents of a day's births come back batch after batch: a run reads a person's career
+    in the first batch that meets them (their facts come with their family, read every time),
+    and the same proposals are made."""
     from benefits import inputs
 
-    asked: dict[str, list[int]] = {"facts": [], "careers": []}
-    facts, careers = inputs.person_facts, inputs.insured_careers
-
-    def facts_read(*, person_ids):
-        asked["facts"] += list(person_ids)
-        return facts(person_ids=person_ids)
+    asked: list[int] = []
+    careers = inputs.insured_careers
 
     def careers_read(*, person_ids, until):
-        asked["careers"] += list(person_ids)
+        asked.extend(person_ids)
         return careers(person_ids=person_ids, until=until)
 
-    monkeypatch.setattr(inputs, "person_facts", facts_read)
     monkeypatch.setattr(inputs, "insured_careers", careers_read)
     _rules_on()
     ana, dana = _insured("Ana"), _insured("Dana")
@@ -610,5 +606,4 @@ def test_a_run_of_batches_reads_each_persons_facts_and_career_once(monkeypatch):
 
     assert created == 8
     family = {ana.pk, dana.pk, *FamilyLink.objects.filter(person__in=[ana, dana]).values_list("relative_id", flat=True)}
-    assert sorted(asked["facts"]) == sorted(family)  # each once
-    assert sorted(asked["careers"]) == sorted(family)
+    assert sorted(asked) == sorted(family)  # each once

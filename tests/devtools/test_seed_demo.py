@@ -52,7 +52,7 @@ def test_the_demo_refuses_to_run_without_debug(settings):
 @pytest.mark.time_machine(datetime.datetime(2027, 3, 10, 9, 0, tzinfo=datetime.UTC), tick=False)
 def test_the_pensioner_is_married_and_marie_has_a_baby_a_few_weeks_old_seeded_once(settings):
     from identity.models import FamilyLink, Person
-    from identity.selectors import family_on, marriage_of
+    from identity.selectors import family_members, marriage_of
 
     settings.DEBUG = True
     call_command("seed_demo", stdout=io.StringIO())
@@ -65,15 +65,20 @@ def test_the_pensioner_is_married_and_marie_has_a_baby_a_few_weeks_old_seeded_on
     assert marriage is not None
     assert (marriage.started_on, marriage.ended_on) == (datetime.date(1978, 9, 16), None)
     assert Person.objects.get(pk=marriage.spouse_id).first_name == "Maria"
-    children = family_on(person_ids=[marie.pk], on=today)[marie.pk].children
-    assert [(child.birth_date, child.since) for child in children] == [(datetime.date(2027, 2, 17),) * 2]
+    found = family_members(person_ids=[marie.pk], on=today)
+    assert [born for born, child in zip(found.birth_date, found.child, strict=True) if child] == [
+        datetime.date(2027, 2, 17)
+    ]
+    assert FamilyLink.objects.get(person=marie).started_on == datetime.date(2027, 2, 17)
     assert FamilyLink.objects.count() == 2
 
     # Seeded again weeks later, the baby is still a few weeks old (and still the only one).
     with time_machine.travel(datetime.datetime(2027, 6, 1, 9, 0, tzinfo=datetime.UTC), tick=False):
         call_command("seed_demo", stdout=io.StringIO())
-    children = family_on(person_ids=[marie.pk], on=datetime.date(2027, 6, 1))[marie.pk].children
-    assert [child.birth_date for child in children] == [datetime.date(2027, 5, 11)]
+    found = family_members(person_ids=[marie.pk], on=datetime.date(2027, 6, 1))
+    assert [born for born, child in zip(found.birth_date, found.child, strict=True) if child] == [
+        datetime.date(2027, 5, 11)
+    ]
     assert FamilyLink.objects.count() == 2
 
 

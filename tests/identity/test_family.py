@@ -12,8 +12,8 @@ from django.urls import reverse
 from core.models import AccessRecord
 from core.types import AccessPurpose
 from identity.models import FamilyLink, FamilyLinkEvent
-from identity.selectors import family_on, marriage_of
-from identity.types import Child, FamilyLinkKind, FamilySummary, Marriage, Spouse
+from identity.selectors import family_members, marriage_of
+from identity.types import FamilyLinkKind, Marriage
 from tests.helpers import sign_in
 from tests.identity.factories import PersonFactory, UserFactory, with_totp
 
@@ -91,40 +91,50 @@ def test_refuses_a_second_link_between_the_same_parent_and_child_and_an_end_to_a
 # --- Reads ------------------------------------------------------------------------------------
 
 
-def test_family_on_a_day_before_and_after_the_wedding_and_the_birth():
-    anna, ben = PersonFactory(), PersonFactory()
+def _members(person_ids, on):
+    """Each member's (family, person, child, married on) in the order read."""
+    found = family_members(person_ids=person_ids, on=on)
+    return list(zip(found.family, found.person_id, found.child, found.married_on, strict=True))
+
+
+def test_family_members_on_a_day_before_and_after_the_wedding_and_the_birth():
+    anna, ben = PersonFactory(), PersonFactory(country="FR")
     baby = PersonFactory(birth_date=BIRTH)
     _link(FamilyLinkKind.MARRIAGE, anna, ben, WEDDING)
     _link(FamilyLinkKind.PARENT_CHILD, anna, baby, BIRTH)
     _link(FamilyLinkKind.PARENT_CHILD, ben, baby, BIRTH)
 
     before = datetime.date(2001, 6, 8)
-    assert family_on(person_ids=[anna.pk, ben.pk], on=before) == {
-        anna.pk: FamilySummary(person_id=anna.pk, on=before, spouse=None, children=()),
-        ben.pk: FamilySummary(person_id=ben.pk, on=before, spouse=None, children=()),
-    }
-    married = family_on(person_ids=[anna.pk, ben.pk], on=WEDDING)
-    assert married[anna.pk].spouse == Spouse(person_id=ben.pk, since=WEDDING, kind="marriage")
-    assert married[ben.pk].spouse == Spouse(person_id=anna.pk, since=WEDDING, kind="marriage")
-    assert married[anna.pk].children == ()
-    on_birth = family_on(person_ids=[ben.pk], on=BIRTH)
-    assert on_birth == {
-        ben.pk: FamilySummary(
-            person_id=ben.pk,
-            on=BIRTH,
-            spouse=Spouse(person_id=anna.pk, since=WEDDING, kind="marriage"),
-            children=(Child(person_id=baby.pk, birth_date=BIRTH, since=BIRTH),),
-        )
-    }
-    assert family_on(person_ids=[baby.pk], on=BIRTH)[baby.pk].children == ()
+    assert _members([anna.pk, ben.pk], before) == [(0, anna.pk, False, None), (1, ben.pk, False, None)]
+    assert _members([anna.pk, ben.pk], WEDDING) == [
+        (0, anna.pk, False, WEDDING),
+        (0, ben.pk, False, WEDDING),
+        (1, ben.pk, False, WEDDING),
+        (1, anna.pk, False, WEDDING),
+    ]
+    assert _members([ben.pk], BIRTH) == [
+        (0, ben.pk, False, WEDDING),
+        (0, anna.pk, False, WEDDING),
+        (0, baby.pk, True, None),
+    ]
+    found = family_members(person_ids=[ben.pk], on=BIRTH)
+    assert found.birth_date == [ben.birth_date, anna.birth_date, BIRTH]
+    assert found.country == ["FR", anna.country, baby.country]
+    assert found.death_date == [None, None, None]
+    assert _members([baby.pk], BIRTH) == [(0, baby.pk, False, None)]
 
 
-def test_family_on_the_day_of_the_divorce_has_no_spouse_and_marriage_of_gives_its_dates():
+def test_family_members_on_the_day_of_the_divorce_have_no_spouse_and_marriage_of_gives_its_dates():
     anna, ben = PersonFactory(), PersonFactory()
     link = _link(FamilyLinkKind.MARRIAGE, anna, ben, WEDDING, DIVORCE)
 
-    assert family_on(person_ids=[anna.pk], on=DIVORCE - datetime.timedelta(days=1))[anna.pk].spouse is not None
-    assert family_on(person_ids=[anna.pk], on=DIVORCE)[anna.pk].spouse is None
+    assert [
+        member for _family, member, _child, _married in _members([anna.pk], DIVORCE - datetime.timedelta(days=1))
+    ] == [
+        anna.pk,
+        ben.pk,
+    ]
+    assert _members([anna.pk], DIVORCE) == [(0, anna.pk, False, None)]
     # The survivor's pension asks on the day of the death, which ended the marriage.
     expected = Marriage(
         id=link.pk, kind="marriage", person_id=ben.pk, spouse_id=anna.pk, started_on=WEDDING, ended_on=DIVORCE
@@ -132,6 +142,20 @@ def test_family_on_the_day_of_the_divorce_has_no_spouse_and_marriage_of_gives_it
     assert marriage_of(person_id=ben.pk, on=DIVORCE) == expected
     assert marriage_of(person_id=ben.pk, on=DIVORCE + datetime.timedelta(days=1)) is None
     assert marriage_of(person_id=ben.pk, on=WEDDING - datetime.timedelta(days=1)) is None
+
+
+def test_family_members_keep_the_spouse_whose_death_ended_the_marriage_not_a_divorced_one():
+    widow, late, divorced, former = PersonFactory(), PersonFactory(death_date=DIVORCE), PersonFactory(), PersonFactory()
+    _link(FamilyLinkKind.MARRIAGE, widow, late, WEDDING, DIVORCE)
+    _link(FamilyLinkKind.MARRIAGE, former, divorced, WEDDING, DIVORCE)
+
+    assert _members([widow.pk, divorced.pk], DIVORCE) == [
+        (0, widow.pk, False, WEDDING),
+        (0, late.pk, False, WEDDING),
+        (1, divorced.pk, False, None),
+    ]
+    # Before the death, the marriage is in force all the same.
+    assert _members([late.pk], DIVORCE - datetime.timedelta(days=1))[1][1] == widow.pk
 
 
 def test_marriage_of_prefers_the_marriage_in_force_to_the_one_that_ended_that_day():
@@ -145,17 +169,17 @@ def test_marriage_of_prefers_the_marriage_in_force_to_the_one_that_ended_that_da
 
 
 @pytest.mark.parametrize("count", [1, 50])
-def test_family_on_reads_a_population_in_two_queries(django_assert_num_queries, count):
+def test_family_members_read_a_population_in_one_query(django_assert_num_queries, count):
     parents = PersonFactory.create_batch(count)
     for parent in parents:
         _link(FamilyLinkKind.MARRIAGE, parent, PersonFactory(), WEDDING)
         _link(FamilyLinkKind.PARENT_CHILD, parent, PersonFactory(birth_date=BIRTH), BIRTH)
 
-    with django_assert_num_queries(2):
-        family = family_on(person_ids=[parent.pk for parent in parents], on=datetime.date(2020, 1, 1))
+    with django_assert_num_queries(1):
+        found = family_members(person_ids=[parent.pk for parent in parents], on=datetime.date(2020, 1, 1))
 
-    assert len(family) == count
-    assert all(summary.spouse is not None and len(summary.children) == 1 for summary in family.values())
+    assert found.family == [index for index in range(count) for _member in range(3)]
+    assert found.child == [False, False, True] * count
 
 
 # --- History and back office ------------------------------------------------------------------
