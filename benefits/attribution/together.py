@@ -252,17 +252,19 @@ def _evaluations(
 def _proposed(
     candidates: Sequence[Candidate],
 ) -> tuple[set[tuple[int, str, int | None, datetime.date]], set[tuple[str, int, datetime.date]]]:
-    """The rights among the candidates' already proposed (two queries): to the person, and about
-    the subject to anyone."""
+    """The rights among the candidates' already proposed (two queries at most): to the person,
+    and about the subject to anyone. A right about a subject proposed to the person is one
+    about the subject: only the candidates without a subject are looked up by person."""
     schemes = sorted({candidate.scheme for candidate in candidates})
     months = sorted({candidate.month.first_day for candidate in candidates})
-    to_person: set[tuple[int, str, int | None, datetime.date]] = set(
-        Proposal.objects.filter(
-            person_id__in=any_of(sorted({candidate.person_id for candidate in candidates})),
-            scheme__in=schemes,
-            month__in=months,
-        ).values_list("person_id", "scheme", "subject_id", "month")
-    )
+    without_subject = sorted({candidate.person_id for candidate in candidates if candidate.subject_id is None})
+    to_person: set[tuple[int, str, int | None, datetime.date]] = set()
+    if without_subject:
+        to_person = set(
+            Proposal.objects.filter(
+                person_id__in=any_of(without_subject), scheme__in=schemes, month__in=months, subject_id__isnull=True
+            ).values_list("person_id", "scheme", "subject_id", "month")
+        )
     subjects = sorted({candidate.subject_id for candidate in candidates if candidate.subject_id is not None})
     about: set[tuple[str, int, datetime.date]] = set()
     if subjects:
