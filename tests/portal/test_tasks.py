@@ -123,3 +123,19 @@ def test_a_real_worker_purges_expired_sessions_and_logs_with_the_request_id():
     task_logger.setLevel(previous_level)
     purged = [record for record in records if record.getMessage() == "expired sessions purged"]
     assert [(record.request_id, record.count) for record in purged] == [("req-from-web-123", 1)]
+
+
+def test_a_worker_freezes_what_it_loaded_before_forking_and_collects_garbage_less_often():
+    import gc
+
+    from portal.celery import GC_THRESHOLDS, _load_before_fork
+
+    before = gc.get_threshold()
+    try:
+        _load_before_fork()
+
+        assert gc.get_threshold() == GC_THRESHOLDS
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
