@@ -131,6 +131,12 @@ class LifeEvent(models.Model):
             models.Index(
                 fields=["state", "id"], condition=Q(state__in=["received", "waiting"]), name="life_event_open_idx"
             ),
+            # Events applied whose proposals are not made yet (the batches take the oldest).
+            models.Index(
+                fields=["id"],
+                condition=Q(state="applied", proposed_at__isnull=True),
+                name="life_event_to_propose_idx",
+            ),
             models.Index(fields=["person", "kind"], name="life_event_person_idx"),
             models.Index(fields=["-received_at"], name="life_event_received_idx"),
         ]
