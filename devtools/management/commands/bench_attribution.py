@@ -306,11 +306,13 @@ class Command(BaseCommand):
     @staticmethod
     def _worked(partner_id: int, started: float, *, timeout: float = 1800) -> tuple[float, float]:
         """The seconds from ``started`` until the partner's events were all applied, and until all
-        were proposed (the worker's batches mark them as they commit their proposals)."""
+        were proposed (the worker's batches mark them as they commit their proposals). Asked ten
+        times a second through the indexes of the work (events to apply, to propose): the only
+        events on their way are the partner's."""
         events = LifeEvent.objects.filter(partner_id=partner_id)
         applied = None
         while time.monotonic() - started < timeout:
-            if applied is None and not events.filter(state=LifeEventState.RECEIVED).exists():
+            if applied is None and not services.life_events_to_apply(limit=1):
                 applied = time.monotonic() - started
             if (
                 applied is not None
