@@ -93,8 +93,10 @@ class Families:
     person_ids: tuple[int, ...]  # each family's person, in the order of the rows
     starts: numpy.ndarray  # each family's first row, and the number of rows last
     members: numpy.ndarray  # each row's person
-    columns: dict[str, Any]  # the engine's columns, every row ("yearly_wage": by year)
+    columns: dict[str, Any]  # the engine's columns, every row, but the wages
     role: numpy.ndarray
+    insured_rows: numpy.ndarray  # the rows of the members with a career, and their careers
+    insured: list[CareerColumns]
 
     @functools.cached_property
     def _position(self) -> dict[int, int]:
@@ -126,10 +128,8 @@ class Families:
         starts = numpy.zeros(len(families), dtype=numpy.int64)
         numpy.cumsum(lengths[:-1], out=starts[1:])
         rows = numpy.repeat(self.starts[families] - starts, lengths) + numpy.arange(int(lengths.sum()))
-        columns: dict[str, Any] = {name: column[rows] for name, column in self.columns.items() if name != "yearly_wage"}
-        wages = {year: column[rows] for year, column in self.columns.get("yearly_wage", {}).items()}
-        # Only the years of the members' careers, as for their families one by one.
-        wages = {year: column for year, column in wages.items() if column.any()}
+        columns: dict[str, Any] = {name: column[rows] for name, column in self.columns.items()}
+        wages = _wages(rows, self.insured_rows, self.insured)
         if wages:
             columns["yearly_wage"] = wages
         population = Population(
@@ -171,24 +171,38 @@ def families_in_columns(
         "insured_months": numpy.zeros(len(members), dtype=numpy.int64),
         "resident": numpy.array([member_country == country for member_country in found.country], dtype=bool),
     }
-    if insured:
-        rows = numpy.fromiter((row for row, _career in insured), dtype=numpy.int64, count=len(insured))
-        columns["insured_months"][rows] = [career.months for _row, career in insured]
-        lengths = numpy.fromiter((len(career.years) for _row, career in insured), dtype=numpy.int64)
-        years = numpy.concatenate([career.years for _row, career in insured])
-        columns_of_years = numpy.unique(years)
-        matrix = numpy.zeros((len(members), len(columns_of_years)), order="F")
-        matrix[numpy.repeat(rows, lengths), numpy.searchsorted(columns_of_years, years)] = numpy.concatenate(
-            [career.wages for _row, career in insured]
-        )
-        columns["yearly_wage"] = {str(year): matrix[:, index] for index, year in enumerate(columns_of_years.tolist())}
+    insured_rows = numpy.fromiter((row for row, _career in insured), dtype=numpy.int64, count=len(insured))
+    columns["insured_months"][insured_rows] = [career.months for _row, career in insured]
     return Families(
         person_ids=tuple(found.person_id[first] for first in firsts.tolist()),
         starts=starts,
         members=members,
         columns=columns,
         role=numpy.where(numpy.array(found.child, dtype=bool), "child", "parent"),
+        insured_rows=insured_rows,
+        insured=[career for _row, career in insured],
     )
+
+
+def _wages(rows: numpy.ndarray, insured_rows: numpy.ndarray, insured: list[CareerColumns]) -> dict[str, numpy.ndarray]:
+    """The yearly wages of the members at ``rows`` (of the frame whose members at
+    ``insured_rows`` have the careers ``insured``), a column a year of their careers, as
+    ``population_of_families`` gives them: built for the population, not kept for the frame."""
+    place = numpy.full(int(rows.max()) + 1 if rows.size else 0, -1, dtype=numpy.int64)
+    place[rows] = numpy.arange(len(rows))
+    kept = numpy.flatnonzero(insured_rows < len(place))
+    kept = kept[place[insured_rows[kept]] >= 0]
+    if not kept.size:
+        return {}
+    careers = [insured[index] for index in kept.tolist()]
+    years = numpy.concatenate([career.years for career in careers])
+    columns_of_years = numpy.unique(years)
+    matrix = numpy.zeros((len(rows), len(columns_of_years)), order="F")
+    lengths = numpy.fromiter((len(career.years) for career in careers), dtype=numpy.int64, count=len(careers))
+    matrix[numpy.repeat(place[insured_rows[kept]], lengths), numpy.searchsorted(columns_of_years, years)] = (
+        numpy.concatenate([career.wages for career in careers])
+    )
+    return {str(year): matrix[:, index] for index, year in enumerate(columns_of_years.tolist())}
 
 
 def _read_once(
