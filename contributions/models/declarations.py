@@ -156,9 +156,6 @@ class DeclarationReminder(models.Model):
         return f"{self.enterprise_id} {self.period}"
 
 
-MONTHS = range(1, 13)
-
-
 class InsuredYear(models.Model):
     """A person's insured year as the counted declarations make it (``Declaration.counted``):
     for each month, how many of their lines name the person with a gross wage above zero

@@ -7,6 +7,7 @@ import datetime
 
 from django.db import connection
 
+from contributions.careers import MONTHS
 from contributions.declarations import declaration_submit
 from contributions.models import InsuredYear
 from contributions.types import LineInput
@@ -43,8 +44,6 @@ def declare(employer, period: str, wages, *, replace: bool = False) -> None:
     )
     assert result.accepted, result.anomalies
 
-
-MONTHS = range(1, 13)
 
 _FROM_LINES = """
 SELECT l.person_id, substr(d.period, 1, 4)::int, substr(d.period, 6, 2)::int, COUNT(*), SUM(l.gross_wage)
