@@ -60,6 +60,11 @@ DATA_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
 }
 
 
+def _occurred_within_bounds(value: datetime.date, today: datetime.date) -> bool:
+    """An event's date: from 1900 to today."""
+    return value.year >= 1900 and value <= today
+
+
 class LifeEventSerializer(serializers.Serializer):
     """One event. The context's ``today`` (a date) bounds its date; without it, today's date."""
 
@@ -74,8 +79,7 @@ class LifeEventSerializer(serializers.Serializer):
     )
 
     def validate_occurred_on(self, value: datetime.date) -> datetime.date:
-        today = self.context.get("today") or timezone.localdate()
-        if value > today or value.year < 1900:
+        if not _occurred_within_bounds(value, self.context.get("today") or timezone.localdate()):
             raise serializers.ValidationError(_("Give a date between 1900 and today."), code="invalid")
         return value
 
@@ -179,7 +183,7 @@ def _plain_event(event: object, today: datetime.date) -> dict[str, Any] | None:
         date = datetime.date.fromisoformat(occurred_on)
     except ValueError:
         return None
-    if date > today or date.year < 1900:
+    if not _occurred_within_bounds(date, today):
         return None
     data = _plain_value(_SHAPES[plain["type"]], event["data"])
     if data is _OFF:
