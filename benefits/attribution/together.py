@@ -215,12 +215,12 @@ def _evaluations(
     for candidate in kept:
         by_scheme_month[candidate.scheme, candidate.month].append(candidate)
     evaluated = []
-    # The same families for the same month (a birth's grant and allowance): one population.
-    populations: dict[tuple[Period, tuple[int, ...]], tuple[Population, list[int]]] = {}
+    # The same families (a birth's grant and allowance): one population, whatever the month.
+    populations: dict[tuple[int, ...], tuple[Population, list[int]]] = {}
     for (scheme, month), group in sorted(by_scheme_month.items()):
         persons = sorted({candidate.person_id for candidate in group if candidate.person_id in families})
         position = {person: index for index, person in enumerate(persons)}
-        key = (month, tuple(persons))
+        key = tuple(persons)
         if key not in populations:
             populations[key] = families.population(persons)
         population, starts = populations[key]
